@@ -1,0 +1,58 @@
+"""Hip flexion per second.
+
+* With a trunk (or sacrum) sensor: the sagittal trunk-thigh angle, ``θ + φ`` where
+  ``θ`` is the thigh's angle from upright (0 standing, 90 level, > 90 knee above hip)
+  and ``φ`` the trunk's forward lean (0 upright, + forward, − reclined). ≈0° standing,
+  ≈90° upright sitting, > 90° leaning forward, deep chairs, aggressive riding.
+* Thigh only: ``θ`` alone, i.e. the hip angle *if the trunk is upright* — an estimate
+  that misses leaning forward and reclining (documented in docs/posture.md).
+
+Unknown (non-wear, gaps, a missing trunk sample in trunk mode) is NaN.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analytics.geometry import angle_deg, unit_rows
+from analytics.records import (
+    Epochs,
+    FloatArray,
+    Int8Array,
+    Posture,
+    ThighCalibration,
+    TrunkCalibration,
+)
+
+
+def thigh_angle_deg(ep: Epochs, cal: ThighCalibration, posture: Int8Array) -> FloatArray:
+    """Thigh angle from upright (0..180°). A sensor turned over in a pocket shows an
+    upright thigh near 180°: such upright seconds are folded back."""
+    theta = angle_deg(unit_rows(ep.thigh_mean_g), cal.up)
+    upright = (posture == Posture.UPRIGHT) | (posture == Posture.RIDING_STANDING)
+    with np.errstate(invalid="ignore"):
+        flipped = upright & (theta > 90.0)
+    theta = np.where(flipped, 180.0 - theta, theta)
+    return np.where(posture == Posture.NONWEAR, np.nan, theta)
+
+
+def trunk_lean_deg(ep: Epochs, trunk: TrunkCalibration) -> FloatArray:
+    """Sagittal forward lean of the trunk (deg, + forward)."""
+    assert ep.trunk_mean_g is not None
+    d = unit_rows(ep.trunk_mean_g)
+    along_up = d @ trunk.up
+    along_fwd = d @ trunk.forward
+    # leaning forward tilts the specific force towards -forward
+    return np.degrees(np.arctan2(-along_fwd, along_up))
+
+
+def hip_flexion_deg(
+    ep: Epochs,
+    thigh: ThighCalibration,
+    posture: Int8Array,
+    trunk: TrunkCalibration | None = None,
+) -> FloatArray:
+    theta = thigh_angle_deg(ep, thigh, posture)
+    if trunk is None or ep.trunk_mean_g is None:
+        return theta
+    return theta + trunk_lean_deg(ep, trunk)

@@ -1,0 +1,48 @@
+"""Tunable parameters of posture sensing, with their documented defaults.
+
+The defaults follow the activPAL / Acti4 conventions where those exist (10 s minimum
+posture duration, thigh inclination bands); the rest are physical magnitudes of
+human movement, not fitted to any one recording.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class PostureParams:
+    min_bout_s: int = 10
+    """A posture change counts only after lasting this long (activPAL convention)."""
+    still_std_g: float = 0.05
+    """Per-second RMS deviation of the thigh vector below which the thigh is still."""
+    moving_std_g: float = 0.12
+    """Per-second RMS deviation above which the thigh is moving (gait, pedalling)."""
+    gait_range_g: float = 0.35
+    """Per-second magnitude range above which movement has step impacts (gait)."""
+    cone_deg: float = 20.0
+    """Half-angle of the cones used to find clusters of gravity direction."""
+    sit_threshold_deg: float = 45.0
+    """Default thigh inclination (from upright) above which the thigh counts as
+    seated, when the recording itself does not show two clear clusters."""
+    sit_threshold_min_deg: float = 30.0
+    sit_threshold_max_deg: float = 55.0
+    standing_cluster_max_deg: float = 60.0
+    """A still cluster this close to the gait direction is the standing cluster."""
+    pedal_window_s: int = 10
+    pedal_fraction: float = 0.7
+    """Pedalling: moving in at least this fraction of a centred window of seconds."""
+    cadence_min_rpm: float = 20.0
+    lying_trunk_deg: float = 60.0
+    """Trunk inclination from upright beyond which a non-upright person is lying."""
+    reclined_roll_deg: float = 50.0
+    """Thigh-only: rotation about the thigh axis beyond which a level thigh is
+    flagged as reclined (lying on the side)."""
+    nonwear_min_s: int = 600
+    nonwear_std_g: float = 0.02
+    """Off-body: dead still (below this) for ``nonwear_min_s`` in a body-incompatible
+    orientation, or while a worn trunk sensor shows the person walking."""
+    nonwear_inverted_deg: float = 135.0
+    """Thigh angle from upright that a thigh-worn sensor cannot show while worn."""
+    min_gravity_g: float = 0.5
+    max_gravity_g: float = 1.5

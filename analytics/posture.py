@@ -1,0 +1,149 @@
+"""Per-second posture from a thigh accelerometer (and optionally a trunk one).
+
+Rules (all on calibrated, rotation-invariant angles; see docs/posture.md):
+
+* no sample in a second, or a specific force far from 1 g → ``nonwear``;
+* a dead-still thigh in an orientation a worn thigh cannot take (upside down) for
+  ``nonwear_min_s`` → ``nonwear`` (off the body). Long still sitting is *not*
+  non-wear: a seated orientation is sitting however still and however long;
+* still or slow seconds: ``sitting`` when the thigh is inclined beyond the seated
+  threshold, else ``upright``;
+* moving seconds (gait, pedalling, fidgeting): seated when the mean thigh
+  inclination is beyond ``pedal_seated_deg``, upright otherwise;
+* pedalling = sustained movement over a window of seconds (or ``cadence_rpm``):
+  seated pedalling → ``riding_seated``; upright spells between seated pedalling of
+  the same ride → ``riding_standing``;
+* with a trunk sensor: a non-upright thigh with the trunk inclined beyond
+  ``lying_trunk_deg`` → ``lying``. Thigh only: ``sitting`` with a ``reclined`` flag
+  when the level thigh is rolled about its axis (lying on the side);
+* finally the activPAL 10-second minimum-duration rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from analytics.geometry import angle_deg, unit_rows
+from analytics.orientation import (
+    gait_seconds,
+    inclination_deg,
+    valid_seconds,
+)
+from analytics.params import PostureParams
+from analytics.records import (
+    BoolArray,
+    Epochs,
+    FloatArray,
+    Int8Array,
+    Posture,
+    ThighCalibration,
+    TrunkCalibration,
+)
+from analytics.smoothing import enforce_min_duration, runs
+
+PEDAL_SEATED_DEG = 45.0
+"""Mean thigh inclination of a moving second above which the rider is seated."""
+
+
+@dataclass(frozen=True, slots=True)
+class ThighPosture:
+    """Unsmoothed per-second classification and the features it came from."""
+
+    posture: Int8Array
+    inclination_deg: FloatArray
+    reclined: BoolArray
+
+
+def _window_fraction(mask: BoolArray, window: int) -> FloatArray:
+    if window <= 1:
+        return mask.astype(np.float64)
+    kernel = np.ones(window) / window
+    return np.convolve(mask.astype(np.float64), kernel, mode="same")
+
+
+def _long_runs(mask: BoolArray, min_len: int) -> BoolArray:
+    _starts, lengths, values = runs(mask.astype(np.int8))
+    keep = (values == 1) & (lengths >= min_len)
+    return np.repeat(keep, lengths)
+
+
+def pedalling_seconds(ep: Epochs, p: PostureParams) -> BoolArray:
+    with np.errstate(invalid="ignore"):
+        moving = ep.thigh_std_g > p.moving_std_g
+    pedal = _window_fraction(moving, p.pedal_window_s) >= p.pedal_fraction
+    if ep.cadence_rpm is not None:
+        known = np.isfinite(ep.cadence_rpm)
+        with np.errstate(invalid="ignore"):
+            by_cadence = ep.cadence_rpm >= p.cadence_min_rpm
+        pedal = np.where(known, by_cadence, pedal)
+    return np.asarray(pedal, dtype=np.bool_)
+
+
+def classify_thigh(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> ThighPosture:
+    d = unit_rows(ep.thigh_mean_g)
+    ok = valid_seconds(ep, p)
+    incl = inclination_deg(d, cal)
+    with np.errstate(invalid="ignore"):
+        moving = ep.thigh_std_g > p.moving_std_g
+        gait = gait_seconds(ep, p)
+        seated_still = incl > cal.sit_threshold_deg
+        seated_moving = incl > max(PEDAL_SEATED_DEG, cal.sit_threshold_deg)
+    seated = np.where(moving, seated_moving & ~(gait & (incl < 60.0)), seated_still)
+    posture = np.where(seated, Posture.SITTING, Posture.UPRIGHT).astype(np.int8)
+
+    pedal = pedalling_seconds(ep, p) & ok
+    # a seated pedalling spell must itself last a window: a few seated-looking
+    # seconds inside a walk are not a ride
+    riding_seated = _long_runs(pedal & seated, p.pedal_window_s)
+    posture[riding_seated] = Posture.RIDING_SEATED
+    # standing on the pedals: upright spells inside a ride (between seated pedalling)
+    starts, lengths, values = runs(pedal.astype(np.int8))
+    idx = np.arange(posture.shape[0])
+    for s, n, v in zip(starts, lengths, values, strict=True):
+        if not v:
+            continue
+        seg = slice(int(s), int(s + n))
+        seated_idx = idx[seg][riding_seated[seg]]
+        if seated_idx.size == 0:
+            continue
+        lo, hi = int(seated_idx[0]), int(seated_idx[-1]) + 1
+        inner = posture[lo:hi]
+        inner[inner == Posture.UPRIGHT] = Posture.RIDING_STANDING
+
+    # thigh-only reclined flag: a level thigh rolled about its own axis
+    lat = d @ cal.lateral
+    fwd = d @ cal.forward
+    roll = np.degrees(np.abs(np.arctan2(lat, np.abs(fwd))))
+    with np.errstate(invalid="ignore"):
+        reclined = (posture == Posture.SITTING) & (roll > p.reclined_roll_deg) & (incl > 60.0)
+
+    # off the body: dead still, upside down, for long enough
+    signed = angle_deg(d, cal.up)
+    with np.errstate(invalid="ignore"):
+        dead_still = ep.thigh_std_g < p.nonwear_std_g
+        inverted = dead_still & (signed > p.nonwear_inverted_deg)
+    off_body = _long_runs(inverted & ok, p.nonwear_min_s)
+    posture[off_body | ~ok] = Posture.NONWEAR
+    reclined &= posture == Posture.SITTING
+    return ThighPosture(posture=posture, inclination_deg=incl, reclined=reclined)
+
+
+def apply_lying(
+    posture: Int8Array, ep: Epochs, trunk: TrunkCalibration | None, p: PostureParams
+) -> Int8Array:
+    """With a trunk sensor: seated thigh + trunk near horizontal → lying."""
+    if trunk is None or ep.trunk_mean_g is None:
+        return posture
+    d = unit_rows(ep.trunk_mean_g)
+    trunk_incl = angle_deg(d, trunk.up)
+    out = posture.copy()
+    with np.errstate(invalid="ignore"):
+        lying = (posture == Posture.SITTING) & (trunk_incl > p.lying_trunk_deg)
+    out[lying] = Posture.LYING
+    return out
+
+
+def smooth(posture: Int8Array, p: PostureParams) -> Int8Array:
+    return enforce_min_duration(posture, p.min_bout_s)
