@@ -24,13 +24,12 @@ def unit(v: FloatArray) -> FloatArray:
 
 def angle_deg(d: FloatArray, u: FloatArray) -> FloatArray:
     """Angle between each unit row of ``d`` and the unit vector ``u`` (0..180°)."""
-    out: FloatArray = np.degrees(np.arccos(np.clip(d @ u, -1.0, 1.0)))
-    return out
+    return np.asarray(np.degrees(np.arccos(np.clip(d @ u, -1.0, 1.0))), dtype=np.float64)
 
 
 def axial_angle_deg(d: FloatArray, u: FloatArray) -> FloatArray:
     """Angle between each row of ``d`` and the *axis* ``±u`` (0..90°)."""
-    return np.degrees(np.arccos(np.clip(np.abs(d @ u), 0.0, 1.0)))
+    return np.asarray(np.degrees(np.arccos(np.clip(np.abs(d @ u), 0.0, 1.0))), dtype=np.float64)
 
 
 def perpendicular(u: FloatArray) -> FloatArray:

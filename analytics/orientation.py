@@ -218,7 +218,7 @@ def calibrate_trunk(
     if ep.trunk_mean_g is None:
         return None
     d = unit_rows(ep.trunk_mean_g)
-    finite: BoolArray = np.isfinite(d).all(axis=1)
+    finite = np.asarray(np.isfinite(d).all(axis=1), dtype=np.bool_)
     upright = finite & (posture == Posture.UPRIGHT)
     if np.count_nonzero(upright) < 10:
         return None
