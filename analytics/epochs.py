@@ -16,40 +16,48 @@ def second_index(t_s: FloatArray, t0_s: int) -> IntArray:
     return np.floor(t_s - t0_s).astype(np.int64)
 
 
-def _group_starts(sec: IntArray) -> IntArray:
-    """Start offsets of runs of equal (sorted) second indices."""
-    if sec.shape[0] == 0:
-        return np.zeros(0, dtype=np.int64)
-    change = np.flatnonzero(sec[1:] != sec[:-1]) + 1
-    return np.concatenate((np.zeros(1, dtype=np.int64), change.astype(np.int64)))
+def _bounds(t_s: FloatArray, t0_s: int, n_sec: int) -> IntArray:
+    """Sample offsets of the start of every second (length n_sec + 1); t_s sorted."""
+    edges = t0_s + np.arange(n_sec + 1, dtype=np.float64)
+    return np.searchsorted(t_s, edges, side="left").astype(np.int64)
 
 
 def _vector_stats(
-    sec: IntArray, acc: FloatArray, n_sec: int
+    t_s: FloatArray, bounds: IntArray, acc: FloatArray, t0_s: int, n_sec: int, *, full: bool = True
 ) -> tuple[IntArray, FloatArray, FloatArray, FloatArray]:
-    """count, mean (n,3), RMS deviation of the vector and magnitude range per second."""
-    ok = np.isfinite(acc).all(axis=1)
-    if not ok.all():
-        sec = sec[ok]
-        acc = acc[ok]
+    """count, mean (n,3), RMS deviation of the vector and magnitude range per second.
+
+    ``bounds`` are the second boundaries of ``t_s`` (see ``_bounds``). Rows with a NaN
+    (that sensor sent nothing in that sample) are left out. Without ``full`` only the
+    count and the mean are computed.
+    """
     count = np.zeros(n_sec, dtype=np.int64)
     mean = np.full((n_sec, 3), np.nan)
     std = np.full(n_sec, np.nan)
     rng = np.full(n_sec, np.nan)
-    if sec.shape[0] == 0:
+    if not np.isfinite(acc).all():
+        ok = np.isfinite(acc).all(axis=1)
+        acc = acc[ok]
+        bounds = _bounds(t_s[ok], t0_s, n_sec)
+    if acc.shape[0] == 0:
         return count, mean, std, rng
-    starts = _group_starts(sec)
-    idx = sec[starts]
-    n_in = np.diff(np.append(starts, sec.shape[0]))
+    n_in = np.diff(bounds)
+    has = n_in > 0
+    starts = bounds[:-1][has]
+    idx = np.flatnonzero(has)
+    k = n_in[has]
     sums = np.add.reduceat(acc, starts, axis=0)
-    sq = np.add.reduceat(np.einsum("ij,ij->i", acc, acc), starts)
-    mag = np.sqrt(np.einsum("ij,ij->i", acc, acc))
+    m = sums / k[:, None]
+    count[idx] = k
+    mean[idx] = m
+    if not full:
+        return count, mean, std, rng
+    sq_each = np.einsum("ij,ij->i", acc, acc)
+    sq = np.add.reduceat(sq_each, starts)
+    mag = np.sqrt(sq_each)
     mag_max = np.maximum.reduceat(mag, starts)
     mag_min = np.minimum.reduceat(mag, starts)
-    m = sums / n_in[:, None]
-    var = sq / n_in - np.einsum("ij,ij->i", m, m)
-    count[idx] = n_in
-    mean[idx] = m
+    var = sq / k - np.einsum("ij,ij->i", m, m)
     std[idx] = np.sqrt(np.maximum(var, 0.0))
     rng[idx] = mag_max - mag_min
     return count, mean, std, rng
@@ -73,10 +81,10 @@ def epochs_from_recording(rec: Recording) -> Epochs:
     if rec.n == 0:
         raise ValueError("the recording has no samples")
     t0 = int(np.floor(rec.t_s[0]))
-    sec = second_index(rec.t_s, t0)
-    n_sec = int(sec[-1]) + 1
+    n_sec = int(np.floor(rec.t_s[-1])) - t0 + 1
+    bounds = _bounds(rec.t_s, t0, n_sec)
     if rec.thigh_acc_g is not None:
-        count, mean, std, rng = _vector_stats(sec, rec.thigh_acc_g, n_sec)
+        count, mean, std, rng = _vector_stats(rec.t_s, bounds, rec.thigh_acc_g, t0, n_sec)
     else:
         count = np.zeros(n_sec, dtype=np.int64)
         mean = np.full((n_sec, 3), np.nan)
@@ -84,10 +92,10 @@ def epochs_from_recording(rec: Recording) -> Epochs:
         rng = np.full(n_sec, np.nan)
     trunk = None
     if rec.trunk_acc_g is not None:
-        _, trunk, _, _ = _vector_stats(sec, rec.trunk_acc_g, n_sec)
+        _, trunk, _, _ = _vector_stats(rec.t_s, bounds, rec.trunk_acc_g, t0, n_sec, full=False)
     cadence = None
     if rec.cadence_rpm is not None:
-        cadence = _scalar_mean(sec, rec.cadence_rpm, n_sec)
+        cadence = _scalar_mean(second_index(rec.t_s, t0), rec.cadence_rpm, n_sec)
     return Epochs(
         t0_s=t0,
         count=count,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from analytics.calibration_errors import CalibrationError
 from analytics.geometry import (
     axial_angle_deg,
     dominant_direction,
@@ -38,10 +39,6 @@ from analytics.records import (
     ThighCalibration,
     TrunkCalibration,
 )
-
-
-class CalibrationError(ValueError):
-    """The data cannot give a calibration; the message says what the user should do."""
 
 
 def valid_seconds(ep: Epochs, p: PostureParams) -> BoolArray:
@@ -158,11 +155,14 @@ def _forward_from_sitting(d_still: FloatArray, cal: ThighCalibration) -> tuple[F
     seated = d_still[incl > cal.sit_threshold_deg]
     if seated.shape[0] < 10:
         return cal.forward, 0.5
-    perp = seated - np.outer(seated @ cal.up, cal.up)
-    total = perp.sum(axis=0)
-    if np.linalg.norm(total) < 0.3 * seated.shape[0]:
+    perp = unit_rows(seated - np.outer(seated @ cal.up, cal.up))
+    perp = perp[np.isfinite(perp).all(axis=1)]
+    # the most common seated direction (a mode, not a mean: side-lying or crossed
+    # legs must not pull the front of the thigh sideways)
+    found = dominant_direction(perp, 30.0)
+    if found is None or np.count_nonzero(found[1]) < 10:
         return cal.forward, 0.5
-    return unit(total), 1.0
+    return found[0], 1.0
 
 
 def calibrate_standing(

@@ -1,0 +1,90 @@
+"""A compact summary of one timeline (the full exposure measures live in the exposure
+engine; this is what `sitload analyze` prints for a recording)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from analytics.records import Posture, Timeline
+from analytics.smoothing import runs
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineSummary:
+    start_t_s: int
+    duration_s: int
+    wear_s: int
+    sitting_s: int
+    upright_s: int
+    lying_s: int
+    riding_seated_s: int
+    riding_standing_s: int
+    nonwear_s: int
+    sit_to_stand: int
+    sitting_periods: int
+    longest_sitting_s: int
+    hip_flexion_known_s: int
+    hip_flexion_gt90_s: int
+    hip_flexion_mean_sitting_deg: float | None
+    reclined_s: int
+    hip_from_trunk: bool
+
+
+def summarize(tl: Timeline) -> TimelineSummary:
+    p = tl.posture
+    counts = np.bincount(p.astype(np.int64), minlength=len(Posture))
+    _starts, lengths, values = runs(p)
+    sitting_runs = lengths[values == Posture.SITTING]
+    # sit-to-stand: a sitting run directly followed by an upright one
+    sit_to_stand = int(
+        np.count_nonzero((values[:-1] == Posture.SITTING) & (values[1:] == Posture.UPRIGHT))
+    )
+    hip = tl.hip_flexion_deg
+    known = np.isfinite(hip)
+    sitting = p == Posture.SITTING
+    sit_known = sitting & known
+    mean_sit = float(np.mean(hip[sit_known])) if sit_known.any() else None
+    with np.errstate(invalid="ignore"):
+        gt90 = int(np.count_nonzero(known & (hip > 90.0)))
+    reclined = int(np.count_nonzero(tl.reclined)) if tl.reclined.shape[0] == tl.n else 0
+    return TimelineSummary(
+        start_t_s=tl.t0_s,
+        duration_s=tl.n,
+        wear_s=int(tl.n - counts[Posture.NONWEAR]),
+        sitting_s=int(counts[Posture.SITTING]),
+        upright_s=int(counts[Posture.UPRIGHT]),
+        lying_s=int(counts[Posture.LYING]),
+        riding_seated_s=int(counts[Posture.RIDING_SEATED]),
+        riding_standing_s=int(counts[Posture.RIDING_STANDING]),
+        nonwear_s=int(counts[Posture.NONWEAR]),
+        sit_to_stand=sit_to_stand,
+        sitting_periods=int(sitting_runs.shape[0]),
+        longest_sitting_s=int(sitting_runs.max()) if sitting_runs.size else 0,
+        hip_flexion_known_s=int(np.count_nonzero(known)),
+        hip_flexion_gt90_s=gt90,
+        hip_flexion_mean_sitting_deg=mean_sit,
+        reclined_s=reclined,
+        hip_from_trunk=tl.hip_from_trunk,
+    )
+
+
+def agreement(pred: Timeline, truth: Timeline) -> tuple[float, float]:
+    """Per-second sitting-vs-upright agreement over seconds both call worn, and the
+    relative sitting-time error (pred − truth) / truth. Seated classes (sitting,
+    lying, seated riding) count as sitting; upright and standing riding as upright."""
+    lo = max(pred.t0_s, truth.t0_s)
+    hi = min(pred.t0_s + pred.n, truth.t0_s + truth.n)
+    if hi <= lo:
+        raise ValueError("the timelines do not overlap")
+    a = pred.posture[lo - pred.t0_s : hi - pred.t0_s]
+    b = truth.posture[lo - truth.t0_s : hi - truth.t0_s]
+    seated = (Posture.SITTING, Posture.LYING, Posture.RIDING_SEATED)
+    worn = (a != Posture.NONWEAR) & (b != Posture.NONWEAR)
+    sa = np.isin(a, seated)
+    sb = np.isin(b, seated)
+    agree = float(np.mean(sa[worn] == sb[worn])) if worn.any() else float("nan")
+    truth_sit = int(np.count_nonzero(sb[worn]))
+    err = (int(np.count_nonzero(sa[worn])) - truth_sit) / truth_sit if truth_sit else float("nan")
+    return agree, err

@@ -1,0 +1,229 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analytics.calibration_errors import CalibrationError
+from analytics.orientation import calibrate_standing
+from analytics.pipeline import analyze_thigh
+from analytics.records import Posture
+from tests.analytics.signals import DESK_DAY, Part, build, random_rotation, rotation_from_quaternion
+
+U = np.array([1.0, 0.0, 0.0])
+F = np.array([0.0, 1.0, 0.0])
+
+
+def _agreement(pred: np.ndarray, truth: np.ndarray) -> float:
+    seated = (Posture.SITTING, Posture.RIDING_SEATED, Posture.LYING)
+    worn = truth != Posture.NONWEAR
+    return float(np.mean(np.isin(pred[worn], seated) == np.isin(truth[worn], seated)))
+
+
+quaternions = st.lists(
+    st.floats(min_value=-1, max_value=1, allow_nan=False), min_size=4, max_size=4
+).filter(lambda q: float(np.linalg.norm(q)) > 0.2)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(q=quaternions)
+def test_any_mounting_rotation_gives_the_truth_and_the_calibration_rotates_with_it(
+    q: list[float],
+) -> None:
+    r = rotation_from_quaternion(np.array(q))
+    b = build(DESK_DAY, seed=3, mounting=r)
+    an = analyze_thigh(b.recording)
+    assert _agreement(an.timeline.posture, b.truth) >= 0.99
+    assert float(an.thigh.up @ (r @ U)) > np.cos(np.radians(5))
+    assert float(an.thigh.forward @ (r @ F)) > np.cos(np.radians(10))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(q=quaternions)
+def test_posture_is_invariant_to_rotating_the_sensor(q: list[float]) -> None:
+    base = build(DESK_DAY, seed=5)
+    r = rotation_from_quaternion(np.array(q))
+    rec = base.recording
+    assert rec.thigh_acc_g is not None
+    rotated = type(rec)(t_s=rec.t_s, thigh_acc_g=rec.thigh_acc_g @ r.T)
+    a = analyze_thigh(rec).timeline
+    b = analyze_thigh(rotated).timeline
+    differ = np.count_nonzero(a.posture != b.posture)
+    assert differ <= 2, f"{differ} seconds changed under rotation"
+    np.testing.assert_allclose(a.hip_flexion_deg, b.hip_flexion_deg, atol=0.5)
+
+
+@pytest.mark.parametrize("axis", [0, 1, 2])
+def test_upside_down_mounting(axis: int) -> None:
+    flip = -np.eye(3)
+    flip[axis, axis] = 1.0  # 180° about one axis
+    b = build(DESK_DAY, seed=1, mounting=flip)
+    an = analyze_thigh(b.recording)
+    assert _agreement(an.timeline.posture, b.truth) >= 0.99
+
+
+def test_gaps_are_nonwear_and_never_sitting() -> None:
+    parts = [
+        Part("walk", 60),
+        Part("sit", 600),
+        Part("gap", 125),
+        Part("sit", 600),
+        Part("walk", 60),
+    ]
+    b = build(parts, seed=2, mounting=random_rotation(np.random.default_rng(9)))
+    tl = analyze_thigh(b.recording).timeline
+    gap = slice(660, 785)
+    assert np.all(tl.posture[gap] == Posture.NONWEAR)
+    assert np.all(np.isnan(tl.hip_flexion_deg[gap]))
+    assert np.all(tl.posture[100:650] == Posture.SITTING)
+    assert np.all(tl.posture[800:1380] == Posture.SITTING)
+
+
+def test_long_very_still_sitting_is_sitting_not_nonwear() -> None:
+    parts = [
+        Part("walk", 120),
+        Part("stand", 60),
+        Part("sit", 3 * 3600, theta_deg=90),
+        Part("walk", 60),
+    ]
+    b = build(parts, seed=4, noise_g=0.002, mounting=random_rotation(np.random.default_rng(4)))
+    # make the sitting part perfectly still apart from sensor noise
+    tl = analyze_thigh(b.recording).timeline
+    sitting = tl.posture[200 : 180 + 3 * 3600]
+    assert np.all(sitting == Posture.SITTING)
+
+
+def test_sensor_taken_off_and_left_upside_down_is_nonwear() -> None:
+    parts = [
+        Part("walk", 120),
+        Part("stand", 60),
+        Part("sit", 900),
+        Part("offbody", 1800),
+        Part("walk", 120),
+    ]
+    b = build(parts, seed=6)
+    tl = analyze_thigh(b.recording).timeline
+    off = tl.posture[1080 + 20 : 2880 - 20]
+    assert np.mean(off == Posture.NONWEAR) > 0.99
+
+
+def test_nine_second_stand_does_not_break_sitting_but_ten_does() -> None:
+    parts9 = [
+        Part("walk", 60),
+        Part("sit", 300),
+        Part("stand", 9),
+        Part("sit", 300),
+        Part("walk", 30),
+    ]
+    parts10 = [
+        Part("walk", 60),
+        Part("sit", 300),
+        Part("stand", 10),
+        Part("sit", 300),
+        Part("walk", 30),
+    ]
+    tl9 = analyze_thigh(build(parts9, seed=1).recording).timeline
+    tl10 = analyze_thigh(build(parts10, seed=1).recording).timeline
+    assert np.all(tl9.posture[60:669] == Posture.SITTING)
+    assert np.count_nonzero(tl10.posture[355:375] == Posture.UPRIGHT) == 10
+
+
+def test_hip_angle_with_trunk_sensor_sees_leaning_forward() -> None:
+    rng = np.random.default_rng(11)
+    parts = []
+    for _ in range(6):  # repeated sit-to-stand transitions teach the trunk's forward axis
+        parts += [Part("walk", 60), Part("stand", 30), Part("sit", 300, phi_deg=0.0)]
+        parts += [Part("sit", 120, phi_deg=30.0), Part("sit", 60, phi_deg=-15.0)]
+    parts.append(Part("walk", 60))
+    b = build(
+        parts,
+        seed=7,
+        trunk=True,
+        mounting=random_rotation(rng),
+        trunk_mounting=random_rotation(rng),
+    )
+    # sit-to-stand leans: add a forward lean at the end of each sitting stretch
+    an = analyze_thigh(b.recording)
+    tl = an.timeline
+    assert tl.hip_from_trunk
+    ok = np.isfinite(b.hip_truth) & np.isfinite(tl.hip_flexion_deg)
+    err = np.abs(tl.hip_flexion_deg[ok] - b.hip_truth[ok])
+    sitting = (b.truth == Posture.SITTING)[ok]
+    assert np.median(err[sitting]) < 3.0
+    lean = (b.hip_truth > 110)[ok]
+    assert np.mean(tl.hip_flexion_deg[ok][lean] > 90) > 0.95
+
+
+def test_thigh_only_hip_angle_is_the_thigh_inclination() -> None:
+    parts = [Part("walk", 60), Part("stand", 60), Part("sit", 300, theta_deg=100), Part("walk", 60)]
+    b = build(parts, seed=8, mounting=random_rotation(np.random.default_rng(8)))
+    tl = analyze_thigh(b.recording).timeline
+    assert not tl.hip_from_trunk
+    assert abs(float(np.median(tl.hip_flexion_deg[150:400])) - 100.0) < 3.0
+    assert float(np.median(tl.hip_flexion_deg[70:110])) < 10.0
+
+
+def test_lying_needs_the_trunk_sensor() -> None:
+    parts = [Part("walk", 120), Part("stand", 60), Part("sit", 600), Part("stand", 30)]
+    parts += [Part("sit", 1200, theta_deg=85, phi_deg=-90), Part("walk", 60)]
+    with_trunk = build(parts, seed=9, trunk=True)
+    tl = analyze_thigh(with_trunk.recording).timeline
+    assert np.mean(tl.posture[830:2000] == Posture.LYING) > 0.99
+    assert np.mean(tl.posture[200:770] == Posture.SITTING) > 0.99
+
+
+def test_thigh_only_side_lying_is_sitting_flagged_reclined() -> None:
+    parts = [Part("walk", 120), Part("stand", 60), Part("sit", 600), Part("stand", 30)]
+    parts += [Part("sit", 400, theta_deg=80, psi_deg=85), Part("walk", 60)]
+    tl = analyze_thigh(build(parts, seed=10).recording).timeline
+    side = slice(830, 1200)
+    assert np.all(tl.posture[side] == Posture.SITTING)
+    assert np.mean(tl.reclined[side]) > 0.95
+    assert np.mean(tl.reclined[200:770]) < 0.01
+
+
+def test_riding_from_cadence_and_from_thigh_motion() -> None:
+    parts = [Part("walk", 120), Part("stand", 30)]
+    for _ in range(3):
+        parts += [Part("pedal", 300), Part("stand_pedal", 30)]
+    parts += [Part("pedal", 300), Part("stand", 60), Part("walk", 120)]
+    for cadence in (True, False):
+        b = build(
+            parts, seed=12, cadence=cadence, mounting=random_rotation(np.random.default_rng(12))
+        )
+        tl = analyze_thigh(b.recording).timeline
+        worn = b.truth != Posture.NONWEAR
+        hit = np.mean(tl.posture[worn] == b.truth[worn])
+        assert hit > 0.95, f"cadence={cadence}: {hit:.3f}"
+
+
+def test_explicit_standing_calibration() -> None:
+    r = random_rotation(np.random.default_rng(13))
+    b = build([Part("stand", 5)], seed=13, mounting=r)
+    assert b.recording.thigh_acc_g is not None
+    thigh, trunk = calibrate_standing(b.recording.thigh_acc_g)
+    assert trunk is None
+    assert float(thigh.up @ (r @ U)) > np.cos(np.radians(2))
+    moving = build([Part("walk", 5)], seed=13, mounting=r)
+    assert moving.recording.thigh_acc_g is not None
+    with pytest.raises(CalibrationError, match="stand still"):
+        calibrate_standing(moving.recording.thigh_acc_g)
+    with pytest.raises(CalibrationError, match="units"):
+        calibrate_standing(b.recording.thigh_acc_g * 9.81)
+
+
+def test_no_walking_or_standing_asks_for_calibration() -> None:
+    b = build([Part("sit", 600)], seed=14)
+    with pytest.raises(CalibrationError, match="calibrate"):
+        analyze_thigh(b.recording)
+
+
+def test_explicit_calibration_is_used_when_given() -> None:
+    r = random_rotation(np.random.default_rng(15))
+    stand = build([Part("stand", 5)], seed=15, mounting=r)
+    assert stand.recording.thigh_acc_g is not None
+    thigh, _ = calibrate_standing(stand.recording.thigh_acc_g)
+    sitting_only = build([Part("sit", 600)], seed=15, mounting=r)
+    tl = analyze_thigh(sitting_only.recording, thigh=thigh).timeline
+    assert np.all(tl.posture == Posture.SITTING)
