@@ -87,7 +87,7 @@ def build(
     ts, th, tr, cad, lab, hips = [], [], [], [], [], []
     t = 0.0
     for part in parts:
-        n = int(round(part.duration_s * fs_hz))
+        n = round(part.duration_s * fs_hz)
         tt = t + np.arange(n) / fs_hz
         t += part.duration_s
         if part.kind == "gap":
