@@ -35,6 +35,7 @@ def _vector_stats(
     mean = np.full((n_sec, 3), np.nan)
     std = np.full(n_sec, np.nan)
     rng = np.full(n_sec, np.nan)
+    acc = np.ascontiguousarray(acc, dtype=np.float64)  # column views reduce slowly
     if not np.isfinite(acc).all():
         ok = np.isfinite(acc).all(axis=1)
         acc = acc[ok]

@@ -39,7 +39,7 @@ def perpendicular(u: FloatArray) -> FloatArray:
 
 
 def dominant_direction(
-    d: FloatArray, cone_deg: float, *, max_points: int = 800, axial: bool = False
+    d: FloatArray, cone_deg: float, *, max_points: int = 300, axial: bool = False
 ) -> tuple[FloatArray, BoolArray] | None:
     """The densest direction of unit rows ``d`` (mode within a cone), and its members.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,19 +14,27 @@ from analytics.params import PostureParams
 from analytics.posture import apply_lying, classify_thigh, smooth
 from analytics.records import (
     Epochs,
+    Posture,
     Recording,
+    SeatLayout,
     ThighCalibration,
     Timeline,
     TrunkCalibration,
 )
+from analytics.seat_pressure import SeatParams, SeatSeconds, seat_posture, seat_seconds
+from analytics.smoothing import enforce_min_duration
 
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
+    """A recording's timeline and how it was obtained. ``thigh`` is None for seat-only
+    data; ``seat`` holds the seat-mat features when a mat was recorded."""
+
     timeline: Timeline
-    epochs: Epochs
-    thigh: ThighCalibration
+    epochs: Epochs | None
+    thigh: ThighCalibration | None
     trunk: TrunkCalibration | None
+    seat: SeatSeconds | None = None
 
 
 def analyze_thigh(
@@ -50,7 +59,7 @@ def analyze_thigh(
         trunk_cal = calibrate_trunk(ep, smooth(raw.posture, p), p)
     posture = smooth(apply_lying(raw.posture, ep, trunk_cal, p), p)
     hip = hip_flexion_deg(ep, cal, posture, trunk_cal)
-    reclined = raw.reclined & (posture == 1)
+    reclined = raw.reclined & (posture == Posture.SITTING)
     timeline = Timeline(
         t0_s=ep.t0_s,
         posture=posture,
@@ -59,3 +68,48 @@ def analyze_thigh(
         hip_from_trunk=trunk_cal is not None,
     )
     return Analysis(timeline=timeline, epochs=ep, thigh=cal, trunk=trunk_cal)
+
+
+def analyze_recording(
+    rec: Recording,
+    params: PostureParams | None = None,
+    *,
+    seat_layout: SeatLayout | None = None,
+    seat_params: SeatParams | None = None,
+    thigh: ThighCalibration | None = None,
+    trunk: TrunkCalibration | None = None,
+) -> Analysis:
+    """Thigh (and trunk) when present, else the seat mat; seat features either way.
+
+    Seat-only posture: occupied → sitting, empty → upright (off this seat), no data →
+    non-wear, with the same 10 s rule; no hip angle.
+    """
+    p = params or PostureParams()
+    seat = None
+    if rec.seat_p is not None:
+        layout = seat_layout or default_layout(rec.seat_p.shape[1])
+        seat = seat_seconds(rec.t_s, rec.seat_p, layout, seat_params or SeatParams())
+    if rec.thigh_acc_g is not None:
+        a = analyze_thigh(rec, p, thigh, trunk)
+        return Analysis(a.timeline, a.epochs, a.thigh, a.trunk, seat)
+    if seat is None:
+        raise ValueError("the recording has neither a thigh accelerometer nor seat cells")
+    posture = enforce_min_duration(seat_posture(seat), p.min_bout_s)
+    tl = Timeline(
+        t0_s=seat.t0_s,
+        posture=posture,
+        hip_flexion_deg=np.full(seat.n, np.nan),
+        reclined=np.zeros(seat.n, dtype=np.bool_),
+    )
+    return Analysis(tl, None, None, None, seat)
+
+
+def default_layout(n_cells: int) -> SeatLayout:
+    """A square grid when the cell count is a square number (8×8 = 64 …)."""
+    side = math.isqrt(n_cells)
+    if side * side != n_cells:
+        raise ValueError(
+            f"{n_cells} seat cells do not form a square grid; give the layout "
+            "(rows x columns) in the configuration or with --seat-layout"
+        )
+    return SeatLayout.grid(side, side)

@@ -61,9 +61,8 @@ class SeatParams:
     init_window_s: float = 600.0
     """Stretch at the start of the data used for the initial per-cell baseline."""
     baseline_percentile: float = 5.0
-    """Low percentile of each cell's per-second means that is taken as 'empty seat'."""
-    scale_window_s: float = 3600.0
-    """Window length of the rough per-window baseline used to estimate the load scale."""
+    """Low percentile of each cell's per-second means that anchors the search for the
+    empty seconds of the first stretch."""
     load_ref: float | None = None
     """Reference occupied load (data unit, summed over cells). ``None``: estimated by
     :func:`seat_init` from the data it is given (the typical load of the upper mode)."""
@@ -98,7 +97,6 @@ class SeatParams:
     def __post_init__(self) -> None:
         positive = {
             "init_window_s": self.init_window_s,
-            "scale_window_s": self.scale_window_s,
             "enter_frac": self.enter_frac,
             "exit_frac": self.exit_frac,
             "baseline_tau_up_s": self.baseline_tau_up_s,
@@ -275,12 +273,12 @@ def _col_percentile(rows: FloatArray, q: float) -> FloatArray:
     if rows.shape[0] == 0:
         return np.full(rows.shape[1], np.nan)
     finite = np.isfinite(rows)
-    if finite.all():
-        return np.asarray(np.percentile(rows, q, axis=0), dtype=np.float64)
+    if finite.all():  # partition along contiguous rows: much faster than axis=0
+        return np.asarray(np.percentile(rows.T.copy(), q, axis=1), dtype=np.float64)
     out = np.full(rows.shape[1], np.nan)
     full = finite.all(axis=0)
     if np.any(full):
-        out[full] = np.percentile(rows[:, full], q, axis=0)
+        out[full] = np.percentile(rows[:, full].T.copy(), q, axis=1)
     for j in np.flatnonzero(~full):
         col = rows[finite[:, j], j]
         if col.size:
@@ -466,11 +464,12 @@ def _core(
     for arr in (load, base_out, peak):
         arr[invalid] = np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
-        use = occ & (load > 0)
+        # the seconds confirming a stand-up (load already below exit) carry no posture
+        use = occ & (load >= leave) & (load > 0)
         cop_x = np.where(use, sum_x / load, np.nan)
         cop_y = np.where(use, sum_y / load, np.nan)
         lr_den = sum_r + sum_l
-        lr = np.where(occ & (lr_den > 0), (sum_r - sum_l) / lr_den, np.nan)
+        lr = np.where(use & (lr_den > 0), (sum_r - sum_l) / lr_den, np.nan)
 
     # the person's reference cop_y, and the shift from it
     ref = state.ref_cop_y_m
@@ -586,19 +585,21 @@ def seat_init(
     layout: SeatLayout,
     params: SeatParams = SeatParams(),
 ) -> SeatState:
-    """The initial state from the beginning of a recording (or the whole of it).
+    """The initial state from a recording (its beginning, or all of it).
 
-    * baseline: per cell, the ``baseline_percentile`` of the per-second means over the
-      first ``init_window_s`` (cells never valid there: over all data, else 0);
-    * noise: per cell the robust std (MAD) of second-to-second changes, summed over
-      cells;
-    * load scale: a first pass of the tracker over all the given data with the noise
-      floor as threshold; ``load_ref`` is the median of its per-second loads at or
-      above half their 99th percentile (the occupied level when the data has sitting).
+    * noise: per cell the robust std (MAD) of second-to-second changes of the
+      per-second means, summed over cells (``noise_load``);
+    * baseline: in the first ``init_window_s``, the seconds whose summed excess over
+      each cell's ``baseline_percentile`` is within 4 noise std of that excess's own
+      low percentile are taken as empty; the per-cell median over them is the baseline
+      (cells never valid there: their low percentile over all data, else 0);
+    * load scale: the tracker is run over all the given data (first with the noise
+      floor as the only threshold, then with thresholds from that first estimate);
+      ``load_ref`` is the median of its per-second loads at or above half their 99th
+      percentile, i.e. the occupied level when the data contains sitting.
 
-    Only the first ``init_window_s`` matters for the baseline, so passing the whole
-    recording or its beginning gives the same baseline; the load scale uses all data
-    given (pass data that contains sitting, or set ``SeatParams.load_ref``).
+    The load scale uses all the data given: pass data that contains some sitting, or
+    set ``SeatParams.load_ref`` (for example from an earlier state's ``load_ref``).
     """
     s0, count, per_s = _aggregate(t_s, seat_p, layout, None)
     return _init_from(s0, count, per_s, layout, params)

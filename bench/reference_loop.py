@@ -1,0 +1,254 @@
+"""The posture pipeline written as plain per-sample / per-second Python loops.
+
+The baseline of bench/speed_posture.py: the same algorithm as analytics/ (same
+parameters, same calibration, same rules), with no numpy in the per-sample and
+per-second stages. The benchmark checks that both give the same timeline.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from analytics.orientation import calibrate_thigh, calibrate_trunk
+from analytics.params import PostureParams
+from analytics.posture import PEDAL_SEATED_DEG
+from analytics.records import Epochs, Posture, Recording, ThighCalibration
+
+SITTING, UPRIGHT, NONWEAR = int(Posture.SITTING), int(Posture.UPRIGHT), int(Posture.NONWEAR)
+LYING, RIDE_SEATED, RIDE_STANDING = (
+    int(Posture.LYING),
+    int(Posture.RIDING_SEATED),
+    int(Posture.RIDING_STANDING),
+)
+
+
+def epochs_loop(rec: Recording) -> Epochs:
+    t = rec.t_s.tolist()
+    thigh = rec.thigh_acc_g.tolist() if rec.thigh_acc_g is not None else None
+    trunk = rec.trunk_acc_g.tolist() if rec.trunk_acc_g is not None else None
+    t0 = math.floor(t[0])
+    n_sec = math.floor(t[-1]) - t0 + 1
+    cnt = [0] * n_sec
+    sx = [0.0] * n_sec
+    sy = [0.0] * n_sec
+    sz = [0.0] * n_sec
+    sq = [0.0] * n_sec
+    mx = [-math.inf] * n_sec
+    mn = [math.inf] * n_sec
+    tc = [0] * n_sec
+    tx = [0.0] * n_sec
+    ty = [0.0] * n_sec
+    tz = [0.0] * n_sec
+    for i in range(len(t)):
+        s = math.floor(t[i] - t0)
+        if thigh is not None:
+            x, y, z = thigh[i]
+            if x == x and y == y and z == z:
+                cnt[s] += 1
+                sx[s] += x
+                sy[s] += y
+                sz[s] += z
+                q = x * x + y * y + z * z
+                sq[s] += q
+                m = math.sqrt(q)
+                if m > mx[s]:
+                    mx[s] = m
+                if m < mn[s]:
+                    mn[s] = m
+        if trunk is not None:
+            x, y, z = trunk[i]
+            if x == x and y == y and z == z:
+                tc[s] += 1
+                tx[s] += x
+                ty[s] += y
+                tz[s] += z
+    nan = math.nan
+    mean = [[nan, nan, nan] for _ in range(n_sec)]
+    std = [nan] * n_sec
+    rng = [nan] * n_sec
+    tmean = [[nan, nan, nan] for _ in range(n_sec)]
+    for s in range(n_sec):
+        k = cnt[s]
+        if k:
+            m3 = [sx[s] / k, sy[s] / k, sz[s] / k]
+            mean[s] = m3
+            std[s] = math.sqrt(max(sq[s] / k - (m3[0] ** 2 + m3[1] ** 2 + m3[2] ** 2), 0.0))
+            rng[s] = mx[s] - mn[s]
+        if tc[s]:
+            tmean[s] = [tx[s] / tc[s], ty[s] / tc[s], tz[s] / tc[s]]
+    return Epochs(
+        t0_s=t0,
+        count=np.asarray(cnt, dtype=np.int64),
+        thigh_mean_g=np.asarray(mean, dtype=np.float64),
+        thigh_std_g=np.asarray(std, dtype=np.float64),
+        thigh_range_g=np.asarray(rng, dtype=np.float64),
+        trunk_mean_g=np.asarray(tmean, dtype=np.float64) if trunk is not None else None,
+    )
+
+
+def _dot(a: list[float], b: list[float]) -> float:
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+
+
+def _unit(v: list[float]) -> list[float]:
+    n = math.sqrt(_dot(v, v))
+    return [v[0] / n, v[1] / n, v[2] / n] if n > 0 else [math.nan] * 3
+
+
+def _acos_deg(c: float) -> float:
+    return math.degrees(math.acos(max(-1.0, min(1.0, c))))
+
+
+def _runs_apply_min(labels: list[int], min_s: int) -> list[int]:
+    runs: list[list[int]] = []
+    for lab in labels:
+        if runs and runs[-1][0] == lab:
+            runs[-1][1] += 1
+        else:
+            runs.append([lab, 1])
+    kept = [r[1] >= min_s or r[0] == NONWEAR for r in runs]
+    new = [r[0] for r in runs]
+    last = -1
+    for i in range(len(runs)):
+        if kept[i]:
+            last = i
+        elif last >= 0 and runs[last][0] != NONWEAR:
+            new[i] = runs[last][0]
+        else:
+            j = i + 1
+            while j < len(runs) and not kept[j]:
+                j += 1
+            if j < len(runs) and runs[j][0] != NONWEAR:
+                new[i] = runs[j][0]
+    out: list[int] = []
+    for i, r in enumerate(runs):
+        out.extend([new[i]] * r[1])
+    return out
+
+
+def classify_loop(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> list[int]:
+    up = cal.up.tolist()
+    refs = [up] + ([r.tolist() for r in cal.upright_refs] if cal.upright_refs is not None else [])
+    n = ep.n
+    mean = ep.thigh_mean_g.tolist()
+    std = ep.thigh_std_g.tolist()
+    rng = ep.thigh_range_g.tolist()
+    cnt = ep.count.tolist()
+    out = [UPRIGHT] * n
+    seated = [False] * n
+    moving = [False] * n
+    ok = [False] * n
+    signed = [math.nan] * n
+    for s in range(n):
+        m = mean[s]
+        mag = math.sqrt(_dot(m, m)) if cnt[s] else math.nan
+        ok[s] = bool(cnt[s]) and p.min_gravity_g <= mag <= p.max_gravity_g
+        d = _unit(m) if cnt[s] else [math.nan] * 3
+        incl = (
+            min(math.degrees(math.acos(min(1.0, abs(_dot(d, r))))) for r in refs)
+            if ok[s]
+            else math.nan
+        )
+        moving[s] = std[s] > p.moving_std_g
+        gait = moving[s] and rng[s] > p.gait_range_g
+        if moving[s]:
+            seated[s] = incl > max(PEDAL_SEATED_DEG, cal.sit_threshold_deg) and not (
+                gait and incl < 60.0
+            )
+        else:
+            seated[s] = incl > cal.sit_threshold_deg
+        out[s] = SITTING if seated[s] else UPRIGHT
+        signed[s] = _acos_deg(_dot(d, up)) if ok[s] else math.nan
+    # pedalling: moving fraction over a centred window
+    w = p.pedal_window_s
+    half_lo = (w - 1) // 2
+    pedal = [False] * n
+    for s in range(n):
+        lo, hi = s - (w - 1 - half_lo), s + half_lo + 1
+        k = sum(1 for j in range(max(lo, 0), min(hi, n)) if moving[j])
+        pedal[s] = k / w >= p.pedal_fraction and ok[s]
+    ride = [pedal[s] and seated[s] for s in range(n)]
+    ride = [bool(v) for v in _long(ride, p.pedal_window_s)]
+    for s in range(n):
+        if ride[s]:
+            out[s] = RIDE_SEATED
+    s = 0
+    while s < n:
+        if not pedal[s]:
+            s += 1
+            continue
+        e = s
+        while e < n and pedal[e]:
+            e += 1
+        idx = [j for j in range(s, e) if ride[j]]
+        if idx:
+            for j in range(idx[0], idx[-1] + 1):
+                if out[j] == UPRIGHT:
+                    out[j] = RIDE_STANDING
+        s = e
+    inverted = [
+        ok[s] and std[s] < p.nonwear_std_g and signed[s] > p.nonwear_inverted_deg for s in range(n)
+    ]
+    off = _long(inverted, p.nonwear_min_s)
+    for s in range(n):
+        if off[s] or not ok[s]:
+            out[s] = NONWEAR
+    return out
+
+
+def _long(mask: list[bool], min_len: int) -> list[bool]:
+    out = [False] * len(mask)
+    s = 0
+    while s < len(mask):
+        if not mask[s]:
+            s += 1
+            continue
+        e = s
+        while e < len(mask) and mask[e]:
+            e += 1
+        if e - s >= min_len:
+            for j in range(s, e):
+                out[j] = True
+        s = e
+    return out
+
+
+def analyze_loop(rec: Recording, p: PostureParams | None = None) -> tuple[list[int], list[float]]:
+    """Posture codes and hip angles per second, loop version."""
+    p = p or PostureParams()
+    ep = epochs_loop(rec)
+    cal = calibrate_thigh(ep, p)  # on seconds, shared with the numpy version
+    raw = classify_loop(ep, cal, p)
+    trunk = None
+    if ep.trunk_mean_g is not None:
+        trunk = calibrate_trunk(
+            ep, np.asarray(_runs_apply_min(raw, p.min_bout_s), dtype=np.int8), p
+        )
+    mean = ep.thigh_mean_g.tolist()
+    tmean = ep.trunk_mean_g.tolist() if ep.trunk_mean_g is not None else None
+    lying_raw = list(raw)
+    if trunk is not None and tmean is not None:
+        tu = trunk.up.tolist()
+        for s in range(ep.n):
+            d = _unit(tmean[s])
+            if lying_raw[s] == SITTING and _acos_deg(_dot(d, tu)) > p.lying_trunk_deg:
+                lying_raw[s] = LYING
+    posture = _runs_apply_min(lying_raw, p.min_bout_s)
+    up = cal.up.tolist()
+    t_up = trunk.up.tolist() if trunk is not None else None
+    t_fwd = trunk.forward.tolist() if trunk is not None else None
+    hip = [math.nan] * ep.n
+    for s in range(ep.n):
+        if posture[s] == NONWEAR:
+            continue
+        d = _unit(mean[s])
+        theta = _acos_deg(_dot(d, up))
+        if posture[s] in (UPRIGHT, RIDE_STANDING) and theta > 90.0:
+            theta = 180.0 - theta
+        if t_up is not None and t_fwd is not None and tmean is not None:
+            dt = _unit(tmean[s])
+            theta += math.degrees(math.atan2(-_dot(dt, t_fwd), _dot(dt, t_up)))
+        hip[s] = theta
+    return posture, hip
