@@ -220,6 +220,10 @@ def calibrate_trunk(
     d = unit_rows(ep.trunk_mean_g)
     finite = np.asarray(np.isfinite(d).all(axis=1), dtype=np.bool_)
     upright = finite & (posture == Posture.UPRIGHT)
+    # standing still is the reference posture (hip 0°); walking leans the trunk
+    standing = upright & still_seconds(ep, p)
+    if np.count_nonzero(standing) >= 10:
+        upright = standing
     if np.count_nonzero(upright) < 10:
         return None
     found = dominant_direction(d[upright], p.cone_deg)

@@ -186,10 +186,10 @@ class _Plan:
             _Seg(
                 _WALK,
                 dur_s,
-                theta_deg=self.u(5.0, 10.0),
+                theta_deg=self.u(4.0, 8.0),
                 amp_deg=self.u(20.0, 25.0),
                 freq_hz=self.u(0.8, 1.0),
-                phi_deg=self.u(2.0, 8.0),
+                phi_deg=self.u(0.0, 5.0),
                 phi_osc_deg=self.u(1.0, 3.0),
                 impact_g=self.u(0.4, 0.65),
                 trunk_bob_g=self.u(0.15, 0.3),
@@ -202,8 +202,10 @@ class _Plan:
             _Seg(
                 _STAND,
                 dur_s,
-                theta_deg=self.u(2.0, theta_hi),
-                phi_deg=self.u(0.0, 8.0),
+                # standing is the reference posture: hip flexion ≈ 0° by definition,
+                # so thigh and trunk vary around zero from one stand to the next
+                theta_deg=self.u(-2.0, min(theta_hi, 3.0)),
+                phi_deg=self.u(-3.0, 3.0),
                 sway_deg=self.u(1.0, 2.5),
                 drift_deg=1.5,
             )
@@ -637,6 +639,14 @@ def simulate(
             np.add.at(diff, starts, step)
             np.add.at(diff, ends, -step)
             target += np.where(is_sit, np.cumsum(diff[:-1]), 0.0)
+    # Standing up from and sitting down on a chair: the trunk leans forward for ~2 s
+    # ("nose over toes"), which is also what tells a trunk sensor's forward direction.
+    edges = np.flatnonzero(np.diff(is_sit.astype(np.int8)) != 0) + 1
+    bump = np.zeros(n_sec)
+    for e in edges:
+        side = slice(int(e), int(e) + 2) if is_sit[e] else slice(int(e) - 2, int(e))
+        bump[side] = rng_drift.uniform(25.0, 40.0)
+    phi_s = phi_s + np.where(is_sit, bump, 0.0)
     freq_s = prm["freq_hz"] * (
         1.0 + prm["cad_drift_rpm"] / 80.0 * _smooth_noise(rng_drift, n_sec, 20.0)
     )
