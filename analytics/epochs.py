@@ -36,7 +36,7 @@ def _vector_stats(
     std = np.full(n_sec, np.nan)
     rng = np.full(n_sec, np.nan)
     acc = np.ascontiguousarray(acc, dtype=np.float64)  # column views reduce slowly
-    if not np.isfinite(acc).all():
+    if not np.isfinite(np.add.reduce(acc, axis=None)) and not np.isfinite(acc).all():
         ok = np.isfinite(acc).all(axis=1)
         acc = acc[ok]
         bounds = _bounds(t_s[ok], t0_s, n_sec)
@@ -55,9 +55,9 @@ def _vector_stats(
         return count, mean, std, rng
     sq_each = np.einsum("ij,ij->i", acc, acc)
     sq = np.add.reduceat(sq_each, starts)
-    mag = np.sqrt(sq_each)
-    mag_max = np.maximum.reduceat(mag, starts)
-    mag_min = np.minimum.reduceat(mag, starts)
+    # the range of |a| from the range of |a|² (sqrt is monotonic): no per-sample sqrt
+    mag_max = np.sqrt(np.maximum.reduceat(sq_each, starts))
+    mag_min = np.sqrt(np.minimum.reduceat(sq_each, starts))
     var = sq / k - np.einsum("ij,ij->i", m, m)
     std[idx] = np.sqrt(np.maximum(var, 0.0))
     rng[idx] = mag_max - mag_min

@@ -62,13 +62,16 @@ def dominant_direction(
     for _ in range(3):
         dots_all = d @ center
         if axial:
-            signs = np.where(dots_all < 0.0, -1.0, 1.0)
             members = np.abs(dots_all) >= cos_cone
-            total = (d[members] * signs[members, None]).sum(axis=0)
+            weights = np.where(members, np.sign(dots_all), 0.0)
         else:
             members = dots_all >= cos_cone
-            total = d[members].sum(axis=0)
+            weights = members.astype(np.float64)
         if not members.any():
             break
-        center = unit(total)
+        new_center = unit(weights @ d)
+        if float(new_center @ center) > 0.9999999:
+            center = new_center
+            break
+        center = new_center
     return center, members

@@ -220,18 +220,34 @@ def calibrate_trunk(
     d = unit_rows(ep.trunk_mean_g)
     finite = np.asarray(np.isfinite(d).all(axis=1), dtype=np.bool_)
     upright = finite & (posture == Posture.UPRIGHT)
-    # standing still is the reference posture (hip 0°); walking leans the trunk
+    # Walking can only happen on the body: it anchors "up". Standing still is the
+    # reference posture (hip 0°; walking leans the trunk a little), but a sensor laid
+    # on a desk also looks like standing still, so only standing near the walking
+    # direction counts.
+    walking = upright & gait_seconds(ep, p)
     standing = upright & still_seconds(ep, p)
+    anchor = None
+    if np.count_nonzero(walking) >= 10:
+        found_walk = dominant_direction(d[walking], p.cone_deg)
+        if found_walk is not None:
+            anchor = found_walk[0]
+    if anchor is not None:
+        with np.errstate(invalid="ignore"):
+            standing &= d @ anchor > np.cos(np.radians(30.0))
     if np.count_nonzero(standing) >= 10:
-        upright = standing
-    if np.count_nonzero(upright) < 10:
+        found = dominant_direction(d[standing], p.cone_deg)
+    elif anchor is not None:
+        found = (anchor, walking)
+    elif np.count_nonzero(upright) >= 10:
+        found = dominant_direction(d[upright], p.cone_deg)
+    else:
         return None
-    found = dominant_direction(d[upright], p.cone_deg)
     if found is None:
         return None
     up = found[0]
     lean = _transition_lean(d, finite, posture, up)
-    seated = finite & (posture == Posture.SITTING)
+    with np.errstate(invalid="ignore"):
+        seated = finite & (posture == Posture.SITTING) & (d @ up > np.cos(np.radians(45.0)))
     if lean is None and np.count_nonzero(seated) >= 10:
         perp = d[seated] - np.outer(d[seated] @ up, up)
         total = perp.sum(axis=0)
@@ -256,12 +272,14 @@ def _transition_lean(
         w = d[lo:hi][finite[lo:hi]]
         if w.shape[0] == 0:
             continue
+        if np.any(w @ up < np.cos(np.radians(60.0))):
+            continue  # getting up from lying, not from a chair
         perp = w - np.outer(w @ up, up)
         norms = np.linalg.norm(perp, axis=1)
         k = int(np.argmax(norms))
         if norms[k] > np.sin(np.radians(10.0)):
             vectors.append(perp[k] / norms[k])
-    if len(vectors) < 3:
+    if len(vectors) < 2:
         return None
     total = np.sum(vectors, axis=0)
     if np.linalg.norm(total) < 0.3 * len(vectors):

@@ -32,6 +32,13 @@ class PostureParams:
     pedal_window_s: int = 10
     pedal_fraction: float = 0.7
     """Pedalling: moving in at least this fraction of a centred window of seconds."""
+    pedal_seated_deg: float = 35.0
+    """While pedalling: mean thigh inclination above which the rider sits on the saddle
+    (seated ≈ 45–55°, standing on the pedals ≈ 20–30° per-second mean)."""
+    running_std_g: float = 0.8
+    """Movement this violent is running, never pedalling."""
+    coast_max_s: int = 90
+    """Sitting still between two pedalling spells, up to this long, is coasting."""
     cadence_min_rpm: float = 20.0
     lying_trunk_deg: float = 60.0
     """Trunk inclination from upright beyond which a non-upright person is lying."""
@@ -44,5 +51,8 @@ class PostureParams:
     orientation, or while a worn trunk sensor shows the person walking."""
     nonwear_inverted_deg: float = 135.0
     """Thigh angle from upright that a thigh-worn sensor cannot show while worn."""
+    hip_min_deg: float = -40.0
+    hip_max_deg: float = 150.0
+    """A trunk-thigh angle outside this range cannot be worn: off the body."""
     min_gravity_g: float = 0.5
     max_gravity_g: float = 1.5

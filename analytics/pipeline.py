@@ -11,7 +11,7 @@ from analytics.epochs import epochs_from_recording
 from analytics.hip_angle import hip_flexion_deg
 from analytics.orientation import calibrate_thigh, calibrate_trunk
 from analytics.params import PostureParams
-from analytics.posture import apply_lying, classify_thigh, smooth
+from analytics.posture import apply_lying, classify_thigh, mark_off_body, smooth
 from analytics.records import (
     Epochs,
     Posture,
@@ -57,7 +57,8 @@ def analyze_thigh(
     trunk_cal = trunk
     if trunk_cal is None and ep.trunk_mean_g is not None:
         trunk_cal = calibrate_trunk(ep, smooth(raw.posture, p), p)
-    posture = smooth(apply_lying(raw.posture, ep, trunk_cal, p), p)
+    marked = mark_off_body(raw.posture, ep, cal, trunk_cal, p)
+    posture = smooth(apply_lying(marked, ep, trunk_cal, p), p)
     hip = hip_flexion_deg(ep, cal, posture, trunk_cal)
     reclined = raw.reclined & (posture == Posture.SITTING)
     timeline = Timeline(

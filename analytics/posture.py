@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analytics.geometry import angle_deg, unit_rows
+from analytics.hip_angle import trunk_lean_deg
 from analytics.orientation import (
     gait_seconds,
     inclination_deg,
@@ -44,7 +45,8 @@ from analytics.records import (
 from analytics.smoothing import enforce_min_duration, runs
 
 PEDAL_SEATED_DEG = 45.0
-"""Mean thigh inclination of a moving second above which the rider is seated."""
+"""Mean thigh inclination of a moving second (not pedalling) above which the thigh is
+seated (fidgeting in a chair rather than stepping)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +92,16 @@ def classify_thigh(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> Thigh
         gait = gait_seconds(ep, p)
         seated_still = incl > cal.sit_threshold_deg
         seated_moving = incl > max(PEDAL_SEATED_DEG, cal.sit_threshold_deg)
+        running = ep.thigh_std_g > p.running_std_g
     seated = np.where(moving, seated_moving & ~(gait & (incl < 60.0)), seated_still)
     posture = np.where(seated, Posture.SITTING, Posture.UPRIGHT).astype(np.int8)
 
     pedal = pedalling_seconds(ep, p) & ok
+    # while pedalling, the per-second mean vector reads the thigh ~10° nearer upright
+    # than its mean angle (the centripetal pull along the thigh), and pedal strokes
+    # have impacts-like magnitude swings: seated on the saddle by its own threshold
+    with np.errstate(invalid="ignore"):
+        seated = np.where(pedal & moving, (incl > p.pedal_seated_deg) & ~running, seated)
     # a seated pedalling spell must itself last a window: a few seated-looking
     # seconds inside a walk are not a ride
     riding_seated = _long_runs(pedal & seated, p.pedal_window_s)
@@ -112,6 +120,17 @@ def classify_thigh(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> Thigh
         inner = posture[lo:hi]
         inner[inner == Posture.UPRIGHT] = Posture.RIDING_STANDING
 
+    # coasting on the saddle between pedal strokes is still seated riding
+    starts, lengths, values = runs(posture)
+    for k in range(1, values.shape[0] - 1):
+        if (
+            values[k] == Posture.SITTING
+            and lengths[k] <= p.coast_max_s
+            and values[k - 1] == Posture.RIDING_SEATED
+            and values[k + 1] in (Posture.RIDING_SEATED, Posture.RIDING_STANDING)
+        ):
+            posture[int(starts[k]) : int(starts[k] + lengths[k])] = Posture.RIDING_SEATED
+
     # thigh-only reclined flag: a level thigh rolled about its own axis
     lat = d @ cal.lateral
     fwd = d @ cal.forward
@@ -119,15 +138,39 @@ def classify_thigh(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> Thigh
     with np.errstate(invalid="ignore"):
         reclined = (posture == Posture.SITTING) & (roll > p.reclined_roll_deg) & (incl > 60.0)
 
-    # off the body: dead still, upside down, for long enough
-    signed = angle_deg(d, cal.up)
-    with np.errstate(invalid="ignore"):
-        dead_still = ep.thigh_std_g < p.nonwear_std_g
-        inverted = dead_still & (signed > p.nonwear_inverted_deg)
-    off_body = _long_runs(inverted & ok, p.nonwear_min_s)
-    posture[off_body | ~ok] = Posture.NONWEAR
+    posture[~ok] = Posture.NONWEAR
     reclined &= posture == Posture.SITTING
     return ThighPosture(posture=posture, inclination_deg=incl, reclined=reclined)
+
+
+def mark_off_body(
+    posture: Int8Array,
+    ep: Epochs,
+    thigh: ThighCalibration,
+    trunk: TrunkCalibration | None,
+    p: PostureParams,
+) -> Int8Array:
+    """Off the body: the thigh sensor dead still for ``nonwear_min_s`` in an orientation
+    no worn thigh and trunk can take together: the thigh upside down, the trunk
+    sensor head-down, or a trunk-thigh angle outside what a hip can do. Lying still
+    in bed, however long, stays lying (or sitting)."""
+    d = unit_rows(ep.thigh_mean_g)
+    theta = angle_deg(d, thigh.up)
+    with np.errstate(invalid="ignore"):
+        dead_still = ep.thigh_std_g < p.nonwear_std_g
+        impossible = theta > p.nonwear_inverted_deg
+    if trunk is not None and ep.trunk_mean_g is not None:
+        dt = unit_rows(ep.trunk_mean_g)
+        trunk_incl = angle_deg(dt, trunk.up)
+        hip = theta + trunk_lean_deg(ep, trunk)
+        with np.errstate(invalid="ignore"):
+            impossible |= trunk_incl > p.nonwear_inverted_deg
+            if trunk.source != "auto-provisional":  # the hip angle needs a known forward
+                impossible |= (hip < p.hip_min_deg) | (hip > p.hip_max_deg)
+    off = _long_runs(dead_still & impossible, p.nonwear_min_s)
+    out = posture.copy()
+    out[off] = Posture.NONWEAR
+    return out
 
 
 def apply_lying(

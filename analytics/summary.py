@@ -71,9 +71,11 @@ def summarize(tl: Timeline) -> TimelineSummary:
 
 
 def agreement(pred: Timeline, truth: Timeline) -> tuple[float, float]:
-    """Per-second sitting-vs-upright agreement over seconds both call worn, and the
-    relative sitting-time error (pred − truth) / truth. Seated classes (sitting,
-    lying, seated riding) count as sitting; upright and standing riding as upright."""
+    """Per-second sitting-vs-upright agreement over the seconds the truth calls worn
+    (a worn second predicted as non-wear counts as a miss), and the relative
+    sitting-time error (pred − truth) / truth over the common span. Seated classes
+    (sitting, lying, seated riding) count as sitting; upright and standing riding as
+    upright."""
     lo = max(pred.t0_s, truth.t0_s)
     hi = min(pred.t0_s + pred.n, truth.t0_s + truth.n)
     if hi <= lo:
@@ -81,10 +83,11 @@ def agreement(pred: Timeline, truth: Timeline) -> tuple[float, float]:
     a = pred.posture[lo - pred.t0_s : hi - pred.t0_s]
     b = truth.posture[lo - truth.t0_s : hi - truth.t0_s]
     seated = (Posture.SITTING, Posture.LYING, Posture.RIDING_SEATED)
-    worn = (a != Posture.NONWEAR) & (b != Posture.NONWEAR)
+    worn = b != Posture.NONWEAR
     sa = np.isin(a, seated)
     sb = np.isin(b, seated)
-    agree = float(np.mean(sa[worn] == sb[worn])) if worn.any() else float("nan")
-    truth_sit = int(np.count_nonzero(sb[worn]))
-    err = (int(np.count_nonzero(sa[worn])) - truth_sit) / truth_sit if truth_sit else float("nan")
+    hit = (sa == sb) & (a != Posture.NONWEAR)
+    agree = float(np.mean(hit[worn])) if worn.any() else float("nan")
+    truth_sit = int(np.count_nonzero(sb))
+    err = (int(np.count_nonzero(sa)) - truth_sit) / truth_sit if truth_sit else float("nan")
     return agree, err

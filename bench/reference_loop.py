@@ -14,7 +14,7 @@ import numpy as np
 from analytics.orientation import calibrate_thigh, calibrate_trunk
 from analytics.params import PostureParams
 from analytics.posture import PEDAL_SEATED_DEG
-from analytics.records import Epochs, Posture, Recording, ThighCalibration
+from analytics.records import Epochs, Posture, Recording, ThighCalibration, TrunkCalibration
 
 SITTING, UPRIGHT, NONWEAR = int(Posture.SITTING), int(Posture.UPRIGHT), int(Posture.NONWEAR)
 LYING, RIDE_SEATED, RIDE_STANDING = (
@@ -138,9 +138,9 @@ def classify_loop(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> list[i
     cnt = ep.count.tolist()
     out = [UPRIGHT] * n
     seated = [False] * n
+    incls = [math.nan] * n
     moving = [False] * n
     ok = [False] * n
-    signed = [math.nan] * n
     for s in range(n):
         m = mean[s]
         mag = math.sqrt(_dot(m, m)) if cnt[s] else math.nan
@@ -160,7 +160,6 @@ def classify_loop(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> list[i
         else:
             seated[s] = incl > cal.sit_threshold_deg
         out[s] = SITTING if seated[s] else UPRIGHT
-        signed[s] = _acos_deg(_dot(d, up)) if ok[s] else math.nan
     # pedalling: moving fraction over a centred window
     w = p.pedal_window_s
     half_lo = (w - 1) // 2
@@ -169,6 +168,10 @@ def classify_loop(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> list[i
         lo, hi = s - (w - 1 - half_lo), s + half_lo + 1
         k = sum(1 for j in range(max(lo, 0), min(hi, n)) if moving[j])
         pedal[s] = k / w >= p.pedal_fraction and ok[s]
+    for s in range(n):
+        if pedal[s] and moving[s]:
+            seated[s] = incls[s] > p.pedal_seated_deg and not std[s] > p.running_std_g
+            out[s] = SITTING if seated[s] else UPRIGHT
     ride = [pedal[s] and seated[s] for s in range(n)]
     ride = [bool(v) for v in _long(ride, p.pedal_window_s)]
     for s in range(n):
@@ -188,14 +191,61 @@ def classify_loop(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> list[i
                 if out[j] == UPRIGHT:
                     out[j] = RIDE_STANDING
         s = e
-    inverted = [
-        ok[s] and std[s] < p.nonwear_std_g and signed[s] > p.nonwear_inverted_deg for s in range(n)
-    ]
-    off = _long(inverted, p.nonwear_min_s)
+    runs = _runs(out)
+    for k in range(1, len(runs) - 1):
+        lab, start, length = runs[k]
+        if (
+            lab == SITTING
+            and length <= p.coast_max_s
+            and runs[k - 1][0] == RIDE_SEATED
+            and runs[k + 1][0] in (RIDE_SEATED, RIDE_STANDING)
+        ):
+            for j in range(start, start + length):
+                out[j] = RIDE_SEATED
     for s in range(n):
-        if off[s] or not ok[s]:
+        if not ok[s]:
             out[s] = NONWEAR
     return out
+
+
+def _runs(labels: list[int]) -> list[tuple[int, int, int]]:
+    """(label, start, length) runs."""
+    out: list[tuple[int, int, int]] = []
+    start = 0
+    for i in range(1, len(labels) + 1):
+        if i == len(labels) or labels[i] != labels[start]:
+            out.append((labels[start], start, i - start))
+            start = i
+    return out
+
+
+def off_body_loop(
+    posture: list[int],
+    ep: Epochs,
+    cal: ThighCalibration,
+    trunk: TrunkCalibration | None,
+    p: PostureParams,
+) -> list[int]:
+    up = cal.up.tolist()
+    mean = ep.thigh_mean_g.tolist()
+    std = ep.thigh_std_g.tolist()
+    tmean = ep.trunk_mean_g.tolist() if ep.trunk_mean_g is not None else None
+    cand = [False] * ep.n
+    for s in range(ep.n):
+        if not std[s] < p.nonwear_std_g:
+            continue
+        theta = _acos_deg(_dot(_unit(mean[s]), up))
+        bad = theta > p.nonwear_inverted_deg
+        if trunk is not None and tmean is not None:
+            dt = _unit(tmean[s])
+            t_up, t_fwd = trunk.up.tolist(), trunk.forward.tolist()
+            bad = bad or _acos_deg(_dot(dt, t_up)) > p.nonwear_inverted_deg
+            hip = theta + math.degrees(math.atan2(-_dot(dt, t_fwd), _dot(dt, t_up)))
+            if trunk.source != "auto-provisional":
+                bad = bad or hip < p.hip_min_deg or hip > p.hip_max_deg
+        cand[s] = bad
+    off = _long(cand, p.nonwear_min_s)
+    return [NONWEAR if off[s] else posture[s] for s in range(ep.n)]
 
 
 def _long(mask: list[bool], min_len: int) -> list[bool]:
@@ -228,7 +278,7 @@ def analyze_loop(rec: Recording, p: PostureParams | None = None) -> tuple[list[i
         )
     mean = ep.thigh_mean_g.tolist()
     tmean = ep.trunk_mean_g.tolist() if ep.trunk_mean_g is not None else None
-    lying_raw = list(raw)
+    lying_raw = off_body_loop(raw, ep, cal, trunk, p)
     if trunk is not None and tmean is not None:
         tu = trunk.up.tolist()
         for s in range(ep.n):
