@@ -6,14 +6,19 @@ without any thigh sample is a gap (``count == 0``); its statistics are NaN.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from analytics.records import Epochs, FloatArray, IntArray, Recording
+from analytics.records import BoolArray, Epochs, FloatArray, IntArray, Recording
 
 
 def second_index(t_s: FloatArray, t0_s: int) -> IntArray:
     """The epoch index of every sample."""
     return np.floor(t_s - t0_s).astype(np.int64)
+
+
+_ONES3 = np.ones(3)
 
 
 def _bounds(t_s: FloatArray, t0_s: int, n_sec: int) -> IntArray:
@@ -23,13 +28,19 @@ def _bounds(t_s: FloatArray, t0_s: int, n_sec: int) -> IntArray:
 
 
 def _vector_stats(
-    t_s: FloatArray, bounds: IntArray, acc: FloatArray, t0_s: int, n_sec: int, *, full: bool = True
+    t_s: FloatArray,
+    bounds: IntArray,
+    acc: FloatArray,
+    t0_s: int,
+    n_sec: int,
+    *,
+    moments: bool = True,
 ) -> tuple[IntArray, FloatArray, FloatArray, FloatArray]:
     """count, mean (n,3), RMS deviation of the vector and magnitude range per second.
 
     ``bounds`` are the second boundaries of ``t_s`` (see ``_bounds``). Rows with a NaN
-    (that sensor sent nothing in that sample) are left out. Without ``full`` only the
-    count and the mean are computed.
+    (that sensor sent nothing in that sample) are left out. Without ``moments`` only
+    the count and the mean are computed (the deviation and range cost extra passes).
     """
     count = np.zeros(n_sec, dtype=np.int64)
     mean = np.full((n_sec, 3), np.nan)
@@ -47,19 +58,20 @@ def _vector_stats(
     starts = bounds[:-1][has]
     idx = np.flatnonzero(has)
     k = n_in[has]
-    sums = np.add.reduceat(acc, starts, axis=0)
+    # reducing the transposed view runs ~1.5x faster than reducing axis 0
+    sums = np.add.reduceat(acc.T, starts, axis=1).T
     m = sums / k[:, None]
     count[idx] = k
     mean[idx] = m
-    if not full:
+    if not moments:
         return count, mean, std, rng
-    sq_each = np.einsum("ij,ij->i", acc, acc)
+    sq_each = (acc * acc) @ _ONES3
     sq = np.add.reduceat(sq_each, starts)
+    var = sq / k - np.einsum("ij,ij->i", m, m)
+    std[idx] = np.sqrt(np.maximum(var, 0.0))
     # the range of |a| from the range of |a|² (sqrt is monotonic): no per-sample sqrt
     mag_max = np.sqrt(np.maximum.reduceat(sq_each, starts))
     mag_min = np.sqrt(np.minimum.reduceat(sq_each, starts))
-    var = sq / k - np.einsum("ij,ij->i", m, m)
-    std[idx] = np.sqrt(np.maximum(var, 0.0))
     rng[idx] = mag_max - mag_min
     return count, mean, std, rng
 
@@ -91,9 +103,11 @@ def epochs_from_recording(rec: Recording) -> Epochs:
         mean = np.full((n_sec, 3), np.nan)
         std = np.full(n_sec, np.nan)
         rng = np.full(n_sec, np.nan)
-    trunk = None
+    trunk = trunk_count = None
     if rec.trunk_acc_g is not None:
-        _, trunk, _, _ = _vector_stats(rec.t_s, bounds, rec.trunk_acc_g, t0, n_sec, full=False)
+        trunk_count, trunk, _, _ = _vector_stats(
+            rec.t_s, bounds, rec.trunk_acc_g, t0, n_sec, moments=False
+        )
     cadence = None
     if rec.cadence_rpm is not None:
         cadence = _scalar_mean(second_index(rec.t_s, t0), rec.cadence_rpm, n_sec)
@@ -104,5 +118,35 @@ def epochs_from_recording(rec: Recording) -> Epochs:
         thigh_std_g=std,
         thigh_range_g=rng,
         trunk_mean_g=trunk,
+        trunk_count=trunk_count,
         cadence_rpm=cadence,
     )
+
+
+def with_trunk_deviation(rec: Recording, ep: Epochs, seconds: BoolArray) -> Epochs:
+    """``ep`` with the trunk's per-second RMS deviation filled in for ``seconds`` only
+    (NaN elsewhere): the off-body test needs it where the thigh is frozen, which is
+    rare, so the full-day pass over the trunk samples is skipped."""
+    if rec.trunk_acc_g is None or not seconds.any():
+        return ep
+    std = np.full(ep.n, np.nan)
+    starts, lengths, values = _runs_of(seconds)
+    for s0, n, v in zip(starts.tolist(), lengths.tolist(), values.tolist(), strict=True):
+        if not v:
+            continue
+        lo, hi = np.searchsorted(rec.t_s, [ep.t0_s + s0, ep.t0_s + s0 + n])
+        t_part = rec.t_s[lo:hi]
+        if t_part.shape[0] == 0:
+            continue
+        bounds = _bounds(t_part, ep.t0_s + s0, n)
+        _, _, part_std, _ = _vector_stats(t_part, bounds, rec.trunk_acc_g[lo:hi], ep.t0_s + s0, n)
+        std[s0 : s0 + n] = part_std
+    return replace(ep, trunk_std_g=std)
+
+
+def _runs_of(mask: BoolArray) -> tuple[IntArray, IntArray, BoolArray]:
+    n = mask.shape[0]
+    change = np.flatnonzero(mask[1:] != mask[:-1]) + 1
+    starts = np.concatenate((np.zeros(1, dtype=np.int64), change.astype(np.int64)))
+    lengths = np.diff(np.append(starts, n))
+    return starts, lengths, mask[starts]

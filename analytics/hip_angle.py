@@ -46,6 +46,11 @@ def trunk_lean_deg(ep: Epochs, trunk: TrunkCalibration) -> FloatArray:
     return np.degrees(np.arctan2(-along_fwd, along_up))
 
 
+def uses_trunk(ep: Epochs, trunk: TrunkCalibration | None) -> bool:
+    """The trunk-thigh angle needs a trunk sensor whose forward direction is known."""
+    return trunk is not None and ep.trunk_mean_g is not None and trunk.source != "auto-provisional"
+
+
 def hip_flexion_deg(
     ep: Epochs,
     thigh: ThighCalibration,
@@ -53,6 +58,7 @@ def hip_flexion_deg(
     trunk: TrunkCalibration | None = None,
 ) -> FloatArray:
     theta = thigh_angle_deg(ep, thigh, posture)
-    if trunk is None or ep.trunk_mean_g is None:
+    if not uses_trunk(ep, trunk):
         return theta
+    assert trunk is not None
     return theta + trunk_lean_deg(ep, trunk)

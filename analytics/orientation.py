@@ -213,7 +213,8 @@ def calibrate_trunk(
 ) -> TrunkCalibration | None:
     """Trunk axes from the recording: ``up`` from upright seconds; ``forward`` from the
     forward lean everybody makes when standing up from or sitting down on a chair
-    (falls back to the mean seated tilt)."""
+    (falls back to the lean of a rider on the saddle, then to the mean seated tilt;
+    without any, ``forward`` is provisional and the hip angle stays thigh-only)."""
     p = p or PostureParams()
     if ep.trunk_mean_g is None:
         return None
@@ -246,12 +247,16 @@ def calibrate_trunk(
         return None
     up = found[0]
     lean = _transition_lean(d, finite, posture, up)
+    riding = finite & (posture == Posture.RIDING_SEATED)
     with np.errstate(invalid="ignore"):
         seated = finite & (posture == Posture.SITTING) & (d @ up > np.cos(np.radians(45.0)))
-    if lean is None and np.count_nonzero(seated) >= 10:
-        perp = d[seated] - np.outer(d[seated] @ up, up)
+    # fallbacks: a rider on the saddle always leans forward; a sitter usually does
+    for mask in (riding, seated):
+        if lean is not None or np.count_nonzero(mask) < 60:
+            continue
+        perp = d[mask] - np.outer(d[mask] @ up, up)
         total = perp.sum(axis=0)
-        if np.linalg.norm(total) > 0.05 * np.count_nonzero(seated):
+        if np.linalg.norm(total) > 0.05 * np.count_nonzero(mask):
             lean = unit(total)
     if lean is None:
         return TrunkCalibration(up=up, forward=perpendicular(up), source="auto-provisional")

@@ -51,6 +51,11 @@ class PostureParams:
     orientation, or while a worn trunk sensor shows the person walking."""
     nonwear_inverted_deg: float = 135.0
     """Thigh angle from upright that a thigh-worn sensor cannot show while worn."""
+    frozen_block_s: int = 60
+    frozen_ratio: float = 2.0
+    """Off-body with a trunk sensor: both sensors' per-second means scatter no more
+    than ``frozen_ratio`` × their noise standard error within every block of
+    ``frozen_block_s`` for ``nonwear_min_s``."""
     hip_min_deg: float = -40.0
     hip_max_deg: float = 150.0
     """A trunk-thigh angle outside this range cannot be worn: off the body."""

@@ -7,11 +7,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analytics.epochs import epochs_from_recording
-from analytics.hip_angle import hip_flexion_deg
+from analytics.epochs import epochs_from_recording, with_trunk_deviation
+from analytics.hip_angle import hip_flexion_deg, uses_trunk
 from analytics.orientation import calibrate_thigh, calibrate_trunk
 from analytics.params import PostureParams
-from analytics.posture import apply_lying, classify_thigh, mark_off_body, smooth
+from analytics.posture import (
+    apply_lying,
+    classify_thigh,
+    mark_off_body,
+    off_body_candidates,
+    smooth,
+    whole_blocks,
+)
 from analytics.records import (
     Epochs,
     Posture,
@@ -57,7 +64,12 @@ def analyze_thigh(
     trunk_cal = trunk
     if trunk_cal is None and ep.trunk_mean_g is not None:
         trunk_cal = calibrate_trunk(ep, smooth(raw.posture, p), p)
-    marked = mark_off_body(raw.posture, ep, cal, trunk_cal, p)
+    ep_off, candidates = ep, None
+    if ep.trunk_mean_g is not None:
+        candidates = off_body_candidates(ep, p)
+        blocks = whole_blocks(candidates, p.frozen_block_s)
+        ep_off = with_trunk_deviation(rec, ep, blocks)
+    marked = mark_off_body(raw.posture, ep_off, cal, trunk_cal, p, candidates)
     posture = smooth(apply_lying(marked, ep, trunk_cal, p), p)
     hip = hip_flexion_deg(ep, cal, posture, trunk_cal)
     reclined = raw.reclined & (posture == Posture.SITTING)
@@ -66,7 +78,7 @@ def analyze_thigh(
         posture=posture,
         hip_flexion_deg=np.asarray(hip, dtype=np.float64),
         reclined=reclined,
-        hip_from_trunk=trunk_cal is not None,
+        hip_from_trunk=uses_trunk(ep, trunk_cal),
     )
     return Analysis(timeline=timeline, epochs=ep, thigh=cal, trunk=trunk_cal)
 

@@ -38,6 +38,7 @@ from analytics.records import (
     Epochs,
     FloatArray,
     Int8Array,
+    IntArray,
     Posture,
     ThighCalibration,
     TrunkCalibration,
@@ -143,12 +144,57 @@ def classify_thigh(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> Thigh
     return ThighPosture(posture=posture, inclination_deg=incl, reclined=reclined)
 
 
+def frozen_seconds(
+    mean_g: FloatArray, std_g: FloatArray, count: IntArray, block_s: int, ratio: float
+) -> BoolArray:
+    """Seconds whose orientation is frozen: within each aligned block of ``block_s``
+    seconds, the per-second mean vectors scatter no more than ``ratio`` times their
+    own standard error (sensor noise / √samples). A sensor lying on a table is
+    frozen; one worn on a living body drifts and breathes far beyond its noise."""
+    n = count.shape[0]
+    n_blocks = -(-n // block_s)
+    pad = n_blocks * block_s - n
+    m = np.concatenate((mean_g, np.full((pad, 3), np.nan))).reshape(n_blocks, block_s, 3)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se2 = np.concatenate((std_g**2 / count, np.full(pad, np.nan))).reshape(n_blocks, block_s)
+    has = np.isfinite(m).all(axis=2) & np.isfinite(se2)
+    k = has.sum(axis=1)
+    m0 = np.where(has[:, :, None], m, 0.0)
+    centre = m0.sum(axis=1) / np.maximum(k, 1)[:, None]
+    dev2 = np.where(has, np.sum((m0 - centre[:, None, :]) ** 2, axis=2), 0.0)
+    rms_dev = np.sqrt(dev2.sum(axis=1) / np.maximum(k, 1))
+    rms_se = np.sqrt(np.where(has, se2, 0.0).sum(axis=1) / np.maximum(k, 1))
+    frozen_block = (k >= block_s // 2) & (rms_dev <= ratio * rms_se)
+    return np.asarray(np.repeat(frozen_block, block_s)[:n] & has.reshape(-1)[:n], dtype=np.bool_)
+
+
+def off_body_candidates(ep: Epochs, p: PostureParams) -> BoolArray:
+    """Seconds in which the thigh sensor is dead still with a frozen orientation: the
+    only places the two-sensor off-body test can fire."""
+    with np.errstate(invalid="ignore"):
+        dead = ep.thigh_std_g < p.nonwear_std_g
+    frozen = frozen_seconds(
+        ep.thigh_mean_g, ep.thigh_std_g, ep.count, p.frozen_block_s, p.frozen_ratio
+    )
+    return np.asarray(dead & frozen, dtype=np.bool_)
+
+
+def whole_blocks(mask: BoolArray, block_s: int) -> BoolArray:
+    """Every second of each aligned block that holds a True second."""
+    n = mask.shape[0]
+    n_blocks = -(-n // block_s)
+    padded = np.concatenate((mask, np.zeros(n_blocks * block_s - n, dtype=np.bool_)))
+    blocks = padded.reshape(n_blocks, block_s).any(axis=1)
+    return np.asarray(np.repeat(blocks, block_s)[:n], dtype=np.bool_)
+
+
 def mark_off_body(
     posture: Int8Array,
     ep: Epochs,
     thigh: ThighCalibration,
     trunk: TrunkCalibration | None,
     p: PostureParams,
+    candidates: BoolArray | None = None,
 ) -> Int8Array:
     """Off the body: the thigh sensor dead still for ``nonwear_min_s`` in an orientation
     no worn thigh and trunk can take together: the thigh upside down, the trunk
@@ -168,6 +214,19 @@ def mark_off_body(
             if trunk.source != "auto-provisional":  # the hip angle needs a known forward
                 impossible |= (hip < p.hip_min_deg) | (hip > p.hip_max_deg)
     off = _long_runs(dead_still & impossible, p.nonwear_min_s)
+    if (
+        ep.trunk_mean_g is not None
+        and ep.trunk_std_g is not None  # filled by epochs.with_trunk_deviation
+        and ep.trunk_count is not None
+    ):
+        # both sensors frozen together: nobody wears a trunk sensor without breathing
+        cand = candidates if candidates is not None else off_body_candidates(ep, p)
+        both = cand & frozen_seconds(
+            ep.trunk_mean_g, ep.trunk_std_g, ep.trunk_count, p.frozen_block_s, p.frozen_ratio
+        )
+        with np.errstate(invalid="ignore"):
+            both &= ep.trunk_std_g < p.nonwear_std_g
+        off |= _long_runs(both, p.nonwear_min_s)
     out = posture.copy()
     out[off] = Posture.NONWEAR
     return out

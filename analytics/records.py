@@ -113,6 +113,8 @@ class Epochs:
     thigh_std_g: FloatArray  # (n,) RMS deviation of the vector from its mean, NaN in gaps
     thigh_range_g: FloatArray  # (n,) max-min of the magnitude, NaN in gaps
     trunk_mean_g: FloatArray | None = None  # (n, 3)
+    trunk_std_g: FloatArray | None = None  # (n,)
+    trunk_count: IntArray | None = None  # (n,)
     cadence_rpm: FloatArray | None = None  # (n,)
 
     @property

@@ -41,6 +41,7 @@ def epochs_loop(rec: Recording) -> Epochs:
     tx = [0.0] * n_sec
     ty = [0.0] * n_sec
     tz = [0.0] * n_sec
+    tq = [0.0] * n_sec
     for i in range(len(t)):
         s = math.floor(t[i] - t0)
         if thigh is not None:
@@ -64,11 +65,13 @@ def epochs_loop(rec: Recording) -> Epochs:
                 tx[s] += x
                 ty[s] += y
                 tz[s] += z
+                tq[s] += x * x + y * y + z * z
     nan = math.nan
     mean = [[nan, nan, nan] for _ in range(n_sec)]
     std = [nan] * n_sec
     rng = [nan] * n_sec
     tmean = [[nan, nan, nan] for _ in range(n_sec)]
+    tstd = [nan] * n_sec
     for s in range(n_sec):
         k = cnt[s]
         if k:
@@ -77,7 +80,10 @@ def epochs_loop(rec: Recording) -> Epochs:
             std[s] = math.sqrt(max(sq[s] / k - (m3[0] ** 2 + m3[1] ** 2 + m3[2] ** 2), 0.0))
             rng[s] = mx[s] - mn[s]
         if tc[s]:
-            tmean[s] = [tx[s] / tc[s], ty[s] / tc[s], tz[s] / tc[s]]
+            k = tc[s]
+            tm = [tx[s] / k, ty[s] / k, tz[s] / k]
+            tmean[s] = tm
+            tstd[s] = math.sqrt(max(tq[s] / k - (tm[0] ** 2 + tm[1] ** 2 + tm[2] ** 2), 0.0))
     return Epochs(
         t0_s=t0,
         count=np.asarray(cnt, dtype=np.int64),
@@ -85,6 +91,8 @@ def epochs_loop(rec: Recording) -> Epochs:
         thigh_std_g=np.asarray(std, dtype=np.float64),
         thigh_range_g=np.asarray(rng, dtype=np.float64),
         trunk_mean_g=np.asarray(tmean, dtype=np.float64) if trunk is not None else None,
+        trunk_std_g=np.asarray(tstd, dtype=np.float64) if trunk is not None else None,
+        trunk_count=np.asarray(tc, dtype=np.int64) if trunk is not None else None,
     )
 
 
@@ -245,7 +253,40 @@ def off_body_loop(
                 bad = bad or hip < p.hip_min_deg or hip > p.hip_max_deg
         cand[s] = bad
     off = _long(cand, p.nonwear_min_s)
+    if tmean is not None and ep.trunk_std_g is not None and ep.trunk_count is not None:
+        f1 = _frozen_loop(mean, std, ep.count.tolist(), p)
+        f2 = _frozen_loop(tmean, ep.trunk_std_g.tolist(), ep.trunk_count.tolist(), p)
+        tstd = ep.trunk_std_g.tolist()
+        both = [
+            f1[s] and f2[s] and std[s] < p.nonwear_std_g and tstd[s] < p.nonwear_std_g
+            for s in range(ep.n)
+        ]
+        off2 = _long(both, p.nonwear_min_s)
+        off = [a or b for a, b in zip(off, off2, strict=True)]
     return [NONWEAR if off[s] else posture[s] for s in range(ep.n)]
+
+
+def _frozen_loop(
+    mean: list[list[float]], std: list[float], count: list[int], p: PostureParams
+) -> list[bool]:
+    n, b = len(count), p.frozen_block_s
+    out = [False] * n
+    for start in range(0, n, b):
+        idx = [
+            s
+            for s in range(start, min(start + b, n))
+            if count[s] and all(v == v for v in mean[s]) and std[s] == std[s]
+        ]
+        k = len(idx)
+        if k == 0:
+            continue
+        c = [sum(mean[s][j] for s in idx) / k for j in range(3)]
+        dev = sum(sum((mean[s][j] - c[j]) ** 2 for j in range(3)) for s in idx) / k
+        se = sum(std[s] ** 2 / count[s] for s in idx) / k
+        if k >= b // 2 and math.sqrt(dev) <= p.frozen_ratio * math.sqrt(se):
+            for s in idx:
+                out[s] = True
+    return out
 
 
 def _long(mask: list[bool], min_len: int) -> list[bool]:
@@ -287,8 +328,9 @@ def analyze_loop(rec: Recording, p: PostureParams | None = None) -> tuple[list[i
                 lying_raw[s] = LYING
     posture = _runs_apply_min(lying_raw, p.min_bout_s)
     up = cal.up.tolist()
-    t_up = trunk.up.tolist() if trunk is not None else None
-    t_fwd = trunk.forward.tolist() if trunk is not None else None
+    use_trunk = trunk is not None and trunk.source != "auto-provisional"
+    t_up = trunk.up.tolist() if trunk is not None and use_trunk else None
+    t_fwd = trunk.forward.tolist() if trunk is not None and use_trunk else None
     hip = [math.nan] * ep.n
     for s in range(ep.n):
         if posture[s] == NONWEAR:

@@ -30,7 +30,7 @@ from collector.recordings.errors import RecordingError
 
 SEAT_UNIT_KEY: Final = b"sitload.seat_unit"
 FORMAT_KEY: Final = b"sitload.format"
-_INSTALL_HINT: Final = "pyarrow is not installed; run pip install 'sitload[parquet]'"
+_INSTALL_HINT: Final = "pyarrow is not installed; run pip install pyarrow (a dependency of sitload)"
 
 
 def _pyarrow(path: str | os.PathLike[str]) -> tuple[ModuleType, ModuleType]:
