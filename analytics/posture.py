@@ -168,11 +168,19 @@ def frozen_seconds(
     return np.asarray(np.repeat(frozen_block, block_s)[:n] & has.reshape(-1)[:n], dtype=np.bool_)
 
 
+def dead_still_limit_g(ep: Epochs, p: PostureParams) -> float:
+    """Per-second RMS deviation below which a sensor is dead still: ``nonwear_std_g``,
+    or 1.5× this recording's own noise floor (1st percentile of the thigh's
+    deviation) for a noisier sensor."""
+    floor = np.nanpercentile(ep.thigh_std_g, 1.0) if np.isfinite(ep.thigh_std_g).any() else 0.0
+    return max(p.nonwear_std_g, 1.5 * float(floor))
+
+
 def off_body_candidates(ep: Epochs, p: PostureParams) -> BoolArray:
     """Seconds in which the thigh sensor is dead still with a frozen orientation: the
     only places the two-sensor off-body test can fire."""
     with np.errstate(invalid="ignore"):
-        dead = ep.thigh_std_g < p.nonwear_std_g
+        dead = ep.thigh_std_g < dead_still_limit_g(ep, p)
     frozen = frozen_seconds(
         ep.thigh_mean_g, ep.thigh_std_g, ep.count, p.frozen_block_s, p.frozen_ratio
     )
@@ -202,8 +210,9 @@ def mark_off_body(
     in bed, however long, stays lying (or sitting)."""
     d = unit_rows(ep.thigh_mean_g)
     theta = angle_deg(d, thigh.up)
+    limit = dead_still_limit_g(ep, p)
     with np.errstate(invalid="ignore"):
-        dead_still = ep.thigh_std_g < p.nonwear_std_g
+        dead_still = ep.thigh_std_g < limit
         impossible = theta > p.nonwear_inverted_deg
     if trunk is not None and ep.trunk_mean_g is not None:
         dt = unit_rows(ep.trunk_mean_g)
@@ -225,7 +234,7 @@ def mark_off_body(
             ep.trunk_mean_g, ep.trunk_std_g, ep.trunk_count, p.frozen_block_s, p.frozen_ratio
         )
         with np.errstate(invalid="ignore"):
-            both &= ep.trunk_std_g < p.nonwear_std_g
+            both &= ep.trunk_std_g < limit
         off |= _long_runs(both, p.nonwear_min_s)
     out = posture.copy()
     out[off] = Posture.NONWEAR

@@ -13,7 +13,7 @@ import numpy as np
 
 from analytics.orientation import calibrate_thigh, calibrate_trunk
 from analytics.params import PostureParams
-from analytics.posture import PEDAL_SEATED_DEG
+from analytics.posture import PEDAL_SEATED_DEG, dead_still_limit_g
 from analytics.records import Epochs, Posture, Recording, ThighCalibration, TrunkCalibration
 
 SITTING, UPRIGHT, NONWEAR = int(Posture.SITTING), int(Posture.UPRIGHT), int(Posture.NONWEAR)
@@ -238,9 +238,10 @@ def off_body_loop(
     mean = ep.thigh_mean_g.tolist()
     std = ep.thigh_std_g.tolist()
     tmean = ep.trunk_mean_g.tolist() if ep.trunk_mean_g is not None else None
+    limit = dead_still_limit_g(ep, p)  # a percentile of the per-second deviations
     cand = [False] * ep.n
     for s in range(ep.n):
-        if not std[s] < p.nonwear_std_g:
+        if not std[s] < limit:
             continue
         theta = _acos_deg(_dot(_unit(mean[s]), up))
         bad = theta > p.nonwear_inverted_deg
@@ -257,10 +258,7 @@ def off_body_loop(
         f1 = _frozen_loop(mean, std, ep.count.tolist(), p)
         f2 = _frozen_loop(tmean, ep.trunk_std_g.tolist(), ep.trunk_count.tolist(), p)
         tstd = ep.trunk_std_g.tolist()
-        both = [
-            f1[s] and f2[s] and std[s] < p.nonwear_std_g and tstd[s] < p.nonwear_std_g
-            for s in range(ep.n)
-        ]
+        both = [f1[s] and f2[s] and std[s] < limit and tstd[s] < limit for s in range(ep.n)]
         off2 = _long(both, p.nonwear_min_s)
         off = [a or b for a, b in zip(off, off2, strict=True)]
     return [NONWEAR if off[s] else posture[s] for s in range(ep.n)]

@@ -227,3 +227,34 @@ def test_explicit_calibration_is_used_when_given() -> None:
     sitting_only = build([Part("sit", 600)], seed=15, mounting=r)
     tl = analyze_thigh(sitting_only.recording, thigh=thigh).timeline
     assert np.all(tl.posture == Posture.SITTING)
+
+
+def test_very_still_sitting_with_a_breathing_trunk_is_not_nonwear() -> None:
+    """Thigh frozen to the noise for 2 h; the trunk sensor only breathes (0.5°)."""
+    rng = np.random.default_rng(16)
+    parts = []
+    for _ in range(3):
+        parts += [Part("walk", 90), Part("stand", 30), Part("sit", 300)]
+    parts += [Part("stand", 30), Part("sit", 7200, theta_deg=90.0), Part("walk", 60)]
+    b = build(
+        parts,
+        seed=16,
+        trunk=True,
+        noise_g=0.004,
+        mounting=random_rotation(rng),
+        trunk_mounting=random_rotation(rng),
+    )
+    rec = b.recording
+    assert rec.thigh_acc_g is not None
+    assert rec.trunk_acc_g is not None
+    t0 = 3 * 420 + 30 + b.t0_s
+    still = (rec.t_s >= t0) & (rec.t_s < t0 + 7200)
+    thigh = rec.thigh_acc_g.copy()
+    thigh[still] = thigh[still].mean(axis=0) + rng.normal(0, 0.004, (int(still.sum()), 3))
+    trunk = rec.trunk_acc_g.copy()
+    breath = np.radians(0.5) * np.sin(2 * np.pi * 0.25 * rec.t_s[still])
+    axis = np.cross(trunk[still].mean(axis=0), [0.3, 0.5, 0.8])
+    trunk[still] += np.outer(breath, axis / np.linalg.norm(axis))
+    tl = analyze_thigh(type(rec)(t_s=rec.t_s, thigh_acc_g=thigh, trunk_acc_g=trunk)).timeline
+    seg = tl.posture[t0 - b.t0_s + 5 : t0 - b.t0_s + 7195]
+    assert np.all(seg == Posture.SITTING)
