@@ -11,6 +11,7 @@ from dataclasses import replace
 import numpy as np
 
 from analytics.records import BoolArray, Epochs, FloatArray, IntArray, Recording
+from analytics.smoothing import runs
 
 
 def second_index(t_s: FloatArray, t0_s: int) -> IntArray:
@@ -130,7 +131,7 @@ def with_trunk_deviation(rec: Recording, ep: Epochs, seconds: BoolArray) -> Epoc
     if rec.trunk_acc_g is None or not seconds.any():
         return ep
     std = np.full(ep.n, np.nan)
-    starts, lengths, values = _runs_of(seconds)
+    starts, lengths, values = runs(seconds)
     for s0, n, v in zip(starts.tolist(), lengths.tolist(), values.tolist(), strict=True):
         if not v:
             continue
@@ -142,11 +143,3 @@ def with_trunk_deviation(rec: Recording, ep: Epochs, seconds: BoolArray) -> Epoc
         _, _, part_std, _ = _vector_stats(t_part, bounds, rec.trunk_acc_g[lo:hi], ep.t0_s + s0, n)
         std[s0 : s0 + n] = part_std
     return replace(ep, trunk_std_g=std)
-
-
-def _runs_of(mask: BoolArray) -> tuple[IntArray, IntArray, BoolArray]:
-    n = mask.shape[0]
-    change = np.flatnonzero(mask[1:] != mask[:-1]) + 1
-    starts = np.concatenate((np.zeros(1, dtype=np.int64), change.astype(np.int64)))
-    lengths = np.diff(np.append(starts, n))
-    return starts, lengths, mask[starts]

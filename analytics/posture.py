@@ -67,8 +67,8 @@ def _window_fraction(mask: BoolArray, window: int) -> FloatArray:
 
 
 def _long_runs(mask: BoolArray, min_len: int) -> BoolArray:
-    _starts, lengths, values = runs(mask.astype(np.int8))
-    keep = (values == 1) & (lengths >= min_len)
+    _starts, lengths, values = runs(mask)
+    keep = values & (lengths >= min_len)
     return np.repeat(keep, lengths)
 
 
@@ -108,7 +108,7 @@ def classify_thigh(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> Thigh
     riding_seated = _long_runs(pedal & seated, p.pedal_window_s)
     posture[riding_seated] = Posture.RIDING_SEATED
     # standing on the pedals: upright spells inside a ride (between seated pedalling)
-    starts, lengths, values = runs(pedal.astype(np.int8))
+    starts, lengths, values = runs(pedal)
     idx = np.arange(posture.shape[0])
     for s, n, v in zip(starts, lengths, values, strict=True):
         if not v:
@@ -122,15 +122,15 @@ def classify_thigh(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> Thigh
         inner[inner == Posture.UPRIGHT] = Posture.RIDING_STANDING
 
     # coasting on the saddle between pedal strokes is still seated riding
-    starts, lengths, values = runs(posture)
-    for k in range(1, values.shape[0] - 1):
+    c_starts, c_lengths, c_values = runs(posture)
+    for k in range(1, c_values.shape[0] - 1):
         if (
-            values[k] == Posture.SITTING
-            and lengths[k] <= p.coast_max_s
-            and values[k - 1] == Posture.RIDING_SEATED
-            and values[k + 1] in (Posture.RIDING_SEATED, Posture.RIDING_STANDING)
+            c_values[k] == Posture.SITTING
+            and c_lengths[k] <= p.coast_max_s
+            and c_values[k - 1] == Posture.RIDING_SEATED
+            and c_values[k + 1] in (Posture.RIDING_SEATED, Posture.RIDING_STANDING)
         ):
-            posture[int(starts[k]) : int(starts[k] + lengths[k])] = Posture.RIDING_SEATED
+            posture[int(c_starts[k]) : int(c_starts[k] + c_lengths[k])] = Posture.RIDING_SEATED
 
     # thigh-only reclined flag: a level thigh rolled about its own axis
     lat = d @ cal.lateral

@@ -6,17 +6,22 @@ lend their label: a gap is a gap however short.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
+import numpy.typing as npt
 
 from analytics.records import Int8Array, IntArray, Posture
 
+_T = TypeVar("_T", bound=np.generic)
 
-def runs(labels: Int8Array) -> tuple[IntArray, IntArray, Int8Array]:
-    """Run-length encoding: (starts, lengths, values)."""
+
+def runs(labels: npt.NDArray[_T]) -> tuple[IntArray, IntArray, npt.NDArray[_T]]:
+    """Run-length encoding of any 1-D array: (starts, lengths, values)."""
     n = labels.shape[0]
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0, dtype=np.int8)
+        return empty, empty, labels[:0]
     change = np.flatnonzero(labels[1:] != labels[:-1]) + 1
     starts = np.concatenate((np.zeros(1, dtype=np.int64), change.astype(np.int64)))
     lengths = np.diff(np.append(starts, n))
