@@ -171,6 +171,14 @@ class Timeline:
     hip_flexion_deg: FloatArray  # NaN where unknown
     reclined: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))
     hip_from_trunk: bool = False
+    dt_s: float = 1.0
+    """Length of one step of the timeline: 1 s from sensors, 0.1 s for activPAL events."""
+    stepping: BoolArray | None = None
+    """Where known (activPAL), which upright steps are stepping rather than standing."""
+    seat_peak: FloatArray | None = None
+    """Seat-mat peak pressure per step (NaN unoccupied), when a mat was recorded."""
+    seat_load: FloatArray | None = None
+    """Seat-mat load above the empty baseline per step, when a mat was recorded."""
 
     @property
     def n(self) -> int:
@@ -178,7 +186,13 @@ class Timeline:
 
     @property
     def t_s(self) -> IntArray:
+        """Whole-second times (for 1 s steps)."""
         return self.t0_s + np.arange(self.n, dtype=np.int64)
+
+    @property
+    def times_s(self) -> FloatArray:
+        """Start time of every step, for any step length."""
+        return self.t0_s + np.arange(self.n, dtype=np.float64) * self.dt_s
 
     def seconds_in(self, posture: Posture) -> int:
         return int(np.count_nonzero(self.posture == posture))
