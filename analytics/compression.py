@@ -1,0 +1,384 @@
+"""Compression bouts, breaks and their events, from a posture timeline (batch).
+
+Definitions (../shared/domain.md):
+
+* **seated** steps compress the tendon: ``sitting`` and ``riding_seated``;
+* **relief** steps do not: ``upright``, ``riding_standing`` and ``lying``;
+* **gaps**: ``nonwear`` — never sitting, never a break.
+
+Consecutive steps of one class form a *span*. A **compression bout** starts at a
+seated span and runs on through relief spans shorter than ``break_min_s``
+(micro-breaks, counted) until a relief span of at least ``break_min_s`` (a break
+taken: the bout ends where that relief began), a gap (the bout is *interrupted*:
+it ends where the last seated span ended and reports the gap's length) or the end
+of the data (the bout is still open). Sitting after a gap starts a new bout.
+
+Every relief span that follows seated time inside a bout is a **break** record:
+its length, whether it met the rule (≥ ``break_min_s``), the compression time
+before it (since the bout started) and whether that was within the guidance
+(≤ ``guidance_max_s``, 40 min by default).
+
+The functions here are vectorised over spans; :mod:`analytics.streaming` computes
+the same records chunk by chunk, and a property test checks they agree exactly.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from analytics.records import BoolArray, FloatArray, Int8Array, IntArray, Timeline
+from analytics.smoothing import runs
+
+SEATED = 0
+RELIEF = 1
+GAP = 2
+
+# class of each Posture code, indexed by the code
+_CLASS_OF = np.array(
+    [GAP, SEATED, RELIEF, RELIEF, SEATED, RELIEF],  # NONWEAR SITTING UPRIGHT LYING R_SEAT R_STAND
+    dtype=np.int8,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureParams:
+    break_min_s: float = 120.0
+    """An upright period this long is a break; shorter ones are micro-breaks."""
+    guidance_max_s: float = 40 * 60.0
+    """A break taken within this much compression time follows the 30–40 min rule."""
+    milestones_min: tuple[float, ...] = (30.0, 40.0)
+    """Bout lengths (minutes) announced as events..."""
+    repeat_every_min: float = 10.0
+    """...and every this many minutes after the last milestone (0: never)."""
+    hip_thresholds_deg: tuple[float, ...] = (90.0,)
+    """Hip-flexion thresholds for time, dose and longest span above."""
+    min_wear_s: float = 10 * 3600.0
+    """A day is valid with at least this much wear time."""
+    load_change_flag: float = 0.30
+    """Week-over-week change of daily compression beyond ± this is flagged."""
+
+    def __post_init__(self) -> None:
+        if self.break_min_s <= 0:
+            raise ValueError("break_min_s must be positive")
+        if any(b <= a for a, b in zip(self.milestones_min, self.milestones_min[1:], strict=False)):
+            raise ValueError("milestones_min must increase")
+        if self.repeat_every_min < 0:
+            raise ValueError("repeat_every_min must be >= 0")
+
+
+class BoutEnd(enum.StrEnum):
+    BREAK = "break"
+    GAP = "gap"
+    OPEN = "open"
+
+
+@dataclass(frozen=True, slots=True)
+class CompressionBout:
+    start_s: float
+    end_s: float
+    seated_s: float
+    micro_breaks: int
+    micro_break_s: float
+    hip_gt90_s: float
+    hip_dose_deg_min: float
+    seat_dose: float | None
+    """Pressure–time dose: seat load above baseline × seconds (mat units·s)."""
+    seat_peak: float | None
+    ended_by: BoutEnd
+    gap_s: float | None
+    """Length of the gap that interrupted the bout (``ended_by == GAP``)."""
+    closed_at_s: float
+    """When the bout was known to be over: the break complete, the gap's start, or
+    (still open) the end of the data."""
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    start_s: float
+    duration_s: float
+    met_rule: bool
+    sitting_before_s: float
+    within_guidance: bool
+
+
+class EventKind(enum.StrEnum):
+    GAP_ENDED = "gap_ended"
+    HIP_GT90_ENDED = "hip_gt90_ended"
+    MICRO_BREAK = "micro_break"
+    BREAK_TAKEN = "break_taken"
+    BOUT_ENDED = "bout_ended"
+    BOUT_STARTED = "bout_started"
+    BOUT_MINUTES = "bout_minutes"
+    HIP_GT90_STARTED = "hip_gt90_started"
+    GAP_STARTED = "gap_started"
+
+
+_EVENT_ORDER = {k: i for i, k in enumerate(EventKind)}
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureEvent:
+    """Something the alert logic reacts to, at time ``t_s``. ``value``: minutes reached
+    (bout_minutes), the length in seconds (micro_break, break_taken, gap_ended,
+    hip_gt90_ended, bout_ended), else 0."""
+
+    t_s: float
+    kind: EventKind
+    value: float = 0.0
+
+    def sort_key(self) -> tuple[float, int]:
+        return (self.t_s, _EVENT_ORDER[self.kind])
+
+
+@dataclass(frozen=True, slots=True)
+class Compression:
+    bouts: tuple[CompressionBout, ...]
+    breaks: tuple[Break, ...]
+    events: tuple[ExposureEvent, ...]
+
+
+def step_classes(posture: Int8Array) -> Int8Array:
+    out: Int8Array = _CLASS_OF[posture.astype(np.int64)]
+    return out
+
+
+def break_steps(p: ExposureParams, dt_s: float) -> int:
+    """Steps of relief that make a break (one rule for batch and streaming)."""
+    return math.ceil(p.break_min_s / dt_s - 1e-9)
+
+
+def step_time(t0_s: float, dt_s: float, index: int) -> float:
+    """The one formula for the time of a step boundary (batch and streaming alike)."""
+    return float(t0_s + index * dt_s)
+
+
+def milestone_minutes(params: ExposureParams, up_to_s: float) -> list[float]:
+    """Bout lengths (minutes) announced up to ``up_to_s`` seconds of bout."""
+    out = [m for m in params.milestones_min if m * 60.0 <= up_to_s]
+    if params.repeat_every_min > 0 and params.milestones_min:
+        m = params.milestones_min[-1] + params.repeat_every_min
+        while m * 60.0 <= up_to_s:
+            out.append(m)
+            m += params.repeat_every_min
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Spans:
+    start: FloatArray
+    length: FloatArray
+    cls: Int8Array
+    first: IntArray
+    count: IntArray
+
+
+def _spans(tl: Timeline) -> _Spans:
+    starts, lengths, values = runs(step_classes(tl.posture))
+    return _Spans(
+        start=np.asarray(tl.t0_s + starts * tl.dt_s, dtype=np.float64),  # = step_time
+        length=np.asarray(lengths * tl.dt_s, dtype=np.float64),
+        cls=values,
+        first=starts,
+        count=lengths,
+    )
+
+
+QUANTUM = 1e-6
+"""Doses are summed as integers of this unit, so that any chunking gives the same
+result to the last bit (floating-point sums depend on their order)."""
+
+
+def quantize(values: FloatArray) -> IntArray:
+    return np.round(values / QUANTUM).astype(np.int64)
+
+
+def _icum(values: IntArray) -> IntArray:
+    return np.concatenate((np.zeros(1, dtype=np.int64), np.cumsum(values)))
+
+
+def seat_load_seated(posture: Int8Array, load: FloatArray) -> FloatArray:
+    """Seat load above baseline counted on seated steps only (0 elsewhere)."""
+    seated = step_classes(posture) == SEATED
+    return np.where(seated & np.isfinite(load), load, 0.0)
+
+
+def seat_peak_seated(posture: Int8Array, peak: FloatArray) -> FloatArray:
+    """Seat peak pressure on seated steps (NaN elsewhere)."""
+    return np.where(step_classes(posture) == SEATED, peak, np.nan)
+
+
+def hip_step_values(tl: Timeline, threshold_deg: float) -> tuple[BoolArray, FloatArray]:
+    """Per step: above the threshold while seated, and the excess in degrees."""
+    seated = step_classes(tl.posture) == SEATED
+    hip = tl.hip_flexion_deg
+    with np.errstate(invalid="ignore"):
+        above = seated & (hip > threshold_deg)
+    excess = np.where(above, hip - threshold_deg, 0.0)
+    return np.asarray(above, dtype=np.bool_), np.asarray(excess, dtype=np.float64)
+
+
+def compression(tl: Timeline, params: ExposureParams | None = None) -> Compression:
+    """Bouts, breaks and events over a whole timeline (vectorised over spans)."""
+    p = params or ExposureParams()
+    sp = _spans(tl)
+    n_sp = sp.cls.shape[0]
+    if n_sp == 0:
+        return Compression((), (), ())
+    is_break = (sp.cls == RELIEF) & (sp.count >= break_steps(p, tl.dt_s))
+    boundary = is_break | (sp.cls == GAP)
+    # segment id: spans between boundaries; boundaries get their own ids
+    seg = np.cumsum(boundary) * 2 - boundary  # boundary spans odd-shifted, unique
+    seated = sp.cls == SEATED
+    idx = np.arange(n_sp)
+
+    above, excess = hip_step_values(tl, 90.0)
+    cum_above = _icum(above.astype(np.int64))
+    cum_excess = _icum(quantize(excess))
+    seat_cum = None
+    if tl.seat_load is not None:
+        seat_cum = _icum(quantize(seat_load_seated(tl.posture, tl.seat_load)))
+
+    bouts: list[CompressionBout] = []
+    breaks: list[Break] = []
+    micro_events: list[ExposureEvent] = []
+    seated_idx = idx[seated]
+    if seated_idx.size:
+        seg_of = seg[seated_idx]
+        change = np.flatnonzero(np.diff(seg_of)) + 1
+        firsts = seated_idx[np.concatenate(([0], change))]
+        lasts = seated_idx[np.concatenate((change - 1, [seated_idx.size - 1]))]
+        for f, last in zip(firsts.tolist(), lasts.tolist(), strict=True):
+            bouts.append(
+                _bout(tl, sp, f, last, boundary, cum_above, cum_excess, seat_cum, p.break_min_s)
+            )
+            inner = idx[f : last + 1]
+            relief_inner = inner[sp.cls[inner] == RELIEF]
+            b0 = float(sp.start[f])
+            for r in relief_inner.tolist():
+                br = _break(sp, r, b0, p, met=False)
+                breaks.append(br)
+                # sitting resumed at the start of the next span
+                micro_events.append(
+                    ExposureEvent(float(sp.start[r + 1]), EventKind.MICRO_BREAK, br.duration_s)
+                )
+            nxt = last + 1
+            if nxt < n_sp and is_break[nxt]:
+                breaks.append(_break(sp, nxt, b0, p, met=True))
+    events = _events(tl, sp, bouts, breaks, p, above) + micro_events
+    events.sort(key=ExposureEvent.sort_key)
+    return Compression(tuple(bouts), tuple(breaks), tuple(events))
+
+
+def _bout(
+    tl: Timeline,
+    sp: _Spans,
+    f: int,
+    last: int,
+    boundary: BoolArray,
+    cum_above: IntArray,
+    cum_excess: IntArray,
+    seat_cum: IntArray | None,
+    break_min_s: float,
+) -> CompressionBout:
+    lo, hi = int(sp.first[f]), int(sp.first[last] + sp.count[last])
+    start = step_time(tl.t0_s, tl.dt_s, lo)
+    end = step_time(tl.t0_s, tl.dt_s, hi)
+    inner = slice(f, last + 1)
+    cls = sp.cls[inner]
+    seated_s = int(sp.count[inner][cls == SEATED].sum()) * tl.dt_s
+    micro = cls == RELIEF
+    nxt = last + 1
+    data_end = tl.t0_s + tl.n * tl.dt_s
+    n_sp = sp.cls.shape[0]
+    if nxt < n_sp and sp.cls[nxt] == RELIEF and not boundary[nxt]:
+        nxt += 1  # a short relief, then a gap or the end of the data: they decide
+    if nxt >= n_sp:
+        ended, gap_s, closed = BoutEnd.OPEN, None, data_end
+    elif sp.cls[nxt] == GAP:
+        ended, gap_s, closed = BoutEnd.GAP, float(sp.length[nxt]), float(sp.start[nxt])
+    else:
+        ended, gap_s = BoutEnd.BREAK, None
+        closed = float(sp.start[nxt]) + break_min_s
+    seat_dose = seat_peak = None
+    if seat_cum is not None:
+        seat_dose = int(seat_cum[hi] - seat_cum[lo]) * QUANTUM * tl.dt_s
+    if tl.seat_peak is not None:
+        seg_peak = seat_peak_seated(tl.posture[lo:hi], tl.seat_peak[lo:hi])
+        seat_peak = float(np.nanmax(seg_peak)) if np.isfinite(seg_peak).any() else None
+    return CompressionBout(
+        start_s=start,
+        end_s=end,
+        seated_s=seated_s,
+        micro_breaks=int(np.count_nonzero(micro)),
+        micro_break_s=int(sp.count[inner][micro].sum()) * tl.dt_s,
+        hip_gt90_s=int(cum_above[hi] - cum_above[lo]) * tl.dt_s,
+        hip_dose_deg_min=int(cum_excess[hi] - cum_excess[lo]) * QUANTUM * tl.dt_s / 60.0,
+        seat_dose=seat_dose,
+        seat_peak=seat_peak,
+        ended_by=ended,
+        gap_s=gap_s,
+        closed_at_s=closed,
+    )
+
+
+def _break(sp: _Spans, r: int, bout_start: float, p: ExposureParams, *, met: bool) -> Break:
+    start = float(sp.start[r])
+    before = start - bout_start
+    return Break(
+        start_s=start,
+        duration_s=float(sp.length[r]),
+        met_rule=met,
+        sitting_before_s=before,
+        within_guidance=before <= p.guidance_max_s,
+    )
+
+
+def _events(
+    tl: Timeline,
+    sp: _Spans,
+    bouts: list[CompressionBout],
+    breaks: list[Break],
+    p: ExposureParams,
+    above: BoolArray,
+) -> list[ExposureEvent]:
+    ev: list[ExposureEvent] = []
+    for b in bouts:
+        ev.append(ExposureEvent(b.start_s, EventKind.BOUT_STARTED))
+        # announced while the bout is alive (a micro-break does not stop the clock)
+        for m in milestone_minutes(p, b.closed_at_s - b.start_s):
+            t = b.start_s + m * 60.0
+            if t < b.closed_at_s:
+                ev.append(ExposureEvent(t, EventKind.BOUT_MINUTES, m))
+    for br in breaks:
+        if br.met_rule:
+            t = br.start_s + p.break_min_s
+            ev.append(ExposureEvent(t, EventKind.BREAK_TAKEN, p.break_min_s))
+            ev.append(ExposureEvent(t, EventKind.BOUT_ENDED, br.sitting_before_s))
+    for b in bouts:
+        if b.ended_by == BoutEnd.GAP:
+            ev.append(ExposureEvent(b.closed_at_s, EventKind.BOUT_ENDED, b.end_s - b.start_s))
+    gap = np.flatnonzero(sp.cls == GAP)
+    for k in gap.tolist():
+        first, count = int(sp.first[k]), int(sp.count[k])
+        ev.append(ExposureEvent(step_time(tl.t0_s, tl.dt_s, first), EventKind.GAP_STARTED))
+        if first + count < tl.n:
+            t_end = step_time(tl.t0_s, tl.dt_s, first + count)
+            ev.append(ExposureEvent(t_end, EventKind.GAP_ENDED, count * tl.dt_s))
+    starts, lengths, values = runs(above)
+    for s, n, v in zip(starts.tolist(), lengths.tolist(), values.tolist(), strict=True):
+        if not v:
+            continue
+        ev.append(ExposureEvent(step_time(tl.t0_s, tl.dt_s, s), EventKind.HIP_GT90_STARTED))
+        if s + n < tl.n:
+            t_end = step_time(tl.t0_s, tl.dt_s, s + n)
+            ev.append(ExposureEvent(t_end, EventKind.HIP_GT90_ENDED, n * tl.dt_s))
+    ev.sort(key=ExposureEvent.sort_key)
+    return ev

@@ -1,0 +1,384 @@
+"""The streaming exposure engine: a small explicit state advanced chunk by chunk.
+
+Chunks may have any size, down to one step. Over a whole recording the engine
+yields exactly the bouts, breaks and events of
+:func:`analytics.compression.compression` (a property test over random chunkings
+checks it), each event as soon as the data decides it: "bout started" on the first
+seated step, "30 minutes" when the clock gets there, "break taken" the moment an
+upright spell reaches ``break_min_s``, "micro-break" when sitting resumes earlier,
+"bout ended" with a break or at the start of a gap. A bout record is released once
+it is complete: after its break (whose full length it reports) or its gap (whose
+length it reports) has ended, or by :func:`finish` at the end of the data.
+
+The state serialises to a plain dict (``to_dict`` / ``from_dict``), so a restarted
+process resumes a bout where it was. The loop runs over *runs* of equal steps in a
+chunk, not over steps: a day of 1 Hz data costs a few hundred iterations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from analytics.compression import (
+    GAP,
+    QUANTUM,
+    RELIEF,
+    SEATED,
+    BoutEnd,
+    Break,
+    CompressionBout,
+    EventKind,
+    ExposureEvent,
+    ExposureParams,
+    break_steps,
+    hip_step_values,
+    milestone_minutes,
+    quantize,
+    seat_load_seated,
+    seat_peak_seated,
+    step_classes,
+    step_time,
+)
+from analytics.records import BoolArray, FloatArray, Int8Array, Timeline
+from analytics.smoothing import runs
+
+STATE_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class StreamState:
+    """Everything the engine remembers between chunks (plain values only)."""
+
+    t0_s: float
+    dt_s: float
+    has_seat: bool = False
+    index: int = 0
+    """Global index of the next step."""
+    span_cls: int = -1
+    span_start: int = 0
+    in_bout: bool = False
+    """A bout is running (its clock counts)."""
+    relief_in_bout: bool = False
+    """The open relief span began inside the running bout."""
+    bout_start: int = 0
+    last_seated_end: int = 0
+    seated_steps: int = 0
+    micro_breaks: int = 0
+    micro_steps: int = 0
+    above_steps: int = 0
+    excess_q: int = 0
+    seat_q: int = 0
+    seat_peak: float | None = None
+    milestones_done: int = 0
+    breaks: list[dict[str, Any]] = field(default_factory=list)
+    """Break records of the current bout, released with it."""
+    held_bout: dict[str, Any] | None = None
+    """A finished bout waiting for the length of its break or gap."""
+    above: bool = False
+    above_start: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["version"] = STATE_VERSION
+        return d
+
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> StreamState:
+        d = dict(d)
+        version = d.pop("version", None)
+        if version != STATE_VERSION:
+            raise ValueError(
+                f"the saved exposure state has version {version}, this sitload reads "
+                f"{STATE_VERSION}; delete the state file to start a fresh bout clock"
+            )
+        try:
+            return StreamState(**d)
+        except TypeError as exc:
+            raise ValueError(f"the saved exposure state is damaged ({exc}); delete it") from None
+
+
+@dataclass(frozen=True, slots=True)
+class StreamOutput:
+    events: tuple[ExposureEvent, ...]
+    bouts: tuple[CompressionBout, ...]
+    breaks: tuple[Break, ...]
+
+
+def begin(t0_s: float, dt_s: float = 1.0, *, has_seat: bool = False) -> StreamState:
+    """A fresh state for a stream whose first step starts at ``t0_s``."""
+    return StreamState(t0_s=t0_s, dt_s=dt_s, has_seat=has_seat)
+
+
+class _Work:
+    """Mutable working copy of the state during one call."""
+
+    def __init__(self, st: StreamState, p: ExposureParams) -> None:
+        self.v: dict[str, Any] = dataclasses.asdict(st)
+        self.p = p
+        self.events: list[ExposureEvent] = []
+        self.bouts: list[CompressionBout] = []
+        self.breaks: list[Break] = []
+
+    def t(self, index: int) -> float:
+        return step_time(self.v["t0_s"], self.v["dt_s"], index)
+
+    def state(self) -> StreamState:
+        return StreamState(**self.v)
+
+    # --- bouts -------------------------------------------------------------------
+    def start_bout(self, i: int) -> None:
+        self.v.update(
+            in_bout=True,
+            bout_start=i,
+            last_seated_end=i,
+            seated_steps=0,
+            micro_breaks=0,
+            micro_steps=0,
+            above_steps=0,
+            excess_q=0,
+            seat_q=0,
+            seat_peak=None,
+            milestones_done=0,
+            breaks=[],
+        )
+        self.events.append(ExposureEvent(self.t(i), EventKind.BOUT_STARTED))
+
+    def milestones_before(self, limit_t: float) -> None:
+        v = self.v
+        start_t = self.t(v["bout_start"])
+        todo = milestone_minutes(self.p, max(0.0, limit_t - start_t))
+        while v["milestones_done"] < len(todo):
+            m = todo[v["milestones_done"]]
+            t = start_t + m * 60.0
+            if not t < limit_t:
+                break
+            self.events.append(ExposureEvent(t, EventKind.BOUT_MINUTES, m))
+            v["milestones_done"] += 1
+
+    def bout_record(self, ended: BoutEnd, gap_s: float | None, closed_t: float) -> dict[str, Any]:
+        v = self.v
+        dt = v["dt_s"]
+        bout = CompressionBout(
+            start_s=self.t(v["bout_start"]),
+            end_s=self.t(v["last_seated_end"]),
+            seated_s=v["seated_steps"] * dt,
+            micro_breaks=v["micro_breaks"],
+            micro_break_s=v["micro_steps"] * dt,
+            hip_gt90_s=v["above_steps"] * dt,
+            hip_dose_deg_min=v["excess_q"] * QUANTUM * dt / 60.0,
+            seat_dose=v["seat_q"] * QUANTUM * dt if v["has_seat"] else None,
+            seat_peak=v["seat_peak"],
+            ended_by=ended,
+            gap_s=gap_s,
+            closed_at_s=closed_t,
+        )
+        return dataclasses.asdict(bout)
+
+    def add_break(self, start: int, steps: int, met: bool) -> None:
+        v = self.v
+        start_t = self.t(start)
+        before = start_t - self.t(v["bout_start"])
+        v["breaks"].append(
+            dataclasses.asdict(
+                Break(
+                    start_s=start_t,
+                    duration_s=steps * v["dt_s"],
+                    met_rule=met,
+                    sitting_before_s=before,
+                    within_guidance=before <= self.p.guidance_max_s,
+                )
+            )
+        )
+
+    def release(self, gap_s: float | None = None) -> None:
+        """Release the held bout and its breaks."""
+        v = self.v
+        held = dict(v["held_bout"])
+        held["ended_by"] = BoutEnd(held["ended_by"])
+        if held["ended_by"] == BoutEnd.GAP:
+            held["gap_s"] = gap_s
+        self.bouts.append(CompressionBout(**held))
+        self.breaks.extend(Break(**b) for b in v["breaks"])
+        v["breaks"] = []
+        v["held_bout"] = None
+
+    # --- spans ---------------------------------------------------------------------
+    def close_span(self, end: int) -> None:
+        v = self.v
+        cls, start = v["span_cls"], v["span_start"]
+        steps = end - start
+        if cls == SEATED:
+            v["last_seated_end"] = end
+        elif cls == RELIEF and v["held_bout"] is not None and v["relief_in_bout"]:
+            self.add_break(start, steps, met=True)  # the break that ended the bout
+            self.release()
+        elif cls == GAP:
+            self.events.append(ExposureEvent(self.t(end), EventKind.GAP_ENDED, steps * v["dt_s"]))
+            if v["held_bout"] is not None:
+                self.release(gap_s=steps * v["dt_s"])
+
+    def open_span(self, cls: int, start: int) -> None:
+        v = self.v
+        prev_cls, prev_start = v["span_cls"], v["span_start"]
+        if cls == SEATED:
+            if v["in_bout"] and prev_cls == RELIEF and v["relief_in_bout"]:
+                steps = start - prev_start  # sitting resumed before a break: micro-break
+                v["micro_breaks"] += 1
+                v["micro_steps"] += steps
+                self.add_break(prev_start, steps, met=False)
+                ev = ExposureEvent(self.t(start), EventKind.MICRO_BREAK, steps * v["dt_s"])
+                self.events.append(ev)
+            elif not v["in_bout"]:
+                self.start_bout(start)
+        elif cls == GAP:
+            self.events.append(ExposureEvent(self.t(start), EventKind.GAP_STARTED))
+            if v["in_bout"]:  # interrupted: ends where sitting ended, length at gap end
+                closed = self.t(start)
+                v["held_bout"] = self.bout_record(BoutEnd.GAP, None, closed)
+                duration = self.t(v["last_seated_end"]) - self.t(v["bout_start"])
+                self.events.append(ExposureEvent(closed, EventKind.BOUT_ENDED, duration))
+                v["in_bout"] = False
+        v["relief_in_bout"] = cls == RELIEF and v["in_bout"]
+        v["span_cls"], v["span_start"] = cls, start
+
+
+def advance(
+    state: StreamState,
+    posture: Int8Array,
+    hip_flexion_deg: FloatArray,
+    params: ExposureParams | None = None,
+    *,
+    seat_load: FloatArray | None = None,
+    seat_peak: FloatArray | None = None,
+) -> tuple[StreamState, StreamOutput]:
+    """Consume the next steps, contiguous with what came before."""
+    p = params or ExposureParams()
+    n = int(posture.shape[0])
+    if n == 0:
+        return state, StreamOutput((), (), ())
+    w = _Work(state, p)
+    v = w.v
+    base = v["index"]
+    need = break_steps(p, v["dt_s"])
+    cls = step_classes(posture)
+    above, excess = hip_step_values(
+        Timeline(t0_s=0, posture=posture, hip_flexion_deg=hip_flexion_deg), 90.0
+    )
+    exq = quantize(excess)
+    seat_q = quantize(seat_load_seated(posture, seat_load)) if seat_load is not None else None
+    peaks = seat_peak_seated(posture, seat_peak) if seat_peak is not None else None
+
+    starts, lengths, values = runs(cls)
+    for lo, length, c in zip(starts.tolist(), lengths.tolist(), values.tolist(), strict=True):
+        s, e, hi = base + lo, base + lo + length, lo + length
+        if c != v["span_cls"]:
+            if v["span_cls"] >= 0:
+                w.close_span(s)
+            w.open_span(c, s)
+        if not v["in_bout"]:
+            continue
+        if c == SEATED:
+            v["seated_steps"] += length
+            v["above_steps"] += int(np.count_nonzero(above[lo:hi]))
+            v["excess_q"] += int(exq[lo:hi].sum())
+            if seat_q is not None:
+                v["seat_q"] += int(seat_q[lo:hi].sum())
+            if peaks is not None and np.isfinite(peaks[lo:hi]).any():
+                mx = float(np.nanmax(peaks[lo:hi]))
+                v["seat_peak"] = mx if v["seat_peak"] is None else max(v["seat_peak"], mx)
+        elif c == RELIEF and v["relief_in_bout"] and s < v["span_start"] + need <= e:
+            # the relief reaches the break length inside this run: the bout is over
+            t_done = w.t(v["span_start"]) + p.break_min_s
+            w.milestones_before(t_done)
+            before = w.t(v["span_start"]) - w.t(v["bout_start"])
+            w.events.append(ExposureEvent(t_done, EventKind.BREAK_TAKEN, p.break_min_s))
+            w.events.append(ExposureEvent(t_done, EventKind.BOUT_ENDED, before))
+            v["held_bout"] = w.bout_record(BoutEnd.BREAK, None, t_done)
+            v["in_bout"] = False
+            continue
+        w.milestones_before(w.t(e))
+    v["index"] = base + n
+    _hip_events(w, above, base)
+    events = tuple(sorted(w.events, key=ExposureEvent.sort_key))
+    return w.state(), StreamOutput(events, tuple(w.bouts), tuple(w.breaks))
+
+
+def _hip_events(w: _Work, above: BoolArray, base: int) -> None:
+    v = w.v
+    starts, _lengths, values = runs(above)
+    for lo, a in zip(starts.tolist(), values.tolist(), strict=True):
+        s = base + lo
+        if a and not v["above"]:
+            v["above"], v["above_start"] = True, s
+            w.events.append(ExposureEvent(w.t(s), EventKind.HIP_GT90_STARTED))
+        elif not a and v["above"]:
+            steps = s - v["above_start"]
+            w.events.append(ExposureEvent(w.t(s), EventKind.HIP_GT90_ENDED, steps * v["dt_s"]))
+            v["above"] = False
+
+
+def finish(state: StreamState, params: ExposureParams | None = None) -> StreamOutput:
+    """What the end of the data closes (as the batch function reports it): a held
+    bout with its break or gap measured to the end, or the open bout. ``state`` is
+    not changed (live use keeps streaming)."""
+    w = _Work(state, params or ExposureParams())
+    v = w.v
+    end = v["index"]
+    if v["held_bout"] is not None:
+        steps = end - v["span_start"]
+        if v["span_cls"] == GAP:
+            w.release(gap_s=steps * v["dt_s"])
+        else:
+            w.add_break(v["span_start"], steps, met=True)
+            w.release()
+    elif v["in_bout"]:
+        if v["span_cls"] == SEATED:
+            v["last_seated_end"] = end
+        v["held_bout"] = w.bout_record(BoutEnd.OPEN, None, w.t(end))
+        w.release()
+    return StreamOutput((), tuple(w.bouts), tuple(w.breaks))
+
+
+def run_chunks(
+    tl: Timeline,
+    sizes: list[int],
+    params: ExposureParams | None = None,
+    *,
+    round_trip: bool = True,
+) -> StreamOutput:
+    """Stream a timeline in chunks of the given sizes (the rest as one last chunk),
+    optionally through the serialised state at every boundary, then finish."""
+    st = begin(tl.t0_s, tl.dt_s, has_seat=tl.seat_load is not None)
+    events: list[ExposureEvent] = []
+    bouts: list[CompressionBout] = []
+    breaks: list[Break] = []
+    i = 0
+    for size in [*sizes, tl.n]:
+        j = min(tl.n, i + max(size, 0))
+        if j <= i:
+            continue
+        sl = slice(i, j)
+        st, out = advance(
+            st,
+            tl.posture[sl],
+            tl.hip_flexion_deg[sl],
+            params,
+            seat_load=None if tl.seat_load is None else tl.seat_load[sl],
+            seat_peak=None if tl.seat_peak is None else tl.seat_peak[sl],
+        )
+        events += out.events
+        bouts += out.bouts
+        breaks += out.breaks
+        i = j
+        if round_trip:
+            st = StreamState.from_dict(st.to_dict())
+    tail = finish(st, params)
+    return StreamOutput(
+        tuple(sorted(events, key=ExposureEvent.sort_key)),
+        (*bouts, *tail.bouts),
+        (*breaks, *tail.breaks),
+    )
