@@ -60,7 +60,9 @@ def test_streaming_equals_batch_for_any_chunking(tl: Timeline, data: st.DataObje
 @given(tl=timelines())
 def test_one_step_at_a_time(tl: Timeline) -> None:
     if tl.n > 3000:
-        tl = Timeline(t0_s=tl.t0_s, posture=tl.posture[:3000], hip_flexion_deg=tl.hip_flexion_deg[:3000])
+        tl = Timeline(
+            t0_s=tl.t0_s, posture=tl.posture[:3000], hip_flexion_deg=tl.hip_flexion_deg[:3000]
+        )
     batch = compression(tl)
     stream = run_chunks(tl, [1] * tl.n, round_trip=False)
     assert stream.bouts == batch.bouts

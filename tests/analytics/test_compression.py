@@ -1,0 +1,151 @@
+"""Compression bouts and breaks on hand-built timelines, exact at every boundary."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analytics.compression import BoutEnd, EventKind, ExposureParams, compression
+from analytics.records import Posture, Timeline
+
+S, U, L, N, RS, RT = (
+    Posture.SITTING,
+    Posture.UPRIGHT,
+    Posture.LYING,
+    Posture.NONWEAR,
+    Posture.RIDING_SEATED,
+    Posture.RIDING_STANDING,
+)
+T0 = 1_000_000
+
+
+def tl(*parts: tuple[Posture, int], hip: float = 85.0) -> Timeline:
+    posture = np.concatenate([np.full(n, int(p), dtype=np.int8) for p, n in parts])
+    h = np.full(posture.shape[0], hip)
+    h[posture == N] = np.nan
+    return Timeline(t0_s=T0, posture=posture, hip_flexion_deg=h)
+
+
+def test_a_119_s_stand_is_a_micro_break_and_120_s_is_a_break() -> None:
+    short = compression(tl((S, 1000), (U, 119), (S, 1000), (U, 300)))
+    assert len(short.bouts) == 1
+    b = short.bouts[0]
+    assert (b.start_s, b.end_s) == (T0, T0 + 2119)
+    assert b.micro_breaks == 1
+    assert b.micro_break_s == 119
+    assert b.seated_s == 2000
+    assert b.ended_by == BoutEnd.BREAK
+    assert [(x.duration_s, x.met_rule) for x in short.breaks] == [(119, False), (300, True)]
+
+    full = compression(tl((S, 1000), (U, 120), (S, 1000), (U, 300)))
+    assert len(full.bouts) == 2
+    assert full.bouts[0].duration_s == 1000
+    assert full.bouts[0].micro_breaks == 0
+    assert [(x.duration_s, x.met_rule) for x in full.breaks] == [(120, True), (300, True)]
+
+
+def test_break_records_say_whether_they_came_within_the_guidance() -> None:
+    out = compression(tl((S, 2400), (U, 150), (S, 2401), (U, 150)))
+    assert [b.sitting_before_s for b in out.breaks] == [2400, 2401]
+    assert [b.within_guidance for b in out.breaks] == [True, False]
+
+
+def test_events_of_a_bout_in_time_order() -> None:
+    out = compression(tl((S, 1700), (U, 60), (S, 1000), (U, 200)))
+    got = [(e.t_s - T0, e.kind, e.value) for e in out.events]
+    assert got == [
+        (0, EventKind.BOUT_STARTED, 0.0),
+        (1760, EventKind.MICRO_BREAK, 60.0),
+        (1800, EventKind.BOUT_MINUTES, 30.0),
+        (2400, EventKind.BOUT_MINUTES, 40.0),
+        (2880, EventKind.BREAK_TAKEN, 120.0),
+        (2880, EventKind.BOUT_ENDED, 2760.0),
+    ]
+
+
+def test_milestones_continue_through_a_stand_that_is_not_yet_a_break() -> None:
+    # standing from 1790 s: the 30-minute mark at 1800 s is still inside the bout
+    out = compression(tl((S, 1790), (U, 300)))
+    minutes = [e.value for e in out.events if e.kind == EventKind.BOUT_MINUTES]
+    assert minutes == [30.0]
+    # but a break complete at 1790+120 = 1910 s stops the clock before 40 min
+    assert out.bouts[0].closed_at_s == T0 + 1910
+
+
+@pytest.mark.parametrize("where", ["start", "middle", "end"])
+def test_gaps_are_never_sitting_and_never_breaks(where: str) -> None:
+    if where == "start":
+        out = compression(tl((N, 500), (S, 1000), (U, 200)))
+        assert len(out.bouts) == 1
+        assert out.bouts[0].start_s == T0 + 500
+        assert out.bouts[0].ended_by == BoutEnd.BREAK
+        kinds = [e.kind for e in out.events]
+        assert kinds[:3] == [EventKind.GAP_STARTED, EventKind.GAP_ENDED, EventKind.BOUT_STARTED]
+    elif where == "middle":
+        out = compression(tl((S, 1000), (N, 400), (S, 1000), (U, 200)))
+        a, b = out.bouts
+        assert a.ended_by == BoutEnd.GAP
+        assert a.gap_s == 400
+        assert a.duration_s == 1000
+        assert b.start_s == T0 + 1400  # not merged across the gap
+        assert [x.met_rule for x in out.breaks] == [True]  # the gap is not a break
+        assert all(x.start_s != T0 + 1000 for x in out.breaks)
+    else:
+        out = compression(tl((S, 1000), (U, 30), (N, 400)))
+        (a,) = out.bouts
+        assert a.ended_by == BoutEnd.GAP
+        assert a.gap_s == 400
+        assert a.end_s == T0 + 1000
+        assert a.micro_breaks == 0  # the stand before the gap is not a micro-break
+        assert out.breaks == ()
+
+
+def test_a_bout_at_the_end_of_the_data_is_open() -> None:
+    out = compression(tl((U, 100), (S, 500)))
+    assert out.bouts[0].ended_by == BoutEnd.OPEN
+    assert out.bouts[0].closed_at_s == T0 + 600
+
+
+def test_seated_riding_is_compression_and_standing_on_the_pedals_relieves() -> None:
+    out = compression(tl((RS, 600), (RT, 30), (RS, 600), (RT, 130), (S, 100)))
+    assert [b.duration_s for b in out.bouts] == [1230, 100]
+    assert out.bouts[0].micro_breaks == 1
+    assert out.bouts[0].seated_s == 1200
+
+
+def test_lying_relieves_but_only_upright_counts_for_prompts_later() -> None:
+    out = compression(tl((S, 600), (L, 3600), (S, 600)))
+    assert len(out.bouts) == 2
+
+
+def test_hip_exposure_inside_bouts() -> None:
+    timeline = tl((S, 600), (U, 60), (S, 600), hip=100.0)
+    timeline.hip_flexion_deg[:300] = 80.0  # first 5 minutes below 90°
+    (b,) = compression(timeline).bouts
+    assert b.hip_gt90_s == 900  # upright steps never count
+    assert b.hip_dose_deg_min == pytest.approx(10.0 * 900 / 60.0)
+
+
+def test_seat_dose_and_peak() -> None:
+    base = tl((S, 100), (U, 50), (S, 100))
+    load = np.full(base.n, 2.0)
+    peak = np.full(base.n, 10.0)
+    peak[120] = 99.0  # while upright: not the sitter's peak
+    peak[10] = 30.0
+    timeline = Timeline(
+        t0_s=base.t0_s,
+        posture=base.posture,
+        hip_flexion_deg=base.hip_flexion_deg,
+        seat_load=load,
+        seat_peak=peak,
+    )
+    (b,) = compression(timeline).bouts
+    assert b.seat_dose == pytest.approx(400.0)
+    assert b.seat_peak == 30.0
+
+
+def test_params_are_checked() -> None:
+    with pytest.raises(ValueError, match="break_min_s"):
+        ExposureParams(break_min_s=0)
+    with pytest.raises(ValueError, match="milestones"):
+        ExposureParams(milestones_min=(40.0, 30.0))
