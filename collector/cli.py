@@ -6,22 +6,41 @@ import logging
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from analytics.calibration_errors import CalibrationError
+from analytics.compression import ExposureParams
+from analytics.exposure import ExposureReport, exposure_report
 from analytics.pipeline import Analysis, analyze_recording
 from analytics.records import SeatLayout
 from analytics.summary import agreement, summarize
-from collector.output import analysis_dict, summary_lines, to_json
-from collector.recordings import FORMATS, load_recording, write_recording
+from collector.output import (
+    DAY_COLUMNS,
+    DAY_NOTE,
+    analysis_dict,
+    day_rows,
+    report_dict,
+    summary_lines,
+    to_json,
+)
+from collector.recordings import (
+    FORMATS,
+    is_event_file,
+    load_events,
+    load_recording,
+    write_recording,
+)
 from collector.recordings.errors import RecordingError
 from collector.sources.simulator import simulate
-from collector.timeline_io import write_timeline
+from collector.timeline_io import whole_seconds, write_timeline
+from collector.timezone import local_zone_name
 
 EXIT_USAGE = 2
+_DEFAULTS = ExposureParams()
 log = logging.getLogger(__name__)
 
 
@@ -105,25 +124,103 @@ def _print_summary(console: Console, title: str, analysis: Analysis, warnings: l
     metavar="ROWSxCOLS",
     help="Seat-mat grid, cells seat_p00.. row-major back to front [default: square].",
 )
+@click.option(
+    "--tz",
+    metavar="ZONE",
+    help="Time zone for calendar days of Unix-time recordings (IANA name) "
+    "[default: this machine's]. activPAL exports are on the local clock already.",
+)
+@click.option(
+    "--period-hours",
+    type=click.FloatRange(min=0.25, max=24),
+    help="Also summarise wall-clock periods of this many hours (e.g. 2).",
+)
+@click.option(
+    "--break-min",
+    "break_min_s",
+    type=click.FloatRange(min=1),
+    default=_DEFAULTS.break_min_s,
+    show_default=True,
+    help="Seconds upright that make a break (shorter: micro-break).",
+)
+@click.option(
+    "--min-wear-h",
+    type=click.FloatRange(min=0, max=24),
+    default=_DEFAULTS.min_wear_s / 3600,
+    show_default=True,
+    help="Hours of wear that make a day valid.",
+)
 def analyze(
-    file: Path, fmt: str, timeline_out: Path | None, as_json: bool, seat_layout: str | None
+    file: Path,
+    fmt: str,
+    timeline_out: Path | None,
+    as_json: bool,
+    seat_layout: str | None,
+    tz: str | None,
+    period_hours: float | None,
+    break_min_s: float,
+    min_wear_h: float,
 ) -> None:
-    """Posture and hip flexion, second by second, from a recording FILE."""
+    """Posture, hip flexion and compression exposure from a recording FILE (sensor
+    samples, or an activPAL event export)."""
     layout = _parse_layout(seat_layout)
+    params = ExposureParams(break_min_s=break_min_s, min_wear_s=min_wear_h * 3600.0)
+    analysis: Analysis | None = None
+    steps = None
     try:
-        analysis, warnings = _analyze_file(file, fmt, layout)
+        if is_event_file(file, fmt):
+            events = load_events(file, fmt)
+            timeline, warnings, zone = events.timeline, list(events.warnings), None
+            steps = events.events.step_counts()
+        else:
+            analysis, warnings = _analyze_file(file, fmt, layout)
+            timeline, zone = analysis.timeline, tz or local_zone_name()
     except RecordingError as exc:
         _fail(str(exc))
         return
+    try:
+        report = exposure_report(timeline, params, tz=zone, period_hours=period_hours, steps=steps)
+    except (ValueError, KeyError) as exc:  # an unknown zone name
+        _fail(f"--tz {tz}: {exc}")
+        return
     if timeline_out is not None:
         try:
-            write_timeline(analysis.timeline, timeline_out)
+            write_timeline(whole_seconds(timeline), timeline_out)
         except OSError as exc:
             _fail(f"{timeline_out}: cannot write the timeline: {exc.strerror}")
     if as_json:
-        click.echo(to_json(analysis_dict(str(file), analysis, warnings)))
+        doc: dict[str, Any] = (
+            analysis_dict(str(file), analysis, warnings)
+            if analysis
+            else {"source": str(file), "warnings": warnings}
+        )
+        doc["time_zone"] = str(zone) if zone else "local clock of the file"
+        doc.update(report_dict(report))
+        click.echo(to_json(doc))
     elif timeline_out is None:
-        _print_summary(Console(), str(file), analysis, warnings)
+        console = Console()
+        if analysis is not None:
+            _print_summary(console, str(file), analysis, warnings)
+        else:
+            for w in warnings:
+                console.print(f"[yellow]warning:[/yellow] {w}")
+        _print_days(console, report)
+
+
+def _print_days(console: Console, report: ExposureReport) -> None:
+    table = Table(title="compression exposure per day", pad_edge=False, caption=DAY_NOTE)
+    for i, col in enumerate(DAY_COLUMNS):
+        table.add_column(col, justify="left" if i == 0 else "right", no_wrap=True)
+    console.width = max(console.width, 104)
+    for row in day_rows(report):
+        table.add_row(*row)
+    console.print(table)
+    for w in report.weeks:
+        if w.flagged and w.change is not None:
+            console.print(
+                f"[red]week of {w.week_start}: daily compression changed "
+                f"{w.change * 100:+.0f} % from the week before[/red]"
+            )
 
 
 @main.command(name="simulate")

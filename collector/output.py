@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from analytics.exposure import ExposureReport, PeriodExposure
 from analytics.pipeline import Analysis
 from analytics.seat_pressure import SeatSeconds
 from analytics.summary import TimelineSummary, summarize
@@ -94,3 +95,168 @@ def summary_lines(s: TimelineSummary) -> list[tuple[str, str]]:
         ("mean hip flexion while sitting", mean_sit),
         ("reclined (thigh rolled, no trunk sensor)", _hm(s.reclined_s)),
     ]
+
+
+def _r(x: float | None, nd: int = 1) -> float | None:
+    return None if x is None else round(float(x), nd)
+
+
+def period_dict(pe: PeriodExposure) -> dict[str, Any]:
+    """One period's figures, flat, in seconds or counts (the JSON schema)."""
+    m = pe.measures
+    hip90 = pe.hip_at(90.0)
+    assert hip90 is not None
+    out: dict[str, Any] = {
+        "label": m.label,
+        "date": m.date or None,
+        "start_s": m.start_s,
+        "end_s": m.end_s,
+        "valid": m.valid,
+        "wear_s": _r(m.wear_s),
+        "sitting_s": _r(m.sitting_s),
+        "upright_s": _r(m.upright_s),
+        "standing_s": _r(m.standing_s),
+        "stepping_s": _r(m.stepping_s),
+        "lying_s": _r(m.lying_s),
+        "nonwear_s": _r(m.nonwear_s),
+        "riding_seated_s": _r(m.riding_seated_s),
+        "riding_standing_s": _r(m.riding_standing_s),
+        "steps": m.steps,
+        "sit_to_stand": m.sit_to_stand,
+        "sitting_bouts": m.sitting_bouts,
+        "sitting_bouts_gt30min": m.sitting_bouts_gt30min,
+        "sitting_bouts_gt60min": m.sitting_bouts_gt60min,
+        "sitting_time_in_bouts_gt30min_s": _r(m.sitting_time_in_bouts_gt30min_s),
+        "sitting_bout_bins": m.bout_bins.as_dict(),
+        "longest_sitting_bout_s": _r(m.longest_sitting_bout_s),
+        "compression_bouts": pe.compression_bouts,
+        "compression_s": _r(pe.compression_s),
+        "breaks_taken": pe.breaks_taken,
+        "breaks_within_guidance": pe.breaks_within_guidance,
+        "micro_breaks": pe.micro_breaks,
+        "hip_flexion_gt90_s": _r(hip90.total_s),
+        "hip_flexion_dose_gt90_deg_min": _r(hip90.total_dose_deg_min, 2),
+        "hip_flexion": [
+            {
+                "threshold_deg": h.threshold_deg,
+                "sitting_s": _r(h.sitting_s),
+                "sitting_dose_deg_min": _r(h.sitting_dose_deg_min, 2),
+                "sitting_longest_s": _r(h.sitting_longest_s),
+                "riding_s": _r(h.riding_s),
+                "riding_dose_deg_min": _r(h.riding_dose_deg_min, 2),
+                "riding_longest_s": _r(h.riding_longest_s),
+            }
+            for h in pe.hip
+        ],
+        "saddle": {
+            "ride_s": _r(pe.saddle.ride_s),
+            "seated_s": _r(pe.saddle.seated_s),
+            "standing_s": _r(pe.saddle.standing_s),
+            "seated_bouts": pe.saddle.seated_bouts,
+            "longest_seated_bout_s": _r(pe.saddle.longest_seated_bout_s),
+            "stands": pe.saddle.stands,
+            "stands_per_hour": _r(pe.saddle.stands_per_hour, 2),
+            "seated_hip_gt90_s": _r(pe.saddle.seated_hip_gt90_s),
+        },
+    }
+    return out
+
+
+def report_dict(report: ExposureReport) -> dict[str, Any]:
+    """The exposure part of `sitload analyze --json`."""
+    return {
+        "days": [period_dict(d) for d in report.days],
+        "periods": [period_dict(p) for p in report.periods],
+        "total": period_dict(report.total),
+        "bouts": [
+            {
+                "start_s": b.start_s,
+                "end_s": b.end_s,
+                "duration_s": _r(b.duration_s),
+                "seated_s": _r(b.seated_s),
+                "micro_breaks": b.micro_breaks,
+                "micro_break_s": _r(b.micro_break_s),
+                "hip_flexion_gt90_s": _r(b.hip_gt90_s),
+                "hip_flexion_dose_gt90_deg_min": _r(b.hip_dose_deg_min, 2),
+                "seat_dose": _r(b.seat_dose),
+                "seat_peak": _r(b.seat_peak),
+                "ended_by": str(b.ended_by),
+                "gap_s": _r(b.gap_s),
+            }
+            for b in report.bouts
+        ],
+        "breaks": [
+            {
+                "start_s": b.start_s,
+                "duration_s": _r(b.duration_s),
+                "met_rule": b.met_rule,
+                "sitting_before_s": _r(b.sitting_before_s),
+                "within_guidance": b.within_guidance,
+            }
+            for b in report.breaks
+        ],
+        "weeks": [
+            {
+                "week_start": w.week_start.isoformat(),
+                "valid_days": w.valid_days,
+                "mean_daily_compression_s": _r(w.mean_daily_compression_s),
+                "change": _r(w.change, 4),
+                "flagged": w.flagged,
+            }
+            for w in report.weeks
+        ],
+        "params": {
+            "break_min_s": report.params.break_min_s,
+            "min_wear_s": report.params.min_wear_s,
+            "hip_thresholds_deg": list(report.params.hip_thresholds_deg),
+            "load_change_flag": report.params.load_change_flag,
+        },
+    }
+
+
+def _hmm(seconds: float) -> str:
+    minutes = round(seconds / 60.0)
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def day_rows(report: ExposureReport) -> list[list[str]]:
+    """The readable per-day table (and the total as the last row)."""
+    rows = []
+    for pe in [*report.days, report.total]:
+        m = pe.measures
+        hip90 = pe.hip_at(90.0)
+        assert hip90 is not None
+        rows.append(
+            [
+                m.label + ("" if m.valid or m.label == "total" else "*"),
+                _hmm(m.wear_s),
+                _hmm(m.sitting_s),
+                _hmm(m.riding_seated_s),
+                str(m.sit_to_stand),
+                f"{m.sitting_bouts_gt30min}/{m.sitting_bouts_gt60min}",
+                _hmm(m.longest_sitting_bout_s),
+                str(pe.compression_bouts),
+                f"{pe.breaks_taken}/{pe.micro_breaks}",
+                _hmm(hip90.total_s),
+            ]
+        )
+    return rows
+
+
+DAY_COLUMNS = (
+    "day",
+    "worn",
+    "sit",
+    "ride",
+    "sit→up",
+    ">30/>60",
+    "longest",
+    "bouts",
+    "brk/micro",
+    "hip>90°",
+)
+DAY_NOTE = (
+    "times h:mm; >30/>60: sitting bouts over 30 and 60 min; bouts: compression bouts; "
+    "brk/micro: breaks of at least the break length / shorter micro-breaks; "
+    "* not a valid day (too little wear)"
+)

@@ -14,6 +14,23 @@ from collector.recordings.errors import RecordingError
 TIMELINE_HEADER = ("t_s", "posture", "hip_flexion_deg")
 
 
+def whole_seconds(tl: Timeline) -> Timeline:
+    """A finer timeline (activPAL: 0.1 s) as one step per whole second, taking the
+    posture and angle at the start of each second."""
+    if tl.dt_s == 1.0:
+        return tl
+    per_s = round(1.0 / tl.dt_s)
+    if abs(per_s * tl.dt_s - 1.0) > 1e-9:
+        raise ValueError(f"cannot write a timeline with {tl.dt_s} s steps in whole seconds")
+    idx = np.arange(0, tl.n, per_s)
+    return Timeline(
+        t0_s=tl.t0_s,
+        posture=tl.posture[idx],
+        hip_flexion_deg=tl.hip_flexion_deg[idx],
+        reclined=np.zeros(idx.shape[0], dtype=np.bool_),
+    )
+
+
 def write_timeline(tl: Timeline, path: Path) -> None:
     words = np.array(POSTURE_WORDS, dtype=object)[tl.posture.astype(np.int64)]
     t = tl.t_s

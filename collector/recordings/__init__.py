@@ -1,7 +1,16 @@
-"""Recording files: the sitload CSV and Parquet formats, and the WISDM raw format.
+"""Recording files: the sitload CSV and Parquet formats, the WISDM raw format, and
+activPAL event exports.
 
-:func:`load_recording` is the entry point for the CLI (``sitload analyze FILE
---format auto|csv|wisdm|parquet``). The formats are specified in docs/recordings.md.
+Two kinds of input, two entry points for the CLI (``sitload analyze FILE --format
+auto|csv|wisdm|parquet|activpal``):
+
+* raw samples (``csv``, ``wisdm``, ``parquet``): :func:`load_recording` returns a
+  :class:`LoadedRecording` whose recording still needs posture classification;
+* posture events (``activpal``): :func:`load_events` returns a :class:`LoadedTimeline`
+  with the finished 0.1 s timeline and the events (steps); no classification.
+
+:func:`is_event_file` tells which one a file (and ``--format``) is. The formats are
+specified in docs/recordings.md and docs/activpal.md.
 """
 
 from __future__ import annotations
@@ -12,6 +21,13 @@ from pathlib import Path
 from typing import Final
 
 from analytics.records import Recording
+from collector.recordings.activpal import (
+    ActivPalEvents,
+    LoadedTimeline,
+    events_timeline,
+    read_activpal,
+    sniff_activpal,
+)
 from collector.recordings.csv_format import LoadedRecording, read_csv, write_csv
 from collector.recordings.errors import RecordingError
 from collector.recordings.parquet_format import read_parquet, write_parquet
@@ -24,12 +40,20 @@ from collector.recordings.wisdm import (
 )
 
 __all__ = [
+    "EVENT_FORMATS",
     "FORMATS",
+    "RECORDING_FORMATS",
+    "ActivPalEvents",
     "LoadedRecording",
+    "LoadedTimeline",
     "RecordingError",
     "WisdmSegment",
     "detect_format",
+    "events_timeline",
+    "is_event_file",
+    "load_events",
     "load_recording",
+    "read_activpal",
     "read_csv",
     "read_parquet",
     "read_wisdm",
@@ -46,13 +70,24 @@ _READERS: Final[dict[str, Callable[[str | os.PathLike[str]], LoadedRecording]]] 
     "parquet": read_parquet,
 }
 
-FORMATS: Final[tuple[str, ...]] = ("auto", *_READERS)
-"""Format names accepted by :func:`load_recording` (and ``--format``)."""
+_EVENT_READERS: Final[dict[str, Callable[[str | os.PathLike[str]], LoadedTimeline]]] = {
+    "activpal": read_activpal,
+}
+
+RECORDING_FORMATS: Final[tuple[str, ...]] = tuple(_READERS)
+"""Formats of raw samples, read by :func:`load_recording`."""
+
+EVENT_FORMATS: Final[tuple[str, ...]] = tuple(_EVENT_READERS)
+"""Formats of classified posture events, read by :func:`load_events`."""
+
+FORMATS: Final[tuple[str, ...]] = ("auto", *RECORDING_FORMATS, *EVENT_FORMATS)
+"""Format names accepted by ``--format`` (:func:`load_recording` for the recording
+formats, :func:`load_events` for the event formats; ``auto`` for both)."""
 
 _SUPPORTED: Final = (
     "supported formats: csv (a header row naming t_s), wisdm (lines like "
-    "'1600,D,252207666810782,-0.36,8.79,1.05;'), parquet (a .parquet file); "
-    "or name the format with --format"
+    "'1600,D,252207666810782,-0.36,8.79,1.05;'), parquet (a .parquet file), "
+    "activpal (an activPAL Events or EventsEx export); or name the format with --format"
 )
 _PARQUET_SUFFIXES: Final = (".parquet", ".pq")
 _PARQUET_MAGIC: Final = b"PAR1"
@@ -71,7 +106,47 @@ def load_recording(path: str | os.PathLike[str], fmt: str = "auto") -> LoadedRec
     _check_file(path)
     if fmt == "auto":
         fmt = detect_format(path)
+    if fmt in _EVENT_READERS:
+        raise RecordingError(
+            path,
+            f"this is an {fmt} event export (classified posture, not raw samples); "
+            "read it with load_events",
+        )
     return _READERS[fmt](path)
+
+
+def is_event_file(path: str | os.PathLike[str], fmt: str = "auto") -> bool:
+    """True when ``path`` (read as ``fmt``) holds classified posture events, to be read
+    with :func:`load_events` instead of :func:`load_recording`.
+
+    Raises :class:`RecordingError` like :func:`load_recording` for an unknown format
+    name, a missing file or (with ``auto``) content of no known format.
+    """
+    if fmt not in FORMATS:
+        raise RecordingError(path, f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if fmt == "auto":
+        fmt = detect_format(path)
+    return fmt in _EVENT_READERS
+
+
+def load_events(path: str | os.PathLike[str], fmt: str = "auto") -> LoadedTimeline:
+    """Read an event export (``activpal``, or ``auto`` to detect it) into a timeline.
+
+    Raises :class:`RecordingError` for a missing file, a file of a recording format
+    (read those with :func:`load_recording`) and every problem in the file.
+    """
+    if fmt not in FORMATS:
+        raise RecordingError(path, f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    _check_file(path)
+    if fmt == "auto":
+        fmt = detect_format(path)
+    if fmt not in _EVENT_READERS:
+        raise RecordingError(
+            path,
+            f"this is a {fmt} recording of raw samples, not an event export; "
+            "read it with load_recording",
+        )
+    return _EVENT_READERS[fmt](path)
 
 
 def write_recording(recording: Recording, path: str | os.PathLike[str], fmt: str = "auto") -> None:
@@ -101,8 +176,10 @@ def _check_file(path: str | os.PathLike[str]) -> None:
 
 def detect_format(path: str | os.PathLike[str]) -> str:
     """The format of a file: ``parquet`` for a ``.parquet`` name or Parquet bytes,
-    ``csv`` when the first line that is not blank or a ``#`` comment is a header
-    naming ``t_s``, ``wisdm`` when it is a WISDM sample line.
+    ``activpal`` when the file starts like an activPAL Events (``"Time","DataCount``)
+    or EventsEx (``sep=;``) export, ``csv`` when the first line that is not blank or
+    a ``#`` comment is a header naming ``t_s``, ``wisdm`` when it is a WISDM sample
+    line.
 
     Raises :class:`RecordingError` (listing the supported formats) otherwise.
     """
@@ -121,6 +198,8 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     if not head:
         raise RecordingError(path, f"the file is empty; {_SUPPORTED}", row=1)
     text = head.decode("utf-8-sig", errors="replace")
+    if sniff_activpal(text) is not None:
+        return "activpal"
     lines = text.splitlines()
     if len(head) == _SNIFF_BYTES and len(lines) > 1:
         lines = lines[:-1]  # the last line may be cut by the sniff window

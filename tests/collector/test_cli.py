@@ -64,16 +64,50 @@ def test_timeline_matches_the_simulators_truth(desk_file: Path, tmp_path: Path) 
     assert abs(err) < 0.02
 
 
+REQUIRED_KEYS = (
+    "wear_s",
+    "sitting_s",
+    "upright_s",
+    "lying_s",
+    "nonwear_s",
+    "riding_seated_s",
+    "sit_to_stand",
+    "sitting_bouts_gt30min",
+    "sitting_bouts_gt60min",
+    "sitting_time_in_bouts_gt30min_s",
+    "longest_sitting_bout_s",
+    "compression_bouts",
+    "breaks_taken",
+    "micro_breaks",
+    "hip_flexion_gt90_s",
+    "hip_flexion_dose_gt90_deg_min",
+)
+
+
 def test_json_output(desk_file: Path) -> None:
-    code, stdout, _ = run("analyze", str(desk_file), "--json")
+    code, stdout, _ = run("analyze", str(desk_file), "--json", "--tz", "Europe/Paris")
     assert code == 0
     doc = json.loads(stdout)
-    s = doc["summary"]
-    assert s["duration_s"] == s["wear_s"] + s["nonwear_s"]
+    total = doc["total"]
+    for key in REQUIRED_KEYS:
+        assert key in total, key
+        for day in doc["days"]:
+            assert key in day, key
+    assert all(day["date"] for day in doc["days"])
+    assert total["wear_s"] + total["nonwear_s"] == pytest.approx(doc["summary"]["duration_s"])
     parts = ("sitting_s", "upright_s", "lying_s", "riding_seated_s", "riding_standing_s")
-    assert s["wear_s"] == sum(s[k] for k in parts)
+    assert total["wear_s"] == pytest.approx(sum(total[k] for k in parts))
+    assert sum(d["sitting_s"] for d in doc["days"]) == pytest.approx(total["sitting_s"])
+    assert total["compression_bouts"] == len(doc["bouts"])
     assert doc["calibration"]["source"] == "auto"
     assert doc["hip_flexion"] == "trunk-thigh angle"
+    assert doc["time_zone"] == "Europe/Paris"
+
+
+def test_bad_time_zone_is_a_usage_error(desk_file: Path) -> None:
+    code, _, stderr = run("analyze", str(desk_file), "--tz", "Mars/Olympus")
+    assert code == 2
+    assert "Mars/Olympus" in stderr
 
 
 def test_plain_summary_is_readable(desk_file: Path) -> None:

@@ -27,7 +27,7 @@ def rec() -> Recording:
 
 
 def test_formats_for_the_cli() -> None:
-    assert FORMATS == ("auto", "csv", "wisdm", "parquet")
+    assert FORMATS == ("auto", "csv", "wisdm", "parquet", "activpal")
 
 
 def test_detects_csv_after_comments(tmp_path: Path) -> None:
