@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analytics.records import BoolArray, FloatArray, Int8Array, IntArray, Timeline
+from analytics.records import BoolArray, FloatArray, Int8Array, IntArray, Posture, Timeline
 from analytics.smoothing import runs
 
 SEATED = 0
@@ -60,6 +60,9 @@ class ExposureParams:
     """A day is valid with at least this much wear time."""
     load_change_flag: float = 0.30
     """Week-over-week change of daily compression beyond ± this is flagged."""
+    hip_event_min_s: float = 10.0
+    """Hip above / below 90° must last this long to start or end a span (events only:
+    the exposure times count every step)."""
 
     def __post_init__(self) -> None:
         if self.break_min_s <= 0:
@@ -146,7 +149,12 @@ class Compression:
 
 
 def step_classes(posture: Int8Array) -> Int8Array:
-    out: Int8Array = _CLASS_OF[posture.astype(np.int64)]
+    """SEATED / RELIEF / GAP per step (= ``_CLASS_OF[posture]``, computed with three
+    cheap int8 operations instead of a gather)."""
+    seated = (posture == Posture.SITTING) | (posture == Posture.RIDING_SEATED)
+    gap = posture == Posture.NONWEAR
+    out: Int8Array = gap.view(np.int8) - seated.view(np.int8)
+    out += RELIEF
     return out
 
 
@@ -171,6 +179,34 @@ def milestone_minutes(params: ExposureParams, up_to_s: float) -> list[float]:
     return out
 
 
+def hip_min_steps(p: ExposureParams, dt_s: float) -> int:
+    return max(1, math.ceil(p.hip_event_min_s / dt_s - 1e-9))
+
+
+def hip_span_changes(
+    above: BoolArray, t0_s: float, dt_s: float, p: ExposureParams
+) -> list[tuple[float, EventKind, float]]:
+    """Debounced hip > 90° spans: a run of above/below counts once it lasts
+    ``hip_event_min_s``; shorter runs are absorbed. An event marks each counted run
+    whose state differs from the previous counted one, at the run's start."""
+    starts, lengths, values = runs(above)
+    kept = lengths >= hip_min_steps(p, dt_s)
+    k_starts = starts[kept].tolist()
+    k_values = values[kept].tolist()
+    out: list[tuple[float, EventKind, float]] = []
+    state, since = False, 0
+    for s, v in zip(k_starts, k_values, strict=True):
+        if v == state:
+            continue
+        t = step_time(t0_s, dt_s, s)
+        if v:
+            out.append((t, EventKind.HIP_GT90_STARTED, 0.0))
+        else:
+            out.append((t, EventKind.HIP_GT90_ENDED, (s - since) * dt_s))
+        state, since = v, s
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class _Spans:
     start: FloatArray
@@ -180,8 +216,8 @@ class _Spans:
     count: IntArray
 
 
-def _spans(tl: Timeline) -> _Spans:
-    starts, lengths, values = runs(step_classes(tl.posture))
+def _spans(tl: Timeline, classes: Int8Array) -> _Spans:
+    starts, lengths, values = runs(classes)
     return _Spans(
         start=np.asarray(tl.t0_s + starts * tl.dt_s, dtype=np.float64),  # = step_time
         length=np.asarray(lengths * tl.dt_s, dtype=np.float64),
@@ -200,10 +236,6 @@ def quantize(values: FloatArray) -> IntArray:
     return np.round(values / QUANTUM).astype(np.int64)
 
 
-def _icum(values: IntArray) -> IntArray:
-    return np.concatenate((np.zeros(1, dtype=np.int64), np.cumsum(values)))
-
-
 def seat_load_seated(posture: Int8Array, load: FloatArray) -> FloatArray:
     """Seat load above baseline counted on seated steps only (0 elsewhere)."""
     seated = step_classes(posture) == SEATED
@@ -215,20 +247,25 @@ def seat_peak_seated(posture: Int8Array, peak: FloatArray) -> FloatArray:
     return np.where(step_classes(posture) == SEATED, peak, np.nan)
 
 
-def hip_step_values(tl: Timeline, threshold_deg: float) -> tuple[BoolArray, FloatArray]:
+def hip_step_values(
+    tl: Timeline, threshold_deg: float, classes: Int8Array | None = None
+) -> tuple[BoolArray, FloatArray]:
     """Per step: above the threshold while seated, and the excess in degrees."""
-    seated = step_classes(tl.posture) == SEATED
-    hip = tl.hip_flexion_deg
-    with np.errstate(invalid="ignore"):
-        above = seated & (hip > threshold_deg)
-    excess = np.where(above, hip - threshold_deg, 0.0)
+    seated = (step_classes(tl.posture) if classes is None else classes) == SEATED
+    # fmax drops NaN (unknown angle) to 0; branch-free, unlike a masked where; in
+    # place, because every fresh large array costs page faults
+    excess = np.subtract(tl.hip_flexion_deg, threshold_deg)
+    np.fmax(excess, 0.0, out=excess)
+    np.multiply(excess, seated, out=excess)
+    above = excess > 0.0
     return np.asarray(above, dtype=np.bool_), np.asarray(excess, dtype=np.float64)
 
 
 def compression(tl: Timeline, params: ExposureParams | None = None) -> Compression:
     """Bouts, breaks and events over a whole timeline (vectorised over spans)."""
     p = params or ExposureParams()
-    sp = _spans(tl)
+    classes = step_classes(tl.posture)
+    sp = _spans(tl, classes)
     n_sp = sp.cls.shape[0]
     if n_sp == 0:
         return Compression((), (), ())
@@ -239,12 +276,10 @@ def compression(tl: Timeline, params: ExposureParams | None = None) -> Compressi
     seated = sp.cls == SEATED
     idx = np.arange(n_sp)
 
-    above, excess = hip_step_values(tl, 90.0)
-    cum_above = _icum(above.astype(np.int64))
-    cum_excess = _icum(quantize(excess))
-    seat_cum = None
+    above, excess = hip_step_values(tl, 90.0, classes)
+    seat_load = None
     if tl.seat_load is not None:
-        seat_cum = _icum(quantize(seat_load_seated(tl.posture, tl.seat_load)))
+        seat_load = seat_load_seated(tl.posture, tl.seat_load)
 
     bouts: list[CompressionBout] = []
     breaks: list[Break] = []
@@ -256,9 +291,7 @@ def compression(tl: Timeline, params: ExposureParams | None = None) -> Compressi
         firsts = seated_idx[np.concatenate(([0], change))]
         lasts = seated_idx[np.concatenate((change - 1, [seated_idx.size - 1]))]
         for f, last in zip(firsts.tolist(), lasts.tolist(), strict=True):
-            bouts.append(
-                _bout(tl, sp, f, last, boundary, cum_above, cum_excess, seat_cum, p.break_min_s)
-            )
+            bouts.append(_bout(tl, sp, f, last, boundary, above, excess, seat_load, p.break_min_s))
             inner = idx[f : last + 1]
             relief_inner = inner[sp.cls[inner] == RELIEF]
             b0 = float(sp.start[f])
@@ -283,9 +316,9 @@ def _bout(
     f: int,
     last: int,
     boundary: BoolArray,
-    cum_above: IntArray,
-    cum_excess: IntArray,
-    seat_cum: IntArray | None,
+    above: BoolArray,
+    excess: FloatArray,
+    seat_load: FloatArray | None,
     break_min_s: float,
 ) -> CompressionBout:
     lo, hi = int(sp.first[f]), int(sp.first[last] + sp.count[last])
@@ -308,8 +341,8 @@ def _bout(
         ended, gap_s = BoutEnd.BREAK, None
         closed = float(sp.start[nxt]) + break_min_s
     seat_dose = seat_peak = None
-    if seat_cum is not None:
-        seat_dose = int(seat_cum[hi] - seat_cum[lo]) * QUANTUM * tl.dt_s
+    if seat_load is not None:
+        seat_dose = int(quantize(seat_load[lo:hi]).sum()) * QUANTUM * tl.dt_s
     if tl.seat_peak is not None:
         seg_peak = seat_peak_seated(tl.posture[lo:hi], tl.seat_peak[lo:hi])
         seat_peak = float(np.nanmax(seg_peak)) if np.isfinite(seg_peak).any() else None
@@ -319,8 +352,8 @@ def _bout(
         seated_s=seated_s,
         micro_breaks=int(np.count_nonzero(micro)),
         micro_break_s=int(sp.count[inner][micro].sum()) * tl.dt_s,
-        hip_gt90_s=int(cum_above[hi] - cum_above[lo]) * tl.dt_s,
-        hip_dose_deg_min=int(cum_excess[hi] - cum_excess[lo]) * QUANTUM * tl.dt_s / 60.0,
+        hip_gt90_s=int(np.count_nonzero(above[lo:hi])) * tl.dt_s,
+        hip_dose_deg_min=int(quantize(excess[lo:hi]).sum()) * QUANTUM * tl.dt_s / 60.0,
         seat_dose=seat_dose,
         seat_peak=seat_peak,
         ended_by=ended,
@@ -372,13 +405,7 @@ def _events(
         if first + count < tl.n:
             t_end = step_time(tl.t0_s, tl.dt_s, first + count)
             ev.append(ExposureEvent(t_end, EventKind.GAP_ENDED, count * tl.dt_s))
-    starts, lengths, values = runs(above)
-    for s, n, v in zip(starts.tolist(), lengths.tolist(), values.tolist(), strict=True):
-        if not v:
-            continue
-        ev.append(ExposureEvent(step_time(tl.t0_s, tl.dt_s, s), EventKind.HIP_GT90_STARTED))
-        if s + n < tl.n:
-            t_end = step_time(tl.t0_s, tl.dt_s, s + n)
-            ev.append(ExposureEvent(t_end, EventKind.HIP_GT90_ENDED, n * tl.dt_s))
+    for t, kind, value in hip_span_changes(above, tl.t0_s, tl.dt_s, p):
+        ev.append(ExposureEvent(t, kind, value))
     ev.sort(key=ExposureEvent.sort_key)
     return ev

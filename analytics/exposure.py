@@ -17,7 +17,7 @@ from datetime import tzinfo
 import numpy as np
 
 from analytics.compression import Break, CompressionBout, ExposureEvent, ExposureParams, compression
-from analytics.hip_exposure import HipExposure, hip_exposure
+from analytics.hip_exposure import HipExposure, hip_exposure_slices
 from analytics.load_change import DailyExposure, WeekChange, load_change
 from analytics.periods import (
     Period,
@@ -29,7 +29,7 @@ from analytics.periods import (
     whole,
 )
 from analytics.records import Timeline
-from analytics.saddle import SaddleSummary, saddle
+from analytics.saddle import SaddleContext, SaddleSummary
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +68,11 @@ def _period_exposure(
     tl: Timeline,
     period: Period,
     m: PeriodMeasures,
+    hip: tuple[HipExposure, ...],
+    saddle_ctx: SaddleContext,
     bout_starts: np.ndarray,
     break_starts: np.ndarray,
     breaks: Sequence[Break],
-    p: ExposureParams,
 ) -> PeriodExposure:
     lo, hi = _index(tl, period.start_s), _index(tl, period.end_s)
     in_p = (bout_starts >= period.start_s) & (bout_starts < period.end_s)
@@ -84,8 +85,8 @@ def _period_exposure(
         breaks_taken=len(taken),
         breaks_within_guidance=sum(1 for b in taken if b.within_guidance),
         micro_breaks=int(br_in.size) - len(taken),
-        hip=hip_exposure(tl, tuple(sorted({90.0, *p.hip_thresholds_deg})), lo, hi),
-        saddle=saddle(tl, lo, hi),
+        hip=hip,
+        saddle=saddle_ctx.summary(lo, hi),
     )
 
 
@@ -111,9 +112,13 @@ def exposure_report(
     ms = measures(tl, all_p, min_wear_s=p.min_wear_s, steps=steps)
     bout_starts = np.array([b.start_s for b in comp.bouts], dtype=np.float64)
     break_starts = np.array([b.start_s for b in comp.breaks], dtype=np.float64)
+    thresholds = sorted({90.0, *p.hip_thresholds_deg})
+    slices = [(_index(tl, q.start_s), _index(tl, q.end_s)) for q in all_p]
+    hips = hip_exposure_slices(tl, thresholds, slices)
+    saddle_ctx = SaddleContext(tl)
     rows = [
-        _period_exposure(tl, period, m, bout_starts, break_starts, comp.breaks, p)
-        for period, m in zip(all_p, ms, strict=True)
+        _period_exposure(tl, period, m, hip, saddle_ctx, bout_starts, break_starts, comp.breaks)
+        for period, m, hip in zip(all_p, ms, hips, strict=True)
     ]
     days = tuple(rows[: len(day_p)])
     periods = tuple(rows[len(day_p) : len(day_p) + len(clock_p)])

@@ -3,11 +3,12 @@ continuous span above, separately while sitting and while riding."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from analytics.records import BoolArray, Posture, Timeline
+from analytics.records import BoolArray, FloatArray, IntArray, Posture, Timeline
 from analytics.smoothing import runs
 
 
@@ -30,38 +31,86 @@ class HipExposure:
         return self.sitting_dose_deg_min + self.riding_dose_deg_min
 
 
-def _longest(mask: BoolArray) -> int:
-    _s, lengths, values = runs(mask)
-    sel = lengths[values]
-    return int(sel.max()) if sel.size else 0
+class _Track:
+    """One "above the threshold while X" mask, measured over any slice."""
+
+    def __init__(self, where: BoolArray, excess: FloatArray) -> None:
+        self.excess = np.multiply(excess, where, out=excess)  # takes over ``excess``
+        self.mask = self.excess > 0.0
+        starts, lengths, values = runs(self.mask)
+        self.r_start: IntArray = starts[values]
+        self.r_end: IntArray = starts[values] + lengths[values]
+
+    def steps(self, lo: int, hi: int) -> int:
+        return int(np.count_nonzero(self.mask[lo:hi]))
+
+    def dose_sum(self, lo: int, hi: int) -> float:
+        return float(self.excess[lo:hi].sum())
+
+    def longest(self, lo: int, hi: int) -> int:
+        a = np.searchsorted(self.r_end, lo, side="right")
+        b = np.searchsorted(self.r_start, hi, side="left")
+        if b <= a:
+            return 0
+        clipped = np.minimum(self.r_end[a:b], hi) - np.maximum(self.r_start[a:b], lo)
+        return int(clipped.max())
+
+
+class _NoTrack(_Track):
+    """No riding at all: every figure is zero."""
+
+    def __init__(self) -> None:
+        pass
+
+    def steps(self, lo: int, hi: int) -> int:
+        return 0
+
+    def dose_sum(self, lo: int, hi: int) -> float:
+        return 0.0
+
+    def longest(self, lo: int, hi: int) -> int:
+        return 0
+
+
+_EMPTY = _NoTrack()
+
+
+def hip_exposure_slices(
+    tl: Timeline, thresholds_deg: Sequence[float], slices: Sequence[tuple[int, int]]
+) -> list[tuple[HipExposure, ...]]:
+    """Exposure for each step slice ``(lo, hi)``, one record per threshold. Riding
+    covers seated riding and standing on the pedals; unknown angles never count."""
+    sitting = tl.posture == Posture.SITTING
+    riding = tl.posture >= Posture.RIDING_SEATED  # seated or standing riding
+    dt = tl.dt_s
+    any_riding = bool(riding.any())
+    per_threshold = []
+    for thr in thresholds_deg:
+        excess = np.subtract(tl.hip_flexion_deg, thr)
+        np.fmax(excess, 0.0, out=excess)  # NaN (unknown) → 0
+        ride = _Track(riding, excess.copy()) if any_riding else _EMPTY
+        per_threshold.append((thr, _Track(sitting, excess), ride))
+    out = []
+    for lo, hi in slices:
+        out.append(
+            tuple(
+                HipExposure(
+                    threshold_deg=thr,
+                    sitting_s=sit.steps(lo, hi) * dt,
+                    sitting_dose_deg_min=sit.dose_sum(lo, hi) * dt / 60.0,
+                    sitting_longest_s=sit.longest(lo, hi) * dt,
+                    riding_s=ride.steps(lo, hi) * dt,
+                    riding_dose_deg_min=ride.dose_sum(lo, hi) * dt / 60.0,
+                    riding_longest_s=ride.longest(lo, hi) * dt,
+                )
+                for thr, sit, ride in per_threshold
+            )
+        )
+    return out
 
 
 def hip_exposure(
     tl: Timeline, thresholds_deg: tuple[float, ...] = (90.0,), lo: int = 0, hi: int | None = None
 ) -> tuple[HipExposure, ...]:
-    """Exposure over steps ``lo:hi`` of the timeline, one record per threshold.
-    Riding covers seated riding and standing on the pedals."""
-    hi = tl.n if hi is None else hi
-    posture = tl.posture[lo:hi]
-    hip = tl.hip_flexion_deg[lo:hi]
-    sitting = posture == Posture.SITTING
-    riding = (posture == Posture.RIDING_SEATED) | (posture == Posture.RIDING_STANDING)
-    dt = tl.dt_s
-    out = []
-    for thr in thresholds_deg:
-        with np.errstate(invalid="ignore"):
-            above = hip > thr
-        excess = np.where(above, hip - thr, 0.0)
-        a_sit, a_ride = above & sitting, above & riding
-        out.append(
-            HipExposure(
-                threshold_deg=thr,
-                sitting_s=int(np.count_nonzero(a_sit)) * dt,
-                sitting_dose_deg_min=float(excess[a_sit].sum()) * dt / 60.0,
-                sitting_longest_s=_longest(a_sit) * dt,
-                riding_s=int(np.count_nonzero(a_ride)) * dt,
-                riding_dose_deg_min=float(excess[a_ride].sum()) * dt / 60.0,
-                riding_longest_s=_longest(a_ride) * dt,
-            )
-        )
-    return tuple(out)
+    """Exposure over steps ``lo:hi`` of the timeline, one record per threshold."""
+    return hip_exposure_slices(tl, thresholds_deg, [(lo, tl.n if hi is None else hi)])[0]

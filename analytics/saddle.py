@@ -2,7 +2,8 @@
 
 A seated riding bout runs while the rider sits on the saddle (pedalling or coasting)
 and ends when they stand on the pedals for at least ``stand_min_s`` or get off the
-bike; shorter stands stay inside the bout.
+bike; shorter stands stay inside the bout. Everything works on the posture runs of
+the whole timeline (computed once), clipped to each period.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analytics.records import Posture, Timeline
+from analytics.records import IntArray, Posture, Timeline
 from analytics.smoothing import runs
 
 
@@ -27,44 +28,66 @@ class SaddleSummary:
     seated_hip_gt90_s: float
 
 
+NO_RIDE = SaddleSummary(0.0, 0.0, 0.0, 0, 0.0, 0, None, 0.0)
+
+
+class SaddleContext:
+    """The riding runs of one timeline and its seated-above-90° steps."""
+
+    def __init__(self, tl: Timeline) -> None:
+        self.dt_s = tl.dt_s
+        starts, lengths, values = runs(tl.posture)
+        riding = values >= Posture.RIDING_SEATED
+        self.start: IntArray = starts[riding]
+        self.end: IntArray = starts[riding] + lengths[riding]
+        self.seated = values[riding] == Posture.RIDING_SEATED
+        self.any = bool(riding.any())
+        self.hip_above = None
+        if self.any:
+            with np.errstate(invalid="ignore"):
+                mask = (tl.posture == Posture.RIDING_SEATED) & (tl.hip_flexion_deg > 90.0)
+            self.hip_above = mask
+
+    def summary(self, lo: int, hi: int, stand_min_s: float = 10.0) -> SaddleSummary:
+        if not self.any:
+            return NO_RIDE
+        a = int(np.searchsorted(self.end, lo, side="right"))
+        b = int(np.searchsorted(self.start, hi, side="left"))
+        if b <= a:
+            return NO_RIDE
+        s = np.maximum(self.start[a:b], lo)
+        e = np.minimum(self.end[a:b], hi)
+        length = e - s
+        seated = self.seated[a:b]
+        dt = self.dt_s
+        long_stand = ~seated & (length * dt >= stand_min_s)
+        # runs touching: a stand between two seated runs with no gap between them
+        touching_prev = np.concatenate(([False], s[1:] == e[:-1]))
+        touching_next = np.concatenate((e[:-1] == s[1:], [False]))
+        # a bout: seated runs joined through short stands that touch seated runs
+        joins = ~seated & ~long_stand & touching_prev & touching_next
+        joins[1:-1] &= seated[:-2] & seated[2:]
+        joins[[0, -1]] = False
+        part = seated | joins
+        new_bout = part & ~(np.concatenate(([False], part[:-1])) & touching_prev)
+        bout_id = np.cumsum(new_bout) - 1
+        bout_steps = np.bincount(bout_id[part], weights=length[part])
+        ride_s = int(length.sum()) * dt
+        stands = int(np.count_nonzero(long_stand))
+        assert self.hip_above is not None
+        return SaddleSummary(
+            ride_s=ride_s,
+            seated_s=int(length[seated].sum()) * dt,
+            standing_s=int(length[~seated].sum()) * dt,
+            seated_bouts=int(np.count_nonzero(new_bout)),
+            longest_seated_bout_s=float(bout_steps.max(initial=0.0)) * dt,
+            stands=stands,
+            stands_per_hour=stands / (ride_s / 3600.0) if ride_s > 0 else None,
+            seated_hip_gt90_s=int(np.count_nonzero(self.hip_above[lo:hi])) * dt,
+        )
+
+
 def saddle(
     tl: Timeline, lo: int = 0, hi: int | None = None, *, stand_min_s: float = 10.0
 ) -> SaddleSummary:
-    hi = tl.n if hi is None else hi
-    posture = tl.posture[lo:hi]
-    dt = tl.dt_s
-    seated = posture == Posture.RIDING_SEATED
-    standing = posture == Posture.RIDING_STANDING
-    starts, lengths, values = runs(posture)
-    long_stand = (values == Posture.RIDING_STANDING) & (lengths * dt >= stand_min_s)
-    # a short stand between two seated spells belongs to the seated bout
-    short_stand = (values == Posture.RIDING_STANDING) & ~long_stand
-    inside = np.zeros(values.shape[0], dtype=np.bool_)
-    if values.shape[0] > 2:
-        inside[1:-1] = (
-            short_stand[1:-1]
-            & (values[:-2] == Posture.RIDING_SEATED)
-            & (values[2:] == Posture.RIDING_SEATED)
-        )
-    bout_part = (values == Posture.RIDING_SEATED) | inside
-    b_starts, b_lengths, b_values = runs(bout_part)
-    bout_steps = [
-        int(lengths[s : s + n].sum())
-        for s, n, v in zip(b_starts.tolist(), b_lengths.tolist(), b_values.tolist(), strict=True)
-        if v
-    ]
-    ride_s = int(np.count_nonzero(seated | standing)) * dt
-    with np.errstate(invalid="ignore"):
-        hip_gt90 = seated & (tl.hip_flexion_deg[lo:hi] > 90.0)
-    stands = int(np.count_nonzero(long_stand))
-    del starts
-    return SaddleSummary(
-        ride_s=ride_s,
-        seated_s=int(np.count_nonzero(seated)) * dt,
-        standing_s=int(np.count_nonzero(standing)) * dt,
-        seated_bouts=len(bout_steps),
-        longest_seated_bout_s=max(bout_steps, default=0) * dt,
-        stands=stands,
-        stands_per_hour=stands / (ride_s / 3600.0) if ride_s > 0 else None,
-        seated_hip_gt90_s=int(np.count_nonzero(hip_gt90)) * dt,
-    )
+    return SaddleContext(tl).summary(lo, tl.n if hi is None else hi, stand_min_s)

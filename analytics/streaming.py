@@ -35,6 +35,7 @@ from analytics.compression import (
     ExposureEvent,
     ExposureParams,
     break_steps,
+    hip_min_steps,
     hip_step_values,
     milestone_minutes,
     quantize,
@@ -79,7 +80,11 @@ class StreamState:
     held_bout: dict[str, Any] | None = None
     """A finished bout waiting for the length of its break or gap."""
     above: bool = False
-    above_start: int = 0
+    """Debounced hip > 90° state (see compression.hip_span_changes)."""
+    above_since: int = 0
+    hip_run_value: bool = False
+    hip_run_start: int = -1
+    """The current (maybe unfinished) run of above/below: value and start (-1: none)."""
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -308,17 +313,25 @@ def advance(
 
 
 def _hip_events(w: _Work, above: BoolArray, base: int) -> None:
+    """Debounced like compression.hip_span_changes: a run counts once it has lasted
+    the minimum, which may be chunks later; the event carries the run's start."""
     v = w.v
+    need = hip_min_steps(w.p, v["dt_s"])
     starts, _lengths, values = runs(above)
-    for lo, a in zip(starts.tolist(), values.tolist(), strict=True):
-        s = base + lo
-        if a and not v["above"]:
-            v["above"], v["above_start"] = True, s
-            w.events.append(ExposureEvent(w.t(s), EventKind.HIP_GT90_STARTED))
-        elif not a and v["above"]:
-            steps = s - v["above_start"]
-            w.events.append(ExposureEvent(w.t(s), EventKind.HIP_GT90_ENDED, steps * v["dt_s"]))
-            v["above"] = False
+    bounds = [*starts.tolist(), above.shape[0]]
+    for k, a in enumerate(values.tolist()):
+        s = base + bounds[k]
+        continues = k == 0 and v["hip_run_start"] >= 0 and a == v["hip_run_value"]
+        if not continues:
+            v["hip_run_value"], v["hip_run_start"] = a, s
+        if base + bounds[k + 1] - v["hip_run_start"] >= need and a != v["above"]:
+            t = w.t(v["hip_run_start"])
+            if a:
+                w.events.append(ExposureEvent(t, EventKind.HIP_GT90_STARTED))
+            else:
+                steps = v["hip_run_start"] - v["above_since"]
+                w.events.append(ExposureEvent(t, EventKind.HIP_GT90_ENDED, steps * v["dt_s"]))
+            v["above"], v["above_since"] = a, v["hip_run_start"]
 
 
 def finish(state: StreamState, params: ExposureParams | None = None) -> StreamOutput:
