@@ -29,6 +29,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from analytics.records import BoolArray, FloatArray, Int8Array, IntArray, Posture, Timeline
 from analytics.smoothing import runs
@@ -290,8 +291,11 @@ def compression(tl: Timeline, params: ExposureParams | None = None) -> Compressi
         change = np.flatnonzero(np.diff(seg_of)) + 1
         firsts = seated_idx[np.concatenate(([0], change))]
         lasts = seated_idx[np.concatenate((change - 1, [seated_idx.size - 1]))]
-        for f, last in zip(firsts.tolist(), lasts.tolist(), strict=True):
-            bouts.append(_bout(tl, sp, f, last, boundary, above, excess, seat_load, p.break_min_s))
+        lo = sp.first[firsts]
+        hi = sp.first[lasts] + sp.count[lasts]
+        sums = _range_sums(lo, hi, above, excess, seat_load)
+        for k, (f, last) in enumerate(zip(firsts.tolist(), lasts.tolist(), strict=True)):
+            bouts.append(_bout(tl, sp, f, last, boundary, sums[k], p.break_min_s))
             inner = idx[f : last + 1]
             relief_inner = inner[sp.cls[inner] == RELIEF]
             b0 = float(sp.start[f])
@@ -310,15 +314,34 @@ def compression(tl: Timeline, params: ExposureParams | None = None) -> Compressi
     return Compression(tuple(bouts), tuple(breaks), tuple(events))
 
 
+def _range_sums(
+    lo: IntArray, hi: IntArray, above: BoolArray, excess: FloatArray, seat_load: FloatArray | None
+) -> list[tuple[int, int, int | None]]:
+    """Per range [lo, hi): steps above 90°, quantized excess, quantized seat load —
+    one reduceat each over the whole timeline instead of a slice per bout."""
+    edges = np.empty(2 * lo.shape[0], dtype=np.int64)
+    edges[0::2], edges[1::2] = lo, hi
+
+    def sums(values: npt.NDArray[np.int64] | BoolArray) -> list[int]:
+        padded = np.concatenate((values, np.zeros(1, dtype=values.dtype)))
+        out = np.add.reduceat(padded, edges, dtype=np.int64)[0::2]
+        return [int(x) for x in out.tolist()]
+
+    a = sums(above)
+    q = sums(quantize(excess))
+    seat: list[int | None] = [None] * len(a)
+    if seat_load is not None:
+        seat = list(sums(quantize(seat_load)))
+    return list(zip(a, q, seat, strict=True))
+
+
 def _bout(
     tl: Timeline,
     sp: _Spans,
     f: int,
     last: int,
     boundary: BoolArray,
-    above: BoolArray,
-    excess: FloatArray,
-    seat_load: FloatArray | None,
+    range_sums: tuple[int, int, int | None],
     break_min_s: float,
 ) -> CompressionBout:
     lo, hi = int(sp.first[f]), int(sp.first[last] + sp.count[last])
@@ -328,6 +351,7 @@ def _bout(
     cls = sp.cls[inner]
     seated_s = int(sp.count[inner][cls == SEATED].sum()) * tl.dt_s
     micro = cls == RELIEF
+    above_steps, excess_q, seat_q = range_sums
     nxt = last + 1
     data_end = tl.t0_s + tl.n * tl.dt_s
     n_sp = sp.cls.shape[0]
@@ -341,8 +365,8 @@ def _bout(
         ended, gap_s = BoutEnd.BREAK, None
         closed = float(sp.start[nxt]) + break_min_s
     seat_dose = seat_peak = None
-    if seat_load is not None:
-        seat_dose = int(quantize(seat_load[lo:hi]).sum()) * QUANTUM * tl.dt_s
+    if seat_q is not None:
+        seat_dose = seat_q * QUANTUM * tl.dt_s
     if tl.seat_peak is not None:
         seg_peak = seat_peak_seated(tl.posture[lo:hi], tl.seat_peak[lo:hi])
         seat_peak = float(np.nanmax(seg_peak)) if np.isfinite(seg_peak).any() else None
@@ -352,8 +376,8 @@ def _bout(
         seated_s=seated_s,
         micro_breaks=int(np.count_nonzero(micro)),
         micro_break_s=int(sp.count[inner][micro].sum()) * tl.dt_s,
-        hip_gt90_s=int(np.count_nonzero(above[lo:hi])) * tl.dt_s,
-        hip_dose_deg_min=int(quantize(excess[lo:hi]).sum()) * QUANTUM * tl.dt_s / 60.0,
+        hip_gt90_s=above_steps * tl.dt_s,
+        hip_dose_deg_min=excess_q * QUANTUM * tl.dt_s / 60.0,
         seat_dose=seat_dose,
         seat_peak=seat_peak,
         ended_by=ended,
