@@ -24,12 +24,12 @@ the same records chunk by chunk, and a property test checks they agree exactly.
 
 from __future__ import annotations
 
+import bisect
 import enum
 import math
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from analytics.records import BoolArray, FloatArray, Int8Array, IntArray, Posture, Timeline
 from analytics.smoothing import runs
@@ -233,8 +233,12 @@ QUANTUM = 1e-6
 result to the last bit (floating-point sums depend on their order)."""
 
 
-def quantize(values: FloatArray) -> IntArray:
-    return np.round(values / QUANTUM).astype(np.int64)
+def quantize(values: FloatArray) -> FloatArray:
+    """Values in units of QUANTUM, rounded to whole numbers (kept as float64: sums of
+    whole numbers below 2**53 are exact, whatever their order)."""
+    q = np.multiply(values, 1.0 / QUANTUM)
+    np.rint(q, out=q)
+    return q
 
 
 def seat_load_seated(posture: Int8Array, load: FloatArray) -> FloatArray:
@@ -262,20 +266,23 @@ def hip_step_values(
     return np.asarray(above, dtype=np.bool_), np.asarray(excess, dtype=np.float64)
 
 
-def compression(tl: Timeline, params: ExposureParams | None = None) -> Compression:
-    """Bouts, breaks and events over a whole timeline (vectorised over spans)."""
+def compression(
+    tl: Timeline, params: ExposureParams | None = None, *, with_events: bool = True
+) -> Compression:
+    """Bouts, breaks and (unless ``with_events`` is false) events over a whole
+    timeline, vectorised over spans; Python touches only bouts and breaks."""
     p = params or ExposureParams()
     classes = step_classes(tl.posture)
     sp = _spans(tl, classes)
     n_sp = sp.cls.shape[0]
     if n_sp == 0:
         return Compression((), (), ())
-    is_break = (sp.cls == RELIEF) & (sp.count >= break_steps(p, tl.dt_s))
+    relief = sp.cls == RELIEF
+    seated = sp.cls == SEATED
+    is_break = relief & (sp.count >= break_steps(p, tl.dt_s))
     boundary = is_break | (sp.cls == GAP)
     # segment id: spans between boundaries; boundaries get their own ids
     seg = np.cumsum(boundary) * 2 - boundary  # boundary spans odd-shifted, unique
-    seated = sp.cls == SEATED
-    idx = np.arange(n_sp)
 
     above, excess = hip_step_values(tl, 90.0, classes)
     seat_load = None
@@ -285,7 +292,7 @@ def compression(tl: Timeline, params: ExposureParams | None = None) -> Compressi
     bouts: list[CompressionBout] = []
     breaks: list[Break] = []
     micro_events: list[ExposureEvent] = []
-    seated_idx = idx[seated]
+    seated_idx = np.flatnonzero(seated)
     if seated_idx.size:
         seg_of = seg[seated_idx]
         change = np.flatnonzero(np.diff(seg_of)) + 1
@@ -294,24 +301,55 @@ def compression(tl: Timeline, params: ExposureParams | None = None) -> Compressi
         lo = sp.first[firsts]
         hi = sp.first[lasts] + sp.count[lasts]
         sums = _range_sums(lo, hi, above, excess, seat_load)
+        ctx = _SpanLists(sp, seated, relief, is_break, boundary)
+        relief_idx = np.flatnonzero(relief).tolist()
         for k, (f, last) in enumerate(zip(firsts.tolist(), lasts.tolist(), strict=True)):
-            bouts.append(_bout(tl, sp, f, last, boundary, sums[k], p.break_min_s))
-            inner = idx[f : last + 1]
-            relief_inner = inner[sp.cls[inner] == RELIEF]
-            b0 = float(sp.start[f])
-            for r in relief_inner.tolist():
-                br = _break(sp, r, b0, p, met=False)
+            bouts.append(_bout(tl, ctx, f, last, int(lo[k]), int(hi[k]), sums[k], p.break_min_s))
+            b0 = ctx.start[f]
+            r0 = bisect.bisect_left(relief_idx, f)
+            r1 = bisect.bisect_right(relief_idx, last)
+            for r in relief_idx[r0:r1]:
+                br = _break(ctx, r, b0, p, met=False)
                 breaks.append(br)
-                # sitting resumed at the start of the next span
-                micro_events.append(
-                    ExposureEvent(float(sp.start[r + 1]), EventKind.MICRO_BREAK, br.duration_s)
-                )
+                if with_events:  # sitting resumed at the start of the next span
+                    micro_events.append(
+                        ExposureEvent(ctx.start[r + 1], EventKind.MICRO_BREAK, br.duration_s)
+                    )
             nxt = last + 1
-            if nxt < n_sp and is_break[nxt]:
-                breaks.append(_break(sp, nxt, b0, p, met=True))
+            if nxt < n_sp and ctx.is_break[nxt]:
+                breaks.append(_break(ctx, nxt, b0, p, met=True))
+    if not with_events:
+        return Compression(tuple(bouts), tuple(breaks), ())
     events = _events(tl, sp, bouts, breaks, p, above) + micro_events
     events.sort(key=ExposureEvent.sort_key)
     return Compression(tuple(bouts), tuple(breaks), tuple(events))
+
+
+class _SpanLists:
+    """The spans as Python lists and prefix sums, for O(1) per-bout figures."""
+
+    def __init__(
+        self,
+        sp: _Spans,
+        seated: BoolArray,
+        relief: BoolArray,
+        is_break: BoolArray,
+        boundary: BoolArray,
+    ) -> None:
+        self.cls: list[int] = sp.cls.tolist()
+        self.start: list[float] = sp.start.tolist()
+        self.length: list[float] = sp.length.tolist()
+        self.count: list[int] = sp.count.tolist()
+        self.is_break: list[bool] = is_break.tolist()
+        self.boundary: list[bool] = boundary.tolist()
+        zero = np.zeros(1, dtype=np.int64)
+        self.cum_seated: list[int] = np.concatenate(
+            (zero, np.cumsum(np.where(seated, sp.count, 0)))
+        ).tolist()
+        self.cum_relief_n: list[int] = np.concatenate((zero, np.cumsum(relief))).tolist()
+        self.cum_relief_steps: list[int] = np.concatenate(
+            (zero, np.cumsum(np.where(relief, sp.count, 0)))
+        ).tolist()
 
 
 def _range_sums(
@@ -321,10 +359,12 @@ def _range_sums(
     one reduceat each over the whole timeline instead of a slice per bout."""
     edges = np.empty(2 * lo.shape[0], dtype=np.int64)
     edges[0::2], edges[1::2] = lo, hi
+    if edges[-1] >= above.shape[0]:
+        edges = edges[:-1]  # reduceat sums the last range to the end by itself
 
-    def sums(values: npt.NDArray[np.int64] | BoolArray) -> list[int]:
-        padded = np.concatenate((values, np.zeros(1, dtype=values.dtype)))
-        out = np.add.reduceat(padded, edges, dtype=np.int64)[0::2]
+    def sums(values: FloatArray | BoolArray) -> list[int]:
+        dtype = np.int64 if values.dtype == np.bool_ else np.float64
+        out = np.add.reduceat(values, edges, dtype=dtype)[0::2]
         return [int(x) for x in out.tolist()]
 
     a = sums(above)
@@ -337,48 +377,39 @@ def _range_sums(
 
 def _bout(
     tl: Timeline,
-    sp: _Spans,
+    c: _SpanLists,
     f: int,
     last: int,
-    boundary: BoolArray,
+    lo: int,
+    hi: int,
     range_sums: tuple[int, int, int | None],
     break_min_s: float,
 ) -> CompressionBout:
-    lo, hi = int(sp.first[f]), int(sp.first[last] + sp.count[last])
-    start = step_time(tl.t0_s, tl.dt_s, lo)
-    end = step_time(tl.t0_s, tl.dt_s, hi)
-    inner = slice(f, last + 1)
-    cls = sp.cls[inner]
-    seated_s = int(sp.count[inner][cls == SEATED].sum()) * tl.dt_s
-    micro = cls == RELIEF
+    dt = tl.dt_s
     above_steps, excess_q, seat_q = range_sums
     nxt = last + 1
-    data_end = tl.t0_s + tl.n * tl.dt_s
-    n_sp = sp.cls.shape[0]
-    if nxt < n_sp and sp.cls[nxt] == RELIEF and not boundary[nxt]:
+    n_sp = len(c.cls)
+    if nxt < n_sp and c.cls[nxt] == RELIEF and not c.boundary[nxt]:
         nxt += 1  # a short relief, then a gap or the end of the data: they decide
     if nxt >= n_sp:
-        ended, gap_s, closed = BoutEnd.OPEN, None, data_end
-    elif sp.cls[nxt] == GAP:
-        ended, gap_s, closed = BoutEnd.GAP, float(sp.length[nxt]), float(sp.start[nxt])
+        ended, gap_s, closed = BoutEnd.OPEN, None, float(tl.t0_s + tl.n * dt)
+    elif c.cls[nxt] == GAP:
+        ended, gap_s, closed = BoutEnd.GAP, c.length[nxt], c.start[nxt]
     else:
-        ended, gap_s = BoutEnd.BREAK, None
-        closed = float(sp.start[nxt]) + break_min_s
-    seat_dose = seat_peak = None
-    if seat_q is not None:
-        seat_dose = seat_q * QUANTUM * tl.dt_s
+        ended, gap_s, closed = BoutEnd.BREAK, None, c.start[nxt] + break_min_s
+    seat_peak = None
     if tl.seat_peak is not None:
         seg_peak = seat_peak_seated(tl.posture[lo:hi], tl.seat_peak[lo:hi])
         seat_peak = float(np.nanmax(seg_peak)) if np.isfinite(seg_peak).any() else None
     return CompressionBout(
-        start_s=start,
-        end_s=end,
-        seated_s=seated_s,
-        micro_breaks=int(np.count_nonzero(micro)),
-        micro_break_s=int(sp.count[inner][micro].sum()) * tl.dt_s,
-        hip_gt90_s=above_steps * tl.dt_s,
-        hip_dose_deg_min=excess_q * QUANTUM * tl.dt_s / 60.0,
-        seat_dose=seat_dose,
+        start_s=step_time(tl.t0_s, dt, lo),
+        end_s=step_time(tl.t0_s, dt, hi),
+        seated_s=(c.cum_seated[last + 1] - c.cum_seated[f]) * dt,
+        micro_breaks=c.cum_relief_n[last + 1] - c.cum_relief_n[f],
+        micro_break_s=(c.cum_relief_steps[last + 1] - c.cum_relief_steps[f]) * dt,
+        hip_gt90_s=above_steps * dt,
+        hip_dose_deg_min=excess_q * QUANTUM * dt / 60.0,
+        seat_dose=seat_q * QUANTUM * dt if seat_q is not None else None,
         seat_peak=seat_peak,
         ended_by=ended,
         gap_s=gap_s,
@@ -386,12 +417,12 @@ def _bout(
     )
 
 
-def _break(sp: _Spans, r: int, bout_start: float, p: ExposureParams, *, met: bool) -> Break:
-    start = float(sp.start[r])
+def _break(c: _SpanLists, r: int, bout_start: float, p: ExposureParams, *, met: bool) -> Break:
+    start = c.start[r]
     before = start - bout_start
     return Break(
         start_s=start,
-        duration_s=float(sp.length[r]),
+        duration_s=c.length[r],
         met_rule=met,
         sitting_before_s=before,
         within_guidance=before <= p.guidance_max_s,

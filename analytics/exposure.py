@@ -97,14 +97,17 @@ def exposure_report(
     tz: str | tzinfo | None = None,
     period_hours: float | None = None,
     steps: StepCounts | None = None,
+    with_events: bool = False,
 ) -> ExposureReport:
     """Everything a physio or a cyclist reads, for one timeline.
 
     ``tz``: IANA zone for Unix-time timelines, ``None`` for local-clock ones
     (activPAL). ``period_hours``: also report wall-clock periods of that length.
+    ``with_events``: also list the bout / break / hip / gap events (the live engine's
+    vocabulary); the summaries do not need them.
     """
     p = params or ExposureParams()
-    comp = compression(tl, p)
+    comp = compression(tl, p, with_events=with_events)
     end = tl.t0_s + tl.n * tl.dt_s
     day_p = day_bounds(float(tl.t0_s), end, tz)
     clock_p = clock_periods(float(tl.t0_s), end, period_hours, tz) if period_hours else []

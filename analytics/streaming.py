@@ -289,7 +289,7 @@ def advance(
         if c == SEATED:
             v["seated_steps"] += length
             v["above_steps"] += int(np.count_nonzero(above[lo:hi]))
-            v["excess_q"] += int(exq[lo:hi].sum())
+            v["excess_q"] += int(exq[lo:hi].sum())  # whole numbers: exact in any order
             if seat_q is not None:
                 v["seat_q"] += int(seat_q[lo:hi].sum())
             if peaks is not None and np.isfinite(peaks[lo:hi]).any():
