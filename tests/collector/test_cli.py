@@ -215,3 +215,26 @@ def test_console_script_is_installed() -> None:
     assert done.returncode == 0
     for command in ("analyze", "simulate", "demo"):
         assert command in done.stdout
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "activpal"
+
+
+@pytest.mark.parametrize("name", ["Test_Events_excerpt.csv", "Test2-EventsEx_excerpt.csv"])
+def test_activpal_exports_give_the_same_summaries(name: str, tmp_path: Path) -> None:
+    path = FIXTURES / name
+    code, stdout, _ = run("analyze", str(path), "--json", "--period-hours", "2")
+    assert code == 0
+    doc = json.loads(stdout)
+    assert doc["time_zone"] == "local clock of the file"
+    for key in REQUIRED_KEYS:
+        assert key in doc["total"]
+    assert doc["total"]["steps"] > 0
+    assert doc["total"]["stepping_s"] > 0  # activPAL says which upright time was stepping
+    assert all(p["label"].endswith(("00", "30")) for p in doc["periods"])
+    out = tmp_path / "t.csv"
+    assert run("analyze", str(path), "--timeline", str(out))[0] == 0
+    assert out.read_text(encoding="utf-8").startswith("t_s,posture,hip_flexion_deg\n")
+    code, stdout, _ = run("analyze", str(path))
+    assert code == 0
+    assert "compression exposure per day" in stdout
