@@ -288,6 +288,14 @@ def demo(hours: float, seed: int) -> None:
         with console.status("analysing…"):
             analysis, warnings = _analyze_file(rec_path, "auto")
     _print_summary(console, "desk-day (simulated)", analysis, warnings)
+    report = exposure_report(analysis.timeline, tz="UTC")
+    _print_days(console, report)
+    for b in report.bouts:
+        if b.duration_s >= 30 * 60:
+            console.print(
+                f"long compression bout: {b.duration_s / 60:.0f} min "
+                f"({b.micro_breaks} micro-breaks, {b.hip_gt90_s / 60:.0f} min at hip > 90°)"
+            )
     agree, err = agreement(analysis.timeline, sim.truth)
     console.print(
         f"against the simulator's truth: sitting/upright agreement {agree * 100:.1f} %, "

@@ -568,13 +568,17 @@ def _seat_pressure(
     return out
 
 
+DEFAULT_START_S = 1_795_420_800.0
+"""2026-11-23 08:00 UTC, a Monday morning: a simulated day starts at work."""
+
+
 def simulate(
     profile: Profile,
     hours: float,
     seed: int,
     *,
     fs_hz: float = 50.0,
-    start_t_s: float = 1_700_000_000.0,
+    start_t_s: float = DEFAULT_START_S,
     trunk: bool = True,
     seat: bool = False,
     mounting: FloatArray | None = None,

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analytics.records import BoolArray, FloatArray, Int8Array, IntArray, Posture, Recording
-from collector.sources.simulator import Simulated, random_rotation, simulate
+from collector.sources.simulator import DEFAULT_START_S, Simulated, random_rotation, simulate
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,7 @@ def test_optional_sensors_do_not_change_the_thigh_signal() -> None:
 
 
 def test_recording_layout(desk: Simulated, cyclist: Simulated) -> None:
-    for sim, start in ((desk, 1_700_000_000.0), (cyclist, 1_700_000_000.0)):
+    for sim, start in ((desk, DEFAULT_START_S), (cyclist, DEFAULT_START_S)):
         r = sim.recording
         assert r.t_s[0] == start
         assert sim.truth.t0_s == int(np.floor(r.t_s[0]))
