@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analytics.records import BoolArray, FloatArray, Int8Array, IntArray, Posture, Timeline
+from analytics.scratch import scratch
 from analytics.smoothing import runs
 
 SEATED = 0
@@ -233,10 +234,10 @@ QUANTUM = 1e-6
 result to the last bit (floating-point sums depend on their order)."""
 
 
-def quantize(values: FloatArray) -> FloatArray:
+def quantize(values: FloatArray, out: FloatArray | None = None) -> FloatArray:
     """Values in units of QUANTUM, rounded to whole numbers (kept as float64: sums of
     whole numbers below 2**53 are exact, whatever their order)."""
-    q = np.multiply(values, 1.0 / QUANTUM)
+    q = np.multiply(values, 1.0 / QUANTUM, out=out)
     np.rint(q, out=q)
     return q
 
@@ -256,14 +257,18 @@ def hip_step_values(
     tl: Timeline, threshold_deg: float, classes: Int8Array | None = None
 ) -> tuple[BoolArray, FloatArray]:
     """Per step: above the threshold while seated, and the excess in degrees."""
-    seated = (step_classes(tl.posture) if classes is None else classes) == SEATED
-    # fmax drops NaN (unknown angle) to 0; branch-free, unlike a masked where; in
-    # place, because every fresh large array costs page faults
-    excess = np.subtract(tl.hip_flexion_deg, threshold_deg)
+    cls = step_classes(tl.posture) if classes is None else classes
+    n = tl.n
+    seated = np.equal(cls, SEATED, out=scratch("cmp-seated", n, np.bool_))
+    # fmax drops NaN (unknown angle) to 0; branch-free, unlike a masked where; into
+    # scratch buffers, because every fresh large array costs page faults
+    excess = np.subtract(
+        tl.hip_flexion_deg, threshold_deg, out=scratch("cmp-excess", n, np.float64)
+    )
     np.fmax(excess, 0.0, out=excess)
     np.multiply(excess, seated, out=excess)
-    above = excess > 0.0
-    return np.asarray(above, dtype=np.bool_), np.asarray(excess, dtype=np.float64)
+    above = np.greater(excess, 0.0, out=scratch("cmp-above", n, np.bool_))
+    return above, excess
 
 
 def compression(
@@ -368,7 +373,7 @@ def _range_sums(
         return [int(x) for x in out.tolist()]
 
     a = sums(above)
-    q = sums(quantize(excess))
+    q = sums(quantize(excess, out=scratch("cmp-q", excess.shape[0], np.float64)))
     seat: list[int | None] = [None] * len(a)
     if seat_load is not None:
         seat = list(sums(quantize(seat_load)))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analytics.records import BoolArray, FloatArray, IntArray, Posture, Timeline
+from analytics.scratch import scratch
 from analytics.smoothing import runs
 
 
@@ -34,15 +35,20 @@ class HipExposure:
 class _Track:
     """One "above the threshold while X" mask, measured over any slice."""
 
-    def __init__(self, where: BoolArray, excess: FloatArray) -> None:
-        self.excess = np.multiply(excess, where, out=excess)  # takes over ``excess``
-        self.mask = self.excess > 0.0
+    def __init__(self, where: BoolArray, excess: FloatArray, slot: str) -> None:
+        n = excess.shape[0]
+        self.excess = np.multiply(excess, where, out=scratch(slot + "-x", n, np.float64))
+        self.mask = np.greater(self.excess, 0.0, out=scratch(slot + "-m", n, np.bool_))
         starts, lengths, values = runs(self.mask)
         self.r_start: IntArray = starts[values]
         self.r_end: IntArray = starts[values] + lengths[values]
 
     def steps(self, lo: int, hi: int) -> int:
-        return int(np.count_nonzero(self.mask[lo:hi]))
+        a = np.searchsorted(self.r_end, lo, side="right")
+        b = np.searchsorted(self.r_start, hi, side="left")
+        if b <= a:
+            return 0
+        return int((np.minimum(self.r_end[a:b], hi) - np.maximum(self.r_start[a:b], lo)).sum())
 
     def dose_sum(self, lo: int, hi: int) -> float:
         return float(self.excess[lo:hi].sum())
@@ -80,16 +86,20 @@ def hip_exposure_slices(
 ) -> list[tuple[HipExposure, ...]]:
     """Exposure for each step slice ``(lo, hi)``, one record per threshold. Riding
     covers seated riding and standing on the pedals; unknown angles never count."""
-    sitting = tl.posture == Posture.SITTING
-    riding = tl.posture >= Posture.RIDING_SEATED  # seated or standing riding
+    n = tl.n
+    sitting = np.equal(tl.posture, Posture.SITTING, out=scratch("hip-sit", n, np.bool_))
+    # seated or standing riding
+    riding = np.greater_equal(
+        tl.posture, Posture.RIDING_SEATED, out=scratch("hip-ride", n, np.bool_)
+    )
     dt = tl.dt_s
     any_riding = bool(riding.any())
     per_threshold = []
-    for thr in thresholds_deg:
-        excess = np.subtract(tl.hip_flexion_deg, thr)
+    for k, thr in enumerate(thresholds_deg):
+        excess = np.subtract(tl.hip_flexion_deg, thr, out=scratch("hip-excess", n, np.float64))
         np.fmax(excess, 0.0, out=excess)  # NaN (unknown) → 0
-        ride = _Track(riding, excess.copy()) if any_riding else _EMPTY
-        per_threshold.append((thr, _Track(sitting, excess), ride))
+        ride = _Track(riding, excess, f"hip-r{k}") if any_riding else _EMPTY
+        per_threshold.append((thr, _Track(sitting, excess, f"hip-s{k}"), ride))
     out = []
     for lo, hi in slices:
         out.append(
