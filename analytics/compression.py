@@ -153,9 +153,11 @@ class Compression:
 def step_classes(posture: Int8Array) -> Int8Array:
     """SEATED / RELIEF / GAP per step (= ``_CLASS_OF[posture]``, computed with three
     cheap int8 operations instead of a gather)."""
-    seated = (posture == Posture.SITTING) | (posture == Posture.RIDING_SEATED)
-    gap = posture == Posture.NONWEAR
-    out: Int8Array = gap.view(np.int8) - seated.view(np.int8)
+    n = posture.shape[0]
+    seated = np.equal(posture, Posture.SITTING, out=scratch("cls-a", n, np.bool_))
+    seated |= np.equal(posture, Posture.RIDING_SEATED, out=scratch("cls-b", n, np.bool_))
+    gap = np.equal(posture, Posture.NONWEAR, out=scratch("cls-b", n, np.bool_))
+    out: Int8Array = gap.view(np.int8) - seated.view(np.int8)  # a fresh array: returned
     out += RELIEF
     return out
 

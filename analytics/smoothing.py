@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from analytics.records import Int8Array, IntArray, Posture
+from analytics.scratch import scratch
 
 _T = TypeVar("_T", bound=np.generic)
 
@@ -22,7 +23,8 @@ def runs(labels: npt.NDArray[_T]) -> tuple[IntArray, IntArray, npt.NDArray[_T]]:
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, labels[:0]
-    change = np.flatnonzero(labels[1:] != labels[:-1]) + 1
+    differs = np.not_equal(labels[1:], labels[:-1], out=scratch("runs-diff", n - 1, np.bool_))
+    change = np.flatnonzero(differs) + 1
     starts = np.concatenate((np.zeros(1, dtype=np.int64), change.astype(np.int64)))
     lengths = np.diff(np.append(starts, n))
     return starts, lengths, labels[starts]
