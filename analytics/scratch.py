@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-MAX_CACHED_STEPS = 4_000_000
-"""Larger inputs get fresh arrays (a scratch buffer is kept for the thread's life)."""
+MAX_CACHED_STEPS = 1_300_000
+"""Larger inputs get fresh arrays. About two weeks of 1 Hz steps: the buffers a
+thread keeps stay within a few tens of MB (a Raspberry Pi is a target)."""
 
 _local = threading.local()
 
