@@ -220,8 +220,15 @@ class _Spans:
     count: IntArray
 
 
-def _spans(tl: Timeline, classes: Int8Array) -> _Spans:
-    starts, lengths, values = runs(classes)
+def _spans(tl: Timeline) -> _Spans:
+    """Spans of equal class, from the posture runs (few) rather than per step."""
+    p_starts, _p_lengths, p_values = runs(tl.posture)
+    cls = _CLASS_OF[p_values.astype(np.int64)]
+    keep = np.ones(cls.shape[0], dtype=np.bool_)
+    keep[1:] = cls[1:] != cls[:-1]
+    starts = p_starts[keep]
+    lengths = np.diff(np.append(starts, tl.n))
+    values = cls[keep]
     return _Spans(
         start=np.asarray(tl.t0_s + starts * tl.dt_s, dtype=np.float64),  # = step_time
         length=np.asarray(lengths * tl.dt_s, dtype=np.float64),
@@ -255,32 +262,42 @@ def seat_peak_seated(posture: Int8Array, peak: FloatArray) -> FloatArray:
     return np.where(step_classes(posture) == SEATED, peak, np.nan)
 
 
-def hip_step_values(
-    tl: Timeline, threshold_deg: float, classes: Int8Array | None = None
-) -> tuple[BoolArray, FloatArray]:
-    """Per step: above the threshold while seated, and the excess in degrees."""
-    cls = step_classes(tl.posture) if classes is None else classes
-    n = tl.n
-    seated = np.equal(cls, SEATED, out=scratch("cmp-seated", n, np.bool_))
-    # fmax drops NaN (unknown angle) to 0; branch-free, unlike a masked where; into
-    # scratch buffers, because every fresh large array costs page faults
-    excess = np.subtract(
-        tl.hip_flexion_deg, threshold_deg, out=scratch("cmp-excess", n, np.float64)
-    )
+def excess_over(hip_deg: FloatArray, threshold_deg: float, slot: str) -> FloatArray:
+    """max(hip − threshold, 0) per step, unknown (NaN) → 0, into a scratch buffer.
+    fmax is branch-free, unlike a masked where."""
+    excess = scratch(slot, hip_deg.shape[0], np.float64)
+    np.subtract(hip_deg, threshold_deg, out=excess)
     np.fmax(excess, 0.0, out=excess)
-    np.multiply(excess, seated, out=excess)
+    return excess
+
+
+def hip_step_values(
+    tl: Timeline, threshold_deg: float, excess_all: FloatArray | None = None
+) -> tuple[BoolArray, FloatArray]:
+    """Per step: above the threshold while seated, and the excess in degrees.
+    ``excess_all``: ``excess_over(hip, threshold_deg)`` when the caller has it."""
+    n = tl.n
+    seated = np.equal(tl.posture, Posture.SITTING, out=scratch("cmp-seated", n, np.bool_))
+    seated |= np.equal(tl.posture, Posture.RIDING_SEATED, out=scratch("cmp-rs", n, np.bool_))
+    if excess_all is None:
+        excess_all = excess_over(tl.hip_flexion_deg, threshold_deg, "cmp-all")
+    # into scratch buffers: every fresh large array costs page faults
+    excess = np.multiply(excess_all, seated, out=scratch("cmp-excess", n, np.float64))
     above = np.greater(excess, 0.0, out=scratch("cmp-above", n, np.bool_))
     return above, excess
 
 
 def compression(
-    tl: Timeline, params: ExposureParams | None = None, *, with_events: bool = True
+    tl: Timeline,
+    params: ExposureParams | None = None,
+    *,
+    with_events: bool = True,
+    excess90: FloatArray | None = None,
 ) -> Compression:
     """Bouts, breaks and (unless ``with_events`` is false) events over a whole
     timeline, vectorised over spans; Python touches only bouts and breaks."""
     p = params or ExposureParams()
-    classes = step_classes(tl.posture)
-    sp = _spans(tl, classes)
+    sp = _spans(tl)
     n_sp = sp.cls.shape[0]
     if n_sp == 0:
         return Compression((), (), ())
@@ -291,7 +308,7 @@ def compression(
     # segment id: spans between boundaries; boundaries get their own ids
     seg = np.cumsum(boundary) * 2 - boundary  # boundary spans odd-shifted, unique
 
-    above, excess = hip_step_values(tl, 90.0, classes)
+    above, excess = hip_step_values(tl, 90.0, excess90)
     seat_load = None
     if tl.seat_load is not None:
         seat_load = seat_load_seated(tl.posture, tl.seat_load)

@@ -16,7 +16,14 @@ from datetime import tzinfo
 
 import numpy as np
 
-from analytics.compression import Break, CompressionBout, ExposureEvent, ExposureParams, compression
+from analytics.compression import (
+    Break,
+    CompressionBout,
+    ExposureEvent,
+    ExposureParams,
+    compression,
+    excess_over,
+)
 from analytics.hip_exposure import HipExposure, hip_exposure_slices
 from analytics.load_change import DailyExposure, WeekChange, load_change
 from analytics.periods import (
@@ -107,7 +114,8 @@ def exposure_report(
     vocabulary); the summaries do not need them.
     """
     p = params or ExposureParams()
-    comp = compression(tl, p, with_events=with_events)
+    excess90 = excess_over(tl.hip_flexion_deg, 90.0, "exp-excess90")  # shared, read only
+    comp = compression(tl, p, with_events=with_events, excess90=excess90)
     end = tl.t0_s + tl.n * tl.dt_s
     day_p = day_bounds(float(tl.t0_s), end, tz)
     clock_p = clock_periods(float(tl.t0_s), end, period_hours, tz) if period_hours else []
@@ -117,7 +125,7 @@ def exposure_report(
     break_starts = np.array([b.start_s for b in comp.breaks], dtype=np.float64)
     thresholds = sorted({90.0, *p.hip_thresholds_deg})
     slices = [(_index(tl, q.start_s), _index(tl, q.end_s)) for q in all_p]
-    hips = hip_exposure_slices(tl, thresholds, slices)
+    hips = hip_exposure_slices(tl, thresholds, slices, excess90)
     saddle_ctx = SaddleContext(tl)
     rows = [
         _period_exposure(tl, period, m, hip, saddle_ctx, bout_starts, break_starts, comp.breaks)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analytics.compression import excess_over
 from analytics.records import BoolArray, FloatArray, IntArray, Posture, Timeline
 from analytics.scratch import scratch
 from analytics.smoothing import runs
@@ -82,7 +83,10 @@ _EMPTY = _NoTrack()
 
 
 def hip_exposure_slices(
-    tl: Timeline, thresholds_deg: Sequence[float], slices: Sequence[tuple[int, int]]
+    tl: Timeline,
+    thresholds_deg: Sequence[float],
+    slices: Sequence[tuple[int, int]],
+    excess90: FloatArray | None = None,
 ) -> list[tuple[HipExposure, ...]]:
     """Exposure for each step slice ``(lo, hi)``, one record per threshold. Riding
     covers seated riding and standing on the pedals; unknown angles never count."""
@@ -96,8 +100,10 @@ def hip_exposure_slices(
     any_riding = bool(riding.any())
     per_threshold = []
     for k, thr in enumerate(thresholds_deg):
-        excess = np.subtract(tl.hip_flexion_deg, thr, out=scratch("hip-excess", n, np.float64))
-        np.fmax(excess, 0.0, out=excess)  # NaN (unknown) → 0
+        if thr == 90.0 and excess90 is not None:
+            excess = excess90  # read only: the tracks multiply into their own buffers
+        else:
+            excess = excess_over(tl.hip_flexion_deg, thr, "hip-excess")
         ride = _Track(riding, excess, f"hip-r{k}") if any_riding else _EMPTY
         per_threshold.append((thr, _Track(sitting, excess, f"hip-s{k}"), ride))
     out = []
