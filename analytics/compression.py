@@ -220,9 +220,9 @@ class _Spans:
     count: IntArray
 
 
-def _spans(tl: Timeline) -> _Spans:
+def _spans(tl: Timeline, posture_runs: tuple[IntArray, IntArray, Int8Array] | None) -> _Spans:
     """Spans of equal class, from the posture runs (few) rather than per step."""
-    p_starts, _p_lengths, p_values = runs(tl.posture)
+    p_starts, _p_lengths, p_values = posture_runs if posture_runs else runs(tl.posture)
     cls = _CLASS_OF[p_values.astype(np.int64)]
     keep = np.ones(cls.shape[0], dtype=np.bool_)
     keep[1:] = cls[1:] != cls[:-1]
@@ -293,11 +293,12 @@ def compression(
     *,
     with_events: bool = True,
     excess90: FloatArray | None = None,
+    posture_runs: tuple[IntArray, IntArray, Int8Array] | None = None,
 ) -> Compression:
     """Bouts, breaks and (unless ``with_events`` is false) events over a whole
     timeline, vectorised over spans; Python touches only bouts and breaks."""
     p = params or ExposureParams()
-    sp = _spans(tl)
+    sp = _spans(tl, posture_runs)
     n_sp = sp.cls.shape[0]
     if n_sp == 0:
         return Compression((), (), ())

@@ -37,6 +37,7 @@ from analytics.periods import (
 )
 from analytics.records import Timeline
 from analytics.saddle import SaddleContext, SaddleSummary
+from analytics.smoothing import runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +116,8 @@ def exposure_report(
     """
     p = params or ExposureParams()
     excess90 = excess_over(tl.hip_flexion_deg, 90.0, "exp-excess90")  # shared, read only
-    comp = compression(tl, p, with_events=with_events, excess90=excess90)
+    posture_runs = runs(tl.posture)  # shared by the bouts and the saddle
+    comp = compression(tl, p, with_events=with_events, excess90=excess90, posture_runs=posture_runs)
     end = tl.t0_s + tl.n * tl.dt_s
     day_p = day_bounds(float(tl.t0_s), end, tz)
     clock_p = clock_periods(float(tl.t0_s), end, period_hours, tz) if period_hours else []
@@ -126,7 +128,7 @@ def exposure_report(
     thresholds = sorted({90.0, *p.hip_thresholds_deg})
     slices = [(_index(tl, q.start_s), _index(tl, q.end_s)) for q in all_p]
     hips = hip_exposure_slices(tl, thresholds, slices, excess90)
-    saddle_ctx = SaddleContext(tl)
+    saddle_ctx = SaddleContext(tl, posture_runs)
     rows = [
         _period_exposure(tl, period, m, hip, saddle_ctx, bout_starts, break_starts, comp.breaks)
         for period, m, hip in zip(all_p, ms, hips, strict=True)

@@ -51,8 +51,17 @@ class _Track:
             return 0
         return int((np.minimum(self.r_end[a:b], hi) - np.maximum(self.r_start[a:b], lo)).sum())
 
+    def prepare(self, edges: IntArray) -> None:
+        """Sum the excess once between consecutive ``edges`` (sorted, unique, < n);
+        any slice between edges is then a difference of prefix sums."""
+        self.edges = edges
+        seg = np.add.reduceat(self.excess, edges) if edges.size else np.zeros(0)
+        self.cum = np.concatenate(([0.0], np.cumsum(seg)))
+
     def dose_sum(self, lo: int, hi: int) -> float:
-        return float(self.excess[lo:hi].sum())
+        a = int(np.searchsorted(self.edges, lo))
+        b = int(np.searchsorted(self.edges, hi)) if hi < self.excess.shape[0] else self.edges.size
+        return float(self.cum[b] - self.cum[a])
 
     def longest(self, lo: int, hi: int) -> int:
         a = np.searchsorted(self.r_end, lo, side="right")
@@ -71,6 +80,9 @@ class _NoTrack(_Track):
 
     def steps(self, lo: int, hi: int) -> int:
         return 0
+
+    def prepare(self, edges: IntArray) -> None:
+        pass
 
     def dose_sum(self, lo: int, hi: int) -> float:
         return 0.0
@@ -98,6 +110,7 @@ def hip_exposure_slices(
     )
     dt = tl.dt_s
     any_riding = bool(riding.any())
+    edges = np.array(sorted({x for sl in slices for x in sl if x < n}), dtype=np.int64)
     per_threshold = []
     for k, thr in enumerate(thresholds_deg):
         if thr == 90.0 and excess90 is not None:
@@ -105,7 +118,10 @@ def hip_exposure_slices(
         else:
             excess = excess_over(tl.hip_flexion_deg, thr, "hip-excess")
         ride = _Track(riding, excess, f"hip-r{k}") if any_riding else _EMPTY
-        per_threshold.append((thr, _Track(sitting, excess, f"hip-s{k}"), ride))
+        sit = _Track(sitting, excess, f"hip-s{k}")
+        for track in (sit, ride):
+            track.prepare(edges)
+        per_threshold.append((thr, sit, ride))
     out = []
     for lo, hi in slices:
         out.append(

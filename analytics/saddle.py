@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analytics.records import IntArray, Posture, Timeline
+from analytics.records import BoolArray, Int8Array, IntArray, Posture, Timeline
 from analytics.smoothing import runs
 
 
@@ -34,19 +34,26 @@ NO_RIDE = SaddleSummary(0.0, 0.0, 0.0, 0, 0.0, 0, None, 0.0)
 class SaddleContext:
     """The riding runs of one timeline and its seated-above-90° steps."""
 
-    def __init__(self, tl: Timeline) -> None:
+    def __init__(
+        self, tl: Timeline, posture_runs: tuple[IntArray, IntArray, Int8Array] | None = None
+    ) -> None:
         self.dt_s = tl.dt_s
-        starts, lengths, values = runs(tl.posture)
+        self.hip = tl.hip_flexion_deg
+        starts, lengths, values = posture_runs if posture_runs is not None else runs(tl.posture)
         riding = values >= Posture.RIDING_SEATED
         self.start: IntArray = starts[riding]
         self.end: IntArray = starts[riding] + lengths[riding]
         self.seated = values[riding] == Posture.RIDING_SEATED
         self.any = bool(riding.any())
-        self.hip_above = None
-        if self.any:
+
+    def _seated_hip_gt90_steps(self, s: IntArray, e: IntArray, seated: BoolArray) -> int:
+        """Steps above 90° in the (clipped) seated riding runs: only riding steps
+        are read."""
+        total = 0
+        for a, b in zip(s[seated].tolist(), e[seated].tolist(), strict=True):
             with np.errstate(invalid="ignore"):
-                mask = (tl.posture == Posture.RIDING_SEATED) & (tl.hip_flexion_deg > 90.0)
-            self.hip_above = mask
+                total += int(np.count_nonzero(self.hip[a:b] > 90.0))
+        return total
 
     def summary(self, lo: int, hi: int, stand_min_s: float = 10.0) -> SaddleSummary:
         if not self.any:
@@ -74,7 +81,6 @@ class SaddleContext:
         bout_steps = np.bincount(bout_id[part], weights=length[part])
         ride_s = int(length.sum()) * dt
         stands = int(np.count_nonzero(long_stand))
-        assert self.hip_above is not None
         return SaddleSummary(
             ride_s=ride_s,
             seated_s=int(length[seated].sum()) * dt,
@@ -83,7 +89,7 @@ class SaddleContext:
             longest_seated_bout_s=float(bout_steps.max(initial=0.0)) * dt,
             stands=stands,
             stands_per_hour=stands / (ride_s / 3600.0) if ride_s > 0 else None,
-            seated_hip_gt90_s=int(np.count_nonzero(self.hip_above[lo:hi])) * dt,
+            seated_hip_gt90_s=self._seated_hip_gt90_steps(s, e, seated) * dt,
         )
 
 
