@@ -122,7 +122,7 @@ def exposure_report(
     day_p = day_bounds(float(tl.t0_s), end, tz)
     clock_p = clock_periods(float(tl.t0_s), end, period_hours, tz) if period_hours else []
     all_p = [*day_p, *clock_p, whole(tl)]
-    ms = measures(tl, all_p, min_wear_s=p.min_wear_s, steps=steps)
+    ms = measures(tl, all_p, min_wear_s=p.min_wear_s, steps=steps, posture_runs=posture_runs)
     bout_starts = np.array([b.start_s for b in comp.bouts], dtype=np.float64)
     break_starts = np.array([b.start_s for b in comp.breaks], dtype=np.float64)
     thresholds = sorted({90.0, *p.hip_thresholds_deg})

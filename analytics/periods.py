@@ -268,7 +268,14 @@ class _Runs:
         return out
 
 
-def _key_runs(tl: Timeline) -> _Runs:
+def _key_runs(
+    tl: Timeline, posture_runs: tuple[IntArray, IntArray, npt.NDArray[np.int8]] | None = None
+) -> _Runs:
+    has_stepping = tl.stepping is not None and tl.stepping.shape[0] == tl.n
+    if posture_runs is not None and not has_stepping:
+        # the caller's run-length encoding of the posture: the keys are posture × 2
+        p_starts, p_lengths, p_values = posture_runs
+        return _Runs(p_starts, p_lengths, (p_values * np.int8(2)).astype(np.int8), tl.n)
     key = tl.posture.astype(np.int8, copy=False) * np.int8(2)
     if tl.stepping is not None and tl.stepping.shape[0] == tl.n:
         key += tl.stepping & (tl.posture == Posture.UPRIGHT)
@@ -358,11 +365,13 @@ def measures(
     min_wear_s: float,
     steps: StepCounts | None = None,
     min_break_s: float = MIN_BREAK_S,
+    posture_runs: tuple[IntArray, IntArray, npt.NDArray[np.int8]] | None = None,
 ) -> list[PeriodMeasures]:
     """activPAL-compatible measures of ``tl`` in each period of ``bounds``.
 
     Periods may be in any order and may overlap (custom periods); each is measured on
     its own. ``steps`` (activPAL) adds step counts; ``min_wear_s`` decides ``valid``.
+    ``posture_runs``: ``smoothing.runs(tl.posture)`` when the caller has it.
     """
     if not bounds:
         return []
@@ -373,7 +382,7 @@ def measures(
     a_i = a.astype(np.int64)
     b_i = np.maximum(b.astype(np.int64), a_i)
 
-    r = _key_runs(tl)
+    r = _key_runs(tl, posture_runs)
     steps_in: dict[int, IntArray] = {}
     events: dict[int, IntArray] = {}
     for key, (k_starts, k_ends, k_cum) in r.by_key().items():

@@ -100,3 +100,19 @@ def test_week_over_week_change_comes_from_valid_days() -> None:
     assert w1.mean_daily_compression_s == 4 * 3600
     assert w2.change == pytest.approx(0.5)
     assert w2.flagged
+
+
+def test_shared_posture_runs_change_nothing() -> None:
+    from analytics.periods import day_bounds, measures
+    from analytics.smoothing import runs
+
+    rng = np.random.default_rng(5)
+    codes = rng.integers(0, 6, 400)
+    lengths = rng.integers(1, 900, 400)
+    posture = np.repeat(codes, lengths).astype(np.int8)
+    t0 = at("Europe/London", 2026, 3, 28, 9, 0)
+    tl = Timeline(t0_s=t0, posture=posture, hip_flexion_deg=np.full(posture.shape[0], 95.0))
+    periods = day_bounds(t0, t0 + tl.n, "Europe/London")
+    plain = measures(tl, periods, min_wear_s=0)
+    shared = measures(tl, periods, min_wear_s=0, posture_runs=runs(tl.posture))
+    assert plain == shared
