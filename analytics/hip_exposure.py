@@ -34,38 +34,52 @@ class HipExposure:
 
 
 class _Track:
-    """One "above the threshold while X" mask, measured over any slice."""
+    """One "above the threshold while X" mask, measured over any slice from its runs:
+    steps and the longest span from run bounds, the dose from one reduceat over the
+    runs (no per-step product)."""
 
-    def __init__(self, where: BoolArray, excess: FloatArray, slot: str) -> None:
+    def __init__(self, where: BoolArray, above: BoolArray, excess: FloatArray, slot: str) -> None:
         n = excess.shape[0]
-        self.excess = np.multiply(excess, where, out=scratch(slot + "-x", n, np.float64))
-        self.mask = np.greater(self.excess, 0.0, out=scratch(slot + "-m", n, np.bool_))
-        starts, lengths, values = runs(self.mask)
+        self.excess = excess
+        mask = np.logical_and(above, where, out=scratch(slot + "-m", n, np.bool_))
+        starts, lengths, values = runs(mask)
         self.r_start: IntArray = starts[values]
         self.r_end: IntArray = starts[values] + lengths[values]
+        edges = np.empty(2 * self.r_start.shape[0], dtype=np.int64)
+        edges[0::2], edges[1::2] = self.r_start, self.r_end
+        if edges.size and edges[-1] >= n:
+            edges = edges[:-1]  # reduceat sums the last run to the end by itself
+        run_dose = np.add.reduceat(excess, edges)[0::2] if edges.size else np.zeros(0)
+        self.cum_dose = np.concatenate(([0.0], np.cumsum(run_dose)))
+        self.cum_steps = np.concatenate(([0], np.cumsum(self.r_end - self.r_start)))
+
+    def _overlap(self, lo: int, hi: int) -> tuple[int, int]:
+        a = int(np.searchsorted(self.r_end, lo, side="right"))
+        b = int(np.searchsorted(self.r_start, hi, side="left"))
+        return a, b
 
     def steps(self, lo: int, hi: int) -> int:
-        a = np.searchsorted(self.r_end, lo, side="right")
-        b = np.searchsorted(self.r_start, hi, side="left")
+        a, b = self._overlap(lo, hi)
         if b <= a:
             return 0
-        return int((np.minimum(self.r_end[a:b], hi) - np.maximum(self.r_start[a:b], lo)).sum())
-
-    def prepare(self, edges: IntArray) -> None:
-        """Sum the excess once between consecutive ``edges`` (sorted, unique, < n);
-        any slice between edges is then a difference of prefix sums."""
-        self.edges = edges
-        seg = np.add.reduceat(self.excess, edges) if edges.size else np.zeros(0)
-        self.cum = np.concatenate(([0.0], np.cumsum(seg)))
+        total = int(self.cum_steps[b] - self.cum_steps[a])
+        total -= max(0, lo - int(self.r_start[a])) + max(0, int(self.r_end[b - 1]) - hi)
+        return total
 
     def dose_sum(self, lo: int, hi: int) -> float:
-        a = int(np.searchsorted(self.edges, lo))
-        b = int(np.searchsorted(self.edges, hi)) if hi < self.excess.shape[0] else self.edges.size
-        return float(self.cum[b] - self.cum[a])
+        a, b = self._overlap(lo, hi)
+        if b <= a:
+            return 0.0
+        total = float(self.cum_dose[b] - self.cum_dose[a])
+        first, last = int(self.r_start[a]), int(self.r_end[b - 1])
+        if first < lo:
+            total -= float(self.excess[first:lo].sum())
+        if last > hi:
+            total -= float(self.excess[hi:last].sum())
+        return total
 
     def longest(self, lo: int, hi: int) -> int:
-        a = np.searchsorted(self.r_end, lo, side="right")
-        b = np.searchsorted(self.r_start, hi, side="left")
+        a, b = self._overlap(lo, hi)
         if b <= a:
             return 0
         clipped = np.minimum(self.r_end[a:b], hi) - np.maximum(self.r_start[a:b], lo)
@@ -80,9 +94,6 @@ class _NoTrack(_Track):
 
     def steps(self, lo: int, hi: int) -> int:
         return 0
-
-    def prepare(self, edges: IntArray) -> None:
-        pass
 
     def dose_sum(self, lo: int, hi: int) -> float:
         return 0.0
@@ -110,17 +121,15 @@ def hip_exposure_slices(
     )
     dt = tl.dt_s
     any_riding = bool(riding.any())
-    edges = np.array(sorted({x for sl in slices for x in sl if x < n}), dtype=np.int64)
     per_threshold = []
     for k, thr in enumerate(thresholds_deg):
         if thr == 90.0 and excess90 is not None:
             excess = excess90  # read only: the tracks multiply into their own buffers
         else:
             excess = excess_over(tl.hip_flexion_deg, thr, "hip-excess")
-        ride = _Track(riding, excess, f"hip-r{k}") if any_riding else _EMPTY
-        sit = _Track(sitting, excess, f"hip-s{k}")
-        for track in (sit, ride):
-            track.prepare(edges)
+        above = np.greater(excess, 0.0, out=scratch("hip-above", n, np.bool_))
+        ride = _Track(riding, above, excess, f"hip-r{k}") if any_riding else _EMPTY
+        sit = _Track(sitting, above, excess, f"hip-s{k}")
         per_threshold.append((thr, sit, ride))
     out = []
     for lo, hi in slices:
