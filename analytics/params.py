@@ -32,6 +32,9 @@ class PostureParams:
     pedal_window_s: int = 10
     pedal_fraction: float = 0.7
     """Pedalling: moving in at least this fraction of a centred window of seconds."""
+    moving_seated_deg: float = 45.0
+    """Mean thigh inclination of a moving second (not pedalling) above which the thigh
+    is seated: fidgeting in a chair rather than stepping."""
     pedal_seated_deg: float = 35.0
     """While pedalling: mean thigh inclination above which the rider sits on the saddle
     (seated ≈ 45–55°, standing on the pedals ≈ 20–30° per-second mean)."""

@@ -45,10 +45,6 @@ from analytics.records import (
 )
 from analytics.smoothing import enforce_min_duration, runs
 
-PEDAL_SEATED_DEG = 45.0
-"""Mean thigh inclination of a moving second (not pedalling) above which the thigh is
-seated (fidgeting in a chair rather than stepping)."""
-
 
 @dataclass(frozen=True, slots=True)
 class ThighPosture:
@@ -92,7 +88,7 @@ def classify_thigh(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> Thigh
         moving = ep.thigh_std_g > p.moving_std_g
         gait = gait_seconds(ep, p)
         seated_still = incl > cal.sit_threshold_deg
-        seated_moving = incl > max(PEDAL_SEATED_DEG, cal.sit_threshold_deg)
+        seated_moving = incl > max(p.moving_seated_deg, cal.sit_threshold_deg)
         running = ep.thigh_std_g > p.running_std_g
     seated = np.where(moving, seated_moving & ~(gait & (incl < 60.0)), seated_still)
     posture = np.where(seated, Posture.SITTING, Posture.UPRIGHT).astype(np.int8)

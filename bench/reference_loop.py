@@ -13,7 +13,7 @@ import numpy as np
 
 from analytics.orientation import calibrate_thigh, calibrate_trunk
 from analytics.params import PostureParams
-from analytics.posture import PEDAL_SEATED_DEG, dead_still_limit_g
+from analytics.posture import dead_still_limit_g
 from analytics.records import Epochs, Posture, Recording, ThighCalibration, TrunkCalibration
 
 SITTING, UPRIGHT, NONWEAR = int(Posture.SITTING), int(Posture.UPRIGHT), int(Posture.NONWEAR)
@@ -162,7 +162,7 @@ def classify_loop(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> list[i
         moving[s] = std[s] > p.moving_std_g
         gait = moving[s] and rng[s] > p.gait_range_g
         if moving[s]:
-            seated[s] = incl > max(PEDAL_SEATED_DEG, cal.sit_threshold_deg) and not (
+            seated[s] = incl > max(p.moving_seated_deg, cal.sit_threshold_deg) and not (
                 gait and incl < 60.0
             )
         else:

@@ -24,6 +24,7 @@ from collector.output import (
     analysis_dict,
     day_rows,
     report_dict,
+    seat_dict,
     summary_lines,
     to_json,
 )
@@ -93,7 +94,7 @@ def _print_summary(console: Console, title: str, analysis: Analysis, warnings: l
             f"inclination{', trunk sensor used for hip angle' if analysis.trunk else ''}"
         )
     if analysis.seat is not None:
-        seat = analysis_dict("", analysis, [])["seat"]
+        seat = seat_dict(analysis.seat)
         console.print(
             f"seat mat: occupied {seat['occupied_s'] // 60} min, "
             f"slumped {seat['slumped_s'] // 60} min"

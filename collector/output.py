@@ -25,7 +25,7 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _seat_dict(seat: SeatSeconds) -> dict[str, Any]:
+def seat_dict(seat: SeatSeconds) -> dict[str, Any]:
     occ = seat.occupied
     return {
         "occupied_s": int(np.count_nonzero(occ)),
@@ -48,7 +48,7 @@ def analysis_dict(source: str, analysis: Analysis, warnings: list[str]) -> dict[
             if summary.hip_from_trunk
             else ("thigh-only estimate" if cal is not None else "unknown (seat mat only)")
         ),
-        "seat": _seat_dict(analysis.seat) if analysis.seat is not None else None,
+        "seat": seat_dict(analysis.seat) if analysis.seat is not None else None,
         "warnings": warnings,
     }
     if cal is not None:
