@@ -188,6 +188,16 @@ class WitMotionStream:
                 del self.buffer[:start]
             if len(self.buffer) < WIT_FRAME_LEN:
                 break
+            # no checksum: when the bytes after this frame do not start the next
+            # frame and a header lies inside it, this was a truncated frame that ran
+            # into the next one: skip to that header
+            follow = bytes(self.buffer[WIT_FRAME_LEN : WIT_FRAME_LEN + 2])
+            if follow and follow != WIT_HEADER[: len(follow)]:
+                inner = self.buffer.find(WIT_HEADER, 1, WIT_FRAME_LEN + 1)
+                if inner > 0:
+                    self.skipped_bytes += inner
+                    del self.buffer[:inner]
+                    continue
             rows.append(struct.unpack_from("<9h", self.buffer, 2))
             del self.buffer[:WIT_FRAME_LEN]
             self.frames += 1

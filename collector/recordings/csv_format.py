@@ -663,23 +663,15 @@ def write_csv(recording: Recording, path: str | os.PathLike[str]) -> None:
     file. Raises ``ValueError`` for a recording a reader would reject and
     :class:`RecordingError` when the file cannot be written.
     """
-    layout, columns = recording_columns(recording)
-    names = layout.columns
-    out: list[FloatArray] = [columns[TIME_COLUMN]]
-    for group in layout.groups:
-        decimals = WRITE_DECIMALS[group.field]
-        out.extend(np.round(columns[c], decimals) for c in group.columns)
     target = Path(path)
     tmp = target.with_name(target.name + ".tmp")
     try:
         with open(tmp, "wb") as f:
-            f.write(b"# sitload CSV recording (docs/recordings.md)\n")
-            if recording.seat_p is not None:
-                f.write(f"# seat_unit={recording.seat_unit}\n".encode())
-            f.write((",".join(names) + "\n").encode())
-            if not _write_rows_pyarrow(f, names, out):
-                _write_rows_python(f, out)
+            write_csv_chunk(f, recording, header=True)
         os.replace(tmp, target)
+    except ValueError:
+        tmp.unlink(missing_ok=True)
+        raise
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise RecordingError(
@@ -687,6 +679,27 @@ def write_csv(recording: Recording, path: str | os.PathLike[str]) -> None:
             f"cannot write the file ({exc.strerror or exc}); check that the directory "
             "exists and is writable",
         ) from exc
+
+
+def write_csv_chunk(f: BinaryIO, recording: Recording, *, header: bool) -> tuple[str, ...]:
+    """Write the rows of ``recording`` to an open binary file, after the comment
+    lines and the header row when ``header``; returns the column names, so that a
+    caller appending chunks (``sitload record``) can check they stay the same.
+    Raises ``ValueError`` like :func:`write_csv`."""
+    layout, columns = recording_columns(recording)
+    names = layout.columns
+    out: list[FloatArray] = [columns[TIME_COLUMN]]
+    for group in layout.groups:
+        decimals = WRITE_DECIMALS[group.field]
+        out.extend(np.round(columns[c], decimals) for c in group.columns)
+    if header:
+        f.write(b"# sitload CSV recording (docs/recordings.md)\n")
+        if recording.seat_p is not None:
+            f.write(f"# seat_unit={recording.seat_unit}\n".encode())
+        f.write((",".join(names) + "\n").encode())
+    if not _write_rows_pyarrow(f, names, out):
+        _write_rows_python(f, out)
+    return names
 
 
 def _write_rows_pyarrow(f: BinaryIO, names: Sequence[str], columns: Sequence[FloatArray]) -> bool:

@@ -1,0 +1,141 @@
+"""Replay a recording (or a simulated one) as a live source: the same messages a
+BLE source emits, in blocks, paced in real time or ``speed`` times faster.
+
+Each sensor group of the recording becomes a device (``<label>-thigh``,
+``-trunk``, ``-seat``, ``-bike``); a spacing longer than ``gap_after_s`` between
+consecutive samples of a device is an explicit :class:`Gap`, as from a sensor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import math
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from analytics.records import FloatArray, Recording
+from collector.sources.messages import DeviceStatus, Gap, GapReason, Message, Role, SampleBlock
+
+Emit = Callable[[Message], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Stream:
+    role: Role
+    kind: str
+    t_s: FloatArray
+    arrays: dict[str, FloatArray]
+
+
+def _streams(recording: Recording) -> list[_Stream]:
+    t = recording.t_s
+    out: list[_Stream] = []
+
+    def present(block: FloatArray) -> FloatArray:
+        flat = block.reshape(block.shape[0], -1)
+        return np.asarray(~np.isnan(flat).all(axis=1))
+
+    def add(role: Role, kind: str, **arrays: FloatArray | None) -> None:
+        given = {k: v for k, v in arrays.items() if v is not None}
+        if not given:
+            return
+        keep = present(next(iter(given.values())))
+        out.append(_Stream(role, kind, t[keep], {k: v[keep] for k, v in given.items()}))
+
+    add(Role.THIGH, "replay-imu", acc_g=recording.thigh_acc_g, gyro_dps=recording.thigh_gyro_dps)
+    add(Role.TRUNK, "replay-imu", acc_g=recording.trunk_acc_g)
+    add(Role.SEAT, "replay-pressure", seat_p=recording.seat_p)
+    add(Role.BIKE, "replay-cadence", cadence_rpm=recording.cadence_rpm)
+    return out
+
+
+class ReplaySource:
+    """Emits ``recording`` as blocks of ``block_s`` seconds of data time.
+
+    ``speed`` = 1 is real time, 60 runs an hour a minute, ``math.inf`` as fast as
+    the consumer takes it. ``t_offset_s`` shifts every time (e.g. to "now").
+    """
+
+    def __init__(
+        self,
+        recording: Recording,
+        emit: Emit,
+        *,
+        label: str = "replay",
+        speed: float = 1.0,
+        block_s: float = 1.0,
+        gap_after_s: float = 2.0,
+        t_offset_s: float = 0.0,
+    ) -> None:
+        if not speed > 0:
+            raise ValueError(f"speed must be > 0, got {speed}")
+        self.recording = recording
+        self.emit = emit
+        self.label = label
+        self.speed = speed
+        self.block_s = block_s
+        self.gap_after_s = gap_after_s
+        self.t_offset_s = t_offset_s
+        self.blocks = 0
+        self._stop = asyncio.Event()
+
+    async def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        streams = _streams(self.recording)
+        if not streams or self.recording.t_s.shape[0] == 0:
+            return
+        t0 = float(self.recording.t_s[0])
+        # all streams interleaved by block start, so that devices advance together
+        edges = np.arange(t0, float(self.recording.t_s[-1]) + self.block_s, self.block_s)
+        cuts = [np.searchsorted(s.t_s, edges) for s in streams]
+        last: list[float | None] = [None] * len(streams)
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        for s in streams:
+            await self.emit(self._status(s, t0, True))
+        for b in range(edges.shape[0]):
+            if self._stop.is_set():
+                break
+            if math.isfinite(self.speed):
+                due = start + (float(edges[b]) + self.block_s - t0) / self.speed
+                await asyncio.sleep(max(0.0, due - loop.time()))
+            else:
+                await asyncio.sleep(0)
+            for i, s in enumerate(streams):
+                lo, hi = (
+                    int(cuts[i][b]),
+                    int(cuts[i][b + 1]) if b + 1 < len(cuts[i]) else s.t_s.shape[0],
+                )
+                if hi <= lo:
+                    continue
+                last[i] = await self._emit_block(s, lo, hi, last[i])
+        for s in streams:
+            await self.emit(self._status(s, float(self.recording.t_s[-1]), False))
+
+    def _status(self, s: _Stream, t_s: float, connected: bool) -> DeviceStatus:
+        return DeviceStatus(
+            f"{self.label}-{s.role}", t_s + self.t_offset_s, connected, None, "replay"
+        )
+
+    async def _emit_block(self, s: _Stream, lo: int, hi: int, prev_t: float | None) -> float:
+        device = f"{self.label}-{s.role}"
+        t = s.t_s[lo:hi] + self.t_offset_s
+        # split at spacings longer than gap_after_s: each becomes an explicit gap
+        spacing = np.diff(t, prepend=t[0] if prev_t is None else prev_t)
+        breaks = np.flatnonzero(spacing > self.gap_after_s)
+        bounds = [0, *breaks.tolist(), t.shape[0]]
+        for a, b in itertools.pairwise(bounds):
+            if b <= a:
+                continue
+            before = prev_t if a == 0 else float(t[a - 1])
+            if before is not None and t[a] - before > self.gap_after_s:
+                await self.emit(Gap(device, before, float(t[a]), GapReason.DISCONNECTED))
+            arrays = {k: v[lo + a : lo + b] for k, v in s.arrays.items()}
+            await self.emit(SampleBlock(device, s.kind, s.role, t[a:b], **arrays))
+            self.blocks += 1
+        return float(t[-1])
