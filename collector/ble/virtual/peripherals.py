@@ -106,6 +106,7 @@ class VirtualSensor:
         self._started = False
         self.sent_packets = 0
         self._tasks: set[asyncio.Task[None]] = set()
+        self._adv_lock = asyncio.Lock()
         self.device.on("connection", self._on_connection)
 
     @property
@@ -133,13 +134,19 @@ class VirtualSensor:
         await self._advertise()
 
     async def _advertise(self) -> None:
-        if self._online and not self.connected:
-            # the host may still believe it advertises after a connection ended it
-            with contextlib.suppress(Exception):
-                await self.device.stop_advertising()
-            await self.device.start_advertising(
-                advertising_interval_min=ADV_INTERVAL_MS, advertising_interval_max=ADV_INTERVAL_MS
-            )
+        async with self._adv_lock:  # one HCI command at a time on this host
+            if self._online and not self.connected:
+                # the host may still believe it advertises after a connection ended it
+                with contextlib.suppress(Exception):
+                    await self.device.stop_advertising()
+                await self.device.start_advertising(
+                    advertising_interval_min=ADV_INTERVAL_MS,
+                    advertising_interval_max=ADV_INTERVAL_MS,
+                )
+
+    def retire(self) -> None:
+        """Do not advertise again after the next disconnection (end of a session)."""
+        self._online = False
 
     def _on_connection(self, connection: Connection) -> None:
         connection.on("disconnection", self._on_disconnection)
