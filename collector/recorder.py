@@ -9,7 +9,10 @@ Rows are appended every ``flush_every_s`` of data time, up to a *watermark*: the
 latest time every active device has reached (a device silent for more than
 ``lag_s`` of data time does not hold the others back). A sample that arrives
 behind the watermark cannot be inserted any more; it is counted in
-``late_dropped`` (it happens only when a device's clock jumps back). Accepted
+``late_dropped`` (it happens only when a device's clock jumps back). The header
+waits up to ``header_wait_s`` of data for every configured device; a device that
+first sends after that has no columns, and its samples are counted in
+``unrecorded``. Accepted
 data is on disk within ``flush_every_s`` and survives a crash of the recorder.
 Gaps and the devices' counters go to a JSON sidecar (``FILE.session.json``).
 """
@@ -84,6 +87,7 @@ class Recorder:
         self.rows = 0
         self.samples = 0
         self.late_dropped = 0
+        self.unrecorded = 0  # samples of a device that has no columns in the header
         self.gaps: list[Gap] = []
         self.status: dict[str, DeviceStatus] = {}
         self.counters: dict[str, dict[str, Any]] = {}
@@ -185,7 +189,7 @@ class Recorder:
             if {k: v.shape[1] if v.ndim == 2 else 0 for k, v in values.items()} != widths:
                 # a device that was not there when the header was written, or that
                 # changed what it sends: its samples cannot get columns now
-                self.late_dropped += parts[role][0].shape[0]
+                self.unrecorded += parts[role][0].shape[0]
                 values.clear()
         if self._file is None and not (set(parts) & {Role.THIGH, Role.SEAT}):
             return None  # wait for a thigh or seat sample before the header
@@ -220,6 +224,7 @@ class Recorder:
             "rows": self.rows,
             "samples": self.samples,
             "late_dropped": self.late_dropped,
+            "unrecorded": self.unrecorded,
             "gaps": [
                 {
                     "device": g.device,
