@@ -17,6 +17,7 @@ from typing import Final, Protocol
 
 import numpy as np
 
+from analytics.records import FloatArray
 from collector.ble import decoders, profile
 from collector.ble.timing import ArrivalClock, CounterClock, Placement, SequenceTracker
 from collector.sources.messages import Gap, GapReason, Message, Role, SampleBlock
@@ -105,6 +106,15 @@ class Driver:
     def reconnected(self) -> None:
         """A new link: the next samples follow a disconnection gap."""
         self.after_reconnect = True
+        clock = getattr(self, "clock", None)  # the sample clock of counter / arrival drivers
+        if clock is not None:
+            clock.reset()
+
+    def _placed(self, placement: Placement, **arrays: FloatArray | None) -> list[Message]:
+        """The gap before a placed batch (if any), then its samples."""
+        out = self._gap(placement)
+        out.append(SampleBlock(self.device, self.kind, self.role, placement.t_s, **arrays))
+        return out
 
     def parse(self, uuid: str, data: bytes, arrival_t_s: float) -> list[Message]:
         raise NotImplementedError
@@ -157,11 +167,6 @@ class SitloadImuDriver(Driver):
         if self.clock is None or self.clock.rate_hz != self.rate_hz:
             self.clock = CounterClock(rate_hz=self.rate_hz)
 
-    def reconnected(self) -> None:
-        super().reconnected()
-        if self.clock is not None:
-            self.clock.reset()
-
     def parse(self, uuid: str, data: bytes, arrival_t_s: float) -> list[Message]:
         batch = decoders.decode_sitload_imu(data)
         assert batch.seq is not None
@@ -170,18 +175,7 @@ class SitloadImuDriver(Driver):
             self.clock = CounterClock(rate_hz=self.rate_hz)
         self.counters.lost_packets += self.seq.update(batch.seq)
         placement = self.clock.place(batch.first_sample, batch.n, arrival_t_s)
-        out = self._gap(placement)
-        out.append(
-            SampleBlock(
-                self.device,
-                self.kind,
-                self.role,
-                placement.t_s,
-                acc_g=batch.acc_g,
-                gyro_dps=batch.gyro_dps,
-            )
-        )
-        return out
+        return self._placed(placement, acc_g=batch.acc_g, gyro_dps=batch.gyro_dps)
 
 
 @dataclass
@@ -208,11 +202,6 @@ class SitloadPressureDriver(Driver):
         if self.clock is None or self.clock.rate_hz != self.rate_hz:
             self.clock = CounterClock(rate_hz=self.rate_hz)
 
-    def reconnected(self) -> None:
-        super().reconnected()
-        if self.clock is not None:
-            self.clock.reset()
-
     def parse(self, uuid: str, data: bytes, arrival_t_s: float) -> list[Message]:
         frame = decoders.decode_sitload_pressure(data)
         if self.cells and frame.cells.shape[0] != self.cells:
@@ -224,13 +213,7 @@ class SitloadPressureDriver(Driver):
             self.clock = CounterClock(rate_hz=self.rate_hz)
         self.counters.lost_packets += self.seq.update(frame.seq)
         placement = self.clock.place(frame.sample, 1, arrival_t_s)
-        out = self._gap(placement)
-        out.append(
-            SampleBlock(
-                self.device, self.kind, self.role, placement.t_s, seat_p=frame.cells[None, :]
-            )
-        )
-        return out
+        return self._placed(placement, seat_p=frame.cells[None, :])
 
 
 @dataclass
@@ -260,11 +243,6 @@ class WitMotionDriver(Driver):
         if self.clock is None:
             self.clock = ArrivalClock(rate_hz=self.rate_hz)
 
-    def reconnected(self) -> None:
-        super().reconnected()
-        if self.clock is not None:
-            self.clock.reset()
-
     def parse(self, uuid: str, data: bytes, arrival_t_s: float) -> list[Message]:
         skipped = self.stream.skipped_bytes
         batch = self.stream.feed(data)
@@ -275,18 +253,7 @@ class WitMotionDriver(Driver):
         if self.clock is None:
             self.clock = ArrivalClock(rate_hz=self.rate_hz)
         placement = self.clock.place(batch.n, arrival_t_s)
-        out = self._gap(placement)
-        out.append(
-            SampleBlock(
-                self.device,
-                self.kind,
-                self.role,
-                placement.t_s,
-                acc_g=batch.acc_g,
-                gyro_dps=batch.gyro_dps,
-            )
-        )
-        return out
+        return self._placed(placement, acc_g=batch.acc_g, gyro_dps=batch.gyro_dps)
 
 
 @dataclass

@@ -149,26 +149,15 @@ def _check_batch(n: int, arrival_t_s: float) -> None:
 
 
 @dataclass(slots=True)
-class CounterClock:
-    """Times for a device that sends a uint32 sample counter with each batch.
-
-    A forward counter jump (< 2^31 and ≤ ``max_jump_s`` of samples) is a loss: its
-    size goes to ``lost_samples`` with a gap. A step back or a larger jump is a
-    device restart: the offset re-anchors on this batch, ``restarted`` is set and a
-    gap is reported. A uint32 wrap is neither.
-    """
+class _SampleClock:
+    """What both clocks share: the rate, the slew limit and the offset envelope."""
 
     rate_hz: float
     max_slew_ppm: float = 200.0
-    max_jump_s: float = 3600.0
     _env: _Envelope = field(init=False, repr=False)
-    _next_counter: int | None = field(default=None, init=False, repr=False)
-    _next_count: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
         _check(self.rate_hz, self.max_slew_ppm)
-        if not self.max_jump_s > 0.0:
-            raise ValueError(f"max_jump_s {self.max_jump_s} is not positive")
         self._env = _Envelope(float(self.rate_hz), float(self.max_slew_ppm))
 
     @property
@@ -180,6 +169,26 @@ class CounterClock:
         """After a reconnect: re-anchor on the next batch and report the gap since
         the last sample on it (the caller labels it disconnected)."""
         self._env.reset()
+
+
+@dataclass(slots=True)
+class CounterClock(_SampleClock):
+    """Times for a device that sends a uint32 sample counter with each batch.
+
+    A forward counter jump (< 2^31 and ≤ ``max_jump_s`` of samples) is a loss: its
+    size goes to ``lost_samples`` with a gap. A step back or a larger jump is a
+    device restart: the offset re-anchors on this batch, ``restarted`` is set and a
+    gap is reported. A uint32 wrap is neither.
+    """
+
+    max_jump_s: float = 3600.0
+    _next_counter: int | None = field(default=None, init=False, repr=False)
+    _next_count: int = field(default=0, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        _SampleClock.__post_init__(self)
+        if not self.max_jump_s > 0.0:
+            raise ValueError(f"max_jump_s {self.max_jump_s} is not positive")
 
     def place(self, first_sample: int, n: int, arrival_t_s: float) -> Placement:
         """Times of samples ``first_sample .. first_sample + n - 1`` of a batch that
@@ -208,7 +217,7 @@ class CounterClock:
 
 
 @dataclass(slots=True)
-class ArrivalClock:
+class ArrivalClock(_SampleClock):
     """Times for a device without a sample counter (WitMotion), from the number of
     samples since the anchor.
 
@@ -218,27 +227,13 @@ class ArrivalClock:
     and ``lost_samples`` estimates the loss as ``round(excess × rate_hz)``.
     """
 
-    rate_hz: float
-    max_slew_ppm: float = 200.0
     late_after_s: float = 0.5
-    _env: _Envelope = field(init=False, repr=False)
     _count: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        _check(self.rate_hz, self.max_slew_ppm)
+        _SampleClock.__post_init__(self)
         if not self.late_after_s > 0.0:
             raise ValueError(f"late_after_s {self.late_after_s} is not positive")
-        self._env = _Envelope(float(self.rate_hz), float(self.max_slew_ppm))
-
-    @property
-    def last_t_s(self) -> float | None:
-        """Time of the last sample placed (kept across :meth:`reset`)."""
-        return self._env.last_t_s
-
-    def reset(self) -> None:
-        """After a reconnect: re-anchor on the next batch and report the gap since
-        the last sample on it (the caller labels it disconnected)."""
-        self._env.reset()
 
     def place(self, n: int, arrival_t_s: float) -> Placement:
         """Times of the ``n`` samples of a batch that arrived at ``arrival_t_s``."""
