@@ -1048,6 +1048,31 @@ def run(
     return w.freeze(), out
 
 
+def pause(state: AlertState, gap_s: float) -> AlertState:
+    """Move the policy over ``gap_s`` seconds of the service's own downtime (a restart
+    shorter than a break) without a gap: the running bout, upright spell, hip and
+    saddle spans and the taken-break deadline all move on by ``gap_s``, so their
+    clocks keep the length they had. Snoozes keep their end time. See
+    :func:`analytics.streaming.pause`."""
+    if not (math.isfinite(gap_s) and gap_s >= 0):
+        raise ValueError(f"gap_s must be a finite number >= 0, got {gap_s!r}")
+
+    def later(t: float | None) -> float | None:
+        return None if t is None else t + gap_s
+
+    return dataclasses.replace(
+        state,
+        next_t_s=later(state.next_t_s),
+        bout_start_t_s=later(state.bout_start_t_s),
+        relief_start_t_s=later(state.relief_start_t_s),
+        taken_deadline_t_s=later(state.taken_deadline_t_s),
+        hip_span_start_t_s=later(state.hip_span_start_t_s),
+        saddle_start_t_s=later(state.saddle_start_t_s),
+        saddle_stand_t_s=later(state.saddle_stand_t_s),
+        gap_start_t_s=later(state.gap_start_t_s),
+    )
+
+
 def apply_command(
     state: AlertState,
     params: AlertParams,

@@ -111,6 +111,9 @@ class StreamOutput:
     events: tuple[ExposureEvent, ...]
     bouts: tuple[CompressionBout, ...]
     breaks: tuple[Break, ...]
+    hip_gt90_s: FloatArray | None = None
+    """Per step of the chunk: :func:`analytics.alerts.hip_gt90_s_from_stream` as it
+    would read after that step (how long the debounced hip > 90° span has lasted)."""
 
 
 def begin(t0_s: float, dt_s: float = 1.0, *, has_seat: bool = False) -> StreamState:
@@ -307,31 +310,46 @@ def advance(
             continue
         w.milestones_before(w.t(e))
     v["index"] = base + n
-    _hip_events(w, above, base)
+    hip_s = _hip_events(w, above, base)
     events = tuple(sorted(w.events, key=ExposureEvent.sort_key))
-    return w.state(), StreamOutput(events, tuple(w.bouts), tuple(w.breaks))
+    return w.state(), StreamOutput(events, tuple(w.bouts), tuple(w.breaks), hip_s)
 
 
-def _hip_events(w: _Work, above: BoolArray, base: int) -> None:
+def _hip_events(w: _Work, above: BoolArray, base: int) -> FloatArray:
     """Debounced like compression.hip_span_changes: a run counts once it has lasted
-    the minimum, which may be chunks later; the event carries the run's start."""
+    the minimum, which may be chunks later; the event carries the run's start.
+    Returns the debounced span's length after each step (0 where not above)."""
     v = w.v
     need = hip_min_steps(w.p, v["dt_s"])
+    n = int(above.shape[0])
+    steps = np.arange(base + 1, base + n + 1, dtype=np.float64)  # index after each step
+    since = np.empty(n)
+    on = np.empty(n, dtype=np.bool_)
     starts, _lengths, values = runs(above)
-    bounds = [*starts.tolist(), above.shape[0]]
+    bounds = [*starts.tolist(), n]
     for k, a in enumerate(values.tolist()):
-        s = base + bounds[k]
+        lo, hi = bounds[k], bounds[k + 1]
+        s = base + lo
         continues = k == 0 and v["hip_run_start"] >= 0 and a == v["hip_run_value"]
         if not continues:
             v["hip_run_value"], v["hip_run_start"] = a, s
-        if base + bounds[k + 1] - v["hip_run_start"] >= need and a != v["above"]:
+        # the debounced state switches at the step where the run reaches the minimum
+        switch = hi
+        if a != v["above"]:
+            switch = min(hi, max(lo, v["hip_run_start"] + need - 1 - base))
+        on[lo:switch], since[lo:switch] = v["above"], v["above_since"]
+        if switch < hi:
+            on[switch:hi], since[switch:hi] = a, v["hip_run_start"]
+        if base + hi - v["hip_run_start"] >= need and a != v["above"]:
             t = w.t(v["hip_run_start"])
             if a:
                 w.events.append(ExposureEvent(t, EventKind.HIP_GT90_STARTED))
             else:
-                steps = v["hip_run_start"] - v["above_since"]
-                w.events.append(ExposureEvent(t, EventKind.HIP_GT90_ENDED, steps * v["dt_s"]))
+                steps_up = v["hip_run_start"] - v["above_since"]
+                w.events.append(ExposureEvent(t, EventKind.HIP_GT90_ENDED, steps_up * v["dt_s"]))
             v["above"], v["above_since"] = a, v["hip_run_start"]
+    out: FloatArray = np.where(on, (steps - since) * v["dt_s"], 0.0)
+    return out
 
 
 def finish(state: StreamState, params: ExposureParams | None = None) -> StreamOutput:
@@ -395,3 +413,16 @@ def run_chunks(
         (*bouts, *tail.bouts),
         (*breaks, *tail.breaks),
     )
+
+
+def pause(state: StreamState, steps: int) -> StreamState:
+    """Skip ``steps`` missing steps without a gap: the whole time base moves on, so a
+    running bout keeps its length and simply does not count the skipped time.
+
+    Only for the service's own downtime shorter than a break (a restart): no break
+    can hide in it, so ending the bout there would be wrong. Real data gaps go
+    through :func:`advance` as NONWEAR steps and interrupt the bout as usual.
+    """
+    if steps < 0:
+        raise ValueError(f"steps must be >= 0, got {steps}")
+    return dataclasses.replace(state, t0_s=state.t0_s + steps * state.dt_s)

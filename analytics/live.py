@@ -1,0 +1,255 @@
+"""Live posture: the batch pipeline run over a sliding window, with a fixed look-ahead.
+
+A live service cannot wait for the end of the day. Every few seconds it classifies a
+window of raw samples (``context_s`` of history, so that smoothing and non-wear see
+what they need, plus ``lag_s`` of look-ahead) with a *fixed* calibration and keeps
+only the seconds that are now final: those at least ``lag_s`` older than the newest
+data. A second, once emitted, is never revised (what the history stores is what the
+alerts saw).
+
+The calibration comes from the first window that holds walking or standing
+(:func:`calibrate_window`); until then seconds are held, up to
+``calibration_hold_s``, so the bout clock still starts where the sitting really
+started. It is kept in the service state (:func:`calibration_to_dict`) so a restart
+does not need to calibrate again.
+
+Also here: the day's totals for the live status (:class:`DayTotals`), updated second
+by second from the streaming engine's output.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from analytics.calibration_errors import CalibrationError
+from analytics.compression import SEATED, step_classes
+from analytics.params import PostureParams
+from analytics.pipeline import analyze_recording, analyze_thigh
+from analytics.records import (
+    FloatArray,
+    Int8Array,
+    Posture,
+    Recording,
+    SeatLayout,
+    ThighCalibration,
+    TrunkCalibration,
+)
+
+DATA_OK, DATA_NONE, DATA_OFF = 0, 1, 2
+"""Per-second data codes (``analytics.alerts.DataState`` ok / no_data / sensor_off)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LiveParams:
+    lag_s: int = 15
+    """Look-ahead: a second is final once data ``lag_s`` seconds newer has arrived
+    (at least ``PostureParams.min_bout_s``: the 10 s rule needs it)."""
+    context_s: int = 660
+    """History each window sees (covers ``PostureParams.nonwear_min_s``)."""
+    step_s: int = 10
+    """Classify once this many new seconds can be made final (each window costs a few
+    milliseconds, mostly the per-second statistics of its context)."""
+    calibration_hold_s: int = 1800
+    """Without a calibration, seconds are held this long waiting for walking or
+    standing; older ones are then emitted as no data."""
+    silent_after_s: float = 10.0
+    """A sensor with no sample for this long (data time) no longer holds the others
+    back: its seconds become gaps."""
+
+    def __post_init__(self) -> None:
+        if self.lag_s < PostureParams().min_bout_s:
+            raise ValueError(
+                f"lag_s ({self.lag_s}) must be at least the posture minimum duration "
+                f"({PostureParams().min_bout_s} s)"
+            )
+        if self.context_s < 60 or self.step_s < 1 or self.calibration_hold_s < 60:
+            raise ValueError("context_s >= 60, step_s >= 1 and calibration_hold_s >= 60")
+
+
+@dataclass(frozen=True, slots=True)
+class WindowSeconds:
+    """Final seconds ``[t0_s, t0_s + n)`` of one window."""
+
+    t0_s: int
+    posture: Int8Array
+    hip_flexion_deg: FloatArray
+    data: Int8Array
+    """DATA_OK, DATA_NONE (no sample of the primary sensor) or DATA_OFF (samples, but
+    not worn)."""
+
+    @property
+    def n(self) -> int:
+        return int(self.posture.shape[0])
+
+
+def _primary(rec: Recording) -> FloatArray:
+    if rec.thigh_acc_g is not None:
+        return rec.thigh_acc_g
+    if rec.seat_p is not None:
+        return rec.seat_p
+    raise ValueError("live posture needs a thigh accelerometer or a seat mat")
+
+
+def classify_window(
+    rec: Recording,
+    from_s: int,
+    to_s: int,
+    *,
+    thigh: ThighCalibration | None,
+    trunk: TrunkCalibration | None,
+    params: PostureParams | None = None,
+    seat_layout: SeatLayout | None = None,
+) -> WindowSeconds:
+    """Posture, hip flexion and data state of the seconds ``[from_s, to_s)`` of a
+    window of samples (which should start ``context_s`` earlier and run ``lag_s``
+    later). Seconds without a sample of the primary sensor are no data."""
+    n = to_s - from_s
+    if n <= 0:
+        raise ValueError(f"empty range [{from_s}, {to_s})")
+    posture = np.full(n, Posture.NONWEAR, dtype=np.int8)
+    hip = np.full(n, np.nan)
+    data = np.full(n, DATA_NONE, dtype=np.int8)
+    primary = _primary(rec)
+    ok = np.isfinite(primary).all(axis=1) if primary.ndim == 2 else np.isfinite(primary)
+    sec = np.floor(rec.t_s[ok]).astype(np.int64) - from_s
+    inside = sec[(sec >= 0) & (sec < n)]
+    has = np.zeros(n, dtype=np.bool_)
+    has[inside] = True
+    if not has.any():
+        return WindowSeconds(from_s, posture, hip, data)
+    tl = analyze_recording(rec, params, seat_layout=seat_layout, thigh=thigh, trunk=trunk).timeline
+    lo = max(from_s, int(tl.t0_s))
+    hi = min(to_s, int(tl.t0_s) + tl.n)
+    if hi > lo:
+        src = slice(lo - int(tl.t0_s), hi - int(tl.t0_s))
+        dst = slice(lo - from_s, hi - from_s)
+        posture[dst] = tl.posture[src]
+        hip[dst] = tl.hip_flexion_deg[src]
+    posture[~has] = Posture.NONWEAR
+    hip[~has] = np.nan
+    data[has] = np.where(posture[has] == Posture.NONWEAR, DATA_OFF, DATA_OK)
+    return WindowSeconds(from_s, posture, hip, data)
+
+
+def calibrate_window(
+    rec: Recording, params: PostureParams | None = None
+) -> tuple[ThighCalibration, TrunkCalibration | None]:
+    """The automatic calibration from a window of samples (thigh, and trunk when
+    worn). Raises CalibrationError (saying what to do) when the window has no walking
+    or standing."""
+    if rec.thigh_acc_g is None:
+        raise CalibrationError("no thigh sensor: nothing to calibrate")
+    a = analyze_thigh(rec, params)
+    if a.thigh is None:  # pragma: no cover - analyze_thigh always calibrates the thigh
+        raise CalibrationError("the thigh sensor could not be calibrated")
+    return a.thigh, a.trunk
+
+
+# --- calibration round trip -------------------------------------------------------
+
+
+def _arr(x: Any) -> FloatArray | None:
+    return None if x is None else np.asarray(x, dtype=np.float64)
+
+
+def calibration_to_dict(
+    thigh: ThighCalibration | None, trunk: TrunkCalibration | None
+) -> dict[str, Any]:
+    """Plain values (lists) for the state file."""
+
+    def plain(obj: Any) -> dict[str, Any] | None:
+        if obj is None:
+            return None
+        return {
+            f.name: (v.tolist() if isinstance(v, np.ndarray) else v)
+            for f in dataclasses.fields(obj)
+            for v in [getattr(obj, f.name)]
+        }
+
+    return {"thigh": plain(thigh), "trunk": plain(trunk)}
+
+
+def calibration_from_dict(
+    d: dict[str, Any],
+) -> tuple[ThighCalibration | None, TrunkCalibration | None]:
+    try:
+        th, tr = d.get("thigh"), d.get("trunk")
+        thigh = None
+        if th is not None:
+            thigh = ThighCalibration(
+                **{
+                    **th,
+                    "up": _arr(th["up"]),
+                    "forward": _arr(th["forward"]),
+                    "upright_refs": _arr(th.get("upright_refs")),
+                }
+            )
+        trunk = None
+        if tr is not None:
+            trunk = TrunkCalibration(**{**tr, "up": _arr(tr["up"]), "forward": _arr(tr["forward"])})
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(
+            f"the saved calibration is damaged ({exc}); send 'calibrate' or delete the state"
+        ) from None
+    return thigh, trunk
+
+
+# --- the day's totals ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DayTotals:
+    """Totals of one local day for the live status."""
+
+    day: int
+    """Local day number since 1970-01-01."""
+    compression_s: float = 0.0
+    """Seconds of sitting and seated riding."""
+    hip_gt90_s: float = 0.0
+    """Seated seconds with hip flexion above 90°."""
+    bouts_over_30: int = 0
+    """Compression bouts that reached the first milestone (30 min)."""
+    saddle_s: float = 0.0
+    """Seconds of riding seated."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> DayTotals:
+        try:
+            return DayTotals(**d)
+        except TypeError as exc:
+            raise ValueError(f"the saved day totals are damaged ({exc})") from None
+
+
+def local_day(t_s: float, local_offset_s: float) -> int:
+    return math.floor((t_s + local_offset_s) / 86400.0)
+
+
+def add_seconds(
+    totals: DayTotals,
+    day: int,
+    posture: Int8Array,
+    hip_flexion_deg: FloatArray,
+    *,
+    dt_s: float = 1.0,
+    bouts_reached: int = 0,
+) -> DayTotals:
+    """Add steps that all fall on local ``day`` (a new day starts from zero)."""
+    base = totals if totals.day == day else DayTotals(day=day)
+    seated = step_classes(posture) == SEATED
+    with np.errstate(invalid="ignore"):
+        above = seated & (hip_flexion_deg > 90.0)
+    return DayTotals(
+        day=day,
+        compression_s=base.compression_s + float(np.count_nonzero(seated)) * dt_s,
+        hip_gt90_s=base.hip_gt90_s + float(np.count_nonzero(above)) * dt_s,
+        bouts_over_30=base.bouts_over_30 + bouts_reached,
+        saddle_s=base.saddle_s + float(np.count_nonzero(posture == Posture.RIDING_SEATED)) * dt_s,
+    )

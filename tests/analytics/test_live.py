@@ -1,0 +1,148 @@
+"""Live posture helpers, the per-step hip clock of the streaming engine, and the
+pause of a restart."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analytics import alerts as al
+from analytics import streaming
+from analytics.live import (
+    DATA_NONE,
+    DATA_OFF,
+    DATA_OK,
+    DayTotals,
+    LiveParams,
+    add_seconds,
+    calibrate_window,
+    calibration_from_dict,
+    calibration_to_dict,
+    classify_window,
+)
+from analytics.records import Posture, Recording
+from tests.analytics.signals import Part, build
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.lists(
+        st.tuples(st.sampled_from([1, 2, 3, 0]), st.booleans(), st.integers(1, 40)),
+        min_size=1,
+        max_size=25,
+    ),
+    cuts=st.lists(st.integers(1, 400), max_size=6),
+)
+def test_hip_series_matches_the_state_after_every_step(
+    data: list[tuple[int, bool, int]], cuts: list[int]
+) -> None:
+    post = np.concatenate([np.full(n, p, dtype=np.int8) for p, _, n in data])
+    hip = np.concatenate([np.full(n, 100.0 if up else 80.0) for _, up, n in data])
+    ref = []
+    s = streaming.begin(0.0)
+    for i in range(post.shape[0]):
+        s, _ = streaming.advance(s, post[i : i + 1], hip[i : i + 1])
+        ref.append(al.hip_gt90_s_from_stream(s))
+    got: list[float] = []
+    s2 = streaming.begin(0.0)
+    bounds = sorted({0, post.shape[0], *(c for c in cuts if c < post.shape[0])})
+    for a, b in itertools.pairwise(bounds):
+        s2, out = streaming.advance(s2, post[a:b], hip[a:b])
+        assert out.hip_gt90_s is not None
+        got += out.hip_gt90_s.tolist()
+    assert got == pytest.approx(ref)
+
+
+def _sitting(seconds: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.full(seconds, Posture.SITTING, dtype=np.int8), np.full(seconds, 80.0)
+
+
+def test_pause_keeps_the_bout_length_and_does_not_end_it() -> None:
+    p, h = _sitting(1500)
+    s, _ = streaming.advance(streaming.begin(0.0), p, h)
+    a, _ = al.run(
+        al.AlertState(),
+        al.AlertParams(),
+        [al.AlertInput(t_s=float(i), posture=Posture.SITTING) for i in range(1500)],
+    )
+    s = streaming.pause(s, 60)
+    a = al.pause(a, 60.0)
+    assert a.bout_start_t_s == 60.0
+    assert a.next_t_s == 1560.0
+    s, out = streaming.advance(s, *_sitting(400))
+    a, alerts = al.run(
+        a,
+        al.AlertParams(),
+        [al.AlertInput(t_s=1560.0 + i, posture=Posture.SITTING) for i in range(400)],
+    )
+    # 1500 s before the restart + 300 s after it: the 30-minute prompt, 60 s late in wall time
+    prompt = [x for x in alerts if x.kind == al.AlertKind.PROMPT]
+    assert len(prompt) == 1
+    assert prompt[0].t_s == 1860.0
+    assert prompt[0].bout_minutes == 30
+    assert [e.t_s for e in out.events if e.kind.value == "bout_minutes"] == [1860.0]
+
+
+def test_pause_rejects_negative() -> None:
+    with pytest.raises(ValueError, match="steps"):
+        streaming.pause(streaming.begin(0.0), -1)
+    with pytest.raises(ValueError, match="gap_s"):
+        al.pause(al.AlertState(), float("nan"))
+
+
+def test_classify_window_marks_missing_and_off_seconds() -> None:
+    b = build([Part("walk", 120), Part("stand", 60), Part("sit", 300)], seed=1, t0_s=1000.0)
+    rec = b.recording
+    keep = ~((rec.t_s >= 1300.0) & (rec.t_s < 1320.0))  # 20 s without samples
+    rec = Recording(t_s=rec.t_s[keep], thigh_acc_g=rec.thigh_acc_g[keep])  # type: ignore[index]
+    thigh, trunk = calibrate_window(rec)
+    w = classify_window(rec, 1250, 1400, thigh=thigh, trunk=trunk)
+    assert w.n == 150
+    assert w.t0_s == 1250
+    assert (w.data[50:70] == DATA_NONE).all()
+    assert (w.posture[50:70] == Posture.NONWEAR).all()
+    assert (w.data[:50] == DATA_OK).all()
+    assert (w.posture[:50] == Posture.SITTING).all()
+    assert DATA_OFF not in w.data[:50]
+    # past the last sample: no data
+    tail = classify_window(rec, 1470, 1500, thigh=thigh, trunk=trunk)
+    assert (tail.data[-15:] == DATA_NONE).all()
+
+
+def test_calibration_round_trips_through_json() -> None:
+    b = build([Part("walk", 120), Part("stand", 60), Part("sit", 120)], seed=3, trunk=True)
+    thigh, trunk = calibrate_window(b.recording)
+    d = json.loads(json.dumps(calibration_to_dict(thigh, trunk)))
+    th2, tr2 = calibration_from_dict(d)
+    assert th2 is not None
+    assert tr2 is not None
+    assert trunk is not None
+    np.testing.assert_allclose(th2.up, thigh.up)
+    np.testing.assert_allclose(tr2.forward, trunk.forward)
+    assert th2.sit_threshold_deg == thigh.sit_threshold_deg
+    with pytest.raises(ValueError, match="calibrat"):
+        calibration_from_dict({"thigh": {"up": [1, 0, 0]}})
+
+
+def test_day_totals_start_afresh_on_a_new_day() -> None:
+    post = np.array(
+        [Posture.SITTING] * 3 + [Posture.RIDING_SEATED] * 2 + [Posture.UPRIGHT] * 5, dtype=np.int8
+    )
+    hip = np.array([95.0, 80, 95, 100, 80, 95, 95, 95, 95, 95])
+    t = add_seconds(DayTotals(day=1), 1, post, hip, bouts_reached=1)
+    assert (t.compression_s, t.hip_gt90_s, t.saddle_s, t.bouts_over_30) == (5.0, 3.0, 2.0, 1)
+    t2 = add_seconds(t, 2, post, hip)
+    assert t2.day == 2
+    assert t2.compression_s == 5.0
+    assert t2.bouts_over_30 == 0
+    assert DayTotals.from_dict(t2.to_dict()) == t2
+
+
+def test_live_params_are_checked() -> None:
+    with pytest.raises(ValueError, match="lag_s"):
+        LiveParams(lag_s=3)
