@@ -417,6 +417,75 @@ def record_cmd(devices: tuple[str, ...], out: Path, duration_min: float | None) 
     _record_live(out, prepare, duration_s)
 
 
+@main.command(name="run")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="TOML settings (see config/desk-worker.toml). Without it: the built-in defaults.",
+)
+@click.option(
+    "--source",
+    help="replay:FILE, simulate:desk, simulate:cyclist or ble (overrides [source]).",
+)
+@click.option(
+    "--speed",
+    type=float,
+    help="Replay / simulation speed: 1 = real time, 60 = a day in 24 minutes.",
+)
+@click.option("--mqtt", "mqtt_url", help="mqtt://[user[:pass]@]host[:port] or mqtts://…")
+@click.option("--user-id", help="Pseudonymous user id used in MQTT topics and the state file.")
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where the service keeps its state (bout clock, alerts, calibration).",
+)
+@click.option("--history", "history_url", help="History store URL (sqlite:///FILE …).")
+def run_cmd(
+    config_path: Path | None,
+    source: str | None,
+    speed: float | None,
+    mqtt_url: str | None,
+    user_id: str | None,
+    state_dir: Path | None,
+    history_url: str | None,
+) -> None:
+    """Run the live service: sensors → posture → exposure → standing-break prompts on
+    the console (and MQTT / Home Assistant when a broker is configured). Stop with
+    Ctrl-C: the state is saved and a restart resumes the sitting clock."""
+    import asyncio
+
+    from collector.config import ConfigError, Overrides, load_settings
+    from collector.service.app import run_service
+
+    try:
+        settings = load_settings(
+            config_path,
+            Overrides(
+                source=source,
+                speed=speed,
+                mqtt_url=mqtt_url,
+                state_dir=state_dir,
+                history_url=history_url,
+                user_id=user_id,
+            ),
+        )
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    console = Console()
+    try:
+        summary = asyncio.run(run_service(settings, console))
+    except (RecordingError, ValueError, OSError) as exc:
+        _fail(str(exc))
+        return
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary.alert_kinds.items())) or "none"
+    console.print(
+        f"stopped ({summary.stopped_by}): {summary.seconds:,} s of data, "
+        f"{summary.alerts} alerts ({kinds}), {summary.commands} commands"
+    )
+
+
 @main.command()
 @click.option("--hours", type=click.FloatRange(min=0.5, max=24), default=8.0, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)

@@ -60,13 +60,13 @@ def parse_device(text: str, index: int = 0) -> DeviceSpec:
             ) from None
     address = selector if selector and _ADDRESS.match(selector) else None
     name = selector if selector and address is None else None
-    label = (role or _default_role(kind)).value
+    label = (role or default_role(kind)).value
     if index:
         label = f"{label}{index + 1}"
     return DeviceSpec(label=label, kind=kind, address=address, name=name, role=role)
 
 
-def _default_role(kind: SensorKind) -> Role:
+def default_role(kind: SensorKind) -> Role:
     return {
         SensorKind.SITLOAD_PRESSURE: Role.SEAT,
         SensorKind.CSC: Role.BIKE,
@@ -151,7 +151,7 @@ async def record(
 ) -> tuple[list[BleSource], Recorder]:
     """Record ``specs`` to ``out`` until ``duration_s`` of wall time, ``until``
     completes, or SIGINT / SIGTERM; always closes the recording cleanly."""
-    roles = {s.role or _default_role(s.kind) for s in specs}
+    roles = {s.role or default_role(s.kind) for s in specs}
     try:
         recorder = Recorder(out, roles)
     except ValueError as exc:

@@ -1,0 +1,382 @@
+"""``sitload run``: sources → live engine → sinks, in one asyncio task group.
+
+* Sources (BLE sensors, a replayed file or the simulator) put messages on one bounded
+  queue; the consumer feeds the engine and hands alerts and the status to every sink.
+  Commands from the sinks (MQTT command topic, desktop buttons, the terminal) go
+  through the same queue, so they are applied in data order with the samples.
+* The engine state is saved atomically every ``save_every_s`` and at the end; a
+  restarted service resumes the bout clock (see LiveEngine). A replay or a simulation
+  resumes where the saved state stopped, with its context window fed again.
+* SIGINT / SIGTERM stop the sources, flush the engine's final seconds (for a replay),
+  save, and stop the sinks (which publish "offline").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import logging
+import math
+import signal
+import time
+import zoneinfo
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from analytics.records import Recording
+from collector.config import Settings
+from collector.service.engine import EngineOutput, LiveEngine, zone_offset
+from collector.service.state_store import StateStore
+from collector.sinks.base import AlertSink, CommandRequest
+from collector.sources.messages import Message, Role
+
+log = logging.getLogger(__name__)
+
+STATE_VERSION = 1
+QUEUE_SIZE = 2048
+
+
+class Source(Protocol):
+    async def run(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass
+class RunSummary:
+    """What one run did (printed by the CLI, checked by tests)."""
+
+    seconds: int = 0
+    alerts: int = 0
+    commands: int = 0
+    samples: int = 0
+    resumed_from_t_s: float | None = None
+    restart_pauses: int = 0
+    last_t_s: float | None = None
+    stopped_by: str = "end of data"
+    alert_kinds: dict[str, int] = field(default_factory=dict)
+
+
+def local_zone(name: str | None) -> datetime.tzinfo:
+    if name:
+        return zoneinfo.ZoneInfo(name)
+    tz = datetime.datetime.now().astimezone().tzinfo
+    assert tz is not None
+    return tz
+
+
+def slice_recording(rec: Recording, from_t_s: float) -> Recording:
+    """The samples at or after ``from_t_s`` (a replay resuming a saved state)."""
+    keep = rec.t_s >= from_t_s
+    if keep.all():
+        return rec
+    cols = {
+        name: (None if getattr(rec, name) is None else getattr(rec, name)[keep])
+        for name in ("thigh_acc_g", "thigh_gyro_dps", "trunk_acc_g", "seat_p", "cadence_rpm")
+    }
+    return Recording(t_s=rec.t_s[keep], seat_unit=rec.seat_unit, source=rec.source, **cols)
+
+
+def roles_of(rec: Recording) -> set[Role]:
+    roles = set()
+    if rec.thigh_acc_g is not None:
+        roles.add(Role.THIGH)
+    if rec.trunk_acc_g is not None:
+        roles.add(Role.TRUNK)
+    if rec.seat_p is not None:
+        roles.add(Role.SEAT)
+    if rec.cadence_rpm is not None:
+        roles.add(Role.BIKE)
+    return roles
+
+
+def simulation_start(tz: datetime.tzinfo, now_s: float) -> float:
+    """08:00 local time today: a simulated day starts at work."""
+    today = datetime.datetime.fromtimestamp(now_s, tz).date()
+    return datetime.datetime.combine(today, datetime.time(8, 0), tz).timestamp()
+
+
+Emit = Callable[[Message], Awaitable[None]]
+
+
+class SourcePlan(Protocol):
+    """How to build the run's sources. ``extra`` is the state saved with the engine
+    (a simulation keeps its start time there, so a restart replays the same day)."""
+
+    def roles(self, extra: dict[str, Any]) -> set[Role]: ...
+
+    def build(
+        self, emit: Emit, resume_t_s: float | None, extra: dict[str, Any]
+    ) -> list[Source]: ...
+
+
+class RecordingPlan:
+    """A recording replayed at ``speed`` (or a simulated one, made on first use)."""
+
+    def __init__(
+        self,
+        make: Callable[[dict[str, Any]], Recording],
+        *,
+        speed: float,
+        label: str,
+    ) -> None:
+        self.make = make
+        self.speed = speed
+        self.label = label
+        self._rec: Recording | None = None
+
+    def recording(self, extra: dict[str, Any]) -> Recording:
+        if self._rec is None:
+            self._rec = self.make(extra)
+        return self._rec
+
+    def roles(self, extra: dict[str, Any]) -> set[Role]:
+        return roles_of(self.recording(extra))
+
+    def build(self, emit: Emit, resume_t_s: float | None, extra: dict[str, Any]) -> list[Source]:
+        from collector.sources.replay import ReplaySource
+
+        rec = self.recording(extra)
+        if resume_t_s is not None:
+            rec = slice_recording(rec, resume_t_s)
+        return [ReplaySource(rec, emit, label=self.label, speed=self.speed, block_s=1.0)]
+
+
+class BlePlan:
+    """The configured BLE sensors (``KIND[:ADDRESS|NAME][/ROLE]`` each)."""
+
+    def __init__(self, devices: Sequence[str], **ctx: Any) -> None:
+        from collector.ble.session import parse_device, unique_labels
+
+        self.specs = unique_labels([parse_device(d, i) for i, d in enumerate(devices)])
+        self.ctx = ctx
+
+    def roles(self, extra: dict[str, Any]) -> set[Role]:
+        from collector.ble.session import default_role
+
+        return {s.role or default_role(s.kind) for s in self.specs}
+
+    def build(self, emit: Emit, resume_t_s: float | None, extra: dict[str, Any]) -> list[Source]:
+        from collector.ble.source import BleContext, BleSource
+
+        ctx = BleContext(**self.ctx)
+        return [BleSource(s, ctx, emit) for s in self.specs]
+
+
+def plan_for(settings: Settings, tz: datetime.tzinfo, now_s: float) -> SourcePlan:
+    """The source plan of the settings (replay file, simulator or BLE)."""
+    s = settings.source
+    if s.kind == "ble":
+        return BlePlan(s.devices)
+    if s.kind == "replay":
+        from collector.recordings import load_recording
+
+        assert s.file is not None
+        path = s.file
+
+        def load(_extra: dict[str, Any]) -> Recording:
+            loaded = load_recording(path)
+            for w in loaded.warnings:
+                log.warning("%s: %s", path, w)
+            return loaded.recording
+
+        return RecordingPlan(load, speed=s.speed, label="replay")
+    from collector.sources.simulator import simulate
+
+    def make(extra: dict[str, Any]) -> Recording:
+        start = extra.setdefault("sim_start_t_s", simulation_start(tz, now_s))
+        sim = simulate(
+            s.profile, s.hours, s.seed, start_t_s=float(start), trunk=s.trunk, seat=s.seat
+        )
+        return sim.recording
+
+    return RecordingPlan(make, speed=s.speed, label="sim")
+
+
+def source_key(settings: Settings) -> str:
+    """Identifies the data a saved state belongs to (a replay resumes only its own)."""
+    s = settings.source
+    if s.kind == "replay":
+        return f"replay:{s.file}"
+    if s.kind == "simulate":
+        return f"simulate:{s.profile}:{s.hours:g}:{s.seed}:{s.trunk}:{s.seat}"
+    return "ble"
+
+
+class Service:
+    """One run of the live service. ``sinks`` and ``sources`` are built by the caller
+    (see :func:`build_sources`); ``clock`` is wall time (for saving)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        plan: SourcePlan,
+        sinks: Sequence[AlertSink],
+        *,
+        save_every_s: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+        extra_state: dict[str, Any] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.plan = plan
+        self.sinks = list(sinks)
+        self.save_every_s = save_every_s
+        self.clock = clock
+        self.store = StateStore(settings.state_dir, settings.user_id)
+        self.key = source_key(settings)
+        self.extra_state = dict(extra_state or {})
+        self.summary = RunSummary()
+        self.engine: LiveEngine | None = None
+        self._queue: asyncio.Queue[Message | CommandRequest | None] = asyncio.Queue(QUEUE_SIZE)
+        self._stop = asyncio.Event()
+        self._sources: list[Source] = []
+        self._last_save = -math.inf
+
+    # --- state ---------------------------------------------------------------------
+    def _saved_engine(self) -> dict[str, Any] | None:
+        saved = self.store.load()
+        if saved is None:
+            return None
+        if saved.get("version") != STATE_VERSION or saved.get("source") != self.key:
+            log.warning(
+                "the saved state in %s belongs to another source (%s); starting afresh",
+                self.store.path,
+                saved.get("source"),
+            )
+            return None
+        self.extra_state = {**saved.get("extra", {}), **self.extra_state}
+        engine = saved.get("engine")
+        return engine if isinstance(engine, dict) else None
+
+    def save(self) -> None:
+        if self.engine is None:
+            return
+        self.store.save(
+            {
+                "version": STATE_VERSION,
+                "source": self.key,
+                "extra": self.extra_state,
+                "engine": self.engine.state_dict(),
+            }
+        )
+        self._last_save = self.clock()
+
+    # --- plumbing ------------------------------------------------------------------
+    async def _emit(self, message: Message) -> None:
+        await self._queue.put(message)
+
+    def command(self, request: CommandRequest) -> None:
+        """Thread-safe: called by sinks from any thread."""
+        loop = self._loop
+
+        def put() -> None:
+            loop.create_task(self._queue.put(request))
+
+        loop.call_soon_threadsafe(put)
+
+    def stop(self, reason: str = "stopped") -> None:
+        if not self._stop.is_set():
+            self.summary.stopped_by = reason
+            self._stop.set()
+
+    def _publish(self, out: EngineOutput) -> None:
+        for alert in out.alerts:
+            self.summary.alert_kinds[alert.kind.value] = (
+                self.summary.alert_kinds.get(alert.kind.value, 0) + 1
+            )
+            for sink in self.sinks:
+                sink.publish_alert(alert)
+        if out.status is not None:
+            for sink in self.sinks:
+                sink.publish_status(out.status)
+        if out.seconds is not None:
+            self.summary.seconds += out.seconds.n
+            self.summary.last_t_s = float(out.seconds.t0_s + out.seconds.n)
+        self.summary.alerts += len(out.alerts)
+
+    def _handle_command(self, engine: LiveEngine, req: CommandRequest) -> None:
+        self.summary.commands += 1
+        log.info("command from %s: %r", req.source, req.text)
+        results = engine.command(req.text)
+        self._publish(EngineOutput(alerts=tuple(results), status=engine.status()))
+        if req.reply is not None:
+            try:
+                req.reply(results)
+            except Exception:  # a sink's reply must not stop the service
+                log.exception("replying to a %s command failed", req.source)
+
+    async def _consume(self, engine: LiveEngine) -> None:
+        while True:
+            item = await self._queue.get()
+            if item is None:
+                break
+            if isinstance(item, CommandRequest):
+                self._handle_command(engine, item)
+                continue
+            engine.accept(item)
+            self._publish(engine.process())
+            if self.clock() - self._last_save >= self.save_every_s:
+                self.save()
+
+    async def _run_sources(self) -> None:
+        try:
+            async with asyncio.TaskGroup() as tg:
+                for src in self._sources:
+                    tg.create_task(src.run())
+        finally:
+            if not self._stop.is_set():
+                self.stop("end of data")
+
+    async def _watch_stop(self, sources_task: asyncio.Task[None]) -> None:
+        await self._stop.wait()
+        for src in self._sources:
+            await src.stop()
+        try:
+            await asyncio.wait_for(asyncio.shield(sources_task), 5.0)
+        except TimeoutError:
+            sources_task.cancel()
+        await self._queue.put(None)
+
+    async def run(self, *, handle_signals: bool = True) -> RunSummary:
+        self._loop = asyncio.get_running_loop()
+        saved = self._saved_engine()
+        tz = local_zone(self.settings.timezone)
+        roles = self.plan.roles(self.extra_state)
+        s = self.settings
+        self.engine = engine = LiveEngine(
+            roles,
+            alert_params=s.alerts,
+            exposure_params=s.exposure,
+            utc_offset_s=zone_offset(tz),
+            saved=saved,
+        )
+        self.summary.resumed_from_t_s = engine.resume_from_t_s
+        self._sources = self.plan.build(self._emit, engine.resume_from_t_s, self.extra_state)
+        if handle_signals:
+            for sig, name in ((signal.SIGINT, "SIGINT"), (signal.SIGTERM, "SIGTERM")):
+                self._loop.add_signal_handler(sig, self.stop, name)
+        started: list[AlertSink] = []
+        try:
+            for sink in self.sinks:
+                await sink.start(self.command)
+                started.append(sink)
+            async with asyncio.TaskGroup() as tg:
+                sources_task = tg.create_task(self._run_sources())
+                tg.create_task(self._watch_stop(sources_task))
+                tg.create_task(self._consume(engine))
+            if self.summary.stopped_by == "end of data":
+                self._publish(engine.process(flush=True))
+        finally:
+            if handle_signals:
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    self._loop.remove_signal_handler(sig)
+            self.save()
+            for sink in reversed(started):
+                try:
+                    await sink.stop()
+                except Exception:
+                    log.exception("stopping the %s sink failed", sink.name)
+        self.summary.samples = engine.counters.samples
+        self.summary.restart_pauses = engine.counters.restart_pauses
+        return self.summary
