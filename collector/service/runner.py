@@ -54,7 +54,7 @@ class RunSummary:
     resumed_from_t_s: float | None = None
     restart_pauses: int = 0
     last_t_s: float | None = None
-    stopped_by: str = "end of data"
+    stopped_by: str = "running"
     alert_kinds: dict[str, int] = field(default_factory=dict)
 
 
@@ -238,6 +238,9 @@ class Service:
         saved = self.store.load()
         if saved is None:
             return None
+        if saved.get("finished"):
+            log.info("the saved state is of a replay that ran to its end: starting afresh")
+            return None
         if saved.get("version") != STATE_VERSION or saved.get("source") != self.key:
             log.warning(
                 "the saved state in %s belongs to another source (%s); starting afresh",
@@ -249,13 +252,16 @@ class Service:
         engine = saved.get("engine")
         return engine if isinstance(engine, dict) else None
 
-    def save(self) -> None:
+    def save(self, *, finished: bool = False) -> None:
+        """``finished``: a replay or simulation ran to its end (the next run of it
+        starts afresh instead of resuming)."""
         if self.engine is None:
             return
         self.store.save(
             {
                 "version": STATE_VERSION,
                 "source": self.key,
+                "finished": finished,
                 "extra": self.extra_state,
                 "engine": self.engine.state_dict(),
             }
@@ -324,9 +330,10 @@ class Service:
             async with asyncio.TaskGroup() as tg:
                 for src in self._sources:
                     tg.create_task(src.run())
-        finally:
-            if not self._stop.is_set():
-                self.stop("end of data")
+        except BaseException:
+            self.stop("a source failed")
+            raise
+        self.stop("end of data")
 
     async def _watch_stop(self, sources_task: asyncio.Task[None]) -> None:
         await self._stop.wait()
@@ -371,7 +378,10 @@ class Service:
             if handle_signals:
                 for sig in (signal.SIGINT, signal.SIGTERM):
                     self._loop.remove_signal_handler(sig)
-            self.save()
+            self.save(
+                finished=self.summary.stopped_by == "end of data"
+                and self.settings.source.kind != "ble"
+            )
             for sink in reversed(started):
                 try:
                     await sink.stop()
