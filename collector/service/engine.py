@@ -23,7 +23,14 @@ import numpy as np
 from analytics import alerts as al
 from analytics import streaming
 from analytics.calibration_errors import CalibrationError
-from analytics.compression import SEATED, EventKind, ExposureEvent, ExposureParams, step_classes
+from analytics.compression import (
+    SEATED,
+    CompressionBout,
+    EventKind,
+    ExposureEvent,
+    ExposureParams,
+    step_classes,
+)
 from analytics.live import (
     DATA_NONE,
     DATA_OK,
@@ -102,6 +109,9 @@ class EngineOutput:
     events: tuple[ExposureEvent, ...] = ()
     alerts: tuple[al.Alert, ...] = ()
     status: LiveStatus | None = None
+    bouts: tuple[CompressionBout, ...] = ()
+    """Compression bouts released by the streaming engine (complete: their break or
+    gap has ended)."""
 
 
 @dataclass
@@ -314,13 +324,13 @@ class LiveEngine:
                 params=self.posture_params,
                 seat_layout=self.seat_layout,
             )
-        events, alerts = self._walk(sec)
+        events, alerts, bouts = self._walk(sec)
         self.emitted_to = final_to
         for buf in self._buffers.values():
             buf.trim(final_to - self.live.context_s)
         self.counters.seconds += sec.n
         self.counters.alerts += len(alerts)
-        return EngineOutput(sec, tuple(events), tuple(alerts), self.status())
+        return EngineOutput(sec, tuple(events), tuple(alerts), self.status(), tuple(bouts))
 
     def _calibrate_or_hold(self, wm: float, final_to: int) -> int:
         assert self.emitted_to is not None
@@ -338,7 +348,9 @@ class LiveEngine:
         # still no calibration: hold, but no longer than calibration_hold_s
         return min(final_to, math.floor(wm) - self.live.calibration_hold_s)
 
-    def _walk(self, sec: WindowSeconds) -> tuple[list[ExposureEvent], list[al.Alert]]:
+    def _walk(
+        self, sec: WindowSeconds
+    ) -> tuple[list[ExposureEvent], list[al.Alert], list[CompressionBout]]:
         if self.stream is None:
             self.stream = streaming.begin(float(sec.t0_s), 1.0)
         self.stream, out = streaming.advance(
@@ -381,7 +393,7 @@ class LiveEngine:
         if n:
             self.last_posture = Posture(posture[-1])
             self.last_data = data[-1]
-        return list(out.events), alerts
+        return list(out.events), alerts, list(out.bouts)
 
     def _add_totals(self, sec: WindowSeconds, events: tuple[ExposureEvent, ...]) -> None:
         """The day's totals, split where the local day changes inside the chunk."""
