@@ -1,0 +1,257 @@
+"""Topics and payloads of the MQTT alert sink (pure: no client, no clock, no I/O).
+
+The schema is described in ``docs/mqtt.md``. Every JSON payload carries
+``"schema": SCHEMA``; times are ISO-8601 UTC strings (``…Z``) next to the Unix
+seconds (``t_s``) they come from.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from analytics.alerts import Alert, AlertKind
+from collector.sinks.base import LiveStatus
+
+SCHEMA = 1
+"""Version of the payload schema (bumped on incompatible changes)."""
+
+MAX_COMMAND_BYTES = 1024
+"""Longer command payloads are refused without being read."""
+
+ONLINE = "online"
+OFFLINE = "offline"
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
+"""User ids and every id derived from them (topics, Home Assistant ids)."""
+
+COMMAND_GRAMMAR = (
+    "send UTF-8 text 'snooze [minutes]', 'ack' or 'calibrate', or JSON "
+    '{"command": "snooze", "minutes": 15} / {"command": "ack"}, '
+    f"at most {MAX_COMMAND_BYTES} bytes"
+)
+
+
+# --- topics ----------------------------------------------------------------------------
+
+
+def validate_user_id(user_id: str, *, key: str = "user_id") -> str:
+    """``user_id`` unchanged if it is a valid topic level and id; ValueError otherwise."""
+    if not isinstance(user_id, str) or not ID_PATTERN.match(user_id):
+        raise ValueError(
+            f"mqtt {key} {user_id!r} is not valid: use only letters, digits, '_' and '-' "
+            "(it appears in topics and Home Assistant ids; use a pseudonym, never a name)"
+        )
+    return user_id
+
+
+def validate_topic_prefix(prefix: str, *, key: str = "prefix") -> str:
+    """``prefix`` unchanged if it can start a topic name; ValueError otherwise.
+
+    It may have several levels (``clinic/sitload``) but no wildcards, no empty
+    level, no leading or trailing ``/`` and no leading ``$`` (broker topics)."""
+    problem: str | None = None
+    if not isinstance(prefix, str) or not prefix:
+        problem = "it is empty"
+    elif "+" in prefix or "#" in prefix:
+        problem = "it contains an MQTT wildcard ('+' or '#')"
+    elif prefix.startswith("/"):
+        problem = "it starts with '/' (that makes an empty first topic level)"
+    elif prefix.endswith("/"):
+        problem = "it ends with '/' (the '/' before the user id is added for you)"
+    elif "//" in prefix:
+        problem = "it has an empty topic level ('//')"
+    elif prefix.startswith("$"):
+        problem = "topics starting with '$' are reserved for the broker"
+    elif "\x00" in prefix or any(ord(c) < 0x20 for c in prefix):
+        problem = "it contains control characters"
+    elif len(prefix.encode("utf-8")) > 1000:
+        problem = "it is too long"
+    if problem is not None:
+        raise ValueError(
+            f"mqtt {key} {prefix!r} is not a valid topic prefix: {problem}; "
+            "use something like 'sitload' or 'clinic/sitload'"
+        )
+    return prefix
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    """The topics of one person: ``<prefix>/<user_id>/…``."""
+
+    base: str
+
+    @classmethod
+    def of(cls, prefix: str, user_id: str) -> Topics:
+        validate_topic_prefix(prefix)
+        validate_user_id(user_id)
+        return cls(f"{prefix}/{user_id}")
+
+    @property
+    def availability(self) -> str:
+        return f"{self.base}/availability"
+
+    @property
+    def state(self) -> str:
+        return f"{self.base}/state"
+
+    @property
+    def alert(self) -> str:
+        return f"{self.base}/alert"
+
+    @property
+    def command(self) -> str:
+        return f"{self.base}/command"
+
+    @property
+    def command_reply(self) -> str:
+        return f"{self.base}/command/reply"
+
+
+# --- values ----------------------------------------------------------------------------
+
+
+def iso_utc(t_s: float) -> str:
+    """``2024-05-06T09:30:00.250Z`` for Unix seconds ``t_s``."""
+    dt = datetime.datetime.fromtimestamp(t_s, tz=datetime.UTC)
+    return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe copy: non-finite floats become null (JSON has no NaN)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def to_json(payload: dict[str, Any]) -> bytes:
+    """Compact UTF-8 JSON of a payload dict."""
+    return json.dumps(_plain(payload), separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def state_payload(status: LiveStatus) -> dict[str, Any]:
+    """``<base>/state``: :meth:`LiveStatus.to_dict` plus ``t`` and ``schema``."""
+    d = status.to_dict()
+    d["t"] = iso_utc(status.t_s)
+    d["schema"] = SCHEMA
+    return d
+
+
+def alert_payload(
+    alert: Alert,
+    *,
+    user_id: str,
+    raised_at_s: float,
+    sent_at_s: float,
+    late_after_s: float,
+) -> dict[str, Any]:
+    """``<base>/alert``: :meth:`Alert.to_dict` plus delivery fields.
+
+    ``raised_at_s`` is the wall time the sink got the alert, ``sent_at_s`` the wall
+    time of this send (a resend after a reconnection has a later one)."""
+    delay_s = max(0.0, sent_at_s - raised_at_s)
+    d = alert.to_dict()
+    d.update(
+        t=iso_utc(alert.t_s),
+        raised_at=iso_utc(raised_at_s),
+        sent_at=iso_utc(sent_at_s),
+        late=delay_s > late_after_s,
+        delay_s=round(delay_s, 3),
+        user=user_id,
+        schema=SCHEMA,
+    )
+    return d
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CommandPayloadError:
+    """Why a payload on the command topic is not a command."""
+
+    reason: str
+    text: str | None = None
+    """The payload as text when it could be decoded (for the reply), else None."""
+
+
+def _minutes_text(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float) and math.isfinite(value):
+        return f"{value:g}"
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+        return f"{number:g}" if math.isfinite(number) else None
+    return None
+
+
+def parse_command_payload(payload: bytes) -> str | CommandPayloadError:
+    """The command text of a payload on ``<base>/command``, or why it is not one.
+
+    Text (``snooze 15``, ``ack`` …) is passed on as it is (the service judges it);
+    JSON objects ``{"command": "snooze", "minutes": 15}`` become ``snooze 15``."""
+    if len(payload) > MAX_COMMAND_BYTES:
+        return CommandPayloadError(f"the payload is {len(payload)} bytes; {COMMAND_GRAMMAR}")
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return CommandPayloadError(f"the payload is not UTF-8 text; {COMMAND_GRAMMAR}")
+    stripped = text.strip()
+    if not stripped:
+        return CommandPayloadError(f"the payload is empty; {COMMAND_GRAMMAR}", text)
+    if stripped[0] not in "{[":
+        return stripped
+    try:
+        obj = json.loads(stripped)
+    except ValueError as exc:
+        return CommandPayloadError(
+            f"the payload is not valid JSON ({exc}); {COMMAND_GRAMMAR}", text
+        )
+    if not isinstance(obj, dict):
+        return CommandPayloadError(f"a JSON command must be an object; {COMMAND_GRAMMAR}", text)
+    command = obj.get("command")
+    if not isinstance(command, str) or not command.strip():
+        return CommandPayloadError(
+            f'the JSON object has no string "command"; {COMMAND_GRAMMAR}', text
+        )
+    if obj.get("minutes") is None:
+        return command.strip()
+    minutes = _minutes_text(obj["minutes"])
+    if minutes is None:
+        return CommandPayloadError(
+            f'"minutes" must be a number, got {obj["minutes"]!r}; {COMMAND_GRAMMAR}', text
+        )
+    return f"{command.strip()} {minutes}"
+
+
+def reply_payload(command: str | None, results: list[Alert]) -> dict[str, Any]:
+    """The answer to a command: the alerts it produced; ``ok`` is False when one of
+    them is REJECTED (its message is the ``error``)."""
+    rejected = [a for a in results if a.kind == AlertKind.REJECTED]
+    return {
+        "ok": not rejected,
+        "command": command,
+        "results": [a.to_dict() for a in results],
+        "error": rejected[0].message if rejected else None,
+        "schema": SCHEMA,
+    }
+
+
+def refusal_payload(error: CommandPayloadError) -> dict[str, Any]:
+    """The answer to a payload that is not a command."""
+    text = error.text
+    if text is not None and len(text) > 200:
+        text = text[:200] + "…"
+    return {"ok": False, "command": text, "results": [], "error": error.reason, "schema": SCHEMA}

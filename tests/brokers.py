@@ -1,0 +1,648 @@
+"""Real MQTT brokers for the tests, and small synchronous clients to watch them.
+
+* :class:`Mosquitto`: a ``mosquitto`` process on a free loopback port in a temporary
+  directory, with users (``mosquitto_passwd``), an ACL (each person's user reads and
+  writes only ``sitload/<user>/#`` and ``homeassistant/#``; ``admin`` reads and
+  writes everything), ``stop(kill=True)`` to crash it and ``restart()`` on the same
+  port. Tests are skipped when Debian's ``mosquitto`` is not installed.
+* :class:`Subscriber`: a paho client in its own thread that collects what it
+  receives, reconnects by itself and lets a test wait for a condition.
+* :class:`TcpGate`: a TCP relay in front of a broker that a test can close (new
+  connections are refused, as by a broker that is down), cut (live connections
+  are dropped), stall (the broker's answers are dropped) or make refuse MQTT 5
+  (like a broker without MQTT 5).
+* :class:`Amqtt`: amqtt's broker (MQTT 3.1.1 only) in a thread of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+
+HOST = "127.0.0.1"
+ADMIN = "admin"
+
+
+def mosquitto_binary() -> str | None:
+    found = shutil.which("mosquitto")
+    if found:
+        return found
+    return "/usr/sbin/mosquitto" if os.access("/usr/sbin/mosquitto", os.X_OK) else None
+
+
+def mosquitto_passwd_binary() -> str | None:
+    found = shutil.which("mosquitto_passwd")
+    if found:
+        return found
+    return "/usr/bin/mosquitto_passwd" if os.access("/usr/bin/mosquitto_passwd", os.X_OK) else None
+
+
+def require_mosquitto() -> tuple[str, str]:
+    """The mosquitto and mosquitto_passwd binaries, or skip the test."""
+    broker, passwd = mosquitto_binary(), mosquitto_passwd_binary()
+    if broker is None or passwd is None:
+        pytest.skip(
+            "needs the Mosquitto broker: install it with `sudo apt-get install mosquitto` "
+            "(Debian/Ubuntu; it provides /usr/sbin/mosquitto and /usr/bin/mosquitto_passwd)"
+        )
+    return broker, passwd
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def wait_port(port: int, timeout_s: float, alive: Callable[[], bool] = lambda: True) -> bool:
+    """True once ``HOST:port`` accepts TCP connections (False on timeout or death)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not alive():
+            return False
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.settimeout(0.2)
+            if s.connect_ex((HOST, port)) == 0:
+                return True
+        time.sleep(0.01)
+    return False
+
+
+# --- TLS -----------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class TestCerts:
+    ca: Path
+    cert: Path
+    key: Path
+
+
+def make_test_certs(workdir: Path, san: str = "IP:127.0.0.1,DNS:localhost") -> TestCerts:
+    """A throw-away CA and a server certificate for ``san`` (skips without openssl)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("needs the openssl command to make test certificates")
+    workdir.mkdir(parents=True, exist_ok=True)
+    ca, ca_key = workdir / "ca.crt", workdir / "ca.key"
+    cert, key, csr = workdir / "server.crt", workdir / "server.key", workdir / "server.csr"
+    ext = workdir / "san.ext"
+    ext.write_text(f"subjectAltName={san}\n", encoding="utf-8")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    steps = [
+        ["req", "-x509", *ec, "-keyout", ca_key, "-out", ca, "-days", "2", "-subj", "/CN=test CA"],
+        ["req", *ec, "-keyout", key, "-out", csr, "-subj", "/CN=sitload test broker"],
+        [
+            *("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial"),
+            *("-out", cert, "-days", "2", "-extfile", ext),
+        ],
+    ]
+    for args in steps:
+        subprocess.run([openssl, *map(str, args)], check=True, capture_output=True)
+    key.chmod(0o600)
+    return TestCerts(ca, cert, key)
+
+
+# --- Mosquitto -----------------------------------------------------------------------------
+
+
+class Mosquitto:
+    """A mosquitto process with password and ACL files in ``workdir``.
+
+    ``users`` maps user name to password; each may read and write
+    ``sitload/<user>/#`` and ``homeassistant/#``. ``admin`` (password
+    :attr:`admin_password`) may read and write ``#``. ``extra_config`` is appended
+    to the listener's configuration (e.g. ``protocol mqtt`` lines)."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        users: dict[str, str] | None = None,
+        *,
+        extra_config: str = "",
+        tls: TestCerts | None = None,
+    ) -> None:
+        self.binary, self.passwd_binary = require_mosquitto()
+        self.tls = tls
+        self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
+        # passwords unique to this broker: a client of another test run that lands on
+        # this port (a port freed by a crash can be reused) is refused, not mixed in
+        token = secrets.token_hex(4)
+        self.users = dict(users or {"alice": f"alice-{token}", "bob": f"bob-{token}"})
+        self.admin_password = f"admin-{token}"
+        self.extra_config = extra_config
+        self.port = 0
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = workdir / "mosquitto.log"
+        self.conf_path = workdir / "mosquitto.conf"
+        self._write_auth()
+
+    @property
+    def host(self) -> str:
+        return HOST
+
+    def credentials(self, user: str) -> tuple[str, str]:
+        return user, self.admin_password if user == ADMIN else self.users[user]
+
+    def _write_auth(self) -> None:
+        pw = self.workdir / "passwd"
+        everyone = {ADMIN: self.admin_password, **self.users}
+        for i, (user, password) in enumerate(everyone.items()):
+            args = [self.passwd_binary, "-b"] + (["-c"] if i == 0 else [])
+            subprocess.run([*args, str(pw), user, password], check=True, capture_output=True)
+        pw.chmod(0o600)
+        acl = [f"user {ADMIN}", "topic readwrite #", ""]
+        for user in self.users:
+            acl += [
+                f"user {user}",
+                f"topic readwrite sitload/{user}/#",
+                "topic readwrite homeassistant/#",
+                "",
+            ]
+        acl_path = self.workdir / "acl"
+        acl_path.write_text("\n".join(acl), encoding="utf-8")
+        acl_path.chmod(0o600)
+
+    def _write_config(self) -> None:
+        lines = [
+            f"listener {self.port} {HOST}",
+            *(
+                [f"certfile {self.tls.cert}", f"keyfile {self.tls.key}"]
+                if self.tls is not None
+                else []
+            ),
+            "allow_anonymous false",
+            f"password_file {self.workdir / 'passwd'}",
+            f"acl_file {self.workdir / 'acl'}",
+            "persistence false",
+            "log_dest stderr",
+            "log_type all",
+            "connection_messages true",
+            "log_timestamp_format %H:%M:%S",
+        ]
+        if os.geteuid() == 0:
+            lines.insert(0, "user root")  # as root, mosquitto would drop to 'mosquitto'
+        if self.extra_config:
+            lines.append(self.extra_config)
+        self.conf_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def _alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_text(self) -> str:
+        try:
+            return self.log_path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def start(self, timeout_s: float = 5.0) -> Mosquitto:
+        """Start on a free port (the first time) or on the same port (restarts)."""
+        if self.proc is not None and self.proc.poll() is None:
+            return self
+        attempts = 3 if self.port == 0 else 1
+        for attempt in range(attempts):
+            if self.port == 0 or attempt > 0:
+                self.port = free_port()
+            self._write_config()
+            with self.log_path.open("ab") as log_file:
+                self.proc = subprocess.Popen(
+                    [self.binary, "-c", str(self.conf_path)],
+                    stdout=log_file,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                )
+            if wait_port(self.port, timeout_s, alive=self._alive):
+                return self
+            self.stop(kill=True)
+        raise RuntimeError(
+            f"mosquitto did not accept connections on {HOST}:{self.port} within {timeout_s} s; "
+            f"its log ({self.log_path}):\n{self.log_text()[-3000:]}"
+        )
+
+    def stop(self, *, kill: bool = False) -> None:
+        """Stop (SIGTERM, clean) or crash (``kill=True``: SIGKILL) the broker."""
+        proc, self.proc = self.proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+    def restart(self, *, kill: bool = True, down_s: float = 0.0) -> None:
+        """Stop (by default crash) and start again on the same port."""
+        self.stop(kill=kill)
+        if down_s:
+            time.sleep(down_s)
+        self.start()
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def __enter__(self) -> Mosquitto:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop(kill=True)
+
+
+@contextlib.contextmanager
+def mosquitto(workdir: Path, users: dict[str, str] | None = None, **kw: Any) -> Iterator[Mosquitto]:
+    """A started :class:`Mosquitto`, killed on exit (for fixtures)."""
+    broker = Mosquitto(workdir, users, **kw)
+    try:
+        yield broker.start()
+    finally:
+        broker.stop(kill=True)
+
+
+# --- a synchronous subscriber ------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Received:
+    topic: str
+    payload: bytes
+    qos: int
+    retain: bool
+    properties: Any
+    t_s: float
+
+    def json(self) -> Any:
+        return json.loads(self.payload)
+
+    @property
+    def text(self) -> str:
+        return self.payload.decode("utf-8", errors="replace")
+
+
+class Subscriber:
+    """A paho client (own network thread) that subscribes to ``topics`` on every
+    connection and keeps what it receives. Reconnects by itself, quickly."""
+
+    def __init__(
+        self,
+        port: int,
+        topics: list[str],
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        protocol: MQTTProtocolVersion = MQTTProtocolVersion.MQTTv5,
+        client_id: str = "",
+        host: str = HOST,
+        tls_ca: Path | None = None,
+    ) -> None:
+        self.topics = list(topics)
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id or f"test-sub-{id(self):x}",
+            protocol=protocol,
+        )
+        if username is not None:
+            self.client.username_pw_set(username, password)
+        if tls_ca is not None:
+            self.client.tls_set(ca_certs=str(tls_ca))
+        self.client.reconnect_delay_set(0.02, 0.1)  # type: ignore[arg-type]
+        self.client.on_connect = self._on_connect
+        self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
+        self.client.on_disconnect = self._on_disconnect
+        self._cond = threading.Condition()
+        self.received: list[Received] = []
+        self.connects = 0
+        self.subscribed = 0
+        """Subscriptions acknowledged (one per connection)."""
+        self.refusals: list[int] = []
+        """SUBACK codes per topic that were failures (e.g. 0x87 not authorised)."""
+        self.connected = False
+        self._host, self._port = host, port
+
+    def start(self, timeout_s: float = 5.0) -> Subscriber:
+        self.client.connect_async(self._host, self._port, keepalive=10)
+        self.client.loop_start()
+        if self.topics:
+            self.wait_subscribed(1, timeout_s)
+        else:
+            with self._cond:
+                if not self._cond.wait_for(lambda: self.connects >= 1, timeout_s):
+                    raise AssertionError(f"subscriber not connected within {timeout_s} s")
+        return self
+
+    def stop(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def __enter__(self) -> Subscriber:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _on_connect(self, client: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+        with self._cond:
+            if reason.is_failure:
+                return
+            self.connects += 1
+            self.connected = True
+            self._cond.notify_all()
+        if self.topics:
+            client.subscribe([(t, 1) for t in self.topics])
+
+    def _on_disconnect(self, *_a: Any) -> None:
+        with self._cond:
+            self.connected = False
+            self._cond.notify_all()
+
+    def _on_subscribe(self, _c: Any, _u: Any, _mid: int, codes: list[Any], _p: Any) -> None:
+        with self._cond:
+            self.subscribed += 1
+            self.refusals += [int(c.value) for c in codes if c.is_failure]
+            self._cond.notify_all()
+
+    def _on_message(self, _c: Any, _u: Any, msg: mqtt.MQTTMessage) -> None:
+        got = Received(
+            msg.topic, bytes(msg.payload), msg.qos, bool(msg.retain), msg.properties, time.time()
+        )
+        with self._cond:
+            self.received.append(got)
+            self._cond.notify_all()
+
+    # --- waiting -----------------------------------------------------------------------
+
+    def wait_subscribed(self, count: int, timeout_s: float = 5.0) -> None:
+        with self._cond:
+            if not self._cond.wait_for(lambda: self.subscribed >= count, timeout_s):
+                raise AssertionError(
+                    f"subscriber not subscribed {count} time(s) within {timeout_s} s "
+                    f"(connects {self.connects}, subscribed {self.subscribed})"
+                )
+
+    def wait_for(
+        self,
+        predicate: Callable[[list[Received]], bool],
+        timeout_s: float = 5.0,
+        what: str = "condition",
+    ) -> list[Received]:
+        """A snapshot of all received messages once ``predicate`` holds for it."""
+        with self._cond:
+            ok = self._cond.wait_for(lambda: predicate(self.received), timeout_s)
+            snapshot = list(self.received)
+        if not ok:
+            tail = "\n".join(f"  {m.topic} {m.payload[:160]!r}" for m in snapshot[-15:])
+            raise AssertionError(
+                f"{what}: not met within {timeout_s} s; {len(snapshot)} message(s), last:\n{tail}"
+            )
+        return snapshot
+
+    def wait_topic(self, topic: str, count: int = 1, timeout_s: float = 5.0) -> list[Received]:
+        """The messages on ``topic`` once there are ``count`` of them."""
+        self.wait_for(
+            lambda ms: sum(m.topic == topic for m in ms) >= count, timeout_s, f"{count} on {topic}"
+        )
+        return self.on(topic)
+
+    def on(self, topic: str) -> list[Received]:
+        with self._cond:
+            return [m for m in self.received if m.topic == topic]
+
+    def snapshot(self) -> list[Received]:
+        with self._cond:
+            return list(self.received)
+
+    def clear(self) -> None:
+        with self._cond:
+            self.received.clear()
+
+    def publish(
+        self,
+        topic: str,
+        payload: bytes | str,
+        *,
+        qos: int = 1,
+        retain: bool = False,
+        properties: Any = None,
+        timeout_s: float = 5.0,
+    ) -> None:
+        info = self.client.publish(topic, payload, qos=qos, retain=retain, properties=properties)
+        info.wait_for_publish(timeout_s)
+
+
+# --- a TCP gate ----------------------------------------------------------------------------
+
+
+class TcpGate:
+    """A TCP relay from ``listen port`` to ``HOST:upstream_port``.
+
+    ``close()`` stops listening (new connections are refused) and ``open()``
+    listens again on the same port; ``cut()`` drops live connections; ``stall``
+    (when True) holds back the bytes from the broker (PUBACKs never arrive);
+    ``reject_v5`` refuses a CONNECT that asks for MQTT 5: ``"close"`` closes the
+    connection (as some old brokers do), ``"connack"`` answers with CONNACK reason
+    0x84 "Unsupported protocol version" (as a broker with MQTT 5 turned off)."""
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.stall = False
+        self.reject_v5: str | None = None
+        self.rejected = 0
+        # closed = bound but not listening: connections are refused (RST) and the port
+        # stays ours, so no other process can take it meanwhile
+        self._listener: socket.socket | None = self._bound(0)
+        self.port: int = self._listener.getsockname()[1]
+        self._listening = False
+        self._pairs: list[tuple[socket.socket, socket.socket]] = []
+        self._lock = threading.Lock()
+        self._accept_thread: threading.Thread | None = None
+
+    @staticmethod
+    def _bound(port: int) -> socket.socket:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((HOST, port))
+        return sock
+
+    def open(self) -> TcpGate:
+        if self._listening or self._listener is None:
+            return self
+        self._listener.listen(16)
+        self._listening = True
+        self._accept_thread = threading.Thread(
+            target=self._accept, args=(self._listener,), daemon=True
+        )
+        self._accept_thread.start()
+        return self
+
+    def close(self, *, rebind: bool = True) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
+            listener.close()
+        if self._accept_thread is not None:
+            self._accept_thread.join(2)
+            self._accept_thread = None
+        self._listening = False
+        if rebind:
+            self._listener = self._bound(self.port)
+
+    def cut(self) -> None:
+        with self._lock:
+            pairs, self._pairs = self._pairs, []
+        for a, b in pairs:
+            for s in (a, b):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+                s.close()
+
+    def shutdown(self) -> None:
+        self.close(rebind=False)
+        self.cut()
+
+    def __enter__(self) -> TcpGate:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                down, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(down,), daemon=True).start()
+
+    def _serve(self, down: socket.socket) -> None:
+        first = b""
+        if self.reject_v5:
+            down.settimeout(2)
+            try:
+                while len(first) < 9:
+                    chunk = down.recv(64)
+                    if not chunk:
+                        break
+                    first += chunk
+            except OSError:
+                pass
+            down.settimeout(None)
+            # CONNECT: fixed header (1 byte + remaining length), 00 04 'MQTT', level
+            start = 2
+            while start < len(first) and first[start - 1] & 0x80:
+                start += 1
+            if len(first) > start + 6 and first[start + 6] == 5:
+                self.rejected += 1
+                if self.reject_v5 == "connack":
+                    with contextlib.suppress(OSError):
+                        down.sendall(bytes([0x20, 0x03, 0x00, 0x84, 0x00]))
+                        time.sleep(0.05)
+                down.close()
+                return
+        try:
+            up = socket.create_connection((HOST, self.upstream_port), timeout=2)
+        except OSError:
+            down.close()
+            return
+        up.settimeout(None)
+        with self._lock:
+            self._pairs.append((down, up))
+        if first:
+            up.sendall(first)
+        threading.Thread(target=self._pipe, args=(down, up, False), daemon=True).start()
+        threading.Thread(target=self._pipe, args=(up, down, True), daemon=True).start()
+
+    def _pipe(self, src: socket.socket, dst: socket.socket, from_broker: bool) -> None:
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if from_broker and self.stall:
+                    continue
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+        src.close()
+
+
+# --- amqtt (MQTT 3.1.1 only) ---------------------------------------------------------------
+
+
+class Amqtt:
+    """amqtt's broker on a free loopback port, anonymous, in its own thread and loop."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._broker: Any = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+
+    def start(self, timeout_s: float = 10.0) -> Amqtt:
+        broker_mod = pytest.importorskip("amqtt.broker", reason="needs amqtt (pip install amqtt)")
+        config = {
+            "listeners": {"default": {"type": "tcp", "bind": f"{HOST}:{self.port}"}},
+            "plugins": {
+                "amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}
+            },
+        }
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            self._loop = loop
+            try:
+                self._broker = broker_mod.Broker(config, loop=loop)
+                loop.run_until_complete(self._broker.start())
+            except BaseException as exc:
+                self._error = exc
+                self._ready.set()
+                return
+            self._ready.set()
+            loop.run_forever()
+            loop.run_until_complete(self._broker.shutdown())
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="amqtt", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout_s) or self._error is not None:
+            raise RuntimeError(f"amqtt broker did not start: {self._error!r}")
+        if not wait_port(self.port, timeout_s):
+            raise RuntimeError(f"amqtt broker does not accept connections on {self.port}")
+        return self
+
+    def stop(self) -> None:
+        loop, thread = self._loop, self._thread
+        if loop is not None and thread is not None and thread.is_alive():
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(10)
+
+    def __enter__(self) -> Amqtt:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

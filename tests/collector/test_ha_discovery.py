@@ -1,0 +1,125 @@
+"""Home Assistant discovery configs of the MQTT sink (pure: no broker)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from analytics.alerts import AlertKind
+from collector.sinks.ha_discovery import discovery_messages, status_topic
+from collector.sinks.mqtt_payloads import Topics
+from collector.sinks.settings import MqttSettings
+
+ID = re.compile(r"^[a-zA-Z0-9_-]+$")
+SETTINGS = MqttSettings(host="broker", user_id="p-017", expire_after_s=900)
+TOPICS = Topics.of("sitload", "p-017")
+
+
+def configs(settings: MqttSettings = SETTINGS) -> dict[str, tuple[str, dict[str, Any]]]:
+    """key (the part after sitload_<user>_) → (component, payload)."""
+    out: dict[str, tuple[str, dict[str, Any]]] = {}
+    for topic, payload in discovery_messages(settings, sw_version="1.2.3"):
+        prefix, component, object_id, tail = topic.split("/")
+        assert (prefix, tail) == (settings.discovery_prefix, "config")
+        assert object_id.startswith(f"sitload_{settings.user_id}_")
+        out[object_id.removeprefix(f"sitload_{settings.user_id}_")] = (component, payload)
+    return out
+
+
+def test_topics_and_ids() -> None:
+    messages = discovery_messages(SETTINGS, sw_version="1.2.3")
+    pattern = re.compile(r"^homeassistant/(sensor|binary_sensor|event|button)/([^/]+)/config$")
+    unique_ids = []
+    for topic, payload in messages:
+        m = pattern.match(topic)
+        assert m, topic
+        component, object_id = m.groups()
+        assert ID.match(object_id)
+        assert payload["unique_id"] == payload["object_id"] == object_id
+        assert payload["default_entity_id"] == f"{component}.{object_id}"
+        unique_ids.append(payload["unique_id"])
+        json.dumps(payload, allow_nan=False)  # serialisable
+    assert len(unique_ids) == len(set(unique_ids)) == 9
+    assert {k: c for k, (c, _) in configs().items()} == {
+        "bout_minutes": "sensor",
+        "today_sitting": "sensor",
+        "bouts_over_30": "sensor",
+        "hip_gt90_minutes": "sensor",
+        "adherence": "sensor",
+        "sitting": "binary_sensor",
+        "alert": "event",
+        "snooze": "button",
+        "acknowledge": "button",
+    }
+
+
+def test_common_fields() -> None:
+    for key, (component, p) in configs().items():
+        assert p["name"]
+        assert p["availability_topic"] == TOPICS.availability
+        assert (p["payload_available"], p["payload_not_available"]) == ("online", "offline")
+        assert p["device"] == {
+            "identifiers": ["sitload_p-017"],
+            "name": "sitload p-017",
+            "manufacturer": "sitload",
+            "model": "sitload collector",
+            "sw_version": "1.2.3",
+        }
+        if component in ("sensor", "binary_sensor"):
+            assert p["state_topic"] == TOPICS.state, key
+            assert p["expire_after"] == 900, key
+            assert "value_json." in p["value_template"], key
+        else:
+            assert "expire_after" not in p, key
+
+
+def test_sensors() -> None:
+    c = configs()
+    assert c["bout_minutes"][1]["unit_of_measurement"] == "min"
+    assert c["bout_minutes"][1]["state_class"] == "measurement"
+    assert c["bout_minutes"][1]["icon"].startswith("mdi:")
+    for key in ("today_sitting", "hip_gt90_minutes"):
+        assert c[key][1]["unit_of_measurement"] == "min"
+        assert c[key][1]["state_class"] == "total_increasing"
+    assert c["bouts_over_30"][1]["state_class"] == "total_increasing"
+    assert "today_bouts_over_30" in c["bouts_over_30"][1]["value_template"]
+    adherence = c["adherence"][1]
+    assert adherence["unit_of_measurement"] == "%"
+    assert "adherence_pct" in adherence["value_template"]
+    assert adherence["json_attributes_topic"] == TOPICS.state
+    for counter in ("prompted", "taken", "natural", "late", "snoozed", "ignored"):
+        assert f"value_json.adherence.{counter}" in adherence["json_attributes_template"]
+
+
+def test_sitting_is_unknown_without_data() -> None:
+    p = configs()["sitting"][1]
+    assert (p["payload_on"], p["payload_off"]) == ("ON", "OFF")
+    template = p["value_template"]
+    assert "'None' if value_json.sitting is none" in template  # unknown, not OFF
+
+
+def test_alert_event_and_buttons() -> None:
+    c = configs()
+    event = c["alert"][1]
+    assert event["state_topic"] == TOPICS.alert
+    assert event["event_types"] == [k.value for k in AlertKind]
+    assert "'event_type': value_json.kind" in event["value_template"]
+    for key, press in (("snooze", "snooze"), ("acknowledge", "ack")):
+        button = c[key][1]
+        assert button["command_topic"] == TOPICS.command
+        assert button["payload_press"] == press
+        assert button["retain"] is False
+
+
+def test_other_prefixes() -> None:
+    s = MqttSettings(host="b", prefix="clinic/sitload", user_id="u1", discovery_prefix="ha")
+    c = configs(s)
+    assert c["bout_minutes"][1]["state_topic"] == "clinic/sitload/u1/state"
+    assert status_topic("ha") == "ha/status"
+    with pytest.raises(ValueError, match="discovery_prefix"):
+        discovery_messages(MqttSettings(host="b", discovery_prefix="/ha"), sw_version="1")
+    with pytest.raises(ValueError, match="user_id"):
+        discovery_messages(MqttSettings(host="b", user_id="Jane Doe"), sw_version="1")
