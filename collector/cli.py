@@ -486,6 +486,50 @@ def run_cmd(
     )
 
 
+@main.command(name="pain")
+@click.argument("score", type=click.IntRange(0, 10))
+@click.option(
+    "--when",
+    type=click.Choice(["morning", "evening", "now"]),
+    default="now",
+    show_default=True,
+    help="morning: the 24-hour response to yesterday's sitting.",
+)
+@click.option("--note", default="", help="A short note (what hurt, what you did).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--user-id", help="Pseudonymous user id (default: the config's).")
+@click.option("--history", "history_url", help="History store URL (default: the config's).")
+def pain_cmd(
+    score: int,
+    when: str,
+    note: str,
+    config_path: Path | None,
+    user_id: str | None,
+    history_url: str | None,
+) -> None:
+    """Log a pain score, 0 (none) to 10 (worst imaginable), with the history. When the
+    store cannot be reached the report waits in the spool and is sent later."""
+    import time as _time
+
+    from collector.config import ConfigError, Overrides, load_settings
+    from collector.service.app import open_history
+    from collector.sinks.history.model import PainReport
+
+    try:
+        settings = load_settings(config_path, Overrides(user_id=user_id, history_url=history_url))
+        report = PainReport(settings.user_id, _time.time(), score, when, note)  # type: ignore[arg-type]
+        writer = open_history(settings)
+    except (ConfigError, ValueError, OSError) as exc:
+        _fail(str(exc))
+        return
+    writer.submit([report])
+    stats = writer.close(10.0)
+    if stats.rejected:
+        _fail(f"the history store refused the pain report: {stats.last_error}")
+    where = "saved" if stats.pending == 0 else "kept in the spool: the store is unreachable"
+    click.echo(f"pain {score}/10 ({when}) {where}")
+
+
 @main.command()
 @click.option("--hours", type=click.FloatRange(min=0.5, max=24), default=8.0, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)

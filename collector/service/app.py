@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import time
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from collector.config import Settings
-from collector.service.runner import RunSummary, Service, local_zone, plan_for
+from collector.service.runner import HistorySubmit, RunSummary, Service, local_zone, plan_for
 from collector.sinks.base import AlertSink
+
+if TYPE_CHECKING:
+    from collector.sinks.history.writer import HistoryWriter
 
 
 def build_sinks(settings: Settings, console: Console | None = None) -> list[AlertSink]:
@@ -26,13 +31,33 @@ def build_sinks(settings: Settings, console: Console | None = None) -> list[Aler
     return sinks
 
 
+def open_history(settings: Settings) -> HistoryWriter:
+    """The history store of ``settings.history_url`` behind a writer that spools to
+    ``STATE_DIR/history-spool`` while the store is down."""
+    from collector.sinks.history.factory import open_store
+    from collector.sinks.history.writer import HistoryWriter
+
+    store = open_store(settings.history_url, os.environ)
+    return HistoryWriter(store, settings.state_dir / "history-spool")
+
+
 def make_service(
-    settings: Settings, sinks: list[AlertSink], *, save_every_s: float = 2.0
+    settings: Settings,
+    sinks: list[AlertSink],
+    *,
+    save_every_s: float = 2.0,
+    history: HistorySubmit | None = None,
 ) -> Service:
     tz = local_zone(settings.timezone)
-    return Service(settings, plan_for(settings, tz, time.time()), sinks, save_every_s=save_every_s)
+    return Service(
+        settings,
+        plan_for(settings, tz, time.time()),
+        sinks,
+        save_every_s=save_every_s,
+        history=history,
+    )
 
 
 async def run_service(settings: Settings, console: Console | None = None) -> RunSummary:
-    service = make_service(settings, build_sinks(settings, console))
+    service = make_service(settings, build_sinks(settings, console), history=open_history(settings))
     return await service.run()

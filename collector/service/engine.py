@@ -167,6 +167,7 @@ class LiveEngine:
         self.last_posture = Posture.NONWEAR
         self.last_data = DATA_NONE
         self._restored = False
+        self._now_t_s = -math.inf
         if saved is not None:
             self._restore(saved)
 
@@ -248,12 +249,22 @@ class LiveEngine:
         else:
             log.info("resumed after %d s of downtime: a gap (the bout, if any, ends)", gap)
 
+    def tick(self, now_t_s: float) -> None:
+        """The current time, for live sensors (data time = wall time): when every
+        sensor has been silent for ``silent_after_s``, time still moves on, so the
+        missing seconds become final as no data (and the person hears that the
+        sensor is off while it is off, not when it comes back)."""
+        self._now_t_s = now_t_s
+
     # --- processing --------------------------------------------------------------
     def _watermark(self) -> float | None:
         lasts = [b.last_t_s for b in self._buffers.values() if math.isfinite(b.last_t_s)]
         if not lasts or not math.isfinite(self._buffers[self.primary].last_t_s):
             return None
         newest = max(lasts)
+        silent = self._now_t_s - self.live.silent_after_s
+        if silent > newest:  # everything silent: the clock decides
+            return silent
         active = [t for t in lasts if newest - t <= self.live.silent_after_s]
         return min(active)
 

@@ -24,17 +24,36 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from analytics import alerts as al
 from analytics.records import Recording
 from collector.config import Settings
 from collector.service.engine import EngineOutput, LiveEngine, zone_offset
+from collector.service.history_feed import daily_record, records_of
+from collector.service.pain import is_pain, parse_pain
 from collector.service.state_store import StateStore
 from collector.sinks.base import AlertSink, CommandRequest
+from collector.sinks.history.model import HistoryRecord
 from collector.sources.messages import Message, Role
 
 log = logging.getLogger(__name__)
 
 STATE_VERSION = 1
 QUEUE_SIZE = 2048
+
+
+@dataclass(frozen=True, slots=True)
+class _Tick:
+    """Wall time for live sensors (see LiveEngine.tick)."""
+
+    t_s: float
+
+
+class HistorySubmit(Protocol):
+    """The part of collector.sinks.history.writer.HistoryWriter the service uses."""
+
+    def submit(self, records: Sequence[HistoryRecord]) -> None: ...
+
+    def close(self, timeout_s: float = 10.0) -> Any: ...
 
 
 class Source(Protocol):
@@ -217,8 +236,11 @@ class Service:
         save_every_s: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
         extra_state: dict[str, Any] | None = None,
+        history: HistorySubmit | None = None,
     ) -> None:
         self.settings = settings
+        self.history = history
+        self.tz = local_zone(settings.timezone)
         self.plan = plan
         self.sinks = list(sinks)
         self.save_every_s = save_every_s
@@ -228,10 +250,13 @@ class Service:
         self.extra_state = dict(extra_state or {})
         self.summary = RunSummary()
         self.engine: LiveEngine | None = None
-        self._queue: asyncio.Queue[Message | CommandRequest | None] = asyncio.Queue(QUEUE_SIZE)
+        self._queue: asyncio.Queue[Message | CommandRequest | _Tick | None] = asyncio.Queue(
+            QUEUE_SIZE
+        )
         self._stop = asyncio.Event()
         self._sources: list[Source] = []
         self._last_save = -math.inf
+        self._stop_hooks: list[Callable[[], Any]] = []
 
     # --- state ---------------------------------------------------------------------
     def _saved_engine(self) -> dict[str, Any] | None:
@@ -300,17 +325,52 @@ class Service:
             self.summary.seconds += out.seconds.n
             self.summary.last_t_s = float(out.seconds.t0_s + out.seconds.n)
         self.summary.alerts += len(out.alerts)
+        self._record(out)
+
+    def _record(self, out: EngineOutput) -> None:
+        """Everything the engine decided goes to the history (when one is set)."""
+        if self.history is None or self.engine is None:
+            return
+        user = self.settings.user_id
+        records = records_of(
+            user,
+            seconds=out.seconds,
+            alerts=out.alerts,
+            events=out.events,
+            bouts=out.bouts,
+            device=self.engine.primary.value,
+            sensor_kind=self.settings.source.kind,
+        )
+        if out.seconds is not None and self.engine.totals is not None:
+            records.append(
+                daily_record(user, self.engine.totals, self.engine.alerts.adherence, self.tz)
+            )
+        if records:
+            self.history.submit(records)
 
     def _handle_command(self, engine: LiveEngine, req: CommandRequest) -> None:
         self.summary.commands += 1
         log.info("command from %s: %r", req.source, req.text)
-        results = engine.command(req.text)
+        results = self._pain(engine, req.text) if is_pain(req.text) else engine.command(req.text)
         self._publish(EngineOutput(alerts=tuple(results), status=engine.status()))
         if req.reply is not None:
             try:
                 req.reply(results)
             except Exception:  # a sink's reply must not stop the service
                 log.exception("replying to a %s command failed", req.source)
+
+    def _pain(self, engine: LiveEngine, text: str) -> list[al.Alert]:
+        t = engine.now_t_s()
+        ident = f"pain-{round(t * 1000)}"
+        report = parse_pain(text, self.settings.user_id, t)
+        if isinstance(report, str):
+            return [al.Alert(ident, al.AlertKind.REJECTED, t, report, command=text.strip())]
+        if self.history is None:
+            msg = "No history store is configured: the pain report was not kept."
+            return [al.Alert(ident, al.AlertKind.REJECTED, t, msg, command=text.strip())]
+        self.history.submit([report])
+        msg = f"Pain {report.score}/10 ({report.when}) recorded."
+        return [al.Alert(ident, al.AlertKind.STATUS, t, msg, command=text.strip())]
 
     async def _consume(self, engine: LiveEngine) -> None:
         while True:
@@ -319,6 +379,10 @@ class Service:
                 break
             if isinstance(item, CommandRequest):
                 self._handle_command(engine, item)
+                continue
+            if isinstance(item, _Tick):
+                engine.tick(item.t_s)
+                self._publish(engine.process())
                 continue
             engine.accept(item)
             self._publish(engine.process())
@@ -335,8 +399,16 @@ class Service:
             raise
         self.stop("end of data")
 
+    async def _ticker(self, every_s: float = 1.0) -> None:
+        """Live sensors only: time moves on even when every sensor is silent."""
+        while not self._stop.is_set():
+            await asyncio.sleep(every_s)
+            await self._queue.put(_Tick(time.time()))
+
     async def _watch_stop(self, sources_task: asyncio.Task[None]) -> None:
         await self._stop.wait()
+        for hook in self._stop_hooks:
+            hook()
         for src in self._sources:
             await src.stop()
         try:
@@ -348,7 +420,7 @@ class Service:
     async def run(self, *, handle_signals: bool = True) -> RunSummary:
         self._loop = asyncio.get_running_loop()
         saved = self._saved_engine()
-        tz = local_zone(self.settings.timezone)
+        tz = self.tz
         roles = self.plan.roles(self.extra_state)
         s = self.settings
         self.engine = engine = LiveEngine(
@@ -372,6 +444,9 @@ class Service:
                 sources_task = tg.create_task(self._run_sources())
                 tg.create_task(self._watch_stop(sources_task))
                 tg.create_task(self._consume(engine))
+                if self.settings.source.kind == "ble":
+                    ticker = tg.create_task(self._ticker())
+                    self._stop_hooks.append(ticker.cancel)
             if self.summary.stopped_by == "end of data":
                 self._publish(engine.process(flush=True))
         finally:
@@ -387,6 +462,8 @@ class Service:
                     await sink.stop()
                 except Exception:
                     log.exception("stopping the %s sink failed", sink.name)
+            if self.history is not None:
+                await asyncio.to_thread(self.history.close, 10.0)
         self.summary.samples = engine.counters.samples
         self.summary.restart_pauses = engine.counters.restart_pauses
         return self.summary

@@ -90,6 +90,9 @@ class _QuietDisconnect(logging.Filter):
         if record.levelno >= logging.ERROR and str(record.msg).startswith(
             "Client is not connected"
         ):
+            # the level check already passed for ERROR: drop it unless DEBUG is on
+            if not _paho_log.isEnabledFor(logging.DEBUG):
+                return False
             record.levelno, record.levelname = logging.DEBUG, "DEBUG"
         return True
 

@@ -200,3 +200,19 @@ def test_needs_a_primary_sensor() -> None:
         LiveEngine({Role.TRUNK})
     with pytest.raises(ValueError, match="version"):
         LiveEngine({Role.THIGH}, saved={"version": 99})
+
+
+def test_silent_sensors_become_no_data_as_time_moves_on(scenario: Recording) -> None:
+    eng = LiveEngine({Role.THIGH, Role.TRUNK})
+    feed(eng, scenario, stop=T0 + 600, flush=False)
+    last = eng.emitted_to
+    assert last is not None
+    assert eng.process().alerts == ()  # no data, no clock: nothing more to decide
+    alerts = []
+    for k in range(1, 61):  # a minute of wall time with every sensor silent
+        eng.tick(T0 + 600 + k)
+        alerts += eng.process().alerts
+    assert eng.emitted_to is not None and eng.emitted_to > last + 20
+    status = [a for a in alerts if a.kind == AlertKind.STATUS]
+    assert status and status[0].status == "no_data"
+    assert eng.status().sitting is None and eng.status().data == "no_data"

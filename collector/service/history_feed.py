@@ -1,0 +1,106 @@
+"""The live engine's output as history records (see collector.sinks.history.model)."""
+
+from __future__ import annotations
+
+import datetime
+import math
+
+from analytics.alerts import Adherence, Alert
+from analytics.compression import CompressionBout, ExposureEvent
+from analytics.live import DayTotals, WindowSeconds
+from collector.sinks.history.model import (
+    BoutRecord,
+    DailyRecord,
+    EventRecord,
+    HistoryRecord,
+    TimelineChunk,
+)
+
+
+def timeline_record(
+    user: str, sec: WindowSeconds, *, device: str = "", sensor_kind: str = ""
+) -> TimelineChunk:
+    return TimelineChunk(
+        user,
+        sec.t0_s,
+        sec.posture,
+        sec.hip_flexion_deg,
+        sec.data,
+        device=device,
+        sensor_kind=sensor_kind,
+    )
+
+
+def alert_record(user: str, alert: Alert) -> EventRecord:
+    return EventRecord(
+        user,
+        alert.t_s,
+        "alert",
+        alert.kind.value,
+        alert.id,
+        value=alert.bout_minutes,
+        message=alert.message,
+        payload=alert.to_dict(),
+    )
+
+
+def event_record(user: str, event: ExposureEvent) -> EventRecord:
+    ident = f"{event.kind.value}-{round(event.t_s * 1000)}"
+    return EventRecord(user, event.t_s, "exposure", event.kind.value, ident, value=event.value)
+
+
+def bout_record(user: str, bout: CompressionBout) -> BoutRecord:
+    return BoutRecord(
+        user,
+        bout.start_s,
+        bout.end_s,
+        bout.seated_s,
+        bout.micro_breaks,
+        bout.hip_gt90_s,
+        bout.hip_dose_deg_min,
+        bout.ended_by.value,
+        bout.gap_s,
+    )
+
+
+def daily_record(
+    user: str, totals: DayTotals, adherence: Adherence, tz: datetime.tzinfo
+) -> DailyRecord:
+    date = datetime.date(1970, 1, 1) + datetime.timedelta(days=totals.day)
+    midnight = datetime.datetime.combine(date, datetime.time(0, 0), tz).timestamp()
+    same_day = adherence.day == totals.day
+    a = adherence if same_day else Adherence(day=totals.day)
+    return DailyRecord(
+        user,
+        date.isoformat(),
+        float(midnight),
+        totals.compression_s,
+        totals.hip_gt90_s,
+        totals.bouts_over_30,
+        totals.saddle_s,
+        a.prompted,
+        a.taken,
+        a.natural,
+        a.late,
+        a.snoozed,
+        a.ignored,
+    )
+
+
+def records_of(
+    user: str,
+    *,
+    seconds: WindowSeconds | None,
+    alerts: tuple[Alert, ...],
+    events: tuple[ExposureEvent, ...],
+    bouts: tuple[CompressionBout, ...],
+    device: str = "",
+    sensor_kind: str = "",
+) -> list[HistoryRecord]:
+    out: list[HistoryRecord] = []
+    if seconds is not None and seconds.n:
+        out.append(timeline_record(user, seconds, device=device, sensor_kind=sensor_kind))
+    out += [alert_record(user, a) for a in alerts]
+    out += [event_record(user, e) for e in events if math.isfinite(e.t_s)]
+    out += [bout_record(user, b) for b in bouts]
+    return out

@@ -1,0 +1,39 @@
+"""Pain reports as commands: ``pain SCORE [morning|evening|now] [NOTE…]``."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from collector.sinks.history.model import PainReport, PainWhen
+
+USAGE = "expected 'pain SCORE [morning|evening|now] [note]' with SCORE a whole number 0–10"
+NOTE_MAX = 500
+
+
+def parse_pain(text: str, user: str, t_s: float) -> PainReport | str:
+    """A pain report, or why the text is not one. ``t_s``: when it was reported."""
+    words = text.strip().split()
+    if not words or words[0].lower() != "pain":
+        return f"not a pain report; {USAGE}"
+    if len(words) < 2:
+        return f"no score; {USAGE}"
+    try:
+        score = int(words[1])
+    except ValueError:
+        return f"pain score {words[1]!r} is not a whole number; {USAGE}"
+    rest = words[2:]
+    when = "now"
+    if rest and rest[0].lower() in ("morning", "evening", "now"):
+        when, rest = rest[0].lower(), rest[1:]
+    note = " ".join(rest)
+    if len(note) > NOTE_MAX:
+        return f"the note is {len(note)} characters; keep it under {NOTE_MAX}"
+    try:
+        return PainReport(user, t_s, score, cast(PainWhen, when), note)
+    except ValueError as exc:
+        return f"{exc}; {USAGE}"
+
+
+def is_pain(text: str) -> bool:
+    words = text.strip().split(maxsplit=1)
+    return bool(words) and words[0].lower() == "pain"

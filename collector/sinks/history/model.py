@@ -1,0 +1,199 @@
+"""What the history keeps, and the small protocol every history store implements.
+
+Records are plain frozen dataclasses with the pseudonymous user id (never a name);
+times are seconds since the Unix epoch (UTC). Every record has a natural key, so
+writing it twice stores it once (at-least-once delivery is safe):
+
+=============  ==============================================  =====================
+record         key                                             InfluxDB measurement
+=============  ==============================================  =====================
+TimelineChunk  user, second                                    ``timeline``
+EventRecord    user, kind, t_s (events) / id (alerts)          ``event``
+BoutRecord     user, start_s                                   ``bout``
+DailyRecord    user, date                                      ``daily``
+PainReport     user, t_s                                       ``pain``
+=============  ==============================================  =====================
+
+See docs/influxdb.md for the InfluxDB schema (tags, fields, precision).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import numpy as np
+
+from analytics.records import FloatArray, Int8Array
+
+PainWhen = Literal["morning", "evening", "now"]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineChunk:
+    """Consecutive seconds ``[t0_s, t0_s + n)`` of one user: posture code
+    (analytics.records.Posture), hip flexion (NaN: unknown) and data state
+    (analytics.live DATA_OK / DATA_NONE / DATA_OFF)."""
+
+    user: str
+    t0_s: int
+    posture: Int8Array
+    hip_flexion_deg: FloatArray
+    data: Int8Array
+    device: str = ""
+    """Primary sensor label (a tag), e.g. ``thigh``."""
+    sensor_kind: str = ""
+    """e.g. ``sitload-imu``, ``witmotion``, ``replay``, ``sim``."""
+
+    @property
+    def n(self) -> int:
+        return int(self.posture.shape[0])
+
+    def __post_init__(self) -> None:
+        n = self.posture.shape[0]
+        if self.hip_flexion_deg.shape[0] != n or self.data.shape[0] != n:
+            raise ValueError("posture, hip_flexion_deg and data must have the same length")
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """An alert (``source == "alert"``, ``id`` = the alert id, ``payload`` =
+    Alert.to_dict()), an exposure event (``source == "exposure"``: bout_started,
+    break_taken, hip_gt90_started …, ``value`` as ExposureEvent.value) or a sensor gap
+    (``source == "gap"``, ``value`` = its length in seconds)."""
+
+    user: str
+    t_s: float
+    source: Literal["alert", "exposure", "gap"]
+    kind: str
+    id: str
+    value: float | None = None
+    message: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class BoutRecord:
+    """A finished compression bout (analytics.compression.CompressionBout)."""
+
+    user: str
+    start_s: float
+    end_s: float
+    seated_s: float
+    micro_breaks: int
+    hip_gt90_s: float
+    hip_dose_deg_min: float
+    ended_by: str
+    gap_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DailyRecord:
+    """The live service's running totals of one local day (overwritten as the day
+    goes on) and the day's prompt adherence."""
+
+    user: str
+    date: str
+    """Local date, ISO ``YYYY-MM-DD``."""
+    t_s: float
+    """Local midnight of that date, as Unix time (the InfluxDB timestamp)."""
+    compression_s: float
+    hip_gt90_s: float
+    bouts_over_30: int
+    saddle_s: float
+    prompted: int
+    taken: int
+    natural: int
+    late: int
+    snoozed: int
+    ignored: int
+
+
+@dataclass(frozen=True, slots=True)
+class PainReport:
+    user: str
+    t_s: float
+    score: int
+    """0 (no pain) – 10 (worst imaginable), numeric rating scale."""
+    when: PainWhen = "now"
+    """``morning``: the 24-hour response to the previous day; ``evening``; ``now``."""
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.score, bool) or not isinstance(self.score, int):
+            raise ValueError(f"pain score must be a whole number 0–10, got {self.score!r}")
+        if not 0 <= self.score <= 10:
+            raise ValueError(f"pain score must be 0–10, got {self.score}")
+        if self.when not in ("morning", "evening", "now"):
+            raise ValueError(f"when must be morning, evening or now, got {self.when!r}")
+
+
+HistoryRecord = TimelineChunk | EventRecord | BoutRecord | DailyRecord | PainReport
+
+
+class StoreUnavailableError(ConnectionError):
+    """Transient: the store cannot be reached now (retry later; the writer spools)."""
+
+
+class StoreConfigError(RuntimeError):
+    """Permanent until the configuration changes: credentials refused, a database or
+    bucket that does not exist and cannot be created, a database file of a newer
+    schema, a URL that is not an InfluxDB. The message says what to check (never a
+    secret). The writer keeps the data in its spool and retries slowly."""
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    written: int
+    """Points the store accepted (see :func:`points_of`; SQLite counts the same way)."""
+    rejected: int = 0
+    """Permanently bad points (HTTP 400 …): counted, logged once, never retried."""
+    reason: str | None = None
+    """Why some were rejected (trimmed server message)."""
+
+
+class HistoryStore(Protocol):
+    """A history store. ``write`` is synchronous and may be slow (network); the
+    writer calls it from its own thread. It raises StoreUnavailableError for
+    transient failures and reports permanent rejections in the result."""
+
+    name: str
+
+    def write(self, records: Sequence[HistoryRecord]) -> WriteResult: ...
+
+    def read_timeline(self, user: str, from_s: float, to_s: float) -> TimelineChunk:
+        """Every second in ``[floor(from_s), ceil(to_s))``; seconds never written are
+        NONWEAR / NaN / DATA_NONE."""
+        ...
+
+    def read_events(
+        self, user: str, from_s: float, to_s: float, source: str | None = None
+    ) -> list[EventRecord]: ...
+
+    def read_bouts(self, user: str, from_s: float, to_s: float) -> list[BoutRecord]: ...
+
+    def read_daily(self, user: str, from_s: float, to_s: float) -> list[DailyRecord]: ...
+
+    def read_pain(self, user: str, from_s: float, to_s: float) -> list[PainReport]: ...
+
+    def users(self) -> list[str]: ...
+
+    def close(self) -> None: ...
+
+
+def points_of(record: HistoryRecord) -> int:
+    """How many points a record is: one per timeline second, one for any other record
+    (one line of InfluxDB line protocol each)."""
+    return record.n if isinstance(record, TimelineChunk) else 1
+
+
+def empty_timeline(user: str, t0_s: int, n: int) -> TimelineChunk:
+    """``n`` seconds with nothing known (NONWEAR, NaN, no data)."""
+    return TimelineChunk(
+        user,
+        t0_s,
+        np.zeros(n, dtype=np.int8),
+        np.full(n, np.nan),
+        np.ones(n, dtype=np.int8),
+    )
