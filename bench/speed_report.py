@@ -1,0 +1,242 @@
+"""Speed benchmark: `sitload report` for 90 days of one person.
+
+The history is tests/review_store.py's simulation: 90 local days (Europe/London,
+across the March DST change) of a 24 h/day per-second timeline — desk days with
+20–35 min bouts, heavy days with 1–2 h bouts, rides on Saturdays, rest on Sundays,
+now and then a day worn only 4 hours or a sensor gap — with the alerts the prompt
+schedule gives, the live service's daily records, and a pain score every morning
+(plus some evening ones). 7.9 M seconds in all.
+
+Timed, best of N in one process (after one warm-up that imports matplotlib):
+
+* **report** end to end: read the range day by day from the store
+  (``collector.review.load``) → ``analytics.review`` → the HTML page with its six
+  charts (``collector.review.html``), from an in-memory store (a fake behind the
+  HistoryStore protocol) and, when ``collector.sinks.history.sqlite_store`` exists,
+  from a SQLite history file;
+* **baselines** in the same run, on the same data: ``exposure_report`` alone on the
+  same timeline (the analytics the review is built on), and reading the data alone;
+* with SQLite, also the **cold command**: a fresh Python process running
+  ``sitload report`` (interpreter start, imports, everything), best of 3.
+
+    python bench/speed_report.py [--days 90] [--repeat 5] [--no-sqlite]
+
+Target: the whole report for 90 days of one person in ≤ 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from analytics.exposure import exposure_report  # noqa: E402
+from collector.review.command import build_review  # noqa: E402
+from collector.review.html import render_html  # noqa: E402
+from collector.review.load import load_inputs  # noqa: E402
+from collector.review.meta import ReportMeta, sitload_version  # noqa: E402
+from collector.sinks.history.model import HistoryStore  # noqa: E402
+from tests.review_store import DayKind, filled_store, simulate_history  # noqa: E402
+
+TARGET_S = 2.0
+TZ = "Europe/London"
+FIRST = dt.date(2026, 2, 2)  # a Monday; 90 days run to 2 May, across the DST change
+
+
+def plan(n_days: int, seed: int) -> list[DayKind]:
+    rng = np.random.default_rng(seed)
+    out: list[DayKind] = []
+    for i in range(n_days):
+        wd = i % 7
+        if wd == 5:
+            out.append("ride" if rng.random() < 0.7 else "rest")
+        elif wd == 6:
+            out.append("rest")
+        else:
+            r = rng.random()
+            out.append(
+                "heavy" if r < 0.25 else "low_wear" if r < 0.30 else "gap" if r < 0.35 else "desk"
+            )
+    return out
+
+
+def best(fn: Callable[[], object], repeat: int) -> float:
+    t_best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        t_best = min(t_best, time.perf_counter() - t0)
+    return t_best
+
+
+def report_once(store: HistoryStore, user: str, first: dt.date, last: dt.date) -> dict[str, float]:
+    zone = ZoneInfo(TZ)
+    t0 = time.perf_counter()
+    inputs = load_inputs(store, user, first, last, zone, progress=False)
+    t1 = time.perf_counter()
+    rev = build_review(inputs, tz_name=TZ, baseline=None)
+    t2 = time.perf_counter()
+    meta = ReportMeta(user, dt.datetime.now(zone), sitload_version(), store.name)
+    html = render_html(rev, meta)
+    t3 = time.perf_counter()
+    assert html.count("<svg") >= 5
+    return {"load": t1 - t0, "review": t2 - t1, "html": t3 - t2, "total": t3 - t0}
+
+
+def best_report(
+    store: HistoryStore, user: str, first: dt.date, last: dt.date, repeat: int
+) -> dict[str, float]:
+    runs = [report_once(store, user, first, last) for _ in range(repeat)]
+    return min(runs, key=lambda r: r["total"])
+
+
+def show(name: str, r: dict[str, float]) -> None:
+    print(
+        f"{name}: {r['total']:.2f} s (read {r['load']:.2f} s, review {r['review']:.2f} s, "
+        f"HTML + charts {r['html']:.2f} s)"
+    )
+
+
+def cold_command(db: Path, user: str, first: dt.date, last: dt.date, repeat: int) -> float | None:
+    code = (
+        "import sys; from collector.review.command import report_cmd; "
+        "report_cmd(sys.argv[1:], standalone_mode=True)"
+    )
+    out = db.with_suffix(".html")
+    args = [
+        sys.executable, "-c", code, "--from", first.isoformat(), "--to", last.isoformat(),
+        "--user", user, "--tz", TZ, "--history", f"sqlite://{db}", "--out", str(out),
+    ]  # fmt: skip
+    t_best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        run = subprocess.run(args, capture_output=True, text=True, cwd=REPO, check=False)
+        elapsed = time.perf_counter() - t0
+        if run.returncode != 0:
+            print(f"  cold command failed: {run.stderr.strip()[-300:]}")
+            return None
+        t_best = min(t_best, elapsed)
+    return t_best
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    ap.add_argument("--days", type=int, default=90)
+    ap.add_argument("--repeat", type=int, default=5, help="best of N")
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--no-sqlite", action="store_true")
+    args = ap.parse_args()
+
+    t0 = time.perf_counter()
+    history = simulate_history(
+        "p-bench", FIRST, args.days, TZ, seed=args.seed, plan=plan(args.days, args.seed)
+    )
+    first, last, user = history.first_day, history.last_day, history.user
+    store = filled_store(history)
+    n_s = sum(d.posture.shape[0] for d in history.days)
+    kinds = {
+        k: sum(d.kind == k for d in history.days)
+        for k in ("desk", "heavy", "ride", "rest", "low_wear", "gap")
+    }
+    print(
+        f"input: {args.days} days ({first} to {last}, {TZ}) of one person, {n_s / 1e6:.1f} M "
+        f"seconds; {len(history.records):,} records "
+        f"({', '.join(f'{v} {k}' for k, v in kinds.items())}); built in "
+        f"{time.perf_counter() - t0:.1f} s"
+    )
+
+    t0 = time.perf_counter()
+    report_once(store, user, first, last)  # warm-up: imports matplotlib, loads fonts
+    warm = time.perf_counter() - t0
+    print(f"warm-up (first report in this process, matplotlib import included): {warm:.2f} s")
+
+    mem = best_report(store, user, first, last, args.repeat)
+    show(f"report from the in-memory store, best of {args.repeat}", mem)
+
+    inputs = load_inputs(store, user, first, last, ZoneInfo(TZ), progress=False)
+    t_exposure = best(lambda: exposure_report(inputs.timeline, tz=TZ), args.repeat)
+    t_read = best(
+        lambda: load_inputs(store, user, first, last, ZoneInfo(TZ), progress=False), args.repeat
+    )
+    print(
+        f"baseline exposure_report alone on the same timeline: {t_exposure:.2f} s "
+        f"-> report / exposure_report = {mem['total'] / t_exposure:.1f}x"
+    )
+    print(
+        f"baseline reading the range alone (memory): {t_read:.3f} s "
+        f"-> report / read = {mem['total'] / t_read:.0f}x"
+    )
+
+    cold: float | None = None
+    sq: dict[str, float] | None = None
+    if not args.no_sqlite:
+        try:
+            from collector.sinks.history.sqlite_store import SqliteStore
+        except ImportError:
+            print("SQLite store: collector.sinks.history.sqlite_store not available; skipped")
+        else:
+            with tempfile.TemporaryDirectory(prefix="sitload-bench-") as tmp:
+                db = Path(tmp) / "history.db"
+                t0 = time.perf_counter()
+                writer = SqliteStore(db)
+                writer.write(history.records)
+                writer.close()
+                size_mb = db.stat().st_size / 1e6
+                print(
+                    f"SQLite history written in {time.perf_counter() - t0:.1f} s ({size_mb:.0f} MB)"
+                )
+                sqlite_store = SqliteStore(db)
+                try:
+                    report_once(sqlite_store, user, first, last)  # warm the page cache
+                    sq = best_report(sqlite_store, user, first, last, args.repeat)
+                    t_sq_read = best(
+                        lambda: load_inputs(
+                            sqlite_store, user, first, last, ZoneInfo(TZ), progress=False
+                        ),
+                        args.repeat,
+                    )
+                finally:
+                    sqlite_store.close()
+                show(f"report from SQLite, best of {args.repeat}", sq)
+                print(
+                    f"baseline reading the range alone (SQLite): {t_sq_read:.2f} s "
+                    f"-> report / read = {sq['total'] / t_sq_read:.1f}x; "
+                    f"report / exposure_report = {sq['total'] / t_exposure:.1f}x"
+                )
+                cold = cold_command(db, user, first, last, 3)
+                if cold is not None:
+                    print(
+                        f"cold command (new Python process: start-up, imports, SQLite, HTML), "
+                        f"best of 3: {cold:.2f} s"
+                    )
+
+    print(
+        f"target <= {TARGET_S:g} s for {args.days} days (in process, in-memory store): "
+        f"{'met' if mem['total'] <= TARGET_S else 'NOT met'} ({mem['total']:.2f} s)"
+    )
+    if sq is not None:
+        print(
+            f"target <= {TARGET_S:g} s (in process, SQLite): "
+            f"{'met' if sq['total'] <= TARGET_S else 'NOT met'} ({sq['total']:.2f} s)"
+        )
+    if cold is not None:
+        print(
+            f"target <= {TARGET_S:g} s (cold `sitload report` process, SQLite): "
+            f"{'met' if cold <= TARGET_S else 'NOT met'} ({cold:.2f} s)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

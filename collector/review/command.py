@@ -1,0 +1,239 @@
+"""``sitload report``: the physiotherapist's review of a date range from the history.
+
+    sitload report --from 2026-03-02 --to 2026-03-22 --user p-0042 --out review.html
+
+Register it on the main group with ``main.add_command(report_cmd)``. Importing this
+module is cheap: the settings (pydantic), the analytics and matplotlib are imported
+when the command runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+
+if TYPE_CHECKING:
+    from analytics.compression import ExposureParams
+    from analytics.review import Review
+    from collector.review.load import ReviewInputs
+    from collector.review.meta import ReportMeta
+    from collector.sinks.history.model import HistoryStore
+
+EXIT_USAGE = 2
+MAX_DAYS = 366
+"""Longest range one report covers (a year of 1 Hz seconds is ~300 MB in memory)."""
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+log = logging.getLogger(__name__)
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"sitload: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def _date(option: str, text: str) -> dt.date:
+    if not _DATE.fullmatch(text.strip()):
+        _fail(f"{option} {text!r}: expected a date as YYYY-MM-DD, e.g. 2026-03-02")
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError as exc:
+        _fail(f"{option} {text!r}: {exc}")
+
+
+def open_history(url: str) -> HistoryStore:
+    """The history store of ``url`` (the factory is imported only when a report runs).
+    A report only reads: a SQLite file that does not exist is an error, not a new
+    empty database. Tests replace this function."""
+    from collector.sinks.history.factory import open_store, sqlite_file
+
+    if url.lower().startswith("sqlite:"):
+        path = sqlite_file(url)
+        if not path.is_file():
+            raise ValueError(f"no history database at {path}")
+    return open_store(url, os.environ)
+
+
+def _scheme(url: str) -> str:
+    return url.partition("://")[0] or "history"
+
+
+def build_review(
+    inputs: ReviewInputs,
+    *,
+    tz_name: str,
+    baseline: float | None,
+    params: ExposureParams | None = None,
+    taken_within_s: float = 600.0,
+) -> Review:
+    """:func:`analytics.review.review` of what :func:`load_inputs` read."""
+    from analytics.review import review
+
+    return review(
+        inputs.timeline,
+        inputs.alerts,
+        inputs.daily,
+        inputs.pain,
+        tz=tz_name,
+        first_day=inputs.first_day,
+        last_day=inputs.last_day,
+        baseline=baseline,
+        params=params,
+        taken_within_s=taken_within_s,
+    )
+
+
+def render(fmt: str, rev: Review, meta: ReportMeta) -> str:
+    """The report as text in ``fmt`` (html, json or csv)."""
+    from collector.review.export import render_csv, render_json
+
+    if fmt == "json":
+        return render_json(rev, meta)
+    if fmt == "csv":
+        return render_csv(rev)
+    from collector.review.html import render_html  # matplotlib: only for HTML
+
+    return render_html(rev, meta)
+
+
+@click.command(name="report")
+@click.option("--from", "from_text", required=True, metavar="DATE", help="First day, YYYY-MM-DD.")
+@click.option(
+    "--to", "to_text", required=True, metavar="DATE", help="Last day, YYYY-MM-DD (inclusive)."
+)
+@click.option("--user", help="Pseudonymous user id [default: the config's user id].")
+@click.option(
+    "--tz",
+    metavar="ZONE",
+    help="IANA time zone of the days [default: the config's, else this machine's].",
+)
+@click.option(
+    "--baseline",
+    type=click.FloatRange(min=0, max=10),
+    help="The patient's baseline morning pain, 0–10 [default: the median of the morning "
+    "scores in the range].",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="File to write.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "json", "csv"]),
+    default="html",
+    show_default=True,
+    help="html: the page for the physio; json: one object; csv: the per-day table.",
+)
+@click.option(
+    "--history",
+    "history_url",
+    help="History store URL (sqlite:///FILE, influxdb://…) [default: the config's].",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="TOML settings for the defaults (user id, time zone, history, break rules).",
+)
+def report_cmd(
+    from_text: str,
+    to_text: str,
+    user: str | None,
+    tz: str | None,
+    baseline: float | None,
+    out: Path,
+    fmt: str,
+    history_url: str | None,
+    config_path: Path | None,
+) -> None:
+    """Write the review a physiotherapist reads in two minutes: daily compression,
+    bout lengths, the longest bouts, hip flexion above 90°, breaks against prompts,
+    saddle time, week-over-week swings, and next-morning pain against the previous
+    day's compression, for the local days --from … --to of one (pseudonymous) user."""
+    from rich.console import Console
+
+    from collector.config import ConfigError, Overrides, load_settings
+    from collector.review.load import load_inputs
+    from collector.review.meta import ReportMeta, sitload_version
+    from collector.sinks.history.model import StoreConfigError, StoreUnavailableError
+    from collector.timezone import local_zone_name
+
+    first_day = _date("--from", from_text)
+    last_day = _date("--to", to_text)
+    if last_day < first_day:
+        _fail(f"--to {last_day} is before --from {first_day}")
+    n_days = (last_day - first_day).days + 1
+    if n_days > MAX_DAYS:
+        _fail(f"the range is {n_days} days; one report covers at most {MAX_DAYS}")
+    try:
+        settings = load_settings(config_path, Overrides(history_url=history_url, user_id=user))
+    except ConfigError as exc:
+        _fail(str(exc).replace("--user-id:", "--user:"))  # this command calls it --user
+    tz_name = tz or settings.timezone or local_zone_name()
+    try:
+        zone = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        _fail(f"--tz {tz_name!r}: unknown time zone; use an IANA name such as Europe/London")
+    who = settings.user_id
+    store_kind = _scheme(settings.history_url)
+    t_start = time.perf_counter()
+    try:
+        store = open_history(settings.history_url)
+    except (ConfigError, ValueError, OSError, StoreUnavailableError, StoreConfigError) as exc:
+        _fail(f"cannot open the {store_kind} history: {exc}")
+    try:
+        users = store.users()
+        if who not in users:
+            known = ", ".join(users) if users else "none yet"
+            _fail(f"unknown user {who!r}; the history has: {known}")
+        inputs = load_inputs(store, who, first_day, last_day, zone, console=Console(stderr=True))
+    except (StoreUnavailableError, StoreConfigError) as exc:
+        _fail(f"the {store_kind} history cannot be read: {exc}")
+    finally:
+        store.close()
+    t_loaded = time.perf_counter()
+    rev = build_review(
+        inputs,
+        tz_name=tz_name,
+        baseline=baseline,
+        params=settings.exposure,
+        taken_within_s=settings.alerts.taken_within_s,
+    )
+    t_review = time.perf_counter()
+    meta = ReportMeta(
+        user=who,
+        generated_at=dt.datetime.now(zone),
+        version=sitload_version(),
+        store=store_kind,
+    )
+    text = render(fmt, rev, meta)
+    try:
+        out.write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        _fail(f"{out}: cannot write the report: {exc.strerror or exc}")
+    t_end = time.perf_counter()
+    log.info(
+        "report: load %.2f s, review %.2f s, %s %.2f s",
+        t_loaded - t_start,
+        t_review - t_loaded,
+        fmt,
+        t_end - t_review,
+    )
+    if not rev.has_data:
+        click.echo(
+            f"sitload: no sensor data for user {who} from {first_day} to {last_day}; "
+            f"the report says so.",
+            err=True,
+        )
+    click.echo(f"wrote {out} ({fmt}, {n_days} days, {t_end - t_start:.1f} s)")
