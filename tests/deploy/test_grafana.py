@@ -1,0 +1,106 @@
+"""deploy/grafana: the provisioning files are valid, consistent with each other and
+with the history schema, and every dashboard query runs on a real InfluxDB 1.x
+holding a simulated week (so a renamed field or measurement breaks this test)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.history_data import WEEK0, simulated_week
+from tests.history_servers import influxd, require_influxd
+
+GRAFANA = Path(__file__).resolve().parents[2] / "deploy" / "grafana"
+DASHBOARD = GRAFANA / "dashboards" / "sitload.json"
+DATASOURCE = GRAFANA / "provisioning" / "datasources" / "sitload.yaml"
+PROVIDER = GRAFANA / "provisioning" / "dashboards" / "sitload.yaml"
+
+
+def dashboard() -> dict[str, Any]:
+    return json.loads(DASHBOARD.read_text(encoding="utf-8"))
+
+
+def targets() -> list[tuple[str, dict[str, Any]]]:
+    return [(p["title"], t) for p in dashboard()["panels"] for t in p["targets"]]
+
+
+def test_datasource_is_influxql_and_matches_the_dashboard() -> None:
+    ds = yaml.safe_load(DATASOURCE.read_text(encoding="utf-8"))
+    assert ds["apiVersion"] == 1
+    (source,) = ds["datasources"]
+    assert source["type"] == "influxdb"
+    assert source["jsonData"]["version"] == "InfluxQL"
+    uids = {p["datasource"]["uid"] for p in dashboard()["panels"]}
+    uids |= {t["datasource"]["uid"] for _, t in targets()}
+    assert uids == {source["uid"]}
+
+
+def test_dashboard_provider_points_at_a_folder() -> None:
+    prov = yaml.safe_load(PROVIDER.read_text(encoding="utf-8"))
+    (p,) = prov["providers"]
+    assert p["type"] == "file"
+    assert p["options"]["path"].startswith("/")
+
+
+def test_panels_are_laid_out_and_queried() -> None:
+    d = dashboard()
+    assert d["uid"]
+    assert d["templating"]["list"][0]["name"] == "user"
+    ids = [p["id"] for p in d["panels"]]
+    assert len(ids) == len(set(ids)) >= 8
+    cells: set[tuple[int, int]] = set()
+    for p in d["panels"]:
+        g = p["gridPos"]
+        here = {
+            (x, y) for x in range(g["x"], g["x"] + g["w"]) for y in range(g["y"], g["y"] + g["h"])
+        }
+        assert not cells & here, f"panel {p['title']!r} overlaps another"
+        assert g["x"] + g["w"] <= 24
+        cells |= here
+        assert p["targets"], p["title"]
+    for title, t in targets():
+        assert t["rawQuery"] is True, title
+        assert "$timeFilter" in t["query"], title
+        assert "$user" in t["query"], title
+
+
+def concrete(query: str, user: str, t0: int, t1: int) -> str:
+    q = query.replace("$timeFilter", f"time >= {t0}s AND time < {t1}s")
+    q = q.replace("$__interval", "1m")
+    return q.replace("$user", re.escape(user))
+
+
+def test_every_query_runs_on_influxdb_1x(tmp_path: Path) -> None:
+    require_influxd()
+    from collector.sinks.history.influx_v1 import InfluxV1Store
+
+    week = simulated_week()
+    user = week.timeline.user
+    with influxd(tmp_path / "influxd") as server:
+        store = InfluxV1Store(server.url, "sitload")
+        result = store.write(
+            [week.timeline, *week.events, *week.bouts, *week.daily_updates, *week.pain]
+        )
+        assert result.rejected == 0
+        var = dashboard()["templating"]["list"][0]["query"]
+        users = server.query(var, "sitload")["results"][0]["series"][0]["values"]
+        assert [user] in [v[1:] for v in users]
+        t0, t1 = WEEK0, WEEK0 + 8 * 86400
+        for title, t in targets():
+            res = server.query(concrete(t["query"], user, t0, t1), "sitload")["results"][0]
+            assert "error" not in res, f"{title}: {res.get('error')}"
+            series = res.get("series") or []
+            assert series, f"{title}: the query found nothing: {t['query']}"
+            values = [v for s in series for v in s["values"]]
+            assert any(x is not None for v in values for x in v[1:]), title
+        store.close()
+
+
+def test_dashboard_json_is_stable() -> None:
+    text = DASHBOARD.read_text(encoding="utf-8")
+    assert text.endswith("\n")
+    assert json.loads(text)["schemaVersion"] >= 36
