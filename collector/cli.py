@@ -518,7 +518,9 @@ def pain_cmd(
     try:
         settings = load_settings(config_path, Overrides(user_id=user_id, history_url=history_url))
         report = PainReport(settings.user_id, _time.time(), score, when, note)  # type: ignore[arg-type]
-        writer = open_history(settings)
+        # its own spool: the service may be running with its writer on the main one;
+        # a report kept here is sent by the next `sitload pain`
+        writer = open_history(settings, spool="history-spool-cli")
     except (ConfigError, ValueError, OSError) as exc:
         _fail(str(exc))
         return
@@ -559,6 +561,15 @@ def demo(hours: float, seed: int) -> None:
         f"against the simulator's truth: sitting/upright agreement {agree * 100:.1f} %, "
         f"sitting-time error {err * 100:+.1f} %"
     )
+
+
+def _register_report() -> None:
+    from collector.review.command import report_cmd
+
+    main.add_command(report_cmd)
+
+
+_register_report()
 
 
 if __name__ == "__main__":  # pragma: no cover

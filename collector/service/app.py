@@ -31,14 +31,15 @@ def build_sinks(settings: Settings, console: Console | None = None) -> list[Aler
     return sinks
 
 
-def open_history(settings: Settings) -> HistoryWriter:
+def open_history(settings: Settings, *, spool: str = "history-spool") -> HistoryWriter:
     """The history store of ``settings.history_url`` behind a writer that spools to
-    ``STATE_DIR/history-spool`` while the store is down."""
+    ``STATE_DIR/<spool>`` while the store is down (one writer per spool folder: the
+    service and a one-off command use different ones)."""
     from collector.sinks.history.factory import open_store
     from collector.sinks.history.writer import HistoryWriter
 
     store = open_store(settings.history_url, os.environ)
-    return HistoryWriter(store, settings.state_dir / "history-spool")
+    return HistoryWriter(store, settings.state_dir / spool)
 
 
 def make_service(

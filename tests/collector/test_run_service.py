@@ -22,10 +22,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from analytics.records import Recording
+from analytics.records import Posture, Recording
 from collector.config import Overrides, load_settings
 from collector.recordings import write_recording
 from collector.service.engine import LiveEngine
+from collector.sinks.history.sqlite_store import SqliteStore
 from collector.sources.messages import Role, SampleBlock
 from tests.analytics.signals import Part, build
 from tests.brokers import Mosquitto, Subscriber, require_mosquitto
@@ -97,6 +98,9 @@ status_every_s = 0
 
 [state]
 dir = "{tmp / "state"}"
+
+[history]
+url = "sqlite:///{tmp / "history.db"}"
 """,
         encoding="utf-8",
     )
@@ -212,6 +216,20 @@ def test_replayed_day_over_mqtt(broker: Mosquitto, tmp_path: Path) -> None:
     assert states[-1]["today_bouts_over_30"] == 1
     assert states[-1]["adherence"]["prompted"] == 2
     assert len(discovery) >= 8
+    # the history kept every second, every alert and the day's totals
+    store = SqliteStore(tmp_path / "history.db")
+    try:
+        end = T0 + 3720
+        kept = store.read_events(USER, T0, end, "alert")
+        assert [e.id for e in kept] == [a["id"] for a in expected]
+        tl = store.read_timeline(USER, T0, end)
+        assert tl.n == 3720
+        assert int((tl.posture == Posture.SITTING).sum()) == pytest.approx(3300, abs=30)
+        (daily,) = store.read_daily(USER, T0 - 86400, end)
+        assert (daily.prompted, daily.taken, daily.bouts_over_30) == (2, 1, 1)
+        assert [b.ended_by for b in store.read_bouts(USER, T0, end)] == ["break"]
+    finally:
+        store.close()
     with admin(broker, ["homeassistant/#", f"{BASE}/availability", f"{BASE}/state"]) as late:
         kept = late.wait_for(lambda ms: len(ms) >= len(discovery) + 2, 10, "retained messages")
     assert all(m.retain for m in kept)  # a subscriber arriving later gets them all
