@@ -132,3 +132,55 @@ def test_run_missing_replay_file_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["run", "--source", f"replay:{tmp_path / 'nope.csv'}"])
     assert result.exit_code == 2
     assert "nope.csv" in result.output
+
+
+class FakeHistory:
+    """Behind the service's own HistorySubmit protocol: keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.records: list[Any] = []
+        self.closed = False
+
+    def submit(self, records: Any) -> None:
+        self.records += list(records)
+
+    def close(self, timeout_s: float = 10.0) -> None:
+        self.closed = True
+
+
+def test_history_gets_everything_and_pain_reports(day_file: Path, tmp_path: Path) -> None:
+    from collector.sinks.history.model import (
+        DailyRecord,
+        EventRecord,
+        PainReport,
+        TimelineChunk,
+    )
+
+    sink = MemorySink()
+    history = FakeHistory()
+    s = settings_for(day_file, tmp_path / "state")
+    service = make_service(s, [sink], history=history)
+
+    async def go() -> Any:
+        task = asyncio.create_task(service.run(handle_signals=False))
+        while service.engine is None:
+            await asyncio.sleep(0.01)
+        for text in ("pain 11", "pain 6 morning stiff after the drive"):
+            service.command(CommandRequest(text, "test", sink.replies.append))
+        return await task
+
+    summary = asyncio.run(go())
+    assert summary.commands == 2
+    assert history.closed
+    rejected, recorded = (r[0] for r in sink.replies)
+    assert rejected.kind == AlertKind.REJECTED
+    assert "0–10" in rejected.message
+    assert recorded.kind == AlertKind.STATUS
+    assert "6/10 (morning)" in recorded.message
+    pains = [r for r in history.records if isinstance(r, PainReport)]
+    assert [(p.score, p.when, p.note) for p in pains] == [(6, "morning", "stiff after the drive")]
+    seconds = sum(r.n for r in history.records if isinstance(r, TimelineChunk))
+    assert seconds == summary.seconds
+    alerts = [r for r in history.records if isinstance(r, EventRecord) and r.source == "alert"]
+    assert {a.id for a in alerts} >= {a.id for a in sink.alerts if a.kind != AlertKind.STATUS}
+    assert any(isinstance(r, DailyRecord) and r.prompted == 1 for r in history.records)
