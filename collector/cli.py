@@ -479,6 +479,12 @@ def run_cmd(
     except (RecordingError, ValueError, OSError) as exc:
         _fail(str(exc))
         return
+    except ExceptionGroup as group:  # a source failed inside the task group
+        known, _rest = group.split((RecordingError, ValueError, OSError))
+        if known is None:
+            raise
+        _fail("; ".join(str(e) for e in known.exceptions))
+        return
     kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary.alert_kinds.items())) or "none"
     console.print(
         f"stopped ({summary.stopped_by}): {summary.seconds:,} s of data, "

@@ -257,6 +257,7 @@ class Service:
         self._sources: list[Source] = []
         self._last_save = -math.inf
         self._stop_hooks: list[Callable[[], Any]] = []
+        self._puts: set[asyncio.Task[None]] = set()
 
     # --- state ---------------------------------------------------------------------
     def _saved_engine(self) -> dict[str, Any] | None:
@@ -302,7 +303,9 @@ class Service:
         loop = self._loop
 
         def put() -> None:
-            loop.create_task(self._queue.put(request))
+            task = loop.create_task(self._queue.put(request))
+            self._puts.add(task)  # keep a reference until it is done
+            task.add_done_callback(self._puts.discard)
 
         loop.call_soon_threadsafe(put)
 
@@ -379,13 +382,12 @@ class Service:
                 break
             if isinstance(item, CommandRequest):
                 self._handle_command(engine, item)
-                continue
-            if isinstance(item, _Tick):
+            elif isinstance(item, _Tick):
                 engine.tick(item.t_s)
                 self._publish(engine.process())
-                continue
-            engine.accept(item)
-            self._publish(engine.process())
+            else:
+                engine.accept(item)
+                self._publish(engine.process())
             if self.clock() - self._last_save >= self.save_every_s:
                 self.save()
 
