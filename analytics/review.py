@@ -583,32 +583,8 @@ def _sum_adherence(rows: Sequence[DayAdherence]) -> DayAdherence:
 def saddle_bouts(tl: Timeline, stand_min_s: float = SADDLE_STAND_MIN_S) -> list[SaddleBout]:
     """Seated riding bouts of the whole timeline, with the rules of analytics/saddle.py
     (local dates and times in UTC: :func:`review` re-dates them)."""
-    ctx = SaddleContext(tl)
-    if not ctx.any:
-        return []
-    s, e, seated = ctx.start, ctx.end, ctx.seated
+    first, last_end, hip90 = SaddleContext(tl).bouts(stand_min_s)
     dt_s = tl.dt_s
-    length = e - s
-    long_stand = ~seated & (length * dt_s >= stand_min_s)
-    touching_prev = np.concatenate(([False], s[1:] == e[:-1]))
-    touching_next = np.concatenate((e[:-1] == s[1:], [False]))
-    joins = ~seated & ~long_stand & touching_prev & touching_next
-    joins[1:-1] &= seated[:-2] & seated[2:]
-    joins[[0, -1]] = False
-    part = seated | joins
-    new_bout = part & ~(np.concatenate(([False], part[:-1])) & touching_prev)
-    bout_id = np.cumsum(new_bout) - 1
-    ids = bout_id[part]
-    first = s[new_bout]
-    last_end = np.zeros(first.shape[0], dtype=np.int64)
-    np.maximum.at(last_end, ids, e[part])
-    hip90 = np.zeros(first.shape[0], dtype=np.int64)
-    hip = tl.hip_flexion_deg
-    for k, a, b in zip(
-        bout_id[seated].tolist(), s[seated].tolist(), e[seated].tolist(), strict=True
-    ):
-        with np.errstate(invalid="ignore"):
-            hip90[k] += int(np.count_nonzero(hip[a:b] > 90.0))
     out = []
     for k in range(first.shape[0]):
         start_s = tl.t0_s + float(first[k]) * dt_s

@@ -64,20 +64,9 @@ class SaddleContext:
             return NO_RIDE
         s = np.maximum(self.start[a:b], lo)
         e = np.minimum(self.end[a:b], hi)
-        length = e - s
         seated = self.seated[a:b]
         dt = self.dt_s
-        long_stand = ~seated & (length * dt >= stand_min_s)
-        # runs touching: a stand between two seated runs with no gap between them
-        touching_prev = np.concatenate(([False], s[1:] == e[:-1]))
-        touching_next = np.concatenate((e[:-1] == s[1:], [False]))
-        # a bout: seated runs joined through short stands that touch seated runs
-        joins = ~seated & ~long_stand & touching_prev & touching_next
-        joins[1:-1] &= seated[:-2] & seated[2:]
-        joins[[0, -1]] = False
-        part = seated | joins
-        new_bout = part & ~(np.concatenate(([False], part[:-1])) & touching_prev)
-        bout_id = np.cumsum(new_bout) - 1
+        length, long_stand, part, new_bout, bout_id = _join(s, e, seated, dt, stand_min_s)
         bout_steps = np.bincount(bout_id[part], weights=length[part])
         ride_s = int(length.sum()) * dt
         stands = int(np.count_nonzero(long_stand))
@@ -91,6 +80,44 @@ class SaddleContext:
             stands_per_hour=stands / (ride_s / 3600.0) if ride_s > 0 else None,
             seated_hip_gt90_s=self._seated_hip_gt90_steps(s, e, seated) * dt,
         )
+
+    def bouts(self, stand_min_s: float = 10.0) -> tuple[IntArray, IntArray, IntArray]:
+        """The seated riding bouts of the whole timeline: first step, end step and
+        steps above 90° of each (the same joining as :meth:`summary`)."""
+        s, e, seated = self.start, self.end, self.seated
+        if not self.any:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty
+        _length, _long, part, new_bout, bout_id = _join(s, e, seated, self.dt_s, stand_min_s)
+        first = s[new_bout]
+        last_end = np.zeros(first.shape[0], dtype=np.int64)
+        np.maximum.at(last_end, bout_id[part], e[part])
+        hip90 = np.zeros(first.shape[0], dtype=np.int64)
+        for k, a, b in zip(
+            bout_id[seated].tolist(), s[seated].tolist(), e[seated].tolist(), strict=True
+        ):
+            with np.errstate(invalid="ignore"):
+                hip90[k] += int(np.count_nonzero(self.hip[a:b] > 90.0))
+        return first, last_end, hip90
+
+
+def _join(
+    s: IntArray, e: IntArray, seated: BoolArray, dt_s: float, stand_min_s: float
+) -> tuple[IntArray, BoolArray, BoolArray, BoolArray, IntArray]:
+    """Seated runs joined into bouts through short stands that touch seated runs on
+    both sides: (run lengths, long stands, runs in a bout, bout starts, bout index)."""
+    length = e - s
+    long_stand = ~seated & (length * dt_s >= stand_min_s)
+    # runs touching: a stand between two seated runs with no gap between them
+    touching_prev = np.concatenate(([False], s[1:] == e[:-1]))
+    touching_next = np.concatenate((e[:-1] == s[1:], [False]))
+    joins = ~seated & ~long_stand & touching_prev & touching_next
+    joins[1:-1] &= seated[:-2] & seated[2:]
+    joins[[0, -1]] = False
+    part = seated | joins
+    new_bout = part & ~(np.concatenate(([False], part[:-1])) & touching_prev)
+    bout_id = np.cumsum(new_bout) - 1
+    return length, long_stand, part, new_bout, bout_id
 
 
 def saddle(
