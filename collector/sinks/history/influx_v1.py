@@ -150,7 +150,60 @@ def write_part(lines: Sequence[str], post: PostFn, outcome: LineOutcome) -> None
     write_part(lines[half:], post, outcome)
 
 
-class InfluxV1Store:
+class InfluxStoreBase:
+    """What the InfluxDB stores share: batched writes through :func:`send_batches`
+    (subclasses say how one request is posted: :meth:`_post_of`) and InfluxQL reads
+    on ``/query``."""
+
+    max_lines: int
+    _http: InfluxHttp
+    _reader: InfluxQLReader
+    _sender: ThreadPoolExecutor
+
+    def _post_of(self, precision: lp.Precision) -> PostFn:
+        raise NotImplementedError
+
+    def write(self, records: Sequence[HistoryRecord]) -> WriteResult:
+        batches = lp.line_batches(records, self.max_lines)
+        return send_batches(batches, self._post_of, self._sender)
+
+    def write_lines(self, precision: lp.Precision, lines: Sequence[str]) -> WriteResult:
+        """Pre-built line protocol (benchmarks, tools)."""
+        batches = chunks_of(precision, lines, self.max_lines)
+        return send_batches(batches, self._post_of, self._sender)
+
+    # --- reading ---------------------------------------------------------------------
+
+    def read_timeline(self, user: str, from_s: float, to_s: float) -> TimelineChunk:
+        return self._reader.read_timeline(user, from_s, to_s)
+
+    def read_events(
+        self, user: str, from_s: float, to_s: float, source: str | None = None
+    ) -> list[EventRecord]:
+        return self._reader.read_events(user, from_s, to_s, source)
+
+    def read_bouts(self, user: str, from_s: float, to_s: float) -> list[BoutRecord]:
+        return self._reader.read_bouts(user, from_s, to_s)
+
+    def read_daily(self, user: str, from_s: float, to_s: float) -> list[DailyRecord]:
+        return self._reader.read_daily(user, from_s, to_s)
+
+    def read_pain(self, user: str, from_s: float, to_s: float) -> list[PainReport]:
+        return self._reader.read_pain(user, from_s, to_s)
+
+    def users(self) -> list[str]:
+        return self._reader.users()
+
+    def close(self) -> None:
+        self._sender.shutdown(wait=True)
+        self._close_client()
+        self._http.close()
+
+    def _close_client(self) -> None:
+        """Anything else a store holds open (closed before the HTTP pool)."""
+
+
+class InfluxV1Store(InfluxStoreBase):
     """A :class:`~collector.sinks.history.model.HistoryStore` in an InfluxDB 1.x database."""
 
     name = "influxdb-v1"
@@ -199,15 +252,6 @@ class InfluxV1Store:
 
     def _post_of(self, precision: lp.Precision) -> PostFn:
         return functools.partial(self._post, lp.V1_PRECISION[precision])
-
-    def write(self, records: Sequence[HistoryRecord]) -> WriteResult:
-        batches = lp.line_batches(records, self.max_lines)
-        return send_batches(batches, self._post_of, self._sender)
-
-    def write_lines(self, precision: lp.Precision, lines: Sequence[str]) -> WriteResult:
-        """Pre-built line protocol (benchmarks, tools)."""
-        batches = chunks_of(precision, lines, self.max_lines)
-        return send_batches(batches, self._post_of, self._sender)
 
     def _post_body(self, precision: str, body: bytes) -> tuple[int, bytes]:
         params = [("db", self.database), ("precision", precision)]
@@ -259,29 +303,3 @@ class InfluxV1Store:
             )
         self._http.check_status(response.status, response.data, "CREATE DATABASE", self._auth_fix)
         log.info("created InfluxDB database %r at %s", self.database, self._http.shown)
-
-    # --- reading ---------------------------------------------------------------------
-
-    def read_timeline(self, user: str, from_s: float, to_s: float) -> TimelineChunk:
-        return self._reader.read_timeline(user, from_s, to_s)
-
-    def read_events(
-        self, user: str, from_s: float, to_s: float, source: str | None = None
-    ) -> list[EventRecord]:
-        return self._reader.read_events(user, from_s, to_s, source)
-
-    def read_bouts(self, user: str, from_s: float, to_s: float) -> list[BoutRecord]:
-        return self._reader.read_bouts(user, from_s, to_s)
-
-    def read_daily(self, user: str, from_s: float, to_s: float) -> list[DailyRecord]:
-        return self._reader.read_daily(user, from_s, to_s)
-
-    def read_pain(self, user: str, from_s: float, to_s: float) -> list[PainReport]:
-        return self._reader.read_pain(user, from_s, to_s)
-
-    def users(self) -> list[str]:
-        return self._reader.users()
-
-    def close(self) -> None:
-        self._sender.shutdown(wait=True)
-        self._http.close()

@@ -34,7 +34,7 @@ from influxdb_client.client.write_api import SYNCHRONOUS
 from influxdb_client.rest import ApiException
 
 from collector.sinks.history import influx_lines as lp
-from collector.sinks.history.influx_v1 import PostFn, PostOutcome, chunks_of, send_batches
+from collector.sinks.history.influx_v1 import InfluxStoreBase, PostFn, PostOutcome
 from collector.sinks.history.influxql import (
     InfluxHttp,
     InfluxQLReader,
@@ -43,15 +43,8 @@ from collector.sinks.history.influxql import (
     trim,
 )
 from collector.sinks.history.model import (
-    BoutRecord,
-    DailyRecord,
-    EventRecord,
-    HistoryRecord,
-    PainReport,
     StoreConfigError,
     StoreUnavailableError,
-    TimelineChunk,
-    WriteResult,
 )
 
 log = logging.getLogger(__name__)
@@ -59,7 +52,7 @@ log = logging.getLogger(__name__)
 TOKEN_ENV = "SITLOAD_INFLUX_TOKEN"
 
 
-class InfluxV2Store:
+class InfluxV2Store(InfluxStoreBase):
     """A :class:`~collector.sinks.history.model.HistoryStore` in an InfluxDB 2.x / 3.x bucket."""
 
     name = "influxdb"
@@ -116,15 +109,6 @@ class InfluxV2Store:
     def _post_of(self, precision: lp.Precision) -> PostFn:
         return functools.partial(self._post, precision)
 
-    def write(self, records: Sequence[HistoryRecord]) -> WriteResult:
-        batches = lp.line_batches(records, self.max_lines)
-        return send_batches(batches, self._post_of, self._sender)
-
-    def write_lines(self, precision: lp.Precision, lines: Sequence[str]) -> WriteResult:
-        """Pre-built line protocol (benchmarks, tools)."""
-        batches = chunks_of(precision, lines, self.max_lines)
-        return send_batches(batches, self._post_of, self._sender)
-
     def _post(self, precision: lp.Precision, lines: Sequence[str]) -> tuple[PostOutcome, str]:
         body = "\n".join(lines).encode("utf-8")
         try:
@@ -170,30 +154,6 @@ class InfluxV2Store:
             ) from None
         return "ok", ""
 
-    # --- reading ---------------------------------------------------------------------
-
-    def read_timeline(self, user: str, from_s: float, to_s: float) -> TimelineChunk:
-        return self._reader.read_timeline(user, from_s, to_s)
-
-    def read_events(
-        self, user: str, from_s: float, to_s: float, source: str | None = None
-    ) -> list[EventRecord]:
-        return self._reader.read_events(user, from_s, to_s, source)
-
-    def read_bouts(self, user: str, from_s: float, to_s: float) -> list[BoutRecord]:
-        return self._reader.read_bouts(user, from_s, to_s)
-
-    def read_daily(self, user: str, from_s: float, to_s: float) -> list[DailyRecord]:
-        return self._reader.read_daily(user, from_s, to_s)
-
-    def read_pain(self, user: str, from_s: float, to_s: float) -> list[PainReport]:
-        return self._reader.read_pain(user, from_s, to_s)
-
-    def users(self) -> list[str]:
-        return self._reader.users()
-
-    def close(self) -> None:
-        self._sender.shutdown(wait=True)
+    def _close_client(self) -> None:
         self._write_api.close()
         self._client.close()
-        self._http.close()

@@ -33,10 +33,11 @@ from collector.sinks.history.model import (
     DailyRecord,
     EventRecord,
     PainReport,
-    PainWhen,
     StoreConfigError,
     StoreUnavailableError,
     TimelineChunk,
+    event_source,
+    pain_when,
 )
 
 log = logging.getLogger(__name__)
@@ -397,7 +398,7 @@ class InfluxQLReader:
                 EventRecord(
                     user,
                     float(t_s),
-                    _source(row.get("source")),
+                    event_source(row.get("source")),
                     row.get("kind") or "",
                     row.get("id") or "",
                     value=None if value is None else float(value),
@@ -459,7 +460,7 @@ class InfluxQLReader:
                     user,
                     float(row["time"]),
                     int(row.get("score") or 0),
-                    _when(row.get("when")),
+                    pain_when(row.get("when")),
                     str(row.get("note") or ""),
                 )
             )
@@ -475,18 +476,6 @@ class InfluxQLReader:
             at = cols.index("value") if "value" in cols else len(cols) - 1
             found.update(str(row[at]) for row in series.values)
         return sorted(found)
-
-
-def _source(value: Any) -> Literal["alert", "exposure", "gap"]:
-    if value == "alert":
-        return "alert"
-    return "gap" if value == "gap" else "exposure"
-
-
-def _when(value: Any) -> PainWhen:
-    if value == "morning":
-        return "morning"
-    return "evening" if value == "evening" else "now"
 
 
 def _lines(response: urllib3.BaseHTTPResponse) -> Iterator[bytes]:

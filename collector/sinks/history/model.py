@@ -129,6 +129,23 @@ class PainReport:
             raise ValueError(f"when must be morning, evening or now, got {self.when!r}")
 
 
+EventSource = Literal["alert", "exposure", "gap"]
+
+
+def event_source(value: object) -> EventSource:
+    """A stored ``source`` value back as the literal (anything unknown: exposure)."""
+    if value == "alert":
+        return "alert"
+    return "gap" if value == "gap" else "exposure"
+
+
+def pain_when(value: object) -> PainWhen:
+    """A stored ``when`` value back as the literal (anything unknown: now)."""
+    if value == "morning":
+        return "morning"
+    return "evening" if value == "evening" else "now"
+
+
 HistoryRecord = TimelineChunk | EventRecord | BoutRecord | DailyRecord | PainReport
 
 

@@ -28,7 +28,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import numpy as np
 
@@ -40,11 +40,12 @@ from collector.sinks.history.model import (
     EventRecord,
     HistoryRecord,
     PainReport,
-    PainWhen,
     StoreConfigError,
     StoreUnavailableError,
     TimelineChunk,
     WriteResult,
+    event_source,
+    pain_when,
     points_of,
 )
 
@@ -416,7 +417,7 @@ class SqliteStore:
             EventRecord(
                 user,
                 float(t_s),
-                _source(src),
+                event_source(src),
                 kind,
                 ident,
                 value=value,
@@ -453,7 +454,7 @@ class SqliteStore:
             (user, math.ceil(from_s), math.ceil(to_s)),
         )
         return [
-            PainReport(user, float(t_s), int(score), _when(when), note)
+            PainReport(user, float(t_s), int(score), pain_when(when), note)
             for t_s, score, when, note in rows
         ]
 
@@ -473,15 +474,3 @@ def _empty_hour() -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarra
         np.full(HOUR_S, np.nan, dtype=_HIP_DTYPE),
         np.full(HOUR_S, DATA_NONE, dtype=np.int8),
     )
-
-
-def _source(value: str) -> Literal["alert", "exposure", "gap"]:
-    if value == "alert":
-        return "alert"
-    return "gap" if value == "gap" else "exposure"
-
-
-def _when(value: str) -> PainWhen:
-    if value == "morning":
-        return "morning"
-    return "evening" if value == "evening" else "now"
