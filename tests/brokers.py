@@ -23,7 +23,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import threading
@@ -36,7 +35,8 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
-HOST = "127.0.0.1"
+from tests.server_process import HOST, ServerProcess, free_port, port_open
+
 ADMIN = "admin"
 
 
@@ -65,22 +65,12 @@ def require_mosquitto() -> tuple[str, str]:
     return broker, passwd
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-def wait_port(port: int, timeout_s: float, alive: Callable[[], bool] = lambda: True) -> bool:
-    """True once ``HOST:port`` accepts TCP connections (False on timeout or death)."""
+def wait_port(port: int, timeout_s: float) -> bool:
+    """True once ``HOST:port`` accepts TCP connections (False on timeout)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if not alive():
-            return False
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            s.settimeout(0.2)
-            if s.connect_ex((HOST, port)) == 0:
-                return True
+        if port_open(port):
+            return True
         time.sleep(0.01)
     return False
 
@@ -123,13 +113,16 @@ def make_test_certs(workdir: Path, san: str = "IP:127.0.0.1,DNS:localhost") -> T
 # --- Mosquitto -----------------------------------------------------------------------------
 
 
-class Mosquitto:
+class Mosquitto(ServerProcess):
     """A mosquitto process with password and ACL files in ``workdir``.
 
     ``users`` maps user name to password; each may read and write
     ``sitload/<user>/#`` and ``homeassistant/#``. ``admin`` (password
     :attr:`admin_password`) may read and write ``#``. ``extra_config`` is appended
     to the listener's configuration (e.g. ``protocol mqtt`` lines)."""
+
+    name = "mosquitto"
+    start_timeout_s = 5.0
 
     def __init__(
         self,
@@ -140,18 +133,14 @@ class Mosquitto:
         tls: TestCerts | None = None,
     ) -> None:
         self.binary, self.passwd_binary = require_mosquitto()
+        super().__init__(workdir)
         self.tls = tls
-        self.workdir = workdir
-        workdir.mkdir(parents=True, exist_ok=True)
         # passwords unique to this broker: a client of another test run that lands on
         # this port (a port freed by a crash can be reused) is refused, not mixed in
         token = secrets.token_hex(4)
         self.users = dict(users or {"alice": f"alice-{token}", "bob": f"bob-{token}"})
         self.admin_password = f"admin-{token}"
         self.extra_config = extra_config
-        self.port = 0
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.log_path = workdir / "mosquitto.log"
         self.conf_path = workdir / "mosquitto.conf"
         self._write_auth()
 
@@ -181,7 +170,10 @@ class Mosquitto:
         acl_path.write_text("\n".join(acl), encoding="utf-8")
         acl_path.chmod(0o600)
 
-    def _write_config(self) -> None:
+    def _command(self) -> list[str]:
+        return [self.binary, "-c", str(self.conf_path)]
+
+    def _prepare(self) -> None:
         lines = [
             f"listener {self.port} {HOST}",
             *(
@@ -203,68 +195,6 @@ class Mosquitto:
         if self.extra_config:
             lines.append(self.extra_config)
         self.conf_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-    def _alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
-            return ""
-
-    def start(self, timeout_s: float = 5.0) -> Mosquitto:
-        """Start on a free port (the first time) or on the same port (restarts)."""
-        if self.proc is not None and self.proc.poll() is None:
-            return self
-        attempts = 3 if self.port == 0 else 1
-        for attempt in range(attempts):
-            if self.port == 0 or attempt > 0:
-                self.port = free_port()
-            self._write_config()
-            with self.log_path.open("ab") as log_file:
-                self.proc = subprocess.Popen(
-                    [self.binary, "-c", str(self.conf_path)],
-                    stdout=log_file,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                )
-            if wait_port(self.port, timeout_s, alive=self._alive):
-                return self
-            self.stop(kill=True)
-        raise RuntimeError(
-            f"mosquitto did not accept connections on {HOST}:{self.port} within {timeout_s} s; "
-            f"its log ({self.log_path}):\n{self.log_text()[-3000:]}"
-        )
-
-    def stop(self, *, kill: bool = False) -> None:
-        """Stop (SIGTERM, clean) or crash (``kill=True``: SIGKILL) the broker."""
-        proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-
-    def restart(self, *, kill: bool = True, down_s: float = 0.0) -> None:
-        """Stop (by default crash) and start again on the same port."""
-        self.stop(kill=kill)
-        if down_s:
-            time.sleep(down_s)
-        self.start()
-
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def __enter__(self) -> Mosquitto:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop(kill=True)
 
 
 @contextlib.contextmanager

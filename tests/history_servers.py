@@ -20,26 +20,17 @@ import contextlib
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 
-HOST = "127.0.0.1"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
+from tests.server_process import HOST, ServerProcess, free_port
 
 
 def _binary(name: str, fallback: str) -> str | None:
@@ -93,42 +84,15 @@ def http(
         return int(exc.code), bytes(exc.read())
 
 
-class _Server:
-    """A server process on a fixed loopback port (chosen at the first start)."""
+class _Server(ServerProcess):
+    """An HTTP server process: ready when ``health_path`` answers ``health_status``."""
 
-    name = "server"
     health_path = "/"
     health_status = 200
-
-    def __init__(self, workdir: Path) -> None:
-        self.workdir = workdir
-        workdir.mkdir(parents=True, exist_ok=True)
-        self.port = 0
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.log_path = workdir / f"{self.name}.log"
 
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
-
-    def _command(self) -> list[str]:
-        raise NotImplementedError
-
-    def _prepare(self) -> None:
-        """Write config files before a start (ports are known)."""
-
-    def _alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    @property
-    def running(self) -> bool:
-        return self._alive()
-
-    def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
-            return ""
 
     def healthy(self) -> bool:
         try:
@@ -136,56 +100,6 @@ class _Server:
         except OSError:
             return False
         return status == self.health_status
-
-    def start(self, timeout_s: float = 20.0) -> _Server:
-        """Start on a free port (the first time) or on the same port (restarts)."""
-        if self._alive():
-            return self
-        attempts = 3 if self.port == 0 else 1
-        for attempt in range(attempts):
-            if self.port == 0 or attempt > 0:
-                self.port = free_port()
-            self._prepare()
-            with self.log_path.open("ab") as log_file:
-                self.proc = subprocess.Popen(
-                    self._command(),
-                    stdout=log_file,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    cwd=self.workdir,
-                )
-            deadline = time.monotonic() + timeout_s
-            while time.monotonic() < deadline and self._alive():
-                if self.healthy():
-                    return self
-                time.sleep(0.05)
-            self.stop(kill=True)
-        raise RuntimeError(
-            f"{self.name} did not become healthy on {HOST}:{self.port} within {timeout_s} s; "
-            f"its log ({self.log_path}):\n{self.log_text()[-3000:]}"
-        )
-
-    def stop(self, *, kill: bool = False) -> None:
-        """Stop (SIGTERM, clean) or crash (``kill=True``: SIGKILL) the server."""
-        proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-
-    def restart(self, *, kill: bool = True, down_s: float = 0.0) -> None:
-        """Stop (by default crash) and start again on the same port and data."""
-        self.stop(kill=kill)
-        if down_s:
-            time.sleep(down_s)
-        self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop(kill=True)
 
 
 # --- InfluxDB 1.x ---------------------------------------------------------------------
@@ -213,7 +127,7 @@ class InfluxD(_Server):
         self.http_config = http_config
         self._admin_created = False
 
-    def start(self, timeout_s: float = 20.0) -> InfluxD:
+    def start(self, timeout_s: float | None = None) -> Self:
         super().start(timeout_s)
         if self.auth and not self._admin_created:
             q = (
@@ -282,9 +196,6 @@ bind-address = "{HOST}:{self.rpc_port}"
 
     def _command(self) -> list[str]:
         return [self.binary, "-config", str(self.conf_path)]
-
-    def __enter__(self) -> InfluxD:
-        return self.start()
 
     def query(self, q: str, db: str | None = None, *, epoch: str = "s") -> Any:
         """InfluxQL through ``/query`` (POST); the decoded JSON."""
@@ -368,10 +279,6 @@ class VictoriaMetrics(_Server):
             "-loggerLevel=WARN",
             *self.extra_flags,
         ]
-
-    def __enter__(self) -> VictoriaMetrics:
-        self.start()
-        return self
 
     def flush(self) -> None:
         """Make the samples received so far searchable (``/internal/force_flush``)."""
