@@ -20,12 +20,12 @@ by second from the streaming engine's output.
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from analytics.alerts import local_clock
 from analytics.calibration_errors import CalibrationError
 from analytics.compression import SEATED, step_classes
 from analytics.params import PostureParams
@@ -229,7 +229,8 @@ class DayTotals:
 
 
 def local_day(t_s: float, local_offset_s: float) -> int:
-    return math.floor((t_s + local_offset_s) / 86400.0)
+    """Local day number since 1970-01-01 (as the alert policy counts days)."""
+    return local_clock(t_s, local_offset_s)[0]
 
 
 def add_seconds(
