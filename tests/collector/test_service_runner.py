@@ -184,3 +184,26 @@ def test_history_gets_everything_and_pain_reports(day_file: Path, tmp_path: Path
     alerts = [r for r in history.records if isinstance(r, EventRecord) and r.source == "alert"]
     assert {a.id for a in alerts} >= {a.id for a in sink.alerts if a.kind != AlertKind.STATUS}
     assert any(isinstance(r, DailyRecord) and r.prompted == 1 for r in history.records)
+
+
+def test_simulated_source_runs_and_resumes_the_same_day(tmp_path: Path) -> None:
+    s = load_settings(None, Overrides(source="simulate:desk", state_dir=tmp_path / "state"))
+    s = dataclasses.replace(
+        s,
+        timezone="UTC",
+        mqtt=None,
+        source=dataclasses.replace(s.source, hours=0.5, speed=float("inf")),
+    )
+    summary, service = run(s, MemorySink())
+    assert summary.stopped_by == "end of data"
+    assert summary.seconds > 1700
+    assert summary.samples > 80_000
+    saved = json.loads(service.store.path.read_text())
+    start = saved["extra"]["sim_start_t_s"]
+    import time
+    import zoneinfo
+
+    from collector.service.runner import simulation_start
+
+    assert start == simulation_start(zoneinfo.ZoneInfo("UTC"), time.time())  # 08:00 today
+    assert saved["finished"] is True
