@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 import tempfile
@@ -15,9 +16,10 @@ from rich.table import Table
 from analytics.calibration_errors import CalibrationError
 from analytics.compression import ExposureParams
 from analytics.exposure import ExposureReport, exposure_report
-from analytics.pipeline import Analysis, analyze_recording
+from analytics.pipeline import Analysis
 from analytics.records import SeatLayout
-from analytics.summary import agreement, summarize
+from analytics.segments import TimeJumpParams
+from analytics.summary import agreement, combine, summarize
 from collector.output import (
     DAY_COLUMNS,
     DAY_NOTE,
@@ -25,19 +27,20 @@ from collector.output import (
     day_rows,
     report_dict,
     seat_dict,
+    segment_dict,
     summary_lines,
     to_json,
 )
+from collector.recording_analysis import FileAnalysis, analyze_file
 from collector.recordings import (
     FORMATS,
     is_event_file,
     load_events,
-    load_recording,
     write_recording,
 )
 from collector.recordings.errors import RecordingError
 from collector.sources.simulator import simulate
-from collector.timeline_io import whole_seconds, write_timeline
+from collector.timeline_io import whole_seconds, write_timeline, write_timelines
 from collector.timezone import local_zone_name
 
 EXIT_USAGE = 2
@@ -69,15 +72,13 @@ def _parse_layout(text: str | None) -> SeatLayout | None:
 
 
 def _analyze_file(
-    path: Path, fmt: str, seat_layout: SeatLayout | None = None
-) -> tuple[Analysis, list[str]]:
-    loaded = load_recording(path, fmt)
+    path: Path, fmt: str, seat_layout: SeatLayout | None = None, jumps: TimeJumpParams | None = None
+) -> FileAnalysis:
     try:
-        analysis = analyze_recording(loaded.recording, seat_layout=seat_layout)
+        return analyze_file(path, fmt, seat_layout, jumps=jumps)
     except (CalibrationError, ValueError) as exc:
         _fail(f"{path}: {exc}")
         raise  # unreachable: _fail exits
-    return analysis, list(loaded.warnings)
 
 
 def _print_summary(console: Console, title: str, analysis: Analysis, warnings: list[str]) -> None:
@@ -151,6 +152,14 @@ def _print_summary(console: Console, title: str, analysis: Analysis, warnings: l
     show_default=True,
     help="Hours of wear that make a day valid.",
 )
+@click.option(
+    "--max-time-jump-s",
+    type=click.FloatRange(min=1),
+    default=TimeJumpParams().max_time_jump_s,
+    show_default=True,
+    help="A step in time forward by more than this (or back) is a clock change: the "
+    "recording is analysed in segments, with a warning naming the row.",
+)
 def analyze(
     file: Path,
     fmt: str,
@@ -161,6 +170,7 @@ def analyze(
     period_hours: float | None,
     break_min_s: float,
     min_wear_h: float,
+    max_time_jump_s: float,
 ) -> None:
     """Posture, hip flexion and compression exposure from a recording FILE (sensor
     samples, or an activPAL event export)."""
@@ -174,8 +184,13 @@ def analyze(
             timeline, warnings, zone = events.timeline, list(events.warnings), None
             steps = events.events.step_counts()
         else:
-            analysis, warnings = _analyze_file(file, fmt, layout)
-            timeline, zone = analysis.timeline, tz or local_zone_name()
+            found = _analyze_file(file, fmt, layout, TimeJumpParams(max_time_jump_s))
+            zone = tz or local_zone_name()
+            if len(found.segments) > 1:
+                _report_segments(file, found, params, zone, period_hours, timeline_out, as_json)
+                return
+            analysis, warnings = found.segments[0].analysis, list(found.warnings)
+            timeline = analysis.timeline
     except RecordingError as exc:
         _fail(str(exc))
         return
@@ -206,6 +221,61 @@ def analyze(
             for w in warnings:
                 console.print(f"[yellow]warning:[/yellow] {w}")
         _print_days(console, report)
+
+
+def _report_segments(
+    file: Path,
+    found: FileAnalysis,
+    params: ExposureParams,
+    zone: str,
+    period_hours: float | None,
+    timeline_out: Path | None,
+    as_json: bool,
+) -> None:
+    """``analyze`` of a recording whose clock jumped: every segment on its own, and
+    one summary of all of them."""
+    segs = found.segments
+    try:
+        reports = [
+            exposure_report(s.analysis.timeline, params, tz=zone, period_hours=period_hours)
+            for s in segs
+        ]
+    except (ValueError, KeyError) as exc:  # an unknown zone name
+        _fail(f"--tz {zone}: {exc}")
+        return
+    if timeline_out is not None:
+        try:
+            write_timelines([whole_seconds(s.analysis.timeline) for s in segs], timeline_out)
+        except OSError as exc:
+            _fail(f"{timeline_out}: cannot write the timeline: {exc.strerror}")
+    total = combine([summarize(s.analysis.timeline) for s in segs])
+    if as_json:
+        parts = []
+        for s, report in zip(segs, reports, strict=True):
+            part = segment_dict(s.segment, s.first_row, s.row_word)
+            one = analysis_dict(str(file), s.analysis, [])
+            part.update({k: v for k, v in one.items() if k not in ("source", "warnings")})
+            part.update(report_dict(report))
+            parts.append(part)
+        doc = {"source": str(file), "summary": dataclasses.asdict(total), "segments": parts}
+        doc.update(warnings=list(found.warnings), time_zone=zone)
+        click.echo(to_json(doc))
+    elif timeline_out is None:
+        console = Console()
+        for i, (s, report) in enumerate(zip(segs, reports, strict=True), start=1):
+            where = f"{file}: segment {i} of {len(segs)}, from {s.row_word} {s.first_row}"
+            _print_summary(console, where, s.analysis, [])
+            _print_days(console, report)
+        table = Table(
+            title=f"{file}: all {len(segs)} segments", show_header=False, box=None, pad_edge=False
+        )
+        table.add_column(style="bold")
+        table.add_column(justify="right")
+        for label, value in summary_lines(total):
+            table.add_row(label, value)
+        console.print(table)
+        for w in found.warnings:
+            console.print(f"[yellow]warning:[/yellow] {w}")
 
 
 def _print_days(console: Console, report: ExposureReport) -> None:
@@ -552,7 +622,8 @@ def demo(hours: float, seed: int) -> None:
             write_recording(sim.recording, rec_path)
         console.print(f"simulated {hours:g} h at 50 Hz: {sim.recording.n:,} samples")
         with console.status("analysing…"):
-            analysis, warnings = _analyze_file(rec_path, "auto")
+            found = _analyze_file(rec_path, "auto")
+            analysis, warnings = found.segments[0].analysis, list(found.warnings)
     _print_summary(console, "desk-day (simulated)", analysis, warnings)
     report = exposure_report(analysis.timeline, tz="UTC")
     _print_days(console, report)
