@@ -61,14 +61,15 @@ def analyze_file(
     """
     jp = jumps or TimeJumpParams()
     kind = detect_format(path) if fmt == "auto" else fmt
-    streamed = stream_epochs(path, jp) if kind == "csv" else None
+    streamed = stream_epochs(path, jp, fmt=kind) if kind in ("csv", "parquet") else None
     if streamed is not None:
         parts: list[tuple[Epochs, TrunkDeviation]] = [
             (s.epochs, s.trunk_deviation) for s in streamed.segments
         ]
         analyses = analyze_segments(parts, params)
+        word = _ROW_WORD[streamed.fmt]
         out = tuple(
-            SegmentAnalysis(s.segment, row, a)
+            SegmentAnalysis(s.segment, row, a, word)
             for s, row, a in zip(streamed.segments, streamed.first_rows, analyses, strict=True)
         )
         return FileAnalysis(out, (*streamed.warnings, *_jump_warnings(path, out, jp)), True)

@@ -7,7 +7,8 @@ float32 arrays, its epochs about 60 MB.
 Same checks and the same error messages as :func:`collector.recordings.read_csv`:
 every block goes through :func:`~collector.recordings.csv_format.find_problem` (with
 the previous block's last row in front, so a time that goes backwards across a block
-boundary is found too) and a problem names its file row. Files the block reader
+boundary is found too) and a problem names its file row. A Parquet file is read
+in batches of rows the same way (errors name the record). Files the block reader
 cannot parse (comment lines between data rows, cells pyarrow rejects, no pyarrow) and
 files with seat-mat cells (the seat features need the samples) are not streamed:
 :func:`stream_epochs` returns None and the caller reads them whole.
@@ -15,11 +16,10 @@ files with seat-mat cells (the seat features need the samples) are not streamed:
 
 from __future__ import annotations
 
-import math
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 import numpy as np
 
@@ -29,6 +29,7 @@ from analytics.segments import TimeJumpParams
 from collector.recordings.csv_format import (
     TIME_COLUMN,
     ColumnLayout,
+    Problem,
     _open_text,
     _pyarrow_csv,
     _read_header,
@@ -38,10 +39,13 @@ from collector.recordings.csv_format import (
 )
 from collector.recordings.csv_format import _Header as Header
 from collector.recordings.errors import RecordingError
+from collector.recordings.parquet_format import as_float, parquet_layout
 
 CHUNK_BYTES: Final = 1 << 20
-"""CSV bytes parsed at once: about 150,000 rows of thigh + trunk, 8 MB of float64
-columns; large enough that the per-block overhead is negligible."""
+"""CSV bytes parsed at once: about 14,000 rows of thigh + trunk (1 MB of float64
+columns); the per-block cost is still small against the parsing."""
+CHUNK_ROWS: Final = 65_536
+"""Parquet rows converted at once (pyarrow still decompresses a row group whole)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,26 +63,88 @@ def stream_epochs(
     path: str | os.PathLike[str],
     jumps: TimeJumpParams | None = None,
     *,
+    fmt: str = "csv",
     chunk_bytes: int = CHUNK_BYTES,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> StreamedRecording | None:
-    """The epochs of a sitload CSV read block by block, or None when this file must be
-    read whole (see the module notes). Raises :class:`RecordingError` like
-    :func:`~collector.recordings.read_csv` for a problem in the file."""
+    """The epochs of a sitload CSV (read in blocks of ``chunk_bytes``) or Parquet file
+    (in batches of ``chunk_rows``), or None when this file must be read whole (see
+    the module notes). Raises :class:`RecordingError` like the whole-file readers
+    for a problem in the file."""
+    if fmt == "parquet":
+        return _stream_parquet(path, jumps, chunk_rows)
     pyarrow_csv = _pyarrow_csv()
     if pyarrow_csv is None:
         return None
     header = _read_header(path)
     layout, notes = classify_columns(header.names, path, row=header.row)
-    fields = {g.field for g in layout.groups}
-    if "seat_p" in fields or "thigh_acc_g" not in fields:
+    if not _streamable(layout):
         return None
+
+    def at(index: int, problem: Problem) -> NoReturn:
+        (row,) = data_rows(path, header, [index])
+        raise RecordingError(path, problem.message, row=row, column=problem.column)
+
+    blocks = _csv_blocks(pyarrow_csv, path, header, layout.columns, chunk_bytes)
+    segments = _reduce(blocks, layout, jumps, at)
+    if segments is None:
+        return None
+    rows = data_rows(path, header, [s.segment.first_sample for s in segments])
+    return StreamedRecording(tuple(segments), tuple(rows), tuple(notes))
+
+
+def _stream_parquet(
+    path: str | os.PathLike[str], jumps: TimeJumpParams | None, chunk_rows: int
+) -> StreamedRecording | None:
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError:
+        return None
+    layout, notes, _ = parquet_layout(path)
+    if not _streamable(layout):
+        return None
+
+    def at(index: int, problem: Problem) -> NoReturn:
+        raise RecordingError(
+            path, problem.message, row=index + 1, column=problem.column, row_word="record"
+        )
+
+    def batches() -> Iterator[dict[str, FloatArray]]:
+        try:
+            reader = pyarrow.parquet.ParquetFile(os.fspath(path))
+            for batch in reader.iter_batches(batch_size=chunk_rows, columns=list(layout.columns)):
+                if batch.num_rows:
+                    yield {n: as_float(pyarrow, batch.column(n)) for n in layout.columns}
+        except (pyarrow.ArrowException, OSError):
+            raise _BlockReaderError from None
+
+    segments = _reduce(batches(), layout, jumps, at)
+    if segments is None:
+        return None
+    rows = [s.segment.first_sample + 1 for s in segments]
+    return StreamedRecording(tuple(segments), tuple(rows), tuple(notes), fmt="parquet")
+
+
+def _streamable(layout: ColumnLayout) -> bool:
+    fields = {g.field for g in layout.groups}
+    return "seat_p" not in fields and "thigh_acc_g" in fields
+
+
+def _reduce(
+    blocks: Iterator[dict[str, FloatArray]],
+    layout: ColumnLayout,
+    jumps: TimeJumpParams | None,
+    problem_at: Callable[[int, Problem], NoReturn],
+) -> list[EpochSegment] | None:
+    """Check every block and feed it to the epoch builder; None when the block reader
+    gave up or there was no data (the whole-file reader words that)."""
     builder = EpochBuilder(jumps)
     seen = 0
     previous: dict[str, FloatArray] | None = None
-    blocks = _blocks(pyarrow_csv, path, header, layout.columns, chunk_bytes)
     try:
         for columns in blocks:
-            _check(path, header, layout, columns, previous, seen)
+            _check(layout, columns, previous, seen, problem_at)
             builder.add(
                 columns[TIME_COLUMN],
                 _group(columns, layout, "thigh_acc_g"),
@@ -89,18 +155,14 @@ def stream_epochs(
             previous = {name: col[-1:] for name, col in columns.items()}
     except _BlockReaderError:
         return None
-    if seen == 0:
-        return None  # the whole-file reader words the "no data rows" error
-    segments = builder.finish()
-    rows = data_rows(path, header, [s.segment.first_sample for s in segments])
-    return StreamedRecording(tuple(segments), tuple(rows), tuple(notes))
+    return builder.finish() if seen else None
 
 
 class _BlockReaderError(Exception):
     """The block reader rejected the file; the whole-file reader knows why."""
 
 
-def _blocks(
+def _csv_blocks(
     pyarrow_csv: tuple[Any, Any],
     path: str | os.PathLike[str],
     header: Header,
@@ -123,15 +185,8 @@ def _blocks(
             ),
         )
         for batch in reader:
-            if batch.num_rows == 0:
-                continue
-            out: dict[str, FloatArray] = {}
-            for name in used:
-                column = batch.column(name)
-                if column.null_count:
-                    column = column.fill_null(math.nan)
-                out[name] = np.ascontiguousarray(column.to_numpy(), dtype=np.float64)
-            yield out
+            if batch.num_rows:
+                yield {name: as_float(pa, batch.column(name)) for name in used}
     except (pa.ArrowException, ValueError, OSError):
         raise _BlockReaderError from None
 
@@ -144,12 +199,11 @@ def _group(columns: dict[str, FloatArray], layout: ColumnLayout, field: str) -> 
 
 
 def _check(
-    path: str | os.PathLike[str],
-    header: Header,
     layout: ColumnLayout,
     columns: dict[str, FloatArray],
     previous: dict[str, FloatArray] | None,
     seen: int,
+    problem_at: Callable[[int, Problem], NoReturn],
 ) -> None:
     """find_problem on the block, with the previous block's last row in front."""
     offset = seen
@@ -158,8 +212,7 @@ def _check(
         offset -= 1
     problem = find_problem(columns, layout)
     if problem is not None:
-        (row,) = data_rows(path, header, [offset + problem.index])
-        raise RecordingError(path, problem.message, row=row, column=problem.column)
+        problem_at(offset + problem.index, problem)
 
 
 def data_rows(path: str | os.PathLike[str], header: Header, indices: Sequence[int]) -> list[int]:

@@ -8,14 +8,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from analytics.epochs import epochs_from_recording
 from analytics.pipeline import analyze_recording
 from analytics.records import Epochs, Recording
 from collector.recording_analysis import analyze_file
-from collector.recordings import RecordingError, read_csv, write_recording
+from collector.recordings import RecordingError, read_csv, read_parquet, write_recording
 from collector.recordings.chunked import stream_epochs
+from collector.recordings.csv_format import THIGH_ACC_COLUMNS as THIGH
 from collector.recordings.csv_format import write_csv_chunk
 from collector.sources.simulator import simulate
 
@@ -92,6 +95,36 @@ def test_problems_name_the_same_row_as_the_whole_file_reader(
         stream_epochs(bad, chunk_bytes=4_096)
     assert str(streamed.value) == str(whole.value)
     assert f"row {line}" in str(streamed.value)
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 977, 65_536])
+def test_streamed_parquet_epochs_are_the_one_shot_epochs(
+    desk_csv: Path, tmp_path: Path, chunk_rows: int
+) -> None:
+    path = tmp_path / "desk.parquet"
+    write_recording(read_csv(desk_csv).recording, path)
+    streamed = stream_epochs(path, fmt="parquet", chunk_rows=chunk_rows)
+    assert streamed is not None
+    assert streamed.first_rows == (1,)
+    (seg,) = streamed.segments
+    _same(seg.epochs, epochs_from_recording(read_parquet(path).recording))
+
+
+@pytest.mark.parametrize("index", [0, 5_000, 40_000])
+def test_parquet_problems_name_the_same_record(desk_csv: Path, tmp_path: Path, index: int) -> None:
+    rec = read_csv(desk_csv).recording
+    t = rec.t_s.copy()
+    t[index + 1] = t[index]  # a repeated time
+    path = tmp_path / "bad.parquet"
+    pq.write_table(
+        pa.table({"t_s": t, **{c: rec.thigh_acc_g[:, j] for j, c in enumerate(THIGH)}}), path
+    )
+    with pytest.raises(RecordingError) as whole:
+        read_parquet(path)
+    with pytest.raises(RecordingError) as streamed:
+        stream_epochs(path, fmt="parquet", chunk_rows=1_000)
+    assert str(streamed.value) == str(whole.value)
+    assert f"record {index + 2}" in str(streamed.value)
 
 
 def test_files_the_block_reader_rejects_are_read_whole(desk_csv: Path, tmp_path: Path) -> None:
