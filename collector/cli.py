@@ -176,6 +176,10 @@ def analyze(
     samples, or an activPAL event export)."""
     layout = _parse_layout(seat_layout)
     params = ExposureParams(break_min_s=break_min_s, min_wear_s=min_wear_h * 3600.0)
+    try:
+        jumps = TimeJumpParams(max_time_jump_s)
+    except ValueError as exc:
+        _fail(f"--max-time-jump-s: {exc}")
     analysis: Analysis | None = None
     steps = None
     try:
@@ -184,7 +188,7 @@ def analyze(
             timeline, warnings, zone = events.timeline, list(events.warnings), None
             steps = events.events.step_counts()
         else:
-            found = _analyze_file(file, fmt, layout, TimeJumpParams(max_time_jump_s))
+            found = _analyze_file(file, fmt, layout, jumps)
             zone = tz or local_zone_name()
             if len(found.segments) > 1:
                 _report_segments(file, found, params, zone, period_hours, timeline_out, as_json)

@@ -40,6 +40,9 @@ class SegmentAnalysis:
 
 @dataclass(frozen=True, slots=True)
 class FileAnalysis:
+    """The segments of a recording (one when its clock never jumps), the warnings to
+    show (ignored columns, one per jump) and whether it was read in blocks."""
+
     segments: tuple[SegmentAnalysis, ...]
     warnings: tuple[str, ...]
     streamed: bool

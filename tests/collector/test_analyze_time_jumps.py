@@ -158,3 +158,12 @@ def test_a_pause_is_a_gap_unless_longer_than_the_limit(tmp_path: Path) -> None:
     split = runner.invoke(main, ["analyze", str(path), "--json", "--max-time-jump-s", "3600"])
     assert split.exit_code == 0, split.output
     assert len(json.loads(split.stdout)["segments"]) == 2
+
+
+@pytest.mark.parametrize("value", ["inf", "nan"])
+def test_a_limit_that_is_no_time_is_refused(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text(HEADER + "0,1,0,0\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", str(path), "--max-time-jump-s", value])
+    assert result.exit_code == 2
+    assert "--max-time-jump-s" in result.stderr
