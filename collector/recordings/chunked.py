@@ -45,7 +45,7 @@ CHUNK_BYTES: Final = 1 << 20
 """CSV bytes parsed at once: about 14,000 rows of thigh + trunk (1 MB of float64
 columns); the per-block cost is still small against the parsing."""
 CHUNK_ROWS: Final = 65_536
-"""Parquet rows converted at once (pyarrow still decompresses a row group whole)."""
+"""Parquet rows converted at once."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +112,10 @@ def _stream_parquet(
 
     def batches() -> Iterator[dict[str, FloatArray]]:
         try:
-            reader = pyarrow.parquet.ParquetFile(os.fspath(path))
+            # read column chunks through a small buffer instead of a row group at once
+            reader = pyarrow.parquet.ParquetFile(
+                os.fspath(path), pre_buffer=False, buffer_size=CHUNK_BYTES
+            )
             for batch in reader.iter_batches(batch_size=chunk_rows, columns=list(layout.columns)):
                 if batch.num_rows:
                     yield {n: as_float(pyarrow, batch.column(n)) for n in layout.columns}
