@@ -22,6 +22,7 @@ from collector.output import (
     DAY_COLUMNS,
     DAY_NOTE,
     analysis_dict,
+    calibration_limits,
     day_rows,
     report_dict,
     seat_dict,
@@ -90,9 +91,12 @@ def _print_summary(console: Console, title: str, analysis: Analysis, warnings: l
     cal = analysis.thigh
     if cal is not None:
         console.print(
-            f"calibration: {cal.source}, seated beyond {cal.sit_threshold_deg:.0f}° of thigh "
-            f"inclination{', trunk sensor used for hip angle' if analysis.trunk else ''}"
+            f"calibration: {cal.source}, confidence {cal.confidence:.2f}, seated beyond "
+            f"{cal.sit_threshold_deg:.0f}° of thigh inclination"
+            f"{', trunk sensor used for hip angle' if analysis.trunk else ''}"
         )
+        for limit in calibration_limits(cal):
+            console.print(f"[yellow]low confidence:[/yellow] {limit}")
     if analysis.seat is not None:
         seat = seat_dict(analysis.seat)
         console.print(

@@ -10,7 +10,9 @@ from typing import Any
 import numpy as np
 
 from analytics.exposure import ExposureReport, PeriodExposure
+from analytics.orientation import PEDALLING_SOURCE
 from analytics.pipeline import Analysis
+from analytics.records import ThighCalibration
 from analytics.seat_pressure import SeatSeconds
 from analytics.summary import TimelineSummary, summarize
 
@@ -36,6 +38,24 @@ def seat_dict(seat: SeatSeconds) -> dict[str, Any]:
     }
 
 
+def calibration_limits(cal: ThighCalibration) -> list[str]:
+    """What a calibration cannot tell, in words for the summary and ``--json``."""
+    if cal.source == PEDALLING_SOURCE:
+        return [
+            "no walking in the recording: riding is recognised from pedalling, but "
+            "seated vs standing on the pedals and the hip angle cannot be measured; "
+            "record some walking, or calibrate with --calibrate-from START-END "
+            "(seconds of standing still)"
+        ]
+    if cal.confidence < 1.0:
+        return [
+            f"calibration confidence {cal.confidence:.2f}: little walking to anchor the "
+            "sensor's orientation"
+            + ("" if cal.source != "auto" else "; check the result, or use --calibrate-from")
+        ]
+    return []
+
+
 def analysis_dict(source: str, analysis: Analysis, warnings: list[str]) -> dict[str, Any]:
     summary = summarize(analysis.timeline)
     cal = analysis.thigh
@@ -46,7 +66,11 @@ def analysis_dict(source: str, analysis: Analysis, warnings: list[str]) -> dict[
         "hip_flexion": (
             "trunk-thigh angle"
             if summary.hip_from_trunk
-            else ("thigh-only estimate" if cal is not None else "unknown (seat mat only)")
+            else (
+                "thigh-only estimate"
+                if cal is not None and cal.source != PEDALLING_SOURCE
+                else "unknown"
+            )
         ),
         "seat": seat_dict(analysis.seat) if analysis.seat is not None else None,
         "warnings": warnings,
@@ -56,7 +80,9 @@ def analysis_dict(source: str, analysis: Analysis, warnings: list[str]) -> dict[
             "thigh_up": [round(float(x), 4) for x in cal.up],
             "thigh_forward": [round(float(x), 4) for x in cal.forward],
             "source": cal.source,
-            "confidence": cal.confidence,
+            "confidence": round(cal.confidence, 2),
+            "low_confidence": cal.confidence < 1.0,
+            "limits": calibration_limits(cal),
             "sit_threshold_deg": round(cal.sit_threshold_deg, 1),
             "trunk": analysis.trunk is not None,
         }
