@@ -81,4 +81,4 @@ def _most_seconds(stretch: IntArray, values: Int8Array, lengths: IntArray) -> In
     leaders = order[np.r_[True, ks[1:] != ks[:-1]]]
     winner = (keys[leaders] % 256 - 128).astype(np.int8)
     stretch_ids = key_stretch[leaders]
-    return winner[np.searchsorted(stretch_ids, stretch)]
+    return np.asarray(winner[np.searchsorted(stretch_ids, stretch)], dtype=np.int8)

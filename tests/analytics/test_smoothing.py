@@ -127,7 +127,9 @@ def _joined(draw: st.DrawFn) -> tuple[Int8Array, Int8Array, Int8Array]:
 
 @settings(max_examples=400, deadline=None)
 @given(_joined())
-def test_property_gaps_never_add_a_sit_to_stand(case: tuple[Int8Array, Int8Array, Int8Array]) -> None:
+def test_property_gaps_never_add_a_sit_to_stand(
+    case: tuple[Int8Array, Int8Array, Int8Array],
+) -> None:
     """Joining the same data with gaps between the pieces can only lose transitions
     (a gap is never a transition), never create one: short runs next to a gap count
     no more than they would without it."""
