@@ -131,9 +131,9 @@ def milestone_times(
     n_steps: int,
 ) -> list[tuple[float, float]]:
     """(time, minutes) of the milestones of a bout starting at step ``lo``: each at
-    its bout time plus the gaps paused before it; a milestone that falls on a gap's
-    start comes when the data resumes, and none inside a gap still open at the end
-    of the data. Only those before ``closed_t_s``."""
+    its bout time plus the gaps paused before it (one reached just as a gap starts
+    comes then, once the gap has ended; none in a gap still open at the end of the
+    data). Only those before ``closed_t_s``."""
     out: list[tuple[float, float]] = []
     paused = 0
     g = gaps.from_index(lo) if gaps is not None else 0
@@ -142,9 +142,11 @@ def milestone_times(
         t = paused_time(start_t_s + m * 60.0, paused, dt_s)
         while gaps is not None and g < n_gaps:
             gs = gaps.first_list[g]
-            if t < float(t0_s + gs * dt_s):
+            gs_t = float(t0_s + gs * dt_s)
+            ends_data = gs + gaps.count_list[g] >= n_steps
+            if t < gs_t or (t == gs_t and not ends_data):
                 break
-            if gs + gaps.count_list[g] >= n_steps:
+            if ends_data:
                 return out  # the data ends in this gap: the clock never resumed
             paused += gaps.count_list[g]
             g += 1

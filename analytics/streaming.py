@@ -174,14 +174,14 @@ class _Work:
         )
         self.events.append(ExposureEvent(self.t(i), EventKind.BOUT_STARTED))
 
-    def milestones_before(self, limit_t: float) -> None:
+    def milestones_before(self, limit_t: float, *, at_limit: bool = False) -> None:
         v = self.v
         start_t = self.t(v["bout_start"])
         todo = milestone_minutes(self.p, max(0.0, limit_t - start_t))
         while v["milestones_done"] < len(todo):
             m = todo[v["milestones_done"]]
             t = paused_time(start_t + m * 60.0, v["paused_steps"], v["dt_s"])
-            if not t < limit_t:
+            if not (t < limit_t or (at_limit and t == limit_t)):
                 break
             self.events.append(ExposureEvent(t, EventKind.BOUT_MINUTES, m))
             v["milestones_done"] += 1
@@ -297,6 +297,8 @@ class _Work:
         steps = end - g
         v["gap_start"] = -1
         self.events.append(ExposureEvent(self.t(end), EventKind.GAP_ENDED, steps * v["dt_s"]))
+        if v["in_bout"]:  # a milestone reached as the data stopped is due then
+            self.milestones_before(self.t(g), at_limit=True)
         if cls == v["span_cls"]:
             v["span_paused"] += steps
             if v["in_bout"]:

@@ -208,3 +208,12 @@ def test_a_short_gap_at_the_end_leaves_the_bout_open() -> None:
     assert (b.ended_by, b.end_s, b.gap_s) == (BoutEnd.OPEN, T0 + 1000, None)
     (b,) = compression(tl((S, 1000), (N, 130))).bouts
     assert (b.ended_by, b.gap_s) == (BoutEnd.GAP, 130)
+
+
+def test_a_milestone_reached_as_a_short_gap_starts_comes_at_its_start() -> None:
+    out = compression(tl((S, 1800), (N, 11), (S, 100)))
+    minutes = [(e.t_s - T0, e.value) for e in out.events if e.kind == EventKind.BOUT_MINUTES]
+    assert minutes == [(1800, 30.0)]
+    # unless the data ends in that gap (it never resumed)
+    out = compression(tl((S, 1800), (N, 11)))
+    assert [e for e in out.events if e.kind == EventKind.BOUT_MINUTES] == []
