@@ -36,6 +36,7 @@ from collector.recordings import (
     load_recording,
     write_recording,
 )
+from collector.recordings.activpal_repair import RowRepair
 from collector.recordings.errors import RecordingError
 from collector.sources.simulator import simulate
 from collector.timeline_io import whole_seconds, write_timeline
@@ -172,11 +173,14 @@ def analyze(
     params = ExposureParams(break_min_s=break_min_s, min_wear_s=min_wear_h * 3600.0)
     analysis: Analysis | None = None
     steps = None
+    repairs: tuple[RowRepair, ...] | None = None
     try:
         if is_event_file(file, fmt):
             events = load_events(file, fmt)
             timeline, warnings, zone = events.timeline, list(events.warnings), None
             steps = events.events.step_counts()
+            repairs = events.repairs
+            _print_repairs(repairs)
         else:
             analysis, warnings = _analyze_file(file, fmt, layout)
             timeline, zone = analysis.timeline, tz or local_zone_name()
@@ -200,6 +204,9 @@ def analyze(
             else {"source": str(file), "warnings": warnings}
         )
         doc["time_zone"] = str(zone) if zone else "local clock of the file"
+        if repairs is not None:
+            doc["repaired_cells"] = sum(not r.skipped for r in repairs)
+            doc["skipped_rows"] = sum(r.skipped for r in repairs)
         doc.update(report_dict(report))
         click.echo(to_json(doc))
     elif timeline_out is None:
@@ -210,6 +217,18 @@ def analyze(
             for w in warnings:
                 console.print(f"[yellow]warning:[/yellow] {w}")
         _print_days(console, report)
+
+
+REPAIR_LINES_SHOWN = 10
+"""Damaged activPAL cells named one per line on stderr; the rest are counted."""
+
+
+def _print_repairs(repairs: tuple[RowRepair, ...]) -> None:
+    for r in repairs[:REPAIR_LINES_SHOWN]:
+        click.echo(f"warning: {r.message}", err=True)
+    more = len(repairs) - REPAIR_LINES_SHOWN
+    if more > 0:
+        click.echo(f"warning: ... and {more} more damaged cells (see the summary)", err=True)
 
 
 def _print_days(console: Console, report: ExposureReport) -> None:

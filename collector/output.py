@@ -208,6 +208,7 @@ def report_dict(report: ExposureReport) -> dict[str, Any]:
                 "seat_peak": _r(b.seat_peak),
                 "ended_by": str(b.ended_by),
                 "gap_s": _r(b.gap_s),
+                "paused_s": _r(b.paused_s),
             }
             for b in report.bouts
         ],
