@@ -116,8 +116,10 @@ def calibrate_thigh(ep: Epochs, p: PostureParams | None = None) -> ThighCalibrat
     if standing is None and gait_dir is None:
         raise CalibrationError(
             "no walking or standing found to calibrate the thigh sensor; record a few "
-            "seconds of standing still and some walking, or calibrate explicitly "
-            "(stand still, then run the calibration step)"
+            "seconds of standing still and some walking, or calibrate explicitly: for a "
+            "recording, give the seconds the person stood still with 'sitload analyze "
+            "FILE --calibrate-from START-END' (or --calibrate-file standing.csv); live, "
+            "stand still and send the 'calibrate' command"
         )
     up = standing if standing is not None else gait_dir
     assert up is not None

@@ -33,6 +33,8 @@ def seat_dict(seat: SeatSeconds) -> dict[str, Any]:
         "peak_max": float(np.nanmax(seat.peak[occ])) if occ.any() else None,
         "lr_asymmetry_mean": float(np.nanmean(seat.lr_asymmetry[occ])) if occ.any() else None,
         "cop_shift_y_m_mean": float(np.nanmean(seat.cop_shift_y_m[occ])) if occ.any() else None,
+        "baseline_source": seat.baseline_source,
+        "empty_baseline": [round(float(v), 3) for v in seat.end_baseline],
     }
 
 
