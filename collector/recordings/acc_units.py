@@ -30,6 +30,11 @@ _BAND: Final = 1.3
 """A median magnitude within a factor of this of 1 g (or of 9.81 m/s²) is that unit:
 wide enough for uncalibrated sensors and vigorous activity, far from the other unit."""
 
+_DEAD_G: Final = 0.2
+"""A median magnitude below this is a sensor that sends (mostly) zeros, dead or
+disconnected, whatever its unit: left as it is, the posture core counts those
+seconds as not worn."""
+
 _SENSORS: Final = (("thigh_acc_g", "thigh"), ("trunk_acc_g", "trunk"))
 
 
@@ -43,11 +48,13 @@ def median_magnitude(acc: FloatArray) -> float:
 
 
 def acc_unit_factor(acc: FloatArray) -> tuple[float, float]:
-    """``(factor, median magnitude)``: multiply by ``factor`` to get g (1 for data in g
-    or without a valid sample, 1/9.80665 for m/s²). ``factor`` is NaN when the median
-    magnitude fits neither unit."""
+    """``(factor, median magnitude)``: multiply by ``factor`` to get g (1 for data in g,
+    without a valid sample or (mostly) zeros, 1/9.80665 for m/s²). ``factor`` is NaN
+    when the median magnitude fits neither unit."""
     med = median_magnitude(acc)
     if not math.isfinite(med):
+        return 1.0, med
+    if med < _DEAD_G:  # no signal: not a unit question (those seconds are non-wear)
         return 1.0, med
     for unit_g, factor in ((1.0, 1.0), (STANDARD_GRAVITY_M_S2, 1.0 / STANDARD_GRAVITY_M_S2)):
         if unit_g / _BAND <= med <= unit_g * _BAND:

@@ -213,3 +213,12 @@ def test_bad_seat_baseline_exits_2_in_one_line(
         *run("analyze", str(path), "--seat-layout", "3x4", "--seat-baseline", value)[::2]
     )
     assert expected in line
+
+
+def test_a_dead_sensor_is_not_a_units_error(tmp_path: Path) -> None:
+    t = 1_790_000_000.0 + np.arange(600) / 10.0
+    path = tmp_path / "dead.csv"
+    write_recording(Recording(t_s=t, thigh_acc_g=np.zeros((600, 3))), path)
+    line = one_line_error(*run("analyze", str(path))[::2])
+    assert "units look wrong" not in line
+    assert "no walking or standing found" in line  # all seconds are non-wear
