@@ -13,7 +13,7 @@ The physical signature that tells them apart, whatever the unit or offset:
   by its own sensor noise, independently of the other cells;
 * a **sitter** is never still: breathing and postural sway change the load on many
   cells at once, so the summed change of all cells is much larger than independent
-  noise in each cell would give (the ratio is about 1 for an empty mat and grows
+  changes of each cell would give (the ratio is about 1 for an empty mat and grows
   towards the square root of the number of loaded cells for a body).
 
 :func:`find_empty_baseline` looks for the lowest readings window by window through
@@ -38,14 +38,8 @@ BaselineSource = Literal["given", "learned", "none"]
 the data never showed an empty seat (its lowest readings carry a moving body), so the
 lowest readings were used and occupancy is unreliable until a baseline is given."""
 
-_MAD_TO_SIGMA = 1.4826
-_MIN_PAIRS = 10
+_MIN_PAIRS = 30
 """Fewest pairs of consecutive low seconds needed to judge stillness."""
-
-
-def _robust_sd(x: FloatArray, axis: int = 0) -> FloatArray:
-    med = np.median(x, axis=axis, keepdims=True)
-    return np.asarray(_MAD_TO_SIGMA * np.median(np.abs(x - med), axis=axis), dtype=np.float64)
 
 
 def _percentile_cols(rows: FloatArray, q: float) -> FloatArray:
@@ -81,20 +75,24 @@ def window_floor(rows: FloatArray, sigma: FloatArray, q: float) -> tuple[FloatAr
 
 
 def coherence_ratio(rows: FloatArray, pair: BoolArray) -> float:
-    """Robust std of the summed second-to-second change of all cells, over what
-    independent per-cell changes of the same size would give (about 1 for an empty,
-    still mat; larger when a body moves many cells together; 0 for cells that do not
-    change at all). ``pair[i]``: rows ``i`` and ``i + 1`` are consecutive seconds to
-    use; only pairs with every cell valid count. NaN with fewer than a few pairs."""
+    """Std of the summed second-to-second change of all cells, over what independent
+    per-cell changes of the same size would give (about 1 for an empty, still mat;
+    larger when a body moves many cells together; 0 for cells that do not change at
+    all). ``pair[i]``: rows ``i`` and ``i + 1`` are consecutive seconds to use; only
+    pairs with every cell valid count. NaN with fewer than a few pairs.
+
+    Plain variances, not a robust scale: integer counts with little noise leave most
+    per-cell changes at exactly 0, where a median-based scale of each cell would be 0
+    but not that of their sum. The seconds given are the low ones of a window, so no
+    sit-down or stand-up is among them."""
     d = np.diff(rows, axis=0)[pair]
     d = d[np.isfinite(d).all(axis=1)]
     if d.shape[0] < _MIN_PAIRS or d.shape[1] < 2:
         return math.nan
-    per_cell = _robust_sd(d, axis=0)
-    independent = math.sqrt(float(np.sum(per_cell**2)))
+    independent = float(np.sum(np.var(d, axis=0)))
     if independent <= 0.0:
         return 0.0
-    return float(_robust_sd(d.sum(axis=1))) / independent
+    return math.sqrt(float(np.var(d.sum(axis=1))) / independent)
 
 
 def find_empty_baseline(
