@@ -28,7 +28,7 @@ __all__ = ["AnalyzeInputs", "parse_range", "parse_seat_baseline", "prepare", "se
 _DISAGREE_WARN_DEG = 45.0
 """Warn when the automatic calibration's ``up`` is further than this from the given
 standing stretch (sitting and standing thigh directions are 60-90 degrees apart)."""
-_RANGE = re.compile(r"\s*(\d+(?:\.\d*)?)\s*-\s*(\d+(?:\.\d*)?)\s*")
+_NUMBER = re.compile(r"\d+(?:\.\d*)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,15 +40,30 @@ class AnalyzeInputs:
     seat_baseline: str | None = None
 
 
+def _seconds(text: str) -> float | None:
+    """``S``, ``M:SS`` or ``H:MM:SS`` (seconds may have decimals) -> seconds."""
+    parts = text.strip().split(":")
+    if len(parts) > 3 or not all(_NUMBER.fullmatch(x) for x in parts):
+        return None
+    if any(float(x) >= 60 for x in parts[1:]) or any("." in x for x in parts[:-1]):
+        return None
+    total = 0.0
+    for x in parts:
+        total = total * 60.0 + float(x)
+    return total
+
+
 def parse_range(text: str) -> tuple[float, float]:
-    """``START-END`` in seconds from the start of the recording (``120-135``)."""
-    m = _RANGE.fullmatch(text)
-    if m is None:
+    """``START-END`` from the start of the recording, each bound in seconds, ``M:SS``
+    or ``H:MM:SS`` (``120-135``, ``2:00-2:15``)."""
+    bounds = text.split("-")
+    values = [_seconds(x) for x in bounds] if len(bounds) == 2 else []
+    if len(values) != 2 or values[0] is None or values[1] is None:
         raise ValueError(
-            f"--calibrate-from {text!r}: expected START-END in seconds from the start of "
-            "the recording, for example 120-135"
+            f"--calibrate-from {text!r}: expected START-END from the start of the "
+            "recording, in seconds or M:SS, for example 120-135 or 2:00-2:15"
         )
-    start, end = float(m.group(1)), float(m.group(2))
+    start, end = values[0], values[1]
     if not end > start:
         raise ValueError(f"--calibrate-from {text!r}: END must be after START")
     return start, end

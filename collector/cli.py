@@ -139,8 +139,8 @@ def _print_summary(console: Console, title: str, analysis: Analysis, warnings: l
 @click.option(
     "--calibrate-from",
     metavar="START-END",
-    help="Calibrate the thigh sensor from these seconds (from the start of the "
-    "recording) of standing still, instead of automatically.",
+    help="Calibrate the thigh sensor from this stretch of standing still (seconds or "
+    "M:SS from the start of the recording, e.g. 2:00-2:15), instead of automatically.",
 )
 @click.option(
     "--calibrate-file",

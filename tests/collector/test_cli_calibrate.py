@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from analytics.records import Recording, Timeline
 from analytics.summary import agreement
+from collector.analyze_inputs import parse_range
 from collector.cli import main
 from collector.recordings import write_recording
 from collector.sources.simulator import simulate
@@ -222,3 +223,21 @@ def test_a_dead_sensor_is_not_a_units_error(tmp_path: Path) -> None:
     line = one_line_error(*run("analyze", str(path))[::2])
     assert "units look wrong" not in line
     assert "no walking or standing found" in line  # all seconds are non-wear
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("120-135", (120.0, 135.0)),
+        ("2:00-2:15.5", (120.0, 135.5)),
+        ("1:00:00-1:00:10", (3600.0, 3610.0)),
+    ],
+)
+def test_calibrate_from_takes_seconds_or_minutes(text: str, expected: tuple[float, float]) -> None:
+    assert parse_range(text) == expected
+
+
+@pytest.mark.parametrize("text", ["1:60-2:00", "1.5:00-2:00", "a-b", "1-2-3", "-5", "1:2:3:4-9"])
+def test_calibrate_from_refuses_other_times(text: str) -> None:
+    with pytest.raises(ValueError, match="expected START-END"):
+        parse_range(text)
