@@ -198,8 +198,9 @@ def calibrate_thigh(ep: Epochs, p: PostureParams | None = None) -> ThighCalibrat
             f"cannot tell which way is up: {n_walk} s of walking found, "
             f"{p.calibration_gait_s * p.calibration_min_confidence:.0f} s needed to "
             "calibrate the thigh sensor automatically; record some walking, or "
-            "calibrate explicitly from a few seconds of standing still "
-            "(sitload analyze FILE --calibrate-from START-END)"
+            "calibrate explicitly from a few seconds of standing still: for a recording "
+            "'sitload analyze FILE --calibrate-from START-END' (or --calibrate-file "
+            "standing.csv); live, stand still and send the 'calibrate' command"
         )
     clusters = _still_clusters(d_all[still], p)
     standing: FloatArray | None = None
@@ -226,18 +227,18 @@ def calibrate_thigh(ep: Epochs, p: PostureParams | None = None) -> ThighCalibrat
     provisional = ThighCalibration(
         up=up, forward=perpendicular(up), upright_refs=refs, sit_threshold_deg=threshold
     )
-    forward, forward_known = _forward_from_sitting(d_all[still], provisional)
+    forward, _forward_known = forward_from_sitting(d_all[still], provisional)
     return ThighCalibration(
         up=up,
         forward=forward,
         source="auto",
-        confidence=confidence if forward_known else min(confidence, 0.5),
+        confidence=confidence,
         upright_refs=refs,
         sit_threshold_deg=threshold,
     )
 
 
-def _forward_from_sitting(d_still: FloatArray, cal: ThighCalibration) -> tuple[FloatArray, bool]:
+def forward_from_sitting(d_still: FloatArray, cal: ThighCalibration) -> tuple[FloatArray, bool]:
     """The front of the thigh from still seated seconds, and whether it was seen."""
     if d_still.shape[0] == 0:
         return cal.forward, False

@@ -18,6 +18,7 @@ from analytics.exposure import ExposureReport, exposure_report
 from analytics.pipeline import Analysis, analyze_recording
 from analytics.records import SeatLayout
 from analytics.summary import agreement, summarize
+from collector.analyze_inputs import AnalyzeInputs, prepare, seat_notes
 from collector.output import (
     DAY_COLUMNS,
     DAY_NOTE,
@@ -71,15 +72,24 @@ def _parse_layout(text: str | None) -> SeatLayout | None:
 
 
 def _analyze_file(
-    path: Path, fmt: str, seat_layout: SeatLayout | None = None
+    path: Path,
+    fmt: str,
+    seat_layout: SeatLayout | None = None,
+    inputs: AnalyzeInputs | None = None,
 ) -> tuple[Analysis, list[str]]:
     loaded = load_recording(path, fmt)
+    warnings = list(loaded.warnings)
     try:
-        analysis = analyze_recording(loaded.recording, seat_layout=seat_layout)
+        thigh, seat_params, notes = prepare(loaded.recording, inputs or AnalyzeInputs())
+        warnings.extend(notes)
+        analysis = analyze_recording(
+            loaded.recording, seat_layout=seat_layout, seat_params=seat_params, thigh=thigh
+        )
+        warnings.extend(seat_notes(analysis.seat))
     except (CalibrationError, ValueError) as exc:
         _fail(f"{path}: {exc}")
         raise  # unreachable: _fail exits
-    return analysis, list(loaded.warnings)
+    return analysis, warnings
 
 
 def _print_summary(console: Console, title: str, analysis: Analysis, warnings: list[str]) -> None:
@@ -102,7 +112,8 @@ def _print_summary(console: Console, title: str, analysis: Analysis, warnings: l
         seat = seat_dict(analysis.seat)
         console.print(
             f"seat mat: occupied {seat['occupied_s'] // 60} min, "
-            f"slumped {seat['slumped_s'] // 60} min"
+            f"slumped {seat['slumped_s'] // 60} min, "
+            f"empty-seat baseline {seat['baseline_source']}"
         )
     for w in warnings:
         console.print(f"[yellow]warning:[/yellow] {w}")
@@ -129,6 +140,23 @@ def _print_summary(console: Console, title: str, analysis: Analysis, warnings: l
     "--seat-layout",
     metavar="ROWSxCOLS",
     help="Seat-mat grid, cells seat_p00.. row-major back to front [default: square].",
+)
+@click.option(
+    "--calibrate-from",
+    metavar="START-END",
+    help="Calibrate the thigh sensor from this stretch of standing still (seconds or "
+    "M:SS from the start of the recording, e.g. 2:00-2:15), instead of automatically.",
+)
+@click.option(
+    "--calibrate-file",
+    type=click.Path(path_type=Path),
+    help="Calibrate the thigh sensor from this recording of standing still.",
+)
+@click.option(
+    "--seat-baseline",
+    metavar="VALUES",
+    help="The seat mat's empty reading, one value per cell (commas) or one for all, "
+    "in the file's unit [default: learned from the recording].",
 )
 @click.option(
     "--tz",
@@ -162,6 +190,9 @@ def analyze(
     timeline_out: Path | None,
     as_json: bool,
     seat_layout: str | None,
+    calibrate_from: str | None,
+    calibrate_file: Path | None,
+    seat_baseline: str | None,
     tz: str | None,
     period_hours: float | None,
     break_min_s: float,
@@ -182,7 +213,8 @@ def analyze(
             repairs = events.repairs
             _print_repairs(repairs)
         else:
-            analysis, warnings = _analyze_file(file, fmt, layout)
+            inputs = AnalyzeInputs(calibrate_from, calibrate_file, seat_baseline)
+            analysis, warnings = _analyze_file(file, fmt, layout, inputs)
             timeline, zone = analysis.timeline, tz or local_zone_name()
     except RecordingError as exc:
         _fail(str(exc))

@@ -35,6 +35,8 @@ def seat_dict(seat: SeatSeconds) -> dict[str, Any]:
         "peak_max": float(np.nanmax(seat.peak[occ])) if occ.any() else None,
         "lr_asymmetry_mean": float(np.nanmean(seat.lr_asymmetry[occ])) if occ.any() else None,
         "cop_shift_y_m_mean": float(np.nanmean(seat.cop_shift_y_m[occ])) if occ.any() else None,
+        "baseline_source": seat.baseline_source,
+        "empty_baseline": [round(float(v), 3) for v in seat.end_baseline],
     }
 
 
@@ -47,11 +49,15 @@ def calibration_limits(cal: ThighCalibration) -> list[str]:
             "record some walking, or calibrate with --calibrate-from START-END "
             "(seconds of standing still)"
         ]
-    if cal.confidence < 1.0:
+    if cal.source == "auto" and cal.confidence < 1.0:
         return [
-            f"calibration confidence {cal.confidence:.2f}: little walking to anchor the "
-            "sensor's orientation"
-            + ("" if cal.source != "auto" else "; check the result, or use --calibrate-from")
+            f"calibration confidence {cal.confidence:.2f}: little walking to anchor which "
+            "way is up; check the result, or calibrate with --calibrate-from START-END"
+        ]
+    if cal.source == "standing" and cal.confidence < 1.0:
+        return [
+            "no still sitting seen to find the front of the thigh: the hip-angle estimate "
+            "is provisional"
         ]
     return []
 
