@@ -7,18 +7,22 @@ Feeding a recording in any chunking gives exactly the epochs of the one-shot
 waits until it is complete), split into segments at time jumps
 (:mod:`analytics.segments`). The trunk's per-second deviation, which the off-body
 test needs and the one-shot path fetches from the samples afterwards, is computed in
-the same pass for every second.
+the same pass for every second; the thigh's rhythm features (they look at seconds
+around each one) from its 25 Hz grid, built as the samples come and transformed when
+the segment ends (300 bytes a second).
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from analytics.epochs import epochs_of
+from analytics.params import PostureParams
 from analytics.records import BoolArray, Epochs, FloatArray
+from analytics.rhythm import RESAMPLE_HZ, Float32Array, resampled, rhythm_from_grid
 from analytics.segments import TimeJumpParams, TimeSegment, join_epochs, jump_indices
 
 
@@ -39,6 +43,11 @@ class EpochSegment:
         return replace(ep, trunk_std_g=np.where(seconds, self.trunk_std_g, np.nan))
 
 
+def _grid_t(t0_s: int, g: int) -> float:
+    """The time of rhythm grid point ``g`` (as :func:`analytics.rhythm.resampled`)."""
+    return float(t0_s + (np.float64(g) + 0.5) / RESAMPLE_HZ)
+
+
 def _cat(a: FloatArray | None, b: FloatArray | None) -> FloatArray | None:
     if a is None or b is None:
         return b
@@ -56,6 +65,12 @@ class _Open:
     next_sec: int = 0
     n_samples: int = 0
     t_last_s: float = float("nan")
+    # the thigh on the rhythm grid (analytics.rhythm): points computed so far, the
+    # last finite sample (the left end of the next interpolation), finite samples seen
+    grid: list[Float32Array] = field(default_factory=list)
+    grid_next: int = 0
+    last_ok: tuple[FloatArray, FloatArray] | None = None
+    n_ok: int = 0
 
 
 class EpochBuilder:
@@ -63,8 +78,11 @@ class EpochBuilder:
     segments. The state between chunks is the open segment's finished seconds and the
     samples of its last, possibly incomplete, second."""
 
-    def __init__(self, jumps: TimeJumpParams | None = None) -> None:
+    def __init__(
+        self, jumps: TimeJumpParams | None = None, params: PostureParams | None = None
+    ) -> None:
         self._jumps = jumps or TimeJumpParams()
+        self._params = params or PostureParams()
         self._done: list[EpochSegment] = []
         self._open: _Open | None = None
         self._parts: list[Epochs] = []
@@ -132,6 +150,8 @@ class EpochBuilder:
         assert o is not None
         o.n_samples += int(t_s.shape[0])
         o.t_last_s = float(t_s[-1])
+        if thigh is not None:
+            self._grid_feed(o, t_s, thigh)
         ct, cth, ctr, ccad = self._carry
         t = _cat(ct, t_s)
         assert t is not None
@@ -145,6 +165,48 @@ class EpochBuilder:
             None if buf[2] is None else buf[2][k:],
             None if buf[3] is None else buf[3][k:],
         )
+
+    @staticmethod
+    def _grid_feed(o: _Open, t_s: FloatArray, thigh: FloatArray) -> None:
+        """Grid points up to the last finite sample: each depends only on the finite
+        samples around it, so it is the one-shot value."""
+        ok = np.isfinite(thigh).all(axis=1)
+        if not ok.any():
+            return
+        t, acc = t_s[ok], thigh[ok]
+        o.n_ok += int(t.shape[0])
+        if o.last_ok is not None:
+            t = np.concatenate((o.last_ok[0], t))
+            acc = np.concatenate((o.last_ok[1], acc))
+        t_end = float(t[-1])
+        g = max(o.grid_next, int(np.floor((t_end - o.t0_s) * RESAMPLE_HZ - 0.5)) + 1)
+        while g > o.grid_next and _grid_t(o.t0_s, g - 1) > t_end:
+            g -= 1
+        while _grid_t(o.t0_s, g) <= t_end:
+            g += 1
+        if g > o.grid_next:
+            o.grid.append(resampled(t, acc, o.t0_s, o.grid_next, g - o.grid_next))
+            o.grid_next = g
+        o.last_ok = (t[-1:], acc[-1:])
+
+    def _rhythm(self, o: _Open, ep: Epochs) -> Epochs:
+        """The rhythm features of the closed segment, as the one-shot epochs have them."""
+        if self._layout is None or not self._layout[0]:
+            return ep
+        p = self._params
+        if o.n_ok < 2 or o.last_ok is None:
+            nan = np.full(ep.n, np.nan)
+            return replace(ep, thigh_pedal_share=nan, thigh_stride_ratio=nan.copy())
+        total = ep.n * int(RESAMPLE_HZ)
+        if total > o.grid_next:  # beyond the last finite sample: its value
+            t, acc = o.last_ok
+            o.grid.append(resampled(t, acc, o.t0_s, o.grid_next, total - o.grid_next))
+        vec = np.concatenate(o.grid) if len(o.grid) > 1 else o.grid[0]
+        o.grid = []
+        share, stride = rhythm_from_grid(
+            vec[:total], ep.count, p.rhythm_window_s, p.gait_min_step_hz
+        )
+        return replace(ep, thigh_pedal_share=share, thigh_stride_ratio=stride)
 
     def _emit(
         self,
@@ -181,7 +243,7 @@ class EpochBuilder:
         if t.shape[0]:
             self._emit(self._carry, int(t.shape[0]), int(np.floor(t[-1])) - o.t0_s + 1)
         seg = TimeSegment(o.first_sample, o.n_samples, o.t_first_s, o.t_last_s, o.jump_s)
-        ep = join_epochs(self._parts)
+        ep = self._rhythm(o, join_epochs(self._parts))
         std = np.concatenate(self._trunk_std) if self._trunk_std else None
         self._done.append(EpochSegment(seg, ep, std))
         self._open = None

@@ -10,7 +10,9 @@ from dataclasses import replace
 
 import numpy as np
 
+from analytics.params import PostureParams
 from analytics.records import BoolArray, Epochs, FloatArray, IntArray, Recording
+from analytics.rhythm import rhythm_features
 from analytics.smoothing import runs
 
 
@@ -98,14 +100,21 @@ def _scalar_mean(sec: IntArray, values: FloatArray, n_sec: int) -> FloatArray:
     return out
 
 
-def epochs_from_recording(rec: Recording) -> Epochs:
-    """Aggregate a recording's accelerometers (and cadence) into seconds."""
+def epochs_from_recording(rec: Recording, params: PostureParams | None = None) -> Epochs:
+    """Aggregate a recording's accelerometers (and cadence) into seconds, with the
+    rhythm of the thigh's movement (:mod:`analytics.rhythm`)."""
     if rec.n == 0:
         raise ValueError("the recording has no samples")
     t0 = int(np.floor(rec.t_s[0]))
     n_sec = int(np.floor(rec.t_s[-1])) - t0 + 1
     ep, _ = epochs_of(rec.t_s, rec.thigh_acc_g, rec.trunk_acc_g, rec.cadence_rpm, t0, n_sec)
-    return ep
+    if rec.thigh_acc_g is None:
+        return ep
+    p = params or PostureParams()
+    share, stride = rhythm_features(
+        rec.t_s, rec.thigh_acc_g, t0, ep.count, p.rhythm_window_s, p.gait_min_step_hz
+    )
+    return replace(ep, thigh_pedal_share=share, thigh_stride_ratio=stride)
 
 
 def epochs_of(
@@ -119,8 +128,9 @@ def epochs_of(
     trunk_deviation: bool = False,
 ) -> tuple[Epochs, FloatArray | None]:
     """Seconds ``t0_s .. t0_s + n_sec - 1`` of sorted samples (samples outside are not
-    allowed). With ``trunk_deviation`` the trunk's per-second RMS deviation of every
-    second is returned too (the chunked reader computes it in its one pass, instead of
+    allowed), without the rhythm features (they need the neighbouring seconds). With
+    ``trunk_deviation`` the trunk's per-second RMS deviation of every second is
+    returned too (the chunked reader computes it in its one pass, instead of
     :func:`with_trunk_deviation` going back to the samples)."""
     bounds = _bounds(t_s, t0_s, n_sec)
     if thigh_acc_g is not None:

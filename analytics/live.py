@@ -39,6 +39,7 @@ from analytics.records import (
     ThighCalibration,
     TrunkCalibration,
 )
+from analytics.seat_pressure import SeatParams
 
 DATA_OK, DATA_NONE, DATA_OFF = 0, 1, 2
 """Per-second data codes (``analytics.alerts.DataState`` ok / no_data / sensor_off)."""
@@ -81,6 +82,11 @@ class WindowSeconds:
     data: Int8Array
     """DATA_OK, DATA_NONE (no sample of the primary sensor) or DATA_OFF (samples, but
     not worn)."""
+    seat_baseline: FloatArray | None = None
+    """The seat mat's per-cell empty-seat baseline after this window when it was
+    given or learned (None without a mat, or when the window never showed the seat
+    empty): pass it on as ``SeatParams.empty_baseline`` so that a window in which
+    someone sits throughout does not learn the sitter as an empty seat."""
 
     @property
     def n(self) -> int:
@@ -104,6 +110,7 @@ def classify_window(
     trunk: TrunkCalibration | None,
     params: PostureParams | None = None,
     seat_layout: SeatLayout | None = None,
+    seat_params: SeatParams | None = None,
 ) -> WindowSeconds:
     """Posture, hip flexion and data state of the seconds ``[from_s, to_s)`` of a
     window of samples (which should start ``context_s`` earlier and run ``lag_s``
@@ -122,7 +129,14 @@ def classify_window(
     has[inside] = True
     if not has.any():
         return WindowSeconds(from_s, posture, hip, data)
-    tl = analyze_recording(rec, params, seat_layout=seat_layout, thigh=thigh, trunk=trunk).timeline
+    analysis = analyze_recording(
+        rec, params, seat_layout=seat_layout, seat_params=seat_params, thigh=thigh, trunk=trunk
+    )
+    tl = analysis.timeline
+    seat = analysis.seat
+    baseline = None
+    if seat is not None and seat.baseline_source != "none":
+        baseline = seat.end_baseline
     lo = max(from_s, int(tl.t0_s))
     hi = min(to_s, int(tl.t0_s) + tl.n)
     if hi > lo:
@@ -133,7 +147,7 @@ def classify_window(
     posture[~has] = Posture.NONWEAR
     hip[~has] = np.nan
     data[has] = np.where(posture[has] == Posture.NONWEAR, DATA_OFF, DATA_OK)
-    return WindowSeconds(from_s, posture, hip, data)
+    return WindowSeconds(from_s, posture, hip, data, baseline)
 
 
 def calibrate_window(

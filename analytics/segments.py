@@ -15,7 +15,7 @@ then every segment is classified on its own (smoothing never runs across a jump)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -88,27 +88,18 @@ def split_times(t_s: FloatArray, params: TimeJumpParams | None = None) -> list[T
 
 
 def join_epochs(parts: Sequence[Epochs]) -> Epochs:
-    """The seconds of several segments one after another (for learning one
-    calibration from all of them; the times of the result are meaningless)."""
+    """The seconds of several parts one after another: the parts of one segment, or
+    several segments (for learning one calibration from all of them; the times of
+    the result are then meaningless). A field missing in one part is missing."""
     if len(parts) == 1:
         return parts[0]
-
-    def cat(name: str) -> np.ndarray | None:
-        arrays = [getattr(e, name) for e in parts]
-        if any(a is None for a in arrays):
-            return None
-        return np.concatenate(arrays)
-
-    return Epochs(
-        t0_s=parts[0].t0_s,
-        count=np.concatenate([e.count for e in parts]),
-        thigh_mean_g=np.concatenate([e.thigh_mean_g for e in parts]),
-        thigh_std_g=np.concatenate([e.thigh_std_g for e in parts]),
-        thigh_range_g=np.concatenate([e.thigh_range_g for e in parts]),
-        trunk_mean_g=cat("trunk_mean_g"),
-        trunk_count=cat("trunk_count"),
-        cadence_rpm=cat("cadence_rpm"),
-    )
+    joined: dict[str, np.ndarray | None] = {}
+    for f in fields(Epochs):
+        if f.name == "t0_s":
+            continue
+        arrays = [getattr(e, f.name) for e in parts]
+        joined[f.name] = None if any(a is None for a in arrays) else np.concatenate(arrays)
+    return Epochs(t0_s=parts[0].t0_s, **joined)  # type: ignore[arg-type]
 
 
 def analyze_segments(

@@ -20,10 +20,12 @@ from analytics.pipeline import Analysis
 from analytics.records import SeatLayout
 from analytics.segments import TimeJumpParams
 from analytics.summary import agreement, combine, summarize
+from collector.analyze_inputs import AnalyzeInputs
 from collector.output import (
     DAY_COLUMNS,
     DAY_NOTE,
     analysis_dict,
+    calibration_limits,
     day_rows,
     report_dict,
     seat_dict,
@@ -38,6 +40,7 @@ from collector.recordings import (
     load_events,
     write_recording,
 )
+from collector.recordings.activpal_repair import RowRepair
 from collector.recordings.errors import RecordingError
 from collector.sources.simulator import simulate
 from collector.timeline_io import whole_seconds, write_timeline, write_timelines
@@ -72,10 +75,14 @@ def _parse_layout(text: str | None) -> SeatLayout | None:
 
 
 def _analyze_file(
-    path: Path, fmt: str, seat_layout: SeatLayout | None = None, jumps: TimeJumpParams | None = None
+    path: Path,
+    fmt: str,
+    seat_layout: SeatLayout | None = None,
+    inputs: AnalyzeInputs | None = None,
+    jumps: TimeJumpParams | None = None,
 ) -> FileAnalysis:
     try:
-        return analyze_file(path, fmt, seat_layout, jumps=jumps)
+        return analyze_file(path, fmt, seat_layout, jumps=jumps, inputs=inputs)
     except (CalibrationError, ValueError) as exc:
         _fail(f"{path}: {exc}")
         raise  # unreachable: _fail exits
@@ -91,14 +98,18 @@ def _print_summary(console: Console, title: str, analysis: Analysis, warnings: l
     cal = analysis.thigh
     if cal is not None:
         console.print(
-            f"calibration: {cal.source}, seated beyond {cal.sit_threshold_deg:.0f}° of thigh "
-            f"inclination{', trunk sensor used for hip angle' if analysis.trunk else ''}"
+            f"calibration: {cal.source}, confidence {cal.confidence:.2f}, seated beyond "
+            f"{cal.sit_threshold_deg:.0f}° of thigh inclination"
+            f"{', trunk sensor used for hip angle' if analysis.trunk else ''}"
         )
+        for limit in calibration_limits(cal):
+            console.print(f"[yellow]low confidence:[/yellow] {limit}")
     if analysis.seat is not None:
         seat = seat_dict(analysis.seat)
         console.print(
             f"seat mat: occupied {seat['occupied_s'] // 60} min, "
-            f"slumped {seat['slumped_s'] // 60} min"
+            f"slumped {seat['slumped_s'] // 60} min, "
+            f"empty-seat baseline {seat['baseline_source']}"
         )
     for w in warnings:
         console.print(f"[yellow]warning:[/yellow] {w}")
@@ -125,6 +136,23 @@ def _print_summary(console: Console, title: str, analysis: Analysis, warnings: l
     "--seat-layout",
     metavar="ROWSxCOLS",
     help="Seat-mat grid, cells seat_p00.. row-major back to front [default: square].",
+)
+@click.option(
+    "--calibrate-from",
+    metavar="START-END",
+    help="Calibrate the thigh sensor from this stretch of standing still (seconds or "
+    "M:SS from the start of the recording, e.g. 2:00-2:15), instead of automatically.",
+)
+@click.option(
+    "--calibrate-file",
+    type=click.Path(path_type=Path),
+    help="Calibrate the thigh sensor from this recording of standing still.",
+)
+@click.option(
+    "--seat-baseline",
+    metavar="VALUES",
+    help="The seat mat's empty reading, one value per cell (commas) or one for all, "
+    "in the file's unit [default: learned from the recording].",
 )
 @click.option(
     "--tz",
@@ -166,6 +194,9 @@ def analyze(
     timeline_out: Path | None,
     as_json: bool,
     seat_layout: str | None,
+    calibrate_from: str | None,
+    calibrate_file: Path | None,
+    seat_baseline: str | None,
     tz: str | None,
     period_hours: float | None,
     break_min_s: float,
@@ -182,13 +213,17 @@ def analyze(
         _fail(f"--max-time-jump-s: {exc}")
     analysis: Analysis | None = None
     steps = None
+    repairs: tuple[RowRepair, ...] | None = None
     try:
         if is_event_file(file, fmt):
             events = load_events(file, fmt)
             timeline, warnings, zone = events.timeline, list(events.warnings), None
             steps = events.events.step_counts()
+            repairs = events.repairs
+            _print_repairs(repairs)
         else:
-            found = _analyze_file(file, fmt, layout, jumps)
+            inputs = AnalyzeInputs(calibrate_from, calibrate_file, seat_baseline)
+            found = _analyze_file(file, fmt, layout, inputs, jumps)
             zone = tz or local_zone_name()
             if len(found.segments) > 1:
                 _report_segments(file, found, params, zone, period_hours, timeline_out, as_json)
@@ -215,6 +250,9 @@ def analyze(
             else {"source": str(file), "warnings": warnings}
         )
         doc["time_zone"] = str(zone) if zone else "local clock of the file"
+        if repairs is not None:
+            doc["repaired_cells"] = sum(not r.skipped for r in repairs)
+            doc["skipped_rows"] = sum(r.skipped for r in repairs)
         doc.update(report_dict(report))
         click.echo(to_json(doc))
     elif timeline_out is None:
@@ -280,6 +318,18 @@ def _report_segments(
         console.print(table)
         for w in found.warnings:
             console.print(f"[yellow]warning:[/yellow] {w}")
+
+
+REPAIR_LINES_SHOWN = 10
+"""Damaged activPAL cells named one per line on stderr; the rest are counted."""
+
+
+def _print_repairs(repairs: tuple[RowRepair, ...]) -> None:
+    for r in repairs[:REPAIR_LINES_SHOWN]:
+        click.echo(f"warning: {r.message}", err=True)
+    more = len(repairs) - REPAIR_LINES_SHOWN
+    if more > 0:
+        click.echo(f"warning: ... and {more} more damaged cells (see the summary)", err=True)
 
 
 def _print_days(console: Console, report: ExposureReport) -> None:

@@ -120,6 +120,10 @@ class SourceSettings:
     """Simulate a trunk sensor."""
     seat: bool = False
     """Simulate a seat-pressure mat."""
+    seat_baseline: tuple[float, ...] | None = None
+    """The seat mat's empty reading, one value per cell (``seat_p00`` first) in the
+    mat's unit; None: learned from the first stretch with the seat empty and kept in
+    the service state."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,6 +374,9 @@ class _Source(BaseModel):
     seed: Annotated[int, Field(ge=0)] = _SOURCE.seed
     trunk: bool = _SOURCE.trunk
     seat: bool = _SOURCE.seat
+    seat_baseline: list[Annotated[float, Field(allow_inf_nan=False)]] | None = Field(
+        default=None, min_length=1
+    )
 
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -873,6 +880,7 @@ def _source(
         devices=devices,
         trunk=s.trunk,
         seat=s.seat,
+        seat_baseline=None if s.seat_baseline is None else tuple(s.seat_baseline),
     )
 
 

@@ -17,9 +17,10 @@ from typing import Final
 from analytics.epochs import epochs_from_recording, with_trunk_deviation
 from analytics.params import PostureParams
 from analytics.pipeline import Analysis, TrunkDeviation, analyze_recording, default_layout
-from analytics.records import Epochs, FloatArray, Recording, SeatLayout
+from analytics.records import Epochs, FloatArray, Recording, SeatLayout, ThighCalibration
 from analytics.seat_pressure import SeatParams, seat_seconds
 from analytics.segments import TimeJumpParams, TimeSegment, analyze_segments, split_times
+from collector.analyze_inputs import AnalyzeInputs, prepare, seat_notes
 from collector.recordings import detect_format, load_recording
 from collector.recordings.chunked import data_rows, stream_epochs
 from collector.recordings.csv_format import _read_header
@@ -55,16 +56,22 @@ def analyze_file(
     *,
     jumps: TimeJumpParams | None = None,
     params: PostureParams | None = None,
+    inputs: AnalyzeInputs | None = None,
 ) -> FileAnalysis:
-    """Read and analyse a recording of raw samples, segment by segment.
+    """Read and analyse a recording of raw samples, segment by segment. ``inputs``
+    (an explicit calibration, a seat baseline) need the samples: with any of them the
+    file is read whole.
 
     Raises :class:`~collector.recordings.RecordingError` for the file,
     :class:`~analytics.calibration_errors.CalibrationError` or ``ValueError`` when the
     recording cannot be analysed.
     """
     jp = jumps or TimeJumpParams()
+    given = inputs or AnalyzeInputs()
     kind = detect_format(path) if fmt == "auto" else fmt
-    streamed = stream_epochs(path, jp, fmt=kind) if kind in ("csv", "parquet") else None
+    streamed = None
+    if kind in ("csv", "parquet") and given == AnalyzeInputs():
+        streamed = stream_epochs(path, jp, fmt=kind)
     if streamed is not None:
         parts: list[tuple[Epochs, TrunkDeviation]] = [
             (s.epochs, s.trunk_deviation) for s in streamed.segments
@@ -78,17 +85,25 @@ def analyze_file(
         return FileAnalysis(out, (*streamed.warnings, *_jump_warnings(path, out, jp)), True)
     loaded = load_recording(path, kind)
     rec = loaded.recording
+    thigh, seat_params, notes = prepare(rec, given)
     segs = split_times(rec.t_s, jp)
     if len(segs) == 1:
-        analyses = [analyze_recording(rec, params, seat_layout=seat_layout)]
+        analyses = [
+            analyze_recording(
+                rec, params, seat_layout=seat_layout, seat_params=seat_params, thigh=thigh
+            )
+        ]
     else:
-        analyses = _analyze_parts([_rows(rec, s) for s in segs], params, seat_layout)
+        pieces = [_rows(rec, s) for s in segs]
+        analyses = _analyze_parts(pieces, params, seat_layout, seat_params, thigh)
     rows = _first_rows(path, loaded.fmt, [s.first_sample for s in segs])
     word = _ROW_WORD.get(loaded.fmt, "sample")
     out = tuple(
         SegmentAnalysis(s, row, a, word) for s, row, a in zip(segs, rows, analyses, strict=True)
     )
-    return FileAnalysis(out, (*loaded.warnings, *_jump_warnings(path, out, jp)), False)
+    seat = [w for a in analyses for w in seat_notes(a.seat)]
+    warnings = (*loaded.warnings, *notes, *dict.fromkeys(seat), *_jump_warnings(path, out, jp))
+    return FileAnalysis(out, warnings, False)
 
 
 def _rows(rec: Recording, seg: TimeSegment) -> Recording:
@@ -109,20 +124,27 @@ def _rows(rec: Recording, seg: TimeSegment) -> Recording:
 
 
 def _analyze_parts(
-    recs: Sequence[Recording], params: PostureParams | None, seat_layout: SeatLayout | None
+    recs: Sequence[Recording],
+    params: PostureParams | None,
+    seat_layout: SeatLayout | None,
+    seat_params: SeatParams | None,
+    thigh: ThighCalibration | None,
 ) -> list[Analysis]:
     if recs[0].thigh_acc_g is None:  # seat mat only: nothing to calibrate
-        return [analyze_recording(r, params, seat_layout=seat_layout) for r in recs]
+        return [
+            analyze_recording(r, params, seat_layout=seat_layout, seat_params=seat_params)
+            for r in recs
+        ]
     parts: list[tuple[Epochs, TrunkDeviation]] = []
     for r in recs:
         parts.append((epochs_from_recording(r), _deviation_of(r)))
-    analyses = analyze_segments(parts, params)
+    analyses = analyze_segments(parts, params, thigh)
     out = []
     for r, a in zip(recs, analyses, strict=True):
         seat = None
         if r.seat_p is not None:
             layout = seat_layout or default_layout(r.seat_p.shape[1])
-            seat = seat_seconds(r.t_s, r.seat_p, layout, SeatParams())
+            seat = seat_seconds(r.t_s, r.seat_p, layout, seat_params or SeatParams())
         out.append(replace(a, seat=seat))
     return out
 

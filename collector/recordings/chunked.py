@@ -7,11 +7,14 @@ float32 arrays, its epochs about 60 MB.
 Same checks and the same error messages as :func:`collector.recordings.read_csv`:
 every block goes through :func:`~collector.recordings.csv_format.find_problem` (with
 the previous block's last row in front, so a time that goes backwards across a block
-boundary is found too) and a problem names its file row. A Parquet file is read
-in batches of rows the same way (errors name the record). Files the block reader
-cannot parse (comment lines between data rows, cells pyarrow rejects, no pyarrow) and
-files with seat-mat cells (the seat features need the samples) are not streamed:
-:func:`stream_epochs` returns None and the caller reads them whole.
+boundary is found too) and a problem names its file row. A Parquet file is read in
+batches of rows the same way (errors name the record).
+
+Not streamed (:func:`stream_epochs` returns None and the caller reads the file
+whole): accelerations that are not certainly in g (the whole-file reader converts
+m/s² or refuses, :mod:`collector.recordings.acc_units`), files the block reader
+cannot parse (comment lines between data rows, cells pyarrow rejects, no pyarrow)
+and files with seat-mat cells (the seat features need the samples).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import numpy as np
 from analytics.epoch_stream import EpochBuilder, EpochSegment
 from analytics.records import FloatArray
 from analytics.segments import TimeJumpParams
+from collector.recordings.acc_units import _BAND, _DEAD_G
 from collector.recordings.csv_format import (
     TIME_COLUMN,
     ColumnLayout,
@@ -143,22 +147,57 @@ def _reduce(
     """Check every block and feed it to the epoch builder; None when the block reader
     gave up or there was no data (the whole-file reader words that)."""
     builder = EpochBuilder(jumps)
+    units = {"thigh_acc_g": _UnitCounts(), "trunk_acc_g": _UnitCounts()}
     seen = 0
     previous: dict[str, FloatArray] | None = None
     try:
         for columns in blocks:
             _check(layout, columns, previous, seen, problem_at)
-            builder.add(
-                columns[TIME_COLUMN],
-                _group(columns, layout, "thigh_acc_g"),
-                _group(columns, layout, "trunk_acc_g"),
-                columns.get("cadence_rpm"),
-            )
+            thigh = _group(columns, layout, "thigh_acc_g")
+            trunk = _group(columns, layout, "trunk_acc_g")
+            for field, acc in (("thigh_acc_g", thigh), ("trunk_acc_g", trunk)):
+                if acc is not None:
+                    units[field].add(acc)
+            builder.add(columns[TIME_COLUMN], thigh, trunk, columns.get("cadence_rpm"))
             seen += int(columns[TIME_COLUMN].shape[0])
             previous = {name: col[-1:] for name, col in columns.items()}
     except _BlockReaderError:
         return None
-    return builder.finish() if seen else None
+    if not seen or not all(u.surely_g() for u in units.values()):
+        return None  # the whole-file reader converts m/s² or refuses, exactly
+    return builder.finish()
+
+
+class _UnitCounts:
+    """Where the median magnitude of an accelerometer lies, from counts (the unit check
+    of :mod:`collector.recordings.acc_units` without keeping the samples)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.below_dead = 0
+        self.below_g = 0
+        self.above_g = 0
+
+    def add(self, acc: FloatArray) -> None:
+        ok = np.isfinite(acc).all(axis=1)
+        a = acc[ok]
+        mag = np.sqrt(np.einsum("ij,ij->i", a, a))
+        self.n += int(mag.shape[0])
+        self.below_dead += int(np.count_nonzero(mag < _DEAD_G))
+        self.below_g += int(np.count_nonzero(mag < 1.0 / _BAND))
+        self.above_g += int(np.count_nonzero(mag > _BAND))
+
+    def surely_g(self) -> bool:
+        """True when the check certainly keeps the data as it is: no valid sample, a
+        median in the band around 1 g, or a dead sensor. The sorted magnitudes'
+        middle ones are ``(n - 1) // 2`` and ``n // 2``; the median lies between."""
+        n = self.n
+        if n == 0:
+            return True
+        low_mid_ok = self.below_g <= (n - 1) // 2  # a[(n - 1) // 2] >= 1 / band
+        high_mid_ok = self.above_g <= n - n // 2 - 1  # a[n // 2] <= band
+        dead = self.below_dead >= n // 2 + 1  # a[n // 2] < dead
+        return (low_mid_ok and high_mid_ok) or dead
 
 
 class _BlockReaderError(Exception):

@@ -431,6 +431,7 @@ class Service:
             exposure_params=s.exposure,
             utc_offset_s=zone_offset(tz),
             saved=saved,
+            seat_baseline=s.source.seat_baseline,
         )
         self.summary.resumed_from_t_s = engine.resume_from_t_s
         self._sources = self.plan.build(self._emit, engine.resume_from_t_s, self.extra_state)

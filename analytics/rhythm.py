@@ -1,0 +1,132 @@
+"""The rhythm of thigh movement: steps or pedal strokes, from the accelerometer alone.
+
+Walking, running and stairs jolt the thigh at every *step* of either leg (the body
+lands on one foot, then the other): the magnitude of the thigh's specific force
+repeats at the step rate, 1.5–3.5 steps per second in adults, and humans do not walk
+slower than about 1.4 steps/s without shuffling. Pedalling moves the knee round the
+pedal circle: the thigh's vertical acceleration repeats once per crank *revolution*,
+at the cadence, 40–90 rpm (0.7–1.5 Hz) for everyday and recreational riding, with
+no landing of the other foot in between. So where the power of the acceleration
+magnitude's rhythm lies separates gait from pedalling without knowing how the
+sensor is mounted (the magnitude does not depend on orientation), and before any
+calibration. Road vibration is broadband and faster (> 4 Hz): it is left out.
+
+:func:`rhythm_features` gives, for every second, the share of the magnitude's power
+in the band of rhythms (0.4–3.5 Hz) that lies below the slowest walking step rate
+(walking, stairs and running put almost all of it at their step rate; pedalling
+most of it at the cadence), and whether the thigh swings at half that rate (once
+per stride, as in gait) or at the same rate (once per crank revolution, as in
+pedalling at any cadence).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from analytics.records import FloatArray, IntArray
+
+Float32Array = npt.NDArray[np.float32]
+
+RESAMPLE_HZ = 25.0
+"""The magnitude is put on a uniform grid at this rate (enough for a 3.5 Hz band)."""
+BAND_HZ = (0.4, 3.5)
+"""Rhythms considered: the slowest pedalling to the fastest running steps."""
+_BLOCK = 2048
+"""Seconds transformed at once (bounds the temporary arrays)."""
+
+
+def rhythm_features(
+    t_s: FloatArray,
+    acc_g: FloatArray,
+    t0_s: int,
+    count: IntArray,
+    window_s: float,
+    split_hz: float,
+) -> tuple[FloatArray, FloatArray]:
+    """Per second ``i`` (``[t0_s + i, t0_s + i + 1)``), over ``window_s`` centred on it:
+
+    * ``pedal_share``: the share of the specific-force magnitude's power in
+      ``BAND_HZ`` below ``split_hz`` (the slowest step rate);
+    * ``stride_ratio``: the power of the whole vector (the thigh's swing) at half the
+      magnitude's dominant rate, relative to its power at that rate. A walking thigh
+      swings once per stride while the body lands twice, so its swing shows at half
+      the step rate (ratio well above 0); a pedalling thigh swings once per pulse
+      (ratio near 0), whatever the cadence.
+
+    ``count`` is the samples per second (0 = gap); a window touching a gap or the
+    ends of the data is NaN. Rows of ``acc_g`` with a NaN are left out.
+    """
+    n_sec = int(count.shape[0])
+    ok = np.isfinite(acc_g).all(axis=1)
+    if n_sec == 0 or np.count_nonzero(ok) < 2:
+        return np.full(n_sec, np.nan), np.full(n_sec, np.nan)
+    vec = resampled(t_s[ok], acc_g[ok], t0_s, 0, n_sec * int(RESAMPLE_HZ))
+    return rhythm_from_grid(vec, count, window_s, split_hz)
+
+
+def resampled(
+    t_s: FloatArray, acc_g: FloatArray, t0_s: int, first: int, n_points: int
+) -> Float32Array:
+    """The vector at grid points ``first .. first + n_points - 1``, point ``g`` at
+    ``t0_s + (g + 0.5) / RESAMPLE_HZ``: linear between the (finite) samples, the
+    first or last sample beyond them. A point depends only on the samples around it,
+    so a recording read in chunks gets the same grid."""
+    grid = t0_s + (np.arange(first, first + n_points, dtype=np.float64) + 0.5) / RESAMPLE_HZ
+    vec = np.stack([np.interp(grid, t_s, acc_g[:, k]) for k in range(3)], axis=1)
+    return vec.astype(np.float32)
+
+
+def rhythm_from_grid(
+    vec: Float32Array, count: IntArray, window_s: float, split_hz: float
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`rhythm_features` from the vector on the grid (:func:`resampled`, the
+    ``RESAMPLE_HZ`` points of every second)."""
+    n_sec = int(count.shape[0])
+    share = np.full(n_sec, np.nan)
+    stride = np.full(n_sec, np.nan)
+    per_s = int(RESAMPLE_HZ)
+    mag = np.sqrt(np.einsum("ij,ij->i", vec, vec))
+    half = round(window_s / 2.0)
+    width = 2 * half * per_s
+    if n_sec < 2 * half + 1 or width < 8:
+        return share, stride
+    freqs = np.fft.rfftfreq(width, 1.0 / RESAMPLE_HZ)
+    band = np.flatnonzero((freqs >= BAND_HZ[0]) & (freqs <= BAND_HZ[1]))
+    slow = band[freqs[band] < split_hz]
+    hann = np.hanning(width).astype(np.float32)
+    has = count > 0
+    bad = np.convolve(~has, np.ones(2 * half + 1, dtype=np.int64), mode="same") > 0
+    centres = np.arange(half, n_sec - half)
+    for lo in range(0, centres.shape[0], _BLOCK):
+        c = centres[lo : lo + _BLOCK]
+        starts = (c - half) * per_s + per_s // 2
+        idx = starts[:, None] + np.arange(width)[None, :]
+        w = mag[idx]
+        w = w - w.mean(axis=1, keepdims=True)
+        power = np.abs(np.fft.rfft(w * hann, axis=1)) ** 2
+        p_band = power[:, band]
+        total = p_band.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share[c] = np.where(total > 0.0, power[:, slow].sum(axis=1) / total, np.nan)
+        v = vec[idx]  # (windows, width, 3)
+        v = v - v.mean(axis=1, keepdims=True)
+        swing = (np.abs(np.fft.rfft(v * hann[None, :, None], axis=1)) ** 2).sum(axis=2)
+        k = band[np.argmax(p_band, axis=1)]
+        rows = np.arange(k.shape[0])
+        at_rate = _peak(swing, rows, k)
+        at_half = _peak(swing, rows, np.rint(k / 2.0).astype(np.int64))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            stride[c] = np.where(at_rate > 0.0, at_half / at_rate, np.nan)
+    share[bad] = np.nan
+    stride[bad] = np.nan
+    return share, stride
+
+
+def _peak(power: FloatArray, rows: IntArray, k: IntArray) -> FloatArray:
+    """The largest power within one frequency bin of bin ``k`` of each row."""
+    last = power.shape[1] - 1
+    out = power[rows, np.clip(k, 0, last)]
+    for dk in (-1, 1):
+        out = np.maximum(out, power[rows, np.clip(k + dk, 0, last)])
+    return np.asarray(out, dtype=np.float64)
