@@ -112,11 +112,17 @@ def epochs_from_recording(rec: Recording, params: PostureParams | None = None) -
         trunk_count, trunk, _, _ = _vector_stats(
             rec.t_s, bounds, rec.trunk_acc_g, t0, n_sec, moments=False
         )
-    share = stride = None
+    share = stride = steady = None
     if rec.thigh_acc_g is not None:
         p = params or PostureParams()
-        share, stride = rhythm_features(
-            rec.t_s, rec.thigh_acc_g, t0, count, p.rhythm_window_s, p.gait_min_step_hz
+        share, stride, steady = rhythm_features(
+            rec.t_s,
+            rec.thigh_acc_g,
+            t0,
+            count,
+            p.rhythm_window_s,
+            p.gait_min_step_hz,
+            p.rhythm_peak_min,
         )
     cadence = None
     if rec.cadence_rpm is not None:
@@ -132,6 +138,7 @@ def epochs_from_recording(rec: Recording, params: PostureParams | None = None) -
         cadence_rpm=cadence,
         thigh_pedal_share=share,
         thigh_stride_ratio=stride,
+        thigh_rhythm_steady=steady,
     )
 
 

@@ -23,12 +23,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytics.records import FloatArray, IntArray
+from analytics.records import BoolArray, FloatArray, IntArray
 
 RESAMPLE_HZ = 25.0
 """The magnitude is put on a uniform grid at this rate (enough for a 3.5 Hz band)."""
 BAND_HZ = (0.4, 3.5)
 """Rhythms considered: the slowest pedalling to the fastest running steps."""
+STEADY_LAG_S = 2
+"""A rhythm is steady when the windows this many seconds before and after find the
+same rate."""
 _BLOCK = 2048
 """Seconds transformed at once (bounds the temporary arrays)."""
 
@@ -40,7 +43,8 @@ def rhythm_features(
     count: IntArray,
     window_s: float,
     split_hz: float,
-) -> tuple[FloatArray, FloatArray]:
+    peak_min: float = 0.0,
+) -> tuple[FloatArray, FloatArray, BoolArray]:
     """Per second ``i`` (``[t0_s + i, t0_s + i + 1)``), over ``window_s`` centred on it:
 
     * ``pedal_share``: the share of the specific-force magnitude's power in
@@ -51,15 +55,18 @@ def rhythm_features(
       the step rate (ratio well above 0); a pedalling thigh swings once per pulse
       (ratio near 0), whatever the cadence.
 
-    ``count`` is the samples per second (0 = gap); a window touching a gap or the
-    ends of the data is NaN. Rows of ``acc_g`` with a NaN are left out.
+    Both are NaN where the movement has no rhythm: less than ``peak_min`` of the
+    band's power within one bin of its strongest frequency (road or engine vibration,
+    fidgeting), and where a window touches a gap or the ends of the data (``count`` is
+    the samples per second, 0 = gap). Rows of ``acc_g`` with a NaN are left out.
     """
     n_sec = int(count.shape[0])
     share = np.full(n_sec, np.nan)
     stride = np.full(n_sec, np.nan)
     ok = np.isfinite(acc_g).all(axis=1)
+    steady0 = np.zeros(n_sec, dtype=np.bool_)
     if n_sec == 0 or np.count_nonzero(ok) < 2:
-        return share, stride
+        return share, stride, steady0
     t = t_s[ok]
     per_s = int(RESAMPLE_HZ)
     grid = t0_s + (np.arange(n_sec * per_s, dtype=np.float64) + 0.5) / RESAMPLE_HZ
@@ -69,7 +76,7 @@ def rhythm_features(
     half = round(window_s / 2.0)
     width = 2 * half * per_s
     if n_sec < 2 * half + 1 or width < 8:
-        return share, stride
+        return share, stride, steady0
     freqs = np.fft.rfftfreq(width, 1.0 / RESAMPLE_HZ)
     band = np.flatnonzero((freqs >= BAND_HZ[0]) & (freqs <= BAND_HZ[1]))
     slow = band[freqs[band] < split_hz]
@@ -77,6 +84,7 @@ def rhythm_features(
     has = count > 0
     bad = np.convolve(~has, np.ones(2 * half + 1, dtype=np.int64), mode="same") > 0
     centres = np.arange(half, n_sec - half)
+    rate_all = np.full(centres.shape[0], np.nan)
     for lo in range(0, centres.shape[0], _BLOCK):
         c = centres[lo : lo + _BLOCK]
         starts = (c - half) * per_s + per_s // 2
@@ -92,14 +100,26 @@ def rhythm_features(
         v = v - v.mean(axis=1, keepdims=True)
         swing = (np.abs(np.fft.rfft(v * hann[None, :, None], axis=1)) ** 2).sum(axis=2)
         k = band[np.argmax(p_band, axis=1)]
+        rate_all[lo : lo + c.shape[0]] = freqs[k]
         rows = np.arange(k.shape[0])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            periodic = _peak_sum(power, rows, k) >= peak_min * total
+        share[c[~periodic]] = np.nan
         at_rate = _peak(swing, rows, k)
         at_half = _peak(swing, rows, np.rint(k / 2.0).astype(np.int64))
         with np.errstate(invalid="ignore", divide="ignore"):
-            stride[c] = np.where(at_rate > 0.0, at_half / at_rate, np.nan)
+            stride[c] = np.where((at_rate > 0.0) & periodic, at_half / at_rate, np.nan)
+    rate_hz = np.full(n_sec, np.nan)
+    rate_hz[centres] = rate_all
+    lag = STEADY_LAG_S
+    prev = np.concatenate((np.full(lag, np.nan), rate_hz[:-lag]))
+    nxt = np.concatenate((rate_hz[lag:], np.full(lag, np.nan)))
+    tol = 1.5 / (2 * half)  # one and a half bins of the window's spectrum
+    with np.errstate(invalid="ignore"):
+        steady = (np.abs(prev - rate_hz) <= tol) & (np.abs(nxt - rate_hz) <= tol)
     share[bad] = np.nan
     stride[bad] = np.nan
-    return share, stride
+    return share, stride, np.asarray(steady & ~bad, dtype=np.bool_)
 
 
 def _peak(power: FloatArray, rows: IntArray, k: IntArray) -> FloatArray:
@@ -109,3 +129,12 @@ def _peak(power: FloatArray, rows: IntArray, k: IntArray) -> FloatArray:
     for dk in (-1, 1):
         out = np.maximum(out, power[rows, np.clip(k + dk, 0, last)])
     return np.asarray(out, dtype=np.float64)
+
+
+def _peak_sum(power: FloatArray, rows: IntArray, k: IntArray) -> FloatArray:
+    """The power within one frequency bin of bin ``k`` of each row (a peak's width)."""
+    last = power.shape[1] - 1
+    total = np.zeros(k.shape[0])
+    for dk in (-1, 0, 1):
+        total += power[rows, np.clip(k + dk, 0, last)]
+    return total
