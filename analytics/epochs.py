@@ -123,6 +123,7 @@ def epochs_from_recording(rec: Recording, params: PostureParams | None = None) -
             p.rhythm_window_s,
             p.gait_min_step_hz,
             p.rhythm_peak_min,
+            wanted=np.asarray(std > p.moving_std_g, dtype=np.bool_),
         )
     cadence = None
     if rec.cadence_rpm is not None:

@@ -44,6 +44,7 @@ def rhythm_features(
     window_s: float,
     split_hz: float,
     peak_min: float = 0.0,
+    wanted: BoolArray | None = None,
 ) -> tuple[FloatArray, FloatArray, BoolArray]:
     """Per second ``i`` (``[t0_s + i, t0_s + i + 1)``), over ``window_s`` centred on it:
 
@@ -53,73 +54,87 @@ def rhythm_features(
       magnitude's dominant rate, relative to its power at that rate. A walking thigh
       swings once per stride while the body lands twice, so its swing shows at half
       the step rate (ratio well above 0); a pedalling thigh swings once per pulse
-      (ratio near 0), whatever the cadence.
+      (ratio near 0), whatever the cadence;
+    * ``steady``: the windows ``STEADY_LAG_S`` before and after find the same rate
+      (within one and a half bins): steps and pedal strokes keep their rate,
+      vibration and fidgeting show a "rate" only by chance, a different one each time.
 
-    Both are NaN where the movement has no rhythm: less than ``peak_min`` of the
-    band's power within one bin of its strongest frequency (road or engine vibration,
-    fidgeting), and where a window touches a gap or the ends of the data (``count`` is
-    the samples per second, 0 = gap). Rows of ``acc_g`` with a NaN are left out.
+    Share and ratio are NaN where the movement has no rhythm (less than ``peak_min``
+    of the band's power within one bin of its strongest frequency: road or engine
+    vibration, fidgeting) and where a window touches a gap or the ends of the data
+    (``count`` is the samples per second, 0 = gap). Only the seconds in ``wanted``
+    (and the neighbours the steadiness test needs) are computed when it is given: a
+    still thigh has no rhythm to measure. Rows of ``acc_g`` with a NaN are left out.
     """
     n_sec = int(count.shape[0])
     share = np.full(n_sec, np.nan)
     stride = np.full(n_sec, np.nan)
-    ok = np.isfinite(acc_g).all(axis=1)
-    steady0 = np.zeros(n_sec, dtype=np.bool_)
-    if n_sec == 0 or np.count_nonzero(ok) < 2:
-        return share, stride, steady0
-    t = t_s[ok]
-    per_s = int(RESAMPLE_HZ)
-    grid = t0_s + (np.arange(n_sec * per_s, dtype=np.float64) + 0.5) / RESAMPLE_HZ
-    vec = np.stack([np.interp(grid, t, acc_g[ok, k]) for k in range(3)], axis=1)
-    vec = vec.astype(np.float32)
-    mag = np.sqrt(np.einsum("ij,ij->i", vec, vec))
+    steady = np.zeros(n_sec, dtype=np.bool_)
     half = round(window_s / 2.0)
+    per_s = int(RESAMPLE_HZ)
     width = 2 * half * per_s
-    if n_sec < 2 * half + 1 or width < 8:
-        return share, stride, steady0
+    if n_sec < 2 * half + 1 or width < 8 or t_s.shape[0] < 2:
+        return share, stride, steady
+    lag = STEADY_LAG_S
+    centres = np.arange(half, n_sec - half)
+    if wanted is not None:
+        need = np.convolve(wanted.astype(np.int64), np.ones(2 * lag + 1, np.int64), "same") > 0
+        centres = centres[need[centres]]
+    bad = np.convolve(count <= 0, np.ones(2 * half + 1, dtype=np.int64), mode="same") > 0
+    centres = centres[~bad[centres]]
+    if centres.shape[0] == 0:
+        return share, stride, steady
     freqs = np.fft.rfftfreq(width, 1.0 / RESAMPLE_HZ)
     band = np.flatnonzero((freqs >= BAND_HZ[0]) & (freqs <= BAND_HZ[1]))
     slow = band[freqs[band] < split_hz]
     hann = np.hanning(width).astype(np.float32)
-    has = count > 0
-    bad = np.convolve(~has, np.ones(2 * half + 1, dtype=np.int64), mode="same") > 0
-    centres = np.arange(half, n_sec - half)
-    rate_all = np.full(centres.shape[0], np.nan)
+    # the seconds the windows cover, on one uniform grid (each second once, however
+    # many windows overlap it); a window's seconds are consecutive on it
+    cover = np.zeros(n_sec + 1, dtype=np.int64)
+    np.add.at(cover, centres - half, 1)
+    np.add.at(cover, np.minimum(centres + half + 1, n_sec), -1)
+    covered = np.flatnonzero(np.cumsum(cover[:-1]) > 0)
+    slot = np.full(n_sec, -1, dtype=np.int64)
+    slot[covered] = np.arange(covered.shape[0])
+    grid = (t0_s + covered[:, None] + (np.arange(per_s) + 0.5)[None, :] / RESAMPLE_HZ).reshape(-1)
+    i0, i1 = np.searchsorted(t_s, [grid[0] - 1.0, grid[-1] + 1.0])
+    t, acc = t_s[i0:i1], acc_g[i0:i1]
+    if not np.isfinite(np.add.reduce(acc, axis=None)):  # one pass when clean
+        fine = np.isfinite(acc).all(axis=1)
+        t, acc = t[fine], acc[fine]
+    if t.shape[0] < 2:
+        return share, stride, steady
+    vec = np.empty((grid.shape[0], 3), dtype=np.float32)
+    for axis in range(3):
+        vec[:, axis] = np.interp(grid, t, acc[:, axis])
+    rate_hz = np.full(n_sec, np.nan)
     for lo in range(0, centres.shape[0], _BLOCK):
         c = centres[lo : lo + _BLOCK]
-        starts = (c - half) * per_s + per_s // 2
-        idx = starts[:, None] + np.arange(width)[None, :]
-        w = mag[idx]
-        w = w - w.mean(axis=1, keepdims=True)
-        power = np.abs(np.fft.rfft(w * hann, axis=1)) ** 2
+        starts = slot[c - half] * per_s + per_s // 2
+        v32 = vec[starts[:, None] + np.arange(width)[None, :]]
+        mag = np.sqrt(np.einsum("wij,wij->wi", v32, v32))
+        mag = mag - mag.mean(axis=1, keepdims=True)
+        power = np.abs(np.fft.rfft(mag * hann, axis=1)) ** 2
         p_band = power[:, band]
         total = p_band.sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share[c] = np.where(total > 0.0, power[:, slow].sum(axis=1) / total, np.nan)
-        v = vec[idx]  # (windows, width, 3)
-        v = v - v.mean(axis=1, keepdims=True)
-        swing = (np.abs(np.fft.rfft(v * hann[None, :, None], axis=1)) ** 2).sum(axis=2)
         k = band[np.argmax(p_band, axis=1)]
-        rate_all[lo : lo + c.shape[0]] = freqs[k]
+        rate_hz[c] = freqs[k]
         rows = np.arange(k.shape[0])
         with np.errstate(invalid="ignore", divide="ignore"):
-            periodic = _peak_sum(power, rows, k) >= peak_min * total
-        share[c[~periodic]] = np.nan
+            periodic = (_peak_sum(power, rows, k) >= peak_min * total) & (total > 0.0)
+            share[c] = np.where(periodic, power[:, slow].sum(axis=1) / total, np.nan)
+        v32 -= v32.mean(axis=1, keepdims=True)
+        swing = (np.abs(np.fft.rfft(v32 * hann[None, :, None], axis=1)) ** 2).sum(axis=2)
         at_rate = _peak(swing, rows, k)
         at_half = _peak(swing, rows, np.rint(k / 2.0).astype(np.int64))
         with np.errstate(invalid="ignore", divide="ignore"):
             stride[c] = np.where((at_rate > 0.0) & periodic, at_half / at_rate, np.nan)
-    rate_hz = np.full(n_sec, np.nan)
-    rate_hz[centres] = rate_all
-    lag = STEADY_LAG_S
     prev = np.concatenate((np.full(lag, np.nan), rate_hz[:-lag]))
     nxt = np.concatenate((rate_hz[lag:], np.full(lag, np.nan)))
     tol = 1.5 / (2 * half)  # one and a half bins of the window's spectrum
     with np.errstate(invalid="ignore"):
         steady = (np.abs(prev - rate_hz) <= tol) & (np.abs(nxt - rate_hz) <= tol)
-    share[bad] = np.nan
-    stride[bad] = np.nan
-    return share, stride, np.asarray(steady & ~bad, dtype=np.bool_)
+    return share, stride, np.asarray(steady, dtype=np.bool_)
 
 
 def _peak(power: FloatArray, rows: IntArray, k: IntArray) -> FloatArray:
