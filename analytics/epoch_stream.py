@@ -7,22 +7,22 @@ Feeding a recording in any chunking gives exactly the epochs of the one-shot
 waits until it is complete), split into segments at time jumps
 (:mod:`analytics.segments`). The trunk's per-second deviation, which the off-body
 test needs and the one-shot path fetches from the samples afterwards, is computed in
-the same pass for every second; the thigh's rhythm features (they look at seconds
-around each one) from its 25 Hz grid, built as the samples come and transformed when
-the segment ends (300 bytes a second).
+the same pass for every second. The thigh's rhythm features look at the seconds
+around each one: :class:`RhythmPass` computes them from a second pass over the
+samples, on the grid of the seconds that need them.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from analytics.epochs import epochs_of
+from analytics.epochs import epochs_of, moving_seconds
 from analytics.params import PostureParams
 from analytics.records import BoolArray, Epochs, FloatArray
-from analytics.rhythm import RESAMPLE_HZ, Float32Array, resampled, rhythm_from_grid
+from analytics.rhythm import Float32Array, RhythmPlan, rhythm_from_grid, rhythm_plan
 from analytics.segments import TimeJumpParams, TimeSegment, join_epochs, jump_indices
 
 
@@ -43,11 +43,6 @@ class EpochSegment:
         return replace(ep, trunk_std_g=np.where(seconds, self.trunk_std_g, np.nan))
 
 
-def _grid_t(t0_s: int, g: int) -> float:
-    """The time of rhythm grid point ``g`` (as :func:`analytics.rhythm.resampled`)."""
-    return float(t0_s + (np.float64(g) + 0.5) / RESAMPLE_HZ)
-
-
 def _cat(a: FloatArray | None, b: FloatArray | None) -> FloatArray | None:
     if a is None or b is None:
         return b
@@ -65,12 +60,6 @@ class _Open:
     next_sec: int = 0
     n_samples: int = 0
     t_last_s: float = float("nan")
-    # the thigh on the rhythm grid (analytics.rhythm): points computed so far, the
-    # last finite sample (the left end of the next interpolation), finite samples seen
-    grid: list[Float32Array] = field(default_factory=list)
-    grid_next: int = 0
-    last_ok: tuple[FloatArray, FloatArray] | None = None
-    n_ok: int = 0
 
 
 class EpochBuilder:
@@ -78,11 +67,8 @@ class EpochBuilder:
     segments. The state between chunks is the open segment's finished seconds and the
     samples of its last, possibly incomplete, second."""
 
-    def __init__(
-        self, jumps: TimeJumpParams | None = None, params: PostureParams | None = None
-    ) -> None:
+    def __init__(self, jumps: TimeJumpParams | None = None) -> None:
         self._jumps = jumps or TimeJumpParams()
-        self._params = params or PostureParams()
         self._done: list[EpochSegment] = []
         self._open: _Open | None = None
         self._parts: list[Epochs] = []
@@ -150,8 +136,6 @@ class EpochBuilder:
         assert o is not None
         o.n_samples += int(t_s.shape[0])
         o.t_last_s = float(t_s[-1])
-        if thigh is not None:
-            self._grid_feed(o, t_s, thigh)
         ct, cth, ctr, ccad = self._carry
         t = _cat(ct, t_s)
         assert t is not None
@@ -165,48 +149,6 @@ class EpochBuilder:
             None if buf[2] is None else buf[2][k:],
             None if buf[3] is None else buf[3][k:],
         )
-
-    @staticmethod
-    def _grid_feed(o: _Open, t_s: FloatArray, thigh: FloatArray) -> None:
-        """Grid points up to the last finite sample: each depends only on the finite
-        samples around it, so it is the one-shot value."""
-        ok = np.isfinite(thigh).all(axis=1)
-        if not ok.any():
-            return
-        t, acc = t_s[ok], thigh[ok]
-        o.n_ok += int(t.shape[0])
-        if o.last_ok is not None:
-            t = np.concatenate((o.last_ok[0], t))
-            acc = np.concatenate((o.last_ok[1], acc))
-        t_end = float(t[-1])
-        g = max(o.grid_next, int(np.floor((t_end - o.t0_s) * RESAMPLE_HZ - 0.5)) + 1)
-        while g > o.grid_next and _grid_t(o.t0_s, g - 1) > t_end:
-            g -= 1
-        while _grid_t(o.t0_s, g) <= t_end:
-            g += 1
-        if g > o.grid_next:
-            o.grid.append(resampled(t, acc, o.t0_s, o.grid_next, g - o.grid_next))
-            o.grid_next = g
-        o.last_ok = (t[-1:], acc[-1:])
-
-    def _rhythm(self, o: _Open, ep: Epochs) -> Epochs:
-        """The rhythm features of the closed segment, as the one-shot epochs have them."""
-        if self._layout is None or not self._layout[0]:
-            return ep
-        p = self._params
-        if o.n_ok < 2 or o.last_ok is None:
-            nan = np.full(ep.n, np.nan)
-            return replace(ep, thigh_pedal_share=nan, thigh_stride_ratio=nan.copy())
-        total = ep.n * int(RESAMPLE_HZ)
-        if total > o.grid_next:  # beyond the last finite sample: its value
-            t, acc = o.last_ok
-            o.grid.append(resampled(t, acc, o.t0_s, o.grid_next, total - o.grid_next))
-        vec = np.concatenate(o.grid) if len(o.grid) > 1 else o.grid[0]
-        o.grid = []
-        share, stride = rhythm_from_grid(
-            vec[:total], ep.count, p.rhythm_window_s, p.gait_min_step_hz
-        )
-        return replace(ep, thigh_pedal_share=share, thigh_stride_ratio=stride)
 
     def _emit(
         self,
@@ -243,9 +185,112 @@ class EpochBuilder:
         if t.shape[0]:
             self._emit(self._carry, int(t.shape[0]), int(np.floor(t[-1])) - o.t0_s + 1)
         seg = TimeSegment(o.first_sample, o.n_samples, o.t_first_s, o.t_last_s, o.jump_s)
-        ep = self._rhythm(o, join_epochs(self._parts))
+        ep = join_epochs(self._parts)
         std = np.concatenate(self._trunk_std) if self._trunk_std else None
         self._done.append(EpochSegment(seg, ep, std))
         self._open = None
         self._parts, self._trunk_std = [], []
         self._carry = (np.zeros(0), None, None, None)
+
+
+@dataclass(slots=True)
+class _Grid:
+    """One segment's rhythm grid being filled (see :class:`RhythmPass`)."""
+
+    first_sample: int
+    stop_sample: int
+    plan: RhythmPlan
+    vec: Float32Array
+    filled: int = 0
+    last: tuple[FloatArray, FloatArray] | None = None
+    n_used: int = 0
+
+
+class RhythmPass:
+    """The thigh's rhythm features (:mod:`analytics.rhythm`) of segments built by
+    :class:`EpochBuilder`, from a second pass over the same samples (any chunking).
+
+    Which seconds need them (the thigh moves, no gap in the window) is known from the
+    epochs; the second pass interpolates the thigh onto the grid of those seconds,
+    each grid point from the samples around it, exactly as the one-shot
+    :func:`analytics.rhythm.rhythm_features` does; the grid costs 300 bytes for each
+    second a window covers."""
+
+    def __init__(self, segments: list[EpochSegment], params: PostureParams | None = None):
+        self._p = params or PostureParams()
+        self._segments = segments
+        self._grids: list[_Grid | None] = []
+        for s in segments:
+            wanted = moving_seconds(s.epochs, self._p)
+            plan = rhythm_plan(s.epochs.t0_s, s.epochs.count, self._p.rhythm_window_s, wanted)
+            if plan is None or s.segment.n_samples < 2:
+                self._grids.append(None)
+                continue
+            vec = np.empty((plan.grid_t_s.shape[0], 3), dtype=np.float32)
+            seg = s.segment
+            self._grids.append(_Grid(seg.first_sample, seg.stop_sample, plan, vec))
+        self._seen = 0
+
+    @property
+    def needed(self) -> bool:
+        """False when no segment has a second to compute (no second pass needed)."""
+        return any(g is not None for g in self._grids)
+
+    def add(self, t_s: FloatArray, thigh_acc_g: FloatArray) -> None:
+        """The next samples, in the order and with the times given to the builder."""
+        n = int(t_s.shape[0])
+        lo, hi = self._seen, self._seen + n
+        for g in self._grids:
+            if g is None or g.stop_sample <= lo or g.first_sample >= hi:
+                continue
+            a, b = max(g.first_sample, lo) - lo, min(g.stop_sample, hi) - lo
+            _fill(g, t_s[a:b], thigh_acc_g[a:b])
+        self._seen = hi
+
+    def finish(self) -> list[EpochSegment]:
+        """The segments with their rhythm features."""
+        p = self._p
+        out = []
+        for s, g in zip(self._segments, self._grids, strict=True):
+            n = s.epochs.n
+            share, stride = np.full(n, np.nan), np.full(n, np.nan)
+            steady = np.zeros(n, dtype=np.bool_)
+            if g is not None and g.n_used >= 2 and g.last is not None:
+                grid = g.plan.grid_t_s
+                for axis in range(3):  # beyond the last sample in range: its value
+                    g.vec[g.filled :, axis] = np.interp(
+                        grid[g.filled :], g.last[0], g.last[1][:, axis]
+                    )
+                share, stride, steady = rhythm_from_grid(
+                    g.vec, g.plan, p.gait_min_step_hz, p.rhythm_peak_min
+                )
+            ep = replace(
+                s.epochs,
+                thigh_pedal_share=share,
+                thigh_stride_ratio=stride,
+                thigh_rhythm_steady=steady,
+            )
+            out.append(replace(s, epochs=ep))
+        return out
+
+
+def _fill(g: _Grid, t_s: FloatArray, acc: FloatArray) -> None:
+    """Grid points up to the last usable sample: samples within a second of the grid's
+    ends (as the one-shot interpolation takes them), finite ones only."""
+    grid = g.plan.grid_t_s
+    i0, i1 = np.searchsorted(t_s, [grid[0] - 1.0, grid[-1] + 1.0])
+    t, a = t_s[i0:i1], acc[i0:i1]
+    ok = np.isfinite(a).all(axis=1)
+    t, a = t[ok], a[ok]
+    if t.shape[0] == 0:
+        return
+    g.n_used += int(t.shape[0])
+    if g.last is not None:
+        t = np.concatenate((g.last[0], t))
+        a = np.concatenate((g.last[1], a))
+    end = int(np.searchsorted(grid, t[-1], side="right"))
+    if end > g.filled:
+        for axis in range(3):
+            g.vec[g.filled : end, axis] = np.interp(grid[g.filled : end], t, a[:, axis])
+        g.filled = end
+    g.last = (t[-1:], a[-1:])

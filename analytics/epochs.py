@@ -111,10 +111,24 @@ def epochs_from_recording(rec: Recording, params: PostureParams | None = None) -
     if rec.thigh_acc_g is None:
         return ep
     p = params or PostureParams()
-    share, stride = rhythm_features(
-        rec.t_s, rec.thigh_acc_g, t0, ep.count, p.rhythm_window_s, p.gait_min_step_hz
+    share, stride, steady = rhythm_features(
+        rec.t_s,
+        rec.thigh_acc_g,
+        t0,
+        ep.count,
+        p.rhythm_window_s,
+        p.gait_min_step_hz,
+        p.rhythm_peak_min,
+        wanted=moving_seconds(ep, p),
     )
-    return replace(ep, thigh_pedal_share=share, thigh_stride_ratio=stride)
+    return replace(
+        ep, thigh_pedal_share=share, thigh_stride_ratio=stride, thigh_rhythm_steady=steady
+    )
+
+
+def moving_seconds(ep: Epochs, p: PostureParams) -> BoolArray:
+    """The seconds whose rhythm is wanted: the thigh moves."""
+    return np.asarray(ep.thigh_std_g > p.moving_std_g, dtype=np.bool_)
 
 
 def epochs_of(

@@ -103,7 +103,11 @@ def walking_seconds(ep: Epochs, p: PostureParams) -> BoolArray:
     sustained steps."""
     steps, _pedal = rhythm_masks(ep, p)
     g = stride_seconds(ep, p) & steps
-    return np.asarray(g & (centred_fraction(g, p.pedal_window_s) >= 0.8), dtype=np.bool_)
+    g &= centred_fraction(g, p.pedal_window_s) >= 0.8
+    if ep.thigh_rhythm_steady is not None:
+        # walking keeps its step rate: most of the bout has a steady one
+        g &= centred_fraction(ep.thigh_rhythm_steady, p.pedal_window_s) >= 0.5
+    return np.asarray(g, dtype=np.bool_)
 
 
 def still_seconds(ep: Epochs, p: PostureParams) -> BoolArray:
@@ -174,8 +178,13 @@ def calibrate_thigh(ep: Epochs, p: PostureParams | None = None) -> ThighCalibrat
     walk = ok & walking_seconds(ep, p)
     still = ok & still_seconds(ep, p)
     pedal = ok & pedalling_seconds(ep, p)
+    with np.errstate(invalid="ignore"):
+        n_moving = int(np.count_nonzero(ok & (ep.thigh_std_g > p.moving_std_g)))
+    n_pedal = int(np.count_nonzero(pedal))
     pedal_dir: FloatArray | None = None
-    if np.count_nonzero(pedal) >= p.ride_min_s:
+    # a ride: pedalling is most of the movement (vibration in a car or on a train
+    # has no steady rhythm, and shows one only now and then)
+    if n_pedal >= p.ride_min_s and n_pedal >= 0.5 * n_moving:
         found_pedal = dominant_direction(d_all[pedal], p.cone_deg)
         if found_pedal is not None:
             pedal_dir = found_pedal[0]

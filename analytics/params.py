@@ -40,6 +40,10 @@ class PostureParams:
     rhythm_window_s: float = 6.0
     """Window over which the rhythm of the thigh's movement is measured (several
     strides or pedal revolutions at the slowest rhythm considered)."""
+    rhythm_peak_min: float = 0.3
+    """A movement has a rhythm (steps or pedal strokes) when at least this share of
+    its 0.4–3.5 Hz power lies in one peak (three bins of the window's spectrum);
+    white vibration spreads over the ~19 bins (≈ 0.16)."""
     gait_min_step_hz: float = 1.45
     """Rhythm (per second) that separates steps from pedal revolutions: adults walk,
     climb stairs and run at 1.5–3.5 steps/s (each landing of either foot jolts the
@@ -51,7 +55,8 @@ class PostureParams:
     their power is at the step rate)."""
     ride_min_s: int = 60
     """A recording without walking is calibrated from pedalling only when it holds at
-    least this much of it: a ride, not a flight of stairs climbed slowly."""
+    least this much of it (and pedalling is most of its movement): a ride, not a
+    flight of stairs climbed slowly or a bumpy car journey."""
     step_share_max: float = 0.25
     """Walking rhythm (the evidence that anchors "up"): at most this share below it."""
     stride_ratio_min: float = 0.05
@@ -70,6 +75,10 @@ class PostureParams:
     pedal_seated_deg: float = 35.0
     """While pedalling: mean thigh inclination above which the rider sits on the saddle
     (seated ≈ 45–55°, standing on the pedals ≈ 20–30° per-second mean)."""
+    saddle_max_deg: float = 70.0
+    """No saddle lets the thigh lie level: seated pedalling keeps its mean inclination
+    under this (about 40–65°; level at the top of the stroke only). A level thigh
+    moving without steps is a seat in a car or on a train, not a saddle."""
     running_std_g: float = 0.8
     """Movement this violent is running, never pedalling."""
     coast_max_s: int = 90

@@ -90,7 +90,8 @@ def classify_thigh(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> Thigh
     # pedalling: a pedalling rhythm, or (a cadence faster than the rhythm test can
     # tell from steps) sustained movement with the thigh inclined like a rider's
     with np.errstate(invalid="ignore"):
-        inclined = moving & (incl > p.pedal_seated_deg) & ~running & ~stride_seconds(ep, p)
+        on_saddle = (incl > p.pedal_seated_deg) & (incl < p.saddle_max_deg)
+        inclined = moving & on_saddle & ~running & ~stride_seconds(ep, p)
     by_angle = centred_fraction(inclined, p.pedal_window_s) >= p.pedal_angle_fraction
     pedal = (pedalling_seconds(ep, p) | by_angle) & ok
     # while pedalling, the per-second mean vector reads the thigh ~10° nearer upright
@@ -98,6 +99,10 @@ def classify_thigh(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> Thigh
     # have impacts-like magnitude swings: seated on the saddle by its own threshold
     with np.errstate(invalid="ignore"):
         seated = np.where(pedal & moving, (incl > p.pedal_seated_deg) & ~running, seated)
+    # pedalling is a ride only where the thigh could be on a saddle (or a cadence
+    # sensor says so); movement with a level thigh stays sitting
+    if ep.cadence_rpm is None:
+        pedal &= ~(incl >= p.saddle_max_deg)
     # a seated pedalling spell must itself last a window: a few seated-looking
     # seconds inside a walk are not a ride
     riding_seated = _long_runs(pedal & seated, p.pedal_window_s)

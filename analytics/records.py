@@ -123,6 +123,8 @@ class Epochs:
     thigh_stride_ratio: FloatArray | None = None
     """(n,) the thigh's swing at half its movement's rate relative to at that rate
     (high in gait: one swing per stride, two landings; near 0 in pedalling)."""
+    thigh_rhythm_steady: BoolArray | None = None
+    """(n,) the movement keeps one rate over a few seconds (steps, pedal strokes)."""
 
     @property
     def n(self) -> int:

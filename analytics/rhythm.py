@@ -21,10 +21,12 @@ pedalling at any cadence).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 
-from analytics.records import FloatArray, IntArray
+from analytics.records import BoolArray, FloatArray, IntArray
 
 Float32Array = npt.NDArray[np.float32]
 
@@ -32,6 +34,9 @@ RESAMPLE_HZ = 25.0
 """The magnitude is put on a uniform grid at this rate (enough for a 3.5 Hz band)."""
 BAND_HZ = (0.4, 3.5)
 """Rhythms considered: the slowest pedalling to the fastest running steps."""
+STEADY_LAG_S = 2
+"""A rhythm is steady when the windows this many seconds before and after find the
+same rate."""
 _BLOCK = 2048
 """Seconds transformed at once (bounds the temporary arrays)."""
 
@@ -43,7 +48,9 @@ def rhythm_features(
     count: IntArray,
     window_s: float,
     split_hz: float,
-) -> tuple[FloatArray, FloatArray]:
+    peak_min: float = 0.0,
+    wanted: BoolArray | None = None,
+) -> tuple[FloatArray, FloatArray, BoolArray]:
     """Per second ``i`` (``[t0_s + i, t0_s + i + 1)``), over ``window_s`` centred on it:
 
     * ``pedal_share``: the share of the specific-force magnitude's power in
@@ -52,75 +59,126 @@ def rhythm_features(
       magnitude's dominant rate, relative to its power at that rate. A walking thigh
       swings once per stride while the body lands twice, so its swing shows at half
       the step rate (ratio well above 0); a pedalling thigh swings once per pulse
-      (ratio near 0), whatever the cadence.
+      (ratio near 0), whatever the cadence;
+    * ``steady``: the windows ``STEADY_LAG_S`` before and after find the same rate
+      (within one and a half bins): steps and pedal strokes keep their rate,
+      vibration and fidgeting show a "rate" only by chance, a different one each time.
 
-    ``count`` is the samples per second (0 = gap); a window touching a gap or the
-    ends of the data is NaN. Rows of ``acc_g`` with a NaN are left out.
+    Share and ratio are NaN where the movement has no rhythm (less than ``peak_min``
+    of the band's power within one bin of its strongest frequency: road or engine
+    vibration, fidgeting) and where a window touches a gap or the ends of the data
+    (``count`` is the samples per second, 0 = gap). Only the seconds in ``wanted``
+    (and the neighbours the steadiness test needs) are computed when it is given: a
+    still thigh has no rhythm to measure. Rows of ``acc_g`` with a NaN are left out.
     """
     n_sec = int(count.shape[0])
-    ok = np.isfinite(acc_g).all(axis=1)
-    if n_sec == 0 or np.count_nonzero(ok) < 2:
-        return np.full(n_sec, np.nan), np.full(n_sec, np.nan)
-    vec = resampled(t_s[ok], acc_g[ok], t0_s, 0, n_sec * int(RESAMPLE_HZ))
-    return rhythm_from_grid(vec, count, window_s, split_hz)
+    plan = rhythm_plan(t0_s, count, window_s, wanted)
+    if plan is None or t_s.shape[0] < 2:
+        return _nothing(n_sec)
+    grid = plan.grid_t_s
+    i0, i1 = np.searchsorted(t_s, [grid[0] - 1.0, grid[-1] + 1.0])
+    t, acc = t_s[i0:i1], acc_g[i0:i1]
+    if not np.isfinite(np.add.reduce(acc, axis=None)):  # one pass when clean
+        fine = np.isfinite(acc).all(axis=1)
+        t, acc = t[fine], acc[fine]
+    if t.shape[0] < 2:
+        return _nothing(n_sec)
+    vec = np.empty((grid.shape[0], 3), dtype=np.float32)
+    for axis in range(3):
+        vec[:, axis] = np.interp(grid, t, acc[:, axis])
+    return rhythm_from_grid(vec, plan, split_hz, peak_min)
 
 
-def resampled(
-    t_s: FloatArray, acc_g: FloatArray, t0_s: int, first: int, n_points: int
-) -> Float32Array:
-    """The vector at grid points ``first .. first + n_points - 1``, point ``g`` at
-    ``t0_s + (g + 0.5) / RESAMPLE_HZ``: linear between the (finite) samples, the
-    first or last sample beyond them. A point depends only on the samples around it,
-    so a recording read in chunks gets the same grid."""
-    grid = t0_s + (np.arange(first, first + n_points, dtype=np.float64) + 0.5) / RESAMPLE_HZ
-    vec = np.stack([np.interp(grid, t_s, acc_g[:, k]) for k in range(3)], axis=1)
-    return vec.astype(np.float32)
+@dataclass(frozen=True, slots=True)
+class RhythmPlan:
+    """Where :func:`rhythm_features` looks: the window centres, and the grid of the
+    seconds the windows cover (each second once, however many windows overlap it; a
+    window's seconds are consecutive on it). The vector on the grid is interpolated
+    from the samples between ``grid_t_s[0] - 1`` and ``grid_t_s[-1] + 1`` (a chunked
+    reader fills it in a second pass)."""
+
+    n_sec: int
+    half: int
+    centres: IntArray
+    slot: IntArray
+    grid_t_s: FloatArray
+
+
+def rhythm_plan(
+    t0_s: int, count: IntArray, window_s: float, wanted: BoolArray | None = None
+) -> RhythmPlan | None:
+    """The plan for seconds ``t0_s ..`` with ``count`` samples each (None: nothing to
+    compute)."""
+    n_sec = int(count.shape[0])
+    half = round(window_s / 2.0)
+    per_s = int(RESAMPLE_HZ)
+    width = 2 * half * per_s
+    if n_sec < 2 * half + 1 or width < 8:
+        return None
+    lag = STEADY_LAG_S
+    centres = np.arange(half, n_sec - half)
+    if wanted is not None:
+        need = np.convolve(wanted.astype(np.int64), np.ones(2 * lag + 1, np.int64), "same") > 0
+        centres = centres[need[centres]]
+    bad = np.convolve(count <= 0, np.ones(2 * half + 1, dtype=np.int64), mode="same") > 0
+    centres = centres[~bad[centres]]
+    if centres.shape[0] == 0:
+        return None
+    cover = np.zeros(n_sec + 1, dtype=np.int64)
+    np.add.at(cover, centres - half, 1)
+    np.add.at(cover, np.minimum(centres + half + 1, n_sec), -1)
+    covered = np.flatnonzero(np.cumsum(cover[:-1]) > 0)
+    slot = np.full(n_sec, -1, dtype=np.int64)
+    slot[covered] = np.arange(covered.shape[0])
+    grid = (t0_s + covered[:, None] + (np.arange(per_s) + 0.5)[None, :] / RESAMPLE_HZ).reshape(-1)
+    return RhythmPlan(n_sec, half, centres, slot, grid)
+
+
+def _nothing(n_sec: int) -> tuple[FloatArray, FloatArray, BoolArray]:
+    return np.full(n_sec, np.nan), np.full(n_sec, np.nan), np.zeros(n_sec, dtype=np.bool_)
 
 
 def rhythm_from_grid(
-    vec: Float32Array, count: IntArray, window_s: float, split_hz: float
-) -> tuple[FloatArray, FloatArray]:
-    """:func:`rhythm_features` from the vector on the grid (:func:`resampled`, the
-    ``RESAMPLE_HZ`` points of every second)."""
-    n_sec = int(count.shape[0])
-    share = np.full(n_sec, np.nan)
-    stride = np.full(n_sec, np.nan)
+    vec: Float32Array, plan: RhythmPlan, split_hz: float, peak_min: float = 0.0
+) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """:func:`rhythm_features` from the thigh's vector on the plan's grid."""
+    n_sec, half, centres, slot = plan.n_sec, plan.half, plan.centres, plan.slot
+    share, stride, _ = _nothing(n_sec)
     per_s = int(RESAMPLE_HZ)
-    mag = np.sqrt(np.einsum("ij,ij->i", vec, vec))
-    half = round(window_s / 2.0)
     width = 2 * half * per_s
-    if n_sec < 2 * half + 1 or width < 8:
-        return share, stride
+    lag = STEADY_LAG_S
     freqs = np.fft.rfftfreq(width, 1.0 / RESAMPLE_HZ)
     band = np.flatnonzero((freqs >= BAND_HZ[0]) & (freqs <= BAND_HZ[1]))
     slow = band[freqs[band] < split_hz]
     hann = np.hanning(width).astype(np.float32)
-    has = count > 0
-    bad = np.convolve(~has, np.ones(2 * half + 1, dtype=np.int64), mode="same") > 0
-    centres = np.arange(half, n_sec - half)
+    rate_hz = np.full(n_sec, np.nan)
     for lo in range(0, centres.shape[0], _BLOCK):
         c = centres[lo : lo + _BLOCK]
-        starts = (c - half) * per_s + per_s // 2
-        idx = starts[:, None] + np.arange(width)[None, :]
-        w = mag[idx]
-        w = w - w.mean(axis=1, keepdims=True)
-        power = np.abs(np.fft.rfft(w * hann, axis=1)) ** 2
+        starts = slot[c - half] * per_s + per_s // 2
+        v32 = vec[starts[:, None] + np.arange(width)[None, :]]
+        mag = np.sqrt(np.einsum("wij,wij->wi", v32, v32))
+        mag = mag - mag.mean(axis=1, keepdims=True)
+        power = np.abs(np.fft.rfft(mag * hann, axis=1)) ** 2
         p_band = power[:, band]
         total = p_band.sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share[c] = np.where(total > 0.0, power[:, slow].sum(axis=1) / total, np.nan)
-        v = vec[idx]  # (windows, width, 3)
-        v = v - v.mean(axis=1, keepdims=True)
-        swing = (np.abs(np.fft.rfft(v * hann[None, :, None], axis=1)) ** 2).sum(axis=2)
         k = band[np.argmax(p_band, axis=1)]
+        rate_hz[c] = freqs[k]
         rows = np.arange(k.shape[0])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            periodic = (_peak_sum(power, rows, k) >= peak_min * total) & (total > 0.0)
+            share[c] = np.where(periodic, power[:, slow].sum(axis=1) / total, np.nan)
+        v32 -= v32.mean(axis=1, keepdims=True)
+        swing = (np.abs(np.fft.rfft(v32 * hann[None, :, None], axis=1)) ** 2).sum(axis=2)
         at_rate = _peak(swing, rows, k)
         at_half = _peak(swing, rows, np.rint(k / 2.0).astype(np.int64))
         with np.errstate(invalid="ignore", divide="ignore"):
-            stride[c] = np.where(at_rate > 0.0, at_half / at_rate, np.nan)
-    share[bad] = np.nan
-    stride[bad] = np.nan
-    return share, stride
+            stride[c] = np.where((at_rate > 0.0) & periodic, at_half / at_rate, np.nan)
+    prev = np.concatenate((np.full(lag, np.nan), rate_hz[:-lag]))
+    nxt = np.concatenate((rate_hz[lag:], np.full(lag, np.nan)))
+    tol = 1.5 / (2 * half)  # one and a half bins of the window's spectrum
+    with np.errstate(invalid="ignore"):
+        steady = (np.abs(prev - rate_hz) <= tol) & (np.abs(nxt - rate_hz) <= tol)
+    return share, stride, np.asarray(steady, dtype=np.bool_)
 
 
 def _peak(power: FloatArray, rows: IntArray, k: IntArray) -> FloatArray:
@@ -130,3 +188,12 @@ def _peak(power: FloatArray, rows: IntArray, k: IntArray) -> FloatArray:
     for dk in (-1, 1):
         out = np.maximum(out, power[rows, np.clip(k + dk, 0, last)])
     return np.asarray(out, dtype=np.float64)
+
+
+def _peak_sum(power: FloatArray, rows: IntArray, k: IntArray) -> FloatArray:
+    """The power within one frequency bin of bin ``k`` of each row (a peak's width)."""
+    last = power.shape[1] - 1
+    total = np.zeros(k.shape[0])
+    for dk in (-1, 0, 1):
+        total += power[rows, np.clip(k + dk, 0, last)]
+    return total

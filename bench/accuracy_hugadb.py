@@ -50,13 +50,16 @@ def main() -> int:
     by_subject: dict[str, list[DayScore]] = {}
     for d in days:
         by_subject.setdefault(d.subject, []).append(d)
-    print("HuGaDB, days joined (both thighs); % of labelled seconds")
+    print("HuGaDB, days joined (both thighs); % of labelled seconds of the days analysed")
     print(
         f"{'subject':>7} {'stable n':>8} {'sit/upr':>7} {'short n':>7} {'short':>6}"
         f" {'bike n':>6} {'riding':>6} {'step n':>6} {'step riding':>11} {'nonwear':>7}"
+        f"  refused (thigh-days without walking)"
     )
     means = []
-    for subject, ds in sorted(by_subject.items()):
+    for subject, all_ds in sorted(by_subject.items()):
+        ds = [d for d in all_ds if not d.refused]
+        refused = [f"{d.day}:{d.side}" for d in all_ds if d.refused]
         st_n = sum(d.stable_n for d in ds)
         st_ok = sum(d.stable_ok for d in ds)
         sh_n = sum(d.short_n for d in ds)
@@ -72,7 +75,7 @@ def main() -> int:
         print(
             f"{subject:>7} {st_n:>8} {_pct(st_ok, st_n):>7} {sh_n:>7} {_pct(sh_ok, sh_n):>6}"
             f" {bk_n:>6} {_pct(bk_r, bk_n):>6} {sp_n:>6} {_pct(sp_r, sp_n):>11}"
-            f" {_pct(nw, lab):>7}"
+            f" {_pct(nw, lab):>7}  {' '.join(refused)}"
         )
     if means:
         print(f"sitting-vs-upright (stable): mean {100 * sum(means) / len(means):.2f} %, "

@@ -8,7 +8,9 @@ Same checks and the same error messages as :func:`collector.recordings.read_csv`
 every block goes through :func:`~collector.recordings.csv_format.find_problem` (with
 the previous block's last row in front, so a time that goes backwards across a block
 boundary is found too) and a problem names its file row. A Parquet file is read in
-batches of rows the same way (errors name the record).
+batches of rows the same way (errors name the record). The thigh's rhythm features
+need the samples around the seconds where the thigh moves: a second pass over the
+file fills their grid (:class:`analytics.epoch_stream.RhythmPass`).
 
 Not streamed (:func:`stream_epochs` returns None and the caller reads the file
 whole): accelerations that are not certainly in g (the whole-file reader converts
@@ -26,7 +28,7 @@ from typing import Any, Final, NoReturn
 
 import numpy as np
 
-from analytics.epoch_stream import EpochBuilder, EpochSegment
+from analytics.epoch_stream import EpochBuilder, EpochSegment, RhythmPass
 from analytics.records import FloatArray
 from analytics.segments import TimeJumpParams
 from collector.recordings.acc_units import _BAND, _DEAD_G
@@ -89,7 +91,9 @@ def stream_epochs(
         (row,) = data_rows(path, header, [index])
         raise RecordingError(path, problem.message, row=row, column=problem.column)
 
-    blocks = _csv_blocks(pyarrow_csv, path, header, layout.columns, chunk_bytes)
+    def blocks() -> Iterator[dict[str, FloatArray]]:
+        return _csv_blocks(pyarrow_csv, path, header, layout.columns, chunk_bytes)
+
     segments = _reduce(blocks, layout, jumps, at)
     if segments is None:
         return None
@@ -126,7 +130,7 @@ def _stream_parquet(
         except (pyarrow.ArrowException, OSError):
             raise _BlockReaderError from None
 
-    segments = _reduce(batches(), layout, jumps, at)
+    segments = _reduce(batches, layout, jumps, at)
     if segments is None:
         return None
     rows = [s.segment.first_sample + 1 for s in segments]
@@ -139,7 +143,7 @@ def _streamable(layout: ColumnLayout) -> bool:
 
 
 def _reduce(
-    blocks: Iterator[dict[str, FloatArray]],
+    blocks: Callable[[], Iterator[dict[str, FloatArray]]],
     layout: ColumnLayout,
     jumps: TimeJumpParams | None,
     problem_at: Callable[[int, Problem], NoReturn],
@@ -151,7 +155,7 @@ def _reduce(
     seen = 0
     previous: dict[str, FloatArray] | None = None
     try:
-        for columns in blocks:
+        for columns in blocks():
             _check(layout, columns, previous, seen, problem_at)
             thigh = _group(columns, layout, "thigh_acc_g")
             trunk = _group(columns, layout, "trunk_acc_g")
@@ -165,7 +169,16 @@ def _reduce(
         return None
     if not seen or not all(u.surely_g() for u in units.values()):
         return None  # the whole-file reader converts m/s² or refuses, exactly
-    return builder.finish()
+    rhythm = RhythmPass(builder.finish())
+    if rhythm.needed:  # the second pass: the thigh on the rhythm grid
+        try:
+            for columns in blocks():
+                thigh = _group(columns, layout, "thigh_acc_g")
+                assert thigh is not None  # only thigh recordings are streamed
+                rhythm.add(columns[TIME_COLUMN], thigh)
+        except _BlockReaderError:  # pragma: no cover - it read the file a moment ago
+            return None
+    return rhythm.finish()
 
 
 class _UnitCounts:

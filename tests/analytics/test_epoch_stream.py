@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics.epoch_stream import EpochBuilder, EpochSegment
+from analytics.epoch_stream import EpochBuilder, EpochSegment, RhythmPass
 from analytics.epochs import epochs_from_recording, with_trunk_deviation
 from analytics.records import Epochs, Recording
 from analytics.segments import TimeJumpParams, split_times
@@ -28,7 +28,9 @@ def _recording(seed: int, n: int, *, jumps: bool, trunk: bool, cadence: bool) ->
         step[big] = rng.choice([-5e4, 3e9, 700.0], size=int(big.sum()))
     step[0] = 0.0
     t = float(rng.uniform(-3.0, 2e9)) + np.cumsum(step)
-    thigh = rng.normal(0.0, 0.3, (n, 3)) + np.array([0.0, 0.0, 1.0])
+    # still and moving stretches: the rhythm is computed where the thigh moves
+    scale = np.repeat(rng.choice([0.001, 0.3], size=n // 300 + 1), 300)[:n, None]
+    thigh = rng.normal(0.0, 1.0, (n, 3)) * scale + np.array([0.0, 0.0, 1.0])
     thigh[rng.random(n) < 0.01] = np.nan  # the thigh sent nothing in that sample
     trunk_g = rng.normal(0.0, 0.2, (n, 3)) + np.array([1.0, 0.0, 0.0]) if trunk else None
     if trunk_g is not None:
@@ -39,19 +41,30 @@ def _recording(seed: int, n: int, *, jumps: bool, trunk: bool, cadence: bool) ->
     return Recording(t_s=t, thigh_acc_g=thigh, trunk_acc_g=trunk_g, cadence_rpm=rpm)
 
 
-def _feed(rec: Recording, sizes: list[int]) -> list[EpochSegment]:
-    b = EpochBuilder(JUMPS)
-    i, k = 0, 0
-    while i < rec.n:
-        j = min(rec.n, i + sizes[k % len(sizes)])
-        b.add(
-            rec.t_s[i:j],
-            None if rec.thigh_acc_g is None else rec.thigh_acc_g[i:j],
-            None if rec.trunk_acc_g is None else rec.trunk_acc_g[i:j],
-            None if rec.cadence_rpm is None else rec.cadence_rpm[i:j],
-        )
+def _chunks(n: int, sizes: list[int]) -> list[slice]:
+    out, i, k = [], 0, 0
+    while i < n:
+        j = min(n, i + sizes[k % len(sizes)])
+        out.append(slice(i, j))
         i, k = j, k + 1
-    return b.finish()
+    return out
+
+
+def _feed(rec: Recording, sizes: list[int]) -> list[EpochSegment]:
+    """Both passes, the second in other chunks than the first."""
+    b = EpochBuilder(JUMPS)
+    for c in _chunks(rec.n, sizes):
+        b.add(
+            rec.t_s[c],
+            None if rec.thigh_acc_g is None else rec.thigh_acc_g[c],
+            None if rec.trunk_acc_g is None else rec.trunk_acc_g[c],
+            None if rec.cadence_rpm is None else rec.cadence_rpm[c],
+        )
+    rhythm = RhythmPass(b.finish())
+    assert rec.thigh_acc_g is not None
+    for c in _chunks(rec.n, sizes[::-1]):
+        rhythm.add(rec.t_s[c], rec.thigh_acc_g[c])
+    return rhythm.finish()
 
 
 def _assert_same(a: Epochs, b: Epochs) -> None:
