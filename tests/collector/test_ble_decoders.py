@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import struct
 
 import numpy as np
@@ -193,3 +194,25 @@ def test_profile_config_and_haptic() -> None:
         haptic_command(1, 60_000)
     assert SERVICE_UUID != IMU_UUID
     assert WITMOTION_SERVICE_UUID.endswith("9a34fb")
+
+
+def test_a_crank_counter_reset_is_dropped_and_counted() -> None:
+    """A sensor that restarts its counters (battery change, reset) sends a lower
+    revolution count: the wrapped difference would be ~65,000 revolutions, tens of
+    thousands of rpm. It is a reset, not pedalling: no cadence for that sample, counted,
+    and the cadence resumes from the new counters."""
+    c = CadenceTracker()
+    c.update(CrankData(1000, 10_000))
+    assert c.update(CrankData(1002, 11_024)) == pytest.approx(120.0)
+    after_reset = c.update(CrankData(3, 11_024 + 1024))
+    assert math.isnan(after_reset)
+    assert c.resets == 1
+    assert c.update(CrankData(5, 11_024 + 2048)) == pytest.approx(120.0)
+    # the event time restarting too (a reset sensor's clock starts near 0)
+    c.update(CrankData(2, 500))
+    assert c.resets == 2
+    # a genuine 16-bit wrap of both counters is still a cadence
+    c = CadenceTracker()
+    c.update(CrankData(65535, 65535))
+    assert c.update(CrankData(1, 1023)) == pytest.approx(120.0)
+    assert c.resets == 0
