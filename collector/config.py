@@ -286,14 +286,17 @@ def _check_device(value: str) -> str:
 
 
 def _check_topic_prefix(value: str) -> str:
-    if not value or value.startswith("/") or value.endswith("/") or "//" in value:
-        raise ValueError(
-            f"{value!r} is not a topic prefix; use topic levels joined by '/', "
-            "e.g. 'sitload' or 'clinic/sitload' (no leading or trailing '/')"
-        )
-    if any(c in value for c in "+#\0"):
-        raise ValueError(f"{value!r}: a topic prefix cannot contain '+', '#' or NUL")
-    return value
+    """The sink's own rule (one owner): no wildcard, empty level, leading ``$`` …"""
+    from collector.sinks.mqtt_payloads import validate_topic_prefix
+
+    try:
+        return validate_topic_prefix(value)
+    except ValueError as exc:
+        # "mqtt prefix '…' is not …": the caller names the key
+        hint = ""
+        if "${" in value:
+            hint = "; ${VAR} is only replaced in mqtt.url, mqtt.username and mqtt.password"
+        raise ValueError(str(exc).split(" ", 2)[2] + hint) from None
 
 
 def _protocol_from_number(value: object) -> object:
@@ -885,7 +888,10 @@ def _mqtt(
     base: Path | None,
     where: str,
 ) -> MqttSettings | None:
-    if overrides.mqtt_url is None and (m is None or not m.enabled):
+    if overrides.mqtt_url is None and m is not None and not m.enabled:
+        _check_switched_off(m, user_id, user_id_overridden, environ, base, where)
+        return None
+    if overrides.mqtt_url is None and m is None:
         return None
     if m is None:
         m = _Mqtt()
@@ -1007,6 +1013,57 @@ def _mqtt(
     )
 
 
+class _Placeholders(Mapping[str, str]):
+    """The environment, with a stand-in value for every unset variable."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+
+    def __getitem__(self, key: str) -> str:
+        return self._environ.get(key, "placeholder")
+
+    def __contains__(self, key: object) -> bool:
+        # SITLOAD_MQTT_PASSWORD is optional: only there when it is really set
+        return key != PASSWORD_ENV or key in self._environ
+
+    def __iter__(self) -> typing.Iterator[str]:
+        return iter(self._environ)
+
+    def __len__(self) -> int:
+        return len(self._environ)
+
+
+def _check_switched_off(
+    m: _Mqtt,
+    user_id: str,
+    user_id_overridden: bool,
+    environ: Mapping[str, str],
+    base: Path | None,
+    where: str,
+) -> None:
+    """``enabled = false``: the table is still checked (a mistake shows now, not on
+    the day it is switched on), without needing its environment variables or a
+    broker (a table with neither ``url`` nor ``host`` is fine)."""
+    on = m.model_copy(update={"enabled": True})
+    if m.url is None and m.host is None:
+        on = on.model_copy(update={"host": "localhost"})
+    _mqtt(on, user_id, user_id_overridden, Overrides(), _Placeholders(environ), base, where)
+
+
+def _check_state_dir(path: Path, where: str) -> Path:
+    """``path`` unless it (or the first of its parents that exists) is not a folder."""
+    for p in (path, *path.parents):
+        if p.exists():
+            if not p.is_dir():
+                what = "it" if p == path else f"{str(p)!r}"
+                raise ConfigError(
+                    f"{where}: {str(path)!r}: {what} is not a directory; give a folder "
+                    "for the service's state (e.g. /var/lib/sitload or ~/.local/state/sitload)"
+                )
+            break
+    return path
+
+
 def load_settings(
     path: Path | None,
     overrides: Overrides = Overrides(),
@@ -1051,9 +1108,9 @@ def load_settings(
         status_every_s=cfg.console.status_every_s,
     )
     if overrides.state_dir is not None:
-        state_dir = overrides.state_dir.expanduser()
+        state_dir = _check_state_dir(overrides.state_dir.expanduser(), "--state-dir")
     elif cfg.state.dir is not None:
-        state_dir = _resolve(cfg.state.dir, base)
+        state_dir = _check_state_dir(_resolve(cfg.state.dir, base), f"{where}: state.dir")
     else:
         state_dir = platformdirs.user_state_path(APP_NAME)
     if overrides.history_url is not None:
