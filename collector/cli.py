@@ -433,7 +433,17 @@ def record_cmd(devices: tuple[str, ...], out: Path, duration_min: float | None) 
     type=float,
     help="Replay / simulation speed: 1 = real time, 60 = a day in 24 minutes.",
 )
-@click.option("--mqtt", "mqtt_url", help="mqtt://[user[:pass]@]host[:port] or mqtts://…")
+@click.option(
+    "--mqtt",
+    "mqtt_url",
+    help="mqtt://[user@]host[:port] or mqtts://… (no password here: every local user "
+    "can read a command line; use $SITLOAD_MQTT_PASSWORD or --mqtt-password-file).",
+)
+@click.option(
+    "--mqtt-password-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File whose first line is the password of the --mqtt user (chmod 600).",
+)
 @click.option("--user-id", help="Pseudonymous user id used in MQTT topics and the state file.")
 @click.option(
     "--state-dir",
@@ -446,6 +456,7 @@ def run_cmd(
     source: str | None,
     speed: float | None,
     mqtt_url: str | None,
+    mqtt_password_file: Path | None,
     user_id: str | None,
     state_dir: Path | None,
     history_url: str | None,
@@ -465,6 +476,7 @@ def run_cmd(
                 source=source,
                 speed=speed,
                 mqtt_url=mqtt_url,
+                mqtt_password_file=mqtt_password_file,
                 state_dir=state_dir,
                 history_url=history_url,
                 user_id=user_id,

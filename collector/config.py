@@ -80,6 +80,7 @@ OVERRIDE_FLAGS: Mapping[str, str] = types.MappingProxyType(
         "source": "--source",
         "speed": "--speed",
         "mqtt_url": "--mqtt",
+        "mqtt_password_file": "--mqtt-password-file",
         "state_dir": "--state-dir",
         "history_url": "--history",
         "user_id": "--user-id",
@@ -165,7 +166,11 @@ class Overrides:
     credentials (they are never sent to a broker named on the command line). The file's
     other ``[mqtt]`` keys (``prefix``, ``protocol``, ``client_id``, ``ca_file`` with
     TLS, timings, discovery) still apply unless the URL sets them; with this option a
-    switched-off ``[mqtt]`` table (``enabled = false``) is used too."""
+    switched-off ``[mqtt]`` table (``enabled = false``) is used too. It must not hold
+    a password (every local user sees a process's arguments): the password comes
+    from ``mqtt_password_file`` or ``$SITLOAD_MQTT_PASSWORD``."""
+    mqtt_password_file: Path | None = None
+    """A file holding the password of the ``mqtt_url`` user (first line)."""
     state_dir: Path | None = None
     history_url: str | None = None
     user_id: str | None = None
@@ -326,6 +331,26 @@ def _expand_env(value: str, key: str, environ: Mapping[str, str], where: str) ->
     return re.sub(r"\$\$|\$\{([^}]*)\}|\$\{", replace, value)
 
 
+def _read_password_file(path: Path, where: str) -> str:
+    """The first line of a password file (the trailing newline is not part of it)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(
+            f"{where}: cannot read the password file {str(path)!r} ({reason}); check the "
+            "path and that the service's user may read it (chmod 600, owned by that user)"
+        ) from None
+    lines = text.splitlines()
+    password = lines[0] if lines else ""
+    if not password:
+        raise ConfigError(
+            f"{where}: the password file {str(path)!r} is empty; write the password on "
+            "its first line"
+        )
+    return password
+
+
 def _redact_url(url: str) -> str:
     """The URL with any password replaced by ``***`` (for messages and repr)."""
     return re.sub(r"(//[^/@:]*:)[^/]*@", r"\1***@", url)
@@ -432,6 +457,7 @@ class _Mqtt(BaseModel):
     tls_insecure: bool = _MQTT.tls_insecure
     username: str | None = None
     password: str | None = None
+    password_file: str | None = None
     prefix: TopicPrefix | None = None
     client_id: Annotated[str, Field(min_length=1, max_length=256)] | None = None
     protocol: Annotated[MqttProtocol, BeforeValidator(_protocol_from_number)] | None = None
@@ -603,6 +629,13 @@ def parse_source(text: str) -> SourceFields:
 
 
 _URL_QUERY = ("user_id", "protocol", "ca", "client_id")
+
+
+def _url_has_password(url: str) -> bool:
+    try:
+        return urlsplit(url.strip()).password is not None
+    except ValueError:
+        return False
 
 
 def parse_mqtt_url(
@@ -897,7 +930,22 @@ def _mqtt(
         m = _Mqtt()
     fields: MqttUrlFields = {}
     if overrides.mqtt_url is not None:
+        if _url_has_password(overrides.mqtt_url):
+            raise ConfigError(
+                f"--mqtt {_redact_url(overrides.mqtt_url)!r}: a password on the command line "
+                "is visible to every user of this machine (ps, /proc/PID/cmdline); remove "
+                f"it (user@host) and give it in ${PASSWORD_ENV}, with "
+                "--mqtt-password-file FILE, or in the config file (mqtt.password_file)"
+            )
         conn = parse_mqtt_url(overrides.mqtt_url, environ, where="--mqtt")
+        if overrides.mqtt_password_file is not None:
+            if "username" not in conn:
+                raise ConfigError(
+                    "--mqtt-password-file: the --mqtt URL has no user name; write user@host"
+                )
+            conn["password"] = _read_password_file(
+                overrides.mqtt_password_file.expanduser(), "--mqtt-password-file"
+            )
         # the file's credentials are never sent to a broker named on the command line
         fields = conn
         url_user_id = "user_id" in conn
@@ -916,6 +964,14 @@ def _mqtt(
         password = (
             None if m.password is None else _expand_env(m.password, "mqtt.password", environ, where)
         )
+        if m.password_file is not None:
+            if password is not None:
+                raise ConfigError(
+                    f"{where}: mqtt.password_file: mqtt.password is given too; keep one"
+                )
+            password = _read_password_file(
+                _resolve(m.password_file, base), f"{where}: mqtt.password_file"
+            )
         if m.url is not None:
             conflicts = [k for k in ("host", "port", "tls") if getattr(m, k) is not None]
             if conflicts:
@@ -964,7 +1020,7 @@ def _mqtt(
             if m.protocol is not None:
                 fields["protocol"] = m.protocol
         if password is not None:
-            if "password" in fields:
+            if m.url is not None and _url_has_password(url):
                 raise ConfigError(
                     f"{where}: mqtt.password: the url already has a password; remove one"
                 )

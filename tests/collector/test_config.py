@@ -805,3 +805,47 @@ def test_a_state_dir_that_is_a_file_names_its_key(tmp_path: Path) -> None:
     assert "config.toml: state.dir:" in message
     with pytest.raises(ConfigError, match="--state-dir"):
         load_settings(None, Overrides(state_dir=a_file), environ={})
+
+
+def test_a_password_on_the_command_line_is_refused(tmp_path: Path) -> None:
+    """``ps`` and /proc/PID/cmdline show every process's arguments to every local
+    user: a password in ``--mqtt`` would leak for as long as the service runs."""
+    with pytest.raises(ConfigError) as info:
+        load_settings(None, Overrides(mqtt_url=f"mqtts://p17:{SECRET}@broker"), environ={})
+    message = str(info.value)
+    assert message.startswith("--mqtt")
+    assert "SITLOAD_MQTT_PASSWORD" in message
+    assert "--mqtt-password-file" in message
+    assert SECRET not in message
+    # without the password: from the environment, or from a file
+    s = load_settings(
+        None, Overrides(mqtt_url="mqtts://p17@broker"), environ={"SITLOAD_MQTT_PASSWORD": SECRET}
+    )
+    assert s.mqtt is not None
+    assert s.mqtt.password == SECRET
+    pw = write(tmp_path, SECRET + "\n", name="mqtt-password")
+    s = load_settings(
+        None, Overrides(mqtt_url="mqtts://p17@broker", mqtt_password_file=pw), environ={}
+    )
+    assert s.mqtt is not None
+    assert (s.mqtt.username, s.mqtt.password) == ("p17", SECRET)
+
+
+def test_password_file_in_the_mqtt_table(tmp_path: Path) -> None:
+    write(tmp_path, f"{SECRET}\n", name="mqtt-password")
+    path = write(tmp_path, '[mqtt]\nurl = "mqtt://p17@broker"\npassword_file = "mqtt-password"\n')
+    s = load_settings(path, environ={"SITLOAD_MQTT_PASSWORD": "other"})
+    assert s.mqtt is not None
+    assert s.mqtt.password == SECRET
+    assert SECRET not in repr(s)
+    message = error_of(tmp_path, '[mqtt]\nurl = "mqtt://p17@broker"\npassword_file = "nope"\n')
+    assert "config.toml: mqtt.password_file" in message
+    assert "cannot read" in message
+    message = error_of(
+        tmp_path,
+        '[mqtt]\nurl = "mqtt://p17@broker"\npassword = "x"\npassword_file = "mqtt-password"\n',
+    )
+    assert "config.toml: mqtt.password_file" in message
+    empty = write(tmp_path, "\n", name="empty")
+    message = error_of(tmp_path, f'[mqtt]\nurl = "mqtt://p17@broker"\npassword_file = "{empty}"\n')
+    assert "empty" in message
