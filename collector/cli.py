@@ -468,6 +468,8 @@ def run_cmd(
 
     from collector.config import ConfigError, Overrides, load_settings
     from collector.service.app import run_service
+    from collector.service.instance_lock import InstanceLockedError
+    from collector.sinks.history.spool import SpoolLockedError
 
     try:
         settings = load_settings(
@@ -488,7 +490,7 @@ def run_cmd(
     console = Console()
     try:
         summary = asyncio.run(run_service(settings, console))
-    except (RecordingError, ValueError, OSError) as exc:
+    except (RecordingError, ValueError, OSError, InstanceLockedError, SpoolLockedError) as exc:
         _fail(str(exc))
         return
     except ExceptionGroup as group:  # a source failed inside the task group
@@ -501,6 +503,12 @@ def run_cmd(
     console.print(
         f"stopped ({summary.stopped_by}): {summary.seconds:,} s of data, "
         f"{summary.alerts} alerts ({kinds}), {summary.commands} commands"
+        + (f" ({summary.rejected_commands} refused)" if summary.rejected_commands else "")
+        + (
+            f", {summary.dropped_commands} dropped over the rate limit"
+            if summary.dropped_commands
+            else ""
+        )
     )
 
 

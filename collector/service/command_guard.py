@@ -6,7 +6,8 @@ command topic, the MQTT pain topic, the terminal …) has its own bucket of
 ``CommandLimits.burst`` commands, refilled at ``per_min`` a minute. A command
 over the limit is dropped before it is parsed or applied: counted, not answered
 (an answer per dropped command would be a flood of its own), and the first one
-of a flood logs one warning; the end of the flood is logged with the count.
+of a flood logs one warning; the end of the flood (the source was quiet long
+enough for a full bucket) is logged with the count.
 
 Thread-safe: the MQTT sink admits commands in paho's thread, the service in its
 event loop.
@@ -21,6 +22,8 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from analytics.alerts import Alert, AlertKind
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +106,12 @@ class CommandGuard:
                 bucket = TokenBucket(self.limits.burst, self.limits.per_min / 60.0)
                 self._buckets[source] = bucket
             ok = bucket.take(now)
+            ended: int | None = None
+            first = False
             if ok:
-                ended = self._flooding.pop(source, None)
+                if bucket.tokens >= bucket.capacity - 1:
+                    # quiet long enough for a full bucket: that flood is over
+                    ended = self._flooding.pop(source, None)
             else:
                 self.dropped[source] += 1
                 first = source not in self._flooding
@@ -129,3 +136,11 @@ class CommandGuard:
                 self.limits.per_min,
             )
         return False
+
+
+def split_rejected(results: list[Alert]) -> tuple[tuple[Alert, ...], list[Alert]]:
+    """A command's outcome: what it did (alerts for every sink and the history) and
+    what was refused (REJECTED: for the sender's reply only, so that refused
+    commands, however many, never become alerts or history rows)."""
+    rejected = [a for a in results if a.kind == AlertKind.REJECTED]
+    return tuple(a for a in results if a.kind != AlertKind.REJECTED), rejected

@@ -375,7 +375,9 @@ class MqttSink:
         c = self.counters()
         return (
             f"published {c.published}, delivered {c.delivered}, late {c.late}, "
-            f"expired {c.expired}, refused {c.refused}, reconnects {c.reconnects}"
+            f"expired {c.expired}, refused {c.refused}, reconnects {c.reconnects}; "
+            f"commands {c.commands}, refused {c.rejected_commands}, "
+            f"dropped {c.dropped_commands}"
         )
 
     # --- clients ---------------------------------------------------------------------------
