@@ -776,7 +776,9 @@ class MqttSink:
             )
             subs: list[tuple[str, Any]] = [(t, opts) for t in commands]
             if self._ha_status is not None:
-                status_opts = SubscribeOptions(qos=1)
+                status_opts = SubscribeOptions(
+                    qos=1, retainHandling=SubscribeOptions.RETAIN_DO_NOT_SEND
+                )
                 subs.append((self._ha_status, status_opts))
             client.subscribe(subs)
         else:

@@ -959,3 +959,34 @@ def test_counters_are_true_when_alerts_outrun_the_broker(tmp_path: Path) -> None
         got = {m.json()["id"] for m in sub.snapshot()}
     assert len(got) == c.delivered
     assert c.delivered + c.expired + c.refused == n
+
+
+def test_the_deployed_acl_keeps_pain_to_the_person(tmp_path: Path) -> None:
+    """deploy/mosquitto/acl as shipped: Home Assistant reads, snoozes and acknowledges,
+    but its pain scores never reach the sink; the person's own user's do."""
+    b = Mosquitto(tmp_path / "mosquitto", {"p17": "p17-test-pw"})
+    acl = (REPO / "deploy" / "mosquitto" / "acl").read_text(encoding="utf-8")
+    (b.workdir / "acl").write_text(f"{acl}\nuser {ADMIN}\ntopic readwrite #\n", encoding="utf-8")
+    service = Service()
+    with contextlib.ExitStack() as stack:
+        broker = b.start()
+        stack.callback(broker.stop, kill=True)
+        sink = MqttSink(settings(broker, user="p17"))
+        t = sink.topics
+        ha_user, ha_pw = broker.credentials(HOME_ASSISTANT)
+        ha = stack.enter_context(
+            Subscriber(broker.port, [f"{t.base}/#"], username=ha_user, password=ha_pw)
+        )
+        patient = stack.enter_context(
+            Subscriber(broker.port, [], username="p17", password="p17-test-pw")
+        )
+        stack.enter_context(running(sink, service))
+        wait_online(ha, sink)  # Home Assistant reads the person's topics
+        ha.publish(t.pain, "9 morning")  # dropped by the broker
+        ha.publish(t.command, "ack")
+        assert service.next().text == "ack"
+        patient.publish(t.pain, "2 morning")
+        req = service.next()
+        assert (req.text, req.pain_allowed) == ("pain 2 morning", True)
+        time.sleep(0.2)
+        assert service.requests.empty()
