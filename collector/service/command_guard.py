@@ -48,6 +48,13 @@ class CommandLimits:
             raise ValueError("max_sources must be at least 1")
 
 
+SERVICE_LIMITS = CommandLimits(burst=20, per_min=24.0)
+"""The service's backstop over every channel: twice the channels' own limits (the
+MQTT sink limits each of its topics with the defaults), so that a command a sink
+admitted is not dropped again unanswered; it bounds channels without a limit of
+their own (the terminal, desktop buttons)."""
+
+
 @dataclass(slots=True)
 class TokenBucket:
     """``capacity`` tokens, refilled at ``rate_per_s``; :meth:`take` spends one."""

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from analytics import alerts as al
 from analytics.records import Recording
 from collector.config import Settings
-from collector.service.command_guard import CommandGuard, split_rejected
+from collector.service.command_guard import SERVICE_LIMITS, CommandGuard, split_rejected
 from collector.service.engine import EngineOutput, LiveEngine, zone_offset
 from collector.service.history_feed import daily_record, records_of
 from collector.service.pain import is_pain, pain_refused, parse_pain
@@ -263,7 +263,7 @@ class Service:
         self._last_save = -math.inf
         self._stop_hooks: list[Callable[[], Any]] = []
         self._puts: set[asyncio.Task[None]] = set()
-        self.guard = CommandGuard(what="commands")
+        self.guard = CommandGuard(SERVICE_LIMITS, what="commands")
 
     # --- state ---------------------------------------------------------------------
     def _saved_engine(self) -> dict[str, Any] | None:

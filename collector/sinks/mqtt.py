@@ -39,7 +39,6 @@ import collections
 import importlib.metadata
 import logging
 import math
-import ssl
 import sys
 import threading
 import time
@@ -58,6 +57,7 @@ from analytics.alerts import Alert
 from collector.service.command_guard import CommandGuard, CommandLimits
 from collector.sinks.base import CommandCallback, CommandRequest, LiveStatus
 from collector.sinks.ha_discovery import discovery_messages, status_topic
+from collector.sinks.mqtt_failures import connect_failure
 from collector.sinks.mqtt_payloads import (
     OFFLINE,
     ONLINE,
@@ -120,27 +120,6 @@ def _version() -> str:
         return importlib.metadata.version("sitload")
     except importlib.metadata.PackageNotFoundError:
         return "unknown"
-
-
-def _connect_failure(exc: BaseException | None, s: MqttSettings) -> str:
-    """Why a connection attempt failed, and what to do, for the log."""
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return (
-            f"TLS certificate check failed ({exc.verify_message or exc}): the broker's "
-            "certificate is not signed by a trusted CA or is for another host name; set "
-            "ca_file to the CA that signed it and connect by the name in the certificate "
-            "(tls_insecure = true skips the name check: test brokers only)"
-        )
-    if isinstance(exc, ssl.SSLError):
-        return (
-            f"TLS handshake failed ({exc.reason or exc}): check that port {s.port} speaks "
-            "TLS (mqtts, usually 8883) and that ca_file is the broker's CA"
-        )
-    if isinstance(exc, ConnectionRefusedError):
-        return "cannot connect (connection refused: broker down, or wrong port)"
-    if exc is not None:
-        return f"cannot connect ({exc.__class__.__name__}: {exc}; broker down or unreachable)"
-    return "cannot connect (broker down or unreachable)"
 
 
 def _protocol_name(protocol: MQTTProtocolVersion) -> str:
@@ -543,7 +522,7 @@ class MqttSink:
 
     def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
         # paho calls this inside its ``except OSError``: the exception says what failed
-        what = _connect_failure(sys.exc_info()[1], self._settings)
+        what = connect_failure(sys.exc_info()[1], self._settings)
         with self._lock:
             if client is self._client:
                 self._link_failed_locked(what)
