@@ -1098,9 +1098,12 @@ def _check_switched_off(
     where: str,
 ) -> None:
     """``enabled = false``: the table is still checked (a mistake shows now, not on
-    the day it is switched on), without needing its environment variables or a
-    broker (a table with neither ``url`` nor ``host`` is fine)."""
+    the day it is switched on), without needing its environment variables, its
+    password file or a broker (a table with neither ``url`` nor ``host`` is fine)."""
     on = m.model_copy(update={"enabled": True})
+    if m.password_file is not None and m.password is None:
+        # like a variable, the file may exist only where the table is switched on
+        on = on.model_copy(update={"password_file": None, "password": "placeholder"})
     if m.url is None and m.host is None:
         on = on.model_copy(update={"host": "localhost"})
     _mqtt(on, user_id, user_id_overridden, Overrides(), _Placeholders(environ), base, where)

@@ -788,6 +788,10 @@ def test_a_switched_off_mqtt_table_is_still_checked(
 def test_a_switched_off_table_without_a_broker_is_fine(tmp_path: Path) -> None:
     path = write(tmp_path, '[mqtt]\nenabled = false\nprefix = "clinic/sitload"\n')
     assert load_settings(path, environ={}).mqtt is None
+    path = write(
+        tmp_path, '[mqtt]\nenabled = false\nurl = "mqtt://u@h"\npassword_file = "/nonexistent"\n'
+    )
+    assert load_settings(path, environ={}).mqtt is None
 
 
 @pytest.mark.parametrize("prefix", ["${HOME}", "$SYS", "a\tb"])
