@@ -216,3 +216,23 @@ def test_a_crank_counter_reset_is_dropped_and_counted() -> None:
     c.update(CrankData(65535, 65535))
     assert c.update(CrankData(1, 1023)) == pytest.approx(120.0)
     assert c.resets == 0
+
+
+def test_the_csc_driver_sends_no_cadence_for_a_counter_reset_and_counts_it() -> None:
+    from collector.ble.drivers import CrankDriver, DeviceCounters
+    from collector.sources.messages import SampleBlock
+
+    counters = DeviceCounters()
+    driver = CrankDriver("bike", counters)
+
+    def cadence(revs: int, t_1024: int, at_s: float) -> float:
+        (block,) = driver.parse("csc", bytes([0x02]) + struct.pack("<HH", revs, t_1024), at_s)
+        assert isinstance(block, SampleBlock)
+        assert block.cadence_rpm is not None
+        return float(block.cadence_rpm[0])
+
+    cadence(1000, 10_000, 100.0)
+    assert cadence(1002, 11_024, 101.0) == pytest.approx(120.0)
+    assert math.isnan(cadence(3, 12_048, 102.0))  # the sensor restarted: 3.9 million rpm
+    assert counters.decode_errors == 1
+    assert cadence(5, 13_072, 103.0) == pytest.approx(120.0)
