@@ -488,7 +488,17 @@ def record_cmd(devices: tuple[str, ...], out: Path, duration_min: float | None) 
     type=float,
     help="Replay / simulation speed: 1 = real time, 60 = a day in 24 minutes.",
 )
-@click.option("--mqtt", "mqtt_url", help="mqtt://[user[:pass]@]host[:port] or mqtts://…")
+@click.option(
+    "--mqtt",
+    "mqtt_url",
+    help="mqtt://[user@]host[:port] or mqtts://… (no password here: every local user "
+    "can read a command line; use $SITLOAD_MQTT_PASSWORD or --mqtt-password-file).",
+)
+@click.option(
+    "--mqtt-password-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File whose first line is the password of the --mqtt user (chmod 600).",
+)
 @click.option("--user-id", help="Pseudonymous user id used in MQTT topics and the state file.")
 @click.option(
     "--state-dir",
@@ -501,6 +511,7 @@ def run_cmd(
     source: str | None,
     speed: float | None,
     mqtt_url: str | None,
+    mqtt_password_file: Path | None,
     user_id: str | None,
     state_dir: Path | None,
     history_url: str | None,
@@ -512,6 +523,8 @@ def run_cmd(
 
     from collector.config import ConfigError, Overrides, load_settings
     from collector.service.app import run_service
+    from collector.service.instance_lock import InstanceLockedError
+    from collector.sinks.history.spool import SpoolLockedError
 
     try:
         settings = load_settings(
@@ -520,6 +533,7 @@ def run_cmd(
                 source=source,
                 speed=speed,
                 mqtt_url=mqtt_url,
+                mqtt_password_file=mqtt_password_file,
                 state_dir=state_dir,
                 history_url=history_url,
                 user_id=user_id,
@@ -531,7 +545,7 @@ def run_cmd(
     console = Console()
     try:
         summary = asyncio.run(run_service(settings, console))
-    except (RecordingError, ValueError, OSError) as exc:
+    except (RecordingError, ValueError, OSError, InstanceLockedError, SpoolLockedError) as exc:
         _fail(str(exc))
         return
     except ExceptionGroup as group:  # a source failed inside the task group
@@ -544,6 +558,12 @@ def run_cmd(
     console.print(
         f"stopped ({summary.stopped_by}): {summary.seconds:,} s of data, "
         f"{summary.alerts} alerts ({kinds}), {summary.commands} commands"
+        + (f" ({summary.rejected_commands} refused)" if summary.rejected_commands else "")
+        + (
+            f", {summary.dropped_commands} dropped over the rate limit"
+            if summary.dropped_commands
+            else ""
+        )
     )
 
 

@@ -2,9 +2,11 @@
 
 * :class:`Mosquitto`: a ``mosquitto`` process on a free loopback port in a temporary
   directory, with users (``mosquitto_passwd``), an ACL (each person's user reads and
-  writes only ``sitload/<user>/#`` and ``homeassistant/#``; ``admin`` reads and
-  writes everything), ``stop(kill=True)`` to crash it and ``restart()`` on the same
-  port. Tests are skipped when Debian's ``mosquitto`` is not installed.
+  writes only ``sitload/<user>/#`` and ``homeassistant/#``; ``homeassistant`` as in
+  docs/mqtt.md: reads every person's topics, writes only their ``command`` topics,
+  never their ``pain``; ``admin`` reads and writes everything), ``stop(kill=True)``
+  to crash it and ``restart()`` on the same port. Tests are skipped when Debian's
+  ``mosquitto`` is not installed.
 * :class:`Subscriber`: a paho client in its own thread that collects what it
   receives, reconnects by itself and lets a test wait for a condition.
 * :class:`TcpGate`: a TCP relay in front of a broker that a test can close (new
@@ -38,6 +40,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from tests.server_process import HOST, ServerProcess, free_port, port_open
 
 ADMIN = "admin"
+HOME_ASSISTANT = "homeassistant"
 
 
 def mosquitto_binary() -> str | None:
@@ -140,6 +143,7 @@ class Mosquitto(ServerProcess):
         token = secrets.token_hex(4)
         self.users = dict(users or {"alice": f"alice-{token}", "bob": f"bob-{token}"})
         self.admin_password = f"admin-{token}"
+        self.ha_password = f"ha-{token}"
         self.extra_config = extra_config
         self.conf_path = workdir / "mosquitto.conf"
         self._write_auth()
@@ -149,16 +153,28 @@ class Mosquitto(ServerProcess):
         return HOST
 
     def credentials(self, user: str) -> tuple[str, str]:
-        return user, self.admin_password if user == ADMIN else self.users[user]
+        if user == ADMIN:
+            return user, self.admin_password
+        if user == HOME_ASSISTANT:
+            return user, self.ha_password
+        return user, self.users[user]
 
     def _write_auth(self) -> None:
         pw = self.workdir / "passwd"
-        everyone = {ADMIN: self.admin_password, **self.users}
+        everyone = {ADMIN: self.admin_password, HOME_ASSISTANT: self.ha_password, **self.users}
         for i, (user, password) in enumerate(everyone.items()):
             args = [self.passwd_binary, "-b"] + (["-c"] if i == 0 else [])
             subprocess.run([*args, str(pw), user, password], check=True, capture_output=True)
         pw.chmod(0o600)
         acl = [f"user {ADMIN}", "topic readwrite #", ""]
+        # Home Assistant as docs/mqtt.md grants it: snooze / ack, never pain
+        acl += [
+            f"user {HOME_ASSISTANT}",
+            "topic readwrite homeassistant/#",
+            "topic read sitload/#",
+            "topic write sitload/+/command",
+            "",
+        ]
         for user in self.users:
             acl += [
                 f"user {user}",
