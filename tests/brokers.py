@@ -34,10 +34,9 @@ from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
-import pytest
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
-from tests.server_process import HOST, ServerProcess, free_port, port_open
+from tests.server_process import HOST, ServerProcess, free_port, missing, port_open
 
 ADMIN = "admin"
 HOME_ASSISTANT = "homeassistant"
@@ -61,7 +60,7 @@ def require_mosquitto() -> tuple[str, str]:
     """The mosquitto and mosquitto_passwd binaries, or skip the test."""
     broker, passwd = mosquitto_binary(), mosquitto_passwd_binary()
     if broker is None or passwd is None:
-        pytest.skip(
+        missing(
             "needs the Mosquitto broker: install it with `sudo apt-get install mosquitto` "
             "(Debian/Ubuntu; it provides /usr/sbin/mosquitto and /usr/bin/mosquitto_passwd)"
         )
@@ -92,7 +91,7 @@ def make_test_certs(workdir: Path, san: str = "IP:127.0.0.1,DNS:localhost") -> T
     """A throw-away CA and a server certificate for ``san`` (skips without openssl)."""
     openssl = shutil.which("openssl")
     if openssl is None:
-        pytest.skip("needs the openssl command to make test certificates")
+        missing("needs the openssl command to make test certificates")
     workdir.mkdir(parents=True, exist_ok=True)
     ca, ca_key = workdir / "ca.crt", workdir / "ca.key"
     cert, key, csr = workdir / "server.crt", workdir / "server.key", workdir / "server.csr"
@@ -549,7 +548,8 @@ class Amqtt:
         self._error: BaseException | None = None
 
     def start(self, timeout_s: float = 10.0) -> Amqtt:
-        broker_mod = pytest.importorskip("amqtt.broker", reason="needs amqtt (pip install amqtt)")
+        import amqtt.broker as broker_mod  # a test dependency: pip install -e '.[test]'
+
         config = {
             "listeners": {"default": {"type": "tcp", "bind": f"{HOST}:{self.port}"}},
             "plugins": {

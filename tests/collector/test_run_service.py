@@ -32,7 +32,11 @@ from collector.sources.messages import Role, SampleBlock
 from tests.analytics.signals import Part, build
 from tests.brokers import HOME_ASSISTANT, Mosquitto, Subscriber, require_mosquitto
 
-require_mosquitto()
+
+@pytest.fixture(autouse=True)
+def _needs_mosquitto() -> None:
+    require_mosquitto()
+
 
 T0 = 1_795_420_800.0  # Monday 08:00 UTC
 USER = "alice"
