@@ -18,6 +18,7 @@ from analytics.exposure import ExposureReport, exposure_report
 from analytics.pipeline import Analysis, analyze_recording
 from analytics.records import SeatLayout
 from analytics.summary import agreement, summarize
+from collector import ride_analyze as rides
 from collector.analyze_inputs import AnalyzeInputs, prepare, seat_notes
 from collector.output import (
     DAY_COLUMNS,
@@ -78,6 +79,8 @@ def _analyze_file(
     inputs: AnalyzeInputs | None = None,
 ) -> tuple[Analysis, list[str]]:
     loaded = load_recording(path, fmt)
+    if inputs is not None and inputs.ride is not None:
+        loaded = rides.join_ride(loaded, inputs.ride, inputs.offset_s)[0]
     warnings = list(loaded.warnings)
     try:
         thigh, seat_params, notes = prepare(loaded.recording, inputs or AnalyzeInputs())
@@ -121,6 +124,17 @@ def _print_summary(console: Console, title: str, analysis: Analysis, warnings: l
 
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
+@click.argument("more_files", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--ride",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A FIT ride of the same time: its cadence joins the recording (Unix-time t_s).",
+)
+@click.option(
+    "--offset",
+    metavar="TIME",
+    help="With --ride: the Unix time (or ISO time with zone) of the recording's t_s = 0.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -186,6 +200,9 @@ def _print_summary(console: Console, title: str, analysis: Analysis, warnings: l
 )
 def analyze(
     file: Path,
+    more_files: tuple[Path, ...],
+    ride: Path | None,
+    offset: str | None,
     fmt: str,
     timeline_out: Path | None,
     as_json: bool,
@@ -199,7 +216,15 @@ def analyze(
     min_wear_h: float,
 ) -> None:
     """Posture, hip flexion and compression exposure from a recording FILE (sensor
-    samples, or an activPAL event export)."""
+    samples, or an activPAL event export); or rides from FIT files (one or more, or
+    a folder of them)."""
+    given = {"--ride": ride, "--offset": offset, "--timeline": timeline_out}
+    given |= {"--calibrate-from": calibrate_from, "--calibrate-file": calibrate_file}
+    given |= {"--seat-layout": seat_layout, "--seat-baseline": seat_baseline}
+    if _analyze_rides(file, more_files, as_json, [k for k, v in given.items() if v]):
+        return
+    if offset is not None and ride is None:
+        _fail("--offset is for joining a ride: give --ride ride.fit")
     layout = _parse_layout(seat_layout)
     params = ExposureParams(break_min_s=break_min_s, min_wear_s=min_wear_h * 3600.0)
     analysis: Analysis | None = None
@@ -213,7 +238,12 @@ def analyze(
             repairs = events.repairs
             _print_repairs(repairs)
         else:
-            inputs = AnalyzeInputs(calibrate_from, calibrate_file, seat_baseline)
+            try:
+                offset_s = None if offset is None else rides.parse_offset(offset)
+            except ValueError as exc:
+                _fail(str(exc))
+                return
+            inputs = AnalyzeInputs(calibrate_from, calibrate_file, seat_baseline, ride, offset_s)
             analysis, warnings = _analyze_file(file, fmt, layout, inputs)
             timeline, zone = analysis.timeline, tz or local_zone_name()
     except RecordingError as exc:
@@ -249,6 +279,31 @@ def analyze(
             for w in warnings:
                 console.print(f"[yellow]warning:[/yellow] {w}")
         _print_days(console, report)
+        rides.print_saddle(console, report, timeline)
+
+
+def _analyze_rides(file: Path, more: tuple[Path, ...], as_json: bool, given: list[str]) -> bool:
+    """``analyze`` of FIT rides (False: FILE is one recording of another kind)."""
+    try:
+        paths = rides.ride_paths(file, more)
+    except RecordingError as exc:
+        _fail(str(exc))
+        return True
+    if paths is None:
+        return False
+    if given:
+        _fail(f"{', '.join(given)}: not for FIT rides (analyze thigh.csv --ride ride.fit)")
+    results = rides.analyze_rides(paths)
+    if as_json:
+        click.echo(to_json(rides.rides_dict(results)))
+    else:
+        rides.print_rides(Console(), results)
+    for r in results:
+        if r.error:
+            click.echo(f"sitload: error: {r.error}", err=True)
+    if any(r.error for r in results):
+        sys.exit(EXIT_USAGE)
+    return True
 
 
 REPAIR_LINES_SHOWN = 10
