@@ -232,6 +232,8 @@ def analyze(
     repairs: tuple[RowRepair, ...] | None = None
     try:
         if is_event_file(file, fmt):
+            if ride is not None:
+                _fail("--ride joins a recording of sensor samples, not an event export")
             events = load_events(file, fmt)
             timeline, warnings, zone = events.timeline, list(events.warnings), None
             steps = events.events.step_counts()
@@ -270,6 +272,8 @@ def analyze(
             doc["repaired_cells"] = sum(not r.skipped for r in repairs)
             doc["skipped_rows"] = sum(r.skipped for r in repairs)
         doc.update(report_dict(report))
+        if ride is not None:
+            doc["ride"] = rides.result_dict(rides.ride_result(ride))
         click.echo(to_json(doc))
     elif timeline_out is None:
         console = Console()
@@ -279,7 +283,9 @@ def analyze(
             for w in warnings:
                 console.print(f"[yellow]warning:[/yellow] {w}")
         _print_days(console, report)
-        rides.print_saddle(console, report, timeline)
+        if ride is not None:
+            rides.print_rides(console, [rides.ride_result(ride)], beside_thigh=True)
+        rides.print_saddle(console, report, timeline, analysis)
 
 
 def _analyze_rides(file: Path, more: tuple[Path, ...], as_json: bool, given: list[str]) -> bool:

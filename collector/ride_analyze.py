@@ -8,6 +8,7 @@ The figures are :mod:`analytics.ride`'s; this module reads, joins and renders.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import os
 from collections.abc import Sequence
@@ -21,6 +22,8 @@ from rich.console import Console
 from rich.table import Table
 
 from analytics.exposure import ExposureReport
+from analytics.orientation import PEDALLING_SOURCE
+from analytics.pipeline import Analysis
 from analytics.records import Timeline
 from analytics.ride import (
     RideParams,
@@ -40,7 +43,10 @@ __all__ = [
     "join_ride",
     "print_rides",
     "print_saddle",
+    "read_ride",
+    "result_dict",
     "ride_paths",
+    "ride_result",
     "rides_dict",
 ]
 
@@ -91,6 +97,27 @@ def analyze_rides(paths: Sequence[Path], params: RideParams | None = None) -> li
             continue
         out.append(RideResult(str(p), summarize_ride(loaded.ride, params), loaded.warnings))
     return out
+
+
+@functools.lru_cache(maxsize=4)
+def _read_once(path: str, _mtime_ns: int, _size: int) -> LoadedRide:
+    return read_fit(path)
+
+
+def read_ride(path: Path) -> LoadedRide:
+    """:func:`read_fit`, decoded once per file version in a command (``--ride`` joins
+    the cadence, then the summary shows the ride's own figures)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return read_fit(path)  # its own error for a missing file
+    return _read_once(str(path), st.st_mtime_ns, st.st_size)
+
+
+def ride_result(path: Path) -> RideResult:
+    """The ride's own figures, beside a thigh recording joined with it."""
+    loaded = read_ride(path)
+    return RideResult(str(path), summarize_ride(loaded.ride), loaded.warnings)
 
 
 def _utc(t_s: float) -> str:
@@ -166,15 +193,17 @@ def _total_rows(done: list[RideSummary]) -> list[tuple[str, str]]:
     return rows
 
 
-def print_rides(console: Console, results: list[RideResult]) -> None:
-    """Each ride's summary, what the file cannot tell, and the total."""
+def print_rides(console: Console, results: list[RideResult], beside_thigh: bool = False) -> None:
+    """Each ride's summary, what the file cannot tell (unless a thigh recording is
+    analysed with it: it tells them), and the total."""
     for r in results:
         if r.summary is None:
             continue  # the error goes to stderr
-        console.print(_table(r.path, _ride_rows(r.summary)))
+        title = f"{r.path} (bike computer)" if beside_thigh else r.path
+        console.print(_table(title, _ride_rows(r.summary)))
         for w in r.warnings:
             console.print(f"[yellow]warning:[/yellow] {w}")
-        for u in r.summary.unknown:
+        for u in () if beside_thigh else r.summary.unknown:
             console.print(f"[yellow]cannot be known from the file alone:[/yellow] {u}")
         console.print()
     done = [r.summary for r in results if r.summary is not None]
@@ -192,6 +221,11 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def result_dict(r: RideResult) -> dict[str, Any]:
+    assert r.summary is not None
+    return {"source": r.path, "warnings": list(r.warnings), **ride_dict(r.summary)}
+
+
 def ride_dict(s: RideSummary) -> dict[str, Any]:
     d = dataclasses.asdict(s)
     d["start"] = datetime.fromtimestamp(s.start_t_s, UTC).isoformat()
@@ -202,11 +236,7 @@ def rides_dict(results: list[RideResult]) -> dict[str, Any]:
     """The ``--json`` document of ``sitload analyze`` on rides."""
     done = [r.summary for r in results if r.summary is not None]
     return {
-        "rides": [
-            {"source": r.path, "warnings": list(r.warnings), **ride_dict(r.summary)}
-            for r in results
-            if r.summary is not None
-        ],
+        "rides": [result_dict(r) for r in results if r.summary is not None],
         "errors": [{"source": r.path, "error": r.error} for r in results if r.error],
         "total": {
             "rides": len(done),
@@ -250,7 +280,7 @@ def join_ride(
     ``offset_s``) or the ride does not overlap it."""
     rec = loaded.recording
     src = rec.source or "the recording"
-    ride = read_fit(ride_path)
+    ride = read_ride(ride_path)
     t_s = rec.t_s + (offset_s or 0.0)
     if rec.n == 0 or (offset_s is None and float(rec.t_s[0]) <= UNIX_TIME_MIN_S):
         raise RecordingError(
@@ -281,21 +311,38 @@ def join_ride(
     return dataclasses.replace(loaded, recording=joined, warnings=tuple(notes)), ride
 
 
-def _saddle_rows(report: ExposureReport, timeline: Timeline) -> list[tuple[str, str]]:
+def _saddle_rows(
+    report: ExposureReport, timeline: Timeline, position_known: bool
+) -> list[tuple[str, str]]:
     sad = report.total.saddle
+    rows = [("rides", str(ride_count(timeline))), ("riding", _hm(sad.ride_s))]
+    if not position_known:
+        return rows
     sph = "-" if sad.stands_per_hour is None else f"{sad.stands_per_hour:.1f}"
-    return [
-        ("rides", str(ride_count(timeline))),
+    hip_known = bool(np.isfinite(timeline.hip_flexion_deg).any())
+    rows += [
         ("on the saddle (seated riding)", _hm(sad.seated_s)),
         ("standing on the pedals", _hm(sad.standing_s)),
         ("seated bouts / longest", f"{sad.seated_bouts} / {_hm(sad.longest_seated_bout_s)}"),
         ("stands / per hour", f"{sad.stands} / {sph}"),
-        ("seated at hip flexion > 90°", _hm(sad.seated_hip_gt90_s)),
+        ("seated at hip flexion > 90°", _hm(sad.seated_hip_gt90_s) if hip_known else "unknown"),
     ]
+    return rows
 
 
-def print_saddle(console: Console, report: ExposureReport, timeline: Timeline) -> None:
-    """The saddle section of the human summary, when the timeline has riding."""
+def print_saddle(
+    console: Console, report: ExposureReport, timeline: Timeline, analysis: Analysis | None
+) -> None:
+    """The saddle section of the human summary, when the timeline has riding. With a
+    thigh calibrated from pedalling alone riding is known, but seated vs standing and
+    the hip angle are not, and the section says so."""
     if report.total.saddle.ride_s <= 0:
         return
-    console.print(_table("saddle", _saddle_rows(report, timeline)))
+    cal = analysis.thigh if analysis is not None else None
+    known = cal is None or cal.source != PEDALLING_SOURCE
+    console.print(_table("saddle", _saddle_rows(report, timeline, known)))
+    if not known:
+        console.print(
+            "[yellow]saddle:[/yellow] seated vs standing on the pedals, saddle bouts, "
+            "stands and the hip angle cannot be measured without a calibration (see above)"
+        )

@@ -132,7 +132,7 @@ def test_a_ride_that_does_not_overlap(cyclist: tuple[Path, Path, np.ndarray]) ->
 
 
 def test_relative_time_needs_an_offset(tmp_path: Path) -> None:
-    sim = simulate("cyclist", 0.1, 2, fs_hz=25.0, trunk=False)
+    sim = simulate("cyclist", 0.5, 4, fs_hz=25.0, trunk=False)
     rec = sim.recording
     rel = dataclasses.replace(rec, t_s=rec.t_s - rec.t_s[0], cadence_rpm=None)
     path = tmp_path / "rel.csv"
@@ -146,7 +146,18 @@ def test_relative_time_needs_an_offset(tmp_path: Path) -> None:
         "analyze", str(path), "--ride", str(TRAINER), "--offset", "2011-11-02T12:55:00Z", "--json"
     )
     assert code == 0, err
-    assert any("cadence joined" in w for w in json.loads(out)["warnings"])
+    doc = json.loads(out)
+    assert any("cadence joined" in w for w in doc["warnings"])
+    assert doc["ride"]["timer_s"] == 2263  # the ride's own figures beside the thigh's
+    # this recording has no walking: the thigh is calibrated from pedalling alone, so
+    # the saddle section must not claim seated time, stands or the hip angle
+    code, out, err = run(
+        "analyze", str(path), "--ride", str(TRAINER), "--offset", "2011-11-02T12:55:00Z"
+    )
+    assert code == 0, err
+    assert "(bike computer)" in out
+    assert "cannot be measured" in out
+    assert "stands / per hour" not in out
 
 
 def test_no_saddle_section_without_riding(tmp_path: Path) -> None:
