@@ -147,3 +147,41 @@ def test_ride_count_joins_short_gaps() -> None:
     assert ride_count(tl) == 2
     tl0 = Timeline(t0_s=0, posture=posture[:100], hip_flexion_deg=np.full(100, np.nan))
     assert ride_count(tl0) == 0
+
+
+def test_bike_computer_cadence_on_a_simulated_ride() -> None:
+    """A thigh recording of a simulated ride with its cadence given only as a FIT-like
+    stream (one whole-rpm record a second, on the Unix clock): seated/standing and
+    riding agree with the simulator's truth."""
+    import dataclasses
+
+    from analytics.pipeline import analyze_recording
+    from collector.sources.simulator import simulate
+
+    sim = simulate("cyclist", 1.0, 4, fs_hz=25.0, trunk=False)
+    rec = sim.recording
+    assert rec.cadence_rpm is not None
+    t0 = int(rec.t_s[0])
+    sec = (rec.t_s - t0).astype(np.int64)
+    per_s = np.bincount(sec, weights=rec.cadence_rpm) / np.maximum(np.bincount(sec), 1)
+    n = per_s.shape[0]
+    fit = RideRecords(
+        t_s=t0 + np.arange(n, dtype=np.float64),
+        speed_mps=np.full(n, 8.0),
+        cadence_rpm=np.round(per_s),
+        power_w=np.full(n, np.nan),
+        timer_t_s=np.array([t0, t0 + n], dtype=np.float64),
+        timer_on=np.array([True, False]),
+    )
+    cadence = cadence_on_clock(ride_seconds(fit), rec.t_s)
+    tl = analyze_recording(dataclasses.replace(rec, cadence_rpm=cadence)).timeline
+    truth = sim.truth
+    assert tl.t0_s == truth.t0_s
+    k = min(tl.n, truth.n)
+    p, q = tl.posture[:k], truth.posture[:k]
+    worn = q != Posture.NONWEAR
+    assert np.mean(p[worn] == q[worn]) >= 0.97
+    riding = q >= Posture.RIDING_SEATED
+    assert np.mean(p[riding] >= Posture.RIDING_SEATED) >= 0.97
+    both = riding & (p >= Posture.RIDING_SEATED)
+    assert np.mean(p[both] == q[both]) >= 0.97  # seated vs standing on the pedals
