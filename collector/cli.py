@@ -567,6 +567,12 @@ def record_cmd(devices: tuple[str, ...], out: Path, duration_min: float | None) 
     help="Where the service keeps its state (bout clock, alerts, calibration).",
 )
 @click.option("--history", "history_url", help="History store URL (sqlite:///FILE …).")
+@click.option(
+    "--profile",
+    type=click.Choice(["desk", "cyclist"]),
+    help="The alert policy: desk (stand-up prompts) or cyclist (saddle prompts while "
+    "riding) [default: the config's [user] profile, else simulate:cyclist's, else desk].",
+)
 def run_cmd(
     config_path: Path | None,
     source: str | None,
@@ -576,6 +582,7 @@ def run_cmd(
     user_id: str | None,
     state_dir: Path | None,
     history_url: str | None,
+    profile: str | None,
 ) -> None:
     """Run the live service: sensors → posture → exposure → standing-break prompts on
     the console (and MQTT / Home Assistant when a broker is configured). Stop with
@@ -598,6 +605,7 @@ def run_cmd(
                 state_dir=state_dir,
                 history_url=history_url,
                 user_id=user_id,
+                profile=profile,  # type: ignore[arg-type]
             ),
         )
     except ConfigError as exc:

@@ -178,6 +178,9 @@ class Overrides:
     state_dir: Path | None = None
     history_url: str | None = None
     user_id: str | None = None
+    profile: Profile | None = None
+    """``--profile desk|cyclist``: wins over ``[user] profile`` and a simulated
+    source's profile."""
 
 
 class SourceFields(TypedDict, total=False):
@@ -1163,8 +1166,9 @@ def load_settings(
     source_profile: Profile | None = None
     if overrides.source is not None:
         source_profile = parse_source(overrides.source).get("profile")
-    # the person's profile: [user] profile; else a simulated cyclist makes it cyclist
-    profile: Profile = cfg.user.profile or source_profile or "desk"
+    # the person's profile: --profile; [user] profile; else a simulated cyclist makes
+    # it cyclist
+    profile: Profile = overrides.profile or cfg.user.profile or source_profile or "desk"
     source = _source(cfg.source, profile, overrides, base, where)
 
     alerts = _alert_params(cfg.alerts, profile, where)
