@@ -13,7 +13,7 @@ import pytest
 
 from analytics.ride import ride_seconds, summarize_ride
 from collector.recordings.errors import RecordingError
-from collector.recordings.fit import is_fit_file, read_fit
+from collector.recordings.fit import checksums_match, is_fit_file, read_fit
 from tests.collector.recordings.fit_writer import (
     _RECORD,
     FIT_EPOCH_S,
@@ -205,3 +205,14 @@ def test_malformed_field_definitions_are_survived_and_counted() -> None:
     assert loaded.ride.t_s.shape[0] == 11272
     s = summarize_ride(loaded.ride)
     assert s.timer_stops == 5
+
+
+def test_checksums() -> None:
+    data = (FIXTURES / "garmin-edge-820-bike.fit").read_bytes()
+    assert checksums_match(data)
+    assert checksums_match(data + data)  # a chained file
+    flipped = bytearray(data)
+    flipped[len(data) // 2] ^= 0x01
+    assert not checksums_match(bytes(flipped))
+    assert not checksums_match(data + bytes(flipped))
+    assert checksums_match(data[: len(data) // 2])  # truncated: the decoder says so
