@@ -3,10 +3,11 @@ same file with fitdecode alone, in the same run, and the ride analysis alone.
 
 Timed, best of N in one process, per file:
 
-* **fitdecode alone**: iterate every frame with the same reader options sitload uses
-  (CRC checked, malformed fields tolerated) and nothing else;
-* **read_fit**: sitload's reader (the same iteration plus collecting records, timer
-  and rider-position events, the session);
+* **fitdecode alone**: iterate every frame, the file's CRC checked by fitdecode and
+  malformed fields tolerated (the same work as sitload's: decode and verify), and
+  nothing else;
+* **read_fit**: sitload's reader (the same iteration, its own faster CRC check, and
+  collecting records, timer and rider-position events, the session);
 * **analysis**: ``summarize_ride`` on what was read (pure numpy).
 
     python bench/speed_fit.py [FILE ...] [--repeat 3]

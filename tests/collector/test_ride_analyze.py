@@ -167,3 +167,22 @@ def test_no_saddle_section_without_riding(tmp_path: Path) -> None:
     code, out, _err = run("analyze", str(path))
     assert code == 0
     assert "seated bouts / longest" not in out
+
+
+SHARED = (REPO_ROOT / ".." / "shared" / "data" / "fit-rides").resolve()
+
+
+@pytest.mark.shared_data
+def test_every_shared_ride_from_the_command_line() -> None:
+    if not SHARED.exists():
+        pytest.skip(f"{SHARED} is not here (../shared/data is optional)")
+    n = len(list(SHARED.glob("*.fit")))
+    code, out, err = run("analyze", str(SHARED), "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert (len(doc["rides"]), doc["errors"]) == (n, [])
+    for r in doc["rides"]:
+        own = r["session_timer_s"]
+        assert abs(r["timer_s"] - own) <= max(0.01 * own, 1.0), r["source"]
+    coros = next(r for r in doc["rides"] if "coros" in r["source"])
+    assert any("malformed" in w for w in coros["warnings"])
