@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -11,6 +10,7 @@ from click.testing import CliRunner
 
 from collector.cli import main
 from collector.config import Overrides, load_settings
+from collector.service.runner import RunSummary
 
 
 def desk_config(tmp_path: Path) -> Path:
@@ -42,7 +42,7 @@ def test_run_passes_the_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
     async def fake_run_service(settings: Any, console: Any) -> Any:
         seen["settings"] = settings
-        return SimpleNamespace(stopped_by="end", seconds=0, alerts=0, alert_kinds={}, commands=0)
+        return RunSummary(stopped_by="end")
 
     monkeypatch.setattr("collector.service.app.run_service", fake_run_service)
     args = ["run", "--config", str(desk_config(tmp_path)), "--profile", "cyclist"]
