@@ -289,6 +289,12 @@ def join_ride(
             "time: the ride can be joined only to a recording with absolute timestamps; "
             "give its start with --offset (Unix seconds or 2026-12-06T08:00:00+01:00)",
         )
+    if offset_s is not None and rec.n and float(rec.t_s[0]) > UNIX_TIME_MIN_S:
+        raise RecordingError(
+            ride_path,
+            f"{src}: its t_s is Unix time already; --offset is for a recording whose t_s "
+            "starts near 0 (leave --offset out)",
+        )
     rs = ride_seconds(ride.ride)
     lo, hi = float(t_s[0]), float(t_s[-1])
     if rs.t0_s >= hi or rs.t0_s + rs.n <= lo:

@@ -131,6 +131,13 @@ def test_a_ride_that_does_not_overlap(cyclist: tuple[Path, Path, np.ndarray]) ->
     assert "2026-" in err  # and the recording's
 
 
+def test_offset_with_unix_time_is_refused(cyclist: tuple[Path, Path, np.ndarray]) -> None:
+    thigh, ride, _truth = cyclist
+    code, _out, err = run("analyze", str(thigh), "--ride", str(ride), "--offset", "100")
+    assert code == 2
+    assert "leave --offset out" in err
+
+
 def test_relative_time_needs_an_offset(tmp_path: Path) -> None:
     sim = simulate("cyclist", 0.5, 4, fs_hz=25.0, trunk=False)
     rec = sim.recording
@@ -186,3 +193,18 @@ def test_every_shared_ride_from_the_command_line() -> None:
         assert abs(r["timer_s"] - own) <= max(0.01 * own, 1.0), r["source"]
     coros = next(r for r in doc["rides"] if "coros" in r["source"])
     assert any("malformed" in w for w in coros["warnings"])
+
+
+def test_parse_offset(cyclist: tuple[Path, Path, np.ndarray]) -> None:
+    from collector.ride_analyze import parse_offset
+
+    assert parse_offset("2011-11-02T12:55:00Z") == 1320238500.0
+    assert parse_offset("2011-11-02T13:55:00+01:00") == 1320238500.0
+    assert parse_offset("1320238500") == 1320238500.0
+    with pytest.raises(ValueError, match="time zone"):
+        parse_offset("2011-11-02T12:55:00")
+    with pytest.raises(ValueError, match="Unix time"):
+        parse_offset("yesterday")
+    code, _out, err = run("analyze", str(cyclist[0]), "--offset", "5")
+    assert code == 2
+    assert "give --ride" in err
