@@ -15,14 +15,14 @@ samples, on the grid of the seconds that need them.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from analytics.epochs import epochs_of, moving_seconds
 from analytics.params import PostureParams
 from analytics.records import BoolArray, Epochs, FloatArray
-from analytics.rhythm import Float32Array, RhythmPlan, rhythm_from_grid, rhythm_plan
+from analytics.rhythm import Float32Array, RhythmPlan, blend, rhythm_from_grid, rhythm_plan
 from analytics.segments import TimeJumpParams, TimeSegment, join_epochs, jump_indices
 
 
@@ -195,15 +195,18 @@ class EpochBuilder:
 
 @dataclass(slots=True)
 class _Grid:
-    """One segment's rhythm grid being filled (see :class:`RhythmPass`)."""
+    """One segment's rhythm grid being filled (see :class:`RhythmPass`): the points
+    filled so far and the segment's last two samples (the interpolation's left end,
+    and the pair beyond the last sample)."""
 
     first_sample: int
     stop_sample: int
     plan: RhythmPlan
     vec: Float32Array
     filled: int = 0
-    last: tuple[FloatArray, FloatArray] | None = None
-    n_used: int = 0
+    seen: int = 0
+    tail_t: FloatArray = field(default_factory=lambda: np.zeros(0))
+    tail_acc: FloatArray = field(default_factory=lambda: np.zeros((0, 3)))
 
 
 class RhythmPass:
@@ -212,7 +215,7 @@ class RhythmPass:
 
     Which seconds need them (the thigh moves, no gap in the window) is known from the
     epochs; the second pass interpolates the thigh onto the grid of those seconds,
-    each grid point from the samples around it, exactly as the one-shot
+    each point from the two samples around it, exactly as the one-shot
     :func:`analytics.rhythm.rhythm_features` does; the grid costs 300 bytes for each
     second a window covers."""
 
@@ -226,7 +229,7 @@ class RhythmPass:
             if plan is None or s.segment.n_samples < 2:
                 self._grids.append(None)
                 continue
-            vec = np.empty((plan.grid_t_s.shape[0], 3), dtype=np.float32)
+            vec = np.empty((3, plan.grid_t_s.shape[0]), dtype=np.float32)
             seg = s.segment
             self._grids.append(_Grid(seg.first_sample, seg.stop_sample, plan, vec))
         self._seen = 0
@@ -255,12 +258,11 @@ class RhythmPass:
             n = s.epochs.n
             share, stride = np.full(n, np.nan), np.full(n, np.nan)
             steady = np.zeros(n, dtype=np.bool_)
-            if g is not None and g.n_used >= 2 and g.last is not None:
-                grid = g.plan.grid_t_s
-                for axis in range(3):  # beyond the last sample in range: its value
-                    g.vec[g.filled :, axis] = np.interp(
-                        grid[g.filled :], g.last[0], g.last[1][:, axis]
-                    )
+            if g is not None:
+                grid = g.plan.grid_t_s[g.filled :]
+                if grid.shape[0]:  # beyond the last sample: the last two samples
+                    t, a = g.tail_t, g.tail_acc
+                    g.vec[:, g.filled :] = blend(t[:1], t[1:], a[:1], a[1:], grid).T
                 share, stride, steady = rhythm_from_grid(
                     g.vec, g.plan, p.gait_min_step_hz, p.rhythm_peak_min
                 )
@@ -275,22 +277,20 @@ class RhythmPass:
 
 
 def _fill(g: _Grid, t_s: FloatArray, acc: FloatArray) -> None:
-    """Grid points up to the last usable sample: samples within a second of the grid's
-    ends (as the one-shot interpolation takes them), finite ones only."""
-    grid = g.plan.grid_t_s
-    i0, i1 = np.searchsorted(t_s, [grid[0] - 1.0, grid[-1] + 1.0])
-    t, a = t_s[i0:i1], acc[i0:i1]
-    ok = np.isfinite(a).all(axis=1)
-    t, a = t[ok], a[ok]
-    if t.shape[0] == 0:
+    """Grid points up to the last sample so far: each from the sample before it and
+    the first at or after it (the first two samples before the segment's first)."""
+    base = g.seen - g.tail_t.shape[0]  # the segment index of t[0] below
+    t = np.concatenate((g.tail_t, t_s))
+    a = np.concatenate((g.tail_acc, acc))
+    g.seen += int(t_s.shape[0])
+    g.tail_t, g.tail_acc = t[-2:], a[-2:]
+    if g.seen < 2:
         return
-    g.n_used += int(t.shape[0])
-    if g.last is not None:
-        t = np.concatenate((g.last[0], t))
-        a = np.concatenate((g.last[1], a))
+    grid = g.plan.grid_t_s
     end = int(np.searchsorted(grid, t[-1], side="right"))
-    if end > g.filled:
-        for axis in range(3):
-            g.vec[g.filled : end, axis] = np.interp(grid[g.filled : end], t, a[:, axis])
-        g.filled = end
-    g.last = (t[-1:], a[-1:])
+    if end <= g.filled:
+        return
+    pts = grid[g.filled : end]
+    after = np.maximum(np.searchsorted(t, pts) + base, 1) - base
+    g.vec[:, g.filled : end] = blend(t[after - 1], t[after], a[after - 1], a[after], pts).T
+    g.filled = end

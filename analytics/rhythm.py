@@ -38,8 +38,8 @@ STEADY_LAG_S = 2
 """A rhythm is steady when the windows this many seconds before and after find the
 same rate."""
 _BLOCK = 512
-"""Seconds transformed at once (bounds the temporary arrays: about 10 MB; a larger
-block is no faster and raised the peak memory of `analyze` by 16 MB)."""
+"""Seconds transformed at once (bounds the temporary arrays: a larger block is no
+faster and raised the peak memory of `analyze` of a day by 16 MB)."""
 
 
 def rhythm_features(
@@ -77,26 +77,35 @@ def rhythm_features(
     if plan is None or t_s.shape[0] < 2:
         return _nothing(n_sec)
     grid = plan.grid_t_s
-    i0, i1 = np.searchsorted(t_s, [grid[0] - 1.0, grid[-1] + 1.0])
-    t, acc = t_s[i0:i1], acc_g[i0:i1]
-    if not np.isfinite(np.add.reduce(acc, axis=None)):  # one pass when clean
-        fine = np.isfinite(acc).all(axis=1)
-        t, acc = t[fine], acc[fine]
-    if t.shape[0] < 2:
-        return _nothing(n_sec)
-    vec = np.empty((grid.shape[0], 3), dtype=np.float32)
-    for axis in range(3):
-        vec[:, axis] = np.interp(grid, t, acc[:, axis])
+    # linear interpolation between the samples around each grid time (two gathers of
+    # rows: cheaper than np.interp over every sample of the recording)
+    after = np.clip(np.searchsorted(t_s, grid), 1, t_s.shape[0] - 1)
+    before = after - 1
+    rows = blend(t_s[before], t_s[after], acc_g[before], acc_g[after], grid)
+    vec = np.ascontiguousarray(rows.T, dtype=np.float32)
     return rhythm_from_grid(vec, plan, split_hz, peak_min)
+
+
+def blend(
+    t_before_s: FloatArray,
+    t_after_s: FloatArray,
+    acc_before: FloatArray,
+    acc_after: FloatArray,
+    grid_t_s: FloatArray,
+) -> FloatArray:
+    """The vector at each grid time from the samples before and after it (the weight
+    clipped to 0..1: the first or last sample beyond the ends). Each point depends
+    on its two samples only, so a chunked reader gets the same grid."""
+    span = t_after_s - t_before_s
+    w = np.clip((grid_t_s - t_before_s) / np.where(span > 0.0, span, 1.0), 0.0, 1.0)[:, None]
+    return np.asarray(acc_before * (1.0 - w) + acc_after * w)
 
 
 @dataclass(frozen=True, slots=True)
 class RhythmPlan:
     """Where :func:`rhythm_features` looks: the window centres, and the grid of the
     seconds the windows cover (each second once, however many windows overlap it; a
-    window's seconds are consecutive on it). The vector on the grid is interpolated
-    from the samples between ``grid_t_s[0] - 1`` and ``grid_t_s[-1] + 1`` (a chunked
-    reader fills it in a second pass)."""
+    window's seconds are consecutive on it)."""
 
     n_sec: int
     half: int
@@ -142,7 +151,7 @@ def _nothing(n_sec: int) -> tuple[FloatArray, FloatArray, BoolArray]:
 def rhythm_from_grid(
     vec: Float32Array, plan: RhythmPlan, split_hz: float, peak_min: float = 0.0
 ) -> tuple[FloatArray, FloatArray, BoolArray]:
-    """:func:`rhythm_features` from the thigh's vector on the plan's grid."""
+    """:func:`rhythm_features` from the thigh's vector on the plan's grid, (3, points)."""
     n_sec, half, centres, slot = plan.n_sec, plan.half, plan.centres, plan.slot
     share, stride, _ = _nothing(n_sec)
     per_s = int(RESAMPLE_HZ)
@@ -152,12 +161,16 @@ def rhythm_from_grid(
     band = np.flatnonzero((freqs >= BAND_HZ[0]) & (freqs <= BAND_HZ[1]))
     slow = band[freqs[band] < split_hz]
     hann = np.hanning(width).astype(np.float32)
+    lost: BoolArray = np.asarray(~np.isfinite(vec).all(axis=0), dtype=np.bool_)
+    if lost.any():  # a sample with a missing value: its windows have no rhythm
+        vec[:, lost] = 0.0
     rate_hz = np.full(n_sec, np.nan)
     for lo in range(0, centres.shape[0], _BLOCK):
         c = centres[lo : lo + _BLOCK]
         starts = slot[c - half] * per_s + per_s // 2
-        v32 = vec[starts[:, None] + np.arange(width)[None, :]]
-        mag = np.sqrt(np.einsum("wij,wij->wi", v32, v32))
+        rows_idx = starts[:, None] + np.arange(width)[None, :]
+        axes = vec[:, rows_idx]  # (3, windows, width)
+        mag = np.sqrt(np.einsum("kwi,kwi->wi", axes, axes))
         mag = mag - mag.mean(axis=1, keepdims=True)
         power = np.abs(np.fft.rfft(mag * hann, axis=1)) ** 2
         p_band = power[:, band]
@@ -168,12 +181,18 @@ def rhythm_from_grid(
         with np.errstate(invalid="ignore", divide="ignore"):
             periodic = (_peak_sum(power, rows, k) >= peak_min * total) & (total > 0.0)
             share[c] = np.where(periodic, power[:, slow].sum(axis=1) / total, np.nan)
-        v32 -= v32.mean(axis=1, keepdims=True)
-        swing = (np.abs(np.fft.rfft(v32 * hann[None, :, None], axis=1)) ** 2).sum(axis=2)
+        axes -= axes.mean(axis=2, keepdims=True)
+        axes *= hann
+        swing = (np.abs(np.fft.rfft(axes, axis=2)) ** 2).sum(axis=0)
         at_rate = _peak(swing, rows, k)
         at_half = _peak(swing, rows, np.rint(k / 2.0).astype(np.int64))
         with np.errstate(invalid="ignore", divide="ignore"):
             stride[c] = np.where((at_rate > 0.0) & periodic, at_half / at_rate, np.nan)
+        if lost.any():
+            hole = lost[rows_idx].any(axis=1)
+            share[c[hole]] = np.nan
+            stride[c[hole]] = np.nan
+            rate_hz[c[hole]] = np.nan
     prev = np.concatenate((np.full(lag, np.nan), rate_hz[:-lag]))
     nxt = np.concatenate((rate_hz[lag:], np.full(lag, np.nan)))
     tol = 1.5 / (2 * half)  # one and a half bins of the window's spectrum

@@ -20,6 +20,7 @@ from analytics.pipeline import Analysis
 from analytics.records import SeatLayout
 from analytics.segments import TimeJumpParams
 from analytics.summary import agreement, combine, summarize
+from collector import ride_analyze as rides
 from collector.analyze_inputs import AnalyzeInputs
 from collector.output import (
     DAY_COLUMNS,
@@ -117,6 +118,17 @@ def _print_summary(console: Console, title: str, analysis: Analysis, warnings: l
 
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
+@click.argument("more_files", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--ride",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A FIT ride of the same time: its cadence joins the recording (Unix-time t_s).",
+)
+@click.option(
+    "--offset",
+    metavar="TIME",
+    help="With --ride: the Unix time (or ISO time with zone) of the recording's t_s = 0.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -190,6 +202,9 @@ def _print_summary(console: Console, title: str, analysis: Analysis, warnings: l
 )
 def analyze(
     file: Path,
+    more_files: tuple[Path, ...],
+    ride: Path | None,
+    offset: str | None,
     fmt: str,
     timeline_out: Path | None,
     as_json: bool,
@@ -204,7 +219,15 @@ def analyze(
     max_time_jump_s: float,
 ) -> None:
     """Posture, hip flexion and compression exposure from a recording FILE (sensor
-    samples, or an activPAL event export)."""
+    samples, or an activPAL event export); or rides from FIT files (one or more, or
+    a folder of them)."""
+    given = {"--ride": ride, "--offset": offset, "--timeline": timeline_out}
+    given |= {"--calibrate-from": calibrate_from, "--calibrate-file": calibrate_file}
+    given |= {"--seat-layout": seat_layout, "--seat-baseline": seat_baseline}
+    if _analyze_rides(file, more_files, as_json, [k for k, v in given.items() if v]):
+        return
+    if offset is not None and ride is None:
+        _fail("--offset is for joining a ride: give --ride ride.fit")
     layout = _parse_layout(seat_layout)
     params = ExposureParams(break_min_s=break_min_s, min_wear_s=min_wear_h * 3600.0)
     try:
@@ -216,13 +239,20 @@ def analyze(
     repairs: tuple[RowRepair, ...] | None = None
     try:
         if is_event_file(file, fmt):
+            if ride is not None:
+                _fail("--ride joins a recording of sensor samples, not an event export")
             events = load_events(file, fmt)
             timeline, warnings, zone = events.timeline, list(events.warnings), None
             steps = events.events.step_counts()
             repairs = events.repairs
             _print_repairs(repairs)
         else:
-            inputs = AnalyzeInputs(calibrate_from, calibrate_file, seat_baseline)
+            try:
+                offset_s = None if offset is None else rides.parse_offset(offset)
+            except ValueError as exc:
+                _fail(str(exc))
+                return
+            inputs = AnalyzeInputs(calibrate_from, calibrate_file, seat_baseline, ride, offset_s)
             found = _analyze_file(file, fmt, layout, inputs, jumps)
             zone = tz or local_zone_name()
             if len(found.segments) > 1:
@@ -254,6 +284,8 @@ def analyze(
             doc["repaired_cells"] = sum(not r.skipped for r in repairs)
             doc["skipped_rows"] = sum(r.skipped for r in repairs)
         doc.update(report_dict(report))
+        if ride is not None:
+            doc["ride"] = rides.result_dict(rides.ride_result(ride))
         click.echo(to_json(doc))
     elif timeline_out is None:
         console = Console()
@@ -263,6 +295,33 @@ def analyze(
             for w in warnings:
                 console.print(f"[yellow]warning:[/yellow] {w}")
         _print_days(console, report)
+        if ride is not None:
+            rides.print_rides(console, [rides.ride_result(ride)], beside_thigh=True)
+        rides.print_saddle(console, report, timeline, analysis)
+
+
+def _analyze_rides(file: Path, more: tuple[Path, ...], as_json: bool, given: list[str]) -> bool:
+    """``analyze`` of FIT rides (False: FILE is one recording of another kind)."""
+    try:
+        paths = rides.ride_paths(file, more)
+    except RecordingError as exc:
+        _fail(str(exc))
+        return True
+    if paths is None:
+        return False
+    if given:
+        _fail(f"{', '.join(given)}: not for FIT rides (analyze thigh.csv --ride ride.fit)")
+    results = rides.analyze_rides(paths)
+    if as_json:
+        click.echo(to_json(rides.rides_dict(results)))
+    else:
+        rides.print_rides(Console(), results)
+    for r in results:
+        if r.error:
+            click.echo(f"sitload: error: {r.error}", err=True)
+    if any(r.error for r in results):
+        sys.exit(EXIT_USAGE)
+    return True
 
 
 def _report_segments(
@@ -557,7 +616,17 @@ def record_cmd(devices: tuple[str, ...], out: Path, duration_min: float | None) 
     type=float,
     help="Replay / simulation speed: 1 = real time, 60 = a day in 24 minutes.",
 )
-@click.option("--mqtt", "mqtt_url", help="mqtt://[user[:pass]@]host[:port] or mqtts://…")
+@click.option(
+    "--mqtt",
+    "mqtt_url",
+    help="mqtt://[user@]host[:port] or mqtts://… (no password here: every local user "
+    "can read a command line; use $SITLOAD_MQTT_PASSWORD or --mqtt-password-file).",
+)
+@click.option(
+    "--mqtt-password-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File whose first line is the password of the --mqtt user (chmod 600).",
+)
 @click.option("--user-id", help="Pseudonymous user id used in MQTT topics and the state file.")
 @click.option(
     "--state-dir",
@@ -565,14 +634,22 @@ def record_cmd(devices: tuple[str, ...], out: Path, duration_min: float | None) 
     help="Where the service keeps its state (bout clock, alerts, calibration).",
 )
 @click.option("--history", "history_url", help="History store URL (sqlite:///FILE …).")
+@click.option(
+    "--profile",
+    type=click.Choice(["desk", "cyclist"]),
+    help="The alert policy: desk (stand-up prompts) or cyclist (saddle prompts while "
+    "riding) [default: the config's [user] profile, else simulate:cyclist's, else desk].",
+)
 def run_cmd(
     config_path: Path | None,
     source: str | None,
     speed: float | None,
     mqtt_url: str | None,
+    mqtt_password_file: Path | None,
     user_id: str | None,
     state_dir: Path | None,
     history_url: str | None,
+    profile: str | None,
 ) -> None:
     """Run the live service: sensors → posture → exposure → standing-break prompts on
     the console (and MQTT / Home Assistant when a broker is configured). Stop with
@@ -581,6 +658,8 @@ def run_cmd(
 
     from collector.config import ConfigError, Overrides, load_settings
     from collector.service.app import run_service
+    from collector.service.instance_lock import InstanceLockedError
+    from collector.sinks.history.spool import SpoolLockedError
 
     try:
         settings = load_settings(
@@ -589,9 +668,11 @@ def run_cmd(
                 source=source,
                 speed=speed,
                 mqtt_url=mqtt_url,
+                mqtt_password_file=mqtt_password_file,
                 state_dir=state_dir,
                 history_url=history_url,
                 user_id=user_id,
+                profile=profile,  # type: ignore[arg-type]
             ),
         )
     except ConfigError as exc:
@@ -600,7 +681,7 @@ def run_cmd(
     console = Console()
     try:
         summary = asyncio.run(run_service(settings, console))
-    except (RecordingError, ValueError, OSError) as exc:
+    except (RecordingError, ValueError, OSError, InstanceLockedError, SpoolLockedError) as exc:
         _fail(str(exc))
         return
     except ExceptionGroup as group:  # a source failed inside the task group
@@ -613,6 +694,12 @@ def run_cmd(
     console.print(
         f"stopped ({summary.stopped_by}): {summary.seconds:,} s of data, "
         f"{summary.alerts} alerts ({kinds}), {summary.commands} commands"
+        + (f" ({summary.rejected_commands} refused)" if summary.rejected_commands else "")
+        + (
+            f", {summary.dropped_commands} dropped over the rate limit"
+            if summary.dropped_commands
+            else ""
+        )
     )
 
 
