@@ -11,8 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analytics.epoch_stream import EpochBuilder, EpochSegment, RhythmPass
-from analytics.epochs import epochs_from_recording, with_trunk_deviation
+from analytics.epochs import epochs_from_recording, moving_seconds, with_trunk_deviation
+from analytics.params import PostureParams
 from analytics.records import Epochs, Recording
+from analytics.rhythm import blend, rhythm_plan
 from analytics.segments import TimeJumpParams, split_times
 
 JUMPS = TimeJumpParams(max_time_jump_s=600.0)
@@ -130,3 +132,40 @@ def test_chunks_must_keep_their_sensors() -> None:
     b.add(np.array([0.0, 0.1]), np.zeros((2, 3)))
     with pytest.raises(ValueError, match="same sensors"):
         b.add(np.array([0.2]), np.zeros((1, 3)), np.zeros((1, 3)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(2, 5000),
+    sizes=st.lists(st.integers(1, 2000), min_size=1, max_size=6),
+)
+def test_the_second_pass_fills_the_one_shot_rhythm_grid(
+    seed: int, n: int, sizes: list[int]
+) -> None:
+    """Every point of the streamed rhythm grid is the one-shot interpolation's, for
+    any chunking (NaN samples included: they make holes in both)."""
+    rec = _recording(seed, n, jumps=False, trunk=False, cadence=False)
+    assert rec.thigh_acc_g is not None
+    p = PostureParams()
+    ep = epochs_from_recording(rec)
+    plan = rhythm_plan(ep.t0_s, ep.count, p.rhythm_window_s, moving_seconds(ep, p))
+    b = EpochBuilder(JUMPS)
+    b.add(rec.t_s, rec.thigh_acc_g)
+    rhythm = RhythmPass(b.finish())
+    if plan is None:
+        assert not rhythm.needed
+        return
+    for c in _chunks(rec.n, sizes):
+        rhythm.add(rec.t_s[c], rec.thigh_acc_g[c])
+    rhythm.finish()
+    streamed = rhythm._grids[0]
+    assert streamed is not None
+    grid = plan.grid_t_s
+    after = np.clip(np.searchsorted(rec.t_s, grid), 1, rec.n - 1)
+    want = blend(
+        rec.t_s[after - 1], rec.t_s[after], rec.thigh_acc_g[after - 1], rec.thigh_acc_g[after], grid
+    )
+    want32 = np.ascontiguousarray(want.T, dtype=np.float32)
+    want32[:, ~np.isfinite(want32).all(axis=0)] = 0.0  # as rhythm_from_grid does
+    assert np.array_equal(streamed.vec, want32)
