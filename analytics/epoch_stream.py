@@ -22,7 +22,14 @@ import numpy as np
 from analytics.epochs import epochs_of, moving_seconds
 from analytics.params import PostureParams
 from analytics.records import BoolArray, Epochs, FloatArray
-from analytics.rhythm import Float32Array, RhythmPlan, blend, rhythm_from_grid, rhythm_plan
+from analytics.rhythm import (
+    Float32Array,
+    RhythmPlan,
+    blend,
+    finite_rows,
+    rhythm_from_grid,
+    rhythm_plan,
+)
 from analytics.segments import TimeJumpParams, TimeSegment, join_epochs, jump_indices
 
 
@@ -279,6 +286,7 @@ class RhythmPass:
 def _fill(g: _Grid, t_s: FloatArray, acc: FloatArray) -> None:
     """Grid points up to the last sample so far: each from the sample before it and
     the first at or after it (the first two samples before the segment's first)."""
+    t_s, acc = finite_rows(t_s, acc)  # as the one-shot path: missing values left out
     base = g.seen - g.tail_t.shape[0]  # the segment index of t[0] below
     t = np.concatenate((g.tail_t, t_s))
     a = np.concatenate((g.tail_acc, acc))

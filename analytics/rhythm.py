@@ -76,6 +76,9 @@ def rhythm_features(
     plan = rhythm_plan(t0_s, count, window_s, wanted)
     if plan is None or t_s.shape[0] < 2:
         return _nothing(n_sec)
+    t_s, acc_g = finite_rows(t_s, acc_g)
+    if t_s.shape[0] < 2:
+        return _nothing(n_sec)
     grid = plan.grid_t_s
     # linear interpolation between the samples around each grid time (two gathers of
     # rows: cheaper than np.interp over every sample of the recording)
@@ -84,6 +87,15 @@ def rhythm_features(
     rows = blend(t_s[before], t_s[after], acc_g[before], acc_g[after], grid)
     vec = np.ascontiguousarray(rows.T, dtype=np.float32)
     return rhythm_from_grid(vec, plan, split_hz, peak_min)
+
+
+def finite_rows(t_s: FloatArray, acc_g: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The samples without a missing value (rows of another sensor's times, in a
+    recording of several, hold NaN for this one): a single pass when there are none."""
+    if np.isfinite(np.add.reduce(acc_g, axis=None)):
+        return t_s, acc_g
+    fine = np.isfinite(acc_g).all(axis=1)
+    return t_s[fine], acc_g[fine]
 
 
 def blend(

@@ -14,7 +14,7 @@ from analytics.epoch_stream import EpochBuilder, EpochSegment, RhythmPass
 from analytics.epochs import epochs_from_recording, moving_seconds, with_trunk_deviation
 from analytics.params import PostureParams
 from analytics.records import Epochs, Recording
-from analytics.rhythm import blend, rhythm_plan
+from analytics.rhythm import blend, finite_rows, rhythm_plan
 from analytics.segments import TimeJumpParams, split_times
 
 JUMPS = TimeJumpParams(max_time_jump_s=600.0)
@@ -144,7 +144,7 @@ def test_the_second_pass_fills_the_one_shot_rhythm_grid(
     seed: int, n: int, sizes: list[int]
 ) -> None:
     """Every point of the streamed rhythm grid is the one-shot interpolation's, for
-    any chunking (NaN samples included: they make holes in both)."""
+    any chunking (samples with a NaN are left out by both)."""
     rec = _recording(seed, n, jumps=False, trunk=False, cadence=False)
     assert rec.thigh_acc_g is not None
     p = PostureParams()
@@ -162,10 +162,8 @@ def test_the_second_pass_fills_the_one_shot_rhythm_grid(
     streamed = rhythm._grids[0]
     assert streamed is not None
     grid = plan.grid_t_s
-    after = np.clip(np.searchsorted(rec.t_s, grid), 1, rec.n - 1)
-    want = blend(
-        rec.t_s[after - 1], rec.t_s[after], rec.thigh_acc_g[after - 1], rec.thigh_acc_g[after], grid
-    )
+    t, acc = finite_rows(rec.t_s, rec.thigh_acc_g)  # samples with a NaN are left out
+    after = np.clip(np.searchsorted(t, grid), 1, t.shape[0] - 1)
+    want = blend(t[after - 1], t[after], acc[after - 1], acc[after], grid)
     want32 = np.ascontiguousarray(want.T, dtype=np.float32)
-    want32[:, ~np.isfinite(want32).all(axis=0)] = 0.0  # as rhythm_from_grid does
     assert np.array_equal(streamed.vec, want32)
