@@ -717,6 +717,9 @@ def _register_report() -> None:
     from collector.review.command import report_cmd
 
     main.add_command(report_cmd)
+    from collector.history_cli import history_group
+
+    main.add_command(history_group)
 
 
 _register_report()
