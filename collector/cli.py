@@ -43,6 +43,7 @@ from collector.recordings.errors import RecordingError
 from collector.sources.simulator import simulate
 from collector.timeline_io import whole_seconds, write_timeline
 from collector.timezone import local_zone_name
+from collector.user_option import user_option
 
 EXIT_USAGE = 2
 _DEFAULTS = ExposureParams()
@@ -560,7 +561,7 @@ def record_cmd(devices: tuple[str, ...], out: Path, duration_min: float | None) 
     type=click.Path(path_type=Path, dir_okay=False),
     help="File whose first line is the password of the --mqtt user (chmod 600).",
 )
-@click.option("--user-id", help="Pseudonymous user id used in MQTT topics and the state file.")
+@user_option(help_text="Pseudonymous user id used in MQTT topics and the state file.")
 @click.option(
     "--state-dir",
     type=click.Path(path_type=Path, file_okay=False),
@@ -647,7 +648,7 @@ def run_cmd(
 )
 @click.option("--note", default="", help="A short note (what hurt, what you did).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--user-id", help="Pseudonymous user id (default: the config's).")
+@user_option(help_text="Pseudonymous user id [default: the config's].")
 @click.option("--history", "history_url", help="History store URL (default: the config's).")
 def pain_cmd(
     score: int,
