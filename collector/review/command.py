@@ -178,7 +178,7 @@ def report_cmd(
     from collector.config import ConfigError, Overrides, load_settings
     from collector.review.load import load_inputs
     from collector.review.meta import ReportMeta, sitload_version
-    from collector.review.range import default_range, describe_store, last_data_day
+    from collector.review.range import data_span, default_range, describe_store
     from collector.sinks.history.model import StoreConfigError, StoreUnavailableError
     from collector.timezone import local_zone_name
 
@@ -208,10 +208,10 @@ def report_cmd(
         if who not in users:
             known = ", ".join(users) if users else "none yet"
             _fail(f"unknown user {who!r}; the history has: {known} ({where})")
-        last_data = None
-        if first_given is None or last_given is None:
-            last_data = last_data_day(store, who, zone, time.time())
-        days = default_range(first_given, last_given, last_data)
+        span = None
+        if first_given is None and last_given is None:
+            span = data_span(store, who, zone, time.time())
+        days = default_range(first_given, last_given, span)
         if days is None:
             _fail(
                 f"no daily totals or bouts of user {who!r} in the {where} history to "

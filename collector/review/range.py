@@ -18,12 +18,15 @@ DEFAULT_DAYS = 28
 LOOK_BACK_DAYS = 3 * 366
 """How far back the last day with data is looked for."""
 PROBE_DAYS = 7
-"""Days of timeline read after the last daily total (see :func:`last_data_day`)."""
+"""Days of timeline read after the last daily total (see :func:`data_span`)."""
 
 
-def last_data_day(store: HistoryStore, user: str, zone: tzinfo, now_s: float) -> dt.date | None:
-    """The last local day with data of ``user``, up to ``now_s`` plus a day; None when
-    there is none in :data:`LOOK_BACK_DAYS` days.
+def data_span(
+    store: HistoryStore, user: str, zone: tzinfo, now_s: float
+) -> tuple[dt.date, dt.date] | None:
+    """The first and the last local day with data of ``user`` in the
+    :data:`DEFAULT_DAYS` days up to the last one (up to ``now_s`` plus a day); None
+    when there is none in :data:`LOOK_BACK_DAYS` days.
 
     The latest daily total (the live service and ``sitload history import`` write one
     per day with data) or bout start: one point a day or a bout, cheap from any
@@ -38,25 +41,28 @@ def last_data_day(store: HistoryStore, user: str, zone: tzinfo, now_s: float) ->
     found = max(days, default=None)
     if found is None:
         return None
+    window = found - dt.timedelta(days=DEFAULT_DAYS - 1)
+    first = min(d for d in days if d >= window)
     nxt = found + dt.timedelta(days=1)
     probe_lo = dt.datetime.combine(nxt, dt.time(0), zone).timestamp()
     probe_hi = min(hi, probe_lo + PROBE_DAYS * 86_400.0)
     if probe_hi <= probe_lo:
-        return found
+        return first, found
     chunk = store.read_timeline(user, probe_lo, probe_hi)
     worn = np.flatnonzero((chunk.data == DATA_OK) & (chunk.posture != Posture.NONWEAR))
     if worn.size:
         last_s = chunk.t0_s + int(worn[-1])
         found = max(found, dt.datetime.fromtimestamp(last_s, zone).date())
-    return found
+    return max(first, found - dt.timedelta(days=DEFAULT_DAYS - 1)), found
 
 
 def default_range(
-    first: dt.date | None, last: dt.date | None, last_data: dt.date | None
+    first: dt.date | None, last: dt.date | None, span_days: tuple[dt.date, dt.date] | None
 ) -> tuple[dt.date, dt.date] | None:
     """``--from`` / ``--to`` with the missing ends filled in: without both, the
-    :data:`DEFAULT_DAYS` days up to the last day with data; with one, that many days
-    from / to it. None when nothing says where the range is."""
+    :data:`DEFAULT_DAYS` days up to the last day with data (from the first day with
+    data when that is later: ``span_days``); with one, that many days from / to it.
+    None when nothing says where the range is."""
     span = dt.timedelta(days=DEFAULT_DAYS - 1)
     if first is not None and last is not None:
         return first, last
@@ -64,9 +70,7 @@ def default_range(
         return first, first + span
     if last is not None:
         return last - span, last
-    if last_data is None:
-        return None
-    return last_data - span, last_data
+    return span_days
 
 
 def describe_store(url: str) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -11,7 +13,7 @@ from click.testing import CliRunner
 from collector.cli import main
 from collector.review import command
 from collector.review.command import report_cmd
-from collector.review.range import describe_store
+from collector.review.range import data_span, describe_store
 from tests.review_store import MemoryStore, filled_store, simulate_history
 
 
@@ -39,10 +41,20 @@ def report(tmp_path: Path, *args: str) -> dict[str, object]:
     return doc
 
 
-def test_without_from_and_to_the_last_28_days_with_data(store: MemoryStore, tmp_path: Path) -> None:
+def test_without_from_and_to_the_days_with_data_up_to_28(
+    store: MemoryStore, tmp_path: Path
+) -> None:
+    # 21 days of data: from the first to the last (the last three without daily
+    # totals: found in the timeline)
     doc = report(tmp_path)
-    assert (doc["first_day"], doc["last_day"]) == ("2026-02-23", "2026-03-22")
-    assert "28 days, 2026-02-23 to 2026-03-22, user p-0042" in str(doc["_stdout"])
+    assert (doc["first_day"], doc["last_day"]) == ("2026-03-02", "2026-03-22")
+    assert "21 days, 2026-03-02 to 2026-03-22, user p-0042" in str(doc["_stdout"])
+
+
+def test_without_from_and_to_at_most_the_last_28_days() -> None:
+    s = filled_store(simulate_history(n_days=40, first_day=dt.date(2026, 2, 9)))
+    span = data_span(s, "p-0042", ZoneInfo("Europe/London"), 1.8e9)
+    assert span == (dt.date(2026, 2, 21), dt.date(2026, 3, 20))
 
 
 def test_one_end_given_the_other_is_28_days_away(store: MemoryStore, tmp_path: Path) -> None:
