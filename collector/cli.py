@@ -368,8 +368,24 @@ def _print_days(console: Console, report: ExposureReport) -> None:
     "--seat/--no-seat", default=False, show_default=True, help="Simulate an 8x8 seat mat."
 )
 @click.option(
-    "--fs", "fs_hz", type=click.FloatRange(min=5, max=400), default=50.0, show_default=True
+    "--fs",
+    "fs_hz",
+    type=click.FloatRange(min=5, max=400),
+    help="Sampling rate, Hz [default: 50; with --days 10].",
 )
+@click.option(
+    "--days",
+    type=click.IntRange(1, 62),
+    help="Whole local days on the calendar instead of --hours: nights in bed, working "
+    "days, different weekends, now and then a day without the sensor (desk profile).",
+)
+@click.option(
+    "--start",
+    "start_text",
+    metavar="DATE",
+    help="First day for --days, YYYY-MM-DD [default: --days days before today].",
+)
+@click.option("--tz", metavar="ZONE", help="Time zone of --days [default: this machine's].")
 @click.option(
     "--ble",
     is_flag=True,
@@ -391,12 +407,36 @@ def simulate_cmd(
     truth: Path | None,
     trunk: bool,
     seat: bool,
-    fs_hz: float,
+    fs_hz: float | None,
+    days: int | None,
+    start_text: str | None,
+    tz: str | None,
     ble: bool,
     speed: float,
 ) -> None:
     """Write a realistic simulated recording and, beside it, its ground truth."""
-    sim = simulate(profile, hours, seed, fs_hz=fs_hz, trunk=trunk, seat=seat)  # type: ignore[arg-type]
+    if days is not None:
+        from collector.sources.sim_days import (
+            morning_pain,
+            simulate_calendar,
+            write_pain_diary,
+        )
+
+        try:
+            cal = simulate_calendar(days, start_text, tz, seed, fs_hz, trunk, profile, seat)
+        except ValueError as exc:
+            _fail(str(exc))
+            return
+        sim = cal.simulated
+        click.echo(cal.summary())
+        diary = out.with_name(out.stem + ".pain.csv")
+        try:
+            write_pain_diary(morning_pain(cal, seed), diary)
+        except OSError as exc:
+            _fail(f"cannot write the pain diary: {exc}")
+        click.echo(f"wrote {diary} (morning pain scores; sitload pain import reads it)")
+    else:
+        sim = simulate(profile, hours, seed, fs_hz=fs_hz or 50.0, trunk=trunk, seat=seat)  # type: ignore[arg-type]
     truth_path = truth or out.with_name(out.stem + ".truth.csv")
     if ble:
         _simulate_over_ble(sim.recording, out, speed)
