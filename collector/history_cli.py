@@ -122,7 +122,13 @@ def import_cmd(
                     failed += 1
                     continue
                 bar.update(task, description=f"writing {path.name}", total=a.timeline.n)
-                summary = import_analysed(store, a, user, advance=partial(bar.advance, task))
+                try:
+                    summary = import_analysed(store, a, user, advance=partial(bar.advance, task))
+                except HistoryImportError as exc:
+                    bar.remove_task(task)
+                    console.print(f"[red]sitload: error:[/red] {exc}", soft_wrap=True)
+                    failed += 1
+                    continue
                 bar.remove_task(task)
                 for w in summary.warnings:
                     console.print(f"[yellow]warning:[/yellow] {path.name}: {w}", soft_wrap=True)

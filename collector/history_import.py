@@ -56,6 +56,8 @@ from collector.sinks.history.model import (
     DailyRecord,
     HistoryRecord,
     HistoryStore,
+    StoreConfigError,
+    StoreUnavailableError,
     TimelineChunk,
     WriteResult,
 )
@@ -255,7 +257,20 @@ def import_analysed(
 ) -> ImportSummary:
     """Write one analysed file. ``advance(seconds)`` is called as the timeline goes in."""
     written = rejected = seconds = 0
-    first = end = 0
+    tl = a.timeline
+    first = round(a.to_unix(float(tl.t0_s)))
+    end = first + tl.n
+    # the live service's prompt counts of these days, kept in the daily records; read
+    # first: a store that cannot answer is reported before anything is written
+    try:
+        existing = store.read_daily(user, float(first) - DAY_S, float(end) + DAY_S)
+    except (StoreUnavailableError, StoreConfigError):
+        raise
+    except Exception as exc:  # a store that answers in a way it should not
+        raise HistoryImportError(
+            f"{a.path}: cannot read the daily records of {store.name} to keep their prompt "
+            f"counts ({exc!r}); nothing of this file was written"
+        ) from exc
 
     def count(result: WriteResult) -> None:
         nonlocal written, rejected
@@ -263,16 +278,11 @@ def import_analysed(
         rejected += result.rejected
 
     for chunk in timeline_chunks(a, user):
-        if seconds == 0:
-            first = chunk.t0_s
-        end = max(end, chunk.t0_s + chunk.n)
         count(store.write([chunk]))
         seconds += chunk.n
         if advance is not None:
             advance(chunk.n)
     others = event_records(a, user)
-    lo = float(first) - DAY_S
-    existing = store.read_daily(user, lo, float(end) + DAY_S) if seconds else []
     days = daily_records(a, user, existing)
     count(store.write([*others, *days]))
     n_bouts = len(a.report.bouts)

@@ -22,13 +22,15 @@ from collector.history_import import (
     LocalClock,
     analyse,
     clock_offset_s,
+    import_analysed,
     per_second,
     timeline_chunks,
 )
 from collector.recordings import load_recording, write_recording
+from collector.sinks.history.influx_v2 import InfluxV2Store
 from collector.sinks.history.sqlite_store import SqliteStore
 from collector.sources.simulator import simulate
-from tests.history_servers import InfluxD, influxd
+from tests.history_servers import InfluxD, VictoriaMetrics, influxd, victoria_metrics
 
 TZ = "Europe/London"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -289,3 +291,62 @@ def test_a_real_activpal_week_imports_quickly(tmp_path: Path) -> None:
     # 0.1 s steps in the file, whole seconds in the store: ten times fewer points
     assert a.timeline.dt_s == 1.0
     assert a.timeline.n == pytest.approx(153_462, abs=1)
+
+
+# --------------------------------------------------------------------------- v2 API
+
+
+@pytest.fixture(scope="module")
+def vm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VictoriaMetrics]:
+    with victoria_metrics(tmp_path_factory.mktemp("vm")) as server:
+        yield server
+
+
+class _NoDailyYet:
+    """The v2 store with an empty history to read (VictoriaMetrics takes the v2 write
+    API but does not answer InfluxQL)."""
+
+    def __init__(self, store: InfluxV2Store) -> None:
+        self.store = store
+        self.name = store.name
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    def read_daily(self, user: str, from_s: float, to_s: float) -> list[Any]:
+        return []
+
+
+def test_the_v2_write_path_stores_the_same_seconds_and_bouts(
+    recording: Path, analysed: dict[str, Any], vm: VictoriaMetrics
+) -> None:
+    a = analyse(recording, fmt="auto", zone=ZoneInfo(TZ), params=ExposureParams())
+    store = InfluxV2Store(vm.url, "clinic", "sitload", "token")
+    summary = import_analysed(_NoDailyYet(store), a, "p-v2")  # type: ignore[arg-type]
+    store.close()
+    assert summary.rejected == 0
+    got = vm.wait_for('{__name__="timeline_posture",user="p-v2"}',
+                      lambda s: bool(s) and len(s[0]["values"]) == a.timeline.n)  # fmt: skip
+    (series,) = got
+    assert series["metric"]["sensor_kind"] == SENSOR_KIND
+    assert series["values"] == a.timeline.posture.tolist()
+    assert series["timestamps"][0] == a.timeline.t0_s * 1000
+    sitting = sum(1 for v in series["values"] if v == Posture.SITTING)
+    assert sitting == sum(d["sitting_s"] for d in analysed["days"])
+    (bouts,) = vm.export('{__name__="bout_end_s",user="p-v2"}')
+    assert sorted(bouts["values"]) == sorted(b["end_s"] for b in analysed["bouts"])
+
+
+def test_a_store_that_cannot_read_daily_records_gets_nothing_written(
+    recording: Path, vm: VictoriaMetrics, tmp_path: Path
+) -> None:
+    url = f"influxdb://127.0.0.1:{vm.port}?org=clinic&bucket=sitload"
+    r = CliRunner(env={"SITLOAD_INFLUX_TOKEN": "token"}).invoke(
+        main, ["history", "import", str(recording), "--user", "p-none", "--history", url]
+    )
+    assert r.exit_code == 1
+    assert "cannot read the daily records" in r.stderr
+    assert "nothing of this file was written" in r.stderr
+    assert "Traceback" not in r.stderr
+    vm.flush()
+    assert vm.export('{__name__="timeline_posture",user="p-none"}') == []
