@@ -732,7 +732,7 @@ def pain_cmd(
         # a report kept here is sent by the next `sitload pain`
         writer = open_history(settings, spool="history-spool-cli")
     except (ConfigError, ValueError, OSError) as exc:
-        _fail(str(exc).replace("--user-id:", "--user:"))
+        _fail(str(exc))
         return
     writer.submit([report])
     stats = writer.close(10.0)

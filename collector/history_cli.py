@@ -84,7 +84,7 @@ def import_cmd(
     try:
         settings = load_settings(config_path, Overrides(history_url=history_url, user_id=user))
     except ConfigError as exc:
-        _fail(str(exc).replace("--user-id:", "--user:"))
+        _fail(str(exc))
     tz_name = tz or settings.timezone or local_zone_name()
     try:
         zone = ZoneInfo(tz_name)

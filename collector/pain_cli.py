@@ -65,7 +65,7 @@ def pain_import_cmd(
         zone = zone_for(tz, settings.timezone)
         read = read_diary(diary, settings.user_id, zone, now_s=time.time())
     except (ConfigError, DiaryError) as exc:
-        _fail(str(exc).replace("--user-id:", "--user:"))
+        _fail(str(exc))
     for line in read.skipped[:SKIPPED_SHOWN]:
         click.echo(f"sitload: warning: {diary.name} {line}; skipped", err=True)
     if len(read.skipped) > SKIPPED_SHOWN:
