@@ -34,6 +34,7 @@ from collector.output import (
     summary_lines,
     to_json,
 )
+from collector.pain_cli import PainCommand
 from collector.recording_analysis import FileAnalysis, analyze_file
 from collector.recordings import (
     FORMATS,
@@ -46,6 +47,7 @@ from collector.recordings.errors import RecordingError
 from collector.sources.simulator import simulate
 from collector.timeline_io import whole_seconds, write_timeline, write_timelines
 from collector.timezone import local_zone_name
+from collector.user_option import user_option
 
 EXIT_USAGE = 2
 _DEFAULTS = ExposureParams()
@@ -433,8 +435,24 @@ def _print_days(console: Console, report: ExposureReport) -> None:
     "--seat/--no-seat", default=False, show_default=True, help="Simulate an 8x8 seat mat."
 )
 @click.option(
-    "--fs", "fs_hz", type=click.FloatRange(min=5, max=400), default=50.0, show_default=True
+    "--fs",
+    "fs_hz",
+    type=click.FloatRange(min=5, max=400),
+    help="Sampling rate, Hz [default: 50; with --days 10].",
 )
+@click.option(
+    "--days",
+    type=click.IntRange(1, 62),
+    help="Whole local days on the calendar instead of --hours: nights in bed, working "
+    "days, different weekends, now and then a day without the sensor (desk profile).",
+)
+@click.option(
+    "--start",
+    "start_text",
+    metavar="DATE",
+    help="First day for --days, YYYY-MM-DD [default: --days days before today].",
+)
+@click.option("--tz", metavar="ZONE", help="Time zone of --days [default: this machine's].")
 @click.option(
     "--ble",
     is_flag=True,
@@ -456,12 +474,36 @@ def simulate_cmd(
     truth: Path | None,
     trunk: bool,
     seat: bool,
-    fs_hz: float,
+    fs_hz: float | None,
+    days: int | None,
+    start_text: str | None,
+    tz: str | None,
     ble: bool,
     speed: float,
 ) -> None:
     """Write a realistic simulated recording and, beside it, its ground truth."""
-    sim = simulate(profile, hours, seed, fs_hz=fs_hz, trunk=trunk, seat=seat)  # type: ignore[arg-type]
+    if days is not None:
+        from collector.sources.sim_days import (
+            morning_pain,
+            simulate_calendar,
+            write_pain_diary,
+        )
+
+        try:
+            cal = simulate_calendar(days, start_text, tz, seed, fs_hz, trunk, profile, seat)
+        except ValueError as exc:
+            _fail(str(exc))
+            return
+        sim = cal.simulated
+        click.echo(cal.summary())
+        diary = out.with_name(out.stem + ".pain.csv")
+        try:
+            write_pain_diary(morning_pain(cal, seed), diary)
+        except OSError as exc:
+            _fail(f"cannot write the pain diary: {exc}")
+        click.echo(f"wrote {diary} (morning pain scores; sitload pain import reads it)")
+    else:
+        sim = simulate(profile, hours, seed, fs_hz=fs_hz or 50.0, trunk=trunk, seat=seat)  # type: ignore[arg-type]
     truth_path = truth or out.with_name(out.stem + ".truth.csv")
     if ble:
         _simulate_over_ble(sim.recording, out, speed)
@@ -627,7 +669,7 @@ def record_cmd(devices: tuple[str, ...], out: Path, duration_min: float | None) 
     type=click.Path(path_type=Path, dir_okay=False),
     help="File whose first line is the password of the --mqtt user (chmod 600).",
 )
-@click.option("--user-id", help="Pseudonymous user id used in MQTT topics and the state file.")
+@user_option(help_text="Pseudonymous user id used in MQTT topics and the state file.")
 @click.option(
     "--state-dir",
     type=click.Path(path_type=Path, file_okay=False),
@@ -703,38 +745,56 @@ def run_cmd(
     )
 
 
-@main.command(name="pain")
+@main.command(name="pain", cls=PainCommand)
 @click.argument("score", type=click.IntRange(0, 10))
 @click.option(
     "--when",
     type=click.Choice(["morning", "evening", "now"]),
-    default="now",
-    show_default=True,
-    help="morning: the 24-hour response to yesterday's sitting.",
+    help="morning: the 24-hour response to yesterday's sitting [default: now; with "
+    "--at from its clock time: morning before 12:00, evening from 18:00].",
 )
+@click.option(
+    "--at",
+    "at_text",
+    metavar='"YYYY-MM-DD HH:MM"',
+    help="When the pain was felt, local time (--tz) [default: now].",
+)
+@click.option("--tz", metavar="ZONE", help="IANA zone of --at [default: the config's].")
 @click.option("--note", default="", help="A short note (what hurt, what you did).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--user-id", help="Pseudonymous user id (default: the config's).")
+@user_option(help_text="Pseudonymous user id [default: the config's].")
 @click.option("--history", "history_url", help="History store URL (default: the config's).")
 def pain_cmd(
     score: int,
-    when: str,
+    when: str | None,
+    at_text: str | None,
+    tz: str | None,
     note: str,
     config_path: Path | None,
     user_id: str | None,
     history_url: str | None,
 ) -> None:
-    """Log a pain score, 0 (none) to 10 (worst imaginable), with the history. When the
-    store cannot be reached the report waits in the spool and is sent later."""
+    """Log a pain score, 0 (none) to 10 (worst imaginable), with the history, now or
+    for a past moment (--at). When the store cannot be reached the report waits in
+    the spool and is sent later."""
     import time as _time
 
     from collector.config import ConfigError, Overrides, load_settings
+    from collector.pain_cli import zone_for
+    from collector.pain_diary import parse_time, when_of
     from collector.service.app import open_history
     from collector.sinks.history.model import PainReport
 
     try:
         settings = load_settings(config_path, Overrides(user_id=user_id, history_url=history_url))
-        report = PainReport(settings.user_id, _time.time(), score, when, note)  # type: ignore[arg-type]
+        now = _time.time()
+        t_s = now
+        if at_text is not None:
+            zone = zone_for(tz, settings.timezone)
+            t_s = parse_time(at_text, zone, now_s=now)
+            when = when or when_of(t_s, zone)
+        when = when or "now"
+        report = PainReport(settings.user_id, t_s, score, when, note)  # type: ignore[arg-type]
         # its own spool: the service may be running with its writer on the main one;
         # a report kept here is sent by the next `sitload pain`
         writer = open_history(settings, spool="history-spool-cli")
@@ -746,7 +806,8 @@ def pain_cmd(
     if stats.rejected:
         _fail(f"the history store refused the pain report: {stats.last_error}")
     where = "saved" if stats.pending == 0 else "kept in the spool: the store is unreachable"
-    click.echo(f"pain {score}/10 ({when}) {where}")
+    at = "" if at_text is None else f", {at_text.strip()}"
+    click.echo(f"pain {score}/10 ({when}{at}) {where}")
 
 
 @main.command()
@@ -785,6 +846,9 @@ def _register_report() -> None:
     from collector.review.command import report_cmd
 
     main.add_command(report_cmd)
+    from collector.history_cli import history_group
+
+    main.add_command(history_group)
 
 
 _register_report()

@@ -83,7 +83,7 @@ OVERRIDE_FLAGS: Mapping[str, str] = types.MappingProxyType(
         "mqtt_password_file": "--mqtt-password-file",
         "state_dir": "--state-dir",
         "history_url": "--history",
-        "user_id": "--user-id",
+        "user_id": "--user",
     }
 )
 """How error messages name each :class:`Overrides` field (the CLI's option names)."""
@@ -1161,7 +1161,7 @@ def load_settings(
         try:
             user_id = _check_user_id(overrides.user_id)
         except ValueError as exc:
-            raise ConfigError(f"--user-id: {exc}") from None
+            raise ConfigError(f"--user: {exc}") from None
 
     source_profile: Profile | None = None
     if overrides.source is not None:
