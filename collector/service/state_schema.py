@@ -49,7 +49,7 @@ MAX_VALUE = 2.0**53
 _SIGNED: dict[str, tuple[float, float]] = {
     "span_cls": (-1, 16),
     "hip_run_start": (-1, MAX_VALUE),
-    "local_offset_s": (-86_400.0, 86_400.0),
+    "local_offset_s": (-50_400.0, 50_400.0),
     "seat_peak": (-MAX_VALUE, MAX_VALUE),
 }
 """Fields that may be negative, with their bounds."""
@@ -184,6 +184,19 @@ class _Engine(_Strict):
     alerts: AlertModel  # type: ignore[valid-type]
     totals: TotalsModel | None = None  # type: ignore[valid-type]
     calibration: _Calibration | None = None
+
+    def model_post_init(self, _context: Any) -> None:
+        """The exposure engine's clock and the engine's are one clock: a file where
+        they disagree was edited or damaged (resuming it would walk the difference)."""
+        stream = self.stream
+        if stream is None or self.emitted_to is None:
+            return
+        at = stream.t0_s + stream.index * stream.dt_s
+        if abs(at - self.emitted_to) > 1e-3:
+            raise ValueError(
+                f"emitted_to ({self.emitted_to}) is not where the exposure engine "
+                f"stopped ({at:.0f})"
+            )
 
 
 class _Extra(BaseModel):
