@@ -82,6 +82,11 @@ class StateStore:
         warning logged until a save succeeds again (the caller just tries later)."""
         try:
             self._write(state)
+        except (ValueError, TypeError) as exc:  # a value JSON cannot hold (NaN): a bug
+            if not self.failed_saves:
+                log.error("cannot save the state (%s); prompts go on, saving is retried", exc)
+            self.failed_saves += 1
+            return False
         except OSError as exc:
             with contextlib.suppress(OSError):
                 self._tmp.unlink(missing_ok=True)

@@ -250,3 +250,15 @@ def test_an_old_spool_without_destination_is_kept_aside(
     assert len(list((base / "unknown-destination").glob("*/seg-*.spool"))) == 1
     assert "did not record its store" in caplog.text
     assert folder.is_dir()
+
+
+def test_a_head_that_cannot_be_written_does_not_stop_the_replay(tmp_path: Path) -> None:
+    """On a full disk even the small ``head`` file may not be writable; the replay
+    goes on (a restart may then replay a batch twice, which is harmless)."""
+    d = tmp_path / "spool"
+    _filled(d, 3)
+    (d / "head").mkdir()  # os.replace onto a non-empty folder fails, as a full disk would
+    (d / "head" / "x").write_text("x")
+    spool = Spool(d, max_bytes=1 << 24)
+    assert _read_all(spool) == [0, 1, 2]
+    spool.close()

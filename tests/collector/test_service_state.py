@@ -202,3 +202,11 @@ def test_a_failed_save_keeps_the_last_good_state(
     assert store.save({"a": 4})
     assert json.loads(store.path.read_bytes()) == {"a": 4}
     assert os.path.getsize(store.path) > 0
+
+
+def test_a_state_json_cannot_hold_is_not_saved_and_does_not_raise(tmp_path: Path) -> None:
+    store = StateStore(tmp_path, "user")
+    assert store.save({"a": 1})
+    assert not store.save({"a": float("nan")})
+    assert json.loads(store.path.read_bytes()) == {"a": 1}
+    assert not (tmp_path / "user.state.json.tmp").exists()

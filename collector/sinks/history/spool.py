@@ -343,9 +343,16 @@ class Spool:
             return 0, 0
 
     def _write_head(self, seq: int, offset: int) -> None:
+        """Best effort: a head that could not be written (a full disk) only means that
+        a restart replays a few batches twice, which idempotent writes make harmless."""
         tmp = self.directory / "head.tmp"
-        tmp.write_text(f"{seq} {offset}\n", encoding="ascii")
-        os.replace(tmp, self.directory / "head")
+        try:
+            tmp.write_text(f"{seq} {offset}\n", encoding="ascii")
+            os.replace(tmp, self.directory / "head")
+        except OSError as exc:
+            log.debug("history spool: cannot update %s/head (%s)", self.directory, exc)
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
 
     def _scan(self) -> None:
         segments = sorted(
