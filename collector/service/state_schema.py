@@ -13,7 +13,8 @@ step. The rules by field name and type:
 
 * times (``…t_s``, ``t0_s``): finite, within ±``MAX_TIME_S``;
 * other numbers: finite, not negative, at most ``MAX_VALUE`` (counters, durations,
-  indices), except the few in ``_SIGNED`` (``-1`` as "none", a UTC offset);
+  indices), except a field whose default is negative (``-1`` as "none") and the
+  few in ``_SIGNED`` (a UTC offset);
 * bools are bools, strings are strings, and no key the record does not know.
 """
 
@@ -48,7 +49,6 @@ MAX_VALUE = 2.0**53
 
 _SIGNED: dict[str, tuple[float, float]] = {
     "span_cls": (-1, 16),
-    "hip_run_start": (-1, MAX_VALUE),
     "local_offset_s": (-50_400.0, 50_400.0),
     "seat_peak": (-MAX_VALUE, MAX_VALUE),
 }
@@ -63,33 +63,35 @@ def _Float(lo: float, hi: float) -> Any:  # noqa: N802 - a type
     return Annotated[float, Field(strict=True, allow_inf_nan=False, ge=lo, le=hi)]
 
 
-def _bounds(name: str) -> tuple[float, float]:
+def _bounds(name: str, default: Any = None) -> tuple[float, float]:
     if name in _SIGNED:
         return _SIGNED[name]
+    if isinstance(default, int | float) and not isinstance(default, bool) and default < 0:
+        return float(default), MAX_VALUE  # e.g. -1: "none"
     if name.endswith("t_s") or name == "t0_s":
         return -MAX_TIME_S, MAX_TIME_S
     return 0.0, MAX_VALUE
 
 
-def _number(name: str, kind: type) -> Any:
-    lo, hi = _bounds(name)
+def _number(name: str, kind: type, default: Any = None) -> Any:
+    lo, hi = _bounds(name, default)
     if kind is int:
         return Annotated[StrictInt, Field(ge=lo, le=hi)]
     # strict: an int is a float (``0`` for ``0.0``), a bool or a string is not
     return _Float(lo, hi)
 
 
-def _field_type(name: str, hint: Any) -> Any:
+def _field_type(name: str, hint: Any, default: Any = None) -> Any:
     """The checked type of one dataclass field from its type hint."""
     origin = typing.get_origin(hint)
     if origin in (Union, types.UnionType):
         args = [a for a in typing.get_args(hint) if a is not type(None)]
-        inner = _field_type(name, args[0]) if len(args) == 1 else Any
+        inner = _field_type(name, args[0], default) if len(args) == 1 else Any
         return inner | None if len(args) < len(typing.get_args(hint)) else inner
     if hint is bool:
         return StrictBool
     if hint in (int, float):
-        return _number(name, hint)
+        return _number(name, hint, default)
     if hint is str:
         return StrictStr
     if origin is list:
@@ -136,7 +138,7 @@ def _model_of(record: type, *, versioned: bool) -> type[BaseModel]:
             default = f.default
         elif f.default_factory is not dataclasses.MISSING:
             default = f.default_factory()
-        fields[f.name] = (_field_type(f.name, hints[f.name]), default)
+        fields[f.name] = (_field_type(f.name, hints[f.name], default), default)
     if versioned:
         fields["version"] = (Literal[1], ...)
     model: type[BaseModel] = create_model(f"{record.__name__}File", __base__=_Strict, **fields)
@@ -175,6 +177,7 @@ class _Calibration(_Strict):
 
 
 _Time = Annotated[StrictInt, Field(ge=-MAX_TIME_S, le=MAX_TIME_S)]
+_AnyNumber = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-MAX_VALUE, le=MAX_VALUE)]
 
 
 class _Engine(_Strict):
@@ -184,6 +187,8 @@ class _Engine(_Strict):
     alerts: AlertModel  # type: ignore[valid-type]
     totals: TotalsModel | None = None  # type: ignore[valid-type]
     calibration: _Calibration | None = None
+    seat_baseline: list[_AnyNumber] | None = None
+    """The seat mat's empty-seat level per cell, as tracked (any unit the mat has)."""
 
     def model_post_init(self, _context: Any) -> None:
         """The exposure engine's clock and the engine's are one clock: a file where

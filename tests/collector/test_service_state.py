@@ -210,3 +210,25 @@ def test_a_state_json_cannot_hold_is_not_saved_and_does_not_raise(tmp_path: Path
     assert not store.save({"a": float("nan")})
     assert json.loads(store.path.read_bytes()) == {"a": 1}
     assert not (tmp_path / "user.state.json.tmp").exists()
+
+
+def test_a_seat_mat_state_passes_the_schema() -> None:
+    """The state of a seat-mat engine (its tracked empty-seat baseline included)."""
+    import numpy as np
+
+    from collector.service.engine import LiveEngine
+    from collector.service.state_schema import problem
+    from collector.sources.messages import Role, SampleBlock
+    from tests.analytics.seat_chair import CHAIR, chair_recording
+
+    eng = LiveEngine({Role.SEAT}, seat_layout=CHAIR, seat_baseline=[200.0] * CHAIR.n_cells)
+    t, p, _occupied, _ = chair_recording(
+        np.random.default_rng(1), [("upright", 240.0), ("lean", 120.0)], t0_s=T0
+    )
+    for k in range(0, t.size, 20):
+        eng.accept(SampleBlock("mat", "x", Role.SEAT, t[k : k + 20], seat_p=p[k : k + 20]))
+        eng.process()
+    engine = json.loads(json.dumps(eng.state_dict()))
+    assert engine["seat_baseline"] is not None
+    state = {"version": 1, "source": "ble", "finished": False, "extra": {}, "engine": engine}
+    assert problem(state) is None
