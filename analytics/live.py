@@ -158,11 +158,12 @@ def decide_window(
         return Decided(sec, None)
     t0 = int(a.timeline.t0_s)
     keep_i = to_s - t0
-    if end_s is not None:
-        tl = a.timeline.posture
-        end_i = min(end_s - t0, tl.shape[0])
+    tl = a.timeline.posture
+    if end_s is not None and keep_i <= tl.shape[0]:
+        # (past the data's end, the clock moved on: a gap, which decides everything)
+        end_i = end_s - t0  # the clock's end: a silent sensor's hold still runs out
         keep_i = min(keep_i, ride_undecided_from(tl, keep_i, end_i, lp.lag_s, p))
-        if 0 < keep_i <= tl.shape[0] and a.thigh is not None:
+        if keep_i > 0 and a.thigh is not None:
             cand = _offbody_candidates(rec, a, p, keep_i - 1)
             keep_i = min(keep_i, offbody_undecided_from(cand, tl, keep_i, end_i, lp.lag_s, p))
     keep_to = max(from_s, min(to_s, t0 + keep_i))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 
 import numpy as np
 import pytest
@@ -234,13 +235,14 @@ def live_seconds(
 ) -> tuple[int, np.ndarray, np.ndarray, LiveEngine]:
     """Every second the engine emits (posture, hip flexion), fed as sensors would."""
     eng = LiveEngine(roles)
-    t = rec.t_s
+    t, thigh = rec.t_s, rec.thigh_acc_g
+    assert thigh is not None
     cuts = np.searchsorted(t, np.arange(t[0], t[-1] + 2 * block_s, block_s))
     parts = []
     for a, c in itertools.pairwise(cuts):
         if c <= a:
             continue
-        eng.accept(SampleBlock("a", "x", Role.THIGH, t[a:c], acc_g=rec.thigh_acc_g[a:c]))
+        eng.accept(SampleBlock("a", "x", Role.THIGH, t[a:c], acc_g=thigh[a:c]))
         if Role.TRUNK in roles and rec.trunk_acc_g is not None:
             eng.accept(SampleBlock("b", "x", Role.TRUNK, t[a:c], acc_g=rec.trunk_acc_g[a:c]))
         if Role.BIKE in roles and rec.cadence_rpm is not None:
@@ -317,15 +319,15 @@ def test_sitting_after_a_ride_is_held_at_most_the_coast_limit() -> None:
     parts = [*RIDE[:3], Part("sit", 1200, theta_deg=85.0)]
     b = build(parts, seed=6, cadence=True, t0_s=T0)
     eng = LiveEngine({Role.THIGH, Role.BIKE})
-    t = b.recording.t_s
+    t, thigh, cad = b.recording.t_s, b.recording.thigh_acc_g, b.recording.cadence_rpm
+    assert thigh is not None
+    assert cad is not None
     held_max = 0
     cuts = np.searchsorted(t, np.arange(t[0], t[-1] + 2, 1.0))
     for a, c in itertools.pairwise(cuts):
         if c <= a:
             continue
-        eng.accept(SampleBlock("a", "x", Role.THIGH, t[a:c], acc_g=b.recording.thigh_acc_g[a:c]))
-        cad = b.recording.cadence_rpm
-        assert cad is not None
+        eng.accept(SampleBlock("a", "x", Role.THIGH, t[a:c], acc_g=thigh[a:c]))
         eng.accept(SampleBlock("c", "x", Role.BIKE, t[a:c], cadence_rpm=cad[a:c, None]))
         eng.process()
         if eng.emitted_to is not None:
@@ -348,3 +350,32 @@ def test_off_body_is_not_emitted_as_worn_before_it_is_recognised() -> None:
     live_off = posture[off.start - o : off.stop - o]
     assert np.all(live_off == Posture.NONWEAR), np.unique(live_off, return_counts=True)
     assert np.mean(posture == batch.posture[t0 - batch.t0_s :][: posture.shape[0]]) >= 0.995
+
+
+def test_a_held_coast_is_released_when_the_sensors_fall_silent() -> None:
+    """Held seconds do not wait for data that never comes: once the clock has moved
+    past the hold, the coast before the silence is emitted (as sitting: a gap, not
+    pedalling, follows it)."""
+    b = build(RIDE[:4], seed=8, cadence=True, t0_s=T0)
+    eng = LiveEngine({Role.THIGH, Role.BIKE})
+    live_seconds_into(eng, b.recording)
+    last = float(b.recording.t_s[-1])
+    assert eng.emitted_to is not None
+    assert eng.emitted_to < math.floor(last) - LiveParams().lag_s  # the coast is held
+    for k in range(1, 200):
+        eng.tick(last + k)
+        eng.process()
+    assert eng.emitted_to >= math.floor(last)
+
+
+def live_seconds_into(eng: LiveEngine, rec: Recording) -> None:
+    t, thigh, cad = rec.t_s, rec.thigh_acc_g, rec.cadence_rpm
+    assert thigh is not None
+    assert cad is not None
+    cuts = np.searchsorted(t, np.arange(t[0], t[-1] + 2, 1.0))
+    for a, c in itertools.pairwise(cuts):
+        if c > a:
+            eng.accept(SampleBlock("a", "x", Role.THIGH, t[a:c], acc_g=thigh[a:c]))
+            eng.accept(SampleBlock("c", "x", Role.BIKE, t[a:c], cadence_rpm=cad[a:c, None]))
+            eng.tick(float(t[c - 1]))
+            eng.process()
