@@ -53,9 +53,11 @@ TRANSITION_AGREEMENT = 0.3
 MIN_LEAN_S = 60
 LEAN_AGREEMENT = 0.05
 """Riding or seated tilt counts after this many seconds, when |sum| > this × seconds."""
-MIN_STANDING_S = 30
-"""Still upright seconds needed before the thigh's ``up`` follows their mean (the
-batch's smallest still cluster)."""
+MIN_STANDING_S = 10
+"""Still upright seconds needed before ``up`` follows their mean (as the batch trunk
+calibration needs). The first window often holds only walking, whose direction is
+then ``up``: the thigh leans forward a few degrees on average while walking, so any
+standing still is the better reference."""
 
 
 _VECTORS = (
