@@ -31,7 +31,9 @@ events):
 * a bout starts on a seated step; an upright spell reaches a break after
   :func:`analytics.compression.break_steps` steps, at ``spell start +
   break_min_s``; sitting again earlier is a micro-break (the clock runs on);
-* a gap ends the bout as interrupted: never a break, never "break complete".
+* a gap (never a break, never "break complete") shorter than ``break_min_s``
+  pauses the bout: the prompt schedule and an upright spell move on by its length
+  (:mod:`analytics.pauses`); a gap of ``break_min_s`` ends the bout as interrupted.
 
 Hip flexion is the one input taken from the engine: ``hip_gt90_s`` is the time the
 hip has stayed above 90° while seated, which :func:`hip_gt90_s_from_stream` reads
@@ -453,7 +455,8 @@ class AlertState:
     bout_start_t_s: float | None = None
     """The running compression bout (None: no bout)."""
     bout_delay_s: float = 0.0
-    """Snoozes taken in this bout: the prompt schedule runs this much later."""
+    """Snoozes taken and short gaps paused in this bout: the prompt schedule runs this
+    much later."""
     bout_level: int = 0
     """Highest stand-prompt level raised in this bout."""
     bout_phase: int = 0
@@ -727,10 +730,14 @@ class _Work:
             self.stand_prompt(p, inp, new)
         elif cls == RELIEF:
             self.relief_step(p, inp, new)
-        elif self.bout_start_t_s is not None:  # a gap interrupts the bout
-            if self.bout_phase > 0:
-                self.ignored += 1
-            self.end_bout()
+        elif self.bout_start_t_s is not None:  # a gap: a pause until it lasts a break
+            gap_start = self.gap_start_t_s if self.gap_start_t_s is not None else t
+            if te - gap_start < p.break_min_s - _EPS_S:
+                self.pause_bout(inp.dt_s)
+            else:
+                if self.bout_phase > 0:
+                    self.ignored += 1
+                self.end_bout()
         if cls == SEATED:
             self.hip_prompt(p, inp, new)
         else:
@@ -782,6 +789,15 @@ class _Work:
     def new_bout(self, t: float) -> None:
         self.end_bout()
         self.bout_start_t_s = t
+
+    def pause_bout(self, dt_s: float) -> None:
+        """A gap step shorter than a break: the bout clock, the upright spell and the
+        taken-break deadline move on by it (as analytics.streaming does)."""
+        self.bout_delay_s += dt_s
+        if self.relief_start_t_s is not None:
+            self.relief_start_t_s += dt_s
+        if self.taken_deadline_t_s is not None:
+            self.taken_deadline_t_s += dt_s
 
     def end_bout(self) -> None:
         self.bout_start_t_s = None

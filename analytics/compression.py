@@ -4,14 +4,17 @@ Definitions (../shared/domain.md):
 
 * **seated** steps compress the tendon: ``sitting`` and ``riding_seated``;
 * **relief** steps do not: ``upright``, ``riding_standing`` and ``lying``;
-* **gaps**: ``nonwear`` — never sitting, never a break.
+* **gaps**: ``nonwear`` — never sitting, never a break. A gap shorter than
+  ``break_min_s`` *pauses* a bout (:mod:`analytics.pauses`): the bout goes on across
+  it and its clock does not count it; a longer gap ends the bout.
 
 Consecutive steps of one class form a *span*. A **compression bout** starts at a
 seated span and runs on through relief spans shorter than ``break_min_s``
 (micro-breaks, counted) until a relief span of at least ``break_min_s`` (a break
-taken: the bout ends where that relief began), a gap (the bout is *interrupted*:
-it ends where the last seated span ended and reports the gap's length) or the end
-of the data (the bout is still open). Sitting after a gap starts a new bout.
+taken: the bout ends where that relief began), a gap of at least ``break_min_s``
+(the bout is *interrupted*: it ends where the last seated span ended and reports the
+gap's length) or the end of the data (the bout is still open). Sitting after such a
+gap starts a new bout.
 
 Every relief span that follows seated time inside a bout is a **break** record:
 its length, whether it met the rule (≥ ``break_min_s``), the compression time
@@ -31,6 +34,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analytics.pauses import (
+    ShortGaps,
+    bout_clock,
+    milestone_times,
+    paused_time,
+    relief_done_paused,
+    without_short_gaps,
+)
 from analytics.records import BoolArray, FloatArray, Int8Array, IntArray, Posture, Timeline
 from analytics.scratch import scratch
 from analytics.smoothing import runs
@@ -99,10 +110,13 @@ class CompressionBout:
     closed_at_s: float
     """When the bout was known to be over: the break complete, the gap's start, or
     (still open) the end of the data."""
+    paused_s: float = 0.0
+    """Short gaps inside the bout (shorter than a break: they pause it)."""
 
     @property
     def duration_s(self) -> float:
-        return self.end_s - self.start_s
+        """From start to end, without the paused gaps."""
+        return self.end_s - self.start_s - self.paused_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +232,10 @@ class _Spans:
     cls: Int8Array
     first: IntArray
     count: IntArray
+    """Steps of the span's own class (without paused gaps inside it)."""
+    end: IntArray
+    piece: IntArray | None = None
+    """With short gaps cut out: each span's first original span."""
 
 
 def _spans(tl: Timeline, posture_runs: tuple[IntArray, IntArray, Int8Array] | None) -> _Spans:
@@ -235,6 +253,27 @@ def _spans(tl: Timeline, posture_runs: tuple[IntArray, IntArray, Int8Array] | No
         cls=values,
         first=starts,
         count=lengths,
+        end=starts + lengths,
+    )
+
+
+def _paused_spans(sp: _Spans, tl: Timeline, need: int) -> tuple[_Spans, ShortGaps | None]:
+    """``sp`` with the short gaps cut out (see analytics.pauses), and those gaps."""
+    cut = without_short_gaps(sp.cls, sp.first, sp.count, GAP, need)
+    if cut is None:
+        return sp, None
+    m, gaps = cut
+    return (
+        _Spans(
+            start=np.asarray(tl.t0_s + m.first * tl.dt_s, dtype=np.float64),
+            length=np.asarray(m.count * tl.dt_s, dtype=np.float64),
+            cls=m.cls,
+            first=m.first,
+            count=m.count,
+            end=m.end,
+            piece=m.pieces,
+        ),
+        gaps,
     )
 
 
@@ -298,13 +337,18 @@ def compression(
     """Bouts, breaks and (unless ``with_events`` is false) events over a whole
     timeline, vectorised over spans; Python touches only bouts and breaks."""
     p = params or ExposureParams()
-    sp = _spans(tl, posture_runs)
+    original = _spans(tl, posture_runs)
+    if original.cls.shape[0] == 0:
+        return Compression((), (), ())
+    need = break_steps(p, tl.dt_s)
+    sp, gaps = _paused_spans(original, tl, need)
     n_sp = sp.cls.shape[0]
     if n_sp == 0:
-        return Compression((), (), ())
+        events = _events(tl, original, [], [], [], p, gaps, hip_step_values(tl, 90.0)[0])
+        return Compression((), (), tuple(events) if with_events else ())
     relief = sp.cls == RELIEF
     seated = sp.cls == SEATED
-    is_break = relief & (sp.count >= break_steps(p, tl.dt_s))
+    is_break = relief & (sp.count >= need)
     boundary = is_break | (sp.cls == GAP)
     # segment id: spans between boundaries; boundaries get their own ids
     seg = np.cumsum(boundary) * 2 - boundary  # boundary spans odd-shifted, unique
@@ -317,6 +361,7 @@ def compression(
     bouts: list[CompressionBout] = []
     breaks: list[Break] = []
     micro_events: list[ExposureEvent] = []
+    bout_lo: list[int] = []
     seated_idx = np.flatnonzero(seated)
     if seated_idx.size:
         seg_of = seg[seated_idx]
@@ -324,17 +369,18 @@ def compression(
         firsts = seated_idx[np.concatenate(([0], change))]
         lasts = seated_idx[np.concatenate((change - 1, [seated_idx.size - 1]))]
         lo = sp.first[firsts]
-        hi = sp.first[lasts] + sp.count[lasts]
+        hi = sp.end[lasts]
         sums = _range_sums(lo, hi, above, excess, seat_load)
-        ctx = _SpanLists(sp, seated, relief, is_break, boundary)
+        ctx = _SpanLists(sp, seated, relief, is_break, boundary, original, gaps, need)
         relief_idx = np.flatnonzero(relief).tolist()
         for k, (f, last) in enumerate(zip(firsts.tolist(), lasts.tolist(), strict=True)):
             bouts.append(_bout(tl, ctx, f, last, int(lo[k]), int(hi[k]), sums[k], p.break_min_s))
+            bout_lo.append(int(lo[k]))
             b0 = ctx.start[f]
             r0 = bisect.bisect_left(relief_idx, f)
             r1 = bisect.bisect_right(relief_idx, last)
             for r in relief_idx[r0:r1]:
-                br = _break(ctx, r, b0, p, met=False)
+                br = _break(ctx, r, int(lo[k]), b0, p, tl.dt_s, met=False)
                 breaks.append(br)
                 if with_events:  # sitting resumed at the start of the next span
                     micro_events.append(
@@ -342,10 +388,10 @@ def compression(
                     )
             nxt = last + 1
             if nxt < n_sp and ctx.is_break[nxt]:
-                breaks.append(_break(ctx, nxt, b0, p, met=True))
+                breaks.append(_break(ctx, nxt, int(lo[k]), b0, p, tl.dt_s, met=True))
     if not with_events:
         return Compression(tuple(bouts), tuple(breaks), ())
-    events = _events(tl, sp, bouts, breaks, p, above) + micro_events
+    events = _events(tl, original, bouts, bout_lo, breaks, p, gaps, above) + micro_events
     events.sort(key=ExposureEvent.sort_key)
     return Compression(tuple(bouts), tuple(breaks), tuple(events))
 
@@ -360,7 +406,15 @@ class _SpanLists:
         relief: BoolArray,
         is_break: BoolArray,
         boundary: BoolArray,
+        original: _Spans,
+        gaps: ShortGaps | None,
+        need: int,
     ) -> None:
+        self.original = original
+        self.gaps = gaps
+        self.need = need
+        self.first: list[int] = sp.first.tolist()
+        self.piece: list[int] | None = None if sp.piece is None else sp.piece.tolist()
         self.cls: list[int] = sp.cls.tolist()
         self.start: list[float] = sp.start.tolist()
         self.length: list[float] = sp.length.tolist()
@@ -375,6 +429,18 @@ class _SpanLists:
         self.cum_relief_steps: list[int] = np.concatenate(
             (zero, np.cumsum(np.where(relief, sp.count, 0)))
         ).tolist()
+
+    def paused_between(self, lo: int, hi: int) -> int:
+        """Paused (short-gap) steps between two span boundaries."""
+        return 0 if self.gaps is None else self.gaps.at(hi) - self.gaps.at(lo)
+
+    def break_done(self, r: int, break_min_s: float, dt_s: float) -> float:
+        """When the relief span ``r`` reaches the break length (gaps paused)."""
+        paused = 0
+        if self.piece is not None:
+            o = self.original
+            paused = relief_done_paused(o.cls, o.count, self.piece[r], RELIEF, self.need)
+        return paused_time(self.start[r] + break_min_s, paused, dt_s)
 
 
 def _range_sums(
@@ -421,7 +487,7 @@ def _bout(
     elif c.cls[nxt] == GAP:
         ended, gap_s, closed = BoutEnd.GAP, c.length[nxt], c.start[nxt]
     else:
-        ended, gap_s, closed = BoutEnd.BREAK, None, c.start[nxt] + break_min_s
+        ended, gap_s, closed = BoutEnd.BREAK, None, c.break_done(nxt, break_min_s, dt)
     seat_peak = None
     if tl.seat_peak is not None:
         seg_peak = seat_peak_seated(tl.posture[lo:hi], tl.seat_peak[lo:hi])
@@ -439,12 +505,22 @@ def _bout(
         ended_by=ended,
         gap_s=gap_s,
         closed_at_s=closed,
+        paused_s=c.paused_between(lo, hi) * dt,
     )
 
 
-def _break(c: _SpanLists, r: int, bout_start: float, p: ExposureParams, *, met: bool) -> Break:
+def _break(
+    c: _SpanLists,
+    r: int,
+    bout_first: int,
+    bout_start: float,
+    p: ExposureParams,
+    dt: float,
+    *,
+    met: bool,
+) -> Break:
     start = c.start[r]
-    before = start - bout_start
+    before = bout_clock(bout_start, start, c.paused_between(bout_first, c.first[r]), dt)
     return Break(
         start_s=start,
         duration_s=c.length[r],
@@ -458,26 +534,32 @@ def _events(
     tl: Timeline,
     sp: _Spans,
     bouts: list[CompressionBout],
+    bout_lo: list[int],
     breaks: list[Break],
     p: ExposureParams,
+    gaps: ShortGaps | None,
     above: BoolArray,
 ) -> list[ExposureEvent]:
+    """``sp``: the original spans (every gap reported, short ones too)."""
     ev: list[ExposureEvent] = []
-    for b in bouts:
+    for b, lo in zip(bouts, bout_lo, strict=True):
         ev.append(ExposureEvent(b.start_s, EventKind.BOUT_STARTED))
-        # announced while the bout is alive (a micro-break does not stop the clock)
-        for m in milestone_minutes(p, b.closed_at_s - b.start_s):
-            t = b.start_s + m * 60.0
-            if t < b.closed_at_s:
-                ev.append(ExposureEvent(t, EventKind.BOUT_MINUTES, m))
-    for br in breaks:
-        if br.met_rule:
-            t = br.start_s + p.break_min_s
-            ev.append(ExposureEvent(t, EventKind.BREAK_TAKEN, p.break_min_s))
-            ev.append(ExposureEvent(t, EventKind.BOUT_ENDED, br.sitting_before_s))
+        # announced while the bout is alive (a micro-break does not stop the clock; a
+        # short gap pauses it)
+        minutes = milestone_minutes(p, b.closed_at_s - b.start_s)
+        for t, m in milestone_times(
+            b.start_s, minutes, b.closed_at_s, gaps, lo, tl.t0_s, tl.dt_s, tl.n
+        ):
+            ev.append(ExposureEvent(t, EventKind.BOUT_MINUTES, m))
+    met = [br for br in breaks if br.met_rule]
+    by_break = [b for b in bouts if b.ended_by == BoutEnd.BREAK]
+    for br, b in zip(met, by_break, strict=True):
+        t = b.closed_at_s  # the break complete (short gaps inside it paused)
+        ev.append(ExposureEvent(t, EventKind.BREAK_TAKEN, p.break_min_s))
+        ev.append(ExposureEvent(t, EventKind.BOUT_ENDED, br.sitting_before_s))
     for b in bouts:
         if b.ended_by == BoutEnd.GAP:
-            ev.append(ExposureEvent(b.closed_at_s, EventKind.BOUT_ENDED, b.end_s - b.start_s))
+            ev.append(ExposureEvent(b.closed_at_s, EventKind.BOUT_ENDED, b.duration_s))
     gap = np.flatnonzero(sp.cls == GAP)
     for k in gap.tolist():
         first, count = int(sp.first[k]), int(sp.count[k])

@@ -10,7 +10,9 @@ from dataclasses import replace
 
 import numpy as np
 
+from analytics.params import PostureParams
 from analytics.records import BoolArray, Epochs, FloatArray, IntArray, Recording
+from analytics.rhythm import rhythm_features
 from analytics.smoothing import runs
 
 
@@ -90,8 +92,9 @@ def _scalar_mean(sec: IntArray, values: FloatArray, n_sec: int) -> FloatArray:
     return out
 
 
-def epochs_from_recording(rec: Recording) -> Epochs:
-    """Aggregate a recording's accelerometers (and cadence) into seconds."""
+def epochs_from_recording(rec: Recording, params: PostureParams | None = None) -> Epochs:
+    """Aggregate a recording's accelerometers (and cadence) into seconds, with the
+    rhythm of the thigh's movement (:mod:`analytics.rhythm`)."""
     if rec.n == 0:
         raise ValueError("the recording has no samples")
     t0 = int(np.floor(rec.t_s[0]))
@@ -109,6 +112,19 @@ def epochs_from_recording(rec: Recording) -> Epochs:
         trunk_count, trunk, _, _ = _vector_stats(
             rec.t_s, bounds, rec.trunk_acc_g, t0, n_sec, moments=False
         )
+    share = stride = steady = None
+    if rec.thigh_acc_g is not None:
+        p = params or PostureParams()
+        share, stride, steady = rhythm_features(
+            rec.t_s,
+            rec.thigh_acc_g,
+            t0,
+            count,
+            p.rhythm_window_s,
+            p.gait_min_step_hz,
+            p.rhythm_peak_min,
+            wanted=np.asarray(std > p.moving_std_g, dtype=np.bool_),
+        )
     cadence = None
     if rec.cadence_rpm is not None:
         cadence = _scalar_mean(second_index(rec.t_s, t0), rec.cadence_rpm, n_sec)
@@ -121,6 +137,9 @@ def epochs_from_recording(rec: Recording) -> Epochs:
         trunk_mean_g=trunk,
         trunk_count=trunk_count,
         cadence_rpm=cadence,
+        thigh_pedal_share=share,
+        thigh_stride_ratio=stride,
+        thigh_rhythm_steady=steady,
     )
 
 

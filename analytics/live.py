@@ -49,6 +49,7 @@ from analytics.records import (
     ThighCalibration,
     TrunkCalibration,
 )
+from analytics.seat_pressure import SeatParams
 
 DATA_OK, DATA_NONE, DATA_OFF = 0, 1, 2
 """Per-second data codes (``analytics.alerts.DataState`` ok / no_data / sensor_off)."""
@@ -91,6 +92,11 @@ class WindowSeconds:
     data: Int8Array
     """DATA_OK, DATA_NONE (no sample of the primary sensor) or DATA_OFF (samples, but
     not worn)."""
+    seat_baseline: FloatArray | None = None
+    """The seat mat's per-cell empty-seat baseline after this window when it was
+    given or learned (None without a mat, or when the window never showed the seat
+    empty): pass it on as ``SeatParams.empty_baseline`` so that a window in which
+    someone sits throughout does not learn the sitter as an empty seat."""
 
     @property
     def n(self) -> int:
@@ -114,12 +120,20 @@ def classify_window(
     trunk: TrunkCalibration | None,
     params: PostureParams | None = None,
     seat_layout: SeatLayout | None = None,
+    seat_params: SeatParams | None = None,
 ) -> WindowSeconds:
     """Posture, hip flexion and data state of the seconds ``[from_s, to_s)`` of a
     window of samples (which should start ``context_s`` earlier and run ``lag_s``
     later). Seconds without a sample of the primary sensor are no data."""
     return _classify(
-        rec, from_s, to_s, thigh=thigh, trunk=trunk, params=params, seat_layout=seat_layout
+        rec,
+        from_s,
+        to_s,
+        thigh=thigh,
+        trunk=trunk,
+        params=params,
+        seat_layout=seat_layout,
+        seat_params=seat_params,
     )[0]
 
 
@@ -143,6 +157,7 @@ def decide_window(
     params: PostureParams | None = None,
     live: LiveParams | None = None,
     seat_layout: SeatLayout | None = None,
+    seat_params: SeatParams | None = None,
     end_s: int | None = None,
 ) -> Decided:
     """:func:`classify_window`, cut where the window's seconds stop being decided
@@ -152,7 +167,14 @@ def decide_window(
     p = params or PostureParams()
     lp = live or LiveParams()
     sec, a = _classify(
-        rec, from_s, to_s, thigh=thigh, trunk=trunk, params=p, seat_layout=seat_layout
+        rec,
+        from_s,
+        to_s,
+        thigh=thigh,
+        trunk=trunk,
+        params=p,
+        seat_layout=seat_layout,
+        seat_params=seat_params,
     )
     if a is None or a.epochs is None:
         return Decided(sec, None)
@@ -168,7 +190,9 @@ def decide_window(
             keep_i = min(keep_i, offbody_undecided_from(cand, tl, keep_i, end_i, lp.lag_s, p))
     keep_to = max(from_s, min(to_s, t0 + keep_i))
     n = keep_to - from_s
-    sec = WindowSeconds(from_s, sec.posture[:n], sec.hip_flexion_deg[:n], sec.data[:n])
+    sec = WindowSeconds(
+        from_s, sec.posture[:n], sec.hip_flexion_deg[:n], sec.data[:n], sec.seat_baseline
+    )
     evidence = None
     if a.thigh is not None and n > 0:
         lo, hi = max(0, from_s - t0), max(0, keep_to - t0)
@@ -217,6 +241,7 @@ def _classify(
     trunk: TrunkCalibration | None,
     params: PostureParams | None,
     seat_layout: SeatLayout | None,
+    seat_params: SeatParams | None = None,
 ) -> tuple[WindowSeconds, Analysis | None]:
     n = to_s - from_s
     if n <= 0:
@@ -232,8 +257,14 @@ def _classify(
     has[inside] = True
     if not has.any():
         return WindowSeconds(from_s, posture, hip, data), None
-    a = analyze_recording(rec, params, seat_layout=seat_layout, thigh=thigh, trunk=trunk)
+    a = analyze_recording(
+        rec, params, seat_layout=seat_layout, seat_params=seat_params, thigh=thigh, trunk=trunk
+    )
     tl = a.timeline
+    seat = a.seat
+    baseline = None
+    if seat is not None and seat.baseline_source != "none":
+        baseline = seat.end_baseline
     lo = max(from_s, int(tl.t0_s))
     hi = min(to_s, int(tl.t0_s) + tl.n)
     if hi > lo:
@@ -244,7 +275,7 @@ def _classify(
     posture[~has] = Posture.NONWEAR
     hip[~has] = np.nan
     data[has] = np.where(posture[has] == Posture.NONWEAR, DATA_OFF, DATA_OK)
-    return WindowSeconds(from_s, posture, hip, data), a
+    return WindowSeconds(from_s, posture, hip, data, baseline), a
 
 
 def calibrate_window(

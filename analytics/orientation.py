@@ -48,13 +48,65 @@ def valid_seconds(ep: Epochs, p: PostureParams) -> BoolArray:
     return np.asarray(ok, dtype=np.bool_)
 
 
+def centred_fraction(mask: BoolArray, window: int) -> FloatArray:
+    """The fraction of True seconds in a window centred on each second (the window is
+    cut at the ends of the data but still divided by its full length)."""
+    n = mask.shape[0]
+    if window <= 1:
+        return mask.astype(np.float64)
+    full = np.convolve(mask.astype(np.float64), np.ones(window) / window, mode="full")
+    lo = (window - 1) // 2
+    return np.asarray(full[lo : lo + n], dtype=np.float64)
+
+
+def rhythm_masks(ep: Epochs, p: PostureParams) -> tuple[BoolArray, BoolArray]:
+    """(step rhythm, pedal rhythm) per second from :mod:`analytics.rhythm`: the
+    thigh's movement repeats at a walking step rate, or slower (pedal revolutions).
+    Both False where the rhythm is unknown (near gaps, or not computed) or mixed."""
+    share = ep.thigh_pedal_share
+    if share is None:
+        none = np.zeros(ep.n, dtype=np.bool_)
+        return none, none.copy()
+    with np.errstate(invalid="ignore"):
+        steps = share <= p.step_share_max
+        pedal = share >= p.pedal_share_min
+    return np.asarray(steps, dtype=np.bool_), np.asarray(pedal, dtype=np.bool_)
+
+
 def gait_seconds(ep: Epochs, p: PostureParams) -> BoolArray:
-    """Seconds with step impacts: moving and with a large magnitude range."""
+    """Seconds with step impacts: moving, with a large magnitude range, and not at a
+    pedalling rhythm (nor pedalling by a cadence sensor)."""
     with np.errstate(invalid="ignore"):
         g = (ep.thigh_std_g > p.moving_std_g) & (ep.thigh_range_g > p.gait_range_g)
+    _steps, pedal = rhythm_masks(ep, p)
+    g &= ~pedal
     if ep.cadence_rpm is not None:
         with np.errstate(invalid="ignore"):
             g &= ~(ep.cadence_rpm >= p.cadence_min_rpm)
+    return np.asarray(g, dtype=np.bool_)
+
+
+def stride_seconds(ep: Epochs, p: PostureParams) -> BoolArray:
+    """Gait seconds in which the thigh also swings at half the step rate (once per
+    stride): steps, not pedal strokes at a fast cadence."""
+    g = gait_seconds(ep, p)
+    if ep.thigh_stride_ratio is not None:
+        with np.errstate(invalid="ignore"):
+            g &= ep.thigh_stride_ratio >= p.stride_ratio_min
+    return np.asarray(g, dtype=np.bool_)
+
+
+def walking_seconds(ep: Epochs, p: PostureParams) -> BoolArray:
+    """Stride seconds at a stepping rhythm, inside a sustained run of them
+    (``pedal_window_s``): the evidence that anchors "up". Getting up from a chair,
+    fidgeting, a bumpy car ride or a fast cadence give isolated bursts, not
+    sustained steps."""
+    steps, _pedal = rhythm_masks(ep, p)
+    g = stride_seconds(ep, p) & steps
+    g &= centred_fraction(g, p.pedal_window_s) >= 0.8
+    if ep.thigh_rhythm_steady is not None:
+        # walking keeps its step rate: most of the bout has a steady one
+        g &= centred_fraction(ep.thigh_rhythm_steady, p.pedal_window_s) >= 0.5
     return np.asarray(g, dtype=np.bool_)
 
 
@@ -91,21 +143,77 @@ def inclination_deg(d: FloatArray, cal: ThighCalibration) -> FloatArray:
     return incl
 
 
+def pedalling_seconds(ep: Epochs, p: PostureParams) -> BoolArray:
+    """Seconds inside sustained movement at a pedalling rhythm (or, with a cadence
+    sensor, wherever it reports pedalling)."""
+    _steps, rhythm = rhythm_masks(ep, p)
+    with np.errstate(invalid="ignore"):
+        moving = ep.thigh_std_g > p.moving_std_g
+    pedal = centred_fraction(moving & rhythm, p.pedal_window_s) >= p.pedal_fraction
+    if ep.cadence_rpm is not None:
+        known = np.isfinite(ep.cadence_rpm)
+        with np.errstate(invalid="ignore"):
+            by_cadence = ep.cadence_rpm >= p.cadence_min_rpm
+        pedal = np.where(known, by_cadence, pedal)
+    return np.asarray(pedal, dtype=np.bool_)
+
+
+PEDALLING_SOURCE = "pedalling"
+"""``ThighCalibration.source`` of a recording calibrated from pedalling alone: riding
+is known, but not which way is up, so seated vs standing and the hip angle are not."""
+
+
 def calibrate_thigh(ep: Epochs, p: PostureParams | None = None) -> ThighCalibration:
-    """Calibrate the thigh sensor's orientation from a recording's own seconds."""
+    """Calibrate the thigh sensor's orientation from a recording's own seconds.
+
+    "Up" is anchored by walking only (sustained steps at a walking rhythm); the
+    confidence grows with the seconds of walking seen
+    (``PostureParams.calibration_gait_s``). Below ``calibration_min_confidence`` it
+    refuses rather than guess. A recording with pedalling but no walking gets a
+    calibration from pedalling (source :data:`PEDALLING_SOURCE`, confidence 0).
+    """
     p = p or PostureParams()
     ok = valid_seconds(ep, p)
     d_all = unit_rows(ep.thigh_mean_g)
-    gait = ok & gait_seconds(ep, p)
+    walk = ok & walking_seconds(ep, p)
     still = ok & still_seconds(ep, p)
+    pedal = ok & pedalling_seconds(ep, p)
+    with np.errstate(invalid="ignore"):
+        n_moving = int(np.count_nonzero(ok & (ep.thigh_std_g > p.moving_std_g)))
+    n_pedal = int(np.count_nonzero(pedal))
+    pedal_dir: FloatArray | None = None
+    # a ride: pedalling is most of the movement (vibration in a car or on a train
+    # has no steady rhythm, and shows one only now and then)
+    if n_pedal >= p.ride_min_s and n_pedal >= 0.5 * n_moving:
+        found_pedal = dominant_direction(d_all[pedal], p.cone_deg)
+        if found_pedal is not None:
+            pedal_dir = found_pedal[0]
+    n_walk = int(np.count_nonzero(walk))
+    confidence = min(1.0, n_walk / float(p.calibration_gait_s))
     gait_dir: FloatArray | None = None
-    if np.count_nonzero(gait) >= 10:
-        found = dominant_direction(d_all[gait], p.cone_deg)
+    if n_walk >= 5:
+        found = dominant_direction(d_all[walk], p.cone_deg)
         if found is not None:
             gait_dir = found[0]
+    if gait_dir is None or confidence < p.calibration_min_confidence:
+        if pedal_dir is not None:
+            return ThighCalibration(
+                up=pedal_dir,
+                forward=perpendicular(pedal_dir),
+                source=PEDALLING_SOURCE,
+                confidence=0.0,
+            )
+        raise CalibrationError(
+            f"cannot tell which way is up: {n_walk} s of walking found, "
+            f"{p.calibration_gait_s * p.calibration_min_confidence:.0f} s needed to "
+            "calibrate the thigh sensor automatically; record some walking, or "
+            "calibrate explicitly from a few seconds of standing still: for a recording "
+            "'sitload analyze FILE --calibrate-from START-END' (or --calibrate-file "
+            "standing.csv); live, stand still and send the 'calibrate' command"
+        )
     clusters = _still_clusters(d_all[still], p)
     standing: FloatArray | None = None
-    if gait_dir is not None and clusters:
+    if clusters:
         angles = [float(axial_angle_deg(c[None, :], gait_dir)[0]) for c, _ in clusters]
         best = int(np.argmin(angles))
         if angles[best] <= p.standing_cluster_max_deg:
@@ -113,17 +221,8 @@ def calibrate_thigh(ep: Epochs, p: PostureParams | None = None) -> ThighCalibrat
             if float(standing @ gait_dir) < 0.0:
                 # a phone turned over in the pocket: keep the gait sign for "up"
                 standing = -standing
-    if standing is None and gait_dir is None:
-        raise CalibrationError(
-            "no walking or standing found to calibrate the thigh sensor; record a few "
-            "seconds of standing still and some walking, or calibrate explicitly "
-            "(stand still, then run the calibration step)"
-        )
     up = standing if standing is not None else gait_dir
-    assert up is not None
-    refs = None
-    if standing is not None and gait_dir is not None:
-        refs = gait_dir[None, :]
+    refs = gait_dir[None, :] if standing is not None else None
     provisional = ThighCalibration(up=up, forward=perpendicular(up), upright_refs=refs)
     threshold = p.sit_threshold_deg
     if clusters:
@@ -137,7 +236,7 @@ def calibrate_thigh(ep: Epochs, p: PostureParams | None = None) -> ThighCalibrat
     provisional = ThighCalibration(
         up=up, forward=perpendicular(up), upright_refs=refs, sit_threshold_deg=threshold
     )
-    forward, confidence = _forward_from_sitting(d_all[still], provisional)
+    forward, _forward_known = forward_from_sitting(d_all[still], provisional)
     return ThighCalibration(
         up=up,
         forward=forward,
@@ -148,21 +247,22 @@ def calibrate_thigh(ep: Epochs, p: PostureParams | None = None) -> ThighCalibrat
     )
 
 
-def _forward_from_sitting(d_still: FloatArray, cal: ThighCalibration) -> tuple[FloatArray, float]:
+def forward_from_sitting(d_still: FloatArray, cal: ThighCalibration) -> tuple[FloatArray, bool]:
+    """The front of the thigh from still seated seconds, and whether it was seen."""
     if d_still.shape[0] == 0:
-        return cal.forward, 0.5
+        return cal.forward, False
     incl = inclination_deg(d_still, cal)
     seated = d_still[incl > cal.sit_threshold_deg]
     if seated.shape[0] < 10:
-        return cal.forward, 0.5
+        return cal.forward, False
     perp = unit_rows(seated - np.outer(seated @ cal.up, cal.up))
     perp = perp[np.isfinite(perp).all(axis=1)]
     # the most common seated direction (a mode, not a mean: side-lying or crossed
     # legs must not pull the front of the thigh sideways)
     found = dominant_direction(perp, 30.0)
     if found is None or np.count_nonzero(found[1]) < 10:
-        return cal.forward, 0.5
-    return found[0], 1.0
+        return cal.forward, False
+    return found[0], True
 
 
 def calibrate_standing(

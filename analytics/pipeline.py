@@ -9,7 +9,7 @@ import numpy as np
 
 from analytics.epochs import epochs_from_recording, with_trunk_deviation
 from analytics.hip_angle import hip_flexion_deg, uses_trunk
-from analytics.orientation import calibrate_thigh, calibrate_trunk
+from analytics.orientation import PEDALLING_SOURCE, calibrate_thigh, calibrate_trunk
 from analytics.params import PostureParams
 from analytics.posture import (
     apply_lying,
@@ -72,6 +72,8 @@ def analyze_thigh(
     marked = mark_off_body(raw.posture, ep_off, cal, trunk_cal, p, candidates)
     posture = smooth(apply_lying(marked, ep, trunk_cal, p), p)
     hip = hip_flexion_deg(ep, cal, posture, trunk_cal)
+    if cal.source == PEDALLING_SOURCE:  # which way is up is unknown: no hip angle
+        hip = np.full(ep.n, np.nan)
     reclined = raw.reclined & (posture == Posture.SITTING)
     timeline = Timeline(
         t0_s=ep.t0_s,

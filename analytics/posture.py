@@ -25,11 +25,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analytics.geometry import angle_deg, unit_rows
+from analytics.geometry import angle_deg, axial_angle_deg, unit_rows
 from analytics.hip_angle import trunk_lean_deg
 from analytics.orientation import (
+    PEDALLING_SOURCE,
+    centred_fraction,
     gait_seconds,
     inclination_deg,
+    pedalling_seconds,
+    stride_seconds,
     valid_seconds,
 )
 from analytics.params import PostureParams
@@ -68,19 +72,9 @@ def _long_runs(mask: BoolArray, min_len: int) -> BoolArray:
     return np.repeat(keep, lengths)
 
 
-def pedalling_seconds(ep: Epochs, p: PostureParams) -> BoolArray:
-    with np.errstate(invalid="ignore"):
-        moving = ep.thigh_std_g > p.moving_std_g
-    pedal = _window_fraction(moving, p.pedal_window_s) >= p.pedal_fraction
-    if ep.cadence_rpm is not None:
-        known = np.isfinite(ep.cadence_rpm)
-        with np.errstate(invalid="ignore"):
-            by_cadence = ep.cadence_rpm >= p.cadence_min_rpm
-        pedal = np.where(known, by_cadence, pedal)
-    return np.asarray(pedal, dtype=np.bool_)
-
-
 def classify_thigh(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> ThighPosture:
+    if cal.source == PEDALLING_SOURCE:
+        return _classify_from_pedalling(ep, cal, p)
     d = unit_rows(ep.thigh_mean_g)
     ok = valid_seconds(ep, p)
     incl = inclination_deg(d, cal)
@@ -93,12 +87,22 @@ def classify_thigh(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> Thigh
     seated = np.where(moving, seated_moving & ~(gait & (incl < 60.0)), seated_still)
     posture = np.where(seated, Posture.SITTING, Posture.UPRIGHT).astype(np.int8)
 
-    pedal = pedalling_seconds(ep, p) & ok
+    # pedalling: a pedalling rhythm, or (a cadence faster than the rhythm test can
+    # tell from steps) sustained movement with the thigh inclined like a rider's
+    with np.errstate(invalid="ignore"):
+        on_saddle = (incl > p.pedal_seated_deg) & (incl < p.saddle_max_deg)
+        inclined = moving & on_saddle & ~running & ~stride_seconds(ep, p)
+    by_angle = centred_fraction(inclined, p.pedal_window_s) >= p.pedal_angle_fraction
+    pedal = (pedalling_seconds(ep, p) | by_angle) & ok
     # while pedalling, the per-second mean vector reads the thigh ~10° nearer upright
     # than its mean angle (the centripetal pull along the thigh), and pedal strokes
     # have impacts-like magnitude swings: seated on the saddle by its own threshold
     with np.errstate(invalid="ignore"):
         seated = np.where(pedal & moving, (incl > p.pedal_seated_deg) & ~running, seated)
+    # pedalling is a ride only where the thigh could be on a saddle (or a cadence
+    # sensor says so); movement with a level thigh stays sitting
+    if ep.cadence_rpm is None:
+        pedal &= ~(incl >= p.saddle_max_deg)
     # a seated pedalling spell must itself last a window: a few seated-looking
     # seconds inside a walk are not a ride
     riding_seated = _long_runs(pedal & seated, p.pedal_window_s)
@@ -118,15 +122,7 @@ def classify_thigh(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> Thigh
         inner[inner == Posture.UPRIGHT] = Posture.RIDING_STANDING
 
     # coasting on the saddle between pedal strokes is still seated riding
-    c_starts, c_lengths, c_values = runs(posture)
-    for k in range(1, c_values.shape[0] - 1):
-        if (
-            c_values[k] == Posture.SITTING
-            and c_lengths[k] <= p.coast_max_s
-            and c_values[k - 1] == Posture.RIDING_SEATED
-            and c_values[k + 1] in (Posture.RIDING_SEATED, Posture.RIDING_STANDING)
-        ):
-            posture[int(c_starts[k]) : int(c_starts[k] + c_lengths[k])] = Posture.RIDING_SEATED
+    _fill_coasting(posture, p)
 
     # thigh-only reclined flag: a level thigh rolled about its own axis
     lat = d @ cal.lateral
@@ -138,6 +134,45 @@ def classify_thigh(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> Thigh
     posture[~ok] = Posture.NONWEAR
     reclined &= posture == Posture.SITTING
     return ThighPosture(posture=posture, inclination_deg=incl, reclined=reclined)
+
+
+def _fill_coasting(posture: Int8Array, p: PostureParams, *, one_side: bool = False) -> None:
+    """Sitting still between two pedalling spells, up to ``coast_max_s``, is coasting
+    on the saddle: seated riding (in place). With ``one_side`` (a recording that is
+    all ride), sitting on the saddle just before or after pedalling is too."""
+    riding = (Posture.RIDING_SEATED, Posture.RIDING_STANDING)
+    c_starts, c_lengths, c_values = runs(posture)
+    last = c_values.shape[0] - 1
+    for k in range(c_values.shape[0]):
+        if c_values[k] != Posture.SITTING or c_lengths[k] > p.coast_max_s:
+            continue
+        before = k > 0 and c_values[k - 1] == Posture.RIDING_SEATED
+        after = k < last and c_values[k + 1] in riding
+        if (before and after) or (one_side and (before or after)):
+            posture[int(c_starts[k]) : int(c_starts[k] + c_lengths[k])] = Posture.RIDING_SEATED
+
+
+def _classify_from_pedalling(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> ThighPosture:
+    """A recording with pedalling and no walking: pedalling is riding (seated, as
+    nobody can ride standing for long; which way is up is unknown, so standing on
+    the pedals cannot be told); still seconds near the saddle position are seated,
+    other seconds off the bike upright. The hip angle is unknown (NaN)."""
+    d = unit_rows(ep.thigh_mean_g)
+    ok = valid_seconds(ep, p)
+    near = axial_angle_deg(d, cal.up)
+    with np.errstate(invalid="ignore"):
+        seated = near <= p.sit_threshold_deg
+    posture = np.where(seated, Posture.SITTING, Posture.UPRIGHT).astype(np.int8)
+    with np.errstate(invalid="ignore"):
+        moving = ep.thigh_std_g > p.moving_std_g
+    # no walking anywhere in the recording: movement in the riding orientation is
+    # pedalling at a rhythm the step test leaves open (fast cadence, rough road)
+    pedal = (pedalling_seconds(ep, p) | (moving & seated)) & ok
+    posture[_long_runs(pedal, p.pedal_window_s)] = Posture.RIDING_SEATED
+    _fill_coasting(posture, p, one_side=True)
+    posture[~ok] = Posture.NONWEAR
+    incl = np.full(ep.n, np.nan)
+    return ThighPosture(posture=posture, inclination_deg=incl, reclined=np.zeros(ep.n, np.bool_))
 
 
 def frozen_seconds(

@@ -116,6 +116,15 @@ class Epochs:
     trunk_std_g: FloatArray | None = None  # (n,)
     trunk_count: IntArray | None = None  # (n,)
     cadence_rpm: FloatArray | None = None  # (n,)
+    thigh_pedal_share: FloatArray | None = None
+    """(n,) share of the thigh movement's rhythm at pedalling rates rather than step
+    rates (:func:`analytics.rhythm.rhythm_features`); NaN near gaps; None when not
+    computed."""
+    thigh_stride_ratio: FloatArray | None = None
+    """(n,) the thigh's swing at half its movement's rate relative to at that rate
+    (high in gait: one swing per stride, two landings; near 0 in pedalling)."""
+    thigh_rhythm_steady: BoolArray | None = None
+    """(n,) the movement keeps one rate over a few seconds (steps, pedal strokes)."""
 
     @property
     def n(self) -> int:

@@ -37,8 +37,10 @@ import numpy as np
 import numpy.typing as npt
 
 from analytics.records import BoolArray, FloatArray, Int8Array, IntArray, Posture, SeatLayout
+from analytics.seat_baseline import BaselineSource, find_empty_baseline
 
 __all__ = [
+    "BaselineSource",
     "SeatParams",
     "SeatSeconds",
     "SeatState",
@@ -59,10 +61,17 @@ class SeatParams:
     over cells; all other thresholds are relative, so the defaults work for both."""
 
     init_window_s: float = 600.0
-    """Stretch at the start of the data used for the initial per-cell baseline."""
+    """Windows of the data searched, in order, for the initial per-cell baseline."""
     baseline_percentile: float = 5.0
     """Low percentile of each cell's per-second means that anchors the search for the
-    empty seconds of the first stretch."""
+    empty seconds of a window."""
+    empty_baseline: tuple[float, ...] | None = None
+    """A known per-cell empty-seat reading of this mat (data unit, one value per cell,
+    e.g. saved from an earlier session); used instead of learning one from the data."""
+    still_ratio_max: float = 1.5
+    """Low seconds count as an empty seat only if their summed second-to-second change
+    is at most this multiple of what independent cell noise gives (about 1 for a
+    still, empty mat; a sitter's breathing and sway move many cells together)."""
     load_ref: float | None = None
     """Reference occupied load (data unit, summed over cells). ``None``: estimated by
     :func:`seat_init` from the data it is given (the typical load of the upper mode)."""
@@ -102,6 +111,7 @@ class SeatParams:
             "baseline_tau_up_s": self.baseline_tau_up_s,
             "baseline_tau_down_s": self.baseline_tau_down_s,
             "slump_threshold_m": self.slump_threshold_m,
+            "still_ratio_max": self.still_ratio_max,
         }
         for name, value in positive.items():
             if not (math.isfinite(value) and value > 0):
@@ -126,6 +136,10 @@ class SeatParams:
             raise ValueError("SeatParams.load_ref must be a positive number or None")
         if self.ref_cop_y_m is not None and not math.isfinite(self.ref_cop_y_m):
             raise ValueError("SeatParams.ref_cop_y_m must be finite or None")
+        if self.empty_baseline is not None and not (
+            len(self.empty_baseline) > 0 and all(math.isfinite(v) for v in self.empty_baseline)
+        ):
+            raise ValueError("SeatParams.empty_baseline must be finite numbers, one per cell")
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +171,12 @@ class SeatSeconds:
     """cop_y minus the person's reference; negative = moved back (NaN until known)."""
     slumped: BoolArray
     """Occupied and cop_shift_y_m < -slump_threshold_m."""
+    baseline_source: BaselineSource = "learned"
+    """Where the empty-seat baseline came from; ``none``: the data never showed an
+    empty seat, so occupancy is unreliable (give ``SeatParams.empty_baseline``)."""
+    end_baseline: FloatArray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
+    """Per-cell empty-seat baseline after the last second (data unit): what to keep
+    for this mat's next session."""
 
     @property
     def n(self) -> int:
@@ -206,6 +226,8 @@ class SeatState:
     """The person's reference cop_y once known."""
     ref_rows: FloatArray = field(default_factory=_empty_float)
     """cop_y values collected towards the reference while it is not known yet."""
+    baseline_source: BaselineSource = "learned"
+    """Where the initial baseline came from (see :class:`SeatSeconds`)."""
 
 
 # ---------------------------------------------------------------------------
@@ -286,15 +308,6 @@ def _col_percentile(rows: FloatArray, q: float) -> FloatArray:
     return out
 
 
-def _low_percentile(rows: FloatArray, q: float, fallback: FloatArray | None) -> FloatArray:
-    """Per-column ``q`` percentile ignoring NaN; ``fallback`` (else 0) for all-NaN columns."""
-    out = _col_percentile(rows, q)
-    missing = ~np.isfinite(out)
-    if np.any(missing):
-        out[missing] = 0.0 if fallback is None else fallback[missing]
-    return out
-
-
 def _thresholds(state: SeatState, params: SeatParams) -> tuple[float, float]:
     ref = params.load_ref if params.load_ref is not None else state.load_ref
     enter = max(params.enter_frac * ref, params.noise_factor * state.noise_load)
@@ -320,7 +333,9 @@ def _update_baseline(baseline: FloatArray, rows: FloatArray, params: SeatParams)
     return np.asarray(baseline + rate * diff, dtype=np.float64)
 
 
-def _empty_seconds(t0_s: int) -> SeatSeconds:
+def _empty_seconds(
+    t0_s: int, source: BaselineSource = "learned", baseline: FloatArray | None = None
+) -> SeatSeconds:
     f = _empty_float()
     b = np.zeros(0, dtype=np.bool_)
     return SeatSeconds(
@@ -335,6 +350,8 @@ def _empty_seconds(t0_s: int) -> SeatSeconds:
         lr_asymmetry=f.copy(),
         cop_shift_y_m=f.copy(),
         slumped=b.copy(),
+        baseline_source=source,
+        end_baseline=_empty_float() if baseline is None else baseline,
     )
 
 
@@ -358,7 +375,7 @@ def _core(
         raise ValueError(f"state has {state.baseline.shape[0]} cells, layout has {n_cells}")
     m = int(count.shape[0])
     if m == 0:
-        return _empty_seconds(s0), state
+        return _empty_seconds(s0, state.baseline_source, state.baseline), state
     valid = np.any(np.isfinite(per_s), axis=1)
     x = np.asarray(layout.x_m, dtype=np.float64)
     y = np.asarray(layout.y_m, dtype=np.float64)
@@ -507,6 +524,8 @@ def _core(
         lr_asymmetry=np.asarray(np.clip(lr, -1.0, 1.0), dtype=np.float64),
         cop_shift_y_m=np.asarray(shift, dtype=np.float64),
         slumped=np.asarray(slumped, dtype=np.bool_),
+        baseline_source=state.baseline_source,
+        end_baseline=baseline,
     )
     new_state = SeatState(
         baseline=baseline,
@@ -520,6 +539,7 @@ def _core(
         block_rows=pending,
         ref_cop_y_m=ref,
         ref_rows=ref_rows,
+        baseline_source=state.baseline_source,
     )
     return out, new_state
 
@@ -535,30 +555,32 @@ def _init_from(
     sigma = np.where(np.isfinite(robust), robust, 0.0)
     noise_load = float(np.sum(sigma))
 
-    # Initial baseline: the seconds of the first stretch whose summed excess over a low
-    # per-cell percentile is within a few noise std of its own low percentile are the
-    # empty ones; the per-cell median over them is unbiased by noise (a bare low
-    # percentile would sit ~1.6 std low in every cell).
-    n_init = max(1, math.ceil(params.init_window_s))
-    init = per_s[:n_init]
-    init = init[np.any(np.isfinite(init), axis=1)]
-    low = _col_percentile(init, params.baseline_percentile)
-    if not np.all(np.isfinite(low)):  # cells never valid in the first stretch
-        low = _low_percentile(
-            init,
+    # Initial baseline: given for this mat, else the low readings of the first window
+    # of the data that have an empty seat's signature (see analytics.seat_baseline).
+    source: BaselineSource
+    if params.empty_baseline is not None:
+        if len(params.empty_baseline) != n_cells:
+            raise ValueError(
+                f"the empty-seat baseline has {len(params.empty_baseline)} values but the "
+                f"mat has {n_cells} cells; give one value per cell"
+            )
+        baseline, source = np.asarray(params.empty_baseline, dtype=np.float64), "given"
+    else:
+        baseline, source = find_empty_baseline(
+            per_s,
+            sigma,
+            max(1, math.ceil(params.init_window_s)),
             params.baseline_percentile,
-            _low_percentile(
-                per_s[np.any(np.isfinite(per_s), axis=1)], params.baseline_percentile, None
-            ),
+            params.still_ratio_max,
         )
-    baseline = low
-    if init.shape[0]:
-        excess = np.where(np.isfinite(init), init - low, 0.0).sum(axis=1)
-        limit = float(np.percentile(excess, params.baseline_percentile))
-        limit += 4.0 * math.sqrt(float(np.sum(sigma**2)))
-        baseline = _low_percentile(init[excess <= limit], 50.0, low)
 
-    state = SeatState(baseline=baseline, load_ref=0.0, noise_load=noise_load, block_rows=empty_rows)
+    state = SeatState(
+        baseline=baseline,
+        load_ref=0.0,
+        noise_load=noise_load,
+        block_rows=empty_rows,
+        baseline_source=source,
+    )
     # The load scale: run the tracker itself (its loads follow drifting offsets) and take
     # the upper mode of its loads. Pass 1 uses the noise floor as the only threshold;
     # it can stick 'occupied' when the offset drifted during a long sitting, so pass 2
@@ -663,6 +685,8 @@ def seat_concat(parts: Sequence[SeatSeconds]) -> SeatSeconds:
         lr_asymmetry=cat("lr_asymmetry"),
         cop_shift_y_m=cat("cop_shift_y_m"),
         slumped=cat("slumped"),
+        baseline_source=parts[-1].baseline_source,
+        end_baseline=parts[-1].end_baseline,
     )
 
 

@@ -1,7 +1,14 @@
 """The activPAL minimum-duration rule: a posture change counts only after it lasted
-``min_s`` seconds. Shorter runs take the posture of the run before them (or after
-them at the start of a wear period). Non-wear runs are never relabelled and never
-lend their label: a gap is a gap however short.
+``min_s`` seconds, everywhere.
+
+A wear stretch is a maximal span without non-wear (a gap or the sensor off the body).
+Inside a stretch, runs of at least ``min_s`` keep their posture; shorter runs take the
+posture of the long run before them (or after them, before the stretch's first long
+run). A stretch with no run of ``min_s`` at all has no posture change that lasted
+``min_s``, so it becomes one posture: the one it spent most seconds in (a tie goes to
+the posture seen first). Short runs never create a change, whether or not a gap sits
+next to them. Non-wear runs are never relabelled and never lend their label: a gap is
+a gap however short.
 """
 
 from __future__ import annotations
@@ -31,7 +38,11 @@ def runs(labels: npt.NDArray[_T]) -> tuple[IntArray, IntArray, npt.NDArray[_T]]:
 
 
 def enforce_min_duration(labels: Int8Array, min_s: int) -> Int8Array:
-    """Apply the minimum-duration rule (vectorised over runs)."""
+    """Apply the minimum-duration rule (vectorised over runs; see the module doc).
+
+    Idempotent; the result keeps every non-wear second and uses only postures its
+    wear stretch had.
+    """
     if min_s <= 1 or labels.shape[0] == 0:
         return labels.copy()
     _starts, lengths, values = runs(labels)
@@ -49,4 +60,25 @@ def enforce_min_duration(labels: Int8Array, min_s: int) -> Int8Array:
     has_next = rest[next_kept[rest] < values.shape[0]]
     use_next = has_next[~nonwear[next_kept[has_next]]]
     new_values[use_next] = values[next_kept[use_next]]
+    # what is left: short runs whose stretch has no long run
+    alone = np.setdiff1d(rest, use_next, assume_unique=True)
+    if alone.shape[0]:
+        stretch = np.cumsum(nonwear)[alone]
+        new_values[alone] = _most_seconds(stretch, values[alone], lengths[alone])
     return np.repeat(new_values, lengths).astype(np.int8)
+
+
+def _most_seconds(stretch: IntArray, values: Int8Array, lengths: IntArray) -> Int8Array:
+    """For runs in time order tagged with their stretch: the posture each stretch spent
+    most seconds in (a tie goes to the posture seen first), repeated for every run."""
+    pair_key = stretch * 256 + (values.astype(np.int64) + 128)
+    keys, first, inverse = np.unique(pair_key, return_index=True, return_inverse=True)
+    seconds = np.bincount(inverse, weights=lengths, minlength=keys.shape[0])
+    key_stretch = keys // 256
+    # per stretch: most seconds first, then earliest first appearance
+    order = np.lexsort((first, -seconds, key_stretch))
+    ks = key_stretch[order]
+    leaders = order[np.r_[True, ks[1:] != ks[:-1]]]
+    winner = (keys[leaders] % 256 - 128).astype(np.int8)
+    stretch_ids = key_stretch[leaders]
+    return np.asarray(winner[np.searchsorted(stretch_ids, stretch)], dtype=np.int8)

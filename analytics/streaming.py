@@ -6,9 +6,12 @@ yields exactly the bouts, breaks and events of
 checks it), each event as soon as the data decides it: "bout started" on the first
 seated step, "30 minutes" when the clock gets there, "break taken" the moment an
 upright spell reaches ``break_min_s``, "micro-break" when sitting resumes earlier,
-"bout ended" with a break or at the start of a gap. A bout record is released once
-it is complete: after its break (whose full length it reports) or its gap (whose
-length it reports) has ended, or by :func:`finish` at the end of the data.
+"bout ended" with a break or at the start of a gap once that gap has lasted
+``break_min_s`` (a shorter gap pauses the bout, see :mod:`analytics.pauses`: until a
+gap ends or reaches the break length, the span before it stays open). A bout record
+is released once it is complete: after its break (whose full length it reports) or
+its gap (whose length it reports) has ended, or by :func:`finish` at the end of the
+data.
 
 The state serialises to a plain dict (``to_dict`` / ``from_dict``), so a restarted
 process resumes a bout where it was. The loop runs over *runs* of equal steps in a
@@ -44,6 +47,7 @@ from analytics.compression import (
     step_classes,
     step_time,
 )
+from analytics.pauses import bout_clock, paused_time
 from analytics.records import BoolArray, FloatArray, Int8Array, Timeline
 from analytics.smoothing import runs
 
@@ -85,6 +89,17 @@ class StreamState:
     hip_run_value: bool = False
     hip_run_start: int = -1
     """The current (maybe unfinished) run of above/below: value and start (-1: none)."""
+    gap_start: int = -1
+    """Start of a gap not yet as long as a break (-1: none); the span before it stays
+    open until the gap ends (short: a pause) or reaches the break length."""
+    paused_steps: int = 0
+    """Short-gap steps inside the running bout so far."""
+    seated_end_paused: int = 0
+    """``paused_steps`` where the bout's last seated span ended."""
+    span_paused: int = 0
+    """Short-gap steps inside the open span."""
+    span_bout_paused: int = 0
+    """``paused_steps`` when the open span began."""
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -130,6 +145,8 @@ class _Work:
         self.events: list[ExposureEvent] = []
         self.bouts: list[CompressionBout] = []
         self.breaks: list[Break] = []
+        self.prev_steps = 0
+        """Own steps of the span closed last (set by close_span)."""
 
     def t(self, index: int) -> float:
         return step_time(self.v["t0_s"], self.v["dt_s"], index)
@@ -152,17 +169,19 @@ class _Work:
             seat_peak=None,
             milestones_done=0,
             breaks=[],
+            paused_steps=0,
+            seated_end_paused=0,
         )
         self.events.append(ExposureEvent(self.t(i), EventKind.BOUT_STARTED))
 
-    def milestones_before(self, limit_t: float) -> None:
+    def milestones_before(self, limit_t: float, *, at_limit: bool = False) -> None:
         v = self.v
         start_t = self.t(v["bout_start"])
         todo = milestone_minutes(self.p, max(0.0, limit_t - start_t))
         while v["milestones_done"] < len(todo):
             m = todo[v["milestones_done"]]
-            t = start_t + m * 60.0
-            if not t < limit_t:
+            t = paused_time(start_t + m * 60.0, v["paused_steps"], v["dt_s"])
+            if not (t < limit_t or (at_limit and t == limit_t)):
                 break
             self.events.append(ExposureEvent(t, EventKind.BOUT_MINUTES, m))
             v["milestones_done"] += 1
@@ -183,13 +202,14 @@ class _Work:
             ended_by=ended,
             gap_s=gap_s,
             closed_at_s=closed_t,
+            paused_s=v["seated_end_paused"] * dt,
         )
         return dataclasses.asdict(bout)
 
     def add_break(self, start: int, steps: int, met: bool) -> None:
         v = self.v
         start_t = self.t(start)
-        before = start_t - self.t(v["bout_start"])
+        before = bout_clock(self.t(v["bout_start"]), start_t, v["span_bout_paused"], v["dt_s"])
         v["breaks"].append(
             dataclasses.asdict(
                 Break(
@@ -218,9 +238,11 @@ class _Work:
     def close_span(self, end: int) -> None:
         v = self.v
         cls, start = v["span_cls"], v["span_start"]
-        steps = end - start
+        steps = end - start - v["span_paused"]
+        self.prev_steps = steps
         if cls == SEATED:
             v["last_seated_end"] = end
+            v["seated_end_paused"] = v["paused_steps"]
         elif cls == RELIEF and v["held_bout"] is not None and v["relief_in_bout"]:
             self.add_break(start, steps, met=True)  # the break that ended the bout
             self.release()
@@ -234,7 +256,7 @@ class _Work:
         prev_cls, prev_start = v["span_cls"], v["span_start"]
         if cls == SEATED:
             if v["in_bout"] and prev_cls == RELIEF and v["relief_in_bout"]:
-                steps = start - prev_start  # sitting resumed before a break: micro-break
+                steps = self.prev_steps  # sitting resumed before a break: micro-break
                 v["micro_breaks"] += 1
                 v["micro_steps"] += steps
                 self.add_break(prev_start, steps, met=False)
@@ -242,16 +264,51 @@ class _Work:
                 self.events.append(ev)
             elif not v["in_bout"]:
                 self.start_bout(start)
-        elif cls == GAP:
-            self.events.append(ExposureEvent(self.t(start), EventKind.GAP_STARTED))
-            if v["in_bout"]:  # interrupted: ends where sitting ended, length at gap end
-                closed = self.t(start)
-                v["held_bout"] = self.bout_record(BoutEnd.GAP, None, closed)
-                duration = self.t(v["last_seated_end"]) - self.t(v["bout_start"])
-                self.events.append(ExposureEvent(closed, EventKind.BOUT_ENDED, duration))
-                v["in_bout"] = False
+        elif cls == GAP and v["in_bout"]:  # as long as a break: interrupted
+            closed = self.t(start)
+            v["held_bout"] = self.bout_record(BoutEnd.GAP, None, closed)
+            duration = bout_clock(
+                self.t(v["bout_start"]),
+                self.t(v["last_seated_end"]),
+                v["seated_end_paused"],
+                v["dt_s"],
+            )
+            self.events.append(ExposureEvent(closed, EventKind.BOUT_ENDED, duration))
+            v["in_bout"] = False
         v["relief_in_bout"] = cls == RELIEF and v["in_bout"]
         v["span_cls"], v["span_start"] = cls, start
+        v["span_paused"], v["span_bout_paused"] = 0, v["paused_steps"]
+
+    # --- gaps ----------------------------------------------------------------------
+    def long_gap(self) -> None:
+        """The pending gap has lasted a break: it is a gap span from its start."""
+        v = self.v
+        g = v["gap_start"]
+        v["gap_start"] = -1
+        if v["span_cls"] >= 0:
+            self.close_span(g)
+        self.open_span(GAP, g)
+
+    def short_gap_ended(self, end: int, cls: int) -> None:
+        """The pending gap ended before a break's length: a pause. The span before it
+        goes on if the same class follows; the bout clock skips the gap."""
+        v = self.v
+        g = v["gap_start"]
+        steps = end - g
+        v["gap_start"] = -1
+        self.events.append(ExposureEvent(self.t(end), EventKind.GAP_ENDED, steps * v["dt_s"]))
+        if v["in_bout"]:  # a milestone reached as the data stopped is due then
+            self.milestones_before(self.t(g), at_limit=True)
+        if cls == v["span_cls"]:
+            v["span_paused"] += steps
+            if v["in_bout"]:
+                v["paused_steps"] += steps
+            return
+        if v["span_cls"] >= 0:
+            self.close_span(g)
+        if v["in_bout"]:
+            v["paused_steps"] += steps
+        self.open_span(cls, end)
 
 
 def advance(
@@ -271,7 +328,8 @@ def advance(
     w = _Work(state, p)
     v = w.v
     base = v["index"]
-    need = break_steps(p, v["dt_s"])
+    dt = v["dt_s"]
+    need = break_steps(p, dt)
     cls = step_classes(posture)
     above, excess = hip_step_values(
         Timeline(t0_s=0, posture=posture, hip_flexion_deg=hip_flexion_deg), 90.0
@@ -283,11 +341,20 @@ def advance(
     starts, lengths, values = runs(cls)
     for lo, length, c in zip(starts.tolist(), lengths.tolist(), values.tolist(), strict=True):
         s, e, hi = base + lo, base + lo + length, lo + length
-        if c != v["span_cls"]:
+        if c == GAP and v["span_cls"] != GAP:
+            if v["gap_start"] < 0:
+                v["gap_start"] = s
+                w.events.append(ExposureEvent(w.t(s), EventKind.GAP_STARTED))
+            if v["gap_start"] + need <= e:
+                w.long_gap()
+            continue  # a gap pauses the clock
+        if v["gap_start"] >= 0:
+            w.short_gap_ended(s, c)
+        elif c != v["span_cls"]:
             if v["span_cls"] >= 0:
                 w.close_span(s)
             w.open_span(c, s)
-        if not v["in_bout"]:
+        if not v["in_bout"] or c == GAP:
             continue
         if c == SEATED:
             v["seated_steps"] += length
@@ -298,11 +365,17 @@ def advance(
             if peaks is not None and np.isfinite(peaks[lo:hi]).any():
                 mx = float(np.nanmax(peaks[lo:hi]))
                 v["seat_peak"] = mx if v["seat_peak"] is None else max(v["seat_peak"], mx)
-        elif c == RELIEF and v["relief_in_bout"] and s < v["span_start"] + need <= e:
+        elif (
+            c == RELIEF
+            and v["relief_in_bout"]
+            and s - v["span_paused"] < v["span_start"] + need <= e - v["span_paused"]
+        ):
             # the relief reaches the break length inside this run: the bout is over
-            t_done = w.t(v["span_start"]) + p.break_min_s
+            t_done = paused_time(w.t(v["span_start"]) + p.break_min_s, v["span_paused"], dt)
             w.milestones_before(t_done)
-            before = w.t(v["span_start"]) - w.t(v["bout_start"])
+            before = bout_clock(
+                w.t(v["bout_start"]), w.t(v["span_start"]), v["span_bout_paused"], dt
+            )
             w.events.append(ExposureEvent(t_done, EventKind.BREAK_TAKEN, p.break_min_s))
             w.events.append(ExposureEvent(t_done, EventKind.BOUT_ENDED, before))
             v["held_bout"] = w.bout_record(BoutEnd.BREAK, None, t_done)
@@ -358,18 +431,20 @@ def finish(state: StreamState, params: ExposureParams | None = None) -> StreamOu
     not changed (live use keeps streaming)."""
     w = _Work(state, params or ExposureParams())
     v = w.v
-    end = v["index"]
+    data_end = end = v["index"]
+    if v["gap_start"] >= 0:  # the data ends in a gap shorter than a break: a pause
+        end = v["gap_start"]
     if v["held_bout"] is not None:
-        steps = end - v["span_start"]
         if v["span_cls"] == GAP:
-            w.release(gap_s=steps * v["dt_s"])
+            w.release(gap_s=(end - v["span_start"]) * v["dt_s"])
         else:
-            w.add_break(v["span_start"], steps, met=True)
+            w.add_break(v["span_start"], end - v["span_start"] - v["span_paused"], met=True)
             w.release()
     elif v["in_bout"]:
         if v["span_cls"] == SEATED:
             v["last_seated_end"] = end
-        v["held_bout"] = w.bout_record(BoutEnd.OPEN, None, w.t(end))
+            v["seated_end_paused"] = v["paused_steps"]
+        v["held_bout"] = w.bout_record(BoutEnd.OPEN, None, w.t(data_end))
         w.release()
     return StreamOutput((), tuple(w.bouts), tuple(w.breaks))
 

@@ -3,9 +3,9 @@
 One pass over the steps computes what analytics/ computes with numpy: per UTC day
 the posture totals, sit-to-stand transitions, activPAL sitting bouts (ended by
 upright ≥ 10 s; > 30 / > 60 min; longest), compression bouts with micro-breaks and
-breaks (≥ ``break_min_s``), hip > 90° time, dose and longest span while sitting and
-riding, and saddle time with stands. bench/speed_exposure.py checks the results
-against the numpy report.
+breaks (≥ ``break_min_s``; a gap shorter than that pauses a bout), hip > 90° time,
+dose and longest span while sitting and riding, and saddle time with stands.
+bench/speed_exposure.py checks the results against the numpy report.
 """
 
 from __future__ import annotations
@@ -51,7 +51,8 @@ def exposure_loop(
     # compression bout state
     in_bout = False
     b_start = b_last_seated = b_micro = b_above = b_seated = 0
-    relief = 0
+    relief = relief_start = 0
+    gap_run = 0
     # activPAL sitting bout state
     sit_start = -1
     sit_last = 0
@@ -104,13 +105,15 @@ def exposure_loop(
         # compression bouts
         h = hip[i]
         above = h == h and h > 90.0
+        if code != NONWEAR:
+            gap_run = 0
         if code in SEATED:
             if not in_bout:
                 in_bout, b_start, b_micro, b_above, b_seated = True, i, 0, 0, 0
                 day_of(i).compression_bouts += 1
             elif relief:
                 b_micro += 1
-                day_of(i - relief).micro_breaks += 1
+                day_of(relief_start).micro_breaks += 1
             relief = 0
             b_seated += 1
             if above:
@@ -118,16 +121,18 @@ def exposure_loop(
             b_last_seated = i + 1
         elif code in RELIEF:
             if in_bout:
-                relief += 1
+                if relief == 0:
+                    relief_start = i
+                relief += 1  # continues across a short gap
                 if relief == need_break:
-                    day_of(i - relief + 1).breaks_taken += 1
+                    day_of(relief_start).breaks_taken += 1
                     bouts.append((b_start, b_last_seated, b_micro, b_above, b_seated))
                     in_bout, relief = False, 0
-        else:
-            if in_bout:
+        else:  # a gap pauses the bout until it lasts a break
+            gap_run += 1
+            if in_bout and gap_run == need_break:
                 bouts.append((b_start, b_last_seated, b_micro, b_above, b_seated))
-                in_bout = False
-            relief = 0
+                in_bout, relief = False, 0
         # hip exposure
         if above and code == SITTING:
             d.hip_sit_s += dt

@@ -11,10 +11,11 @@ import math
 
 import numpy as np
 
-from analytics.orientation import calibrate_thigh, calibrate_trunk
+from analytics.orientation import PEDALLING_SOURCE, calibrate_thigh, calibrate_trunk
 from analytics.params import PostureParams
 from analytics.posture import dead_still_limit_g
 from analytics.records import Epochs, Posture, Recording, ThighCalibration, TrunkCalibration
+from analytics.rhythm import rhythm_features
 
 SITTING, UPRIGHT, NONWEAR = int(Posture.SITTING), int(Posture.UPRIGHT), int(Posture.NONWEAR)
 LYING, RIDE_SEATED, RIDE_STANDING = (
@@ -84,9 +85,27 @@ def epochs_loop(rec: Recording) -> Epochs:
             tm = [tx[s] / k, ty[s] / k, tz[s] / k]
             tmean[s] = tm
             tstd[s] = math.sqrt(max(tq[s] / k - (tm[0] ** 2 + tm[1] ** 2 + tm[2] ** 2), 0.0))
+    p = PostureParams()
+    count = np.asarray(cnt, dtype=np.int64)
+    share = stride = steady = None
+    if rec.thigh_acc_g is not None:
+        # the rhythm (a windowed spectrum per second) is shared with the numpy version,
+        # like the calibration: a per-sample Python FFT would measure nothing useful
+        share, stride, steady = rhythm_features(
+            rec.t_s,
+            rec.thigh_acc_g,
+            t0,
+            count,
+            p.rhythm_window_s,
+            p.gait_min_step_hz,
+            p.rhythm_peak_min,
+        )
     return Epochs(
         t0_s=t0,
-        count=np.asarray(cnt, dtype=np.int64),
+        count=count,
+        thigh_pedal_share=share,
+        thigh_stride_ratio=stride,
+        thigh_rhythm_steady=steady,
         thigh_mean_g=np.asarray(mean, dtype=np.float64),
         thigh_std_g=np.asarray(std, dtype=np.float64),
         thigh_range_g=np.asarray(rng, dtype=np.float64),
@@ -110,6 +129,7 @@ def _acos_deg(c: float) -> float:
 
 
 def _runs_apply_min(labels: list[int], min_s: int) -> list[int]:
+    labels = _one_posture_stretches(labels, min_s)
     runs: list[list[int]] = []
     for lab in labels:
         if runs and runs[-1][0] == lab:
@@ -136,6 +156,34 @@ def _runs_apply_min(labels: list[int], min_s: int) -> list[int]:
     return out
 
 
+def _one_posture_stretches(labels: list[int], min_s: int) -> list[int]:
+    """A wear stretch (between non-wear) without a run of ``min_s`` becomes the
+    posture it spent most seconds in (the first seen on a tie)."""
+    out = list(labels)
+    i = 0
+    n = len(labels)
+    while i < n:
+        if labels[i] == NONWEAR:
+            i += 1
+            continue
+        j = i
+        while j < n and labels[j] != NONWEAR:
+            j += 1
+        longest, run, counts, order = 0, 0, {}, []
+        for k in range(i, j):
+            run = run + 1 if k > i and labels[k] == labels[k - 1] else 1
+            longest = max(longest, run)
+            if labels[k] not in counts:
+                counts[labels[k]] = 0
+                order.append(labels[k])
+            counts[labels[k]] += 1
+        if longest < min_s:
+            best = max(order, key=lambda lab: (counts[lab], -order.index(lab)))
+            out[i:j] = [best] * (j - i)
+        i = j
+    return out
+
+
 def classify_loop(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> list[int]:
     up = cal.up.tolist()
     refs = [up] + ([r.tolist() for r in cal.upright_refs] if cal.upright_refs is not None else [])
@@ -145,6 +193,10 @@ def classify_loop(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> list[i
     rng = ep.thigh_range_g.tolist()
     cnt = ep.count.tolist()
     out = [UPRIGHT] * n
+    share = ep.thigh_pedal_share.tolist() if ep.thigh_pedal_share is not None else [math.nan] * n
+    ratio = ep.thigh_stride_ratio.tolist() if ep.thigh_stride_ratio is not None else [0.0] * n
+    pedal_rhythm = [x >= p.pedal_share_min for x in share]
+    stride = [False] * n
     seated = [False] * n
     incls = [math.nan] * n
     moving = [False] * n
@@ -159,8 +211,10 @@ def classify_loop(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> list[i
             if ok[s]
             else math.nan
         )
+        incls[s] = incl
         moving[s] = std[s] > p.moving_std_g
-        gait = moving[s] and rng[s] > p.gait_range_g
+        gait = moving[s] and rng[s] > p.gait_range_g and not pedal_rhythm[s]
+        stride[s] = gait and ratio[s] >= p.stride_ratio_min
         if moving[s]:
             seated[s] = incl > max(p.moving_seated_deg, cal.sit_threshold_deg) and not (
                 gait and incl < 60.0
@@ -168,18 +222,29 @@ def classify_loop(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> list[i
         else:
             seated[s] = incl > cal.sit_threshold_deg
         out[s] = SITTING if seated[s] else UPRIGHT
-    # pedalling: moving fraction over a centred window
+    # pedalling: a pedalling rhythm, or movement with a rider's thigh angle, over a
+    # centred window
     w = p.pedal_window_s
     half_lo = (w - 1) // 2
     pedal = [False] * n
     for s in range(n):
         lo, hi = s - (w - 1 - half_lo), s + half_lo + 1
-        k = sum(1 for j in range(max(lo, 0), min(hi, n)) if moving[j])
-        pedal[s] = k / w >= p.pedal_fraction and ok[s]
+        k = sum(1 for j in range(max(lo, 0), min(hi, n)) if moving[j] and pedal_rhythm[j])
+        a = sum(
+            1
+            for j in range(max(lo, 0), min(hi, n))
+            if moving[j]
+            and p.pedal_seated_deg < incls[j] < p.saddle_max_deg
+            and not std[j] > p.running_std_g
+            and not stride[j]
+        )
+        pedal[s] = (k / w >= p.pedal_fraction or a / w >= p.pedal_angle_fraction) and ok[s]
     for s in range(n):
         if pedal[s] and moving[s]:
             seated[s] = incls[s] > p.pedal_seated_deg and not std[s] > p.running_std_g
             out[s] = SITTING if seated[s] else UPRIGHT
+        if ep.cadence_rpm is None and incls[s] >= p.saddle_max_deg:
+            pedal[s] = False
     ride = [pedal[s] and seated[s] for s in range(n)]
     ride = [bool(v) for v in _long(ride, p.pedal_window_s)]
     for s in range(n):
@@ -309,6 +374,8 @@ def analyze_loop(rec: Recording, p: PostureParams | None = None) -> tuple[list[i
     p = p or PostureParams()
     ep = epochs_loop(rec)
     cal = calibrate_thigh(ep, p)  # on seconds, shared with the numpy version
+    if cal.source == PEDALLING_SOURCE:
+        raise NotImplementedError("the loop version covers walking-calibrated recordings")
     raw = classify_loop(ep, cal, p)
     trunk = None
     if ep.trunk_mean_g is not None:

@@ -18,10 +18,12 @@ from analytics.exposure import ExposureReport, exposure_report
 from analytics.pipeline import Analysis, analyze_recording
 from analytics.records import SeatLayout
 from analytics.summary import agreement, summarize
+from collector.analyze_inputs import AnalyzeInputs, prepare, seat_notes
 from collector.output import (
     DAY_COLUMNS,
     DAY_NOTE,
     analysis_dict,
+    calibration_limits,
     day_rows,
     report_dict,
     seat_dict,
@@ -35,6 +37,7 @@ from collector.recordings import (
     load_recording,
     write_recording,
 )
+from collector.recordings.activpal_repair import RowRepair
 from collector.recordings.errors import RecordingError
 from collector.sources.simulator import simulate
 from collector.timeline_io import whole_seconds, write_timeline
@@ -69,15 +72,24 @@ def _parse_layout(text: str | None) -> SeatLayout | None:
 
 
 def _analyze_file(
-    path: Path, fmt: str, seat_layout: SeatLayout | None = None
+    path: Path,
+    fmt: str,
+    seat_layout: SeatLayout | None = None,
+    inputs: AnalyzeInputs | None = None,
 ) -> tuple[Analysis, list[str]]:
     loaded = load_recording(path, fmt)
+    warnings = list(loaded.warnings)
     try:
-        analysis = analyze_recording(loaded.recording, seat_layout=seat_layout)
+        thigh, seat_params, notes = prepare(loaded.recording, inputs or AnalyzeInputs())
+        warnings.extend(notes)
+        analysis = analyze_recording(
+            loaded.recording, seat_layout=seat_layout, seat_params=seat_params, thigh=thigh
+        )
+        warnings.extend(seat_notes(analysis.seat))
     except (CalibrationError, ValueError) as exc:
         _fail(f"{path}: {exc}")
         raise  # unreachable: _fail exits
-    return analysis, list(loaded.warnings)
+    return analysis, warnings
 
 
 def _print_summary(console: Console, title: str, analysis: Analysis, warnings: list[str]) -> None:
@@ -90,14 +102,18 @@ def _print_summary(console: Console, title: str, analysis: Analysis, warnings: l
     cal = analysis.thigh
     if cal is not None:
         console.print(
-            f"calibration: {cal.source}, seated beyond {cal.sit_threshold_deg:.0f}° of thigh "
-            f"inclination{', trunk sensor used for hip angle' if analysis.trunk else ''}"
+            f"calibration: {cal.source}, confidence {cal.confidence:.2f}, seated beyond "
+            f"{cal.sit_threshold_deg:.0f}° of thigh inclination"
+            f"{', trunk sensor used for hip angle' if analysis.trunk else ''}"
         )
+        for limit in calibration_limits(cal):
+            console.print(f"[yellow]low confidence:[/yellow] {limit}")
     if analysis.seat is not None:
         seat = seat_dict(analysis.seat)
         console.print(
             f"seat mat: occupied {seat['occupied_s'] // 60} min, "
-            f"slumped {seat['slumped_s'] // 60} min"
+            f"slumped {seat['slumped_s'] // 60} min, "
+            f"empty-seat baseline {seat['baseline_source']}"
         )
     for w in warnings:
         console.print(f"[yellow]warning:[/yellow] {w}")
@@ -124,6 +140,23 @@ def _print_summary(console: Console, title: str, analysis: Analysis, warnings: l
     "--seat-layout",
     metavar="ROWSxCOLS",
     help="Seat-mat grid, cells seat_p00.. row-major back to front [default: square].",
+)
+@click.option(
+    "--calibrate-from",
+    metavar="START-END",
+    help="Calibrate the thigh sensor from this stretch of standing still (seconds or "
+    "M:SS from the start of the recording, e.g. 2:00-2:15), instead of automatically.",
+)
+@click.option(
+    "--calibrate-file",
+    type=click.Path(path_type=Path),
+    help="Calibrate the thigh sensor from this recording of standing still.",
+)
+@click.option(
+    "--seat-baseline",
+    metavar="VALUES",
+    help="The seat mat's empty reading, one value per cell (commas) or one for all, "
+    "in the file's unit [default: learned from the recording].",
 )
 @click.option(
     "--tz",
@@ -157,6 +190,9 @@ def analyze(
     timeline_out: Path | None,
     as_json: bool,
     seat_layout: str | None,
+    calibrate_from: str | None,
+    calibrate_file: Path | None,
+    seat_baseline: str | None,
     tz: str | None,
     period_hours: float | None,
     break_min_s: float,
@@ -168,13 +204,17 @@ def analyze(
     params = ExposureParams(break_min_s=break_min_s, min_wear_s=min_wear_h * 3600.0)
     analysis: Analysis | None = None
     steps = None
+    repairs: tuple[RowRepair, ...] | None = None
     try:
         if is_event_file(file, fmt):
             events = load_events(file, fmt)
             timeline, warnings, zone = events.timeline, list(events.warnings), None
             steps = events.events.step_counts()
+            repairs = events.repairs
+            _print_repairs(repairs)
         else:
-            analysis, warnings = _analyze_file(file, fmt, layout)
+            inputs = AnalyzeInputs(calibrate_from, calibrate_file, seat_baseline)
+            analysis, warnings = _analyze_file(file, fmt, layout, inputs)
             timeline, zone = analysis.timeline, tz or local_zone_name()
     except RecordingError as exc:
         _fail(str(exc))
@@ -196,6 +236,9 @@ def analyze(
             else {"source": str(file), "warnings": warnings}
         )
         doc["time_zone"] = str(zone) if zone else "local clock of the file"
+        if repairs is not None:
+            doc["repaired_cells"] = sum(not r.skipped for r in repairs)
+            doc["skipped_rows"] = sum(r.skipped for r in repairs)
         doc.update(report_dict(report))
         click.echo(to_json(doc))
     elif timeline_out is None:
@@ -206,6 +249,18 @@ def analyze(
             for w in warnings:
                 console.print(f"[yellow]warning:[/yellow] {w}")
         _print_days(console, report)
+
+
+REPAIR_LINES_SHOWN = 10
+"""Damaged activPAL cells named one per line on stderr; the rest are counted."""
+
+
+def _print_repairs(repairs: tuple[RowRepair, ...]) -> None:
+    for r in repairs[:REPAIR_LINES_SHOWN]:
+        click.echo(f"warning: {r.message}", err=True)
+    more = len(repairs) - REPAIR_LINES_SHOWN
+    if more > 0:
+        click.echo(f"warning: ... and {more} more damaged cells (see the summary)", err=True)
 
 
 def _print_days(console: Console, report: ExposureReport) -> None:
@@ -433,7 +488,17 @@ def record_cmd(devices: tuple[str, ...], out: Path, duration_min: float | None) 
     type=float,
     help="Replay / simulation speed: 1 = real time, 60 = a day in 24 minutes.",
 )
-@click.option("--mqtt", "mqtt_url", help="mqtt://[user[:pass]@]host[:port] or mqtts://…")
+@click.option(
+    "--mqtt",
+    "mqtt_url",
+    help="mqtt://[user@]host[:port] or mqtts://… (no password here: every local user "
+    "can read a command line; use $SITLOAD_MQTT_PASSWORD or --mqtt-password-file).",
+)
+@click.option(
+    "--mqtt-password-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File whose first line is the password of the --mqtt user (chmod 600).",
+)
 @click.option("--user-id", help="Pseudonymous user id used in MQTT topics and the state file.")
 @click.option(
     "--state-dir",
@@ -446,6 +511,7 @@ def run_cmd(
     source: str | None,
     speed: float | None,
     mqtt_url: str | None,
+    mqtt_password_file: Path | None,
     user_id: str | None,
     state_dir: Path | None,
     history_url: str | None,
@@ -457,6 +523,8 @@ def run_cmd(
 
     from collector.config import ConfigError, Overrides, load_settings
     from collector.service.app import run_service
+    from collector.service.instance_lock import InstanceLockedError
+    from collector.sinks.history.spool import SpoolLockedError
 
     try:
         settings = load_settings(
@@ -465,6 +533,7 @@ def run_cmd(
                 source=source,
                 speed=speed,
                 mqtt_url=mqtt_url,
+                mqtt_password_file=mqtt_password_file,
                 state_dir=state_dir,
                 history_url=history_url,
                 user_id=user_id,
@@ -476,7 +545,7 @@ def run_cmd(
     console = Console()
     try:
         summary = asyncio.run(run_service(settings, console))
-    except (RecordingError, ValueError, OSError) as exc:
+    except (RecordingError, ValueError, OSError, InstanceLockedError, SpoolLockedError) as exc:
         _fail(str(exc))
         return
     except ExceptionGroup as group:  # a source failed inside the task group
@@ -489,6 +558,12 @@ def run_cmd(
     console.print(
         f"stopped ({summary.stopped_by}): {summary.seconds:,} s of data, "
         f"{summary.alerts} alerts ({kinds}), {summary.commands} commands"
+        + (f" ({summary.rejected_commands} refused)" if summary.rejected_commands else "")
+        + (
+            f", {summary.dropped_commands} dropped over the rate limit"
+            if summary.dropped_commands
+            else ""
+        )
     )
 
 

@@ -80,6 +80,7 @@ OVERRIDE_FLAGS: Mapping[str, str] = types.MappingProxyType(
         "source": "--source",
         "speed": "--speed",
         "mqtt_url": "--mqtt",
+        "mqtt_password_file": "--mqtt-password-file",
         "state_dir": "--state-dir",
         "history_url": "--history",
         "user_id": "--user-id",
@@ -120,6 +121,10 @@ class SourceSettings:
     """Simulate a trunk sensor."""
     seat: bool = False
     """Simulate a seat-pressure mat."""
+    seat_baseline: tuple[float, ...] | None = None
+    """The seat mat's empty reading, one value per cell (``seat_p00`` first) in the
+    mat's unit; None: learned from the first stretch with the seat empty and kept in
+    the service state."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +170,11 @@ class Overrides:
     credentials (they are never sent to a broker named on the command line). The file's
     other ``[mqtt]`` keys (``prefix``, ``protocol``, ``client_id``, ``ca_file`` with
     TLS, timings, discovery) still apply unless the URL sets them; with this option a
-    switched-off ``[mqtt]`` table (``enabled = false``) is used too."""
+    switched-off ``[mqtt]`` table (``enabled = false``) is used too. It must not hold
+    a password (every local user sees a process's arguments): the password comes
+    from ``mqtt_password_file`` or ``$SITLOAD_MQTT_PASSWORD``."""
+    mqtt_password_file: Path | None = None
+    """A file holding the password of the ``mqtt_url`` user (first line)."""
     state_dir: Path | None = None
     history_url: str | None = None
     user_id: str | None = None
@@ -286,14 +295,17 @@ def _check_device(value: str) -> str:
 
 
 def _check_topic_prefix(value: str) -> str:
-    if not value or value.startswith("/") or value.endswith("/") or "//" in value:
-        raise ValueError(
-            f"{value!r} is not a topic prefix; use topic levels joined by '/', "
-            "e.g. 'sitload' or 'clinic/sitload' (no leading or trailing '/')"
-        )
-    if any(c in value for c in "+#\0"):
-        raise ValueError(f"{value!r}: a topic prefix cannot contain '+', '#' or NUL")
-    return value
+    """The sink's own rule (one owner): no wildcard, empty level, leading ``$`` …"""
+    from collector.sinks.mqtt_payloads import validate_topic_prefix
+
+    try:
+        return validate_topic_prefix(value)
+    except ValueError as exc:
+        # "mqtt prefix '…' is not …": the caller names the key
+        hint = ""
+        if "${" in value:
+            hint = "; ${VAR} is only replaced in mqtt.url, mqtt.username and mqtt.password"
+        raise ValueError(str(exc).split(" ", 2)[2] + hint) from None
 
 
 def _protocol_from_number(value: object) -> object:
@@ -321,6 +333,26 @@ def _expand_env(value: str, key: str, environ: Mapping[str, str], where: str) ->
         return environ[name]
 
     return re.sub(r"\$\$|\$\{([^}]*)\}|\$\{", replace, value)
+
+
+def _read_password_file(path: Path, where: str) -> str:
+    """The first line of a password file (the trailing newline is not part of it)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(
+            f"{where}: cannot read the password file {str(path)!r} ({reason}); check the "
+            "path and that the service's user may read it (chmod 600, owned by that user)"
+        ) from None
+    lines = text.splitlines()
+    password = lines[0] if lines else ""
+    if not password:
+        raise ConfigError(
+            f"{where}: the password file {str(path)!r} is empty; write the password on "
+            "its first line"
+        )
+    return password
 
 
 def _redact_url(url: str) -> str:
@@ -370,6 +402,9 @@ class _Source(BaseModel):
     seed: Annotated[int, Field(ge=0)] = _SOURCE.seed
     trunk: bool = _SOURCE.trunk
     seat: bool = _SOURCE.seat
+    seat_baseline: list[Annotated[float, Field(allow_inf_nan=False)]] | None = Field(
+        default=None, min_length=1
+    )
 
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -429,6 +464,7 @@ class _Mqtt(BaseModel):
     tls_insecure: bool = _MQTT.tls_insecure
     username: str | None = None
     password: str | None = None
+    password_file: str | None = None
     prefix: TopicPrefix | None = None
     client_id: Annotated[str, Field(min_length=1, max_length=256)] | None = None
     protocol: Annotated[MqttProtocol, BeforeValidator(_protocol_from_number)] | None = None
@@ -600,6 +636,13 @@ def parse_source(text: str) -> SourceFields:
 
 
 _URL_QUERY = ("user_id", "protocol", "ca", "client_id")
+
+
+def _url_has_password(url: str) -> bool:
+    try:
+        return urlsplit(url.strip()).password is not None
+    except ValueError:
+        return False
 
 
 def parse_mqtt_url(
@@ -873,6 +916,7 @@ def _source(
         devices=devices,
         trunk=s.trunk,
         seat=s.seat,
+        seat_baseline=None if s.seat_baseline is None else tuple(s.seat_baseline),
     )
 
 
@@ -885,13 +929,31 @@ def _mqtt(
     base: Path | None,
     where: str,
 ) -> MqttSettings | None:
-    if overrides.mqtt_url is None and (m is None or not m.enabled):
+    if overrides.mqtt_url is None and m is not None and not m.enabled:
+        _check_switched_off(m, user_id, user_id_overridden, environ, base, where)
+        return None
+    if overrides.mqtt_url is None and m is None:
         return None
     if m is None:
         m = _Mqtt()
     fields: MqttUrlFields = {}
     if overrides.mqtt_url is not None:
+        if _url_has_password(overrides.mqtt_url):
+            raise ConfigError(
+                f"--mqtt {_redact_url(overrides.mqtt_url)!r}: a password on the command line "
+                "is visible to every user of this machine (ps, /proc/PID/cmdline); remove "
+                f"it (user@host) and give it in ${PASSWORD_ENV}, with "
+                "--mqtt-password-file FILE, or in the config file (mqtt.password_file)"
+            )
         conn = parse_mqtt_url(overrides.mqtt_url, environ, where="--mqtt")
+        if overrides.mqtt_password_file is not None:
+            if "username" not in conn:
+                raise ConfigError(
+                    "--mqtt-password-file: the --mqtt URL has no user name; write user@host"
+                )
+            conn["password"] = _read_password_file(
+                overrides.mqtt_password_file.expanduser(), "--mqtt-password-file"
+            )
         # the file's credentials are never sent to a broker named on the command line
         fields = conn
         url_user_id = "user_id" in conn
@@ -910,6 +972,14 @@ def _mqtt(
         password = (
             None if m.password is None else _expand_env(m.password, "mqtt.password", environ, where)
         )
+        if m.password_file is not None:
+            if password is not None:
+                raise ConfigError(
+                    f"{where}: mqtt.password_file: mqtt.password is given too; keep one"
+                )
+            password = _read_password_file(
+                _resolve(m.password_file, base), f"{where}: mqtt.password_file"
+            )
         if m.url is not None:
             conflicts = [k for k in ("host", "port", "tls") if getattr(m, k) is not None]
             if conflicts:
@@ -958,7 +1028,7 @@ def _mqtt(
             if m.protocol is not None:
                 fields["protocol"] = m.protocol
         if password is not None:
-            if "password" in fields:
+            if m.url is not None and _url_has_password(url):
                 raise ConfigError(
                     f"{where}: mqtt.password: the url already has a password; remove one"
                 )
@@ -1007,6 +1077,60 @@ def _mqtt(
     )
 
 
+class _Placeholders(Mapping[str, str]):
+    """The environment, with a stand-in value for every unset variable."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+
+    def __getitem__(self, key: str) -> str:
+        return self._environ.get(key, "placeholder")
+
+    def __contains__(self, key: object) -> bool:
+        # SITLOAD_MQTT_PASSWORD is optional: only there when it is really set
+        return key != PASSWORD_ENV or key in self._environ
+
+    def __iter__(self) -> typing.Iterator[str]:
+        return iter(self._environ)
+
+    def __len__(self) -> int:
+        return len(self._environ)
+
+
+def _check_switched_off(
+    m: _Mqtt,
+    user_id: str,
+    user_id_overridden: bool,
+    environ: Mapping[str, str],
+    base: Path | None,
+    where: str,
+) -> None:
+    """``enabled = false``: the table is still checked (a mistake shows now, not on
+    the day it is switched on), without needing its environment variables, its
+    password file or a broker (a table with neither ``url`` nor ``host`` is fine)."""
+    on = m.model_copy(update={"enabled": True})
+    if m.password_file is not None and m.password is None:
+        # like a variable, the file may exist only where the table is switched on
+        on = on.model_copy(update={"password_file": None, "password": "placeholder"})
+    if m.url is None and m.host is None:
+        on = on.model_copy(update={"host": "localhost"})
+    _mqtt(on, user_id, user_id_overridden, Overrides(), _Placeholders(environ), base, where)
+
+
+def _check_state_dir(path: Path, where: str) -> Path:
+    """``path`` unless it (or the first of its parents that exists) is not a folder."""
+    for p in (path, *path.parents):
+        if p.exists():
+            if not p.is_dir():
+                what = "it" if p == path else f"{str(p)!r}"
+                raise ConfigError(
+                    f"{where}: {str(path)!r}: {what} is not a directory; give a folder "
+                    "for the service's state (e.g. /var/lib/sitload or ~/.local/state/sitload)"
+                )
+            break
+    return path
+
+
 def load_settings(
     path: Path | None,
     overrides: Overrides = Overrides(),
@@ -1051,9 +1175,9 @@ def load_settings(
         status_every_s=cfg.console.status_every_s,
     )
     if overrides.state_dir is not None:
-        state_dir = overrides.state_dir.expanduser()
+        state_dir = _check_state_dir(overrides.state_dir.expanduser(), "--state-dir")
     elif cfg.state.dir is not None:
-        state_dir = _resolve(cfg.state.dir, base)
+        state_dir = _check_state_dir(_resolve(cfg.state.dir, base), f"{where}: state.dir")
     else:
         state_dir = platformdirs.user_state_path(APP_NAME)
     if overrides.history_url is not None:

@@ -10,7 +10,9 @@ from typing import Any
 import numpy as np
 
 from analytics.exposure import ExposureReport, PeriodExposure
+from analytics.orientation import PEDALLING_SOURCE
 from analytics.pipeline import Analysis
+from analytics.records import ThighCalibration
 from analytics.seat_pressure import SeatSeconds
 from analytics.summary import TimelineSummary, summarize
 
@@ -33,7 +35,31 @@ def seat_dict(seat: SeatSeconds) -> dict[str, Any]:
         "peak_max": float(np.nanmax(seat.peak[occ])) if occ.any() else None,
         "lr_asymmetry_mean": float(np.nanmean(seat.lr_asymmetry[occ])) if occ.any() else None,
         "cop_shift_y_m_mean": float(np.nanmean(seat.cop_shift_y_m[occ])) if occ.any() else None,
+        "baseline_source": seat.baseline_source,
+        "empty_baseline": [round(float(v), 3) for v in seat.end_baseline],
     }
+
+
+def calibration_limits(cal: ThighCalibration) -> list[str]:
+    """What a calibration cannot tell, in words for the summary and ``--json``."""
+    if cal.source == PEDALLING_SOURCE:
+        return [
+            "no walking in the recording: riding is recognised from pedalling, but "
+            "seated vs standing on the pedals and the hip angle cannot be measured; "
+            "record some walking, or calibrate with --calibrate-from START-END "
+            "(seconds of standing still)"
+        ]
+    if cal.source == "auto" and cal.confidence < 1.0:
+        return [
+            f"calibration confidence {cal.confidence:.2f}: little walking to anchor which "
+            "way is up; check the result, or calibrate with --calibrate-from START-END"
+        ]
+    if cal.source == "standing" and cal.confidence < 1.0:
+        return [
+            "no still sitting seen to find the front of the thigh: the hip-angle estimate "
+            "is provisional"
+        ]
+    return []
 
 
 def analysis_dict(source: str, analysis: Analysis, warnings: list[str]) -> dict[str, Any]:
@@ -46,7 +72,11 @@ def analysis_dict(source: str, analysis: Analysis, warnings: list[str]) -> dict[
         "hip_flexion": (
             "trunk-thigh angle"
             if summary.hip_from_trunk
-            else ("thigh-only estimate" if cal is not None else "unknown (seat mat only)")
+            else (
+                "thigh-only estimate"
+                if cal is not None and cal.source != PEDALLING_SOURCE
+                else "unknown"
+            )
         ),
         "seat": seat_dict(analysis.seat) if analysis.seat is not None else None,
         "warnings": warnings,
@@ -56,7 +86,9 @@ def analysis_dict(source: str, analysis: Analysis, warnings: list[str]) -> dict[
             "thigh_up": [round(float(x), 4) for x in cal.up],
             "thigh_forward": [round(float(x), 4) for x in cal.forward],
             "source": cal.source,
-            "confidence": cal.confidence,
+            "confidence": round(cal.confidence, 2),
+            "low_confidence": cal.confidence < 1.0,
+            "limits": calibration_limits(cal),
             "sit_threshold_deg": round(cal.sit_threshold_deg, 1),
             "trunk": analysis.trunk is not None,
         }
@@ -182,6 +214,7 @@ def report_dict(report: ExposureReport) -> dict[str, Any]:
                 "seat_peak": _r(b.seat_peak),
                 "ended_by": str(b.ended_by),
                 "gap_s": _r(b.gap_s),
+                "paused_s": _r(b.paused_s),
             }
             for b in report.bouts
         ],

@@ -2,9 +2,11 @@
 
 * :class:`Mosquitto`: a ``mosquitto`` process on a free loopback port in a temporary
   directory, with users (``mosquitto_passwd``), an ACL (each person's user reads and
-  writes only ``sitload/<user>/#`` and ``homeassistant/#``; ``admin`` reads and
-  writes everything), ``stop(kill=True)`` to crash it and ``restart()`` on the same
-  port. Tests are skipped when Debian's ``mosquitto`` is not installed.
+  writes only ``sitload/<user>/#`` and ``homeassistant/#``; ``homeassistant`` as in
+  docs/mqtt.md: reads every person's topics, writes only their ``command`` topics,
+  never their ``pain``; ``admin`` reads and writes everything), ``stop(kill=True)``
+  to crash it and ``restart()`` on the same port. Tests are skipped when Debian's
+  ``mosquitto`` is not installed.
 * :class:`Subscriber`: a paho client in its own thread that collects what it
   receives, reconnects by itself and lets a test wait for a condition.
 * :class:`TcpGate`: a TCP relay in front of a broker that a test can close (new
@@ -32,12 +34,12 @@ from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
-import pytest
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
-from tests.server_process import HOST, ServerProcess, free_port, port_open
+from tests.server_process import HOST, ServerProcess, free_port, missing, port_open
 
 ADMIN = "admin"
+HOME_ASSISTANT = "homeassistant"
 
 
 def mosquitto_binary() -> str | None:
@@ -58,7 +60,7 @@ def require_mosquitto() -> tuple[str, str]:
     """The mosquitto and mosquitto_passwd binaries, or skip the test."""
     broker, passwd = mosquitto_binary(), mosquitto_passwd_binary()
     if broker is None or passwd is None:
-        pytest.skip(
+        missing(
             "needs the Mosquitto broker: install it with `sudo apt-get install mosquitto` "
             "(Debian/Ubuntu; it provides /usr/sbin/mosquitto and /usr/bin/mosquitto_passwd)"
         )
@@ -89,7 +91,7 @@ def make_test_certs(workdir: Path, san: str = "IP:127.0.0.1,DNS:localhost") -> T
     """A throw-away CA and a server certificate for ``san`` (skips without openssl)."""
     openssl = shutil.which("openssl")
     if openssl is None:
-        pytest.skip("needs the openssl command to make test certificates")
+        missing("needs the openssl command to make test certificates")
     workdir.mkdir(parents=True, exist_ok=True)
     ca, ca_key = workdir / "ca.crt", workdir / "ca.key"
     cert, key, csr = workdir / "server.crt", workdir / "server.key", workdir / "server.csr"
@@ -140,6 +142,7 @@ class Mosquitto(ServerProcess):
         token = secrets.token_hex(4)
         self.users = dict(users or {"alice": f"alice-{token}", "bob": f"bob-{token}"})
         self.admin_password = f"admin-{token}"
+        self.ha_password = f"ha-{token}"
         self.extra_config = extra_config
         self.conf_path = workdir / "mosquitto.conf"
         self._write_auth()
@@ -149,16 +152,28 @@ class Mosquitto(ServerProcess):
         return HOST
 
     def credentials(self, user: str) -> tuple[str, str]:
-        return user, self.admin_password if user == ADMIN else self.users[user]
+        if user == ADMIN:
+            return user, self.admin_password
+        if user == HOME_ASSISTANT:
+            return user, self.ha_password
+        return user, self.users[user]
 
     def _write_auth(self) -> None:
         pw = self.workdir / "passwd"
-        everyone = {ADMIN: self.admin_password, **self.users}
+        everyone = {ADMIN: self.admin_password, HOME_ASSISTANT: self.ha_password, **self.users}
         for i, (user, password) in enumerate(everyone.items()):
             args = [self.passwd_binary, "-b"] + (["-c"] if i == 0 else [])
             subprocess.run([*args, str(pw), user, password], check=True, capture_output=True)
         pw.chmod(0o600)
         acl = [f"user {ADMIN}", "topic readwrite #", ""]
+        # Home Assistant as docs/mqtt.md grants it: snooze / ack, never pain
+        acl += [
+            f"user {HOME_ASSISTANT}",
+            "topic readwrite homeassistant/#",
+            "topic read sitload/#",
+            "topic write sitload/+/command",
+            "",
+        ]
         for user in self.users:
             acl += [
                 f"user {user}",
@@ -533,7 +548,8 @@ class Amqtt:
         self._error: BaseException | None = None
 
     def start(self, timeout_s: float = 10.0) -> Amqtt:
-        broker_mod = pytest.importorskip("amqtt.broker", reason="needs amqtt (pip install amqtt)")
+        import amqtt.broker as broker_mod  # a test dependency: pip install -e '.[test]'
+
         config = {
             "listeners": {"default": {"type": "tcp", "bind": f"{HOST}:{self.port}"}},
             "plugins": {

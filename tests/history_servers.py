@@ -28,9 +28,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Self
 
-import pytest
-
-from tests.server_process import HOST, ServerProcess, free_port
+from tests.server_process import HOST, ServerProcess, free_port, missing
 
 
 def _binary(name: str, fallback: str) -> str | None:
@@ -51,7 +49,7 @@ def victoria_metrics_binary() -> str | None:
 def require_influxd() -> str:
     found = influxd_binary()
     if found is None:
-        pytest.skip(
+        missing(
             "needs InfluxDB 1.x: install it with `sudo apt-get install influxdb` "
             "(Debian/Ubuntu; it provides /usr/bin/influxd)"
         )
@@ -61,7 +59,7 @@ def require_influxd() -> str:
 def require_victoria_metrics() -> str:
     found = victoria_metrics_binary()
     if found is None:
-        pytest.skip(
+        missing(
             "needs VictoriaMetrics: install it with `sudo apt-get install victoria-metrics` "
             "(Debian/Ubuntu; it provides /usr/bin/victoria-metrics)"
         )

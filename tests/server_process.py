@@ -8,14 +8,27 @@ ready (:meth:`ServerProcess.healthy`). ``stop(kill=True)`` crashes it (SIGKILL) 
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
 import time
 from pathlib import Path
-from typing import Self
+from typing import NoReturn, Self
+
+import pytest
 
 HOST = "127.0.0.1"
+REQUIRE_SERVERS_ENV = "SITLOAD_REQUIRE_SERVERS"
+"""Set to 1 (``.ci/run`` does, as root) to make a missing server binary a failure."""
+
+
+def missing(reason: str) -> NoReturn:
+    """Skip the test for a missing server or tool, or fail it where the run requires
+    every server (CI: a green run must not hide untested integrations)."""
+    if os.environ.get(REQUIRE_SERVERS_ENV) == "1":
+        pytest.fail(f"{reason} ({REQUIRE_SERVERS_ENV}=1: a missing server is a failure)")
+    pytest.skip(reason)
 
 
 def free_port() -> int:

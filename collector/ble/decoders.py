@@ -17,6 +17,7 @@ packet); it never corrupts the decoder's state for the next packet.
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -300,12 +301,20 @@ def decode_battery(data: bytes) -> int:
 class CadenceTracker:
     """Cadence from cumulative crank revolutions and crank event times (uint16,
     wrapping). A repeated event time means no new crank event: the cadence holds
-    until ``stop_after_s`` of sensor time without one, then reads 0."""
+    until ``stop_after_s`` of sensor time without one, then reads 0.
+
+    A counter that went backwards (the sensor restarted: battery change, reset) wraps
+    to tens of thousands of revolutions; a result above ``max_cadence_rpm`` (no one
+    pedals faster; track sprinters peak near 250 rpm) is taken as such a reset: that
+    sample has no cadence (NaN), it is counted in ``resets``, and the next one is
+    measured from the new counters."""
 
     stop_after_s: float = 3.0
+    max_cadence_rpm: float = 300.0
     last: CrankData | None = None
     cadence_rpm: float = 0.0
     idle_s: float = 0.0
+    resets: int = 0
 
     def update(self, crank: CrankData, elapsed_s: float = 1.0) -> float:
         prev, self.last = self.last, crank
@@ -318,8 +327,14 @@ class CadenceTracker:
             if self.idle_s >= self.stop_after_s:
                 self.cadence_rpm = 0.0
             return self.cadence_rpm
+        cadence_rpm = d_revs * 60.0 * 1024.0 / d_time
+        if cadence_rpm > self.max_cadence_rpm:
+            self.resets += 1
+            self.idle_s = 0.0
+            self.cadence_rpm = 0.0
+            return math.nan
         self.idle_s = 0.0
-        self.cadence_rpm = d_revs * 60.0 * 1024.0 / d_time
+        self.cadence_rpm = cadence_rpm
         return self.cadence_rpm
 
 

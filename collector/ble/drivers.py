@@ -289,7 +289,10 @@ class CrankDriver(Driver):
         else:
             crank = decoders.decode_csc(data).crank
         elapsed = 1.0 if self.last_t_s is None else max(0.0, arrival_t_s - self.last_t_s)
+        resets = self.tracker.resets
         cadence = self.tracker.update(crank, elapsed) if crank is not None else float("nan")
+        if self.tracker.resets != resets:  # the sensor restarted its counters: no cadence
+            self.counters.decode_errors += 1
         out: list[Message] = []
         t = arrival_t_s
         if self.last_t_s is not None:

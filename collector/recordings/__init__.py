@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Final
 
 from analytics.records import Recording
+from collector.recordings.acc_units import checked_units
 from collector.recordings.activpal import (
     ActivPalEvents,
     LoadedTimeline,
@@ -97,9 +98,10 @@ _SNIFF_BYTES: Final = 65_536
 def load_recording(path: str | os.PathLike[str], fmt: str = "auto") -> LoadedRecording:
     """Read a recording file in format ``fmt`` (one of :data:`FORMATS`).
 
-    With ``auto`` the format is detected by :func:`detect_format`. Raises
-    :class:`RecordingError` for a missing file, a directory, an unknown format and
-    every problem in the file.
+    With ``auto`` the format is detected by :func:`detect_format`. Accelerations in
+    m/s² are converted to g with a warning (:mod:`collector.recordings.acc_units`).
+    Raises :class:`RecordingError` for a missing file, a directory, an unknown format,
+    accelerometer units that fit neither g nor m/s², and every problem in the file.
     """
     if fmt not in FORMATS:
         raise RecordingError(path, f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -112,7 +114,7 @@ def load_recording(path: str | os.PathLike[str], fmt: str = "auto") -> LoadedRec
             f"this is an {fmt} event export (classified posture, not raw samples); "
             "read it with load_events",
         )
-    return _READERS[fmt](path)
+    return checked_units(_READERS[fmt](path), path)
 
 
 def is_event_file(path: str | os.PathLike[str], fmt: str = "auto") -> bool:

@@ -39,6 +39,7 @@ import numpy as np
 
 from analytics.periods import StepCounts
 from analytics.records import BoolArray, FloatArray, IntArray, Posture, Timeline
+from collector.recordings.activpal_repair import RowRepair, repair_counts, repair_steps
 from collector.recordings.errors import RecordingError
 
 TICKS_PER_S: Final = 10
@@ -104,6 +105,8 @@ class ActivPalEvents:
     rows: IntArray
     variant: str = "events"
     """``events`` (classic export) or ``eventsex`` (PALbatch EventsEx)."""
+    repairs: tuple[RowRepair, ...] = ()
+    """Damaged cells repaired and rows skipped while reading (see activpal_repair)."""
 
     @property
     def n(self) -> int:
@@ -150,6 +153,11 @@ class LoadedTimeline:
     warnings: tuple[str, ...] = ()
     gap_s: float = 0.0
     fmt: str = "activpal"
+
+    @property
+    def repairs(self) -> tuple[RowRepair, ...]:
+        """Damaged cells repaired and rows skipped, one per cell, in file order."""
+        return self.events.repairs
 
 
 def sniff_activpal(text: str) -> str | None:
@@ -332,6 +340,13 @@ def _check_events(
         name["data_count"],
         "the sample count must be a whole number >= 0; fix or delete the row",
     )
+    local_s = (time_d - EXCEL_UNIX_EPOCH_DAYS) * 86400.0
+    count, keep, repairs = repair_counts(local_s, count, interval, rows, name["data_count"])
+    cum = None
+    if "cumulative_steps" in values:
+        cum = np.array(values["cumulative_steps"], dtype=np.float64)[keep]
+    local_s, count = local_s[keep], count[keep]
+    interval, codes, rows = interval[keep], codes[keep], rows[keep]
     _fail_at(
         path,
         rows[1:],
@@ -359,8 +374,7 @@ def _check_events(
             column=name["code"],
         )
     codes = tenths / 10.0
-    if "cumulative_steps" in values:
-        cum = np.array(values["cumulative_steps"], dtype=np.float64)
+    if cum is not None:
         _fail_at(
             path,
             rows,
@@ -368,6 +382,9 @@ def _check_events(
             name["cumulative_steps"],
             "the cumulative step count must be a whole number >= 0; fix or delete the row",
         )
+        stepping = tenths == round(STEPPING_CODE * 10)
+        cum, step_repairs = repair_steps(cum, stepping, rows, name["cumulative_steps"])
+        repairs = sorted([*repairs, *step_repairs], key=lambda r: r.row)
         _fail_at(
             path,
             rows[1:],
@@ -380,8 +397,14 @@ def _check_events(
         cum_steps = np.zeros(rows.shape[0], dtype=np.int64)
         warnings.append("no CumulativeStepCount column: steps are reported as 0")
 
+    if repairs:
+        n_skipped = sum(r.skipped for r in repairs)
+        warnings.insert(
+            0,
+            f"{len(repairs) - n_skipped} damaged cells repaired, {n_skipped} rows skipped "
+            f"(first at row {repairs[0].row}); check how the export was copied",
+        )
     # Time sets the start; DataCount places every event on the 0.1 s grid.
-    local_s = (time_d - EXCEL_UNIX_EPOCH_DAYS) * 86400.0
     start_tenths = round(float(local_s[0]) * TICKS_PER_S)
     t0_s = start_tenths // TICKS_PER_S
     pad = start_tenths - t0_s * TICKS_PER_S
@@ -401,6 +424,7 @@ def _check_events(
         cumulative_steps=cum_steps,
         rows=rows,
         variant=variant,
+        repairs=tuple(repairs),
     )
     return events, tuple(warnings)
 

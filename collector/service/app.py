@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from collector.config import Settings
+from collector.service.instance_lock import InstanceLock
 from collector.service.runner import HistorySubmit, RunSummary, Service, local_zone, plan_for
 from collector.sinks.base import AlertSink
 
@@ -60,5 +61,9 @@ def make_service(
 
 
 async def run_service(settings: Settings, console: Console | None = None) -> RunSummary:
-    service = make_service(settings, build_sinks(settings, console), history=open_history(settings))
-    return await service.run()
+    """Raises InstanceLockedError when another service runs on the same state folder."""
+    with InstanceLock(settings.state_dir):
+        service = make_service(
+            settings, build_sinks(settings, console), history=open_history(settings)
+        )
+        return await service.run()

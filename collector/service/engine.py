@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +54,7 @@ from analytics.records import (
     ThighCalibration,
     TrunkCalibration,
 )
+from analytics.seat_pressure import SeatParams
 from collector.sinks.base import LiveStatus
 from collector.sources.messages import DeviceStatus, Gap, Message, Role, SampleBlock
 
@@ -141,6 +142,7 @@ class LiveEngine:
         utc_offset_s: Callable[[float], float] | None = None,
         seat_layout: SeatLayout | None = None,
         saved: dict[str, Any] | None = None,
+        seat_baseline: Sequence[float] | None = None,
     ) -> None:
         if not roles & {Role.THIGH, Role.SEAT}:
             raise ValueError("the live service needs a thigh sensor or a seat mat")
@@ -154,6 +156,9 @@ class LiveEngine:
         self.live = live_params or LiveParams()
         self.utc_offset_s = utc_offset_s or (lambda _t: 0.0)
         self.seat_layout = seat_layout
+        self.seat_baseline = None if seat_baseline is None else tuple(seat_baseline)
+        """The mat's empty-seat baseline: configured, else learned (and kept in the
+        state file) from the first window that showed the seat empty."""
         self.counters = EngineCounters()
         self.battery_pct: int | None = None
         self._buffers = {r: _Buffer() for r in roles}
@@ -187,6 +192,7 @@ class LiveEngine:
             "totals": None if self.totals is None else self.totals.to_dict(),
             "calibration": calibration_to_dict(self.thigh, self.trunk),
             "calibration_evidence": self.evidence.to_dict(),
+            "seat_baseline": None if self.seat_baseline is None else list(self.seat_baseline),
         }
 
     def _restore(self, d: dict[str, Any]) -> None:
@@ -206,6 +212,8 @@ class LiveEngine:
         saved_evidence = d.get("calibration_evidence")  # absent in states of older versions
         if saved_evidence is not None:
             self.evidence = Evidence.from_dict(saved_evidence)
+        if d.get("seat_baseline") is not None:  # tracked since: newer than the setting
+            self.seat_baseline = tuple(float(v) for v in d["seat_baseline"])
         self._restored = self.emitted_to is not None
 
     @property
@@ -349,6 +357,9 @@ class LiveEngine:
                 params=self.posture_params,
                 live=self.live,
                 seat_layout=self.seat_layout,
+                seat_params=None
+                if self.seat_baseline is None
+                else SeatParams(empty_baseline=self.seat_baseline),
                 end_s=None if flush else math.floor(wm) + 1,
             )
             sec = decided.seconds
@@ -358,6 +369,8 @@ class LiveEngine:
             if sec.n == 0:
                 return EngineOutput(status=self.status())
             final_to = from_s + sec.n
+            if sec.seat_baseline is not None:
+                self.seat_baseline = tuple(float(v) for v in sec.seat_baseline)
         events, alerts, bouts = self._walk(sec)
         self.emitted_to = final_to
         for buf in self._buffers.values():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
+from analytics.alerts import Alert, AlertKind
 from collector.sinks.history.model import PainReport, PainWhen
 
 USAGE = "expected 'pain SCORE [morning|evening|now] [note]' with SCORE a whole number 0–10"
@@ -37,3 +38,16 @@ def parse_pain(text: str, user: str, t_s: float) -> PainReport | str:
 def is_pain(text: str) -> bool:
     words = text.strip().split(maxsplit=1)
     return bool(words) and words[0].lower() == "pain"
+
+
+def pain_refused(text: str, source: str, t_s: float) -> Alert:
+    """The answer to a pain report from a channel that others may write (the MQTT
+    command topic): pain is clinical data and comes only from the person."""
+    return Alert(
+        f"pain-{round(t_s * 1000)}",
+        AlertKind.REJECTED,
+        t_s,
+        f"Pain scores are not taken from {source}: the person reports them with "
+        "`sitload pain`, at the terminal, or on their own MQTT pain topic.",
+        command=text.strip(),
+    )

@@ -27,9 +27,10 @@ from typing import Any, Protocol
 from analytics import alerts as al
 from analytics.records import Recording
 from collector.config import Settings
+from collector.service.command_guard import SERVICE_LIMITS, CommandGuard, split_rejected
 from collector.service.engine import EngineOutput, LiveEngine, zone_offset
 from collector.service.history_feed import daily_record, records_of
-from collector.service.pain import is_pain, parse_pain
+from collector.service.pain import is_pain, pain_refused, parse_pain
 from collector.service.state_store import StateStore
 from collector.sinks.base import AlertSink, CommandRequest
 from collector.sinks.history.model import HistoryRecord
@@ -69,6 +70,10 @@ class RunSummary:
     seconds: int = 0
     alerts: int = 0
     commands: int = 0
+    rejected_commands: int = 0
+    """Commands refused (answered to the sender only: not alerts, not history)."""
+    dropped_commands: int = 0
+    """Commands over the rate limit of their source (dropped unanswered)."""
     samples: int = 0
     resumed_from_t_s: float | None = None
     restart_pauses: int = 0
@@ -258,6 +263,7 @@ class Service:
         self._last_save = -math.inf
         self._stop_hooks: list[Callable[[], Any]] = []
         self._puts: set[asyncio.Task[None]] = set()
+        self.guard = CommandGuard(SERVICE_LIMITS, what="commands")
 
     # --- state ---------------------------------------------------------------------
     def _saved_engine(self) -> dict[str, Any] | None:
@@ -300,6 +306,8 @@ class Service:
 
     def command(self, request: CommandRequest) -> None:
         """Thread-safe: called by sinks from any thread."""
+        if not self.guard.admit(request.source):
+            return  # a flood: dropped before it takes memory (counted, warned once)
         loop = self._loop
 
         def put() -> None:
@@ -354,8 +362,18 @@ class Service:
     def _handle_command(self, engine: LiveEngine, req: CommandRequest) -> None:
         self.summary.commands += 1
         log.info("command from %s: %r", req.source, req.text)
-        results = self._pain(engine, req.text) if is_pain(req.text) else engine.command(req.text)
-        self._publish(EngineOutput(alerts=tuple(results), status=engine.status()))
+        if not is_pain(req.text):
+            results = engine.command(req.text)
+        elif req.pain_allowed:
+            results = self._pain(engine, req.text)
+        else:
+            results = [pain_refused(req.text, req.source, engine.now_t_s())]
+        applied, rejected = split_rejected(results)
+        if rejected:
+            # answered to the sender; not an alert for everyone nor a history row
+            self.summary.rejected_commands += 1
+            log.info("command from %s refused: %s", req.source, rejected[0].message)
+        self._publish(EngineOutput(alerts=applied, status=engine.status()))
         if req.reply is not None:
             try:
                 req.reply(results)
@@ -431,6 +449,7 @@ class Service:
             exposure_params=s.exposure,
             utc_offset_s=zone_offset(tz),
             saved=saved,
+            seat_baseline=s.source.seat_baseline,
         )
         self.summary.resumed_from_t_s = engine.resume_from_t_s
         self._sources = self.plan.build(self._emit, engine.resume_from_t_s, self.extra_state)
@@ -466,6 +485,7 @@ class Service:
                     log.exception("stopping the %s sink failed", sink.name)
             if self.history is not None:
                 await asyncio.to_thread(self.history.close, 10.0)
+        self.summary.dropped_commands = self.guard.dropped_total
         self.summary.samples = engine.counters.samples
         self.summary.restart_pauses = engine.counters.restart_pauses
         return self.summary

@@ -72,8 +72,12 @@ class CommandRequest:
 
     text: str
     source: str
-    """Where it came from, for the log: ``mqtt``, ``console`` …"""
+    """Where it came from, for the log and the rate limit: ``mqtt``, ``console`` …"""
     reply: Callable[[list[Alert]], None] | None = None
+    pain_allowed: bool = False
+    """The channel is the person's own (the terminal, the MQTT pain topic that only
+    their broker user may write): a ``pain`` report is taken from it. Channels that
+    others may write (the MQTT command topic, open to Home Assistant) must not set it."""
 
 
 CommandCallback = Callable[[CommandRequest], None]

@@ -343,7 +343,16 @@ class ConsoleSink:
         text = text.strip()
         if not text or self._on_command is None or self._stopped.is_set():
             return
-        self._on_command(CommandRequest(text, source))
+        # the terminal is the person's own: a pain report is taken from it
+        self._on_command(
+            CommandRequest(text, source, self._show_refusals, pain_allowed=source == "console")
+        )
+
+    def _show_refusals(self, results: list[Alert]) -> None:
+        """A refused command is answered here (it is not an alert for every sink)."""
+        for alert in results:
+            if alert.kind == AlertKind.REJECTED:
+                self.publish_alert(alert)
 
     def _read_commands(self) -> None:
         for line in sys.stdin:

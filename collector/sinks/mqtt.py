@@ -39,6 +39,7 @@ import collections
 import importlib.metadata
 import logging
 import math
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -53,8 +54,10 @@ from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from analytics.alerts import Alert
+from collector.service.command_guard import CommandGuard, CommandLimits
 from collector.sinks.base import CommandCallback, CommandRequest, LiveStatus
 from collector.sinks.ha_discovery import discovery_messages, status_topic
+from collector.sinks.mqtt_failures import connect_failure
 from collector.sinks.mqtt_payloads import (
     OFFLINE,
     ONLINE,
@@ -62,6 +65,7 @@ from collector.sinks.mqtt_payloads import (
     Topics,
     alert_payload,
     parse_command_payload,
+    parse_pain_payload,
     refusal_payload,
     reply_payload,
     state_payload,
@@ -80,6 +84,16 @@ _STABLE_S = 10.0
 
 _JOIN_TIMEOUT_S = 2.0
 """How long :meth:`MqttSink.stop` waits for paho's thread to end."""
+
+_WINDOW = 100
+"""Alerts handed to paho and not acknowledged yet, at most (paho's in-flight limit):
+the rest wait in the outbox, where ``outbox_max`` bounds them and an alert that
+expires was really never sent."""
+
+_LIMITS = CommandLimits()
+
+PAIN_SOURCE = "mqtt-pain"
+"""``CommandRequest.source`` of reports from the pain topic."""
 
 
 class _QuietDisconnect(logging.Filter):
@@ -133,7 +147,10 @@ class MqttCounters:
     commands: int
     """Commands handed to the service."""
     rejected_commands: int
-    """Payloads on the command topic that were not commands (answered by the sink)."""
+    """Payloads on the command or pain topic that were refused by the sink (not a
+    command, a number out of range, pain on the command topic, retained), answered."""
+    dropped_commands: int
+    """Payloads on the command or pain topic over the rate limit: dropped unanswered."""
     reconnects: int
     """Successful connections after the first."""
     connected: bool
@@ -166,6 +183,7 @@ class MqttSink:
         *,
         clock: Callable[[], float] = time.time,
         flush_timeout_s: float = 5.0,
+        command_limits: CommandLimits = _LIMITS,
     ) -> None:
         s = settings
         self._settings = s
@@ -203,6 +221,8 @@ class MqttSink:
         self._where = f"{s.host}:{s.port}"
         self._clock = clock
         self._flush_timeout_s = flush_timeout_s
+        self._window = min(_WINDOW, s.outbox_max)
+        self._guard = CommandGuard(command_limits, what="MQTT commands")
 
         self._lock = threading.Lock()
         self._send_lock = threading.Lock()
@@ -320,6 +340,7 @@ class MqttSink:
                 queued=self._pending_locked(),
                 commands=n["commands"],
                 rejected_commands=n["rejected_commands"],
+                dropped_commands=self._guard.dropped_total,
                 reconnects=n["reconnects"],
                 connected=self._connected,
                 protocol=_protocol_name(self._protocol),
@@ -333,7 +354,9 @@ class MqttSink:
         c = self.counters()
         return (
             f"published {c.published}, delivered {c.delivered}, late {c.late}, "
-            f"expired {c.expired}, refused {c.refused}, reconnects {c.reconnects}"
+            f"expired {c.expired}, refused {c.refused}, reconnects {c.reconnects}; "
+            f"commands {c.commands}, refused {c.rejected_commands}, "
+            f"dropped {c.dropped_commands}"
         )
 
     # --- clients ---------------------------------------------------------------------------
@@ -498,9 +521,11 @@ class MqttSink:
             log.info("MQTT reconnected to %s; sent %d queued alert(s)", self._where, sent)
 
     def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
+        # paho calls this inside its ``except OSError``: the exception says what failed
+        what = connect_failure(sys.exc_info()[1], self._settings)
         with self._lock:
             if client is self._client:
-                self._link_failed_locked("cannot connect (broker down or unreachable)")
+                self._link_failed_locked(what)
 
     def _on_disconnect(
         self,
@@ -569,6 +594,9 @@ class MqttSink:
                     self._early_acks[mid] = reason  # acknowledged before publish() returned
                 return
             self._acked_locked(entry, reason)
+            more = bool(self._queue)
+        if more:
+            self._pump()  # room in the window (paho's lock is re-entrant in its thread)
 
     def _acked_locked(self, entry: _Entry, reason: ReasonCode) -> None:
         if reason.is_failure:
@@ -587,8 +615,13 @@ class MqttSink:
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         try:
-            if message.topic == self._topics.command:
-                self._command(client, message)
+            if message.topic in (self._topics.command, self._topics.pain):
+                if not self._guard.admit(message.topic):
+                    return  # a flood: dropped unanswered (counted, warned once)
+                if message.topic == self._topics.command:
+                    self._command(client, message)
+                else:
+                    self._pain(message)
             elif message.topic == self._ha_status and message.payload.strip() == b"online":
                 log.info("Home Assistant is online: announcing the entities again")
                 self._announce(client)
@@ -597,46 +630,73 @@ class MqttSink:
 
     # --- commands ----------------------------------------------------------------------------
 
+    def _retained(self, message: mqtt.MQTTMessage) -> bool:
+        """A retained command would be applied again on every reconnection: never.
+        (The subscription keeps the publisher's retain flag on live delivery too.)"""
+        if not message.retain:
+            return False
+        with self._lock:
+            self._n["rejected_commands"] += 1
+        log.warning(
+            "ignored a retained message on %s: commands must not be retained "
+            "(clear it with an empty retained message)",
+            message.topic,
+        )
+        return True
+
     def _command(self, client: mqtt.Client, message: mqtt.MQTTMessage) -> None:
-        if message.retain:
-            with self._lock:
-                self._n["rejected_commands"] += 1
-            log.warning(
-                "ignored a retained message on %s: commands must not be retained "
-                "(clear it with an empty retained message)",
-                message.topic,
-            )
+        if self._retained(message):
             return
+        parsed = parse_command_payload(bytes(message.payload), pain_topic=self._topics.pain)
+        self._hand_over(message, parsed, "mqtt", self._topics.command_reply)
+
+    def _pain(self, message: mqtt.MQTTMessage) -> None:
+        """A pain report: only the person's own broker user may publish here (ACL)."""
+        if self._retained(message):
+            return
+        parsed = parse_pain_payload(bytes(message.payload))
+        self._hand_over(message, parsed, PAIN_SOURCE, self._topics.pain_reply)
+
+    def _hand_over(
+        self,
+        message: mqtt.MQTTMessage,
+        parsed: str | CommandPayloadError,
+        source: str,
+        reply_topic: str,
+    ) -> None:
         props = message.properties
         response_topic: str | None = getattr(props, "ResponseTopic", None) if props else None
         correlation: bytes | None = getattr(props, "CorrelationData", None) if props else None
-        parsed = parse_command_payload(bytes(message.payload))
         if isinstance(parsed, CommandPayloadError):
             with self._lock:
                 self._n["rejected_commands"] += 1
-            log.info("MQTT command refused: %s", parsed.reason)
-            self._reply(refusal_payload(parsed), response_topic, correlation)
+            log.info("MQTT %s refused: %s", message.topic, parsed.reason)
+            self._reply(refusal_payload(parsed), response_topic, correlation, reply_topic)
             return
         text = parsed
 
         def reply(results: list[Alert]) -> None:
-            self._reply(reply_payload(text, results), response_topic, correlation)
+            self._reply(reply_payload(text, results), response_topic, correlation, reply_topic)
 
         with self._lock:
             self._n["commands"] += 1
             on_command = self._on_command
-        log.info("MQTT command %r", text)
+        log.info("MQTT %s %r", "pain report" if source == PAIN_SOURCE else "command", text)
         if on_command is None:
             return
         try:
-            on_command(CommandRequest(text, "mqtt", reply))
+            on_command(CommandRequest(text, source, reply, pain_allowed=source == PAIN_SOURCE))
         except Exception:
             log.exception("the service failed on the MQTT command %r", text)
             error = CommandPayloadError("internal error: the command was not applied", text)
-            self._reply(refusal_payload(error), response_topic, correlation)
+            self._reply(refusal_payload(error), response_topic, correlation, reply_topic)
 
     def _reply(
-        self, payload: dict[str, Any], response_topic: str | None, correlation: bytes | None
+        self,
+        payload: dict[str, Any],
+        response_topic: str | None,
+        correlation: bytes | None,
+        reply_topic: str,
     ) -> None:
         with self._lock:
             client = self._client if self._connected else None
@@ -644,7 +704,7 @@ class MqttSink:
             log.info("MQTT command reply dropped: not connected")
             return
         props: Properties | None = None
-        topic = self._topics.command_reply
+        topic = reply_topic
         if response_topic and self._is_v5(client):
             topic = response_topic
             props = self._json_properties()
@@ -685,14 +745,23 @@ class MqttSink:
         return info
 
     def _subscribe(self, client: mqtt.Client) -> None:
-        topics = [self._topics.command]
-        if self._ha_status is not None:
-            topics.append(self._ha_status)
+        commands = [self._topics.command, self._topics.pain]
         if self._is_v5(client):
-            # retained commands are never delivered (a stale snooze must not replay)
-            opts = SubscribeOptions(qos=1, retainHandling=SubscribeOptions.RETAIN_DO_NOT_SEND)
-            client.subscribe([(t, opts) for t in topics])
+            # retained commands are never delivered (a stale snooze must not replay),
+            # and a command published retained while connected keeps its retain flag
+            # (retain as published) so that it is recognised and ignored
+            opts = SubscribeOptions(
+                qos=1, retainAsPublished=True, retainHandling=SubscribeOptions.RETAIN_DO_NOT_SEND
+            )
+            subs: list[tuple[str, Any]] = [(t, opts) for t in commands]
+            if self._ha_status is not None:
+                status_opts = SubscribeOptions(
+                    qos=1, retainHandling=SubscribeOptions.RETAIN_DO_NOT_SEND
+                )
+                subs.append((self._ha_status, status_opts))
+            client.subscribe(subs)
         else:
+            topics = [*commands, *([self._ha_status] if self._ha_status else [])]
             client.subscribe([(t, 1) for t in topics])
 
     def _announce(self, client: mqtt.Client) -> None:
@@ -709,7 +778,8 @@ class MqttSink:
                 self._send_lock.release()
             sent, expired = sent + s, expired + e
             with self._lock:
-                if not (self._connected and (self._queue or self._status_dirty)):
+                room = len(self._inflight) < self._window
+                if not (self._connected and ((self._queue and room) or self._status_dirty)):
                     break
         if log_expired:
             self._log_expired(expired)
@@ -737,6 +807,8 @@ class MqttSink:
                     return sent, expired
                 if self._status_dirty and self._status is not None:
                     status, self._status_dirty = self._status, False
+                elif len(self._inflight) >= self._window:
+                    return sent, expired  # the next PUBACK sends more
                 else:
                     now = self._clock()
                     while self._queue:
@@ -812,14 +884,11 @@ class MqttSink:
             self._overflowing = False
             return
         for _ in range(over):
-            if self._inflight:
-                mid = next(iter(self._inflight))
-                del self._inflight[mid]
-                self._other_mids.add(mid)  # its PUBACK, if it comes, is not an alert's
-            elif self._queue:
-                self._queue.popleft()
-            else:
+            # only alerts not handed to paho: one in flight is sent and will be
+            # acknowledged (or comes back to the queue if the connection drops)
+            if not self._queue:
                 break
+            self._queue.popleft()
             self._n["expired"] += 1
         if not self._overflowing:
             self._overflowing = True

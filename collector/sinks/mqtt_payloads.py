@@ -29,6 +29,17 @@ OFFLINE = "offline"
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 """User ids and every id derived from them (topics, Home Assistant ids)."""
 
+COMMAND_MINUTES_MAX = 24 * 60
+"""A ``minutes`` above this (a day) is refused by the sink; the service's own
+``snooze_max_min`` (60 by default) applies below it."""
+
+PAIN_GRAMMAR = (
+    "send UTF-8 text 'SCORE [morning|evening|now] [note]' (SCORE a whole number 0-10; "
+    "'pain SCORE …' also accepted) or JSON "
+    '{"score": 3, "when": "morning", "note": "…"}, '
+    f"at most {MAX_COMMAND_BYTES} bytes"
+)
+
 COMMAND_GRAMMAR = (
     "send UTF-8 text 'snooze [minutes]', 'ack' or 'calibrate', or JSON "
     '{"command": "snooze", "minutes": 15} / {"command": "ack"}, '
@@ -111,6 +122,15 @@ class Topics:
     def command_reply(self) -> str:
         return f"{self.base}/command/reply"
 
+    @property
+    def pain(self) -> str:
+        """Pain scores: only the person's own broker user may publish here (ACL)."""
+        return f"{self.base}/pain"
+
+    @property
+    def pain_reply(self) -> str:
+        return f"{self.base}/pain/reply"
+
 
 # --- values ----------------------------------------------------------------------------
 
@@ -184,24 +204,63 @@ class CommandPayloadError:
 
 
 def _minutes_text(value: Any) -> str | None:
+    """``value`` as minutes text if it is a number in (0, COMMAND_MINUTES_MAX]."""
+    number: float
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float) and math.isfinite(value):
-        return f"{value:g}"
-    if isinstance(value, str):
+    if isinstance(value, int | float):
         try:
-            number = float(value.strip())
+            number = float(value)  # a 400-digit int overflows
+        except OverflowError:
+            return None
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip().lower().removesuffix("min").removesuffix("m"))
         except ValueError:
             return None
-        return f"{number:g}" if math.isfinite(number) else None
-    return None
+    else:
+        return None
+    if not (math.isfinite(number) and 0 < number <= COMMAND_MINUTES_MAX):
+        return None
+    return f"{number:g}"
 
 
-def parse_command_payload(payload: bytes) -> str | CommandPayloadError:
+def _minutes_error(value: Any, text: str) -> CommandPayloadError:
+    shown = repr(value)
+    if len(shown) > 40:
+        shown = shown[:40] + "…"
+    return CommandPayloadError(
+        f'"minutes" must be a number of minutes above 0 and at most {COMMAND_MINUTES_MAX}, '
+        f"got {shown}; {COMMAND_GRAMMAR}",
+        text,
+    )
+
+
+def _checked_text(text: str, pain_topic: str | None) -> str | CommandPayloadError:
+    """A text command, refused here when it is pain or has a number out of range."""
+    words = text.split()
+    head = words[0].lower()
+    if head == "pain":
+        where = f"on {pain_topic}" if pain_topic else "on the person's pain topic"
+        return CommandPayloadError(
+            "pain scores are not taken on the command topic (anyone allowed to send a "
+            f"snooze could forge them): the person's own app publishes them {where}",
+            text,
+        )
+    if head == "snooze" and len(words) == 2 and _minutes_text(words[1]) is None:
+        return _minutes_error(words[1], text)
+    return text
+
+
+def parse_command_payload(
+    payload: bytes, *, pain_topic: str | None = None
+) -> str | CommandPayloadError:
     """The command text of a payload on ``<base>/command``, or why it is not one.
 
     Text (``snooze 15``, ``ack`` …) is passed on as it is (the service judges it);
-    JSON objects ``{"command": "snooze", "minutes": 15}`` become ``snooze 15``."""
+    JSON objects ``{"command": "snooze", "minutes": 15}`` become ``snooze 15``.
+    Refused here: pain scores (they come only on ``pain_topic``) and minutes that are
+    not a number in (0, :data:`COMMAND_MINUTES_MAX`]."""
     if len(payload) > MAX_COMMAND_BYTES:
         return CommandPayloadError(f"the payload is {len(payload)} bytes; {COMMAND_GRAMMAR}")
     try:
@@ -212,7 +271,7 @@ def parse_command_payload(payload: bytes) -> str | CommandPayloadError:
     if not stripped:
         return CommandPayloadError(f"the payload is empty; {COMMAND_GRAMMAR}", text)
     if stripped[0] not in "{[":
-        return stripped
+        return _checked_text(stripped, pain_topic)
     try:
         obj = json.loads(stripped)
     except ValueError as exc:
@@ -227,13 +286,49 @@ def parse_command_payload(payload: bytes) -> str | CommandPayloadError:
             f'the JSON object has no string "command"; {COMMAND_GRAMMAR}', text
         )
     if obj.get("minutes") is None:
-        return command.strip()
+        return _checked_text(command.strip(), pain_topic)
     minutes = _minutes_text(obj["minutes"])
     if minutes is None:
+        return _minutes_error(obj["minutes"], text)
+    return _checked_text(f"{command.strip()} {minutes}", pain_topic)
+
+
+def parse_pain_payload(payload: bytes) -> str | CommandPayloadError:
+    """The pain report of a payload on ``<base>/pain`` as ``pain SCORE [WHEN] [NOTE]``
+    text (the service checks the score and the note), or why it is not one."""
+    if len(payload) > MAX_COMMAND_BYTES:
+        return CommandPayloadError(f"the payload is {len(payload)} bytes; {PAIN_GRAMMAR}")
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return CommandPayloadError(f"the payload is not UTF-8 text; {PAIN_GRAMMAR}")
+    stripped = text.strip()
+    if not stripped:
+        return CommandPayloadError(f"the payload is empty; {PAIN_GRAMMAR}", text)
+    if stripped[0] != "{":
+        words = stripped.split(maxsplit=1)
+        return stripped if words[0].lower() == "pain" else f"pain {stripped}"
+    try:
+        obj = json.loads(stripped)
+    except ValueError as exc:
+        return CommandPayloadError(f"the payload is not valid JSON ({exc}); {PAIN_GRAMMAR}", text)
+    if not isinstance(obj, dict):
+        return CommandPayloadError(f"a JSON pain report must be an object; {PAIN_GRAMMAR}", text)
+    score = obj.get("score")
+    if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 10:
+        shown = repr(score)[:40]
         return CommandPayloadError(
-            f'"minutes" must be a number, got {obj["minutes"]!r}; {COMMAND_GRAMMAR}', text
+            f'"score" must be a whole number 0-10, got {shown}; {PAIN_GRAMMAR}', text
         )
-    return f"{command.strip()} {minutes}"
+    when = obj.get("when", "now")
+    if when not in ("morning", "evening", "now"):
+        return CommandPayloadError(
+            f'"when" must be "morning", "evening" or "now"; {PAIN_GRAMMAR}', text
+        )
+    note = obj.get("note", "")
+    if not isinstance(note, str):
+        return CommandPayloadError(f'"note" must be text; {PAIN_GRAMMAR}', text)
+    return " ".join(part for part in ("pain", str(score), when, " ".join(note.split())) if part)
 
 
 def reply_payload(command: str | None, results: list[Alert]) -> dict[str, Any]:

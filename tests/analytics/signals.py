@@ -102,13 +102,19 @@ def build(
             edge = np.minimum(tt - tt[0], tt[-1] - tt)
             phi = phi + 35.0 * np.clip(1.0 - edge / 1.5, 0.0, 1.0)
         dyn = np.zeros((n, 3))
+        pulse = np.zeros(n)
         if part.kind == "walk":
             f = 0.9
             theta = theta + 22.0 * np.sin(2 * np.pi * f * tt)
-            dyn += np.outer(0.4 * np.sin(2 * np.pi * 2 * f * tt) ** 2 - 0.2, U)
+            # a landing at every step (two per stride), as the simulator has it
+            dyn += np.outer(0.5 * np.maximum(np.sin(2 * np.pi * 2 * f * tt), 0.0) ** 2 - 0.12, U)
         elif part.kind in ("pedal", "stand_pedal"):
             f = part.cadence_rpm / 60.0
             theta = theta + 22.0 * np.cos(2 * np.pi * f * tt)
+            # the knee rides the pedal circle: the force along the vertical pulses
+            # once per revolution, lowest at the top of the stroke (cos = 1)
+            knee_g = (2 * np.pi * f) ** 2 * 0.055 / 9.80665
+            pulse = -knee_g * np.cos(2 * np.pi * f * tt)
         elif part.kind in ("sit", "stand", "lie"):
             theta = theta + 1.5 * np.sin(2 * np.pi * tt / 37.0)
         th_r, ps_r = np.radians(theta), np.radians(psi)
@@ -116,7 +122,7 @@ def build(
             np.outer(np.cos(th_r), U)
             + (np.sin(th_r) * np.cos(ps_r))[:, None] * F
             + (np.sin(th_r) * np.sin(ps_r))[:, None] * L
-        ) + dyn
+        ) * (1.0 + pulse)[:, None] + dyn
         if part.kind == "offbody":
             vec = offbody_vector if offbody_vector is not None else -U
             body = np.tile(vec, (n, 1))

@@ -515,10 +515,34 @@ def test_a_gap_yields_a_status_and_data_back() -> None:
 
 def test_missing_steps_are_a_gap() -> None:
     first = build([(S, 1700)])
-    later = build([(S, 200)], t0=T0 + 1700 + 60)  # 60 s lost
+    later = build([(S, 200)], t0=T0 + 1700 + 120)  # 120 s lost: as long as a break
     _, alerts = drive(first + later)
     assert [a.status for a in alerts] == [Status.NO_DATA, Status.DATA_BACK]
     assert of(alerts, *STAND_PROMPTS) == []  # the bout restarted after the gap
+    later = build([(S, 200)], t0=T0 + 1700 + 60)  # 60 s lost: a pause
+    _, alerts = drive(first + later)
+    assert rel(of(alerts, *STAND_PROMPTS)) == [("prompt", 1860.0)]
+
+
+@pytest.mark.parametrize(
+    "gap", [(S, 11, {"data": DataState.NO_DATA}), (NW, 11), (S, 11, {"data": DataState.SENSOR_OFF})]
+)
+def test_issue_16_an_11_s_dropout_pauses_the_prompt_clock(gap: Any) -> None:
+    stt, alerts = drive(build([(S, 1500), gap, (S, 1020)]))
+    prompts = of(alerts, *STAND_PROMPTS)
+    # 30 and 40 min of bout time: the dropout is not counted, the bout not restarted
+    assert rel(prompts) == [("prompt", 1811.0), ("escalation", 2411.0)]
+    assert prompts[0].message == "You have been sitting for 30 min: stand up for 2 min."
+    assert {a.bout_start_t_s for a in prompts} == {T0}
+    assert stt.bout_start_t_s == T0
+    # a dropout inside a stand: 60 s + 60 s upright seen is a break, completed 11 s late
+    _, alerts = drive(build([(S, 1900), (U, 60), gap, (U, 60), (S, 10)]))
+    assert rel(of(alerts, AlertKind.BREAK_COMPLETE)) == [("break_complete", 1900 + 131.0)]
+    # a dropout as long as a break still ends the bout
+    long_gap = (gap[0], 120, *gap[2:])
+    stt, alerts = drive(build([(S, 1500), long_gap, (S, 1020)]))
+    assert of(alerts, *STAND_PROMPTS) == []
+    assert stt.bout_start_t_s == T0 + 1620
 
 
 def test_low_battery_status_once_per_low_spell() -> None:

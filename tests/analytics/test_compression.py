@@ -149,3 +149,71 @@ def test_params_are_checked() -> None:
         ExposureParams(break_min_s=0)
     with pytest.raises(ValueError, match="milestones"):
         ExposureParams(milestones_min=(40.0, 30.0))
+
+
+# --- short gaps pause a bout (issue 16: a dropout is not a break) --------------------
+
+
+def test_issue_16_an_11_s_gap_pauses_a_42_minute_bout() -> None:
+    out = compression(tl((S, 1500), (N, 11), (S, 1020), (U, 200)))
+    (b,) = out.bouts  # one bout, not two
+    assert (b.start_s, b.end_s) == (T0, T0 + 2531)
+    assert b.paused_s == 11
+    assert b.duration_s == 2520  # 42 min: the gap is not counted
+    assert b.seated_s == 2520  # never sitting
+    assert b.ended_by == BoutEnd.BREAK
+    assert [(x.duration_s, x.met_rule, x.sitting_before_s) for x in out.breaks] == [
+        (200, True, 2520)
+    ]
+    got = [(e.t_s - T0, e.kind, e.value) for e in out.events]
+    assert got == [
+        (0, EventKind.BOUT_STARTED, 0.0),
+        (1500, EventKind.GAP_STARTED, 0.0),
+        (1511, EventKind.GAP_ENDED, 11.0),
+        (1811, EventKind.BOUT_MINUTES, 30.0),  # 30 min of bout time, gap excluded
+        (2411, EventKind.BOUT_MINUTES, 40.0),
+        (2651, EventKind.BREAK_TAKEN, 120.0),
+        (2651, EventKind.BOUT_ENDED, 2520.0),
+    ]
+
+
+def test_a_gap_as_long_as_a_break_still_ends_the_bout() -> None:
+    assert len(compression(tl((S, 1000), (N, 119), (S, 1000))).bouts) == 1
+    a, b = compression(tl((S, 1000), (N, 120), (S, 1000))).bouts
+    assert (a.ended_by, a.gap_s, a.duration_s, a.paused_s) == (BoutEnd.GAP, 120, 1000, 0)
+    assert b.start_s == T0 + 1120
+    p = ExposureParams(break_min_s=300.0)  # the break length sets what is short
+    assert len(compression(tl((S, 1000), (N, 200), (S, 1000)), p).bouts) == 1
+
+
+def test_a_short_gap_inside_a_stand_is_neither_relief_nor_sitting() -> None:
+    # 60 s up, 11 s gap, 60 s up: 120 s of relief seen, the gap not counted
+    out = compression(tl((S, 1000), (U, 60), (N, 11), (U, 60), (S, 500)))
+    a, b = out.bouts
+    assert (a.end_s, a.ended_by, a.paused_s) == (T0 + 1000, BoutEnd.BREAK, 0)
+    assert [(x.start_s, x.duration_s, x.met_rule) for x in out.breaks] == [(T0 + 1000, 120, True)]
+    taken = [e.t_s for e in out.events if e.kind == EventKind.BREAK_TAKEN]
+    assert taken == [T0 + 1000 + 120 + 11]
+    assert b.start_s == T0 + 1131
+    # 50 s + 11 s + 50 s: one micro-break of 100 s, one bout
+    out = compression(tl((S, 1000), (U, 50), (N, 11), (U, 50), (S, 500)))
+    (b,) = out.bouts
+    assert (b.micro_breaks, b.micro_break_s, b.paused_s, b.duration_s) == (1, 100, 11, 1600)
+    micro = [(e.t_s, e.value) for e in out.events if e.kind == EventKind.MICRO_BREAK]
+    assert micro == [(T0 + 1111, 100.0)]
+
+
+def test_a_short_gap_at_the_end_leaves_the_bout_open() -> None:
+    (b,) = compression(tl((S, 1000), (N, 30))).bouts
+    assert (b.ended_by, b.end_s, b.gap_s) == (BoutEnd.OPEN, T0 + 1000, None)
+    (b,) = compression(tl((S, 1000), (N, 130))).bouts
+    assert (b.ended_by, b.gap_s) == (BoutEnd.GAP, 130)
+
+
+def test_a_milestone_reached_as_a_short_gap_starts_comes_at_its_start() -> None:
+    out = compression(tl((S, 1800), (N, 11), (S, 100)))
+    minutes = [(e.t_s - T0, e.value) for e in out.events if e.kind == EventKind.BOUT_MINUTES]
+    assert minutes == [(1800, 30.0)]
+    # unless the data ends in that gap (it never resumed)
+    out = compression(tl((S, 1800), (N, 11)))
+    assert [e for e in out.events if e.kind == EventKind.BOUT_MINUTES] == []

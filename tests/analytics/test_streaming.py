@@ -96,3 +96,15 @@ def test_a_damaged_state_is_a_clear_error() -> None:
         StreamState.from_dict({"t0_s": 0.0, "dt_s": 1.0})
     with pytest.raises(ValueError, match="damaged"):
         StreamState.from_dict({"t0_s": 0.0, "dt_s": 1.0, "version": 1, "bogus": 3})
+
+
+def test_issue_16_an_11_s_dropout_pauses_the_bout_one_step_at_a_time() -> None:
+    s, n = int(Posture.SITTING), int(Posture.NONWEAR)
+    posture = np.array([s] * 1500 + [n] * 11 + [s] * 1020, dtype=np.int8)
+    tl = Timeline(t0_s=1_000, posture=posture, hip_flexion_deg=np.full(posture.shape[0], 80.0))
+    out = run_chunks(tl, [1] * tl.n)
+    (bout,) = out.bouts
+    assert (bout.ended_by, bout.duration_s, bout.paused_s) == ("open", 2520.0, 11.0)
+    minutes = [(e.t_s - 1_000, e.value) for e in out.events if e.kind == "bout_minutes"]
+    assert minutes == [(1811.0, 30.0), (2411.0, 40.0)]
+    assert [e.kind for e in out.events].count("bout_ended") == 0

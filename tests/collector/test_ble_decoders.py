@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import struct
 
 import numpy as np
@@ -193,3 +194,45 @@ def test_profile_config_and_haptic() -> None:
         haptic_command(1, 60_000)
     assert SERVICE_UUID != IMU_UUID
     assert WITMOTION_SERVICE_UUID.endswith("9a34fb")
+
+
+def test_a_crank_counter_reset_is_dropped_and_counted() -> None:
+    """A sensor that restarts its counters (battery change, reset) sends a lower
+    revolution count: the wrapped difference would be ~65,000 revolutions, tens of
+    thousands of rpm. It is a reset, not pedalling: no cadence for that sample, counted,
+    and the cadence resumes from the new counters."""
+    c = CadenceTracker()
+    c.update(CrankData(1000, 10_000))
+    assert c.update(CrankData(1002, 11_024)) == pytest.approx(120.0)
+    after_reset = c.update(CrankData(3, 11_024 + 1024))
+    assert math.isnan(after_reset)
+    assert c.resets == 1
+    assert c.update(CrankData(5, 11_024 + 2048)) == pytest.approx(120.0)
+    # the event time restarting too (a reset sensor's clock starts near 0)
+    c.update(CrankData(2, 500))
+    assert c.resets == 2
+    # a genuine 16-bit wrap of both counters is still a cadence
+    c = CadenceTracker()
+    c.update(CrankData(65535, 65535))
+    assert c.update(CrankData(1, 1023)) == pytest.approx(120.0)
+    assert c.resets == 0
+
+
+def test_the_csc_driver_sends_no_cadence_for_a_counter_reset_and_counts_it() -> None:
+    from collector.ble.drivers import CrankDriver, DeviceCounters
+    from collector.sources.messages import SampleBlock
+
+    counters = DeviceCounters()
+    driver = CrankDriver("bike", counters)
+
+    def cadence(revs: int, t_1024: int, at_s: float) -> float:
+        (block,) = driver.parse("csc", bytes([0x02]) + struct.pack("<HH", revs, t_1024), at_s)
+        assert isinstance(block, SampleBlock)
+        assert block.cadence_rpm is not None
+        return float(block.cadence_rpm[0])
+
+    cadence(1000, 10_000, 100.0)
+    assert cadence(1002, 11_024, 101.0) == pytest.approx(120.0)
+    assert math.isnan(cadence(3, 12_048, 102.0))  # the sensor restarted: 3.9 million rpm
+    assert counters.decode_errors == 1
+    assert cadence(5, 13_072, 103.0) == pytest.approx(120.0)

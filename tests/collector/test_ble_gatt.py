@@ -243,7 +243,9 @@ def test_lost_packets_are_detected_from_sequence_numbers() -> None:
             (GapReason.LOST_PACKETS, 10),
         ]
         for g in gaps:  # the gap spans exactly the missing samples
-            assert g.duration_s == pytest.approx((g.lost_samples or 0 + 1) / 50 + 0.02, abs=0.01)
+            lost = g.lost_samples or 0
+            # from the last sample before to the first after: lost + 1 intervals at 50 Hz
+            assert g.duration_s == pytest.approx((lost + 1) / 50, abs=0.01)
         assert h.times("thigh").shape == (185,)
 
     run(main())

@@ -763,3 +763,93 @@ def test_window_forms(text: str, window: tuple[float, float]) -> None:
 def test_bad_windows(text: str) -> None:
     with pytest.raises(ValueError, match=re.escape(repr(text))):
         parse_window(text, wrap=True)
+
+
+# --- findings of issue 16 (item 11) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        ('url = "mqtt://broker:99999"', "mqtt.url"),
+        ('url = "http://broker"', "mqtt.url"),
+        ('url = "mqtt://${X_NONE}:99999"', "mqtt.url"),
+        ('host = "broker"\nurl = "mqtt://broker"', "mqtt.host"),
+        ('host = "broker"\nprefix = "${HOME}"', "mqtt.prefix"),
+    ],
+)
+def test_a_switched_off_mqtt_table_is_still_checked(
+    tmp_path: Path, table: str, expected: str
+) -> None:
+    message = error_of(tmp_path, f"[mqtt]\nenabled = false\n{table}\n")
+    assert f"config.toml: {expected}" in message
+
+
+def test_a_switched_off_table_without_a_broker_is_fine(tmp_path: Path) -> None:
+    path = write(tmp_path, '[mqtt]\nenabled = false\nprefix = "clinic/sitload"\n')
+    assert load_settings(path, environ={}).mqtt is None
+    path = write(
+        tmp_path, '[mqtt]\nenabled = false\nurl = "mqtt://u@h"\npassword_file = "/nonexistent"\n'
+    )
+    assert load_settings(path, environ={}).mqtt is None
+
+
+@pytest.mark.parametrize("prefix", ["${HOME}", "$SYS", "a\tb"])
+def test_a_bad_topic_prefix_names_its_key(tmp_path: Path, prefix: str) -> None:
+    message = error_of(tmp_path, f'[mqtt]\nurl = "mqtt://broker"\nprefix = "{prefix}"\n')
+    assert "config.toml: mqtt.prefix" in message
+
+
+def test_a_state_dir_that_is_a_file_names_its_key(tmp_path: Path) -> None:
+    a_file = write(tmp_path, "x", name="not-a-dir")
+    message = error_of(tmp_path, f'[state]\ndir = "{a_file}"\n')
+    assert message.startswith("config.toml: state.dir:") or "config.toml: state.dir:" in message
+    assert "not a directory" in message
+    message = error_of(tmp_path, f'[state]\ndir = "{a_file}/sub"\n')
+    assert "config.toml: state.dir:" in message
+    with pytest.raises(ConfigError, match="--state-dir"):
+        load_settings(None, Overrides(state_dir=a_file), environ={})
+
+
+def test_a_password_on_the_command_line_is_refused(tmp_path: Path) -> None:
+    """``ps`` and /proc/PID/cmdline show every process's arguments to every local
+    user: a password in ``--mqtt`` would leak for as long as the service runs."""
+    with pytest.raises(ConfigError) as info:
+        load_settings(None, Overrides(mqtt_url=f"mqtts://p17:{SECRET}@broker"), environ={})
+    message = str(info.value)
+    assert message.startswith("--mqtt")
+    assert "SITLOAD_MQTT_PASSWORD" in message
+    assert "--mqtt-password-file" in message
+    assert SECRET not in message
+    # without the password: from the environment, or from a file
+    s = load_settings(
+        None, Overrides(mqtt_url="mqtts://p17@broker"), environ={"SITLOAD_MQTT_PASSWORD": SECRET}
+    )
+    assert s.mqtt is not None
+    assert s.mqtt.password == SECRET
+    pw = write(tmp_path, SECRET + "\n", name="mqtt-password")
+    s = load_settings(
+        None, Overrides(mqtt_url="mqtts://p17@broker", mqtt_password_file=pw), environ={}
+    )
+    assert s.mqtt is not None
+    assert (s.mqtt.username, s.mqtt.password) == ("p17", SECRET)
+
+
+def test_password_file_in_the_mqtt_table(tmp_path: Path) -> None:
+    write(tmp_path, f"{SECRET}\n", name="mqtt-password")
+    path = write(tmp_path, '[mqtt]\nurl = "mqtt://p17@broker"\npassword_file = "mqtt-password"\n')
+    s = load_settings(path, environ={"SITLOAD_MQTT_PASSWORD": "other"})
+    assert s.mqtt is not None
+    assert s.mqtt.password == SECRET
+    assert SECRET not in repr(s)
+    message = error_of(tmp_path, '[mqtt]\nurl = "mqtt://p17@broker"\npassword_file = "nope"\n')
+    assert "config.toml: mqtt.password_file" in message
+    assert "cannot read" in message
+    message = error_of(
+        tmp_path,
+        '[mqtt]\nurl = "mqtt://p17@broker"\npassword = "x"\npassword_file = "mqtt-password"\n',
+    )
+    assert "config.toml: mqtt.password_file" in message
+    empty = write(tmp_path, "\n", name="empty")
+    message = error_of(tmp_path, f'[mqtt]\nurl = "mqtt://p17@broker"\npassword_file = "{empty}"\n')
+    assert "empty" in message

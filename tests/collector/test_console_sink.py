@@ -404,7 +404,10 @@ def test_desktop_buttons_send_their_command_as_a_desktop_request() -> None:
         await sink.stop()
 
     run(main())
-    assert commands == [CommandRequest("snooze 15", "desktop"), CommandRequest("ack", "desktop")]
+    assert [(c.text, c.source, c.pain_allowed) for c in commands] == [
+        ("snooze 15", "desktop", False),
+        ("ack", "desktop", False),
+    ]
 
 
 # --- typed commands ------------------------------------------------------------------------
@@ -422,11 +425,14 @@ def test_typed_lines_become_console_commands(monkeypatch: pytest.MonkeyPatch) ->
         sink._command("ack", "console")  # after stop: ignored
 
     run(main())
-    assert commands == [
-        CommandRequest("snooze 15", "console"),
-        CommandRequest("ack", "console"),
-        CommandRequest("calibrate", "console"),
+    # the terminal is the person's own: pain reports are taken from it
+    assert [(c.text, c.source, c.pain_allowed) for c in commands] == [
+        ("snooze 15", "console", True),
+        ("ack", "console", True),
+        ("calibrate", "console", True),
     ]
+    # a refused command is shown here (it is no longer an alert for every sink)
+    assert commands[0].reply is not None
 
 
 def test_stdin_is_not_read_when_it_is_not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:

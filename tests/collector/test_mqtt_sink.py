@@ -42,6 +42,7 @@ from collector.sinks.mqtt_payloads import (
 from collector.sinks.settings import MqttSettings
 from tests.brokers import (
     ADMIN,
+    HOME_ASSISTANT,
     HOST,
     Amqtt,
     Mosquitto,
@@ -789,3 +790,203 @@ def test_auto_falls_back_when_the_broker_refuses_mqtt5(
         sub.wait_topic(sink.topics.alert)
     why = "Unsupported protocol version" if refusal == "connack" else "closed the connection"
     assert any(why in r.getMessage() and "falling back" in r.getMessage() for r in caplog.records)
+
+
+# --- issue 16: forged pain, command floods, retained commands, TLS, counters ----------------
+
+
+def test_pain_only_on_the_pain_topic_and_only_from_the_person(broker: Mosquitto) -> None:
+    """Home Assistant (the documented ACL) may snooze and acknowledge but not enter a
+    pain score: pain on the command topic is refused by the sink, and the broker drops
+    Home Assistant's publishes on the pain topic; the person's own user may."""
+    service = Service()
+    sink = MqttSink(settings(broker))
+    t = sink.topics
+    ha_user, ha_pw = broker.credentials(HOME_ASSISTANT)
+    me, my_pw = broker.credentials("alice")
+    with (
+        admin(broker, f"{t.base}/#") as watcher,
+        Subscriber(broker.port, [], username=ha_user, password=ha_pw) as ha,
+        Subscriber(broker.port, [], username=me, password=my_pw) as patient,
+        running(sink, service),
+    ):
+        wait_online(watcher, sink)
+        ha.publish(t.command, "pain 9 morning")
+        reply = watcher.wait_topic(t.command_reply)[0].json()
+        assert reply["ok"] is False
+        assert t.pain in reply["error"]
+        ha.publish(t.command, json.dumps({"command": "pain", "minutes": 9}))
+        assert watcher.wait_topic(t.command_reply, 2)[-1].json()["ok"] is False
+        ha.publish(t.pain, "9 morning")  # not authorised: the broker drops it
+        ha.publish(t.command, "ack")  # allowed
+        req = service.next()
+        assert (req.text, req.pain_allowed) == ("ack", False)
+        patient.publish(t.pain, "3 morning stiff back")
+        req = service.next()
+        assert (req.text, req.source, req.pain_allowed) == (
+            "pain 3 morning stiff back",
+            "mqtt-pain",
+            True,
+        )
+        patient.publish(t.pain, json.dumps({"score": 4, "when": "evening", "note": "ok"}))
+        assert service.next().text == "pain 4 evening ok"
+        patient.publish(t.pain, "pain 5")
+        assert service.next().text == "pain 5"
+        patient.publish(t.pain, json.dumps({"score": "lots"}))
+        bad = watcher.wait_topic(f"{t.pain}/reply")[0].json()
+        assert bad["ok"] is False
+        assert "score" in bad["error"]
+        time.sleep(0.2)
+        assert service.requests.empty()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        json.dumps({"command": "snooze", "minutes": int("9" * 400)}).encode(),
+        b'{"command": "snooze", "minutes": 1e999}',
+        b'{"command": "snooze", "minutes": -5}',
+        b'{"command": "snooze", "minutes": 100000}',
+        b'{"command": "snooze", "minutes": "1e400"}',
+        b"snooze 99999999999999999999999999999999999999",
+        b"snooze -3",
+    ],
+)
+def test_command_numbers_are_range_checked(payload: bytes) -> None:
+    parsed = parse_command_payload(payload)
+    assert isinstance(parsed, CommandPayloadError)
+    assert "minutes" in parsed.reason
+
+
+def test_a_huge_minutes_number_is_answered(broker: Mosquitto) -> None:
+    service = Service()
+    sink = MqttSink(settings(broker))
+    t = sink.topics
+    with admin(broker, f"{t.base}/#") as sub, running(sink, service):
+        wait_online(sub, sink)
+        sub.publish(t.command, json.dumps({"command": "snooze", "minutes": int("9" * 400)}))
+        reply = sub.wait_topic(t.command_reply)[0].json()
+        assert reply["ok"] is False
+        assert "minutes" in reply["error"]
+        assert service.requests.empty()
+
+
+def test_a_command_flood_is_rate_limited_with_one_warning(
+    broker: Mosquitto, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="collector")
+    service = Service()
+    sink = MqttSink(settings(broker))
+    t = sink.topics
+    n = 3000
+    with admin(broker, f"{t.base}/#") as sub, running(sink, service):
+        wait_online(sub, sink)
+        for _ in range(n):
+            sub.client.publish(t.command, "ack", qos=0)
+        sub.publish(t.command, "ack")  # the last one, acknowledged
+        wait_until(
+            lambda: sink.counters().commands + sink.counters().dropped_commands == n + 1,
+            20,
+            "every command counted",
+        )
+        c = sink.counters()
+        assert c.commands <= 20
+        assert c.dropped_commands >= n - 20
+        assert service.requests.qsize() == c.commands
+        while not service.requests.empty():
+            req = service.next()
+            assert req.reply is not None
+            req.reply([alert(1, AlertKind.ACKNOWLEDGED, "Acknowledged.")])
+        sub.wait_topic(t.command_reply, c.commands)
+        time.sleep(0.3)
+        assert len(sub.on(t.command_reply)) == c.commands  # dropped ones get no reply
+    warnings = [r for r in caplog.records if "faster than" in r.getMessage()]
+    assert len(warnings) == 1
+    assert warnings[0].levelno == logging.WARNING
+
+
+def test_a_retained_command_published_live_is_not_applied(broker: Mosquitto) -> None:
+    service = Service()
+    sink = MqttSink(settings(broker))
+    t = sink.topics
+    with admin(broker, f"{t.base}/#") as sub, running(sink, service):
+        wait_online(sub, sink)
+        sub.publish(t.command, "snooze 60", retain=True)
+        sub.publish(t.command, "ack")
+        assert service.next().text == "ack"
+        time.sleep(0.2)
+        assert service.requests.empty()
+        assert sink.counters().rejected_commands == 1
+        sub.publish(t.command, "", retain=True)  # clears it
+
+
+def test_a_certificate_failure_says_so(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="collector.sinks.mqtt")
+    certs = make_test_certs(tmp_path / "certs", "DNS:broker.example")
+    with mosquitto(tmp_path / "mosquitto", tls=certs) as broker:
+        sink = MqttSink(settings(broker, tls=True, ca_file=certs.ca), flush_timeout_s=0.3)
+        with running(sink):
+            wait_until(
+                lambda: any("certificate" in r.getMessage() for r in caplog.records),
+                what="the TLS failure",
+            )
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "broker down or unreachable" not in text
+    assert "ca_file" in text  # what to do
+
+
+def test_counters_are_true_when_alerts_outrun_the_broker(tmp_path: Path) -> None:
+    """Many alerts at once while connected: each one the subscriber gets is counted
+    delivered, none of them expired; the outbox and the client's queue stay bounded."""
+    n = 20_000
+    with contextlib.ExitStack() as stack:
+        # the subscriber's queue at the broker unbounded: it sees all that was delivered
+        broker = stack.enter_context(
+            mosquitto(tmp_path / "mosquitto", extra_config="max_queued_messages 0")
+        )
+        sink = MqttSink(settings(broker, outbox_max=500))
+        t = sink.topics
+        sub = stack.enter_context(admin(broker, t.alert))
+        stack.enter_context(running(sink))
+        wait_until(lambda: sink.counters().connected, what="connected")
+        for i in range(n):
+            sink.publish_alert(alert(i))
+            assert sink.counters().queued <= 500
+        wait_until(lambda: sink.counters().queued == 0, 30, "the outbox drained")
+        c = sink.counters()
+        wait_until(lambda: len({m.json()["id"] for m in sub.snapshot()}) >= c.delivered, 10)
+        time.sleep(0.3)
+        got = {m.json()["id"] for m in sub.snapshot()}
+    assert len(got) == c.delivered
+    assert c.delivered + c.expired + c.refused == n
+
+
+def test_the_deployed_acl_keeps_pain_to_the_person(tmp_path: Path) -> None:
+    """deploy/mosquitto/acl as shipped: Home Assistant reads, snoozes and acknowledges,
+    but its pain scores never reach the sink; the person's own user's do."""
+    b = Mosquitto(tmp_path / "mosquitto", {"p17": "p17-test-pw"})
+    acl = (REPO / "deploy" / "mosquitto" / "acl").read_text(encoding="utf-8")
+    (b.workdir / "acl").write_text(f"{acl}\nuser {ADMIN}\ntopic readwrite #\n", encoding="utf-8")
+    service = Service()
+    with contextlib.ExitStack() as stack:
+        broker = b.start()
+        stack.callback(broker.stop, kill=True)
+        sink = MqttSink(settings(broker, user="p17"))
+        t = sink.topics
+        ha_user, ha_pw = broker.credentials(HOME_ASSISTANT)
+        ha = stack.enter_context(
+            Subscriber(broker.port, [f"{t.base}/#"], username=ha_user, password=ha_pw)
+        )
+        patient = stack.enter_context(
+            Subscriber(broker.port, [], username="p17", password="p17-test-pw")
+        )
+        stack.enter_context(running(sink, service))
+        wait_online(ha, sink)  # Home Assistant reads the person's topics
+        ha.publish(t.pain, "9 morning")  # dropped by the broker
+        ha.publish(t.command, "ack")
+        assert service.next().text == "ack"
+        patient.publish(t.pain, "2 morning")
+        req = service.next()
+        assert (req.text, req.pain_allowed) == ("pain 2 morning", True)
+        time.sleep(0.2)
+        assert service.requests.empty()

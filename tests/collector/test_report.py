@@ -491,7 +491,8 @@ def test_cli_bad_config_and_history_urls(tmp_path: Path) -> None:
 
 
 def test_cli_on_a_real_sqlite_history(tmp_path: Path, history: SimHistory) -> None:
-    sqlite_store = pytest.importorskip("collector.sinks.history.sqlite_store")
+    from collector.sinks.history import sqlite_store
+
     db = tmp_path / "history.db"
     store = sqlite_store.SqliteStore(db)
     try:

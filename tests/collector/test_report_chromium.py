@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from collector.review import command
 from collector.review.command import report_cmd
 from tests.review_store import MemoryStore, filled_store, simulate_history
+from tests.server_process import missing
 
 
 def _chromium() -> str | None:
@@ -31,9 +32,14 @@ def _chromium() -> str | None:
 
 
 CHROMIUM = _chromium()
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium is not installed (apt install chromium)"
-)
+
+
+@pytest.fixture(autouse=True)
+def _needs_chromium() -> None:
+    if CHROMIUM is None:
+        missing("chromium is not installed (apt install chromium)")
+
+
 TIMEOUT_S = 120
 
 CHECK_SCRIPT = """<script>
@@ -122,8 +128,9 @@ def test_a_screenshot_of_the_report(report: Path, tmp_path: Path) -> None:
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(data) > 50_000  # a page of charts and tables, not a blank one
-    image = pytest.importorskip("PIL.Image")
-    with image.open(png) as im:
+    from PIL import Image  # pillow comes with matplotlib
+
+    with Image.open(png) as im:
         assert im.size == (1280, 2400)
         colours = im.convert("RGB").getcolors(maxcolors=1 << 20)
         assert colours is not None

@@ -166,15 +166,22 @@ def test_history_gets_everything_and_pain_reports(day_file: Path, tmp_path: Path
         while service.engine is None:
             await asyncio.sleep(0.01)
         for text in ("pain 11", "pain 6 morning stiff after the drive"):
-            service.command(CommandRequest(text, "test", sink.replies.append))
+            service.command(CommandRequest(text, "test", sink.replies.append, pain_allowed=True))
+        # a channel that others may write (the MQTT command topic) cannot report pain
+        service.command(CommandRequest("pain 9", "mqtt", sink.replies.append))
         return await task
 
     summary = asyncio.run(go())
-    assert summary.commands == 2
+    assert summary.commands == 3
+    assert summary.rejected_commands == 2
     assert history.closed
-    rejected, recorded = (r[0] for r in sink.replies)
+    rejected, recorded, forged = (r[0] for r in sink.replies)
     assert rejected.kind == AlertKind.REJECTED
     assert "0–10" in rejected.message
+    assert forged.kind == AlertKind.REJECTED
+    assert "not taken from mqtt" in forged.message
+    # refused commands are answered to the sender only: no alert, no history row
+    assert not any(a.kind == AlertKind.REJECTED for a in sink.alerts)
     assert recorded.kind == AlertKind.STATUS
     assert "6/10 (morning)" in recorded.message
     pains = [r for r in history.records if isinstance(r, PainReport)]

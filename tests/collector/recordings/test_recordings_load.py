@@ -47,7 +47,6 @@ def test_detects_wisdm(tmp_path: Path) -> None:
 
 
 def test_detects_parquet_by_name_and_by_content(tmp_path: Path) -> None:
-    pytest.importorskip("pyarrow")
     named = tmp_path / "r.parquet"
     write_recording(rec(), named)
     assert detect_format(named) == "parquet"

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,9 +18,6 @@ from hypothesis.extra import numpy as hnp
 from analytics.records import Recording
 from collector.recordings.errors import RecordingError
 from collector.recordings.parquet_format import read_parquet, write_parquet
-
-pa = pytest.importorskip("pyarrow")
-pq = pytest.importorskip("pyarrow.parquet")
 
 
 def write_table(path: Path, columns: dict[str, list[Any]], **metadata: str) -> Path:

@@ -1,0 +1,162 @@
+"""The rhythm of thigh movement: steps or pedal strokes, from the accelerometer alone.
+
+Walking, running and stairs jolt the thigh at every *step* of either leg (the body
+lands on one foot, then the other): the magnitude of the thigh's specific force
+repeats at the step rate, 1.5–3.5 steps per second in adults, and humans do not walk
+slower than about 1.4 steps/s without shuffling. Pedalling moves the knee round the
+pedal circle: the thigh's vertical acceleration repeats once per crank *revolution*,
+at the cadence, 40–90 rpm (0.7–1.5 Hz) for everyday and recreational riding, with
+no landing of the other foot in between. So where the power of the acceleration
+magnitude's rhythm lies separates gait from pedalling without knowing how the
+sensor is mounted (the magnitude does not depend on orientation), and before any
+calibration. Road vibration is broadband and faster (> 4 Hz): it is left out.
+
+:func:`rhythm_features` gives, for every second, the share of the magnitude's power
+in the band of rhythms (0.4–3.5 Hz) that lies below the slowest walking step rate
+(walking, stairs and running put almost all of it at their step rate; pedalling
+most of it at the cadence), and whether the thigh swings at half that rate (once
+per stride, as in gait) or at the same rate (once per crank revolution, as in
+pedalling at any cadence).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analytics.records import BoolArray, FloatArray, IntArray
+
+RESAMPLE_HZ = 25.0
+"""The magnitude is put on a uniform grid at this rate (enough for a 3.5 Hz band)."""
+BAND_HZ = (0.4, 3.5)
+"""Rhythms considered: the slowest pedalling to the fastest running steps."""
+STEADY_LAG_S = 2
+"""A rhythm is steady when the windows this many seconds before and after find the
+same rate."""
+_BLOCK = 2048
+"""Seconds transformed at once (bounds the temporary arrays)."""
+
+
+def rhythm_features(
+    t_s: FloatArray,
+    acc_g: FloatArray,
+    t0_s: int,
+    count: IntArray,
+    window_s: float,
+    split_hz: float,
+    peak_min: float = 0.0,
+    wanted: BoolArray | None = None,
+) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """Per second ``i`` (``[t0_s + i, t0_s + i + 1)``), over ``window_s`` centred on it:
+
+    * ``pedal_share``: the share of the specific-force magnitude's power in
+      ``BAND_HZ`` below ``split_hz`` (the slowest step rate);
+    * ``stride_ratio``: the power of the whole vector (the thigh's swing) at half the
+      magnitude's dominant rate, relative to its power at that rate. A walking thigh
+      swings once per stride while the body lands twice, so its swing shows at half
+      the step rate (ratio well above 0); a pedalling thigh swings once per pulse
+      (ratio near 0), whatever the cadence;
+    * ``steady``: the windows ``STEADY_LAG_S`` before and after find the same rate
+      (within one and a half bins): steps and pedal strokes keep their rate,
+      vibration and fidgeting show a "rate" only by chance, a different one each time.
+
+    Share and ratio are NaN where the movement has no rhythm (less than ``peak_min``
+    of the band's power within one bin of its strongest frequency: road or engine
+    vibration, fidgeting) and where a window touches a gap or the ends of the data
+    (``count`` is the samples per second, 0 = gap). Only the seconds in ``wanted``
+    (and the neighbours the steadiness test needs) are computed when it is given: a
+    still thigh has no rhythm to measure. Rows of ``acc_g`` with a NaN are left out.
+    """
+    n_sec = int(count.shape[0])
+    share = np.full(n_sec, np.nan)
+    stride = np.full(n_sec, np.nan)
+    steady = np.zeros(n_sec, dtype=np.bool_)
+    half = round(window_s / 2.0)
+    per_s = int(RESAMPLE_HZ)
+    width = 2 * half * per_s
+    if n_sec < 2 * half + 1 or width < 8 or t_s.shape[0] < 2:
+        return share, stride, steady
+    lag = STEADY_LAG_S
+    centres = np.arange(half, n_sec - half)
+    if wanted is not None:
+        need = np.convolve(wanted.astype(np.int64), np.ones(2 * lag + 1, np.int64), "same") > 0
+        centres = centres[need[centres]]
+    bad = np.convolve(count <= 0, np.ones(2 * half + 1, dtype=np.int64), mode="same") > 0
+    centres = centres[~bad[centres]]
+    if centres.shape[0] == 0:
+        return share, stride, steady
+    freqs = np.fft.rfftfreq(width, 1.0 / RESAMPLE_HZ)
+    band = np.flatnonzero((freqs >= BAND_HZ[0]) & (freqs <= BAND_HZ[1]))
+    slow = band[freqs[band] < split_hz]
+    hann = np.hanning(width).astype(np.float32)
+    # the seconds the windows cover, on one uniform grid (each second once, however
+    # many windows overlap it); a window's seconds are consecutive on it
+    cover = np.zeros(n_sec + 1, dtype=np.int64)
+    np.add.at(cover, centres - half, 1)
+    np.add.at(cover, np.minimum(centres + half + 1, n_sec), -1)
+    covered = np.flatnonzero(np.cumsum(cover[:-1]) > 0)
+    slot = np.full(n_sec, -1, dtype=np.int64)
+    slot[covered] = np.arange(covered.shape[0])
+    grid = (t0_s + covered[:, None] + (np.arange(per_s) + 0.5)[None, :] / RESAMPLE_HZ).reshape(-1)
+    # linear interpolation between the samples around each grid time (two gathers of
+    # rows: cheaper than np.interp over every sample of the recording)
+    after = np.clip(np.searchsorted(t_s, grid), 1, t_s.shape[0] - 1)
+    before = after - 1
+    span = t_s[after] - t_s[before]
+    w = np.clip((grid - t_s[before]) / np.where(span > 0.0, span, 1.0), 0.0, 1.0)[:, None]
+    vec = np.ascontiguousarray((acc_g[before] * (1.0 - w) + acc_g[after] * w).T, dtype=np.float32)
+    lost: BoolArray = np.asarray(~np.isfinite(vec).all(axis=0), dtype=np.bool_)
+    if lost.any():  # a sample with a missing value: its windows have no rhythm
+        vec[:, lost] = 0.0
+    rate_hz = np.full(n_sec, np.nan)
+    for lo in range(0, centres.shape[0], _BLOCK):
+        c = centres[lo : lo + _BLOCK]
+        starts = slot[c - half] * per_s + per_s // 2
+        rows_idx = starts[:, None] + np.arange(width)[None, :]
+        axes = vec[:, rows_idx]  # (3, windows, width)
+        mag = np.sqrt(np.einsum("kwi,kwi->wi", axes, axes))
+        mag = mag - mag.mean(axis=1, keepdims=True)
+        power = np.abs(np.fft.rfft(mag * hann, axis=1)) ** 2
+        p_band = power[:, band]
+        total = p_band.sum(axis=1)
+        k = band[np.argmax(p_band, axis=1)]
+        rate_hz[c] = freqs[k]
+        rows = np.arange(k.shape[0])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            periodic = (_peak_sum(power, rows, k) >= peak_min * total) & (total > 0.0)
+            share[c] = np.where(periodic, power[:, slow].sum(axis=1) / total, np.nan)
+        axes -= axes.mean(axis=2, keepdims=True)
+        axes *= hann
+        swing = (np.abs(np.fft.rfft(axes, axis=2)) ** 2).sum(axis=0)
+        at_rate = _peak(swing, rows, k)
+        at_half = _peak(swing, rows, np.rint(k / 2.0).astype(np.int64))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            stride[c] = np.where((at_rate > 0.0) & periodic, at_half / at_rate, np.nan)
+        if lost.any():
+            hole = lost[rows_idx].any(axis=1)
+            share[c[hole]] = np.nan
+            stride[c[hole]] = np.nan
+            rate_hz[c[hole]] = np.nan
+    prev = np.concatenate((np.full(lag, np.nan), rate_hz[:-lag]))
+    nxt = np.concatenate((rate_hz[lag:], np.full(lag, np.nan)))
+    tol = 1.5 / (2 * half)  # one and a half bins of the window's spectrum
+    with np.errstate(invalid="ignore"):
+        steady = (np.abs(prev - rate_hz) <= tol) & (np.abs(nxt - rate_hz) <= tol)
+    return share, stride, np.asarray(steady, dtype=np.bool_)
+
+
+def _peak(power: FloatArray, rows: IntArray, k: IntArray) -> FloatArray:
+    """The largest power within one frequency bin of bin ``k`` of each row."""
+    last = power.shape[1] - 1
+    out = power[rows, np.clip(k, 0, last)]
+    for dk in (-1, 1):
+        out = np.maximum(out, power[rows, np.clip(k + dk, 0, last)])
+    return np.asarray(out, dtype=np.float64)
+
+
+def _peak_sum(power: FloatArray, rows: IntArray, k: IntArray) -> FloatArray:
+    """The power within one frequency bin of bin ``k`` of each row (a peak's width)."""
+    last = power.shape[1] - 1
+    total = np.zeros(k.shape[0])
+    for dk in (-1, 0, 1):
+        total += power[rows, np.clip(k + dk, 0, last)]
+    return total

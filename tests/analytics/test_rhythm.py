@@ -1,0 +1,120 @@
+"""The rhythm of thigh movement (steps vs pedal strokes) and what it anchors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analytics.calibration_errors import CalibrationError
+from analytics.epochs import epochs_from_recording
+from analytics.orientation import PEDALLING_SOURCE, calibrate_thigh, walking_seconds
+from analytics.params import PostureParams
+from analytics.pipeline import analyze_thigh
+from analytics.records import Posture, Recording
+from analytics.rhythm import rhythm_features
+from tests.analytics.signals import Part, build, random_rotation
+
+P = PostureParams()
+
+
+def _features(parts: list[Part], seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rec = build(parts, seed=seed, mounting=random_rotation(np.random.default_rng(seed)))
+    ep = epochs_from_recording(rec.recording)
+    assert ep.thigh_pedal_share is not None
+    assert ep.thigh_stride_ratio is not None
+    inner = slice(5, ep.n - 5)
+    return ep.thigh_pedal_share[inner], ep.thigh_stride_ratio[inner]
+
+
+def test_walking_has_its_power_at_the_step_rate_and_swings_once_per_stride() -> None:
+    share, stride = _features([Part("walk", 60)])
+    assert np.nanmedian(share) <= P.step_share_max
+    assert np.nanmedian(stride) >= P.stride_ratio_min
+
+
+@pytest.mark.parametrize("rpm", [50.0, 70.0, 85.0])
+def test_pedalling_puts_its_power_at_the_cadence(rpm: float) -> None:
+    share, stride = _features([Part("pedal", 60, cadence_rpm=rpm)])
+    assert np.nanmedian(share) >= P.pedal_share_min
+    assert np.nanmedian(stride) < P.stride_ratio_min
+
+
+def test_a_fast_cadence_reaches_step_rates_but_swings_once_per_stroke() -> None:
+    """95 rpm pulses at walking rates; the thigh swings at the same rate, not half."""
+    share, stride = _features([Part("pedal", 60, cadence_rpm=95.0)])
+    assert np.nanmedian(share) < P.pedal_share_min
+    assert np.nanmedian(stride) < P.stride_ratio_min
+
+
+def test_a_gap_makes_the_rhythm_unknown_around_it() -> None:
+    t = np.arange(0.0, 60.0, 0.02)
+    keep = (t < 20.0) | (t >= 25.0)
+    acc = np.tile([0.0, 0.0, 1.0], (keep.sum(), 1))
+    count = np.bincount(np.floor(t[keep]).astype(np.int64), minlength=60)
+    share, stride, steady = rhythm_features(t[keep], acc, 0, count, 6.0, 1.45)
+    assert np.isnan(share[17:28]).all()
+    assert np.isnan(stride[17:28]).all()
+    assert np.isnan(share[:3]).all()  # the window runs past the start
+    assert not steady[17:28].any()
+
+
+def test_a_fast_ride_is_not_taken_for_walking() -> None:
+    parts = [Part("walk", 90), Part("stand", 30), Part("pedal", 600, cadence_rpm=95.0)]
+    b = build(parts, seed=4, mounting=random_rotation(np.random.default_rng(4)))
+    ep = epochs_from_recording(b.recording)
+    walk = walking_seconds(ep, P)
+    assert not walk[130:].any()
+    tl = analyze_thigh(b.recording).timeline
+    assert np.mean(tl.posture[140:700] == Posture.RIDING_SEATED) > 0.95
+
+
+def test_a_ride_without_walking_is_riding_from_pedalling_alone() -> None:
+    parts = [Part("pedal", 900, cadence_rpm=75.0), Part("sit", 40), Part("pedal", 600)]
+    b = build(parts, seed=5, mounting=random_rotation(np.random.default_rng(5)))
+    a = analyze_thigh(b.recording)
+    assert a.thigh is not None
+    assert a.thigh.source == PEDALLING_SOURCE
+    riding = np.isin(a.timeline.posture, (Posture.RIDING_SEATED, Posture.RIDING_STANDING))
+    assert np.mean(riding) > 0.95
+    assert np.isnan(a.timeline.hip_flexion_deg).all()
+
+
+def _car_ride(seed: int) -> Recording:
+    """Sit/stand exercises and a bumpy car ride: seated vibration, never a step."""
+    parts = [Part("sit", 600), Part("stand", 40), Part("sit", 300), Part("stand", 40)]
+    parts += [Part("sit", 300)]
+    b = build(parts, seed=seed, mounting=random_rotation(np.random.default_rng(seed)))
+    rec = b.recording
+    assert rec.thigh_acc_g is not None
+    rng = np.random.default_rng(seed)
+    car = (rec.t_s - rec.t_s[0]) < 600.0
+    bumps = rng.normal(0.0, 0.25, (int(car.sum()), 3))
+    acc = rec.thigh_acc_g.copy()
+    acc[car] += bumps
+    return Recording(t_s=rec.t_s, thigh_acc_g=acc)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_car_ride_never_inverts_sitting_and_standing(seed: int) -> None:
+    """Issue 11 #3: road vibration passed for walking and anchored "up" in the seated
+    direction, confidence 1.0. Now it is refused (no walking) or right."""
+    rec = _car_ride(seed)
+    ep = epochs_from_recording(rec)
+    with pytest.raises(CalibrationError, match="walking"):
+        calibrate_thigh(ep, P)
+
+
+def test_a_commute_by_car_is_sitting_not_riding() -> None:
+    """Walking calibrates; then 20 min in a car seat (level thigh, road vibration)."""
+    parts = [Part("walk", 120), Part("stand", 30), Part("sit", 1200), Part("walk", 60)]
+    b = build(parts, seed=6, mounting=random_rotation(np.random.default_rng(6)))
+    rec = b.recording
+    assert rec.thigh_acc_g is not None
+    rel = rec.t_s - rec.t_s[0]
+    car = (rel >= 160.0) & (rel < 1340.0)
+    acc = rec.thigh_acc_g.copy()
+    acc[car] += np.random.default_rng(6).normal(0.0, 0.25, (int(car.sum()), 3))
+    tl = analyze_thigh(Recording(t_s=rec.t_s, thigh_acc_g=acc)).timeline
+    riding = np.isin(tl.posture, (Posture.RIDING_SEATED, Posture.RIDING_STANDING))
+    assert not riding.any()
+    assert np.mean(tl.posture[170:1330] == Posture.SITTING) > 0.99
