@@ -115,9 +115,15 @@ def epochs_from_recording(rec: Recording, params: PostureParams | None = None) -
     share = stride = steady = None
     if rec.thigh_acc_g is not None:
         p = params or PostureParams()
+        t_thigh, acc_thigh = rec.t_s, rec.thigh_acc_g
+        rows = np.isfinite(acc_thigh).all(axis=1)
+        if not rows.all():
+            # rows of other sensors (a live window merges them on one time axis) or
+            # lost samples: interpolating across them would leave no rhythm at all
+            t_thigh, acc_thigh = t_thigh[rows], acc_thigh[rows]
         share, stride, steady = rhythm_features(
-            rec.t_s,
-            rec.thigh_acc_g,
+            t_thigh,
+            acc_thigh,
             t0,
             count,
             p.rhythm_window_s,
