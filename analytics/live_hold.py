@@ -20,10 +20,17 @@ off-body candidates are ever held, so ordinary sitting is never delayed.
 
 from __future__ import annotations
 
+import numpy as np
+
 from analytics.params import PostureParams
 from analytics.records import BoolArray, Int8Array, Posture
 
-_RIDE_TAIL = (Posture.SITTING, Posture.UPRIGHT, Posture.RIDING_STANDING)
+_RIDE_TAIL = np.array([Posture.SITTING, Posture.UPRIGHT, Posture.RIDING_STANDING], dtype=np.int8)
+_SITTING, _UPRIGHT, _RIDING_SEATED = (
+    int(Posture.SITTING),
+    int(Posture.UPRIGHT),
+    int(Posture.RIDING_SEATED),
+)
 
 
 def ride_undecided_from(
@@ -33,13 +40,15 @@ def ride_undecided_from(
     the start of a sitting/upright tail that follows seated riding and began less
     than ``coast_max_s + lag_s`` before the end of the data (``end_i``); ``to_i``
     when nothing is held. ``posture`` is the window's smoothed posture."""
-    if to_i <= 0 or posture[to_i - 1] not in (Posture.SITTING, Posture.UPRIGHT):
+    if to_i <= 0 or int(posture[to_i - 1]) not in (_SITTING, _UPRIGHT):
         return to_i
     limit = p.coast_max_s + lag_s
-    i = to_i - 1
-    while i >= 0 and end_i - i <= limit and posture[i] in _RIDE_TAIL:
-        i -= 1
-    if i >= 0 and end_i - (i + 1) < limit and posture[i] == Posture.RIDING_SEATED:
+    lo = max(0, end_i - limit)
+    other = np.flatnonzero(~np.isin(posture[lo:to_i], _RIDE_TAIL))
+    if other.size == 0:
+        return to_i  # the tail began before the limit (or the window)
+    i = lo + int(other[-1])
+    if int(posture[i]) == _RIDING_SEATED and end_i - (i + 1) < limit:
         return i + 1
     return to_i
 
