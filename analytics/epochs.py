@@ -70,13 +70,21 @@ def _vector_stats(
         return count, mean, std, rng
     sq_each = (acc * acc) @ _ONES3
     sq = np.add.reduceat(sq_each, starts)
-    var = sq / k - np.einsum("ij,ij->i", m, m)
+    var = sq / k - _row_dots(m)
     std[idx] = np.sqrt(np.maximum(var, 0.0))
     # the range of |a| from the range of |a|² (sqrt is monotonic): no per-sample sqrt
     mag_max = np.sqrt(np.maximum.reduceat(sq_each, starts))
     mag_min = np.sqrt(np.minimum.reduceat(sq_each, starts))
     rng[idx] = mag_max - mag_min
     return count, mean, std, rng
+
+
+def _row_dots(m: FloatArray) -> FloatArray:
+    """``|m_i|²`` per row, summed x² + y² + z² in that order: what einsum gives for the
+    column-major means of many seconds, but also for a lone second (einsum sums a
+    single row in another order), so a second's value never depends on how many
+    seconds are computed together (chunked = one-shot, exactly)."""
+    return np.asarray(m[:, 0] * m[:, 0] + m[:, 1] * m[:, 1] + m[:, 2] * m[:, 2])
 
 
 def _scalar_mean(sec: IntArray, values: FloatArray, n_sec: int) -> FloatArray:
@@ -99,43 +107,64 @@ def epochs_from_recording(rec: Recording, params: PostureParams | None = None) -
         raise ValueError("the recording has no samples")
     t0 = int(np.floor(rec.t_s[0]))
     n_sec = int(np.floor(rec.t_s[-1])) - t0 + 1
-    bounds = _bounds(rec.t_s, t0, n_sec)
-    if rec.thigh_acc_g is not None:
-        count, mean, std, rng = _vector_stats(rec.t_s, bounds, rec.thigh_acc_g, t0, n_sec)
+    ep, _ = epochs_of(rec.t_s, rec.thigh_acc_g, rec.trunk_acc_g, rec.cadence_rpm, t0, n_sec)
+    if rec.thigh_acc_g is None:
+        return ep
+    p = params or PostureParams()
+    share, stride, steady = rhythm_features(
+        rec.t_s,
+        rec.thigh_acc_g,
+        t0,
+        ep.count,
+        p.rhythm_window_s,
+        p.gait_min_step_hz,
+        p.rhythm_peak_min,
+        wanted=moving_seconds(ep, p),
+    )
+    return replace(
+        ep, thigh_pedal_share=share, thigh_stride_ratio=stride, thigh_rhythm_steady=steady
+    )
+
+
+def moving_seconds(ep: Epochs, p: PostureParams) -> BoolArray:
+    """The seconds whose rhythm is wanted: the thigh moves."""
+    return np.asarray(ep.thigh_std_g > p.moving_std_g, dtype=np.bool_)
+
+
+def epochs_of(
+    t_s: FloatArray,
+    thigh_acc_g: FloatArray | None,
+    trunk_acc_g: FloatArray | None,
+    cadence_rpm: FloatArray | None,
+    t0_s: int,
+    n_sec: int,
+    *,
+    trunk_deviation: bool = False,
+) -> tuple[Epochs, FloatArray | None]:
+    """Seconds ``t0_s .. t0_s + n_sec - 1`` of sorted samples (samples outside are not
+    allowed), without the rhythm features (they need the neighbouring seconds). With
+    ``trunk_deviation`` the trunk's per-second RMS deviation of every second is
+    returned too (the chunked reader computes it in its one pass, instead of
+    :func:`with_trunk_deviation` going back to the samples)."""
+    bounds = _bounds(t_s, t0_s, n_sec)
+    if thigh_acc_g is not None:
+        count, mean, std, rng = _vector_stats(t_s, bounds, thigh_acc_g, t0_s, n_sec)
     else:
         count = np.zeros(n_sec, dtype=np.int64)
         mean = np.full((n_sec, 3), np.nan)
         std = np.full(n_sec, np.nan)
         rng = np.full(n_sec, np.nan)
-    trunk = trunk_count = None
-    if rec.trunk_acc_g is not None:
-        trunk_count, trunk, _, _ = _vector_stats(
-            rec.t_s, bounds, rec.trunk_acc_g, t0, n_sec, moments=False
+    trunk = trunk_count = trunk_std = None
+    if trunk_acc_g is not None:
+        trunk_count, trunk, t_std, _ = _vector_stats(
+            t_s, bounds, trunk_acc_g, t0_s, n_sec, moments=trunk_deviation
         )
-    share = stride = steady = None
-    if rec.thigh_acc_g is not None:
-        p = params or PostureParams()
-        t_thigh, acc_thigh = rec.t_s, rec.thigh_acc_g
-        rows = np.isfinite(acc_thigh).all(axis=1)
-        if not rows.all():
-            # rows of other sensors (a live window merges them on one time axis) or
-            # lost samples: interpolating across them would leave no rhythm at all
-            t_thigh, acc_thigh = t_thigh[rows], acc_thigh[rows]
-        share, stride, steady = rhythm_features(
-            t_thigh,
-            acc_thigh,
-            t0,
-            count,
-            p.rhythm_window_s,
-            p.gait_min_step_hz,
-            p.rhythm_peak_min,
-            wanted=np.asarray(std > p.moving_std_g, dtype=np.bool_),
-        )
+        trunk_std = t_std if trunk_deviation else None
     cadence = None
-    if rec.cadence_rpm is not None:
-        cadence = _scalar_mean(second_index(rec.t_s, t0), rec.cadence_rpm, n_sec)
-    return Epochs(
-        t0_s=t0,
+    if cadence_rpm is not None:
+        cadence = _scalar_mean(second_index(t_s, t0_s), cadence_rpm, n_sec)
+    ep = Epochs(
+        t0_s=t0_s,
         count=count,
         thigh_mean_g=mean,
         thigh_std_g=std,
@@ -143,10 +172,8 @@ def epochs_from_recording(rec: Recording, params: PostureParams | None = None) -
         trunk_mean_g=trunk,
         trunk_count=trunk_count,
         cadence_rpm=cadence,
-        thigh_pedal_share=share,
-        thigh_stride_ratio=stride,
-        thigh_rhythm_steady=steady,
     )
+    return ep, trunk_std
 
 
 def with_trunk_deviation(rec: Recording, ep: Epochs, seconds: BoolArray) -> Epochs:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,7 @@ from analytics.posture import (
     whole_blocks,
 )
 from analytics.records import (
+    BoolArray,
     Epochs,
     Posture,
     Recording,
@@ -44,6 +46,11 @@ class Analysis:
     seat: SeatSeconds | None = None
 
 
+TrunkDeviation = Callable[[Epochs, BoolArray], Epochs]
+"""Fills ``Epochs.trunk_std_g`` for the given seconds (NaN elsewhere): from the raw
+samples (:func:`analytics.epochs.with_trunk_deviation`) or from a precomputed array."""
+
+
 def analyze_thigh(
     rec: Recording,
     params: PostureParams | None = None,
@@ -55,10 +62,23 @@ def analyze_thigh(
     Pass ``thigh``/``trunk`` calibrations from an explicit calibration step to skip
     the automatic one (live use); otherwise the recording calibrates itself.
     """
-    p = params or PostureParams()
     if rec.thigh_acc_g is None:
         raise ValueError("the recording has no thigh accelerometer")
     ep = epochs_from_recording(rec)
+    return analyze_epochs(
+        ep, lambda e, seconds: with_trunk_deviation(rec, e, seconds), params, thigh, trunk
+    )
+
+
+def analyze_epochs(
+    ep: Epochs,
+    trunk_deviation: TrunkDeviation,
+    params: PostureParams | None = None,
+    thigh: ThighCalibration | None = None,
+    trunk: TrunkCalibration | None = None,
+) -> Analysis:
+    """:func:`analyze_thigh` from the per-second epochs of the thigh (and trunk)."""
+    p = params or PostureParams()
     cal = thigh or calibrate_thigh(ep, p)
     raw = classify_thigh(ep, cal, p)
     trunk_cal = trunk
@@ -68,7 +88,7 @@ def analyze_thigh(
     if ep.trunk_mean_g is not None:
         candidates = off_body_candidates(ep, p)
         blocks = whole_blocks(candidates, p.frozen_block_s)
-        ep_off = with_trunk_deviation(rec, ep, blocks)
+        ep_off = trunk_deviation(ep, blocks)
     marked = mark_off_body(raw.posture, ep_off, cal, trunk_cal, p, candidates)
     posture = smooth(apply_lying(marked, ep, trunk_cal, p), p)
     hip = hip_flexion_deg(ep, cal, posture, trunk_cal)

@@ -1002,6 +1002,66 @@ def _totals(
     )
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _pain_flag(pain: PainResponse, high: str) -> Flag:
+    """The next-morning conclusion. Only mornings whose previous day is valid say
+    anything about the load ("tolerated", "followed days with high compression");
+    scores after days without enough data are shown, never concluded from."""
+    base = f"{_score(pain.baseline or 0.0)}/10, " + (
+        "given" if pain.baseline_source == "given" else "the median of the mornings"
+    )
+    n = len(pain.mornings)
+    after_valid = [m for m in pain.mornings if m.previous_valid]
+    unpaired = n - len(after_valid)
+    if not after_valid:
+        it = "it" if n == 1 else "them"
+        no_valid = (
+            f"{_plural(n, 'morning pain score')}, but no valid day before {it}: not enough "
+            "data for a conclusion about the load."
+        )
+        if pain.above:
+            return Flag(
+                "pain",
+                "alert",
+                f"{pain.above} of {n} mornings had pain above baseline ({base}); the days "
+                f"before them had too little or no sensor data: not enough data to relate "
+                "it to the load.",
+            )
+        return Flag("pain", "note", no_valid)
+    rest = (
+        f" {_plural(unpaired, 'more morning score')} "
+        f"follow{'s' if unpaired == 1 else ''} a day without enough data."
+        if unpaired
+        else ""
+    )
+    above_valid = sum(m.above_baseline for m in after_valid)
+    if pain.above_after_high:
+        return Flag(
+            "pain",
+            "alert",
+            f"{pain.above_after_high} of {above_valid} mornings with pain above baseline "
+            f"({base}) followed days with {high} compression. After such days "
+            f"{pain.above_after_high} of {pain.after_high} mornings were above baseline; "
+            f"after other valid days {pain.above_after_other} of {pain.after_other}." + rest,
+        )
+    if above_valid:
+        return Flag(
+            "pain",
+            "alert",
+            f"{above_valid} of {len(after_valid)} mornings after a valid day had pain above "
+            f"baseline ({base}); none of those days had {high} compression." + rest,
+        )
+    return Flag(
+        "pain",
+        "note",
+        f"No morning pain above baseline ({base}) in the {_plural(len(after_valid), 'morning')} "
+        "after a valid day: the load was tolerated." + rest,
+    )
+
+
 def _flags(
     days: Sequence[DayReview],
     totals: Totals,
@@ -1019,33 +1079,8 @@ def _flags(
         alerts.append(Flag("no_data", "alert", "No sensor data in this date range."))
     high = f"> {threshold_words(high_s)}"
     if pain.baseline is not None and pain.mornings:
-        n = len(pain.mornings)
-        base = f"{_score(pain.baseline)}/10, " + (
-            "given" if pain.baseline_source == "given" else "the median of the mornings"
-        )
-        if pain.above and pain.after_high:
-            text = (
-                f"{pain.above_after_high} of {pain.above} mornings with pain above baseline "
-                f"({base}) followed days with {high} compression. After such days "
-                f"{pain.above_after_high} of {pain.after_high} mornings were above baseline; "
-                f"after other valid days {pain.above_after_other} of {pain.after_other}."
-            )
-            alerts.append(Flag("pain", "alert", text))
-        elif pain.above:
-            text = (
-                f"{pain.above} of {n} mornings had pain above baseline ({base}); "
-                f"no valid day before them had {high} compression."
-            )
-            alerts.append(Flag("pain", "alert", text))
-        else:
-            notes.append(
-                Flag(
-                    "pain",
-                    "note",
-                    f"No morning pain above baseline ({base}) in {n} morning scores: "
-                    "the load was tolerated.",
-                )
-            )
+        flag = _pain_flag(pain, high)
+        (alerts if flag.level == "alert" else notes).append(flag)
     elif has_data:
         notes.append(Flag("pain", "note", "No morning pain scores in this range."))
     if pain.correlation is not None:

@@ -21,9 +21,14 @@ pedalling at any cadence).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+import numpy.typing as npt
 
 from analytics.records import BoolArray, FloatArray, IntArray
+
+Float32Array = npt.NDArray[np.float32]
 
 RESAMPLE_HZ = 25.0
 """The magnitude is put on a uniform grid at this rate (enough for a 3.5 Hz band)."""
@@ -32,8 +37,9 @@ BAND_HZ = (0.4, 3.5)
 STEADY_LAG_S = 2
 """A rhythm is steady when the windows this many seconds before and after find the
 same rate."""
-_BLOCK = 2048
-"""Seconds transformed at once (bounds the temporary arrays)."""
+_BLOCK = 512
+"""Seconds transformed at once (bounds the temporary arrays: a larger block is no
+faster and raised the peak memory of `analyze` of a day by 16 MB)."""
 
 
 def rhythm_features(
@@ -67,14 +73,70 @@ def rhythm_features(
     still thigh has no rhythm to measure. Rows of ``acc_g`` with a NaN are left out.
     """
     n_sec = int(count.shape[0])
-    share = np.full(n_sec, np.nan)
-    stride = np.full(n_sec, np.nan)
-    steady = np.zeros(n_sec, dtype=np.bool_)
+    plan = rhythm_plan(t0_s, count, window_s, wanted)
+    if plan is None or t_s.shape[0] < 2:
+        return _nothing(n_sec)
+    t_s, acc_g = finite_rows(t_s, acc_g)
+    if t_s.shape[0] < 2:
+        return _nothing(n_sec)
+    grid = plan.grid_t_s
+    # linear interpolation between the samples around each grid time (two gathers of
+    # rows: cheaper than np.interp over every sample of the recording)
+    after = np.clip(np.searchsorted(t_s, grid), 1, t_s.shape[0] - 1)
+    before = after - 1
+    rows = blend(t_s[before], t_s[after], acc_g[before], acc_g[after], grid)
+    vec = np.ascontiguousarray(rows.T, dtype=np.float32)
+    return rhythm_from_grid(vec, plan, split_hz, peak_min)
+
+
+def finite_rows(t_s: FloatArray, acc_g: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The samples without a missing value (rows of another sensor's times, in a
+    recording of several, hold NaN for this one): a single pass when there are none."""
+    if np.isfinite(np.add.reduce(acc_g, axis=None)):
+        return t_s, acc_g
+    fine = np.isfinite(acc_g).all(axis=1)
+    return t_s[fine], acc_g[fine]
+
+
+def blend(
+    t_before_s: FloatArray,
+    t_after_s: FloatArray,
+    acc_before: FloatArray,
+    acc_after: FloatArray,
+    grid_t_s: FloatArray,
+) -> FloatArray:
+    """The vector at each grid time from the samples before and after it (the weight
+    clipped to 0..1: the first or last sample beyond the ends). Each point depends
+    on its two samples only, so a chunked reader gets the same grid."""
+    span = t_after_s - t_before_s
+    w = np.clip((grid_t_s - t_before_s) / np.where(span > 0.0, span, 1.0), 0.0, 1.0)[:, None]
+    return np.asarray(acc_before * (1.0 - w) + acc_after * w)
+
+
+@dataclass(frozen=True, slots=True)
+class RhythmPlan:
+    """Where :func:`rhythm_features` looks: the window centres, and the grid of the
+    seconds the windows cover (each second once, however many windows overlap it; a
+    window's seconds are consecutive on it)."""
+
+    n_sec: int
+    half: int
+    centres: IntArray
+    slot: IntArray
+    grid_t_s: FloatArray
+
+
+def rhythm_plan(
+    t0_s: int, count: IntArray, window_s: float, wanted: BoolArray | None = None
+) -> RhythmPlan | None:
+    """The plan for seconds ``t0_s ..`` with ``count`` samples each (None: nothing to
+    compute)."""
+    n_sec = int(count.shape[0])
     half = round(window_s / 2.0)
     per_s = int(RESAMPLE_HZ)
     width = 2 * half * per_s
-    if n_sec < 2 * half + 1 or width < 8 or t_s.shape[0] < 2:
-        return share, stride, steady
+    if n_sec < 2 * half + 1 or width < 8:
+        return None
     lag = STEADY_LAG_S
     centres = np.arange(half, n_sec - half)
     if wanted is not None:
@@ -83,13 +145,7 @@ def rhythm_features(
     bad = np.convolve(count <= 0, np.ones(2 * half + 1, dtype=np.int64), mode="same") > 0
     centres = centres[~bad[centres]]
     if centres.shape[0] == 0:
-        return share, stride, steady
-    freqs = np.fft.rfftfreq(width, 1.0 / RESAMPLE_HZ)
-    band = np.flatnonzero((freqs >= BAND_HZ[0]) & (freqs <= BAND_HZ[1]))
-    slow = band[freqs[band] < split_hz]
-    hann = np.hanning(width).astype(np.float32)
-    # the seconds the windows cover, on one uniform grid (each second once, however
-    # many windows overlap it); a window's seconds are consecutive on it
+        return None
     cover = np.zeros(n_sec + 1, dtype=np.int64)
     np.add.at(cover, centres - half, 1)
     np.add.at(cover, np.minimum(centres + half + 1, n_sec), -1)
@@ -97,13 +153,26 @@ def rhythm_features(
     slot = np.full(n_sec, -1, dtype=np.int64)
     slot[covered] = np.arange(covered.shape[0])
     grid = (t0_s + covered[:, None] + (np.arange(per_s) + 0.5)[None, :] / RESAMPLE_HZ).reshape(-1)
-    # linear interpolation between the samples around each grid time (two gathers of
-    # rows: cheaper than np.interp over every sample of the recording)
-    after = np.clip(np.searchsorted(t_s, grid), 1, t_s.shape[0] - 1)
-    before = after - 1
-    span = t_s[after] - t_s[before]
-    w = np.clip((grid - t_s[before]) / np.where(span > 0.0, span, 1.0), 0.0, 1.0)[:, None]
-    vec = np.ascontiguousarray((acc_g[before] * (1.0 - w) + acc_g[after] * w).T, dtype=np.float32)
+    return RhythmPlan(n_sec, half, centres, slot, grid)
+
+
+def _nothing(n_sec: int) -> tuple[FloatArray, FloatArray, BoolArray]:
+    return np.full(n_sec, np.nan), np.full(n_sec, np.nan), np.zeros(n_sec, dtype=np.bool_)
+
+
+def rhythm_from_grid(
+    vec: Float32Array, plan: RhythmPlan, split_hz: float, peak_min: float = 0.0
+) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """:func:`rhythm_features` from the thigh's vector on the plan's grid, (3, points)."""
+    n_sec, half, centres, slot = plan.n_sec, plan.half, plan.centres, plan.slot
+    share, stride, _ = _nothing(n_sec)
+    per_s = int(RESAMPLE_HZ)
+    width = 2 * half * per_s
+    lag = STEADY_LAG_S
+    freqs = np.fft.rfftfreq(width, 1.0 / RESAMPLE_HZ)
+    band = np.flatnonzero((freqs >= BAND_HZ[0]) & (freqs <= BAND_HZ[1]))
+    slow = band[freqs[band] < split_hz]
+    hann = np.hanning(width).astype(np.float32)
     lost: BoolArray = np.asarray(~np.isfinite(vec).all(axis=0), dtype=np.bool_)
     if lost.any():  # a sample with a missing value: its windows have no rhythm
         vec[:, lost] = 0.0

@@ -3,7 +3,8 @@ engine; this is what `sitload analyze` prints for a recording)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -91,3 +92,41 @@ def agreement(pred: Timeline, truth: Timeline) -> tuple[float, float]:
     truth_sit = int(np.count_nonzero(sb))
     err = (int(np.count_nonzero(sa)) - truth_sit) / truth_sit if truth_sit else float("nan")
     return agree, err
+
+
+def combine(parts: Sequence[TimelineSummary]) -> TimelineSummary:
+    """One summary of several segments of a recording (times add up; the start is the
+    first segment's; nothing is counted across the gap between two segments)."""
+    if not parts:
+        raise ValueError("no summaries to combine")
+    first = parts[0]
+
+    def total(name: str) -> int:
+        return sum(int(getattr(s, name)) for s in parts)
+
+    sitting_known = [
+        (s.hip_flexion_mean_sitting_deg, s.sitting_s)
+        for s in parts
+        if s.hip_flexion_mean_sitting_deg is not None
+    ]
+    weight = sum(w for _, w in sitting_known)
+    mean_sit = sum(m * w for m, w in sitting_known) / weight if weight else None
+    return replace(
+        first,
+        duration_s=total("duration_s"),
+        wear_s=total("wear_s"),
+        sitting_s=total("sitting_s"),
+        upright_s=total("upright_s"),
+        lying_s=total("lying_s"),
+        riding_seated_s=total("riding_seated_s"),
+        riding_standing_s=total("riding_standing_s"),
+        nonwear_s=total("nonwear_s"),
+        sit_to_stand=total("sit_to_stand"),
+        sitting_periods=total("sitting_periods"),
+        longest_sitting_s=max(s.longest_sitting_s for s in parts),
+        hip_flexion_known_s=total("hip_flexion_known_s"),
+        hip_flexion_gt90_s=total("hip_flexion_gt90_s"),
+        hip_flexion_mean_sitting_deg=mean_sit,
+        reclined_s=total("reclined_s"),
+        hip_from_trunk=all(s.hip_from_trunk for s in parts),
+    )

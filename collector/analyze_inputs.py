@@ -38,6 +38,10 @@ class AnalyzeInputs:
     calibrate_from: str | None = None
     calibrate_file: Path | None = None
     seat_baseline: str | None = None
+    ride: Path | None = None
+    """``--ride``: a FIT ride whose cadence joins the recording."""
+    offset_s: float | None = None
+    """``--offset``: Unix time of the recording's t_s = 0."""
 
 
 def _seconds(text: str) -> float | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 import tempfile
@@ -15,10 +16,12 @@ from rich.table import Table
 from analytics.calibration_errors import CalibrationError
 from analytics.compression import ExposureParams
 from analytics.exposure import ExposureReport, exposure_report
-from analytics.pipeline import Analysis, analyze_recording
+from analytics.pipeline import Analysis
 from analytics.records import SeatLayout
-from analytics.summary import agreement, summarize
-from collector.analyze_inputs import AnalyzeInputs, prepare, seat_notes
+from analytics.segments import TimeJumpParams
+from analytics.summary import agreement, combine, summarize
+from collector import ride_analyze as rides
+from collector.analyze_inputs import AnalyzeInputs
 from collector.output import (
     DAY_COLUMNS,
     DAY_NOTE,
@@ -27,21 +30,24 @@ from collector.output import (
     day_rows,
     report_dict,
     seat_dict,
+    segment_dict,
     summary_lines,
     to_json,
 )
+from collector.pain_cli import PainCommand
+from collector.recording_analysis import FileAnalysis, analyze_file
 from collector.recordings import (
     FORMATS,
     is_event_file,
     load_events,
-    load_recording,
     write_recording,
 )
 from collector.recordings.activpal_repair import RowRepair
 from collector.recordings.errors import RecordingError
 from collector.sources.simulator import simulate
-from collector.timeline_io import whole_seconds, write_timeline
+from collector.timeline_io import whole_seconds, write_timeline, write_timelines
 from collector.timezone import local_zone_name
+from collector.user_option import user_option
 
 EXIT_USAGE = 2
 _DEFAULTS = ExposureParams()
@@ -76,20 +82,13 @@ def _analyze_file(
     fmt: str,
     seat_layout: SeatLayout | None = None,
     inputs: AnalyzeInputs | None = None,
-) -> tuple[Analysis, list[str]]:
-    loaded = load_recording(path, fmt)
-    warnings = list(loaded.warnings)
+    jumps: TimeJumpParams | None = None,
+) -> FileAnalysis:
     try:
-        thigh, seat_params, notes = prepare(loaded.recording, inputs or AnalyzeInputs())
-        warnings.extend(notes)
-        analysis = analyze_recording(
-            loaded.recording, seat_layout=seat_layout, seat_params=seat_params, thigh=thigh
-        )
-        warnings.extend(seat_notes(analysis.seat))
+        return analyze_file(path, fmt, seat_layout, jumps=jumps, inputs=inputs)
     except (CalibrationError, ValueError) as exc:
         _fail(f"{path}: {exc}")
         raise  # unreachable: _fail exits
-    return analysis, warnings
 
 
 def _print_summary(console: Console, title: str, analysis: Analysis, warnings: list[str]) -> None:
@@ -121,6 +120,17 @@ def _print_summary(console: Console, title: str, analysis: Analysis, warnings: l
 
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
+@click.argument("more_files", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--ride",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A FIT ride of the same time: its cadence joins the recording (Unix-time t_s).",
+)
+@click.option(
+    "--offset",
+    metavar="TIME",
+    help="With --ride: the Unix time (or ISO time with zone) of the recording's t_s = 0.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -184,8 +194,19 @@ def _print_summary(console: Console, title: str, analysis: Analysis, warnings: l
     show_default=True,
     help="Hours of wear that make a day valid.",
 )
+@click.option(
+    "--max-time-jump-s",
+    type=click.FloatRange(min=1),
+    default=TimeJumpParams().max_time_jump_s,
+    show_default=True,
+    help="A step in time forward by more than this (or back) is a clock change: the "
+    "recording is analysed in segments, with a warning naming the row.",
+)
 def analyze(
     file: Path,
+    more_files: tuple[Path, ...],
+    ride: Path | None,
+    offset: str | None,
     fmt: str,
     timeline_out: Path | None,
     as_json: bool,
@@ -197,25 +218,50 @@ def analyze(
     period_hours: float | None,
     break_min_s: float,
     min_wear_h: float,
+    max_time_jump_s: float,
 ) -> None:
     """Posture, hip flexion and compression exposure from a recording FILE (sensor
-    samples, or an activPAL event export)."""
+    samples, or an activPAL event export); or rides from FIT files (one or more, or
+    a folder of them)."""
+    given = {"--ride": ride, "--offset": offset, "--timeline": timeline_out}
+    given |= {"--calibrate-from": calibrate_from, "--calibrate-file": calibrate_file}
+    given |= {"--seat-layout": seat_layout, "--seat-baseline": seat_baseline}
+    if _analyze_rides(file, more_files, as_json, [k for k, v in given.items() if v]):
+        return
+    if offset is not None and ride is None:
+        _fail("--offset is for joining a ride: give --ride ride.fit")
     layout = _parse_layout(seat_layout)
     params = ExposureParams(break_min_s=break_min_s, min_wear_s=min_wear_h * 3600.0)
+    try:
+        jumps = TimeJumpParams(max_time_jump_s)
+    except ValueError as exc:
+        _fail(f"--max-time-jump-s: {exc}")
     analysis: Analysis | None = None
     steps = None
     repairs: tuple[RowRepair, ...] | None = None
     try:
         if is_event_file(file, fmt):
+            if ride is not None:
+                _fail("--ride joins a recording of sensor samples, not an event export")
             events = load_events(file, fmt)
             timeline, warnings, zone = events.timeline, list(events.warnings), None
             steps = events.events.step_counts()
             repairs = events.repairs
             _print_repairs(repairs)
         else:
-            inputs = AnalyzeInputs(calibrate_from, calibrate_file, seat_baseline)
-            analysis, warnings = _analyze_file(file, fmt, layout, inputs)
-            timeline, zone = analysis.timeline, tz or local_zone_name()
+            try:
+                offset_s = None if offset is None else rides.parse_offset(offset)
+            except ValueError as exc:
+                _fail(str(exc))
+                return
+            inputs = AnalyzeInputs(calibrate_from, calibrate_file, seat_baseline, ride, offset_s)
+            found = _analyze_file(file, fmt, layout, inputs, jumps)
+            zone = tz or local_zone_name()
+            if len(found.segments) > 1:
+                _report_segments(file, found, params, zone, period_hours, timeline_out, as_json)
+                return
+            analysis, warnings = found.segments[0].analysis, list(found.warnings)
+            timeline = analysis.timeline
     except RecordingError as exc:
         _fail(str(exc))
         return
@@ -240,6 +286,8 @@ def analyze(
             doc["repaired_cells"] = sum(not r.skipped for r in repairs)
             doc["skipped_rows"] = sum(r.skipped for r in repairs)
         doc.update(report_dict(report))
+        if ride is not None:
+            doc["ride"] = rides.result_dict(rides.ride_result(ride))
         click.echo(to_json(doc))
     elif timeline_out is None:
         console = Console()
@@ -249,6 +297,88 @@ def analyze(
             for w in warnings:
                 console.print(f"[yellow]warning:[/yellow] {w}")
         _print_days(console, report)
+        if ride is not None:
+            rides.print_rides(console, [rides.ride_result(ride)], beside_thigh=True)
+        rides.print_saddle(console, report, timeline, analysis)
+
+
+def _analyze_rides(file: Path, more: tuple[Path, ...], as_json: bool, given: list[str]) -> bool:
+    """``analyze`` of FIT rides (False: FILE is one recording of another kind)."""
+    try:
+        paths = rides.ride_paths(file, more)
+    except RecordingError as exc:
+        _fail(str(exc))
+        return True
+    if paths is None:
+        return False
+    if given:
+        _fail(f"{', '.join(given)}: not for FIT rides (analyze thigh.csv --ride ride.fit)")
+    results = rides.analyze_rides(paths)
+    if as_json:
+        click.echo(to_json(rides.rides_dict(results)))
+    else:
+        rides.print_rides(Console(), results)
+    for r in results:
+        if r.error:
+            click.echo(f"sitload: error: {r.error}", err=True)
+    if any(r.error for r in results):
+        sys.exit(EXIT_USAGE)
+    return True
+
+
+def _report_segments(
+    file: Path,
+    found: FileAnalysis,
+    params: ExposureParams,
+    zone: str,
+    period_hours: float | None,
+    timeline_out: Path | None,
+    as_json: bool,
+) -> None:
+    """``analyze`` of a recording whose clock jumped: every segment on its own, and
+    one summary of all of them."""
+    segs = found.segments
+    try:
+        reports = [
+            exposure_report(s.analysis.timeline, params, tz=zone, period_hours=period_hours)
+            for s in segs
+        ]
+    except (ValueError, KeyError) as exc:  # an unknown zone name
+        _fail(f"--tz {zone}: {exc}")
+        return
+    if timeline_out is not None:
+        try:
+            write_timelines([whole_seconds(s.analysis.timeline) for s in segs], timeline_out)
+        except OSError as exc:
+            _fail(f"{timeline_out}: cannot write the timeline: {exc.strerror}")
+    total = combine([summarize(s.analysis.timeline) for s in segs])
+    if as_json:
+        parts = []
+        for s, report in zip(segs, reports, strict=True):
+            part = segment_dict(s.segment, s.first_row, s.row_word)
+            one = analysis_dict(str(file), s.analysis, [])
+            part.update({k: v for k, v in one.items() if k not in ("source", "warnings")})
+            part.update(report_dict(report))
+            parts.append(part)
+        doc = {"source": str(file), "summary": dataclasses.asdict(total), "segments": parts}
+        doc.update(warnings=list(found.warnings), time_zone=zone)
+        click.echo(to_json(doc))
+    elif timeline_out is None:
+        console = Console()
+        for i, (s, report) in enumerate(zip(segs, reports, strict=True), start=1):
+            where = f"{file}: segment {i} of {len(segs)}, from {s.row_word} {s.first_row}"
+            _print_summary(console, where, s.analysis, [])
+            _print_days(console, report)
+        table = Table(
+            title=f"{file}: all {len(segs)} segments", show_header=False, box=None, pad_edge=False
+        )
+        table.add_column(style="bold")
+        table.add_column(justify="right")
+        for label, value in summary_lines(total):
+            table.add_row(label, value)
+        console.print(table)
+        for w in found.warnings:
+            console.print(f"[yellow]warning:[/yellow] {w}")
 
 
 REPAIR_LINES_SHOWN = 10
@@ -305,8 +435,24 @@ def _print_days(console: Console, report: ExposureReport) -> None:
     "--seat/--no-seat", default=False, show_default=True, help="Simulate an 8x8 seat mat."
 )
 @click.option(
-    "--fs", "fs_hz", type=click.FloatRange(min=5, max=400), default=50.0, show_default=True
+    "--fs",
+    "fs_hz",
+    type=click.FloatRange(min=5, max=400),
+    help="Sampling rate, Hz [default: 50; with --days 10].",
 )
+@click.option(
+    "--days",
+    type=click.IntRange(1, 62),
+    help="Whole local days on the calendar instead of --hours: nights in bed, working "
+    "days, different weekends, now and then a day without the sensor (desk profile).",
+)
+@click.option(
+    "--start",
+    "start_text",
+    metavar="DATE",
+    help="First day for --days, YYYY-MM-DD [default: --days days before today].",
+)
+@click.option("--tz", metavar="ZONE", help="Time zone of --days [default: this machine's].")
 @click.option(
     "--ble",
     is_flag=True,
@@ -328,12 +474,36 @@ def simulate_cmd(
     truth: Path | None,
     trunk: bool,
     seat: bool,
-    fs_hz: float,
+    fs_hz: float | None,
+    days: int | None,
+    start_text: str | None,
+    tz: str | None,
     ble: bool,
     speed: float,
 ) -> None:
     """Write a realistic simulated recording and, beside it, its ground truth."""
-    sim = simulate(profile, hours, seed, fs_hz=fs_hz, trunk=trunk, seat=seat)  # type: ignore[arg-type]
+    if days is not None:
+        from collector.sources.sim_days import (
+            morning_pain,
+            simulate_calendar,
+            write_pain_diary,
+        )
+
+        try:
+            cal = simulate_calendar(days, start_text, tz, seed, fs_hz, trunk, profile, seat)
+        except ValueError as exc:
+            _fail(str(exc))
+            return
+        sim = cal.simulated
+        click.echo(cal.summary())
+        diary = out.with_name(out.stem + ".pain.csv")
+        try:
+            write_pain_diary(morning_pain(cal, seed), diary)
+        except OSError as exc:
+            _fail(f"cannot write the pain diary: {exc}")
+        click.echo(f"wrote {diary} (morning pain scores; sitload pain import reads it)")
+    else:
+        sim = simulate(profile, hours, seed, fs_hz=fs_hz or 50.0, trunk=trunk, seat=seat)  # type: ignore[arg-type]
     truth_path = truth or out.with_name(out.stem + ".truth.csv")
     if ble:
         _simulate_over_ble(sim.recording, out, speed)
@@ -499,13 +669,19 @@ def record_cmd(devices: tuple[str, ...], out: Path, duration_min: float | None) 
     type=click.Path(path_type=Path, dir_okay=False),
     help="File whose first line is the password of the --mqtt user (chmod 600).",
 )
-@click.option("--user-id", help="Pseudonymous user id used in MQTT topics and the state file.")
+@user_option(help_text="Pseudonymous user id used in MQTT topics and the state file.")
 @click.option(
     "--state-dir",
     type=click.Path(path_type=Path, file_okay=False),
     help="Where the service keeps its state (bout clock, alerts, calibration).",
 )
 @click.option("--history", "history_url", help="History store URL (sqlite:///FILE …).")
+@click.option(
+    "--profile",
+    type=click.Choice(["desk", "cyclist"]),
+    help="The alert policy: desk (stand-up prompts) or cyclist (saddle prompts while "
+    "riding) [default: the config's [user] profile, else simulate:cyclist's, else desk].",
+)
 def run_cmd(
     config_path: Path | None,
     source: str | None,
@@ -515,6 +691,7 @@ def run_cmd(
     user_id: str | None,
     state_dir: Path | None,
     history_url: str | None,
+    profile: str | None,
 ) -> None:
     """Run the live service: sensors → posture → exposure → standing-break prompts on
     the console (and MQTT / Home Assistant when a broker is configured). Stop with
@@ -537,6 +714,7 @@ def run_cmd(
                 state_dir=state_dir,
                 history_url=history_url,
                 user_id=user_id,
+                profile=profile,  # type: ignore[arg-type]
             ),
         )
     except ConfigError as exc:
@@ -567,38 +745,56 @@ def run_cmd(
     )
 
 
-@main.command(name="pain")
+@main.command(name="pain", cls=PainCommand)
 @click.argument("score", type=click.IntRange(0, 10))
 @click.option(
     "--when",
     type=click.Choice(["morning", "evening", "now"]),
-    default="now",
-    show_default=True,
-    help="morning: the 24-hour response to yesterday's sitting.",
+    help="morning: the 24-hour response to yesterday's sitting [default: now; with "
+    "--at from its clock time: morning before 12:00, evening from 18:00].",
 )
+@click.option(
+    "--at",
+    "at_text",
+    metavar='"YYYY-MM-DD HH:MM"',
+    help="When the pain was felt, local time (--tz) [default: now].",
+)
+@click.option("--tz", metavar="ZONE", help="IANA zone of --at [default: the config's].")
 @click.option("--note", default="", help="A short note (what hurt, what you did).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--user-id", help="Pseudonymous user id (default: the config's).")
+@user_option(help_text="Pseudonymous user id [default: the config's].")
 @click.option("--history", "history_url", help="History store URL (default: the config's).")
 def pain_cmd(
     score: int,
-    when: str,
+    when: str | None,
+    at_text: str | None,
+    tz: str | None,
     note: str,
     config_path: Path | None,
     user_id: str | None,
     history_url: str | None,
 ) -> None:
-    """Log a pain score, 0 (none) to 10 (worst imaginable), with the history. When the
-    store cannot be reached the report waits in the spool and is sent later."""
+    """Log a pain score, 0 (none) to 10 (worst imaginable), with the history, now or
+    for a past moment (--at). When the store cannot be reached the report waits in
+    the spool and is sent later."""
     import time as _time
 
     from collector.config import ConfigError, Overrides, load_settings
+    from collector.pain_cli import zone_for
+    from collector.pain_diary import parse_time, when_of
     from collector.service.app import open_history
     from collector.sinks.history.model import PainReport
 
     try:
         settings = load_settings(config_path, Overrides(user_id=user_id, history_url=history_url))
-        report = PainReport(settings.user_id, _time.time(), score, when, note)  # type: ignore[arg-type]
+        now = _time.time()
+        t_s = now
+        if at_text is not None:
+            zone = zone_for(tz, settings.timezone)
+            t_s = parse_time(at_text, zone, now_s=now)
+            when = when or when_of(t_s, zone)
+        when = when or "now"
+        report = PainReport(settings.user_id, t_s, score, when, note)  # type: ignore[arg-type]
         # its own spool: the service may be running with its writer on the main one;
         # a report kept here is sent by the next `sitload pain`
         writer = open_history(settings, spool="history-spool-cli")
@@ -610,7 +806,8 @@ def pain_cmd(
     if stats.rejected:
         _fail(f"the history store refused the pain report: {stats.last_error}")
     where = "saved" if stats.pending == 0 else "kept in the spool: the store is unreachable"
-    click.echo(f"pain {score}/10 ({when}) {where}")
+    at = "" if at_text is None else f", {at_text.strip()}"
+    click.echo(f"pain {score}/10 ({when}{at}) {where}")
 
 
 @main.command()
@@ -627,7 +824,8 @@ def demo(hours: float, seed: int) -> None:
             write_recording(sim.recording, rec_path)
         console.print(f"simulated {hours:g} h at 50 Hz: {sim.recording.n:,} samples")
         with console.status("analysing…"):
-            analysis, warnings = _analyze_file(rec_path, "auto")
+            found = _analyze_file(rec_path, "auto")
+            analysis, warnings = found.segments[0].analysis, list(found.warnings)
     _print_summary(console, "desk-day (simulated)", analysis, warnings)
     report = exposure_report(analysis.timeline, tz="UTC")
     _print_days(console, report)
@@ -648,6 +846,9 @@ def _register_report() -> None:
     from collector.review.command import report_cmd
 
     main.add_command(report_cmd)
+    from collector.history_cli import history_group
+
+    main.add_command(history_group)
 
 
 _register_report()

@@ -83,7 +83,7 @@ OVERRIDE_FLAGS: Mapping[str, str] = types.MappingProxyType(
         "mqtt_password_file": "--mqtt-password-file",
         "state_dir": "--state-dir",
         "history_url": "--history",
-        "user_id": "--user-id",
+        "user_id": "--user",
     }
 )
 """How error messages name each :class:`Overrides` field (the CLI's option names)."""
@@ -178,6 +178,9 @@ class Overrides:
     state_dir: Path | None = None
     history_url: str | None = None
     user_id: str | None = None
+    profile: Profile | None = None
+    """``--profile desk|cyclist``: wins over ``[user] profile`` and a simulated
+    source's profile."""
 
 
 class SourceFields(TypedDict, total=False):
@@ -1158,13 +1161,14 @@ def load_settings(
         try:
             user_id = _check_user_id(overrides.user_id)
         except ValueError as exc:
-            raise ConfigError(f"--user-id: {exc}") from None
+            raise ConfigError(f"--user: {exc}") from None
 
     source_profile: Profile | None = None
     if overrides.source is not None:
         source_profile = parse_source(overrides.source).get("profile")
-    # the person's profile: [user] profile; else a simulated cyclist makes it cyclist
-    profile: Profile = cfg.user.profile or source_profile or "desk"
+    # the person's profile: --profile; [user] profile; else a simulated cyclist makes
+    # it cyclist
+    profile: Profile = overrides.profile or cfg.user.profile or source_profile or "desk"
     source = _source(cfg.source, profile, overrides, base, where)
 
     alerts = _alert_params(cfg.alerts, profile, where)

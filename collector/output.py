@@ -14,6 +14,7 @@ from analytics.orientation import PEDALLING_SOURCE
 from analytics.pipeline import Analysis
 from analytics.records import ThighCalibration
 from analytics.seat_pressure import SeatSeconds
+from analytics.segments import TimeSegment
 from analytics.summary import TimelineSummary, summarize
 
 
@@ -293,3 +294,14 @@ DAY_NOTE = (
     "brk/micro: breaks of at least the break length / shorter micro-breaks; "
     "* not a valid day (too little wear)"
 )
+
+
+def segment_dict(segment: TimeSegment, first_row: int, row_word: str) -> dict[str, Any]:
+    """Where a segment of a recording with time jumps is (``analyze --json``)."""
+    return {
+        f"first_{row_word}": first_row,
+        "samples": segment.n_samples,
+        "t_first_s": segment.t_first_s,
+        "t_last_s": segment.t_last_s,
+        "jump_before_s": segment.jump_s,
+    }

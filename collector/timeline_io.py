@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -32,17 +33,23 @@ def whole_seconds(tl: Timeline) -> Timeline:
 
 
 def write_timeline(tl: Timeline, path: Path) -> None:
-    words = np.array(POSTURE_WORDS, dtype=object)[tl.posture.astype(np.int64)]
-    t = tl.t_s
+    write_timelines([tl], path)
+
+
+def write_timelines(timelines: Sequence[Timeline], path: Path) -> None:
+    """One timeline CSV; several timelines (the segments of a recording whose clock
+    jumped) follow each other, so ``t_s`` jumps where the clock did."""
     with path.open("w", newline="", encoding="utf-8") as fh:
         fh.write(",".join(TIMELINE_HEADER) + "\n")
-        lines = []
-        for ts, word, angle in zip(
-            t.tolist(), words.tolist(), tl.hip_flexion_deg.tolist(), strict=True
-        ):
-            a = "" if math.isnan(angle) else f"{angle:.1f}"
-            lines.append(f"{ts},{word},{a}\n")
-        fh.writelines(lines)
+        for tl in timelines:
+            words = np.array(POSTURE_WORDS, dtype=object)[tl.posture.astype(np.int64)]
+            lines = []
+            for ts, word, angle in zip(
+                tl.t_s.tolist(), words.tolist(), tl.hip_flexion_deg.tolist(), strict=True
+            ):
+                a = "" if math.isnan(angle) else f"{angle:.1f}"
+                lines.append(f"{ts},{word},{a}\n")
+            fh.writelines(lines)
 
 
 def read_timeline(path: Path) -> Timeline:

@@ -19,6 +19,7 @@ import numpy as np
 
 from analytics.records import FloatArray, Recording
 from collector.recordings.csv_format import (
+    ColumnLayout,
     LoadedRecording,
     assemble_recording,
     classify_columns,
@@ -50,6 +51,31 @@ def read_parquet(path: str | os.PathLike[str]) -> LoadedRecording:
     Raises :class:`RecordingError` naming the column (and the record, 1-based) of the
     first problem; unknown columns are ignored and reported in ``warnings``.
     """
+    pa, pq = _pyarrow(path)
+    layout, notes, seat_unit = parquet_layout(path)
+    try:
+        table = pq.read_table(os.fspath(path), columns=list(layout.columns))
+    except (pa.ArrowException, OSError) as exc:
+        raise RecordingError(
+            path, f"cannot read the data ({_first_line(exc)}); check the file"
+        ) from None
+    if table.num_rows == 0:
+        raise RecordingError(
+            path, "the file has no records; record some samples", row=1, row_word="record"
+        )
+    columns = {name: as_float(pa, table.column(name)) for name in layout.columns}
+    problem = find_problem(columns, layout)
+    if problem is not None:
+        raise RecordingError(
+            path, problem.message, row=problem.index + 1, column=problem.column, row_word="record"
+        )
+    recording = assemble_recording(columns, layout, seat_unit=seat_unit, source=f"parquet:{path}")
+    return LoadedRecording(recording=recording, warnings=tuple(notes), fmt="parquet")
+
+
+def parquet_layout(path: str | os.PathLike[str]) -> tuple[ColumnLayout, list[str], str]:
+    """The checked columns of a sitload Parquet file, a warning per ignored column and
+    the seat unit; raises :class:`RecordingError` like :func:`read_parquet`."""
     pa, pq = _pyarrow(path)
     p = Path(path)
     if p.is_dir():
@@ -85,27 +111,11 @@ def read_parquet(path: str | os.PathLike[str]) -> LoadedRecording:
                 column="seat_unit",
             )
         seat_unit = unit
-    try:
-        table = pq.read_table(os.fspath(path), columns=list(layout.columns))
-    except (pa.ArrowException, OSError) as exc:
-        raise RecordingError(
-            path, f"cannot read the data ({_first_line(exc)}); check the file"
-        ) from None
-    if table.num_rows == 0:
-        raise RecordingError(
-            path, "the file has no records; record some samples", row=1, row_word="record"
-        )
-    columns = {name: _as_float(pa, table.column(name)) for name in layout.columns}
-    problem = find_problem(columns, layout)
-    if problem is not None:
-        raise RecordingError(
-            path, problem.message, row=problem.index + 1, column=problem.column, row_word="record"
-        )
-    recording = assemble_recording(columns, layout, seat_unit=seat_unit, source=f"parquet:{path}")
-    return LoadedRecording(recording=recording, warnings=tuple(notes), fmt="parquet")
+    return layout, notes, seat_unit
 
 
-def _as_float(pa: Any, column: Any) -> FloatArray:
+def as_float(pa: Any, column: Any) -> FloatArray:
+    """A pyarrow number column as float64, null → NaN."""
     column = column.cast(pa.float64())
     if column.null_count:
         column = column.fill_null(math.nan)

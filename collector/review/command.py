@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
+from collector.user_option import user_option
+
 if TYPE_CHECKING:
     from analytics.compression import ExposureParams
     from analytics.review import Review
@@ -105,11 +107,20 @@ def render(fmt: str, rev: Review, meta: ReportMeta) -> str:
 
 
 @click.command(name="report")
-@click.option("--from", "from_text", required=True, metavar="DATE", help="First day, YYYY-MM-DD.")
 @click.option(
-    "--to", "to_text", required=True, metavar="DATE", help="Last day, YYYY-MM-DD (inclusive)."
+    "--from",
+    "from_text",
+    metavar="DATE",
+    help="First day, YYYY-MM-DD [default: 27 days before --to].",
 )
-@click.option("--user", help="Pseudonymous user id [default: the config's user id].")
+@click.option(
+    "--to",
+    "to_text",
+    metavar="DATE",
+    help="Last day, YYYY-MM-DD (inclusive) [default: 27 days after --from; without "
+    "either, the last day with data].",
+)
+@user_option("user", help_text="Pseudonymous user id [default: the config's user id].")
 @click.option(
     "--tz",
     metavar="ZONE",
@@ -147,8 +158,8 @@ def render(fmt: str, rev: Review, meta: ReportMeta) -> str:
     help="TOML settings for the defaults (user id, time zone, history, break rules).",
 )
 def report_cmd(
-    from_text: str,
-    to_text: str,
+    from_text: str | None,
+    to_text: str | None,
     user: str | None,
     tz: str | None,
     baseline: float | None,
@@ -160,22 +171,21 @@ def report_cmd(
     """Write the review a physiotherapist reads in two minutes: daily compression,
     bout lengths, the longest bouts, hip flexion above 90°, breaks against prompts,
     saddle time, week-over-week swings, and next-morning pain against the previous
-    day's compression, for the local days --from … --to of one (pseudonymous) user."""
+    day's compression, for the local days --from … --to of one (pseudonymous) user
+    (without them: the 28 days up to the last day with data)."""
     from rich.console import Console
 
     from collector.config import ConfigError, Overrides, load_settings
     from collector.review.load import load_inputs
     from collector.review.meta import ReportMeta, sitload_version
+    from collector.review.range import data_span, default_range, describe_store
     from collector.sinks.history.model import StoreConfigError, StoreUnavailableError
     from collector.timezone import local_zone_name
 
-    first_day = _date("--from", from_text)
-    last_day = _date("--to", to_text)
-    if last_day < first_day:
-        _fail(f"--to {last_day} is before --from {first_day}")
-    n_days = (last_day - first_day).days + 1
-    if n_days > MAX_DAYS:
-        _fail(f"the range is {n_days} days; one report covers at most {MAX_DAYS}")
+    first_given = None if from_text is None else _date("--from", from_text)
+    last_given = None if to_text is None else _date("--to", to_text)
+    if first_given and last_given and last_given < first_given:
+        _fail(f"--to {last_given} is before --from {first_given}")
     try:
         settings = load_settings(config_path, Overrides(history_url=history_url, user_id=user))
     except ConfigError as exc:
@@ -187,6 +197,7 @@ def report_cmd(
         _fail(f"--tz {tz_name!r}: unknown time zone; use an IANA name such as Europe/London")
     who = settings.user_id
     store_kind = _scheme(settings.history_url)
+    where = describe_store(settings.history_url)
     t_start = time.perf_counter()
     try:
         store = open_history(settings.history_url)
@@ -196,7 +207,20 @@ def report_cmd(
         users = store.users()
         if who not in users:
             known = ", ".join(users) if users else "none yet"
-            _fail(f"unknown user {who!r}; the history has: {known}")
+            _fail(f"unknown user {who!r}; the history has: {known} ({where})")
+        span = None
+        if first_given is None and last_given is None:
+            span = data_span(store, who, zone, time.time())
+        days = default_range(first_given, last_given, span)
+        if days is None:
+            _fail(
+                f"no daily totals or bouts of user {who!r} in the {where} history to "
+                "place the report; give --from and --to"
+            )
+        first_day, last_day = days
+        n_days = (last_day - first_day).days + 1
+        if n_days > MAX_DAYS:
+            _fail(f"the range is {n_days} days; one report covers at most {MAX_DAYS}")
         inputs = load_inputs(store, who, first_day, last_day, zone, console=Console(stderr=True))
     except (StoreUnavailableError, StoreConfigError) as exc:
         _fail(f"the {store_kind} history cannot be read: {exc}")
@@ -216,6 +240,7 @@ def report_cmd(
         generated_at=dt.datetime.now(zone),
         version=sitload_version(),
         store=store_kind,
+        source=where,
     )
     text = render(fmt, rev, meta)
     try:
@@ -236,4 +261,7 @@ def report_cmd(
             f"the report says so.",
             err=True,
         )
-    click.echo(f"wrote {out} ({fmt}, {n_days} days, {t_end - t_start:.1f} s)")
+    click.echo(
+        f"wrote {out} ({fmt}, {n_days} days, {first_day} to {last_day}, user {who}, from "
+        f"{where}, {t_end - t_start:.1f} s)"
+    )

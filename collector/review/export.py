@@ -35,6 +35,7 @@ def review_dict(r: Review, meta: ReportMeta) -> dict[str, Any]:
     out: dict[str, Any] = {
         "schema": SCHEMA,
         "user": meta.user,
+        "store": {"kind": meta.store, "source": meta.source},
         "first_day": r.first_day.isoformat(),
         "last_day": r.last_day.isoformat(),
         "time_zone": r.tz,

@@ -1046,7 +1046,9 @@ def render_html(r: Review, meta: ReportMeta, drawn: Sequence[Chart] | None = Non
         '<header class="top"><h1>Sitting-compression review</h1>'
         f'<p class="meta">User <strong>{_e(meta.user)}</strong> · {_e(span)} '
         f"({n_days} days, {_e(r.tz)}) · generated {_e(meta.generated_text)} · "
-        f"sitload {_e(meta.version)}</p></header><main>",
+        f"sitload {_e(meta.version)}"
+        + (f" · from {_e(meta.source)}" if meta.source else "")
+        + "</p></header><main>",
         _summary(r, meta),
         _section("daily", _figure_html(cs["daily"])),
         _bouts_section(r, cs["bouts"]),

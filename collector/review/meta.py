@@ -23,6 +23,9 @@ class ReportMeta:
     version: str
     store: str = ""
     """The history store's kind (``sqlite``, ``influxdb`` …), never its URL."""
+    source: str = ""
+    """Where the store is (collector.review.range.describe_store: kind, host,
+    database or file; never a user name, password or token)."""
 
     @property
     def generated_text(self) -> str:

@@ -34,13 +34,16 @@ def build_sinks(settings: Settings, console: Console | None = None) -> list[Aler
 
 def open_history(settings: Settings, *, spool: str = "history-spool") -> HistoryWriter:
     """The history store of ``settings.history_url`` behind a writer that spools to
-    ``STATE_DIR/<spool>`` while the store is down (one writer per spool folder: the
-    service and a one-off command use different ones)."""
+    ``STATE_DIR/<spool>/<destination>`` while the store is down (one writer per spool
+    folder: the service and a one-off command use different ones; one folder per
+    store URL and user, see collector.sinks.history.spool_destination)."""
     from collector.sinks.history.factory import open_store
+    from collector.sinks.history.spool_destination import spool_folder
     from collector.sinks.history.writer import HistoryWriter
 
     store = open_store(settings.history_url, os.environ)
-    return HistoryWriter(store, settings.state_dir / spool)
+    folder = spool_folder(settings.state_dir / spool, settings.history_url, settings.user_id)
+    return HistoryWriter(store, folder)
 
 
 def make_service(

@@ -11,6 +11,7 @@ milestone clocks are per second). Everything it remembers is in :meth:`state_dic
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import logging
 import math
@@ -32,6 +33,7 @@ from analytics.compression import (
     ExposureParams,
     step_classes,
 )
+from analytics.downtime import DowntimeParams, skip_gap
 from analytics.live import (
     DATA_NONE,
     DATA_OK,
@@ -178,6 +180,8 @@ class LiveEngine:
         self.last_data = DATA_NONE
         self._restored = False
         self._now_t_s = -math.inf
+        self.downtime = DowntimeParams()
+        self._skipped: EngineOutput | None = None
         if saved is not None:
             self._restore(saved)
 
@@ -258,16 +262,48 @@ class LiveEngine:
         self._restored = False
         assert self.emitted_to is not None
         gap = math.floor(first_t_s) - self.emitted_to
-        if gap <= 0 or self.stream is None:
+        if gap <= 0:
             return
-        if gap < self.alert_params.break_min_s:
-            self.stream = streaming.pause(self.stream, gap)
-            self.alerts = al.pause(self.alerts, float(gap))
-            self.emitted_to += gap
-            self.counters.restart_pauses += 1
-            log.info("resumed after %d s of downtime: the bout clock was paused", gap)
-        else:
-            log.info("resumed after %d s of downtime: a gap (the bout, if any, ends)", gap)
+        if gap >= self.alert_params.break_min_s:
+            self._skip_gap(gap)
+            log.info("resumed after %d s of downtime: one gap (the bout, if any, ends)", gap)
+            return
+        if self.stream is None:
+            return
+        self.stream = streaming.pause(self.stream, gap)
+        self.alerts = al.pause(self.alerts, float(gap))
+        self.emitted_to += gap
+        self.counters.restart_pauses += 1
+        log.info("resumed after %d s of downtime: the bout clock was paused", gap)
+
+    def _skip_gap(self, gap: int) -> None:
+        """Move over ``gap`` seconds without data at once (see analytics.downtime): the
+        alert policy sees one gap step at the next second it gets; the exposure
+        events the gap causes come with the next :meth:`process`."""
+        assert self.emitted_to is not None
+        if self.stream is not None:
+            self.stream, out = skip_gap(self.stream, gap, self.exposure_params)
+            before = self._skipped or EngineOutput()
+            self._skipped = EngineOutput(
+                events=before.events + out.events, bouts=before.bouts + out.bouts
+            )
+        self.emitted_to += gap
+        self.last_posture, self.last_data = Posture.NONWEAR, DATA_NONE
+
+    def _skip_long_silence(self) -> None:
+        """A live clock that jumped forward while every sensor was silent and every
+        second with data is final: one gap instead of ``fill_max_s`` or more seconds
+        of no data (see :class:`analytics.downtime.DowntimeParams`)."""
+        wm = self._watermark()
+        if wm is None or self.emitted_to is None:
+            return
+        newest = max(b.last_t_s for b in self._buffers.values())
+        if self.emitted_to <= newest:
+            return
+        gap = math.floor(wm) - self.live.lag_s - self.emitted_to
+        if gap > self.downtime.fill_max_s:
+            self._skip_gap(gap)
+            log.warning("the clock moved on by %d s at once: one gap (the bout, if any, ends)", gap)
 
     def tick(self, now_t_s: float) -> None:
         """The current time, for live sensors (data time = wall time): when every
@@ -324,6 +360,16 @@ class LiveEngine:
     def process(self, *, flush: bool = False) -> EngineOutput:
         """Make final what the data allow (``flush``: everything buffered, at the end
         of a replay); call after accepting messages."""
+        self._skip_long_silence()
+        out = self._process(flush=flush)
+        skipped, self._skipped = self._skipped, None
+        if skipped is None:
+            return out
+        return dataclasses.replace(
+            out, events=skipped.events + out.events, bouts=skipped.bouts + out.bouts
+        )
+
+    def _process(self, *, flush: bool = False) -> EngineOutput:
         wm = self._watermark()
         if wm is None or self.emitted_to is None:
             return EngineOutput()

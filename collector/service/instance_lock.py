@@ -10,6 +10,7 @@ holder's process id, for the error message.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 from pathlib import Path
@@ -36,7 +37,7 @@ class InstanceLock:
             return self
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fd = _open(self.path)
         except OSError as exc:
             raise OSError(
                 exc.errno,
@@ -54,8 +55,11 @@ class InstanceLock:
                 f"{str(self.path.parent)!r}; stop it first, or give this one its own "
                 "folder (--state-dir, or [state] dir in the config)"
             ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        try:  # the process id is only for the message: a full disk must not stop us
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+        except OSError:
+            pass
         self._fd = fd
         return self
 
@@ -78,6 +82,17 @@ class InstanceLock:
         tb: TracebackType | None,
     ) -> None:
         self.release()
+
+
+def _open(path: Path) -> int:
+    """The lock file, created if missing; read-only when the disk is (a lock on a
+    read-only descriptor works all the same)."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        if exc.errno != errno.EROFS or not path.exists():
+            raise
+        return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
 
 
 def _read_pid(fd: int) -> int | None:

@@ -437,20 +437,34 @@ class Service:
             sources_task.cancel()
         await self._queue.put(None)
 
+    def _new_engine(self, roles: set[Role], saved: dict[str, Any] | None) -> LiveEngine:
+        """The engine, resumed from ``saved`` when the engine accepts it (a state that
+        passed the schema but not the engine's own checks is moved aside too)."""
+        s = self.settings
+
+        def make(state: dict[str, Any] | None) -> LiveEngine:
+            return LiveEngine(
+                roles,
+                alert_params=s.alerts,
+                exposure_params=s.exposure,
+                utc_offset_s=zone_offset(self.tz),
+                saved=state,
+                seat_baseline=s.source.seat_baseline,
+            )
+
+        if saved is None:
+            return make(None)
+        try:
+            return make(saved)
+        except (ValueError, TypeError, KeyError, OverflowError) as exc:
+            self.store.quarantine(str(exc)[:200])
+            return make(None)
+
     async def run(self, *, handle_signals: bool = True) -> RunSummary:
         self._loop = asyncio.get_running_loop()
         saved = self._saved_engine()
-        tz = self.tz
         roles = self.plan.roles(self.extra_state)
-        s = self.settings
-        self.engine = engine = LiveEngine(
-            roles,
-            alert_params=s.alerts,
-            exposure_params=s.exposure,
-            utc_offset_s=zone_offset(tz),
-            saved=saved,
-            seat_baseline=s.source.seat_baseline,
-        )
+        self.engine = engine = self._new_engine(roles, saved)
         self.summary.resumed_from_t_s = engine.resume_from_t_s
         self._sources = self.plan.build(self._emit, engine.resume_from_t_s, self.extra_state)
         if handle_signals:

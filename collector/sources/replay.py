@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analytics.records import FloatArray, Recording
+from analytics.segments import TimeJumpParams
 from collector.sources.messages import DeviceStatus, Gap, GapReason, Message, Role, SampleBlock
 
 Emit = Callable[[Message], Awaitable[None]]
@@ -69,6 +70,7 @@ class ReplaySource:
         block_s: float = 1.0,
         gap_after_s: float = 2.0,
         t_offset_s: float = 0.0,
+        jumps: TimeJumpParams | None = None,
     ) -> None:
         if not speed > 0:
             raise ValueError(f"speed must be > 0, got {speed}")
@@ -79,6 +81,7 @@ class ReplaySource:
         self.block_s = block_s
         self.gap_after_s = gap_after_s
         self.t_offset_s = t_offset_s
+        self.jumps = jumps or TimeJumpParams()
         self.blocks = 0
         self._stop = asyncio.Event()
 
@@ -90,8 +93,15 @@ class ReplaySource:
         if not streams or self.recording.t_s.shape[0] == 0:
             return
         t0 = float(self.recording.t_s[0])
-        # all streams interleaved by block start, so that devices advance together
-        edges = np.arange(t0, float(self.recording.t_s[-1]) + self.block_s, self.block_s)
+        # all streams interleaved by block start, so that devices advance together;
+        # only blocks that hold samples: a clock that jumps costs nothing
+        index = np.unique(np.floor((self.recording.t_s - t0) / self.block_s))
+        edges = t0 + index * self.block_s
+        # data time played before each block: a pause is replayed, a clock change
+        # (a step beyond max_time_jump_s) is not waited for
+        steps = np.diff(edges, prepend=t0)
+        steps[steps > self.jumps.max_time_jump_s] = self.block_s
+        played = np.cumsum(steps)
         cuts = [np.searchsorted(s.t_s, edges) for s in streams]
         last: list[float | None] = [None] * len(streams)
         loop = asyncio.get_running_loop()
@@ -102,7 +112,7 @@ class ReplaySource:
             if self._stop.is_set():
                 break
             if math.isfinite(self.speed):
-                due = start + (float(edges[b]) + self.block_s - t0) / self.speed
+                due = start + (float(played[b]) + self.block_s) / self.speed
                 await asyncio.sleep(max(0.0, due - loop.time()))
             else:
                 await asyncio.sleep(0)

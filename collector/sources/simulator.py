@@ -582,6 +582,7 @@ def simulate(
     trunk: bool = True,
     seat: bool = False,
     mounting: FloatArray | None = None,
+    schedule: Callable[[np.random.Generator, int], list[_Seg]] | None = None,
 ) -> Simulated:
     """Simulate ``hours`` of a ``desk`` worker or a ``cyclist``, reproducibly from ``seed``.
 
@@ -589,7 +590,9 @@ def simulate(
     accelerometer, ``seat`` an 8x8 seat-pressure mat (counts; it has 64 columns per
     sample, so 24 h at 50 Hz needs about 2.2 GB); the cyclist profile adds the cadence
     column (rpm while pedalling, 0 while coasting or off the bike). ``mounting`` fixes
-    the thigh sensor's rotation instead of drawing a random one.
+    the thigh sensor's rotation instead of drawing a random one. ``schedule(rng,
+    n_sec)`` replaces the profile's day plan (collector.sources.sim_days: days on
+    the calendar); it returns segments covering exactly ``n_sec`` seconds.
     """
     if profile not in ("desk", "cyclist"):
         raise ValueError(f"unknown profile {profile!r}; expected 'desk' or 'cyclist'")
@@ -617,7 +620,12 @@ def simulate(
     t0, rel = _sample_times(rng_times, start_t_s, duration_s, fs_hz)
     n_sec = math.floor(rel[-1]) + 1
 
-    segs = _build_schedule(profile, n_sec, rng_plan)
+    if schedule is None:
+        segs = _build_schedule(profile, n_sec, rng_plan)
+    else:
+        segs = schedule(rng_plan, n_sec)
+        if sum(s.dur_s for s in segs) != n_sec:
+            raise ValueError(f"the schedule must cover exactly {n_sec} s")
     segs = _insert_gaps(segs, hours, rng_gap)
 
     # ---- per-second parameters ------------------------------------------------------

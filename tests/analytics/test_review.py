@@ -438,6 +438,39 @@ def test_a_day_before_the_range_answers_for_the_first_morning() -> None:
     assert r.totals.compression_s == 4 * 3600  # the day before is not in the totals
 
 
+def test_one_morning_after_a_day_without_data_concludes_nothing() -> None:
+    # data on Monday only; the only score is Wednesday morning (Tuesday had no data)
+    r = review(timeline([LIGHT]), pain=mornings({2: 2}), tz=UTC, last_day=D0 + dt.timedelta(days=2))
+    (m,) = r.pain.mornings
+    assert not m.previous_valid
+    pain_flag = next(f for f in r.flags if f.kind == "pain")
+    assert "tolerated" not in pain_flag.text
+    assert "too much" not in pain_flag.text
+    assert "not enough data" in pain_flag.text
+    assert pain_flag.text.startswith("1 morning pain score, but no valid day before it")
+
+
+def test_pain_above_baseline_after_low_wear_days_is_shown_without_a_conclusion() -> None:
+    plan = [LIGHT, LOW_WEAR, LOW_WEAR]
+    r = review(timeline(plan), pain=mornings({2: 2, 3: 6}), tz=UTC, baseline=2)
+    pain_flag = next(f for f in r.flags if f.kind == "pain")
+    assert pain_flag.level == "alert"
+    assert "1 of 2 mornings" in pain_flag.text
+    assert "not enough data" in pain_flag.text
+    assert "compression" not in pain_flag.text.split("not enough data")[0]
+
+
+def test_tolerated_only_counts_mornings_after_valid_days() -> None:
+    plan = [LIGHT, LIGHT, LOW_WEAR]
+    r = review(timeline(plan), pain=mornings({1: 2, 2: 2, 3: 2}), tz=UTC)
+    pain_flag = next(f for f in r.flags if f.kind == "pain")
+    assert pain_flag.text.startswith(
+        "No morning pain above baseline (2/10, the median of the mornings) in the 2 "
+        "mornings after a valid day: the load was tolerated."
+    )
+    assert "1 more morning score follows a day without enough data" in pain_flag.text
+
+
 # --------------------------------------------------------------------------- edges
 
 

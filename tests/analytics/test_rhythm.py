@@ -118,3 +118,22 @@ def test_a_commute_by_car_is_sitting_not_riding() -> None:
     riding = np.isin(tl.posture, (Posture.RIDING_SEATED, Posture.RIDING_STANDING))
     assert not riding.any()
     assert np.mean(tl.posture[170:1330] == Posture.SITTING) > 0.99
+
+
+def test_rows_of_another_sensor_leave_the_rhythm_unchanged() -> None:
+    """In a recording of thigh and trunk on the union of their times, the thigh column
+    is missing (NaN) on the trunk's rows: the rhythm comes from the thigh's own."""
+    b = build([Part("walk", 60)], seed=7)
+    rec = b.recording
+    assert rec.thigh_acc_g is not None
+    t, acc = rec.t_s, rec.thigh_acc_g
+    t2 = np.sort(np.concatenate((t, t[:-1] + 0.004)))
+    acc2 = np.full((t2.shape[0], 3), np.nan)
+    acc2[np.isin(t2, t)] = acc
+    count = np.bincount(np.floor(t - np.floor(t[0])).astype(np.int64))
+    t0 = int(np.floor(t[0]))
+    one = rhythm_features(t, acc, t0, count, 6.0, 1.45, 0.3)
+    two = rhythm_features(t2, acc2, t0, count, 6.0, 1.45, 0.3)
+    assert np.isfinite(one[0]).sum() > 40
+    np.testing.assert_array_equal(one[0], two[0])
+    np.testing.assert_array_equal(one[2], two[2])

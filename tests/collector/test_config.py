@@ -480,7 +480,7 @@ def test_bad_source_names_the_option(text: str) -> None:
     [
         (Overrides(speed=0), "--speed"),
         (Overrides(speed=float("nan")), "--speed"),
-        (Overrides(user_id="Jane Doe"), "--user-id"),
+        (Overrides(user_id="Jane Doe"), "--user"),
         (Overrides(history_url="postgres://db/x"), "--history"),
         (Overrides(history_url="sqlite://relative.db"), "--history"),
         (Overrides(mqtt_url="http://broker"), "--mqtt"),

@@ -3,11 +3,19 @@
 Layout of the spool folder:
 
 * ``seg-000000000001.spool`` …: append-only segment files. Each batch is one frame:
-  ``b"SLB1"``, payload length (u32), points (u32), CRC-32 of the payload (u32), all
-  little-endian, then the payload: the batch as JSON (:func:`encode_records`). Every
-  append is flushed and fsynced before :meth:`Spool.append` returns. A process
-  always appends to a new segment, so a frame torn by a crash is only ever at the
-  end of an old segment, where reading stops.
+  ``b"SLB2"``, payload length (u32), points (u32), CRC-32 of the payload (u32),
+  CRC-32 of these first 16 header bytes (u32), all little-endian, then the payload:
+  the batch as JSON (:func:`encode_records`). Every append is flushed and fsynced
+  before :meth:`Spool.append` returns; an append that fails (a full disk) is cut
+  off again, so the segment keeps only whole frames. A process always appends to
+  a new segment. Frames of the older ``b"SLB1"`` format (no header CRC) are read
+  too.
+* **Damage**: a frame whose header does not check is skipped by searching for the
+  next frame whose header checks (resync); what was skipped is reported in
+  :attr:`Spool.recovered` (the points, when the skipped bytes still decode as a
+  batch) and counted as dropped by the writer. Bytes after the last whole frame
+  of a segment that do not hold a batch are a torn append (a crash while
+  appending), reported but not counted: that append never completed.
 * ``head``: the segment and offset of the oldest batch not yet written to the
   store, replaced atomically after each batch is written. (It is not fsynced: after
   a power cut a batch may be replayed twice, which the stores' idempotent writes
@@ -26,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -56,8 +65,10 @@ except ImportError:  # pragma: no cover - Windows
 
 log = logging.getLogger(__name__)
 
-MAGIC: Final = b"SLB1"
-_HEADER: Final = struct.Struct("<4sIII")
+MAGIC: Final = b"SLB2"
+MAGIC_V1: Final = b"SLB1"
+_HEADER: Final = struct.Struct("<4sIIII")
+_HEADER_V1: Final = struct.Struct("<4sIII")
 HEADER_BYTES: Final = _HEADER.size
 MAX_FRAME_BYTES: Final = 1 << 30
 
@@ -197,14 +208,69 @@ class Frame:
     length: int
     """Payload bytes."""
     points: int
+    header_bytes: int = HEADER_BYTES
+    """20 (``SLB2``) or 16 (``SLB1``)."""
 
     @property
     def end(self) -> int:
-        return self.offset + HEADER_BYTES + self.length
+        return self.offset + self.header_bytes + self.length
 
     @property
     def size(self) -> int:
-        return HEADER_BYTES + self.length
+        return self.header_bytes + self.length
+
+
+def frame_bytes(payload: bytes, points: int) -> bytes:
+    """One ``SLB2`` frame: the header (with its own CRC) and the payload."""
+    head = _HEADER_V1.pack(MAGIC, len(payload), points, zlib.crc32(payload))
+    return head + struct.pack("<I", zlib.crc32(head)) + payload
+
+
+def _frame_at(data: bytes, off: int, *, check_v1_payload: bool) -> tuple[int, int, int] | None:
+    """(header bytes, payload length, points) of a whole frame whose header checks at
+    ``off``, else None. A v1 header has no CRC of its own: when it is a resync
+    candidate (``check_v1_payload``) its payload's CRC must match."""
+    magic = data[off : off + 4]
+    if magic == MAGIC and off + HEADER_BYTES <= len(data):
+        _m, length, points, _crc, head_crc = _HEADER.unpack_from(data, off)
+        if zlib.crc32(data[off : off + 16]) != head_crc or length > MAX_FRAME_BYTES:
+            return None
+        if off + HEADER_BYTES + length > len(data):
+            return None
+        return HEADER_BYTES, length, points
+    if magic == MAGIC_V1 and off + _HEADER_V1.size <= len(data):
+        _m, length, points, crc = _HEADER_V1.unpack_from(data, off)
+        start = off + _HEADER_V1.size
+        if length > MAX_FRAME_BYTES or start + length > len(data):
+            return None
+        if check_v1_payload and zlib.crc32(data[start : start + length]) != crc:
+            return None
+        return _HEADER_V1.size, length, points
+    return None
+
+
+def _next_frame(data: bytes, pos: int) -> int | None:
+    """The offset of the next frame at or after ``pos`` whose header checks."""
+    while pos < len(data):
+        hits = [i for i in (data.find(MAGIC, pos), data.find(MAGIC_V1, pos)) if i >= 0]
+        if not hits:
+            return None
+        i = min(hits)
+        if _frame_at(data, i, check_v1_payload=True) is not None:
+            return i
+        pos = i + 1
+    return None
+
+
+def _points_in(region: bytes) -> int | None:
+    """Points of the batch in skipped bytes (a frame whose header is damaged but whose
+    payload still decodes), or None."""
+    for header in (HEADER_BYTES, _HEADER_V1.size):
+        try:
+            return sum(points_of(r) for r in decode_records(region[header:]))
+        except (ValueError, KeyError, TypeError):
+            continue
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +281,8 @@ class Dropped:
     points: int
     bytes: int
     why: str
+    points_known: bool = True
+    """False: damaged bytes whose batch could not be decoded (its points unknown)."""
 
 
 class SpoolLockedError(RuntimeError):
@@ -275,9 +343,16 @@ class Spool:
             return 0, 0
 
     def _write_head(self, seq: int, offset: int) -> None:
+        """Best effort: a head that could not be written (a full disk) only means that
+        a restart replays a few batches twice, which idempotent writes make harmless."""
         tmp = self.directory / "head.tmp"
-        tmp.write_text(f"{seq} {offset}\n", encoding="ascii")
-        os.replace(tmp, self.directory / "head")
+        try:
+            tmp.write_text(f"{seq} {offset}\n", encoding="ascii")
+            os.replace(tmp, self.directory / "head")
+        except OSError as exc:
+            log.debug("history spool: cannot update %s/head (%s)", self.directory, exc)
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
 
     def _scan(self) -> None:
         segments = sorted(
@@ -289,9 +364,8 @@ class Spool:
                 self._path(seq).unlink(missing_ok=True)
                 continue
             start = head_offset if seq == head_seq else 0
-            frames, torn = self._scan_segment(seq, start)
-            if torn:
-                self.recovered.append(Dropped(0, 0, torn, f"torn end of {self._path(seq).name}"))
+            frames, losses = self._scan_segment(seq, start)
+            self.recovered += losses
             if frames:
                 self._frames.extend(frames)
                 self._segments.append(seq)
@@ -300,28 +374,43 @@ class Spool:
         self.points = sum(f.points for f in self._frames)
         self.bytes = sum(f.size for f in self._frames)
 
-    def _scan_segment(self, seq: int, start: int) -> tuple[list[Frame], int]:
-        """The frames of a segment from ``start`` (headers only) and the bytes after the
-        last whole frame (a torn write)."""
+    def _scan_segment(self, seq: int, start: int) -> tuple[list[Frame], list[Dropped]]:
+        """The frames of a segment from ``start`` (their headers checked; payloads are
+        checked when read), and what damage or a torn end made it skip."""
         path = self._path(seq)
         try:
-            size = path.stat().st_size
-            f = path.open("rb")
-        except OSError:
-            return [], 0
-        frames = []
-        offset = start
-        with f:
-            while offset + HEADER_BYTES <= size:
-                f.seek(offset)
-                magic, length, points, _crc = _HEADER.unpack(f.read(HEADER_BYTES))
-                if magic != MAGIC or length > MAX_FRAME_BYTES:
-                    break
-                if offset + HEADER_BYTES + length > size:
-                    break
-                frames.append(Frame(seq, offset, length, points))
-                offset += HEADER_BYTES + length
-        return frames, size - offset
+            with path.open("rb") as f:
+                f.seek(start)
+                data = f.read()
+        except OSError as exc:
+            log.error("history spool: cannot read %s (%s)", path, exc)
+            return [], []
+        frames: list[Frame] = []
+        losses: list[Dropped] = []
+        off = 0
+        while off < len(data):
+            found = _frame_at(data, off, check_v1_payload=False)
+            if found is not None:
+                header, length, points = found
+                frames.append(Frame(seq, start + off, length, points, header))
+                off += header + length
+                continue
+            nxt = _next_frame(data, off + 1)
+            end = len(data) if nxt is None else nxt
+            losses.append(self._skipped(path, start + off, data[off:end], torn=nxt is None))
+            off = end
+        return frames, losses
+
+    @staticmethod
+    def _skipped(path: Path, at: int, region: bytes, *, torn: bool) -> Dropped:
+        points = _points_in(region)
+        if points is not None:
+            why = f"a damaged frame header in {path.name} at byte {at}"
+            return Dropped(1, points, len(region), why)
+        if torn:
+            return Dropped(0, 0, len(region), f"torn end of {path.name}")
+        why = f"{len(region)} damaged bytes in {path.name} at byte {at}"
+        return Dropped(1, 0, len(region), why, points_known=False)
 
     # --- state -------------------------------------------------------------------------
 
@@ -341,14 +430,22 @@ class Spool:
             raise RuntimeError(f"the history spool {self.directory} is closed")
         payload = encode_records(records)
         points = sum(points_of(r) for r in records)
-        frame_bytes = _HEADER.pack(MAGIC, len(payload), points, zlib.crc32(payload)) + payload
+        raw = frame_bytes(payload, points)
         if self._write_file is None or self._write_size >= self.segment_bytes:
             self._rotate()
         f = self._write_file
         assert f is not None
-        f.write(frame_bytes)
-        f.flush()
-        os.fsync(f.fileno())
+        try:
+            view = memoryview(raw)
+            while view:
+                n = f.write(view)
+                if not n:
+                    raise OSError(errno.ENOSPC, "nothing written")
+                view = view[n:]
+            os.fsync(f.fileno())
+        except OSError:
+            self._abort_append()
+            raise
         frame = Frame(self._write_seq, self._write_size, len(payload), points)
         self._write_size += frame.size
         self._frames.append(frame)
@@ -356,11 +453,28 @@ class Spool:
         self.bytes += frame.size
         return points, self._enforce_limit()
 
+    def _abort_append(self) -> None:
+        """An append failed (a full disk): cut the segment back to its whole frames and
+        close it; the next append starts a new segment."""
+        f = self._write_file
+        assert f is not None
+        self._write_file = None
+        with contextlib.suppress(OSError):
+            os.ftruncate(f.fileno(), self._write_size)
+        with contextlib.suppress(OSError):
+            f.close()
+        if not any(fr.seq == self._write_seq for fr in self._frames):
+            with contextlib.suppress(OSError):
+                self._path(self._write_seq).unlink(missing_ok=True)
+            with contextlib.suppress(ValueError):
+                self._segments.remove(self._write_seq)
+        self._write_seq += 1
+
     def _rotate(self) -> None:
         if self._write_file is not None:
             self._write_file.close()
             self._write_seq += 1
-        self._write_file = self._path(self._write_seq).open("ab")
+        self._write_file = self._path(self._write_seq).open("ab", buffering=0)
         self._write_size = 0
         self._segments.append(self._write_seq)
         _fsync_dir(self.directory)
@@ -414,10 +528,12 @@ class Spool:
             with self._path(frame.seq).open("rb") as f:
                 f.seek(frame.offset)
                 raw = f.read(frame.size)
-            magic, length, _points, crc = _HEADER.unpack(raw[:HEADER_BYTES])
-            payload = raw[HEADER_BYTES:]
-            if magic != MAGIC or length != len(payload) or zlib.crc32(payload) != crc:
-                raise ValueError("bad header or checksum")
+            magic, length, _points, crc = _HEADER_V1.unpack(raw[: _HEADER_V1.size])
+            payload = raw[frame.header_bytes :]
+            if magic not in (MAGIC, MAGIC_V1) or length != len(payload):
+                raise ValueError("bad header")
+            if zlib.crc32(payload) != crc:
+                raise ValueError("bad checksum")
             return frame, decode_records(payload)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.error(

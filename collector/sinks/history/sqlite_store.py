@@ -144,6 +144,7 @@ class SqliteStore:
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self._closed = False
+        self._ready = False
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -151,7 +152,11 @@ class SqliteStore:
                 f"history database {self.path}: cannot create its folder ({exc}); "
                 "choose a writable path in the history URL (sqlite:///PATH/history.db)"
             ) from exc
-        self._setup()
+        try:
+            self._setup()
+        except StoreUnavailableError as exc:
+            # a full or read-only disk: start anyway (the writer spools and retries)
+            log.warning("%s; the database is set up once the disk takes writes again", exc)
 
     def __repr__(self) -> str:
         return f"SqliteStore({str(self.path)!r})"
@@ -182,6 +187,13 @@ class SqliteStore:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
         except sqlite3.OperationalError as exc:
+            with contextlib.suppress(sqlite3.Error):
+                if conn is not None:
+                    conn.close()
+            if _disk_refused(exc):
+                raise StoreUnavailableError(
+                    f"history database {self.path} cannot be written: {exc}"
+                ) from exc
             raise StoreConfigError(
                 f"history database {self.path} cannot be opened: {exc}; check the path "
                 "and its permissions"
@@ -209,6 +221,8 @@ class SqliteStore:
         conn.execute("COMMIT")
 
     def _setup(self) -> None:
+        """Create or check the schema; StoreUnavailableError when the disk refuses
+        (full, read-only, I/O error): tried again at the next write."""
         try:
             with self._transaction() as c:
                 c.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
@@ -228,11 +242,21 @@ class SqliteStore:
                         "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
                         (str(SCHEMA_VERSION),),
                     )
+        except sqlite3.OperationalError as exc:
+            if _disk_refused(exc):
+                raise StoreUnavailableError(
+                    f"history database {self.path} cannot be written: {exc}"
+                ) from exc
+            raise StoreConfigError(
+                f"history database {self.path} cannot be used: {exc}; is it a sitload "
+                "history database?"
+            ) from exc
         except sqlite3.DatabaseError as exc:
             raise StoreConfigError(
                 f"history database {self.path} cannot be used: {exc}; is it a sitload "
                 "history database?"
             ) from exc
+        self._ready = True
 
     def close(self) -> None:
         with self._lock:
@@ -246,6 +270,8 @@ class SqliteStore:
     # --- writing -------------------------------------------------------------------------
 
     def write(self, records: Sequence[HistoryRecord]) -> WriteResult:
+        if not self._ready:
+            self._setup()
         points = 0
         try:
             with self._transaction() as conn:
@@ -466,6 +492,20 @@ class SqliteStore:
             (),
         )
         return [str(r[0]) for r in rows]
+
+
+_DISK_REFUSED: Final = frozenset(
+    {sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY}
+)
+
+
+def _disk_refused(exc: sqlite3.Error) -> bool:
+    """A full or read-only disk (or an I/O error): transient, not a configuration error."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return (code & 0xFF) in _DISK_REFUSED
+    text = str(exc).lower()
+    return "disk is full" in text or "disk i/o error" in text or "readonly" in text
 
 
 def _empty_hour() -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:

@@ -47,7 +47,8 @@ from collector.sinks.history.model import (
     WriteResult,
     points_of,
 )
-from collector.sinks.history.spool import Dropped, Frame, Spool
+from collector.sinks.history.spool import Dropped, Frame
+from collector.sinks.history.spool_fallback import SpoolWithFallback
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +162,7 @@ class HistoryWriter:
         spool_max_bytes: int = 512 * MIB,
         retry_min_s: float = 1.0,
         retry_max_s: float = 60.0,
+        hold_max_points: int = 1_000_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if batch_max < 1:
@@ -171,7 +173,9 @@ class HistoryWriter:
         self.retry_min_s = retry_min_s
         self.retry_max_s = max(retry_min_s, retry_max_s)
         self._clock = clock
-        self._spool = Spool(spool_dir, max_bytes=spool_max_bytes)
+        self._spool = SpoolWithFallback(
+            spool_dir, max_bytes=spool_max_bytes, hold_max_points=hold_max_points
+        )
         self._spool_lock = threading.Lock()
         self._cond = threading.Condition()
         # guarded by _cond
@@ -196,7 +200,20 @@ class HistoryWriter:
         self._replayed_this_outage = 0
         self._reasons: dict[str, int] = {}
         for loss in self._spool.recovered:
-            log.warning("history spool %s: %s (%d bytes skipped)", spool_dir, loss.why, loss.bytes)
+            if not loss.batches:  # a torn append: it never completed
+                log.warning(
+                    "history spool %s: %s (%d bytes skipped)", spool_dir, loss.why, loss.bytes
+                )
+                continue
+            self._dropped += loss.points
+            log.error(
+                "history spool %s: DROPPED %s in %d damaged byte(s) (%s); the frames after "
+                "them are kept",
+                spool_dir,
+                f"{loss.points} point(s)" if loss.points_known else "an unknown number of points",
+                loss.bytes,
+                loss.why,
+            )
         if self._spool.points:
             log.info(
                 "history spool %s holds %d point(s) from before; writing them to %s first",
@@ -279,7 +296,7 @@ class HistoryWriter:
                 self._inflight_points = 0
             if rest:
                 self._spool_append(rest)
-            self._spool.close()
+            self._close_spool()
         log.warning(
             "history writer: %s did not answer within the close timeout; %d point(s) left "
             "in the spool for the next start",
@@ -537,6 +554,22 @@ class HistoryWriter:
                 d.why,
             )
 
+    def _close_spool(self) -> None:
+        """Close the spool (the caller holds ``_spool_lock``); batches still held in
+        memory that the disk refuses even now are lost, counted and logged."""
+        losses = self._spool.close()
+        with self._cond:
+            self._dropped += sum(d.points for d in losses)
+            self._sync_spool_locked()
+            self._cond.notify_all()
+        for d in losses:
+            log.error(
+                "history spool %s: DROPPED %d point(s) (%s); they are lost",
+                self._spool.directory,
+                d.points,
+                d.why,
+            )
+
     def _sync_spool_locked(self) -> None:
         self._spool_points = self._spool.points
         self._spool_bytes = self._spool.bytes
@@ -583,7 +616,7 @@ class HistoryWriter:
                 break  # one more try failed: leave the rest for the next start
         with self._spool_lock:
             if not self._abandoned:
-                self._spool.close()
+                self._close_spool()
         if self._spool_points:
             log.info(
                 "history writer closed with %d point(s) in the spool %s (written at the next "

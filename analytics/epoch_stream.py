@@ -1,0 +1,304 @@
+"""Per-second epochs built chunk by chunk, so that a long recording never has to be
+in memory as samples (everything after the per-second aggregation works on epochs,
+about a hundred times smaller than 50 Hz samples).
+
+Feeding a recording in any chunking gives exactly the epochs of the one-shot
+:func:`analytics.epochs.epochs_from_recording` (a second that straddles two chunks
+waits until it is complete), split into segments at time jumps
+(:mod:`analytics.segments`). The trunk's per-second deviation, which the off-body
+test needs and the one-shot path fetches from the samples afterwards, is computed in
+the same pass for every second. The thigh's rhythm features look at the seconds
+around each one: :class:`RhythmPass` computes them from a second pass over the
+samples, on the grid of the seconds that need them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from analytics.epochs import epochs_of, moving_seconds
+from analytics.params import PostureParams
+from analytics.records import BoolArray, Epochs, FloatArray
+from analytics.rhythm import (
+    Float32Array,
+    RhythmPlan,
+    blend,
+    finite_rows,
+    rhythm_from_grid,
+    rhythm_plan,
+)
+from analytics.segments import TimeJumpParams, TimeSegment, join_epochs, jump_indices
+
+
+@dataclass(frozen=True, slots=True)
+class EpochSegment:
+    """The epochs of one segment and its trunk deviation for every second (None
+    without a trunk sensor)."""
+
+    segment: TimeSegment
+    epochs: Epochs
+    trunk_std_g: FloatArray | None
+
+    def trunk_deviation(self, ep: Epochs, seconds: BoolArray) -> Epochs:
+        """``ep`` with ``trunk_std_g`` for ``seconds`` (NaN elsewhere), like
+        :func:`analytics.epochs.with_trunk_deviation` from the samples."""
+        if self.trunk_std_g is None or not seconds.any():
+            return ep
+        return replace(ep, trunk_std_g=np.where(seconds, self.trunk_std_g, np.nan))
+
+
+def _cat(a: FloatArray | None, b: FloatArray | None) -> FloatArray | None:
+    if a is None or b is None:
+        return b
+    return np.concatenate((a, b))
+
+
+@dataclass(slots=True)
+class _Open:
+    """The segment being built."""
+
+    first_sample: int
+    t_first_s: float
+    jump_s: float
+    t0_s: int
+    next_sec: int = 0
+    n_samples: int = 0
+    t_last_s: float = float("nan")
+
+
+class EpochBuilder:
+    """Feed samples in time order with :meth:`add`; :meth:`finish` returns the
+    segments. The state between chunks is the open segment's finished seconds and the
+    samples of its last, possibly incomplete, second."""
+
+    def __init__(self, jumps: TimeJumpParams | None = None) -> None:
+        self._jumps = jumps or TimeJumpParams()
+        self._done: list[EpochSegment] = []
+        self._open: _Open | None = None
+        self._parts: list[Epochs] = []
+        self._trunk_std: list[FloatArray] = []
+        self._carry: tuple[FloatArray, FloatArray | None, FloatArray | None, FloatArray | None]
+        self._carry = (np.zeros(0), None, None, None)
+        self._seen = 0
+        self._layout: tuple[bool, bool, bool] | None = None
+
+    def add(
+        self,
+        t_s: FloatArray,
+        thigh_acc_g: FloatArray | None,
+        trunk_acc_g: FloatArray | None = None,
+        cadence_rpm: FloatArray | None = None,
+    ) -> None:
+        """The next samples (times increasing inside a segment; every chunk has the
+        same sensors)."""
+        n = int(t_s.shape[0])
+        if n == 0:
+            return
+        layout = (thigh_acc_g is not None, trunk_acc_g is not None, cadence_rpm is not None)
+        if self._layout is None:
+            self._layout = layout
+        elif layout != self._layout:
+            raise ValueError("every chunk must carry the same sensors")
+        starts = jump_indices(t_s, self._jumps).tolist()
+        if self._open is not None:
+            step = float(t_s[0]) - self._open.t_last_s
+            if step < 0 or step > self._jumps.max_time_jump_s:
+                starts = [0, *starts]
+        bounds = [0, *(s for s in starts if s > 0), n]
+        for a, b in itertools.pairwise(bounds):
+            if a in starts or self._open is None:
+                self._start(float(t_s[a]), self._seen + a)
+            self._feed(
+                t_s[a:b],
+                None if thigh_acc_g is None else thigh_acc_g[a:b],
+                None if trunk_acc_g is None else trunk_acc_g[a:b],
+                None if cadence_rpm is None else cadence_rpm[a:b],
+            )
+        self._seen += n
+
+    def finish(self) -> list[EpochSegment]:
+        """All segments (the builder is empty afterwards)."""
+        self._close()
+        done, self._done = self._done, []
+        return done
+
+    def _start(self, t_first_s: float, first_sample: int) -> None:
+        jump = 0.0
+        if self._open is not None:
+            jump = t_first_s - self._open.t_last_s
+            self._close()
+        self._open = _Open(first_sample, t_first_s, jump, int(np.floor(t_first_s)))
+
+    def _feed(
+        self,
+        t_s: FloatArray,
+        thigh: FloatArray | None,
+        trunk: FloatArray | None,
+        cadence: FloatArray | None,
+    ) -> None:
+        o = self._open
+        assert o is not None
+        o.n_samples += int(t_s.shape[0])
+        o.t_last_s = float(t_s[-1])
+        ct, cth, ctr, ccad = self._carry
+        t = _cat(ct, t_s)
+        assert t is not None
+        buf = (t, _cat(cth, thigh), _cat(ctr, trunk), _cat(ccad, cadence))
+        last_sec = int(np.floor(t[-1])) - o.t0_s  # may still be incomplete
+        k = int(np.searchsorted(t, o.t0_s + last_sec, side="left"))
+        self._emit(buf, k, last_sec)
+        self._carry = (
+            buf[0][k:],
+            None if buf[1] is None else buf[1][k:],
+            None if buf[2] is None else buf[2][k:],
+            None if buf[3] is None else buf[3][k:],
+        )
+
+    def _emit(
+        self,
+        buf: tuple[FloatArray, FloatArray | None, FloatArray | None, FloatArray | None],
+        k: int,
+        until_sec: int,
+    ) -> None:
+        """Epochs of seconds ``next_sec .. until_sec - 1`` from the first ``k`` samples."""
+        o = self._open
+        assert o is not None
+        n_sec = until_sec - o.next_sec
+        if n_sec <= 0:
+            return
+        t, thigh, trunk, cadence = buf
+        ep, trunk_std = epochs_of(
+            t[:k],
+            None if thigh is None else thigh[:k],
+            None if trunk is None else trunk[:k],
+            None if cadence is None else cadence[:k],
+            o.t0_s + o.next_sec,
+            n_sec,
+            trunk_deviation=True,
+        )
+        self._parts.append(ep)
+        if trunk_std is not None:
+            self._trunk_std.append(trunk_std)
+        o.next_sec = until_sec
+
+    def _close(self) -> None:
+        o = self._open
+        if o is None:
+            return
+        t = self._carry[0]
+        if t.shape[0]:
+            self._emit(self._carry, int(t.shape[0]), int(np.floor(t[-1])) - o.t0_s + 1)
+        seg = TimeSegment(o.first_sample, o.n_samples, o.t_first_s, o.t_last_s, o.jump_s)
+        ep = join_epochs(self._parts)
+        std = np.concatenate(self._trunk_std) if self._trunk_std else None
+        self._done.append(EpochSegment(seg, ep, std))
+        self._open = None
+        self._parts, self._trunk_std = [], []
+        self._carry = (np.zeros(0), None, None, None)
+
+
+@dataclass(slots=True)
+class _Grid:
+    """One segment's rhythm grid being filled (see :class:`RhythmPass`): the points
+    filled so far and the segment's last two samples (the interpolation's left end,
+    and the pair beyond the last sample)."""
+
+    first_sample: int
+    stop_sample: int
+    plan: RhythmPlan
+    vec: Float32Array
+    filled: int = 0
+    seen: int = 0
+    tail_t: FloatArray = field(default_factory=lambda: np.zeros(0))
+    tail_acc: FloatArray = field(default_factory=lambda: np.zeros((0, 3)))
+
+
+class RhythmPass:
+    """The thigh's rhythm features (:mod:`analytics.rhythm`) of segments built by
+    :class:`EpochBuilder`, from a second pass over the same samples (any chunking).
+
+    Which seconds need them (the thigh moves, no gap in the window) is known from the
+    epochs; the second pass interpolates the thigh onto the grid of those seconds,
+    each point from the two samples around it, exactly as the one-shot
+    :func:`analytics.rhythm.rhythm_features` does; the grid costs 300 bytes for each
+    second a window covers."""
+
+    def __init__(self, segments: list[EpochSegment], params: PostureParams | None = None):
+        self._p = params or PostureParams()
+        self._segments = segments
+        self._grids: list[_Grid | None] = []
+        for s in segments:
+            wanted = moving_seconds(s.epochs, self._p)
+            plan = rhythm_plan(s.epochs.t0_s, s.epochs.count, self._p.rhythm_window_s, wanted)
+            if plan is None or s.segment.n_samples < 2:
+                self._grids.append(None)
+                continue
+            vec = np.empty((3, plan.grid_t_s.shape[0]), dtype=np.float32)
+            seg = s.segment
+            self._grids.append(_Grid(seg.first_sample, seg.stop_sample, plan, vec))
+        self._seen = 0
+
+    @property
+    def needed(self) -> bool:
+        """False when no segment has a second to compute (no second pass needed)."""
+        return any(g is not None for g in self._grids)
+
+    def add(self, t_s: FloatArray, thigh_acc_g: FloatArray) -> None:
+        """The next samples, in the order and with the times given to the builder."""
+        n = int(t_s.shape[0])
+        lo, hi = self._seen, self._seen + n
+        for g in self._grids:
+            if g is None or g.stop_sample <= lo or g.first_sample >= hi:
+                continue
+            a, b = max(g.first_sample, lo) - lo, min(g.stop_sample, hi) - lo
+            _fill(g, t_s[a:b], thigh_acc_g[a:b])
+        self._seen = hi
+
+    def finish(self) -> list[EpochSegment]:
+        """The segments with their rhythm features."""
+        p = self._p
+        out = []
+        for s, g in zip(self._segments, self._grids, strict=True):
+            n = s.epochs.n
+            share, stride = np.full(n, np.nan), np.full(n, np.nan)
+            steady = np.zeros(n, dtype=np.bool_)
+            if g is not None:
+                grid = g.plan.grid_t_s[g.filled :]
+                if grid.shape[0]:  # beyond the last sample: the last two samples
+                    t, a = g.tail_t, g.tail_acc
+                    g.vec[:, g.filled :] = blend(t[:1], t[1:], a[:1], a[1:], grid).T
+                share, stride, steady = rhythm_from_grid(
+                    g.vec, g.plan, p.gait_min_step_hz, p.rhythm_peak_min
+                )
+            ep = replace(
+                s.epochs,
+                thigh_pedal_share=share,
+                thigh_stride_ratio=stride,
+                thigh_rhythm_steady=steady,
+            )
+            out.append(replace(s, epochs=ep))
+        return out
+
+
+def _fill(g: _Grid, t_s: FloatArray, acc: FloatArray) -> None:
+    """Grid points up to the last sample so far: each from the sample before it and
+    the first at or after it (the first two samples before the segment's first)."""
+    t_s, acc = finite_rows(t_s, acc)  # as the one-shot path: missing values left out
+    base = g.seen - g.tail_t.shape[0]  # the segment index of t[0] below
+    t = np.concatenate((g.tail_t, t_s))
+    a = np.concatenate((g.tail_acc, acc))
+    g.seen += int(t_s.shape[0])
+    g.tail_t, g.tail_acc = t[-2:], a[-2:]
+    if g.seen < 2:
+        return
+    grid = g.plan.grid_t_s
+    end = int(np.searchsorted(grid, t[-1], side="right"))
+    if end <= g.filled:
+        return
+    pts = grid[g.filled : end]
+    after = np.maximum(np.searchsorted(t, pts) + base, 1) - base
+    g.vec[:, g.filled : end] = blend(t[after - 1], t[after], a[after - 1], a[after], pts).T
+    g.filled = end

@@ -1,0 +1,154 @@
+"""``sitload history``: put recordings and activPAL exports into the history.
+
+    sitload history import day1.csv week.parquet Test_Events.csv --user p-0042
+
+Registered on the main group by collector.cli. Importing this module is cheap: the
+analysis and the stores are imported when a command runs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from functools import partial
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+EXIT_USAGE = 2
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"sitload: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+@click.group(name="history")
+def history_group() -> None:
+    """The history store: import recordings and activPAL exports."""
+
+
+@history_group.command(name="import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--user", required=True, help="Pseudonymous user id the data belongs to.")
+@click.option(
+    "--history",
+    "history_url",
+    help="History store URL (sqlite:///FILE, influxdb-v1://…, influxdb://…) "
+    "[default: the config's].",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "csv", "wisdm", "parquet", "activpal"]),
+    default="auto",
+    show_default=True,
+    help="Input format of every FILE.",
+)
+@click.option(
+    "--tz",
+    metavar="ZONE",
+    help="IANA time zone: calendar days of recordings, and the clock of activPAL "
+    "exports [default: the config's, else this machine's].",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="TOML settings for the defaults (history, time zone, break rules).",
+)
+def import_cmd(
+    files: tuple[Path, ...],
+    user: str,
+    history_url: str | None,
+    fmt: str,
+    tz: str | None,
+    config_path: Path | None,
+) -> None:
+    """Analyse each FILE like `sitload analyze` and write its timeline, bouts, breaks
+    and daily totals to the history of --user. Importing a file again stores one copy;
+    a longer copy of a file extends the history."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from collector.config import ConfigError, Overrides, load_settings
+    from collector.history_import import HistoryImportError, analyse, import_analysed
+    from collector.sinks.history.factory import open_store, redact
+    from collector.sinks.history.model import StoreConfigError, StoreUnavailableError
+    from collector.timezone import local_zone_name
+
+    try:
+        settings = load_settings(config_path, Overrides(history_url=history_url, user_id=user))
+    except ConfigError as exc:
+        _fail(str(exc))
+    tz_name = tz or settings.timezone or local_zone_name()
+    try:
+        zone = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        _fail(f"--tz {tz_name!r}: unknown time zone; use an IANA name such as Europe/London")
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        _fail(f"no such file: {', '.join(missing)}")
+    where = redact(settings.history_url)
+    try:
+        store = open_store(settings.history_url, os.environ)
+    except (ValueError, OSError, StoreUnavailableError, StoreConfigError) as exc:
+        _fail(f"cannot open the history {where}: {exc}")
+    console = Console(stderr=True)
+    t_start = time.perf_counter()
+    total_days = 0
+    failed = 0
+    try:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f} %"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        ) as bar:
+            for path in files:
+                task = bar.add_task(f"analysing {path.name}", total=None)
+                try:
+                    a = analyse(path, fmt=fmt, zone=zone, params=settings.exposure)
+                except HistoryImportError as exc:
+                    bar.remove_task(task)
+                    console.print(f"[red]sitload: error:[/red] {exc}; not imported", soft_wrap=True)
+                    failed += 1
+                    continue
+                bar.update(task, description=f"writing {path.name}", total=a.timeline.n)
+                try:
+                    summary = import_analysed(store, a, user, advance=partial(bar.advance, task))
+                except HistoryImportError as exc:
+                    bar.remove_task(task)
+                    console.print(f"[red]sitload: error:[/red] {exc}", soft_wrap=True)
+                    failed += 1
+                    continue
+                bar.remove_task(task)
+                for w in summary.warnings:
+                    console.print(f"[yellow]warning:[/yellow] {path.name}: {w}", soft_wrap=True)
+                total_days += summary.days
+                rejected = f", {summary.rejected} points refused" if summary.rejected else ""
+                click.echo(
+                    f"{path}: {summary.kind}, {summary.days} days, {summary.seconds:,} s of "
+                    f"timeline, {summary.bouts} bouts, {summary.events} events{rejected}"
+                )
+    except (StoreUnavailableError, StoreConfigError) as exc:
+        _fail(
+            f"the history {where} stopped answering: {exc}; run the same command again "
+            "when it is back (what was written stays, nothing is stored twice)"
+        )
+    finally:
+        store.close()
+    elapsed = time.perf_counter() - t_start
+    click.echo(
+        f"imported {len(files) - failed} of {len(files)} file(s) for user {user} into "
+        f"{where}: {total_days} patient-days in {elapsed:.1f} s"
+    )
+    if failed:
+        sys.exit(1)

@@ -1,0 +1,291 @@
+"""Streaming reads of long recordings: a sitload CSV is read in blocks and reduced to
+per-second epochs as it goes (:class:`analytics.epoch_stream.EpochBuilder`), so the
+memory of ``sitload analyze`` follows the number of seconds, not the number of
+samples: a week of 50 Hz thigh + trunk samples is 2.3 GB of CSV and 0.85 GB as
+float32 arrays, its epochs about 60 MB.
+
+Same checks and the same error messages as :func:`collector.recordings.read_csv`:
+every block goes through :func:`~collector.recordings.csv_format.find_problem` (with
+the previous block's last row in front, so a time that goes backwards across a block
+boundary is found too) and a problem names its file row. A Parquet file is read in
+batches of rows the same way (errors name the record). The thigh's rhythm features
+need the samples around the seconds where the thigh moves: a second pass over the
+file fills their grid (:class:`analytics.epoch_stream.RhythmPass`).
+
+Not streamed (:func:`stream_epochs` returns None and the caller reads the file
+whole): accelerations that are not certainly in g (the whole-file reader converts
+m/s² or refuses, :mod:`collector.recordings.acc_units`), files the block reader
+cannot parse (comment lines between data rows, cells pyarrow rejects, no pyarrow)
+and files with seat-mat cells (the seat features need the samples).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, NoReturn
+
+import numpy as np
+
+from analytics.epoch_stream import EpochBuilder, EpochSegment, RhythmPass
+from analytics.records import FloatArray
+from analytics.segments import TimeJumpParams
+from collector.recordings.acc_units import _BAND, _DEAD_G
+from collector.recordings.csv_format import (
+    TIME_COLUMN,
+    ColumnLayout,
+    Problem,
+    _open_text,
+    _pyarrow_csv,
+    _read_header,
+    _strip_comment,
+    classify_columns,
+    find_problem,
+)
+from collector.recordings.csv_format import _Header as Header
+from collector.recordings.errors import RecordingError
+from collector.recordings.parquet_format import as_float, parquet_layout
+
+CHUNK_BYTES: Final = 1 << 20
+"""CSV bytes parsed at once: about 14,000 rows of thigh + trunk (1 MB of float64
+columns); the per-block cost is still small against the parsing."""
+CHUNK_ROWS: Final = 65_536
+"""Parquet rows converted at once."""
+
+
+@dataclass(frozen=True, slots=True)
+class StreamedRecording:
+    """A recording reduced to per-second epochs, segment by segment, while reading.
+    ``first_rows`` are the file rows of the segments' first samples."""
+
+    segments: tuple[EpochSegment, ...]
+    first_rows: tuple[int, ...]
+    warnings: tuple[str, ...]
+    fmt: str = "csv"
+
+
+def stream_epochs(
+    path: str | os.PathLike[str],
+    jumps: TimeJumpParams | None = None,
+    *,
+    fmt: str = "csv",
+    chunk_bytes: int = CHUNK_BYTES,
+    chunk_rows: int = CHUNK_ROWS,
+) -> StreamedRecording | None:
+    """The epochs of a sitload CSV (read in blocks of ``chunk_bytes``) or Parquet file
+    (in batches of ``chunk_rows``), or None when this file must be read whole (see
+    the module notes). Raises :class:`RecordingError` like the whole-file readers
+    for a problem in the file."""
+    if fmt == "parquet":
+        return _stream_parquet(path, jumps, chunk_rows)
+    pyarrow_csv = _pyarrow_csv()
+    if pyarrow_csv is None:
+        return None
+    header = _read_header(path)
+    layout, notes = classify_columns(header.names, path, row=header.row)
+    if not _streamable(layout):
+        return None
+
+    def at(index: int, problem: Problem) -> NoReturn:
+        (row,) = data_rows(path, header, [index])
+        raise RecordingError(path, problem.message, row=row, column=problem.column)
+
+    def blocks() -> Iterator[dict[str, FloatArray]]:
+        return _csv_blocks(pyarrow_csv, path, header, layout.columns, chunk_bytes)
+
+    segments = _reduce(blocks, layout, jumps, at)
+    if segments is None:
+        return None
+    rows = data_rows(path, header, [s.segment.first_sample for s in segments])
+    return StreamedRecording(tuple(segments), tuple(rows), tuple(notes))
+
+
+def _stream_parquet(
+    path: str | os.PathLike[str], jumps: TimeJumpParams | None, chunk_rows: int
+) -> StreamedRecording | None:
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError:
+        return None
+    layout, notes, _ = parquet_layout(path)
+    if not _streamable(layout):
+        return None
+
+    def at(index: int, problem: Problem) -> NoReturn:
+        raise RecordingError(
+            path, problem.message, row=index + 1, column=problem.column, row_word="record"
+        )
+
+    def batches() -> Iterator[dict[str, FloatArray]]:
+        try:
+            # read column chunks through a small buffer instead of a row group at once
+            reader = pyarrow.parquet.ParquetFile(
+                os.fspath(path), pre_buffer=False, buffer_size=CHUNK_BYTES
+            )
+            for batch in reader.iter_batches(batch_size=chunk_rows, columns=list(layout.columns)):
+                if batch.num_rows:
+                    yield {n: as_float(pyarrow, batch.column(n)) for n in layout.columns}
+        except (pyarrow.ArrowException, OSError):
+            raise _BlockReaderError from None
+
+    segments = _reduce(batches, layout, jumps, at)
+    if segments is None:
+        return None
+    rows = [s.segment.first_sample + 1 for s in segments]
+    return StreamedRecording(tuple(segments), tuple(rows), tuple(notes), fmt="parquet")
+
+
+def _streamable(layout: ColumnLayout) -> bool:
+    fields = {g.field for g in layout.groups}
+    return "seat_p" not in fields and "thigh_acc_g" in fields
+
+
+def _reduce(
+    blocks: Callable[[], Iterator[dict[str, FloatArray]]],
+    layout: ColumnLayout,
+    jumps: TimeJumpParams | None,
+    problem_at: Callable[[int, Problem], NoReturn],
+) -> list[EpochSegment] | None:
+    """Check every block and feed it to the epoch builder; None when the block reader
+    gave up or there was no data (the whole-file reader words that)."""
+    builder = EpochBuilder(jumps)
+    units = {"thigh_acc_g": _UnitCounts(), "trunk_acc_g": _UnitCounts()}
+    seen = 0
+    previous: dict[str, FloatArray] | None = None
+    try:
+        for columns in blocks():
+            _check(layout, columns, previous, seen, problem_at)
+            thigh = _group(columns, layout, "thigh_acc_g")
+            trunk = _group(columns, layout, "trunk_acc_g")
+            for field, acc in (("thigh_acc_g", thigh), ("trunk_acc_g", trunk)):
+                if acc is not None:
+                    units[field].add(acc)
+            builder.add(columns[TIME_COLUMN], thigh, trunk, columns.get("cadence_rpm"))
+            seen += int(columns[TIME_COLUMN].shape[0])
+            previous = {name: col[-1:] for name, col in columns.items()}
+    except _BlockReaderError:
+        return None
+    if not seen or not all(u.surely_g() for u in units.values()):
+        return None  # the whole-file reader converts m/s² or refuses, exactly
+    rhythm = RhythmPass(builder.finish())
+    if rhythm.needed:  # the second pass: the thigh on the rhythm grid
+        try:
+            for columns in blocks():
+                thigh = _group(columns, layout, "thigh_acc_g")
+                assert thigh is not None  # only thigh recordings are streamed
+                rhythm.add(columns[TIME_COLUMN], thigh)
+        except _BlockReaderError:  # pragma: no cover - it read the file a moment ago
+            return None
+    return rhythm.finish()
+
+
+class _UnitCounts:
+    """Where the median magnitude of an accelerometer lies, from counts (the unit check
+    of :mod:`collector.recordings.acc_units` without keeping the samples)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.below_dead = 0
+        self.below_g = 0
+        self.above_g = 0
+
+    def add(self, acc: FloatArray) -> None:
+        ok = np.isfinite(acc).all(axis=1)
+        a = acc[ok]
+        mag = np.sqrt(np.einsum("ij,ij->i", a, a))
+        self.n += int(mag.shape[0])
+        self.below_dead += int(np.count_nonzero(mag < _DEAD_G))
+        self.below_g += int(np.count_nonzero(mag < 1.0 / _BAND))
+        self.above_g += int(np.count_nonzero(mag > _BAND))
+
+    def surely_g(self) -> bool:
+        """True when the check certainly keeps the data as it is: no valid sample, a
+        median in the band around 1 g, or a dead sensor. The sorted magnitudes'
+        middle ones are ``(n - 1) // 2`` and ``n // 2``; the median lies between."""
+        n = self.n
+        if n == 0:
+            return True
+        low_mid_ok = self.below_g <= (n - 1) // 2  # a[(n - 1) // 2] >= 1 / band
+        high_mid_ok = self.above_g <= n - n // 2 - 1  # a[n // 2] <= band
+        dead = self.below_dead >= n // 2 + 1  # a[n // 2] < dead
+        return (low_mid_ok and high_mid_ok) or dead
+
+
+class _BlockReaderError(Exception):
+    """The block reader rejected the file; the whole-file reader knows why."""
+
+
+def _csv_blocks(
+    pyarrow_csv: tuple[Any, Any],
+    path: str | os.PathLike[str],
+    header: Header,
+    used: Sequence[str],
+    chunk_bytes: int,
+) -> Iterator[dict[str, FloatArray]]:
+    pa, pacsv = pyarrow_csv
+    try:
+        reader = pacsv.open_csv(
+            os.fspath(path),
+            read_options=pacsv.ReadOptions(
+                skip_rows=header.row, column_names=list(header.names), block_size=chunk_bytes
+            ),
+            parse_options=pacsv.ParseOptions(delimiter=",", quote_char=False),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=list(used),
+                column_types={c: pa.float64() for c in used},
+                null_values=[""],
+                strings_can_be_null=False,
+            ),
+        )
+        for batch in reader:
+            if batch.num_rows:
+                yield {name: as_float(pa, batch.column(name)) for name in used}
+    except (pa.ArrowException, ValueError, OSError):
+        raise _BlockReaderError from None
+
+
+def _group(columns: dict[str, FloatArray], layout: ColumnLayout, field: str) -> FloatArray | None:
+    for g in layout.groups:
+        if g.field == field:
+            return np.column_stack([columns[c] for c in g.columns])
+    return None
+
+
+def _check(
+    layout: ColumnLayout,
+    columns: dict[str, FloatArray],
+    previous: dict[str, FloatArray] | None,
+    seen: int,
+    problem_at: Callable[[int, Problem], NoReturn],
+) -> None:
+    """find_problem on the block, with the previous block's last row in front."""
+    offset = seen
+    if previous is not None:
+        columns = {k: np.concatenate((previous[k], v)) for k, v in columns.items()}
+        offset -= 1
+    problem = find_problem(columns, layout)
+    if problem is not None:
+        problem_at(offset + problem.index, problem)
+
+
+def data_rows(path: str | os.PathLike[str], header: Header, indices: Sequence[int]) -> list[int]:
+    """The file rows (line numbers) of data rows ``indices`` (0-based, skipping
+    comments and blank lines), in one pass over the file."""
+    wanted = sorted(set(indices))
+    if not wanted:
+        return []
+    found: dict[int, int] = {}
+    seen = -1
+    k = 0
+    for lineno, line in _open_text(path):
+        if lineno <= header.row or not _strip_comment(line):
+            continue
+        seen += 1
+        if seen == wanted[k]:
+            found[seen] = lineno
+            k += 1
+            if k == len(wanted):
+                break
+    return [found[i] for i in indices]
