@@ -27,10 +27,20 @@ import numpy as np
 
 from analytics.alerts import local_clock
 from analytics.calibration_errors import CalibrationError
+from analytics.calibration_evidence import Evidence, gather
 from analytics.compression import SEATED, step_classes
+from analytics.epochs import with_trunk_deviation
+from analytics.live_hold import offbody_undecided_from, ride_undecided_from
 from analytics.params import PostureParams
-from analytics.pipeline import analyze_recording, analyze_thigh
+from analytics.pipeline import Analysis, analyze_recording, analyze_thigh
+from analytics.posture import (
+    dead_still_limit_g,
+    mark_off_body,
+    off_body_candidates,
+    whole_blocks,
+)
 from analytics.records import (
+    BoolArray,
     FloatArray,
     Int8Array,
     Posture,
@@ -115,6 +125,124 @@ def classify_window(
     """Posture, hip flexion and data state of the seconds ``[from_s, to_s)`` of a
     window of samples (which should start ``context_s`` earlier and run ``lag_s``
     later). Seconds without a sample of the primary sensor are no data."""
+    return _classify(
+        rec,
+        from_s,
+        to_s,
+        thigh=thigh,
+        trunk=trunk,
+        params=params,
+        seat_layout=seat_layout,
+        seat_params=seat_params,
+    )[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """What one live step may emit: the decided seconds (from the window's first
+    undecided second on, seconds are held for the next step) and the calibration
+    evidence they show."""
+
+    seconds: WindowSeconds
+    evidence: Evidence | None
+
+
+def decide_window(
+    rec: Recording,
+    from_s: int,
+    to_s: int,
+    *,
+    thigh: ThighCalibration | None,
+    trunk: TrunkCalibration | None,
+    params: PostureParams | None = None,
+    live: LiveParams | None = None,
+    seat_layout: SeatLayout | None = None,
+    seat_params: SeatParams | None = None,
+    end_s: int | None = None,
+) -> Decided:
+    """:func:`classify_window`, cut where the window's seconds stop being decided
+    (see :mod:`analytics.live_hold`; ``end_s``: where the data end, None at the end
+    of a replay: everything is decided), with the trunk evidence of what is kept
+    (see :mod:`analytics.calibration_evidence`)."""
+    p = params or PostureParams()
+    lp = live or LiveParams()
+    sec, a = _classify(
+        rec,
+        from_s,
+        to_s,
+        thigh=thigh,
+        trunk=trunk,
+        params=p,
+        seat_layout=seat_layout,
+        seat_params=seat_params,
+    )
+    if a is None or a.epochs is None:
+        return Decided(sec, None)
+    t0 = int(a.timeline.t0_s)
+    keep_i = to_s - t0
+    tl = a.timeline.posture
+    if end_s is not None and keep_i <= tl.shape[0]:
+        # (past the data's end, the clock moved on: a gap, which decides everything)
+        end_i = end_s - t0  # the clock's end: a silent sensor's hold still runs out
+        keep_i = min(keep_i, ride_undecided_from(tl, keep_i, end_i, lp.lag_s, p))
+        if keep_i > 0 and a.thigh is not None:
+            cand = _offbody_candidates(rec, a, p, keep_i - 1)
+            keep_i = min(keep_i, offbody_undecided_from(cand, tl, keep_i, end_i, lp.lag_s, p))
+    keep_to = max(from_s, min(to_s, t0 + keep_i))
+    n = keep_to - from_s
+    sec = WindowSeconds(
+        from_s, sec.posture[:n], sec.hip_flexion_deg[:n], sec.data[:n], sec.seat_baseline
+    )
+    evidence = None
+    if a.thigh is not None and n > 0:
+        lo, hi = max(0, from_s - t0), max(0, keep_to - t0)
+        evidence = gather(a.epochs, a.timeline.posture, a.thigh, a.trunk, lo, hi, p)
+    return Decided(sec, evidence)
+
+
+def _offbody_candidates(rec: Recording, a: Analysis, p: PostureParams, last_i: int) -> BoolArray:
+    """Seconds :func:`mark_off_body` would mark if a second were long enough (the
+    same rule, not a copy); all False unless second ``last_i`` is dead still (every
+    candidate is), which is when it matters."""
+    ep = a.epochs
+    assert ep is not None
+    assert a.thigh is not None
+    n = ep.n
+    with np.errstate(invalid="ignore"):
+        dead = ep.thigh_std_g < dead_still_limit_g(ep, p)
+    if not dead[last_i]:
+        return np.zeros(n, dtype=np.bool_)
+    ep_off, candidates = ep, None
+    if ep.trunk_mean_g is not None:
+        candidates = off_body_candidates(ep, p)
+        ep_off = with_trunk_deviation(rec, ep, whole_blocks(candidates, p.frozen_block_s))
+    any_length = dataclasses.replace(p, nonwear_min_s=1)
+    marked = mark_off_body(
+        np.full(n, Posture.SITTING, dtype=np.int8), ep_off, a.thigh, a.trunk, any_length, candidates
+    )
+    cand = np.asarray(marked == Posture.NONWEAR, dtype=np.bool_)
+    # the frozen test judges blocks of at least half a block: dead still seconds in
+    # a shorter last block continue a run of candidates until it can be judged
+    tail = (n // p.frozen_block_s) * p.frozen_block_s
+    if 0 < tail < n and n - tail < p.frozen_block_s // 2:
+        for i in range(tail, n):
+            if not (dead[i] and cand[i - 1]):
+                break
+            cand[i] = True
+    return cand
+
+
+def _classify(
+    rec: Recording,
+    from_s: int,
+    to_s: int,
+    *,
+    thigh: ThighCalibration | None,
+    trunk: TrunkCalibration | None,
+    params: PostureParams | None,
+    seat_layout: SeatLayout | None,
+    seat_params: SeatParams | None = None,
+) -> tuple[WindowSeconds, Analysis | None]:
     n = to_s - from_s
     if n <= 0:
         raise ValueError(f"empty range [{from_s}, {to_s})")
@@ -128,12 +256,12 @@ def classify_window(
     has = np.zeros(n, dtype=np.bool_)
     has[inside] = True
     if not has.any():
-        return WindowSeconds(from_s, posture, hip, data)
-    analysis = analyze_recording(
+        return WindowSeconds(from_s, posture, hip, data), None
+    a = analyze_recording(
         rec, params, seat_layout=seat_layout, seat_params=seat_params, thigh=thigh, trunk=trunk
     )
-    tl = analysis.timeline
-    seat = analysis.seat
+    tl = a.timeline
+    seat = a.seat
     baseline = None
     if seat is not None and seat.baseline_source != "none":
         baseline = seat.end_baseline
@@ -147,7 +275,7 @@ def classify_window(
     posture[~has] = Posture.NONWEAR
     hip[~has] = np.nan
     data[has] = np.where(posture[has] == Posture.NONWEAR, DATA_OFF, DATA_OK)
-    return WindowSeconds(from_s, posture, hip, data, baseline)
+    return WindowSeconds(from_s, posture, hip, data, baseline), a
 
 
 def calibrate_window(

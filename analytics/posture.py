@@ -202,8 +202,11 @@ def frozen_seconds(
 def dead_still_limit_g(ep: Epochs, p: PostureParams) -> float:
     """Per-second RMS deviation below which a sensor is dead still: ``nonwear_std_g``,
     or 1.5× this recording's own noise floor (1st percentile of the thigh's
-    deviation) for a noisier sensor."""
-    floor = np.nanpercentile(ep.thigh_std_g, 1.0) if np.isfinite(ep.thigh_std_g).any() else 0.0
+    deviation over its still seconds) for a noisier sensor. Without still seconds
+    (a walk, a live window of walking) there is no floor to measure."""
+    with np.errstate(invalid="ignore"):
+        still = ep.thigh_std_g[ep.thigh_std_g < p.still_std_g]
+    floor = np.percentile(still, 1.0) if still.size else 0.0
     return max(p.nonwear_std_g, 1.5 * float(floor))
 
 

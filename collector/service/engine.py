@@ -24,6 +24,7 @@ import numpy as np
 from analytics import alerts as al
 from analytics import streaming
 from analytics.calibration_errors import CalibrationError
+from analytics.calibration_evidence import Evidence, refined_thigh, refined_trunk
 from analytics.compression import (
     SEATED,
     CompressionBout,
@@ -43,7 +44,7 @@ from analytics.live import (
     calibrate_window,
     calibration_from_dict,
     calibration_to_dict,
-    classify_window,
+    decide_window,
     local_day,
 )
 from analytics.params import PostureParams
@@ -167,7 +168,11 @@ class LiveEngine:
         self._calibration_note: str | None = None
         self.thigh: ThighCalibration | None = None
         self.trunk: TrunkCalibration | None = None
+        self.evidence = Evidence.empty()
+        self._tried_to = -math.inf
         self.emitted_to: int | None = None
+        self.origin_s: int | None = None
+        """The first second (where the batch pipeline's blocks start)."""
         self.stream: streaming.StreamState | None = None
         self.alerts = al.AlertState()
         self.totals: DayTotals | None = None
@@ -185,10 +190,12 @@ class LiveEngine:
         return {
             "version": ENGINE_STATE_VERSION,
             "emitted_to": self.emitted_to,
+            "origin_s": self.origin_s,
             "stream": None if self.stream is None else self.stream.to_dict(),
             "alerts": self.alerts.to_dict(),
             "totals": None if self.totals is None else self.totals.to_dict(),
             "calibration": calibration_to_dict(self.thigh, self.trunk),
+            "calibration_evidence": self.evidence.to_dict(),
             "seat_baseline": None if self.seat_baseline is None else list(self.seat_baseline),
         }
 
@@ -199,12 +206,16 @@ class LiveEngine:
                 f"reads {ENGINE_STATE_VERSION}; delete the state file to start afresh"
             )
         self.emitted_to = None if d.get("emitted_to") is None else int(d["emitted_to"])
+        self.origin_s = None if d.get("origin_s") is None else int(d["origin_s"])
         self.stream = (
             None if d.get("stream") is None else streaming.StreamState.from_dict(d["stream"])
         )
         self.alerts = al.AlertState.from_dict(d["alerts"])
         self.totals = None if d.get("totals") is None else DayTotals.from_dict(d["totals"])
         self.thigh, self.trunk = calibration_from_dict(d.get("calibration") or {})
+        saved_evidence = d.get("calibration_evidence")  # absent in states of older versions
+        if saved_evidence is not None:
+            self.evidence = Evidence.from_dict(saved_evidence)
         if d.get("seat_baseline") is not None:  # tracked since: newer than the setting
             self.seat_baseline = tuple(float(v) for v in d["seat_baseline"])
         self._restored = self.emitted_to is not None
@@ -218,7 +229,7 @@ class LiveEngine:
         """Where a replayed source should start so the window has its context again."""
         if self.emitted_to is None:
             return None
-        return float(self.emitted_to - self.live.context_s)
+        return float(self._context_from(self.emitted_to))
 
     # --- input -------------------------------------------------------------------
     def accept(self, message: Message) -> None:
@@ -239,6 +250,7 @@ class LiveEngine:
             values = np.asarray(values, dtype=np.float64).reshape(-1)
         if self.emitted_to is None:
             self.emitted_to = math.floor(float(b.t_s[0])) if b.role == self.primary else None
+            self.origin_s = self.emitted_to
         elif self._restored:
             self._resume(float(b.t_s[0]))
         self.counters.late_samples += self._buffers[b.role].add(b.t_s, values)
@@ -363,14 +375,16 @@ class LiveEngine:
             return EngineOutput()
         lag = 0 if flush else self.live.lag_s
         final_to = math.floor(wm) + (1 if flush else 0) - lag
-        if final_to - self.emitted_to < (1 if flush else self.live.step_s):
+        # held seconds (see analytics.live_hold) are tried again after step_s more
+        done_to = max(self.emitted_to, self._tried_to)
+        if final_to - (self.emitted_to if flush else done_to) < (1 if flush else self.live.step_s):
             return EngineOutput()
         if not self.calibrated:
             final_to = self._calibrate_or_hold(wm, final_to)
             if final_to <= self.emitted_to:
                 return EngineOutput(status=self.status())
         from_s = self.emitted_to
-        rec = self._window(from_s - self.live.context_s, math.floor(wm) + 1)
+        rec = self._window(self._context_from(from_s), math.floor(wm) + 1)
         if rec is None or not self.calibrated:
             n = final_to - from_s
             sec = WindowSeconds(
@@ -380,27 +394,56 @@ class LiveEngine:
                 np.full(n, DATA_NONE, dtype=np.int8),
             )
         else:
-            sec = classify_window(
+            decided = decide_window(
                 rec,
                 from_s,
                 final_to,
                 thigh=self.thigh,
                 trunk=self.trunk,
                 params=self.posture_params,
+                live=self.live,
                 seat_layout=self.seat_layout,
                 seat_params=None
                 if self.seat_baseline is None
                 else SeatParams(empty_baseline=self.seat_baseline),
+                end_s=None if flush else math.floor(wm) + 1,
             )
+            sec = decided.seconds
+            self._tried_to = final_to
+            if decided.evidence is not None:
+                self._learn(decided.evidence)
+            if sec.n == 0:
+                return EngineOutput(status=self.status())
+            final_to = from_s + sec.n
             if sec.seat_baseline is not None:
                 self.seat_baseline = tuple(float(v) for v in sec.seat_baseline)
         events, alerts, bouts = self._walk(sec)
         self.emitted_to = final_to
         for buf in self._buffers.values():
-            buf.trim(final_to - self.live.context_s)
+            buf.trim(self._context_from(final_to))
         self.counters.seconds += sec.n
         self.counters.alerts += len(alerts)
         return EngineOutput(sec, tuple(events), tuple(alerts), self.status(), tuple(bouts))
+
+    def _context_from(self, from_s: int) -> int:
+        """Start of the window that classifies seconds from ``from_s``: ``context_s``
+        earlier, floored to whole off-body blocks counted from the first second (the
+        batch pipeline's blocks, so both judge the same blocks)."""
+        start = from_s - self.live.context_s
+        block = self.posture_params.frozen_block_s
+        origin = self.origin_s if self.origin_s is not None else start
+        return origin + ((start - origin) // block) * block
+
+    def _learn(self, evidence: Evidence) -> None:
+        """Keep improving the automatic calibration as the data show it."""
+        self.evidence = self.evidence.plus(evidence)
+        if self.thigh is not None:
+            self.thigh = refined_thigh(self.thigh, self.evidence)
+        if self.trunk is not None:
+            before = self.trunk.source
+            self.trunk = refined_trunk(self.trunk, self.evidence)
+            if before != self.trunk.source:
+                log.info("trunk sensor: its forward direction is now known")
 
     def _calibrate_or_hold(self, wm: float, final_to: int) -> int:
         assert self.emitted_to is not None
@@ -410,6 +453,7 @@ class LiveEngine:
             if rec is not None:
                 try:
                     self.thigh, self.trunk = calibrate_window(rec, self.posture_params)
+                    self.evidence = Evidence.empty()
                     log.info("thigh sensor calibrated (%s)", self.thigh.source)
                     return final_to
                 except CalibrationError as exc:
@@ -527,6 +571,7 @@ class LiveEngine:
             if rec is None:
                 raise CalibrationError("no thigh data yet; wear the sensor and try again")
             self.thigh, self.trunk = calibrate_window(rec, self.posture_params)
+            self.evidence = Evidence.empty()
         except CalibrationError as exc:
             return al.Alert(
                 ident,

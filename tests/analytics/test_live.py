@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from analytics import alerts as al
 from analytics import streaming
+from analytics.epochs import epochs_from_recording
 from analytics.live import (
     DATA_NONE,
     DATA_OFF,
@@ -25,6 +26,8 @@ from analytics.live import (
     calibration_to_dict,
     classify_window,
 )
+from analytics.orientation import walking_seconds
+from analytics.params import PostureParams
 from analytics.records import Posture, Recording
 from tests.analytics.signals import Part, build
 
@@ -146,3 +149,33 @@ def test_day_totals_start_afresh_on_a_new_day() -> None:
 def test_live_params_are_checked() -> None:
     with pytest.raises(ValueError, match="lag_s"):
         LiveParams(lag_s=3)
+
+
+def test_a_merged_window_still_shows_the_walking_rhythm() -> None:
+    """The live engine merges the sensors' samples on one time axis (the thigh column
+    is NaN on the trunk's rows): walking must be found as in the thigh's own samples,
+    or a live window never calibrates from walking (issue 11, live = batch)."""
+    b = build([Part("walk", 90), Part("stand", 30)], seed=3, trunk=True)
+    rec = b.recording
+    assert rec.thigh_acc_g is not None
+    assert rec.trunk_acc_g is not None
+    n = rec.n
+    merged = Recording(
+        t_s=np.concatenate([rec.t_s, rec.t_s + 0.001]),
+        thigh_acc_g=np.concatenate([rec.thigh_acc_g, np.full((n, 3), np.nan)]),
+        trunk_acc_g=np.concatenate([np.full((n, 3), np.nan), rec.trunk_acc_g]),
+    )
+    order = np.argsort(merged.t_s, kind="stable")
+    merged = Recording(
+        t_s=merged.t_s[order],
+        thigh_acc_g=merged.thigh_acc_g[order] if merged.thigh_acc_g is not None else None,
+        trunk_acc_g=merged.trunk_acc_g[order] if merged.trunk_acc_g is not None else None,
+    )
+    p = PostureParams()
+    alone = walking_seconds(epochs_from_recording(rec), p)
+    together = walking_seconds(epochs_from_recording(merged), p)
+    assert alone.sum() >= 30
+    assert together.sum() == alone.sum()
+    thigh, trunk = calibrate_window(merged)
+    assert thigh.source == "auto"
+    assert trunk is not None
