@@ -612,6 +612,10 @@ class LiveEngine:
             if self.alerts.snoozed_until_t_s is not None and self.alerts.snoozed_until_t_s > t
             else None,
             calibrated=self.calibrated,
+            calibration_source=None if self.thigh is None else self.thigh.source,
+            calibration_confidence=None
+            if self.thigh is None
+            else round(float(self.thigh.confidence), 2),
         )
 
 

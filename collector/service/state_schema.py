@@ -38,6 +38,7 @@ from pydantic import (
 )
 
 from analytics.alerts import AlertState
+from analytics.calibration_evidence import Evidence
 from analytics.live import DayTotals
 from analytics.streaming import StreamState
 
@@ -180,9 +181,29 @@ _Time = Annotated[StrictInt, Field(ge=-MAX_TIME_S, le=MAX_TIME_S)]
 _AnyNumber = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-MAX_VALUE, le=MAX_VALUE)]
 
 
+_Count = Annotated[StrictInt, Field(ge=0, le=int(MAX_TIME_S))]
+_Sum = Annotated[list[_AnyNumber], Field(min_length=3, max_length=3)]
+
+
+def _evidence_model() -> type[BaseModel]:
+    """The live calibration evidence: sums of unit directions (3 components each) and
+    counts of seconds, from the record's own fields (a new field is checked too)."""
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(Evidence):
+        fields[f.name] = (_Count, ...) if f.type in ("int", int) else (_Sum, ...)
+    model: type[BaseModel] = create_model("EvidenceFile", __base__=_Strict, **fields)
+    return model
+
+
+EvidenceModel = _evidence_model()
+
+
 class _Engine(_Strict):
     version: Literal[1]
     emitted_to: _Time | None = None
+    origin_s: _Time | None = None
+    """Where the live windows' 60 s off-body blocks start (the batch's blocks)."""
+    calibration_evidence: EvidenceModel | None = None  # type: ignore[valid-type]
     stream: StreamModel | None = None  # type: ignore[valid-type]
     alerts: AlertModel  # type: ignore[valid-type]
     totals: TotalsModel | None = None  # type: ignore[valid-type]

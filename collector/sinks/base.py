@@ -48,6 +48,11 @@ class LiveStatus:
     snoozed_until_t_s: float | None = None
     calibrated: bool = True
     """False while the thigh sensor still waits for its calibration."""
+    calibration_source: str | None = None
+    """How the thigh sensor was calibrated (``auto``, ``standing``, ``pedalling``)."""
+    calibration_confidence: float | None = None
+    """0..1: how much walking anchors the automatic calibration (``pedalling``: 0,
+    riding is known but not seated vs standing nor the hip angle)."""
 
     @property
     def adherence_pct(self) -> float | None:

@@ -32,6 +32,7 @@ from rich.console import Console
 from rich.text import Text
 
 from analytics.alerts import Alert, AlertKind
+from analytics.orientation import PEDALLING_SOURCE
 from collector.sinks.base import CommandCallback, CommandRequest, LiveStatus
 from collector.sinks.settings import ConsoleSettings
 
@@ -194,6 +195,10 @@ def status_line(status: LiveStatus, tz: datetime.tzinfo | None = None) -> str:
         parts.append(f"battery {status.battery_pct} %")
     if not status.calibrated:
         parts.append("calibrating")
+    elif status.calibration_source == PEDALLING_SOURCE:
+        parts.append("calibrated from pedalling only (walk a few steps for seated/standing)")
+    elif status.calibration_confidence is not None and status.calibration_confidence < 1.0:
+        parts.append(f"calibration confidence {status.calibration_confidence:.2f}")
     return " · ".join(parts)
 
 

@@ -184,6 +184,16 @@ def test_status_line_details() -> None:
     assert text.endswith("calibrating")
 
 
+def test_status_line_says_how_sure_the_calibration_is() -> None:
+    """Issue 11: calibration confidence reported honestly in the live status too."""
+    sure = status_line(status(calibration_source="auto", calibration_confidence=1.0), UTC)
+    assert "confidence" not in sure
+    unsure = status_line(status(calibration_source="auto", calibration_confidence=0.6), UTC)
+    assert unsure.endswith("calibration confidence 0.60")
+    ride = status_line(status(calibration_source="pedalling", calibration_confidence=0.0), UTC)
+    assert "calibrated from pedalling only" in ride
+
+
 @pytest.mark.parametrize(
     "settings",
     [

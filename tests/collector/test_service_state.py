@@ -89,6 +89,8 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
 
 DAMAGE: dict[str, Callable[[dict[str, Any]], None]] = {
     "negative counter": _set("engine.alerts.prompted", -100),
+    "negative evidence count": _set("engine.calibration_evidence.standing_s", -3),
+    "evidence vector of 2": _set("engine.calibration_evidence.riding_sum", [0.0, 1.0]),
     "huge time": _set("engine.emitted_to", 10**308),
     "clocks disagree": _set("engine.emitted_to", -5),
     "string for a number": _set("engine.stream.index", "12"),
