@@ -252,6 +252,21 @@ def _checked_text(text: str, pain_topic: str | None) -> str | CommandPayloadErro
     return text
 
 
+def _payload_text(payload: bytes, grammar: str) -> tuple[str, str] | CommandPayloadError:
+    """The text of a command or pain payload and its stripped form, or why it has
+    none (too long, not UTF-8, empty); ``grammar`` ends the error message."""
+    if len(payload) > MAX_COMMAND_BYTES:
+        return CommandPayloadError(f"the payload is {len(payload)} bytes; {grammar}")
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return CommandPayloadError(f"the payload is not UTF-8 text; {grammar}")
+    stripped = text.strip()
+    if not stripped:
+        return CommandPayloadError(f"the payload is empty; {grammar}", text)
+    return text, stripped
+
+
 def parse_command_payload(
     payload: bytes, *, pain_topic: str | None = None
 ) -> str | CommandPayloadError:
@@ -261,15 +276,10 @@ def parse_command_payload(
     JSON objects ``{"command": "snooze", "minutes": 15}`` become ``snooze 15``.
     Refused here: pain scores (they come only on ``pain_topic``) and minutes that are
     not a number in (0, :data:`COMMAND_MINUTES_MAX`]."""
-    if len(payload) > MAX_COMMAND_BYTES:
-        return CommandPayloadError(f"the payload is {len(payload)} bytes; {COMMAND_GRAMMAR}")
-    try:
-        text = payload.decode("utf-8")
-    except UnicodeDecodeError:
-        return CommandPayloadError(f"the payload is not UTF-8 text; {COMMAND_GRAMMAR}")
-    stripped = text.strip()
-    if not stripped:
-        return CommandPayloadError(f"the payload is empty; {COMMAND_GRAMMAR}", text)
+    read = _payload_text(payload, COMMAND_GRAMMAR)
+    if isinstance(read, CommandPayloadError):
+        return read
+    text, stripped = read
     if stripped[0] not in "{[":
         return _checked_text(stripped, pain_topic)
     try:
@@ -296,15 +306,10 @@ def parse_command_payload(
 def parse_pain_payload(payload: bytes) -> str | CommandPayloadError:
     """The pain report of a payload on ``<base>/pain`` as ``pain SCORE [WHEN] [NOTE]``
     text (the service checks the score and the note), or why it is not one."""
-    if len(payload) > MAX_COMMAND_BYTES:
-        return CommandPayloadError(f"the payload is {len(payload)} bytes; {PAIN_GRAMMAR}")
-    try:
-        text = payload.decode("utf-8")
-    except UnicodeDecodeError:
-        return CommandPayloadError(f"the payload is not UTF-8 text; {PAIN_GRAMMAR}")
-    stripped = text.strip()
-    if not stripped:
-        return CommandPayloadError(f"the payload is empty; {PAIN_GRAMMAR}", text)
+    read = _payload_text(payload, PAIN_GRAMMAR)
+    if isinstance(read, CommandPayloadError):
+        return read
+    text, stripped = read
     if stripped[0] != "{":
         words = stripped.split(maxsplit=1)
         return stripped if words[0].lower() == "pain" else f"pain {stripped}"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import dataclasses
 import json
 import logging
 import os
@@ -17,12 +16,13 @@ from typing import Any
 import pytest
 
 from analytics.alerts import Alert
-from collector.config import Overrides, Settings, load_settings
+from collector.config import Settings
 from collector.recordings import write_recording
 from collector.service.app import make_service
 from collector.service.state_store import StateStore
 from collector.sinks.base import CommandCallback, LiveStatus
 from tests.analytics.signals import Part, build
+from tests.collector.test_service_runner import settings_for
 
 T0 = 1_795_420_800.0
 
@@ -54,12 +54,6 @@ def day_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("rec") / "day.csv"
     write_recording(rec, path)
     return path
-
-
-def settings_for(day_file: Path, state: Path) -> Settings:
-    s = load_settings(None, Overrides(source=f"replay:{day_file}", state_dir=state))
-    s = dataclasses.replace(s, timezone="UTC", mqtt=None)
-    return dataclasses.replace(s, source=dataclasses.replace(s.source, speed=float("inf")))
 
 
 def run(settings: Settings) -> Any:
