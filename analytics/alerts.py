@@ -30,16 +30,16 @@ events):
   non-wear is a gap), and a step whose ``data`` is not ``OK`` is a gap too;
 * a bout starts on a seated step; an upright spell reaches a break after
   :func:`analytics.compression.break_steps` steps, at ``spell start +
-  break_min_s``; sitting again earlier is a micro-break (the clock runs on);
-* a gap (never a break, never "break complete") shorter than ``break_min_s``
+  break_s``; sitting again earlier is a micro-break (the clock runs on);
+* a gap (never a break, never "break complete") shorter than ``break_s``
   pauses the bout: the prompt schedule and an upright spell move on by its length
-  (:mod:`analytics.pauses`); a gap of ``break_min_s`` ends the bout as interrupted.
+  (:mod:`analytics.pauses`); a gap of ``break_s`` ends the bout as interrupted.
 
 Hip flexion is the one input taken from the engine: ``hip_gt90_s`` is the time the
 hip has stayed above 90° while seated, which :func:`hip_gt90_s_from_stream` reads
 from the engine's debounced state. Saddle time follows :mod:`analytics.saddle`
 (seated riding joined through stands on the pedals shorter than
-``saddle_stand_min_s``).
+``saddle_stand_s``).
 
 Definitions (prompt schedule, adherence counters, commands) are in
 ``docs/alerts.md`` and on the fields below.
@@ -60,6 +60,7 @@ import numpy as np
 
 from analytics.compression import GAP, RELIEF, SEATED, ExposureParams, break_steps, step_classes
 from analytics.records import Posture
+from analytics.rules import RULES
 from analytics.streaming import StreamState
 
 STATE_VERSION = 1
@@ -133,8 +134,8 @@ class AlertParams:
     """Repeat the current level this often while the bout continues (10 min; 0: never)."""
     stand_for_s: float = 120.0
     """How long each prompt asks the person to stand: 120–300 s (2–5 min)."""
-    break_min_s: float = _EXPOSURE.break_min_s
-    """Upright this long is a break (ExposureParams.break_min_s: keep them equal)."""
+    break_s: float = _EXPOSURE.break_s
+    """Upright this long is a break (ExposureParams.break_s: keep them equal)."""
     taken_within_s: float = 600.0
     """A break completed this soon after a prompt counts as *taken*."""
     snooze_daily_limit: int = 3
@@ -149,7 +150,7 @@ class AlertParams:
     """Cyclist profile: saddle prompts; while riding they replace the stand prompts."""
     saddle_prompt_after_s: float = 2700.0
     """Saddle prompt after this much continuous seated riding (45 min)."""
-    saddle_stand_min_s: float = 10.0
+    saddle_stand_s: float = RULES.saddle_stand_s
     """Standing on the pedals this long ends a saddle bout (as analytics.saddle)."""
     status_after_s: float = 10.0
     """A gap or non-wear must last this long before its status alert (the bout is
@@ -180,11 +181,11 @@ class AlertParams:
                 f"stand_for_s is {self.stand_for_s:g}; it must be 120–300 s "
                 "(the guidance is to stand 2–5 minutes)"
             )
-        if self.break_min_s <= 0:
-            raise ValueError("break_min_s must be positive")
-        if self.break_min_s > self.stand_for_s:
+        if self.break_s <= 0:
+            raise ValueError("break_s must be positive")
+        if self.break_s > self.stand_for_s:
             raise ValueError(
-                f"break_min_s ({self.break_min_s:g}) is longer than stand_for_s "
+                f"break_s ({self.break_s:g}) is longer than stand_for_s "
                 f"({self.stand_for_s:g}): a prompt would ask for a break that does not count"
             )
         for name in (
@@ -192,7 +193,7 @@ class AlertParams:
             "snooze_default_s",
             "hip_prompt_after_s",
             "saddle_prompt_after_s",
-            "saddle_stand_min_s",
+            "saddle_stand_s",
         ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
@@ -564,8 +565,8 @@ def _phase(p: AlertParams, level: int) -> int:
 
 
 @functools.lru_cache(maxsize=64)
-def _break_need(break_min_s: float, dt_s: float) -> int:
-    return break_steps(ExposureParams(break_min_s=break_min_s), dt_s)
+def _break_need(break_s: float, dt_s: float) -> int:
+    return break_steps(ExposureParams(break_s=break_s), dt_s)
 
 
 def _ms(t_s: float) -> int:
@@ -732,7 +733,7 @@ class _Work:
             self.relief_step(p, inp, new)
         elif self.bout_start_t_s is not None:  # a gap: a pause until it lasts a break
             gap_start = self.gap_start_t_s if self.gap_start_t_s is not None else t
-            if te - gap_start < p.break_min_s - _EPS_S:
+            if te - gap_start < p.break_s - _EPS_S:
                 self.pause_bout(inp.dt_s)
             else:
                 if self.bout_phase > 0:
@@ -813,7 +814,7 @@ class _Work:
         if self.relief_feedback:
             msg = (
                 f"Break too short ({_fmt(up)} up): the sitting clock keeps running. "
-                f"Stand for at least {_fmt(p.break_min_s)}."
+                f"Stand for at least {_fmt(p.break_s)}."
             )
             new.append(
                 self.alert(
@@ -846,9 +847,9 @@ class _Work:
                     self.alert(AlertKind.BREAK_STARTED, t, t, msg, stand_for_s=p.stand_for_s)
                 )
         rs = self.relief_start_t_s
-        if round((te - rs) / inp.dt_s) < _break_need(p.break_min_s, inp.dt_s):
+        if round((te - rs) / inp.dt_s) < _break_need(p.break_s, inp.dt_s):
             return
-        done = rs + p.break_min_s
+        done = rs + p.break_s
         if self.bout_phase == 0:
             self.natural += 1
         elif self.taken_deadline_t_s is not None and done <= self.taken_deadline_t_s + _EPS_S:
@@ -857,14 +858,14 @@ class _Work:
             self.late += 1
             self.ignored += 1
         if self.relief_feedback:
-            msg = f"Break complete: {_fmt(p.break_min_s)} upright. The sitting clock starts again."
+            msg = f"Break complete: {_fmt(p.break_s)} upright. The sitting clock starts again."
             new.append(
                 self.alert(
                     AlertKind.BREAK_COMPLETE,
                     done,
                     rs,
                     msg,
-                    upright_s=p.break_min_s,
+                    upright_s=p.break_s,
                     minutes_at_s=rs,
                 )
             )
@@ -957,7 +958,7 @@ class _Work:
         ):
             if self.saddle_stand_t_s is None:
                 self.saddle_stand_t_s = t
-            if te - self.saddle_stand_t_s >= p.saddle_stand_min_s - _EPS_S:
+            if te - self.saddle_stand_t_s >= p.saddle_stand_s - _EPS_S:
                 self.saddle_end()
         else:
             self.saddle_end()

@@ -44,16 +44,16 @@ TRANSITION_BEFORE_S = 4
 TRANSITION_AFTER_S = 3
 """Seconds around a sit<->stand change searched for the largest trunk tilt (as
 ``calibrate_trunk``)."""
-_MIN_TILT_SIN = float(np.sin(np.radians(10.0)))
+_TILT_FLOOR_SIN = float(np.sin(np.radians(10.0)))
 _FROM_LYING_COS = float(np.cos(np.radians(60.0)))
 _SEATED_TRUNK_COS = float(np.cos(np.radians(45.0)))
-MIN_TRANSITIONS = 2
+TRANSITIONS_NEEDED = 2
 TRANSITION_AGREEMENT = 0.3
 """Transition leans count when at least two agree: |sum| >= this × their number."""
-MIN_LEAN_S = 60
+LEAN_NEEDED_S = 60
 LEAN_AGREEMENT = 0.05
 """Riding or seated tilt counts after this many seconds, when |sum| > this × seconds."""
-MIN_STANDING_S = 10
+STANDING_NEEDED_S = 10
 """Still upright seconds needed before ``up`` follows their mean (as the batch trunk
 calibration needs). The first window often holds only walking, whose direction is
 then ``up``: the thigh leans forward a few degrees on average while walking, so any
@@ -173,7 +173,7 @@ def gather(
         w = perp[a:b][ok]
         norms = np.linalg.norm(w, axis=1)
         k = int(np.argmax(norms))
-        if norms[k] > _MIN_TILT_SIN:
+        if norms[k] > _TILT_FLOOR_SIN:
             t_sum = t_sum + w[k] / norms[k]
             t_n += 1
     with np.errstate(invalid="ignore"):
@@ -198,7 +198,7 @@ def gather(
 def lean_direction(ev: Evidence) -> tuple[FloatArray, str] | None:
     """The direction the trunk leans to (unit, perpendicular to ``up``) and what it
     came from, by the batch priorities: transitions, riding, seated tilt."""
-    if ev.transitions >= MIN_TRANSITIONS:
+    if ev.transitions >= TRANSITIONS_NEEDED:
         n = float(np.linalg.norm(ev.transition_sum))
         if n >= TRANSITION_AGREEMENT * ev.transitions:
             return unit(ev.transition_sum), "transitions"
@@ -206,7 +206,7 @@ def lean_direction(ev: Evidence) -> tuple[FloatArray, str] | None:
         (ev.riding_sum, ev.riding_s, "riding"),
         (ev.seated_sum, ev.seated_s, "sitting"),
     ):
-        if count >= MIN_LEAN_S and float(np.linalg.norm(total)) > LEAN_AGREEMENT * count:
+        if count >= LEAN_NEEDED_S and float(np.linalg.norm(total)) > LEAN_AGREEMENT * count:
             return unit(total), kind
     return None
 
@@ -217,7 +217,7 @@ def refined_trunk(trunk: TrunkCalibration, ev: Evidence) -> TrunkCalibration:
     if trunk.source not in ("auto", "auto-provisional"):
         return trunk
     up = trunk.up
-    if ev.trunk_standing_s >= MIN_STANDING_S:
+    if ev.trunk_standing_s >= STANDING_NEEDED_S:
         up = unit(ev.trunk_standing_sum)
     found = lean_direction(ev)
     if found is None:
@@ -233,7 +233,7 @@ def refined_trunk(trunk: TrunkCalibration, ev: Evidence) -> TrunkCalibration:
 def refined_thigh(thigh: ThighCalibration, ev: Evidence) -> ThighCalibration:
     """``thigh`` with ``up`` at the mean still upright direction seen so far (and
     ``forward`` kept perpendicular to it). Only automatic calibrations are refined."""
-    if thigh.source != "auto" or ev.standing_s < MIN_STANDING_S:
+    if thigh.source != "auto" or ev.standing_s < STANDING_NEEDED_S:
         return thigh
     up = unit(ev.standing_sum)
     forward = unit(thigh.forward - float(thigh.forward @ up) * up)

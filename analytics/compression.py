@@ -5,19 +5,19 @@ Definitions (../shared/domain.md):
 * **seated** steps compress the tendon: ``sitting`` and ``riding_seated``;
 * **relief** steps do not: ``upright``, ``riding_standing`` and ``lying``;
 * **gaps**: ``nonwear`` — never sitting, never a break. A gap shorter than
-  ``break_min_s`` *pauses* a bout (:mod:`analytics.pauses`): the bout goes on across
+  ``break_s`` *pauses* a bout (:mod:`analytics.pauses`): the bout goes on across
   it and its clock does not count it; a longer gap ends the bout.
 
 Consecutive steps of one class form a *span*. A **compression bout** starts at a
-seated span and runs on through relief spans shorter than ``break_min_s``
-(micro-breaks, counted) until a relief span of at least ``break_min_s`` (a break
-taken: the bout ends where that relief began), a gap of at least ``break_min_s``
+seated span and runs on through relief spans shorter than ``break_s``
+(micro-breaks, counted) until a relief span of at least ``break_s`` (a break
+taken: the bout ends where that relief began), a gap of at least ``break_s``
 (the bout is *interrupted*: it ends where the last seated span ended and reports the
 gap's length) or the end of the data (the bout is still open). Sitting after such a
 gap starts a new bout.
 
 Every relief span that follows seated time inside a bout is a **break** record:
-its length, whether it met the rule (≥ ``break_min_s``), the compression time
+its length, whether it met the rule (≥ ``break_s``), the compression time
 before it (since the bout started) and whether that was within the guidance
 (≤ ``guidance_max_s``, 40 min by default).
 
@@ -43,6 +43,7 @@ from analytics.pauses import (
     without_short_gaps,
 )
 from analytics.records import BoolArray, FloatArray, Int8Array, IntArray, Posture, Timeline
+from analytics.rules import RULES
 from analytics.scratch import scratch
 from analytics.smoothing import runs
 
@@ -59,7 +60,7 @@ _CLASS_OF = np.array(
 
 @dataclass(frozen=True, slots=True)
 class ExposureParams:
-    break_min_s: float = 120.0
+    break_s: float = RULES.break_s
     """An upright period this long is a break; shorter ones are micro-breaks."""
     guidance_max_s: float = 40 * 60.0
     """A break taken within this much compression time follows the 30–40 min rule."""
@@ -67,19 +68,19 @@ class ExposureParams:
     """Bout lengths (minutes) announced as events..."""
     repeat_every_min: float = 10.0
     """...and every this many minutes after the last milestone (0: never)."""
-    hip_thresholds_deg: tuple[float, ...] = (90.0,)
+    hip_thresholds_deg: tuple[float, ...] = (RULES.hip_flexion_limit_deg,)
     """Hip-flexion thresholds for time, dose and longest span above."""
-    min_wear_s: float = 10 * 3600.0
+    valid_day_wear_s: float = 10 * 3600.0
     """A day is valid with at least this much wear time."""
     load_change_flag: float = 0.30
     """Week-over-week change of daily compression beyond ± this is flagged."""
-    hip_event_min_s: float = 10.0
+    hip_event_hold_s: float = float(RULES.posture_hold_s)
     """Hip above / below 90° must last this long to start or end a span (events only:
     the exposure times count every step)."""
 
     def __post_init__(self) -> None:
-        if self.break_min_s <= 0:
-            raise ValueError("break_min_s must be positive")
+        if self.break_s <= 0:
+            raise ValueError("break_s must be positive")
         if any(b <= a for a, b in zip(self.milestones_min, self.milestones_min[1:], strict=False)):
             raise ValueError("milestones_min must increase")
         if self.repeat_every_min < 0:
@@ -178,7 +179,7 @@ def step_classes(posture: Int8Array) -> Int8Array:
 
 def break_steps(p: ExposureParams, dt_s: float) -> int:
     """Steps of relief that make a break (one rule for batch and streaming)."""
-    return math.ceil(p.break_min_s / dt_s - 1e-9)
+    return math.ceil(p.break_s / dt_s - 1e-9)
 
 
 def step_time(t0_s: float, dt_s: float, index: int) -> float:
@@ -197,18 +198,18 @@ def milestone_minutes(params: ExposureParams, up_to_s: float) -> list[float]:
     return out
 
 
-def hip_min_steps(p: ExposureParams, dt_s: float) -> int:
-    return max(1, math.ceil(p.hip_event_min_s / dt_s - 1e-9))
+def hip_hold_steps(p: ExposureParams, dt_s: float) -> int:
+    return max(1, math.ceil(p.hip_event_hold_s / dt_s - 1e-9))
 
 
 def hip_span_changes(
     above: BoolArray, t0_s: float, dt_s: float, p: ExposureParams
 ) -> list[tuple[float, EventKind, float]]:
     """Debounced hip > 90° spans: a run of above/below counts once it lasts
-    ``hip_event_min_s``; shorter runs are absorbed. An event marks each counted run
+    ``hip_event_hold_s``; shorter runs are absorbed. An event marks each counted run
     whose state differs from the previous counted one, at the run's start."""
     starts, lengths, values = runs(above)
-    kept = lengths >= hip_min_steps(p, dt_s)
+    kept = lengths >= hip_hold_steps(p, dt_s)
     k_starts = starts[kept].tolist()
     k_values = values[kept].tolist()
     out: list[tuple[float, EventKind, float]] = []
@@ -344,7 +345,9 @@ def compression(
     sp, gaps = _paused_spans(original, tl, need)
     n_sp = sp.cls.shape[0]
     if n_sp == 0:
-        events = _events(tl, original, [], [], [], p, gaps, hip_step_values(tl, 90.0)[0])
+        events = _events(
+            tl, original, [], [], [], p, gaps, hip_step_values(tl, RULES.hip_flexion_limit_deg)[0]
+        )
         return Compression((), (), tuple(events) if with_events else ())
     relief = sp.cls == RELIEF
     seated = sp.cls == SEATED
@@ -353,7 +356,7 @@ def compression(
     # segment id: spans between boundaries; boundaries get their own ids
     seg = np.cumsum(boundary) * 2 - boundary  # boundary spans odd-shifted, unique
 
-    above, excess = hip_step_values(tl, 90.0, excess90)
+    above, excess = hip_step_values(tl, RULES.hip_flexion_limit_deg, excess90)
     seat_load = None
     if tl.seat_load is not None:
         seat_load = seat_load_seated(tl.posture, tl.seat_load)
@@ -374,7 +377,7 @@ def compression(
         ctx = _SpanLists(sp, seated, relief, is_break, boundary, original, gaps, need)
         relief_idx = np.flatnonzero(relief).tolist()
         for k, (f, last) in enumerate(zip(firsts.tolist(), lasts.tolist(), strict=True)):
-            bouts.append(_bout(tl, ctx, f, last, int(lo[k]), int(hi[k]), sums[k], p.break_min_s))
+            bouts.append(_bout(tl, ctx, f, last, int(lo[k]), int(hi[k]), sums[k], p.break_s))
             bout_lo.append(int(lo[k]))
             b0 = ctx.start[f]
             r0 = bisect.bisect_left(relief_idx, f)
@@ -434,13 +437,13 @@ class _SpanLists:
         """Paused (short-gap) steps between two span boundaries."""
         return 0 if self.gaps is None else self.gaps.at(hi) - self.gaps.at(lo)
 
-    def break_done(self, r: int, break_min_s: float, dt_s: float) -> float:
+    def break_done(self, r: int, break_s: float, dt_s: float) -> float:
         """When the relief span ``r`` reaches the break length (gaps paused)."""
         paused = 0
         if self.piece is not None:
             o = self.original
             paused = relief_done_paused(o.cls, o.count, self.piece[r], RELIEF, self.need)
-        return paused_time(self.start[r] + break_min_s, paused, dt_s)
+        return paused_time(self.start[r] + break_s, paused, dt_s)
 
 
 def _range_sums(
@@ -474,7 +477,7 @@ def _bout(
     lo: int,
     hi: int,
     range_sums: tuple[int, int, int | None],
-    break_min_s: float,
+    break_s: float,
 ) -> CompressionBout:
     dt = tl.dt_s
     above_steps, excess_q, seat_q = range_sums
@@ -487,7 +490,7 @@ def _bout(
     elif c.cls[nxt] == GAP:
         ended, gap_s, closed = BoutEnd.GAP, c.length[nxt], c.start[nxt]
     else:
-        ended, gap_s, closed = BoutEnd.BREAK, None, c.break_done(nxt, break_min_s, dt)
+        ended, gap_s, closed = BoutEnd.BREAK, None, c.break_done(nxt, break_s, dt)
     seat_peak = None
     if tl.seat_peak is not None:
         seg_peak = seat_peak_seated(tl.posture[lo:hi], tl.seat_peak[lo:hi])
@@ -555,7 +558,7 @@ def _events(
     by_break = [b for b in bouts if b.ended_by == BoutEnd.BREAK]
     for br, b in zip(met, by_break, strict=True):
         t = b.closed_at_s  # the break complete (short gaps inside it paused)
-        ev.append(ExposureEvent(t, EventKind.BREAK_TAKEN, p.break_min_s))
+        ev.append(ExposureEvent(t, EventKind.BREAK_TAKEN, p.break_s))
         ev.append(ExposureEvent(t, EventKind.BOUT_ENDED, br.sitting_before_s))
     for b in bouts:
         if b.ended_by == BoutEnd.GAP:

@@ -7,7 +7,7 @@ old) resumes with a gap as long as the downtime. Fed to
 time in proportion to its length (31.5 million steps for a year). Nothing in the
 engine changes after the first few steps of a gap, though: the running bout ends at
 the gap's start, the debounced hip span ends once the gap has lasted
-``hip_event_min_s``, and from then on each further step only moves the step index.
+``hip_event_hold_s``, and from then on each further step only moves the step index.
 :func:`skip_gap` feeds those first steps and then moves the index, which gives
 exactly the state and events of feeding all of them (a property test checks it).
 """
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analytics.compression import ExposureParams, break_steps, hip_min_steps
+from analytics.compression import ExposureParams, break_steps, hip_hold_steps
 from analytics.records import Posture
 from analytics.streaming import StreamOutput, StreamState, advance
 
@@ -41,7 +41,7 @@ class DowntimeParams:
 def settle_steps(params: ExposureParams, dt_s: float) -> int:
     """Steps of a gap after which further gap steps change nothing but the index:
     longer than a break (a gap that long ends any bout) and than the hip debounce."""
-    return break_steps(params, dt_s) + hip_min_steps(params, dt_s) + 1
+    return break_steps(params, dt_s) + hip_hold_steps(params, dt_s) + 1
 
 
 def skip_gap(

@@ -271,7 +271,7 @@ class RhythmPass:
                     t, a = g.tail_t, g.tail_acc
                     g.vec[:, g.filled :] = blend(t[:1], t[1:], a[:1], a[1:], grid).T
                 share, stride, steady = rhythm_from_grid(
-                    g.vec, g.plan, p.gait_min_step_hz, p.rhythm_peak_min
+                    g.vec, g.plan, p.gait_step_floor_hz, p.rhythm_peak_min
                 )
             ep = replace(
                 s.epochs,

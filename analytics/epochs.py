@@ -117,7 +117,7 @@ def epochs_from_recording(rec: Recording, params: PostureParams | None = None) -
         t0,
         ep.count,
         p.rhythm_window_s,
-        p.gait_min_step_hz,
+        p.gait_step_floor_hz,
         p.rhythm_peak_min,
         wanted=moving_seconds(ep, p),
     )

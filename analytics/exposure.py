@@ -36,6 +36,7 @@ from analytics.periods import (
     whole,
 )
 from analytics.records import Timeline
+from analytics.rules import RULES
 from analytics.saddle import SaddleContext, SaddleSummary
 from analytics.smoothing import runs
 
@@ -115,17 +116,21 @@ def exposure_report(
     vocabulary); the summaries do not need them.
     """
     p = params or ExposureParams()
-    excess90 = excess_over(tl.hip_flexion_deg, 90.0, "exp-excess90")  # shared, read only
+    excess90 = excess_over(
+        tl.hip_flexion_deg, RULES.hip_flexion_limit_deg, "exp-excess90"
+    )  # shared, read only
     posture_runs = runs(tl.posture)  # shared by the bouts and the saddle
     comp = compression(tl, p, with_events=with_events, excess90=excess90, posture_runs=posture_runs)
     end = tl.t0_s + tl.n * tl.dt_s
     day_p = day_bounds(float(tl.t0_s), end, tz)
     clock_p = clock_periods(float(tl.t0_s), end, period_hours, tz) if period_hours else []
     all_p = [*day_p, *clock_p, whole(tl)]
-    ms = measures(tl, all_p, min_wear_s=p.min_wear_s, steps=steps, posture_runs=posture_runs)
+    ms = measures(
+        tl, all_p, valid_day_wear_s=p.valid_day_wear_s, steps=steps, posture_runs=posture_runs
+    )
     bout_starts = np.array([b.start_s for b in comp.bouts], dtype=np.float64)
     break_starts = np.array([b.start_s for b in comp.breaks], dtype=np.float64)
-    thresholds = sorted({90.0, *p.hip_thresholds_deg})
+    thresholds = sorted({RULES.hip_flexion_limit_deg, *p.hip_thresholds_deg})
     slices = [(_index(tl, q.start_s), _index(tl, q.end_s)) for q in all_p]
     hips = hip_exposure_slices(tl, thresholds, slices, excess90)
     saddle_ctx = SaddleContext(tl, posture_runs)

@@ -10,6 +10,7 @@ import numpy as np
 
 from analytics.compression import excess_over
 from analytics.records import BoolArray, FloatArray, IntArray, Posture, Timeline
+from analytics.rules import RULES
 from analytics.scratch import scratch
 from analytics.smoothing import runs
 
@@ -123,7 +124,7 @@ def hip_exposure_slices(
     any_riding = bool(riding.any())
     per_threshold = []
     for k, thr in enumerate(thresholds_deg):
-        if thr == 90.0 and excess90 is not None:
+        if thr == RULES.hip_flexion_limit_deg and excess90 is not None:
             excess = excess90  # read only: the tracks multiply into their own buffers
         else:
             excess = excess_over(tl.hip_flexion_deg, thr, "hip-excess")
@@ -151,7 +152,10 @@ def hip_exposure_slices(
 
 
 def hip_exposure(
-    tl: Timeline, thresholds_deg: tuple[float, ...] = (90.0,), lo: int = 0, hi: int | None = None
+    tl: Timeline,
+    thresholds_deg: tuple[float, ...] = (RULES.hip_flexion_limit_deg,),
+    lo: int = 0,
+    hi: int | None = None,
 ) -> tuple[HipExposure, ...]:
     """Exposure over steps ``lo:hi`` of the timeline, one record per threshold."""
     return hip_exposure_slices(tl, thresholds_deg, [(lo, tl.n if hi is None else hi)])[0]

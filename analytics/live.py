@@ -49,6 +49,7 @@ from analytics.records import (
     ThighCalibration,
     TrunkCalibration,
 )
+from analytics.rules import RULES
 from analytics.seat_pressure import SeatParams
 
 DATA_OK, DATA_NONE, DATA_OFF = 0, 1, 2
@@ -59,9 +60,9 @@ DATA_OK, DATA_NONE, DATA_OFF = 0, 1, 2
 class LiveParams:
     lag_s: int = 15
     """Look-ahead: a second is final once data ``lag_s`` seconds newer has arrived
-    (at least ``PostureParams.min_bout_s``: the 10 s rule needs it)."""
+    (at least ``PostureParams.posture_hold_s``: the 10 s rule needs it)."""
     context_s: int = 660
-    """History each window sees (covers ``PostureParams.nonwear_min_s``)."""
+    """History each window sees (covers ``PostureParams.nonwear_after_s``)."""
     step_s: int = 10
     """Classify once this many new seconds can be made final (each window costs a few
     milliseconds, mostly the per-second statistics of its context)."""
@@ -73,10 +74,10 @@ class LiveParams:
     back: its seconds become gaps."""
 
     def __post_init__(self) -> None:
-        if self.lag_s < PostureParams().min_bout_s:
+        if self.lag_s < PostureParams().posture_hold_s:
             raise ValueError(
                 f"lag_s ({self.lag_s}) must be at least the posture minimum duration "
-                f"({PostureParams().min_bout_s} s)"
+                f"({PostureParams().posture_hold_s} s)"
             )
         if self.context_s < 60 or self.step_s < 1 or self.calibration_hold_s < 60:
             raise ValueError("context_s >= 60, step_s >= 1 and calibration_hold_s >= 60")
@@ -216,7 +217,7 @@ def _offbody_candidates(rec: Recording, a: Analysis, p: PostureParams, last_i: i
     if ep.trunk_mean_g is not None:
         candidates = off_body_candidates(ep, p)
         ep_off = with_trunk_deviation(rec, ep, whole_blocks(candidates, p.frozen_block_s))
-    any_length = dataclasses.replace(p, nonwear_min_s=1)
+    any_length = dataclasses.replace(p, nonwear_after_s=1)
     marked = mark_off_body(
         np.full(n, Posture.SITTING, dtype=np.int8), ep_off, a.thigh, a.trunk, any_length, candidates
     )
@@ -388,7 +389,7 @@ def add_seconds(
     base = totals if totals.day == day else DayTotals(day=day)
     seated = step_classes(posture) == SEATED
     with np.errstate(invalid="ignore"):
-        above = seated & (hip_flexion_deg > 90.0)
+        above = seated & (hip_flexion_deg > RULES.hip_flexion_limit_deg)
     return DayTotals(
         day=day,
         compression_s=base.compression_s + float(np.count_nonzero(seated)) * dt_s,

@@ -10,7 +10,7 @@ The batch pipeline decides two things with more hindsight than the live look-ahe
   either;
 * **non-wear**: a thigh sensor dead still in an orientation no worn body can take
   (or both sensors frozen together) is off the body once that has lasted
-  ``PostureParams.nonwear_min_s``. Until then it could be either.
+  ``PostureParams.nonwear_after_s``. Until then it could be either.
 
 Such seconds are held: the window is classified again at the next step, with more
 data, and the held seconds are emitted once decided. Holding is bounded by those two
@@ -65,7 +65,7 @@ def offbody_undecided_from(
     a run of off-body candidates (``candidate``: what
     :func:`analytics.posture.mark_off_body` would mark if any length were enough)
     that reaches the last emitted second, is not yet non-wear, began less than
-    ``nonwear_min_s + lag_s`` before the data end and still runs within
+    ``nonwear_after_s + lag_s`` before the data end and still runs within
     ``frozen_block_s`` of it (the frozen test sees whole blocks only); ``to_i`` when
     nothing is held."""
     i = to_i - 1
@@ -79,6 +79,6 @@ def offbody_undecided_from(
     k = i
     while k > 0 and candidate[k - 1] and posture[k - 1] != Posture.NONWEAR:
         k -= 1
-    if end_i - k >= p.nonwear_min_s + lag_s:
+    if end_i - k >= p.nonwear_after_s + lag_s:
         return to_i
     return k

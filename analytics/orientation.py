@@ -13,7 +13,7 @@ Automatic thigh calibration (see docs/posture.md):
 2. still seconds form clusters of gravity direction; the still cluster nearest the
    gait direction is standing, and its centre is ``up``;
 3. the seated threshold lies half-way between upright and the nearest seated
-   cluster, within [sit_threshold_min_deg, sit_threshold_max_deg];
+   cluster, within [sit_threshold_floor_deg, sit_threshold_ceiling_deg];
 4. ``forward`` is the mean direction of seated seconds, made perpendicular to ``up``.
 """
 
@@ -44,7 +44,7 @@ from analytics.records import (
 def valid_seconds(ep: Epochs, p: PostureParams) -> BoolArray:
     mag = np.sqrt(np.einsum("ij,ij->i", ep.thigh_mean_g, ep.thigh_mean_g))
     with np.errstate(invalid="ignore"):
-        ok = (ep.count > 0) & (mag >= p.min_gravity_g) & (mag <= p.max_gravity_g)
+        ok = (ep.count > 0) & (mag >= p.gravity_floor_g) & (mag <= p.gravity_ceiling_g)
     return np.asarray(ok, dtype=np.bool_)
 
 
@@ -82,7 +82,7 @@ def gait_seconds(ep: Epochs, p: PostureParams) -> BoolArray:
     g &= ~pedal
     if ep.cadence_rpm is not None:
         with np.errstate(invalid="ignore"):
-            g &= ~(ep.cadence_rpm >= p.cadence_min_rpm)
+            g &= ~(ep.cadence_rpm >= p.cadence_floor_rpm)
     return np.asarray(g, dtype=np.bool_)
 
 
@@ -119,14 +119,14 @@ def _still_clusters(d: FloatArray, p: PostureParams) -> list[tuple[FloatArray, i
     """Clusters of still gravity directions: (centre, support), largest first."""
     clusters: list[tuple[FloatArray, int]] = []
     remaining = d
-    min_support = max(30, int(0.02 * d.shape[0]))
+    support_floor = max(30, int(0.02 * d.shape[0]))
     for _ in range(8):
         found = dominant_direction(remaining, p.cone_deg)
         if found is None:
             break
         centre, members = found
         support = int(np.count_nonzero(members))
-        if support < min_support:
+        if support < support_floor:
             break
         clusters.append((centre, support))
         remaining = remaining[~members]
@@ -153,7 +153,7 @@ def pedalling_seconds(ep: Epochs, p: PostureParams) -> BoolArray:
     if ep.cadence_rpm is not None:
         known = np.isfinite(ep.cadence_rpm)
         with np.errstate(invalid="ignore"):
-            by_cadence = ep.cadence_rpm >= p.cadence_min_rpm
+            by_cadence = ep.cadence_rpm >= p.cadence_floor_rpm
         pedal = np.where(known, by_cadence, pedal)
     return np.asarray(pedal, dtype=np.bool_)
 
@@ -168,7 +168,7 @@ def calibrate_thigh(ep: Epochs, p: PostureParams | None = None) -> ThighCalibrat
 
     "Up" is anchored by walking only (sustained steps at a walking rhythm); the
     confidence grows with the seconds of walking seen
-    (``PostureParams.calibration_gait_s``). Below ``calibration_min_confidence`` it
+    (``PostureParams.calibration_gait_s``). Below ``calibration_confidence_floor`` it
     refuses rather than guess. A recording with pedalling but no walking gets a
     calibration from pedalling (source :data:`PEDALLING_SOURCE`, confidence 0).
     """
@@ -184,7 +184,7 @@ def calibrate_thigh(ep: Epochs, p: PostureParams | None = None) -> ThighCalibrat
     pedal_dir: FloatArray | None = None
     # a ride: pedalling is most of the movement (vibration in a car or on a train
     # has no steady rhythm, and shows one only now and then)
-    if n_pedal >= p.ride_min_s and n_pedal >= 0.5 * n_moving:
+    if n_pedal >= p.ride_evidence_s and n_pedal >= 0.5 * n_moving:
         found_pedal = dominant_direction(d_all[pedal], p.cone_deg)
         if found_pedal is not None:
             pedal_dir = found_pedal[0]
@@ -195,7 +195,7 @@ def calibrate_thigh(ep: Epochs, p: PostureParams | None = None) -> ThighCalibrat
         found = dominant_direction(d_all[walk], p.cone_deg)
         if found is not None:
             gait_dir = found[0]
-    if gait_dir is None or confidence < p.calibration_min_confidence:
+    if gait_dir is None or confidence < p.calibration_confidence_floor:
         if pedal_dir is not None:
             return ThighCalibration(
                 up=pedal_dir,
@@ -205,7 +205,7 @@ def calibrate_thigh(ep: Epochs, p: PostureParams | None = None) -> ThighCalibrat
             )
         raise CalibrationError(
             f"cannot tell which way is up: {n_walk} s of walking found, "
-            f"{p.calibration_gait_s * p.calibration_min_confidence:.0f} s needed to "
+            f"{p.calibration_gait_s * p.calibration_confidence_floor:.0f} s needed to "
             "calibrate the thigh sensor automatically; record some walking, or "
             "calibrate explicitly from a few seconds of standing still: for a recording "
             "'sitload analyze FILE --calibrate-from START-END' (or --calibrate-file "
@@ -228,10 +228,14 @@ def calibrate_thigh(ep: Epochs, p: PostureParams | None = None) -> ThighCalibrat
     if clusters:
         centres = np.array([c for c, _ in clusters])
         incl = inclination_deg(centres, provisional)
-        seated = incl[incl > p.sit_threshold_min_deg]
+        seated = incl[incl > p.sit_threshold_floor_deg]
         if seated.size:
             threshold = float(
-                np.clip(0.5 * float(seated.min()), p.sit_threshold_min_deg, p.sit_threshold_max_deg)
+                np.clip(
+                    0.5 * float(seated.min()),
+                    p.sit_threshold_floor_deg,
+                    p.sit_threshold_ceiling_deg,
+                )
             )
     provisional = ThighCalibration(
         up=up, forward=perpendicular(up), upright_refs=refs, sit_threshold_deg=threshold
@@ -294,7 +298,7 @@ def _still_direction(acc: FloatArray, p: PostureParams, name: str) -> tuple[Floa
     mean = acc.mean(axis=0)
     mag = float(np.linalg.norm(mean))
     dev = float(np.sqrt(np.mean(np.sum((acc - mean) ** 2, axis=1))))
-    if not p.min_gravity_g <= mag <= p.max_gravity_g:
+    if not p.gravity_floor_g <= mag <= p.gravity_ceiling_g:
         raise CalibrationError(
             f"the {name} sensor reads {mag:.2f} g instead of about 1 g; check its units "
             "(g, not m/s²) and that it is attached"

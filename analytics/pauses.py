@@ -1,7 +1,7 @@
 """Short gaps pause a compression bout (docs/exposure.md, "Gaps").
 
 A sensor dropout is not a break: a gap shorter than the break length
-(``ExposureParams.break_min_s``) *pauses* the bout. The bout goes on across it, its
+(``ExposureParams.break_s``) *pauses* the bout. The bout goes on across it, its
 clock (duration, milestones, the compression time before a break) does not count
 the gap, and the gap is neither seated nor relief time: an upright spell continues
 across it, its length without the gap. A gap of the break length or longer ends the

@@ -18,7 +18,7 @@ Rules (../shared/domain.md; docs/activpal.md):
   instant of the transition. The timeline is taken as given (the posture classifier
   already applied the 10 s rule); a sitting run followed by non-wear, lying or riding
   is no transition.
-* **Sitting bouts**: a bout is sitting ended by upright for at least ``min_break_s``
+* **Sitting bouts**: a bout is sitting ended by upright for at least ``bout_break_s``
   (10 s): a sitting run continues through upright runs shorter than that. Any other
   posture ends the bout, and non-wear (a gap) is never sitting and never a break: a
   bout interrupted by a gap ends at the gap and a new bout starts after it. A bout
@@ -34,7 +34,7 @@ Rules (../shared/domain.md; docs/activpal.md):
   "longer than 30 minutes".
 * **Steps** (activPAL only): steps attributed to an instant (the start of the
   stepping event) count in the period holding that instant.
-* A period is **valid** when its wear time is at least ``min_wear_s``.
+* A period is **valid** when its wear time is at least ``valid_day_wear_s``.
 
 Period bounds are snapped to the nearest step boundary of the timeline.
 """
@@ -52,12 +52,13 @@ import numpy as np
 import numpy.typing as npt
 
 from analytics.records import FloatArray, IntArray, Posture, Timeline
+from analytics.rules import RULES
 from analytics.smoothing import runs
 
-MIN_BREAK_S: Final = 10.0
+BOUT_BREAK_S: Final = float(RULES.posture_hold_s)
 """Upright time that ends a sitting bout (the activPAL 10 s rule)."""
 
-DEFAULT_MIN_WEAR_DAY_S: Final = 10 * 3600.0
+DEFAULT_VALID_DAY_WEAR_S: Final = 10 * 3600.0
 """A common validity rule for a calendar day: at least 10 h of wear."""
 
 BOUT_BIN_EDGES_S: Final = (1800.0, 3600.0, 7200.0, 14400.0)
@@ -321,25 +322,28 @@ class _Bouts:
     length: IntArray  # steps
 
 
-def sitting_bouts(tl: Timeline, *, min_break_s: float = MIN_BREAK_S) -> tuple[IntArray, IntArray]:
+def sitting_bouts(tl: Timeline, *, bout_break_s: float = BOUT_BREAK_S) -> tuple[IntArray, IntArray]:
     """Sitting bouts of the timeline as (start step index, length in steps): sitting
-    runs joined through upright runs shorter than ``min_break_s`` (see the module
+    runs joined through upright runs shorter than ``bout_break_s`` (see the module
     docstring). Vectorised over runs."""
-    b = _bouts(_key_runs(tl), tl.dt_s, min_break_s)
+    b = _bouts(_key_runs(tl), tl.dt_s, bout_break_s)
     return b.start, b.length
 
 
-def _bouts(r: _Runs, dt_s: float, min_break_s: float) -> _Bouts:
+def _bouts(r: _Runs, dt_s: float, bout_break_s: float) -> _Bouts:
     starts, lengths, values = _posture_runs(r)
     if starts.shape[0] == 0:
         empty = np.zeros(0, dtype=np.int64)
         return _Bouts(empty, empty)
-    min_break = max(1, round(min_break_s / dt_s))
+    break_steps_floor = max(1, round(bout_break_s / dt_s))
     sit = values == Posture.SITTING
     inside = sit.copy()
     if sit.shape[0] >= 3:
         bridge = (
-            (values[1:-1] == Posture.UPRIGHT) & (lengths[1:-1] < min_break) & sit[:-2] & sit[2:]
+            (values[1:-1] == Posture.UPRIGHT)
+            & (lengths[1:-1] < break_steps_floor)
+            & sit[:-2]
+            & sit[2:]
         )
         inside[1:-1] |= bridge
     edge = np.diff(np.concatenate(([False], inside, [False])).astype(np.int8))
@@ -362,15 +366,15 @@ def measures(
     tl: Timeline,
     bounds: Sequence[Period],
     *,
-    min_wear_s: float,
+    valid_day_wear_s: float,
     steps: StepCounts | None = None,
-    min_break_s: float = MIN_BREAK_S,
+    bout_break_s: float = BOUT_BREAK_S,
     posture_runs: tuple[IntArray, IntArray, npt.NDArray[np.int8]] | None = None,
 ) -> list[PeriodMeasures]:
     """activPAL-compatible measures of ``tl`` in each period of ``bounds``.
 
     Periods may be in any order and may overlap (custom periods); each is measured on
-    its own. ``steps`` (activPAL) adds step counts; ``min_wear_s`` decides ``valid``.
+    its own. ``steps`` (activPAL) adds step counts; ``valid_day_wear_s`` decides ``valid``.
     ``posture_runs``: ``smoothing.runs(tl.posture)`` when the caller has it.
     """
     if not bounds:
@@ -411,7 +415,7 @@ def measures(
         s2s_at, a_i, side="left"
     )
 
-    bouts = _bouts(r, dt, min_break_s)
+    bouts = _bouts(r, dt, bout_break_s)
     lo = np.searchsorted(bouts.start, a_i, side="left")
     hi = np.maximum(np.searchsorted(bouts.start, b_i, side="left"), lo)
     steps_30 = round(1800.0 / dt)
@@ -491,7 +495,7 @@ def measures(
                 ),
                 longest_sitting_bout_s=float(longest_s[i]),
                 steps=int(step_sum[i]) if step_sum is not None else None,
-                valid=bool(wear_s[i] >= min_wear_s),
+                valid=bool(wear_s[i] >= valid_day_wear_s),
             )
         )
     return out
@@ -500,9 +504,11 @@ def measures(
 def total(
     tl: Timeline,
     *,
-    min_wear_s: float = 0.0,
+    valid_day_wear_s: float = 0.0,
     steps: StepCounts | None = None,
-    min_break_s: float = MIN_BREAK_S,
+    bout_break_s: float = BOUT_BREAK_S,
 ) -> PeriodMeasures:
     """The measures of the whole timeline (label ``"total"``)."""
-    return measures(tl, [whole(tl)], min_wear_s=min_wear_s, steps=steps, min_break_s=min_break_s)[0]
+    return measures(
+        tl, [whole(tl)], valid_day_wear_s=valid_day_wear_s, steps=steps, bout_break_s=bout_break_s
+    )[0]

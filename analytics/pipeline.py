@@ -31,7 +31,7 @@ from analytics.records import (
     TrunkCalibration,
 )
 from analytics.seat_pressure import SeatParams, SeatSeconds, seat_posture, seat_seconds
-from analytics.smoothing import enforce_min_duration
+from analytics.smoothing import enforce_posture_hold
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +129,7 @@ def analyze_recording(
         return Analysis(a.timeline, a.epochs, a.thigh, a.trunk, seat)
     if seat is None:
         raise ValueError("the recording has neither a thigh accelerometer nor seat cells")
-    posture = enforce_min_duration(seat_posture(seat), p.min_bout_s)
+    posture = enforce_posture_hold(seat_posture(seat), p.posture_hold_s)
     tl = Timeline(
         t0_s=seat.t0_s,
         posture=posture,

@@ -4,7 +4,7 @@ Rules (all on calibrated, rotation-invariant angles; see docs/posture.md):
 
 * no sample in a second, or a specific force far from 1 g → ``nonwear``;
 * a dead-still thigh in an orientation a worn thigh cannot take (upside down) for
-  ``nonwear_min_s`` → ``nonwear`` (off the body). Long still sitting is *not*
+  ``nonwear_after_s`` → ``nonwear`` (off the body). Long still sitting is *not*
   non-wear: a seated orientation is sitting however still and however long;
 * still or slow seconds: ``sitting`` when the thigh is inclined beyond the seated
   threshold, else ``upright``;
@@ -47,7 +47,7 @@ from analytics.records import (
     ThighCalibration,
     TrunkCalibration,
 )
-from analytics.smoothing import enforce_min_duration, runs
+from analytics.smoothing import enforce_posture_hold, runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +66,9 @@ def _window_fraction(mask: BoolArray, window: int) -> FloatArray:
     return np.convolve(mask.astype(np.float64), kernel, mode="same")
 
 
-def _long_runs(mask: BoolArray, min_len: int) -> BoolArray:
+def _long_runs(mask: BoolArray, shortest: int) -> BoolArray:
     _starts, lengths, values = runs(mask)
-    keep = values & (lengths >= min_len)
+    keep = values & (lengths >= shortest)
     return np.repeat(keep, lengths)
 
 
@@ -238,7 +238,7 @@ def mark_off_body(
     p: PostureParams,
     candidates: BoolArray | None = None,
 ) -> Int8Array:
-    """Off the body: the thigh sensor dead still for ``nonwear_min_s`` in an orientation
+    """Off the body: the thigh sensor dead still for ``nonwear_after_s`` in an orientation
     no worn thigh and trunk can take together: the thigh upside down, the trunk
     sensor head-down, or a trunk-thigh angle outside what a hip can do. Lying still
     in bed, however long, stays lying (or sitting)."""
@@ -255,8 +255,8 @@ def mark_off_body(
         with np.errstate(invalid="ignore"):
             impossible |= trunk_incl > p.nonwear_inverted_deg
             if trunk.source != "auto-provisional":  # the hip angle needs a known forward
-                impossible |= (hip < p.hip_min_deg) | (hip > p.hip_max_deg)
-    off = _long_runs(dead_still & impossible, p.nonwear_min_s)
+                impossible |= (hip < p.hip_floor_deg) | (hip > p.hip_ceiling_deg)
+    off = _long_runs(dead_still & impossible, p.nonwear_after_s)
     if (
         ep.trunk_mean_g is not None
         and ep.trunk_std_g is not None  # filled by epochs.with_trunk_deviation
@@ -269,7 +269,7 @@ def mark_off_body(
         )
         with np.errstate(invalid="ignore"):
             both &= ep.trunk_std_g < limit
-        off |= _long_runs(both, p.nonwear_min_s)
+        off |= _long_runs(both, p.nonwear_after_s)
     out = posture.copy()
     out[off] = Posture.NONWEAR
     return out
@@ -291,4 +291,4 @@ def apply_lying(
 
 
 def smooth(posture: Int8Array, p: PostureParams) -> Int8Array:
-    return enforce_min_duration(posture, p.min_bout_s)
+    return enforce_posture_hold(posture, p.posture_hold_s)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from analytics.rules import RULES
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 Int8Array = npt.NDArray[np.int8]
@@ -152,7 +154,7 @@ class ThighCalibration:
     upright_refs: FloatArray | None = None
     """Extra directions that also mean "thigh vertical" (rows; e.g. the gait axis of a
     phone that moved in the pocket). ``up`` is always used."""
-    sit_threshold_deg: float = 45.0
+    sit_threshold_deg: float = RULES.sit_threshold_deg
     """Thigh inclination from upright above which a still thigh is seated."""
 
     @property

@@ -17,14 +17,14 @@ collector. Everything heavy is :func:`analytics.exposure.exposure_report`.
 Definitions (see ``docs/report.md``):
 
 * **Days** are local calendar days of ``tz``, ``first_day`` to ``last_day``
-  inclusive. A day is *valid* with at least ``params.min_wear_s`` of wear (10 h by
+  inclusive. A day is *valid* with at least ``params.valid_day_wear_s`` of wear (10 h by
   default); a day with less is shown as *low wear*, never as a good day.
 * **Compression** is seated time: sitting plus seated riding. A **long bout** is a
   compression bout longer than ``long_bout_s`` (60 min). Bouts belong to the day in
   which they start, with their full length.
 * **Bout distribution**: the activPAL bins of :mod:`analytics.periods`
   (< 30 min, 30–60 min, 1–2 h, 2–4 h, ≥ 4 h), for activPAL sitting bouts (ended by
-  10 s upright) and for compression bouts (ended by a break of ``break_min_s``).
+  10 s upright) and for compression bouts (ended by a break of ``break_s``).
 * **Adherence** per day, from the first source that has the day: the live service's
   daily record (``daily``); else the counters carried by the day's last alert
   (``alerts``); else counted here (``counted``): stand prompts and snoozes from the
@@ -43,7 +43,7 @@ Definitions (see ``docs/report.md``):
   greater. The **rank correlation** (Spearman, average ranks for ties) between the
   previous day's compression time and the morning score uses only mornings whose
   previous day is valid; it is reported only when there are at least
-  :data:`MIN_CORRELATION_N` of them and both series vary.
+  :data:`CORRELATION_N_FLOOR` of them and both series vary.
 * **Week over week**: :func:`analytics.load_change.load_change` over the range's
   days, exactly as :attr:`analytics.exposure.ExposureReport.weeks`.
 """
@@ -68,15 +68,16 @@ from analytics.exposure import ExposureReport, PeriodExposure, exposure_report
 from analytics.load_change import DailyExposure, WeekChange, load_change
 from analytics.periods import BOUT_BIN_EDGES_S, BOUT_BIN_LABELS
 from analytics.records import FloatArray, Timeline
+from analytics.rules import RULES
 from analytics.saddle import SaddleContext
 
 HIGH_COMPRESSION_S: Final = 6 * 3600.0
 """A day with more compression than this is a *high-compression day* (flags)."""
 LONG_BOUT_S: Final = 3600.0
 """A compression bout longer than this is a *long bout*."""
-MIN_CORRELATION_N: Final = 5
+CORRELATION_N_FLOOR: Final = 5
 """The rank correlation is reported only with at least this many pairs."""
-SADDLE_STAND_MIN_S: Final = 10.0
+SADDLE_STAND_S: Final = RULES.saddle_stand_s
 """Standing on the pedals this long ends a saddle bout (as analytics/saddle.py)."""
 
 AdherenceSource = Literal["daily", "alerts", "counted", "none"]
@@ -181,7 +182,7 @@ class DayReview:
     weekday: str
     wear_s: float
     valid: bool
-    """Enough wear (``params.min_wear_s``) for the day to count."""
+    """Enough wear (``params.valid_day_wear_s``) for the day to count."""
     sitting_s: float
     riding_seated_s: float
     compression_s: float
@@ -225,7 +226,7 @@ class BoutDistribution:
     """activPAL sitting bouts (ended by 10 s upright)."""
     sitting_time_s: tuple[float, ...]
     compression_counts: tuple[int, ...]
-    """Compression bouts (ended by a break of ``break_min_s``)."""
+    """Compression bouts (ended by a break of ``break_s``)."""
     compression_time_s: tuple[float, ...]
 
 
@@ -302,7 +303,7 @@ class PainResponse:
     pairs: int
     """Mornings whose previous day is valid (the correlation's candidates)."""
     correlation: Correlation | None
-    """Only with at least MIN_CORRELATION_N pairs and varying series."""
+    """Only with at least CORRELATION_N_FLOOR pairs and varying series."""
     correlation_text: str
 
 
@@ -467,7 +468,7 @@ def _counted_adherence(
     bouts: Sequence[CompressionBout],
     alerts: Sequence[AlertLike],
     zone: tzinfo,
-    break_min_s: float,
+    break_s: float,
     taken_within_s: float,
 ) -> dict[str, list[int]]:
     """Counters per local date, reconstructed from stand prompts, snoozes and the
@@ -494,7 +495,7 @@ def _counted_adherence(
         ps = in_bout.get(i, [])
         for _earlier, later in itertools.pairwise(ps):
             add(later, "ignored")  # passed without a break: the next level came
-        done = b.end_s + break_min_s
+        done = b.end_s + break_s
         if b.ended_by == BoutEnd.BREAK:
             if not ps:
                 add(done, "natural")
@@ -537,9 +538,7 @@ def _adherence(
     by_daily = {d.date: d for d in daily}
     payload = _payload_adherence(alerts)
     counted = (
-        _counted_adherence(bouts, alerts, zone, params.break_min_s, taken_within_s)
-        if alerts
-        else {}
+        _counted_adherence(bouts, alerts, zone, params.break_s, taken_within_s) if alerts else {}
     )
     out: dict[str, DayAdherence] = {}
     for day in days:
@@ -580,10 +579,10 @@ def _sum_adherence(rows: Sequence[DayAdherence]) -> DayAdherence:
 # --------------------------------------------------------------------------- saddle
 
 
-def saddle_bouts(tl: Timeline, stand_min_s: float = SADDLE_STAND_MIN_S) -> list[SaddleBout]:
+def saddle_bouts(tl: Timeline, stand_s: float = SADDLE_STAND_S) -> list[SaddleBout]:
     """Seated riding bouts of the whole timeline, with the rules of analytics/saddle.py
     (local dates and times in UTC: :func:`review` re-dates them)."""
-    first, last_end, hip90 = SaddleContext(tl).bouts(stand_min_s)
+    first, last_end, hip90 = SaddleContext(tl).bouts(stand_s)
     dt_s = tl.dt_s
     out = []
     for k in range(first.shape[0]):
@@ -637,7 +636,7 @@ def _pain_response(
         known = row is not None
         valid = row is not None and row.measures.valid
         comp = row.compression_s if row is not None else None
-        hip90 = row.hip_at(90.0) if row is not None else None
+        hip90 = row.hip_at(RULES.hip_flexion_limit_deg) if row is not None else None
         mornings.append(
             MorningPain(
                 date=d,
@@ -655,7 +654,7 @@ def _pain_response(
         )
     pairs = [m for m in mornings if m.previous_valid and m.previous_compression_s is not None]
     corr: Correlation | None = None
-    if len(pairs) >= MIN_CORRELATION_N:
+    if len(pairs) >= CORRELATION_N_FLOOR:
         rho = spearman(
             [m.previous_compression_s or 0.0 for m in pairs], [float(m.score) for m in pairs]
         )
@@ -681,10 +680,10 @@ def _pain_response(
 def correlation_text(corr: Correlation | None, pairs: int) -> str:
     """A cautious sentence about the rank correlation."""
     if corr is None:
-        if pairs < MIN_CORRELATION_N:
+        if pairs < CORRELATION_N_FLOOR:
             return (
                 f"Too few mornings with a valid previous day (n = {pairs}) for a rank "
-                f"correlation; it needs at least {MIN_CORRELATION_N}."
+                f"correlation; it needs at least {CORRELATION_N_FLOOR}."
             )
         return (
             f"No rank correlation: pain or compression did not vary over the {pairs} "
@@ -761,7 +760,7 @@ def _day_review(
             pain_next_above_baseline=False,
         )  # the timeline does not reach this day
     m = pe.measures
-    hip90 = pe.hip_at(90.0)
+    hip90 = pe.hip_at(RULES.hip_flexion_limit_deg)
     assert hip90 is not None  # exposure_report always measures 90°
     return DayReview(
         date=date,
@@ -1139,7 +1138,9 @@ def _flags(
     if has_data and (low or none):
         parts = []
         if low:
-            parts.append(f"{len(low)} with too little wear (< {threshold_words(p.min_wear_s)})")
+            parts.append(
+                f"{len(low)} with too little wear (< {threshold_words(p.valid_day_wear_s)})"
+            )
         if none:
             parts.append(f"{len(none)} without any data")
         k = len(low) + len(none)
@@ -1156,9 +1157,9 @@ def _flags(
 
 
 __all__ = [
+    "CORRELATION_N_FLOOR",
     "HIGH_COMPRESSION_S",
     "LONG_BOUT_S",
-    "MIN_CORRELATION_N",
     "AlertLike",
     "AlertMark",
     "BoutDistribution",

@@ -8,7 +8,7 @@ Pure: the reader (:mod:`collector.recordings.fit`) turns the file into
 * The bike computer's **timer** is the authority on riding time: it runs from a
   ``timer start`` event to the next ``stop`` (auto-pause at a standstill, or the
   rider's stop button). Its total is the file's own ``total_timer_time``.
-* A **break off the saddle** is a standstill of at least ``break_min_s``: the timer
+* A **break off the saddle** is a standstill of at least ``break_s``: the timer
   stopped, or running with the speed at (GPS-noise) zero. Shorter stops (traffic
   lights) stay inside the ride: the rider is still on the bike.
 * **Rider position** (seated or standing on the pedals) is known only where the
@@ -25,13 +25,14 @@ import numpy as np
 
 from analytics.alerts import AlertParams
 from analytics.records import BoolArray, FloatArray, Int8Array, Posture, Timeline
+from analytics.rules import RULES
 from analytics.saddle import SaddleContext
 from analytics.smoothing import runs
 
 
 @dataclass(frozen=True, slots=True)
 class RideParams:
-    break_min_s: float = 120.0
+    break_s: float = RULES.break_s
     """A standstill this long (timer stopped or speed zero) is a break off the saddle
     (a café stop); shorter ones (traffic lights) are part of the ride."""
     still_speed_mps: float = 0.5
@@ -40,7 +41,7 @@ class RideParams:
     hold_max_s: float = 10.0
     """A record's values stand for the seconds after it, up to this long (bike
     computers with "smart recording" write a record every few seconds)."""
-    stand_min_s: float = AlertParams().saddle_stand_min_s
+    stand_s: float = AlertParams().saddle_stand_s
     """Standing on the pedals this long ends a seated bout (the alert rule's value)."""
 
 
@@ -187,7 +188,7 @@ def ride_seconds(rec: RideRecords, p: RideParams | None = None) -> RideSeconds:
     with np.errstate(invalid="ignore"):
         still = ~on | (speed < p.still_speed_mps)
     s, length, v = runs(still)
-    long_still = v & (length >= p.break_min_s)
+    long_still = v & (length >= p.break_s)
     in_break = np.zeros(n, dtype=np.bool_)
     for a, k in zip(s[long_still].tolist(), length[long_still].tolist(), strict=True):
         in_break[a : a + k] = True
@@ -246,7 +247,7 @@ def summarize_ride(rec: RideRecords, p: RideParams | None = None) -> RideSummary
     position = "none"
     if rs.standing is not None:
         position = "events"
-        sad = SaddleContext(ride_timeline(rs)).summary(0, rs.n, p.stand_min_s)
+        sad = SaddleContext(ride_timeline(rs)).summary(0, rs.n, p.stand_s)
         seated_s, standing_s, stands = sad.seated_s, sad.standing_s, sad.stands
         stands_ph, bouts = sad.stands_per_hour, sad.seated_bouts
         longest_bout = sad.longest_seated_bout_s
@@ -304,7 +305,7 @@ def cadence_on_clock(rs: RideSeconds, t_s: FloatArray) -> FloatArray:
     return out
 
 
-def ride_count(tl: Timeline, gap_max_s: float = RideParams().break_min_s) -> int:
+def ride_count(tl: Timeline, gap_max_s: float = RideParams().break_s) -> int:
     """Rides in a timeline: spells of riding (seated or standing) joined across gaps
     shorter than a break off the saddle."""
     riding = tl.posture >= Posture.RIDING_SEATED

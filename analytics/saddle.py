@@ -1,7 +1,7 @@
 """Saddle time for cyclists: seated riding bouts, stands, hip flexion on the saddle.
 
 A seated riding bout runs while the rider sits on the saddle (pedalling or coasting)
-and ends when they stand on the pedals for at least ``stand_min_s`` or get off the
+and ends when they stand on the pedals for at least ``stand_s`` or get off the
 bike; shorter stands stay inside the bout. Everything works on the posture runs of
 the whole timeline (computed once), clipped to each period.
 """
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analytics.records import BoolArray, Int8Array, IntArray, Posture, Timeline
+from analytics.rules import RULES
 from analytics.smoothing import runs
 
 
@@ -52,10 +53,10 @@ class SaddleContext:
         total = 0
         for a, b in zip(s[seated].tolist(), e[seated].tolist(), strict=True):
             with np.errstate(invalid="ignore"):
-                total += int(np.count_nonzero(self.hip[a:b] > 90.0))
+                total += int(np.count_nonzero(self.hip[a:b] > RULES.hip_flexion_limit_deg))
         return total
 
-    def summary(self, lo: int, hi: int, stand_min_s: float = 10.0) -> SaddleSummary:
+    def summary(self, lo: int, hi: int, stand_s: float = RULES.saddle_stand_s) -> SaddleSummary:
         if not self.any:
             return NO_RIDE
         a = int(np.searchsorted(self.end, lo, side="right"))
@@ -66,7 +67,7 @@ class SaddleContext:
         e = np.minimum(self.end[a:b], hi)
         seated = self.seated[a:b]
         dt = self.dt_s
-        length, long_stand, part, new_bout, bout_id = _join(s, e, seated, dt, stand_min_s)
+        length, long_stand, part, new_bout, bout_id = _join(s, e, seated, dt, stand_s)
         bout_steps = np.bincount(bout_id[part], weights=length[part])
         ride_s = int(length.sum()) * dt
         stands = int(np.count_nonzero(long_stand))
@@ -81,14 +82,14 @@ class SaddleContext:
             seated_hip_gt90_s=self._seated_hip_gt90_steps(s, e, seated) * dt,
         )
 
-    def bouts(self, stand_min_s: float = 10.0) -> tuple[IntArray, IntArray, IntArray]:
+    def bouts(self, stand_s: float = RULES.saddle_stand_s) -> tuple[IntArray, IntArray, IntArray]:
         """The seated riding bouts of the whole timeline: first step, end step and
         steps above 90° of each (the same joining as :meth:`summary`)."""
         s, e, seated = self.start, self.end, self.seated
         if not self.any:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty
-        _length, _long, part, new_bout, bout_id = _join(s, e, seated, self.dt_s, stand_min_s)
+        _length, _long, part, new_bout, bout_id = _join(s, e, seated, self.dt_s, stand_s)
         first = s[new_bout]
         last_end = np.zeros(first.shape[0], dtype=np.int64)
         np.maximum.at(last_end, bout_id[part], e[part])
@@ -97,17 +98,17 @@ class SaddleContext:
             bout_id[seated].tolist(), s[seated].tolist(), e[seated].tolist(), strict=True
         ):
             with np.errstate(invalid="ignore"):
-                hip90[k] += int(np.count_nonzero(self.hip[a:b] > 90.0))
+                hip90[k] += int(np.count_nonzero(self.hip[a:b] > RULES.hip_flexion_limit_deg))
         return first, last_end, hip90
 
 
 def _join(
-    s: IntArray, e: IntArray, seated: BoolArray, dt_s: float, stand_min_s: float
+    s: IntArray, e: IntArray, seated: BoolArray, dt_s: float, stand_s: float
 ) -> tuple[IntArray, BoolArray, BoolArray, BoolArray, IntArray]:
     """Seated runs joined into bouts through short stands that touch seated runs on
     both sides: (run lengths, long stands, runs in a bout, bout starts, bout index)."""
     length = e - s
-    long_stand = ~seated & (length * dt_s >= stand_min_s)
+    long_stand = ~seated & (length * dt_s >= stand_s)
     # runs touching: a stand between two seated runs with no gap between them
     touching_prev = np.concatenate(([False], s[1:] == e[:-1]))
     touching_next = np.concatenate((e[:-1] == s[1:], [False]))
@@ -121,6 +122,6 @@ def _join(
 
 
 def saddle(
-    tl: Timeline, lo: int = 0, hi: int | None = None, *, stand_min_s: float = 10.0
+    tl: Timeline, lo: int = 0, hi: int | None = None, *, stand_s: float = RULES.saddle_stand_s
 ) -> SaddleSummary:
-    return SaddleContext(tl).summary(lo, tl.n if hi is None else hi, stand_min_s)
+    return SaddleContext(tl).summary(lo, tl.n if hi is None else hi, stand_s)

@@ -38,7 +38,7 @@ BaselineSource = Literal["given", "learned", "none"]
 the data never showed an empty seat (its lowest readings carry a moving body), so the
 lowest readings were used and occupancy is unreliable until a baseline is given."""
 
-_MIN_PAIRS = 30
+_PAIRS_NEEDED = 30
 """Fewest pairs of consecutive low seconds needed to judge stillness."""
 
 
@@ -87,7 +87,7 @@ def coherence_ratio(rows: FloatArray, pair: BoolArray) -> float:
     sit-down or stand-up is among them."""
     d = np.diff(rows, axis=0)[pair]
     d = d[np.isfinite(d).all(axis=1)]
-    if d.shape[0] < _MIN_PAIRS or d.shape[1] < 2:
+    if d.shape[0] < _PAIRS_NEEDED or d.shape[1] < 2:
         return math.nan
     independent = float(np.sum(np.var(d, axis=0)))
     if independent <= 0.0:

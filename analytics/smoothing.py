@@ -1,11 +1,11 @@
 """The activPAL minimum-duration rule: a posture change counts only after it lasted
-``min_s`` seconds, everywhere.
+``hold_s`` seconds, everywhere.
 
 A wear stretch is a maximal span without non-wear (a gap or the sensor off the body).
-Inside a stretch, runs of at least ``min_s`` keep their posture; shorter runs take the
+Inside a stretch, runs of at least ``hold_s`` keep their posture; shorter runs take the
 posture of the long run before them (or after them, before the stretch's first long
-run). A stretch with no run of ``min_s`` at all has no posture change that lasted
-``min_s``, so it becomes one posture: the one it spent most seconds in (a tie goes to
+run). A stretch with no run of ``hold_s`` at all has no posture change that lasted
+``hold_s``, so it becomes one posture: the one it spent most seconds in (a tie goes to
 the posture seen first). Short runs never create a change, whether or not a gap sits
 next to them. Non-wear runs are never relabelled and never lend their label: a gap is
 a gap however short.
@@ -37,17 +37,17 @@ def runs(labels: npt.NDArray[_T]) -> tuple[IntArray, IntArray, npt.NDArray[_T]]:
     return starts, lengths, labels[starts]
 
 
-def enforce_min_duration(labels: Int8Array, min_s: int) -> Int8Array:
+def enforce_posture_hold(labels: Int8Array, hold_s: int) -> Int8Array:
     """Apply the minimum-duration rule (vectorised over runs; see the module doc).
 
     Idempotent; the result keeps every non-wear second and uses only postures its
     wear stretch had.
     """
-    if min_s <= 1 or labels.shape[0] == 0:
+    if hold_s <= 1 or labels.shape[0] == 0:
         return labels.copy()
     _starts, lengths, values = runs(labels)
     nonwear = values == Posture.NONWEAR
-    kept = (lengths >= min_s) | nonwear
+    kept = (lengths >= hold_s) | nonwear
     idx = np.arange(values.shape[0])
     last_kept = np.maximum.accumulate(np.where(kept, idx, -1))
     next_kept = np.minimum.accumulate(np.where(kept, idx, values.shape[0])[::-1])[::-1]

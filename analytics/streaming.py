@@ -5,9 +5,9 @@ yields exactly the bouts, breaks and events of
 :func:`analytics.compression.compression` (a property test over random chunkings
 checks it), each event as soon as the data decides it: "bout started" on the first
 seated step, "30 minutes" when the clock gets there, "break taken" the moment an
-upright spell reaches ``break_min_s``, "micro-break" when sitting resumes earlier,
+upright spell reaches ``break_s``, "micro-break" when sitting resumes earlier,
 "bout ended" with a break or at the start of a gap once that gap has lasted
-``break_min_s`` (a shorter gap pauses the bout, see :mod:`analytics.pauses`: until a
+``break_s`` (a shorter gap pauses the bout, see :mod:`analytics.pauses`: until a
 gap ends or reaches the break length, the span before it stays open). A bout record
 is released once it is complete: after its break (whose full length it reports) or
 its gap (whose length it reports) has ended, or by :func:`finish` at the end of the
@@ -38,7 +38,7 @@ from analytics.compression import (
     ExposureEvent,
     ExposureParams,
     break_steps,
-    hip_min_steps,
+    hip_hold_steps,
     hip_step_values,
     milestone_minutes,
     quantize,
@@ -49,6 +49,7 @@ from analytics.compression import (
 )
 from analytics.pauses import bout_clock, paused_time
 from analytics.records import BoolArray, FloatArray, Int8Array, Timeline
+from analytics.rules import RULES
 from analytics.smoothing import runs
 
 STATE_VERSION = 1
@@ -332,7 +333,8 @@ def advance(
     need = break_steps(p, dt)
     cls = step_classes(posture)
     above, excess = hip_step_values(
-        Timeline(t0_s=0, posture=posture, hip_flexion_deg=hip_flexion_deg), 90.0
+        Timeline(t0_s=0, posture=posture, hip_flexion_deg=hip_flexion_deg),
+        RULES.hip_flexion_limit_deg,
     )
     exq = quantize(excess)
     seat_q = quantize(seat_load_seated(posture, seat_load)) if seat_load is not None else None
@@ -371,12 +373,12 @@ def advance(
             and s - v["span_paused"] < v["span_start"] + need <= e - v["span_paused"]
         ):
             # the relief reaches the break length inside this run: the bout is over
-            t_done = paused_time(w.t(v["span_start"]) + p.break_min_s, v["span_paused"], dt)
+            t_done = paused_time(w.t(v["span_start"]) + p.break_s, v["span_paused"], dt)
             w.milestones_before(t_done)
             before = bout_clock(
                 w.t(v["bout_start"]), w.t(v["span_start"]), v["span_bout_paused"], dt
             )
-            w.events.append(ExposureEvent(t_done, EventKind.BREAK_TAKEN, p.break_min_s))
+            w.events.append(ExposureEvent(t_done, EventKind.BREAK_TAKEN, p.break_s))
             w.events.append(ExposureEvent(t_done, EventKind.BOUT_ENDED, before))
             v["held_bout"] = w.bout_record(BoutEnd.BREAK, None, t_done)
             v["in_bout"] = False
@@ -393,7 +395,7 @@ def _hip_events(w: _Work, above: BoolArray, base: int) -> FloatArray:
     the minimum, which may be chunks later; the event carries the run's start.
     Returns the debounced span's length after each step (0 where not above)."""
     v = w.v
-    need = hip_min_steps(w.p, v["dt_s"])
+    need = hip_hold_steps(w.p, v["dt_s"])
     n = int(above.shape[0])
     steps = np.arange(base + 1, base + n + 1, dtype=np.float64)  # index after each step
     since = np.empty(n)

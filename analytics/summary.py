@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from analytics.records import Posture, Timeline
+from analytics.rules import RULES
 from analytics.smoothing import runs
 
 
@@ -48,7 +49,7 @@ def summarize(tl: Timeline) -> TimelineSummary:
     sit_known = sitting & known
     mean_sit = float(np.mean(hip[sit_known])) if sit_known.any() else None
     with np.errstate(invalid="ignore"):
-        gt90 = int(np.count_nonzero(known & (hip > 90.0)))
+        gt90 = int(np.count_nonzero(known & (hip > RULES.hip_flexion_limit_deg)))
     reclined = int(np.count_nonzero(tl.reclined)) if tl.reclined.shape[0] == tl.n else 0
     return TimelineSummary(
         start_t_s=tl.t0_s,

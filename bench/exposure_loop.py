@@ -3,7 +3,7 @@
 One pass over the steps computes what analytics/ computes with numpy: per UTC day
 the posture totals, sit-to-stand transitions, activPAL sitting bouts (ended by
 upright ≥ 10 s; > 30 / > 60 min; longest), compression bouts with micro-breaks and
-breaks (≥ ``break_min_s``; a gap shorter than that pauses a bout), hip > 90° time,
+breaks (≥ ``break_s``; a gap shorter than that pauses a bout), hip > 90° time,
 dose and longest span while sitting and riding, and saddle time with stands.
 bench/speed_exposure.py checks the results against the numpy report.
 """
@@ -44,7 +44,7 @@ def exposure_loop(
 ) -> tuple[dict[int, Day], list[tuple[float, float, int, float, float]]]:
     dt = tl.dt_s
     t0 = tl.t0_s
-    need_break = math.ceil(p.break_min_s / dt - 1e-9)
+    need_break = math.ceil(p.break_s / dt - 1e-9)
     need_up = math.ceil(10.0 / dt - 1e-9)
     days: dict[int, Day] = {}
     bouts: list[tuple[float, float, int, float, float]] = []

@@ -97,7 +97,7 @@ def epochs_loop(rec: Recording) -> Epochs:
             t0,
             count,
             p.rhythm_window_s,
-            p.gait_min_step_hz,
+            p.gait_step_floor_hz,
             p.rhythm_peak_min,
         )
     return Epochs(
@@ -128,15 +128,15 @@ def _acos_deg(c: float) -> float:
     return math.degrees(math.acos(max(-1.0, min(1.0, c))))
 
 
-def _runs_apply_min(labels: list[int], min_s: int) -> list[int]:
-    labels = _one_posture_stretches(labels, min_s)
+def _runs_apply_min(labels: list[int], hold_s: int) -> list[int]:
+    labels = _one_posture_stretches(labels, hold_s)
     runs: list[list[int]] = []
     for lab in labels:
         if runs and runs[-1][0] == lab:
             runs[-1][1] += 1
         else:
             runs.append([lab, 1])
-    kept = [r[1] >= min_s or r[0] == NONWEAR for r in runs]
+    kept = [r[1] >= hold_s or r[0] == NONWEAR for r in runs]
     new = [r[0] for r in runs]
     last = -1
     for i in range(len(runs)):
@@ -156,8 +156,8 @@ def _runs_apply_min(labels: list[int], min_s: int) -> list[int]:
     return out
 
 
-def _one_posture_stretches(labels: list[int], min_s: int) -> list[int]:
-    """A wear stretch (between non-wear) without a run of ``min_s`` becomes the
+def _one_posture_stretches(labels: list[int], hold_s: int) -> list[int]:
+    """A wear stretch (between non-wear) without a run of ``hold_s`` becomes the
     posture it spent most seconds in (the first seen on a tie)."""
     out = list(labels)
     i = 0
@@ -177,7 +177,7 @@ def _one_posture_stretches(labels: list[int], min_s: int) -> list[int]:
                 counts[labels[k]] = 0
                 order.append(labels[k])
             counts[labels[k]] += 1
-        if longest < min_s:
+        if longest < hold_s:
             best = max(order, key=lambda lab: (counts[lab], -order.index(lab)))
             out[i:j] = [best] * (j - i)
         i = j
@@ -204,7 +204,7 @@ def classify_loop(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> list[i
     for s in range(n):
         m = mean[s]
         mag = math.sqrt(_dot(m, m)) if cnt[s] else math.nan
-        ok[s] = bool(cnt[s]) and p.min_gravity_g <= mag <= p.max_gravity_g
+        ok[s] = bool(cnt[s]) and p.gravity_floor_g <= mag <= p.gravity_ceiling_g
         d = _unit(m) if cnt[s] else [math.nan] * 3
         incl = (
             min(math.degrees(math.acos(min(1.0, abs(_dot(d, r))))) for r in refs)
@@ -316,15 +316,15 @@ def off_body_loop(
             bad = bad or _acos_deg(_dot(dt, t_up)) > p.nonwear_inverted_deg
             hip = theta + math.degrees(math.atan2(-_dot(dt, t_fwd), _dot(dt, t_up)))
             if trunk.source != "auto-provisional":
-                bad = bad or hip < p.hip_min_deg or hip > p.hip_max_deg
+                bad = bad or hip < p.hip_floor_deg or hip > p.hip_ceiling_deg
         cand[s] = bad
-    off = _long(cand, p.nonwear_min_s)
+    off = _long(cand, p.nonwear_after_s)
     if tmean is not None and ep.trunk_std_g is not None and ep.trunk_count is not None:
         f1 = _frozen_loop(mean, std, ep.count.tolist(), p)
         f2 = _frozen_loop(tmean, ep.trunk_std_g.tolist(), ep.trunk_count.tolist(), p)
         tstd = ep.trunk_std_g.tolist()
         both = [f1[s] and f2[s] and std[s] < limit and tstd[s] < limit for s in range(ep.n)]
-        off2 = _long(both, p.nonwear_min_s)
+        off2 = _long(both, p.nonwear_after_s)
         off = [a or b for a, b in zip(off, off2, strict=True)]
     return [NONWEAR if off[s] else posture[s] for s in range(ep.n)]
 
@@ -352,7 +352,7 @@ def _frozen_loop(
     return out
 
 
-def _long(mask: list[bool], min_len: int) -> list[bool]:
+def _long(mask: list[bool], shortest: int) -> list[bool]:
     out = [False] * len(mask)
     s = 0
     while s < len(mask):
@@ -362,7 +362,7 @@ def _long(mask: list[bool], min_len: int) -> list[bool]:
         e = s
         while e < len(mask) and mask[e]:
             e += 1
-        if e - s >= min_len:
+        if e - s >= shortest:
             for j in range(s, e):
                 out[j] = True
         s = e
@@ -380,7 +380,7 @@ def analyze_loop(rec: Recording, p: PostureParams | None = None) -> tuple[list[i
     trunk = None
     if ep.trunk_mean_g is not None:
         trunk = calibrate_trunk(
-            ep, np.asarray(_runs_apply_min(raw, p.min_bout_s), dtype=np.int8), p
+            ep, np.asarray(_runs_apply_min(raw, p.posture_hold_s), dtype=np.int8), p
         )
     mean = ep.thigh_mean_g.tolist()
     tmean = ep.trunk_mean_g.tolist() if ep.trunk_mean_g is not None else None
@@ -391,7 +391,7 @@ def analyze_loop(rec: Recording, p: PostureParams | None = None) -> tuple[list[i
             d = _unit(tmean[s])
             if lying_raw[s] == SITTING and _acos_deg(_dot(d, tu)) > p.lying_trunk_deg:
                 lying_raw[s] = LYING
-    posture = _runs_apply_min(lying_raw, p.min_bout_s)
+    posture = _runs_apply_min(lying_raw, p.posture_hold_s)
     up = cal.up.tolist()
     use_trunk = trunk is not None and trunk.source != "auto-provisional"
     t_up = trunk.up.tolist() if trunk is not None and use_trunk else None

@@ -234,7 +234,7 @@ class RemoteSubscriber:
 def short_alert_params() -> tuple[AlertParams, ExposureParams]:
     alerts = AlertParams(prompt_after_s=60.0, escalate_after_s=90.0, repeat_every_s=30.0)
     exposure = ExposureParams(  # consistent with the alerts, as collector.config builds it
-        break_min_s=alerts.break_min_s,
+        break_s=alerts.break_s,
         milestones_min=(alerts.prompt_after_s / 60.0, alerts.escalate_after_s / 60.0),
         repeat_every_min=alerts.repeat_every_s / 60.0,
     )

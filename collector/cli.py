@@ -44,6 +44,7 @@ from collector.recordings import (
 )
 from collector.recordings.activpal_repair import RowRepair
 from collector.recordings.errors import RecordingError
+from collector.renamed_option import renamed_option
 from collector.sources.simulator import simulate
 from collector.timeline_io import whole_seconds, write_timeline, write_timelines
 from collector.timezone import local_zone_name
@@ -179,18 +180,21 @@ def _print_summary(console: Console, title: str, analysis: Analysis, warnings: l
     type=click.FloatRange(min=0.25, max=24),
     help="Also summarise wall-clock periods of this many hours (e.g. 2).",
 )
-@click.option(
+@renamed_option(
+    "--break-s",
     "--break-min",
-    "break_min_s",
+    "break_s",
+    _DEFAULTS.break_s,
     type=click.FloatRange(min=1),
-    default=_DEFAULTS.break_min_s,
     show_default=True,
     help="Seconds upright that make a break (shorter: micro-break).",
 )
-@click.option(
+@renamed_option(
+    "--valid-day-wear-h",
     "--min-wear-h",
+    "valid_day_wear_h",
+    _DEFAULTS.valid_day_wear_s / 3600,
     type=click.FloatRange(min=0, max=24),
-    default=_DEFAULTS.min_wear_s / 3600,
     show_default=True,
     help="Hours of wear that make a day valid.",
 )
@@ -216,8 +220,8 @@ def analyze(
     seat_baseline: str | None,
     tz: str | None,
     period_hours: float | None,
-    break_min_s: float,
-    min_wear_h: float,
+    break_s: float,
+    valid_day_wear_h: float,
     max_time_jump_s: float,
 ) -> None:
     """Posture, hip flexion and compression exposure from a recording FILE (sensor
@@ -231,7 +235,7 @@ def analyze(
     if offset is not None and ride is None:
         _fail("--offset is for joining a ride: give --ride ride.fit")
     layout = _parse_layout(seat_layout)
-    params = ExposureParams(break_min_s=break_min_s, min_wear_s=min_wear_h * 3600.0)
+    params = ExposureParams(break_s=break_s, valid_day_wear_s=valid_day_wear_h * 3600.0)
     try:
         jumps = TimeJumpParams(max_time_jump_s)
     except ValueError as exc:

@@ -441,16 +441,14 @@ class _Alerts(BaseModel):
     stand_for_min: Annotated[float, Field(ge=2, le=5, allow_inf_nan=False)] = (
         _ALERTS.stand_for_s / 60.0
     )
-    break_min_s: Annotated[float, Field(gt=0, allow_inf_nan=False)] = _ALERTS.break_min_s
+    break_s: Annotated[float, Field(gt=0, allow_inf_nan=False)] = _ALERTS.break_s
     taken_within_min: PositiveMin = _ALERTS.taken_within_s / 60.0
     snooze_default_min: PositiveMin = _ALERTS.snooze_default_s / 60.0
     snooze_max_min: PositiveMin = _ALERTS.snooze_max_s / 60.0
     snooze_daily_limit: Annotated[int, Field(ge=0)] = _ALERTS.snooze_daily_limit
     hip_prompt_after_min: PositiveMin = _ALERTS.hip_prompt_after_s / 60.0
     saddle_prompt_after_min: PositiveMin = _ALERTS.saddle_prompt_after_s / 60.0
-    saddle_stand_min_s: Annotated[float, Field(gt=0, allow_inf_nan=False)] = (
-        _ALERTS.saddle_stand_min_s
-    )
+    saddle_stand_s: Annotated[float, Field(gt=0, allow_inf_nan=False)] = _ALERTS.saddle_stand_s
     status_after_s: NonNegative = _ALERTS.status_after_s
     quiet_hours: list[QuietWindow] = Field(default_factory=list)
     working_hours: _WorkingHours | None = None
@@ -808,7 +806,7 @@ def _alert_params(a: _Alerts, profile: Profile, where: str) -> AlertParams:
             escalate_after_s=_minutes(a.escalate_after_min),
             repeat_every_s=_minutes(a.repeat_every_min),
             stand_for_s=_minutes(a.stand_for_min),
-            break_min_s=a.break_min_s,
+            break_s=a.break_s,
             taken_within_s=_minutes(a.taken_within_min),
             snooze_daily_limit=a.snooze_daily_limit,
             snooze_default_s=_minutes(a.snooze_default_min),
@@ -816,7 +814,7 @@ def _alert_params(a: _Alerts, profile: Profile, where: str) -> AlertParams:
             hip_prompt_after_s=_minutes(a.hip_prompt_after_min),
             cyclist=profile == "cyclist",
             saddle_prompt_after_s=_minutes(a.saddle_prompt_after_min),
-            saddle_stand_min_s=a.saddle_stand_min_s,
+            saddle_stand_s=a.saddle_stand_s,
             status_after_s=a.status_after_s,
             quiet_hours_s=tuple(parse_window(w, wrap=True) for w in a.quiet_hours),
             working_hours_s=None if a.working_hours is None else a.working_hours.week(),
@@ -841,14 +839,14 @@ _ALERT_KEYS = {
     "escalate_after_s": "escalate_after_min",
     "repeat_every_s": "repeat_every_min",
     "stand_for_s": "stand_for_min",
-    "break_min_s": "break_min_s",
+    "break_s": "break_s",
     "taken_within_s": "taken_within_min",
     "snooze_daily_limit": "snooze_daily_limit",
     "snooze_default_s": "snooze_default_min",
     "snooze_max_s": "snooze_max_min",
     "hip_prompt_after_s": "hip_prompt_after_min",
     "saddle_prompt_after_s": "saddle_prompt_after_min",
-    "saddle_stand_min_s": "saddle_stand_min_s",
+    "saddle_stand_s": "saddle_stand_s",
     "status_after_s": "status_after_s",
 }
 """AlertParams field -> [alerts] key."""
@@ -856,7 +854,7 @@ _ALERT_KEYS = {
 
 def _exposure(alerts: AlertParams) -> ExposureParams:
     return ExposureParams(
-        break_min_s=alerts.break_min_s,
+        break_s=alerts.break_s,
         milestones_min=(alerts.prompt_after_s / 60.0, alerts.escalate_after_s / 60.0),
         repeat_every_min=alerts.repeat_every_s / 60.0,
     )

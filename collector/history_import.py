@@ -48,6 +48,7 @@ from analytics.exposure import ExposureReport, exposure_report
 from analytics.live import DATA_OK
 from analytics.pipeline import analyze_recording
 from analytics.records import Timeline
+from analytics.rules import RULES
 from collector.analyze_inputs import AnalyzeInputs, prepare, seat_notes
 from collector.recordings import is_event_file, load_events, load_recording
 from collector.recordings.errors import RecordingError
@@ -206,7 +207,7 @@ def daily_records(a: Analysed, user: str, existing: Sequence[DailyRecord]) -> li
     for day in a.report.days:
         date = day.measures.date
         midnight = dt.datetime.combine(dt.date.fromisoformat(date), dt.time(0), a.zone)
-        hip = day.hip_at(90.0)
+        hip = day.hip_at(RULES.hip_flexion_limit_deg)
         old = kept.get(date)
         out.append(
             DailyRecord(

@@ -13,6 +13,7 @@ from analytics.exposure import ExposureReport, PeriodExposure
 from analytics.orientation import PEDALLING_SOURCE
 from analytics.pipeline import Analysis
 from analytics.records import ThighCalibration
+from analytics.rules import RULES
 from analytics.seat_pressure import SeatSeconds
 from analytics.segments import TimeSegment
 from analytics.summary import TimelineSummary, summarize
@@ -137,7 +138,7 @@ def _r(x: float | None, nd: int = 1) -> float | None:
 def period_dict(pe: PeriodExposure) -> dict[str, Any]:
     """One period's figures, flat, in seconds or counts (the JSON schema)."""
     m = pe.measures
-    hip90 = pe.hip_at(90.0)
+    hip90 = pe.hip_at(RULES.hip_flexion_limit_deg)
     assert hip90 is not None
     out: dict[str, Any] = {
         "label": m.label,
@@ -240,8 +241,8 @@ def report_dict(report: ExposureReport) -> dict[str, Any]:
             for w in report.weeks
         ],
         "params": {
-            "break_min_s": report.params.break_min_s,
-            "min_wear_s": report.params.min_wear_s,
+            "break_s": report.params.break_s,
+            "valid_day_wear_s": report.params.valid_day_wear_s,
             "hip_thresholds_deg": list(report.params.hip_thresholds_deg),
             "load_change_flag": report.params.load_change_flag,
         },
@@ -258,7 +259,7 @@ def day_rows(report: ExposureReport) -> list[list[str]]:
     rows = []
     for pe in [*report.days, report.total]:
         m = pe.measures
-        hip90 = pe.hip_at(90.0)
+        hip90 = pe.hip_at(RULES.hip_flexion_limit_deg)
         assert hip90 is not None
         rows.append(
             [

@@ -50,7 +50,7 @@ __all__ = [
     "rides_dict",
 ]
 
-UNIX_TIME_MIN_S = 1e9
+UNIX_TIME_FLOOR_S = 1e9
 """A recording's ``t_s`` above this (2001-09-09) is taken as Unix time."""
 
 
@@ -282,14 +282,14 @@ def join_ride(
     src = rec.source or "the recording"
     ride = read_ride(ride_path)
     t_s = rec.t_s + (offset_s or 0.0)
-    if rec.n == 0 or (offset_s is None and float(rec.t_s[0]) <= UNIX_TIME_MIN_S):
+    if rec.n == 0 or (offset_s is None and float(rec.t_s[0]) <= UNIX_TIME_FLOOR_S):
         raise RecordingError(
             ride_path,
             f"{src}: its t_s starts at {float(rec.t_s[0]) if rec.n else 0:g} s, not a Unix "
             "time: the ride can be joined only to a recording with absolute timestamps; "
             "give its start with --offset (Unix seconds or 2026-12-06T08:00:00+01:00)",
         )
-    if offset_s is not None and rec.n and float(rec.t_s[0]) > UNIX_TIME_MIN_S:
+    if offset_s is not None and rec.n and float(rec.t_s[0]) > UNIX_TIME_FLOOR_S:
         raise RecordingError(
             ride_path,
             f"{src}: its t_s is Unix time already; --offset is for a recording whose t_s "

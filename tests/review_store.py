@@ -273,7 +273,7 @@ def _alerts(
             alert_id = f"{kind}-{int(at)}-{level}"
             out.append(EventRecord(user, at, "alert", kind, alert_id, payload=payload))
         if b.ended_by == BoutEnd.BREAK:
-            done = b.end_s + p.break_min_s
+            done = b.end_s + p.break_s
             out.append(
                 EventRecord(user, done, "alert", "break_complete", f"bc-{int(done)}", payload={})
             )

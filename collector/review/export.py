@@ -45,8 +45,8 @@ def review_dict(r: Review, meta: ReportMeta) -> dict[str, Any]:
         "thresholds": {
             "high_compression_s": r.high_compression_s,
             "long_bout_s": r.long_bout_s,
-            "break_min_s": p.break_min_s,
-            "min_wear_s": p.min_wear_s,
+            "break_s": p.break_s,
+            "valid_day_wear_s": p.valid_day_wear_s,
             "load_change_flag": p.load_change_flag,
         },
         "flags": [dataclasses.asdict(f) for f in r.flags],

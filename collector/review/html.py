@@ -290,7 +290,7 @@ def _daily_chart(r: Review, dates: list[dt.date]) -> Chart:
     )
     caption = (
         "Compression time per day: sitting (blue) and seated riding (orange). Hatched grey "
-        f"bars are days with less than {threshold_words(r.params.min_wear_s)} of wear: "
+        f"bars are days with less than {threshold_words(r.params.valid_day_wear_s)} of wear: "
         f"not valid, not good days. Dashed line: {threshold_words(r.high_compression_s)}."
     )
     return Chart("daily", alt, caption, _svg(fig, "daily", alt))
@@ -331,7 +331,7 @@ def _bouts_chart(r: Review) -> Chart:
     )
     caption = (
         "Bouts of the range by length, in the activPAL bins. Compression bouts end only "
-        f"with a break of at least {r.params.break_min_s / 60:g} min upright; activPAL "
+        f"with a break of at least {r.params.break_s / 60:g} min upright; activPAL "
         "sitting bouts end with 10 s upright. Left: how many; right: the hours they hold."
     )
     return Chart("bouts", alt, caption, _svg(fig, "bouts", alt))
@@ -730,7 +730,7 @@ def _longest(r: Review) -> str:
     )
     note = (
         '<p class="note">A compression bout runs through micro-breaks (upright for less '
-        f"than {r.params.break_min_s / 60:g} min) and ends with a real break, a sensor gap "
+        f"than {r.params.break_s / 60:g} min) and ends with a real break, a sensor gap "
         "or the end of the data.</p>"
     )
     return _section("longest", table + note)
@@ -944,10 +944,10 @@ def _methods(r: Review) -> str:
     p = r.params
     items = [
         "<b>Compression</b> is seated time: sitting and seated riding. A <b>compression "
-        f"bout</b> continues through upright spells shorter than {p.break_min_s / 60:g} min "
+        f"bout</b> continues through upright spells shorter than {p.break_s / 60:g} min "
         "(micro-breaks) and ends with a break of at least that length, a sensor gap or the "
         "end of the data. Bouts belong to the day they start in.",
-        f"A day is <b>valid</b> with at least {threshold_words(p.min_wear_s)} of wear. "
+        f"A day is <b>valid</b> with at least {threshold_words(p.valid_day_wear_s)} of wear. "
         "Non-wear is never sitting and never a break; days with less wear are shown, "
         "marked, and left out of means, week comparisons and the correlation.",
         "<b>Bout bins</b> are the activPAL ones (&lt; 30 min, 30–60 min, 1–2 h, 2–4 h, "

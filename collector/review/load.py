@@ -34,7 +34,7 @@ from collector.sinks.history.model import (
     PainReport,
 )
 
-PROGRESS_MIN_DAYS = 14
+PROGRESS_DAYS_NEEDED = 14
 """Show the progress bar for ranges longer than this (on a terminal)."""
 
 
@@ -101,7 +101,7 @@ def load_inputs(
     """Read ``first_day`` … ``last_day`` (local days of ``zone``, inclusive) of ``user``.
 
     ``progress``: show a progress bar (default: when the range is longer than
-    :data:`PROGRESS_MIN_DAYS` days and stdout is a terminal)."""
+    :data:`PROGRESS_DAYS_NEEDED` days and stdout is a terminal)."""
     if last_day < first_day:
         raise ValueError(f"the last day {last_day} is before the first {first_day}")
     context = first_day - dt.timedelta(days=1)
@@ -115,7 +115,7 @@ def load_inputs(
     show = (
         progress
         if progress is not None
-        else (len(days) - 1 > PROGRESS_MIN_DAYS and sys.stdout.isatty())
+        else (len(days) - 1 > PROGRESS_DAYS_NEEDED and sys.stdout.isatty())
     )
     with _progress(show, len(days), console) as bar:
         for lo, hi in itertools.pairwise(bounds):

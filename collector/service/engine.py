@@ -151,9 +151,7 @@ class LiveEngine:
         self.roles = roles
         self.primary = Role.THIGH if Role.THIGH in roles else Role.SEAT
         self.alert_params = alert_params or al.AlertParams()
-        self.exposure_params = exposure_params or ExposureParams(
-            break_min_s=self.alert_params.break_min_s
-        )
+        self.exposure_params = exposure_params or ExposureParams(break_s=self.alert_params.break_s)
         self.posture_params = posture_params or PostureParams()
         self.live = live_params or LiveParams()
         self.utc_offset_s = utc_offset_s or (lambda _t: 0.0)
@@ -264,7 +262,7 @@ class LiveEngine:
         gap = math.floor(first_t_s) - self.emitted_to
         if gap <= 0:
             return
-        if gap >= self.alert_params.break_min_s:
+        if gap >= self.alert_params.break_s:
             self._skip_gap(gap)
             log.info("resumed after %d s of downtime: one gap (the bout, if any, ends)", gap)
             return

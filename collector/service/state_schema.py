@@ -40,6 +40,7 @@ from pydantic import (
 from analytics.alerts import AlertState
 from analytics.calibration_evidence import Evidence
 from analytics.live import DayTotals
+from analytics.rules import RULES
 from analytics.streaming import StreamState
 
 MAX_TIME_S = 1e11
@@ -163,7 +164,7 @@ class _Thigh(_Strict):
     source: StrictStr = "auto"
     confidence: _Share = 1.0
     upright_refs: list[_Vector] | None = None
-    sit_threshold_deg: _Degrees = 45.0
+    sit_threshold_deg: _Degrees = RULES.sit_threshold_deg
 
 
 class _Trunk(_Strict):

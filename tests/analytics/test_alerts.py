@@ -426,8 +426,8 @@ def test_working_hours_validation_names_the_key() -> None:
         AlertParams(quiet_hours_s=((3600.0, 3600.0),))
     with pytest.raises(ValueError, match="escalate_after_s"):
         AlertParams(prompt_after_s=2400.0, escalate_after_s=1800.0)
-    with pytest.raises(ValueError, match="break_min_s"):
-        AlertParams(break_min_s=200.0, stand_for_s=150.0)
+    with pytest.raises(ValueError, match="break_s"):
+        AlertParams(break_s=200.0, stand_for_s=150.0)
     with pytest.raises(ValueError, match="finite"):
         AlertParams(taken_within_s=float("inf"))
 
@@ -666,7 +666,7 @@ PARAMS = st.sampled_from(
         AlertParams(
             prompt_after_s=600.0,
             escalate_after_s=900.0,
-            break_min_s=30.0,
+            break_s=30.0,
             working_hours_s=working_week(8 * 3600, 18 * 3600),
         ),
     ]
@@ -709,21 +709,21 @@ def test_batches_give_what_single_steps_give(
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     parts=st.lists(st.tuples(st.sampled_from(POSTURES), LENGTHS), min_size=1, max_size=20),
-    break_min_s=st.sampled_from([120.0, 30.0, 300.0]),
+    break_s=st.sampled_from([120.0, 30.0, 300.0]),
 )
 def test_break_feedback_is_the_engine_s_break_events(
-    parts: list[tuple[Posture, int]], break_min_s: float
+    parts: list[tuple[Posture, int]], break_s: float
 ) -> None:
     """With feedback on every upright spell (prompt after 1 s), BREAK_COMPLETE is the
     engine's break_taken, BREAK_TOO_SHORT its micro_break, to the second."""
     p = AlertParams(
-        prompt_after_s=1.0, escalate_after_s=2.0, repeat_every_s=0.0, break_min_s=break_min_s,
-        stand_for_s=max(120.0, break_min_s),
+        prompt_after_s=1.0, escalate_after_s=2.0, repeat_every_s=0.0, break_s=break_s,
+        stand_for_s=max(120.0, break_s),
     )  # fmt: skip
     inputs = build(list(parts))
     posture = np.array([int(i.posture) for i in inputs], dtype=np.int8)
     tl = Timeline(t0_s=int(T0), posture=posture, hip_flexion_deg=np.zeros(posture.shape[0]))
-    engine = compression(tl, ExposureParams(break_min_s=break_min_s))
+    engine = compression(tl, ExposureParams(break_s=break_s))
     stt, alerts = drive(inputs, p)
     taken = [e.t_s for e in engine.events if e.kind == EventKind.BREAK_TAKEN]
     micro = [(e.t_s, e.value) for e in engine.events if e.kind == EventKind.MICRO_BREAK]

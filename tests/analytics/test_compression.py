@@ -145,8 +145,8 @@ def test_seat_dose_and_peak() -> None:
 
 
 def test_params_are_checked() -> None:
-    with pytest.raises(ValueError, match="break_min_s"):
-        ExposureParams(break_min_s=0)
+    with pytest.raises(ValueError, match="break_s"):
+        ExposureParams(break_s=0)
     with pytest.raises(ValueError, match="milestones"):
         ExposureParams(milestones_min=(40.0, 30.0))
 
@@ -182,7 +182,7 @@ def test_a_gap_as_long_as_a_break_still_ends_the_bout() -> None:
     a, b = compression(tl((S, 1000), (N, 120), (S, 1000))).bouts
     assert (a.ended_by, a.gap_s, a.duration_s, a.paused_s) == (BoutEnd.GAP, 120, 1000, 0)
     assert b.start_s == T0 + 1120
-    p = ExposureParams(break_min_s=300.0)  # the break length sets what is short
+    p = ExposureParams(break_s=300.0)  # the break length sets what is short
     assert len(compression(tl((S, 1000), (N, 200), (S, 1000)), p).bouts) == 1
 
 

@@ -71,5 +71,5 @@ def test_a_year_long_gap_costs_no_memory_and_reports_its_length() -> None:
 
 
 def test_settle_steps_covers_break_and_hip_debounce() -> None:
-    assert settle_steps(P, 1.0) > P.break_min_s
-    assert settle_steps(P, 1.0) > P.hip_event_min_s
+    assert settle_steps(P, 1.0) > P.break_s
+    assert settle_steps(P, 1.0) > P.hip_event_hold_s

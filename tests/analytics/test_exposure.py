@@ -51,7 +51,7 @@ def test_dst_change_days_and_a_bout_across_the_change(
     t0 = at("Europe/London", *day, 0, 0)
     n = hours * 3600
     tl = timeline(t0, [(U, 3600), (S, 3 * 3600), (U, n - 4 * 3600)])
-    rep = exposure_report(tl, ExposureParams(min_wear_s=0), tz="Europe/London")
+    rep = exposure_report(tl, ExposureParams(valid_day_wear_s=0), tz="Europe/London")
     assert len(rep.days) == 1
     d = rep.days[0]
     assert d.measures.end_s - d.measures.start_s == n
@@ -113,6 +113,6 @@ def test_shared_posture_runs_change_nothing() -> None:
     t0 = at("Europe/London", 2026, 3, 28, 9, 0)
     tl = Timeline(t0_s=t0, posture=posture, hip_flexion_deg=np.full(posture.shape[0], 95.0))
     periods = day_bounds(t0, t0 + tl.n, "Europe/London")
-    plain = measures(tl, periods, min_wear_s=0)
-    shared = measures(tl, periods, min_wear_s=0, posture_runs=runs(tl.posture))
+    plain = measures(tl, periods, valid_day_wear_s=0)
+    shared = measures(tl, periods, valid_day_wear_s=0, posture_runs=runs(tl.posture))
     assert plain == shared

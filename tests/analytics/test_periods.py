@@ -90,7 +90,7 @@ def test_min_break_is_configurable_and_in_seconds_at_0_1_s_steps() -> None:
     starts, lengths = sitting_bouts(tl)
     np.testing.assert_array_equal(lengths, [1299, 600])
     np.testing.assert_array_equal(starts, [0, 1399])
-    assert one(tl, min_break_s=20.0).sitting_bouts == 1
+    assert one(tl, bout_break_s=20.0).sitting_bouts == 1
 
 
 def test_short_stand_before_another_posture_is_not_part_of_the_bout() -> None:
@@ -141,7 +141,7 @@ def test_all_non_wear_and_empty() -> None:
     empty = one(timeline([]))
     assert empty.wear_s == 0.0
     assert empty.sitting_bouts == 0
-    assert measures(timeline([(S, 10)]), [], min_wear_s=0) == []
+    assert measures(timeline([(S, 10)]), [], valid_day_wear_s=0) == []
 
 
 # --------------------------------------------------------------------------- bins
@@ -180,7 +180,7 @@ def test_bout_across_midnight_belongs_to_the_day_it_starts() -> None:
     assert [d.label for d in days] == ["2024-05-01", "2024-05-02"]
     assert days[0].start_s == naive(2024, 5, 1)
     assert days[1].end_s == naive(2024, 5, 3)
-    d1, d2 = measures(tl, days, min_wear_s=3600)
+    d1, d2 = measures(tl, days, valid_day_wear_s=3600)
     assert (d1.sitting_s, d2.sitting_s) == (3600.0, 3600.0)  # time is split
     assert (d1.sitting_bouts, d2.sitting_bouts) == (1, 0)  # the bout starts on day 1
     assert d1.longest_sitting_bout_s == 7200.0  # ... with its full length
@@ -190,7 +190,7 @@ def test_bout_across_midnight_belongs_to_the_day_it_starts() -> None:
     assert (d1.sit_to_stand, d2.sit_to_stand) == (0, 1)
     assert (d1.wear_s, d2.wear_s) == (3600.0, 4200.0)
     assert (d1.valid, d2.valid) == (True, True)
-    assert measures(tl, days, min_wear_s=3601)[0].valid is False
+    assert measures(tl, days, valid_day_wear_s=3601)[0].valid is False
 
 
 def test_sit_to_stand_exactly_at_a_period_boundary_counts_in_the_later_period() -> None:
@@ -199,7 +199,7 @@ def test_sit_to_stand_exactly_at_a_period_boundary_counts_in_the_later_period() 
     periods = clock_periods(tl.t0_s, tl.t0_s + tl.n, 2, "naive")
     first, second = periods[0], periods[1]
     assert (first.label, second.label) == ("0000 to 0200", "0200 to 0400")
-    m1, m2 = measures(tl, [first, second], min_wear_s=0)
+    m1, m2 = measures(tl, [first, second], valid_day_wear_s=0)
     assert (m1.sit_to_stand, m2.sit_to_stand) == (0, 1)
     # the first sitting run ends exactly at 02:00: it is not in the later period
     assert (m1.sitting_events, m2.sitting_events) == (1, 1)
@@ -228,7 +228,7 @@ def test_measures_on_dst_days_and_a_bout_across_the_change() -> None:
     # 00:30 local to 03:30 local on the spring-forward day is 2 h of real time
     tl = timeline([(U, 1800), (S, 7200), (U, 82800 - 9000 + 86400)], t0_s=t0)
     days = day_bounds(tl.t0_s, tl.t0_s + tl.n, LONDON)
-    d1, d2 = measures(tl, days, min_wear_s=0)
+    d1, d2 = measures(tl, days, valid_day_wear_s=0)
     assert (d1.label, d1.wear_s, d2.label, d2.wear_s) == (
         "2024-03-31",
         82800.0,
@@ -241,7 +241,7 @@ def test_measures_on_dst_days_and_a_bout_across_the_change() -> None:
     assert len(periods) == 12
     assert periods[0].end_s - periods[0].start_s == 3600.0
     assert all(p.end_s - p.start_s == 7200.0 for p in periods[1:])
-    ms = measures(tl, periods, min_wear_s=0)
+    ms = measures(tl, periods, valid_day_wear_s=0)
     assert [m.sitting_s for m in ms[:3]] == [1800.0, 5400.0, 0.0]
     assert [m.sitting_bouts for m in ms[:3]] == [1, 0, 0]
 
@@ -279,7 +279,7 @@ def test_standing_stepping_events_overlap_periods_and_steps_by_instant() -> None
         t_s=np.array([t0 + 50.0, t0 + 60.0, t0 + 100.0, t0 + 110.0]),
         steps=np.array([2, 2, 2, 4], dtype=np.int64),
     )
-    m1, m2 = measures(tl, periods, min_wear_s=0, steps=steps)
+    m1, m2 = measures(tl, periods, valid_day_wear_s=0, steps=steps)
     # 01:59:00 sit 30 s, stand 20 s, step 20 s (02:00:00 is 10 s into it), stand 30 s ...
     assert (m1.sitting_s, m1.standing_s, m1.stepping_s, m1.upright_s) == (30.0, 20.0, 10.0, 30.0)
     assert (m2.sitting_s, m2.standing_s, m2.stepping_s, m2.upright_s) == (10.0, 30.0, 40.0, 70.0)
@@ -316,7 +316,7 @@ def test_periods_outside_the_timeline_and_overlapping_custom_periods() -> None:
             Period(1000, 1100, "overlap"),
             Period(5000, 6000, "after"),
         ],
-        min_wear_s=50,
+        valid_day_wear_s=50,
     )
     assert (before.wear_s, before.valid, after.wear_s) == (0.0, False, 0.0)
     assert (inner.sitting_s, inner.upright_s, inner.sit_to_stand) == (50.0, 50.0, 1)
@@ -327,7 +327,7 @@ def test_periods_outside_the_timeline_and_overlapping_custom_periods() -> None:
 # --------------------------------------------------------------------------- reference
 
 
-def reference(tl: Timeline, a: int, b: int, min_break: int) -> dict[str, float]:
+def reference(tl: Timeline, a: int, b: int, break_steps_floor: int) -> dict[str, float]:
     """A per-step Python loop of the same rules (for random timelines)."""
     p = [int(x) for x in tl.posture]
     # runs
@@ -346,7 +346,7 @@ def reference(tl: Timeline, a: int, b: int, min_break: int) -> dict[str, float]:
             continue
         bridge = (
             v == U
-            and e - s < min_break
+            and e - s < break_steps_floor
             and cur is not None
             and k + 1 < len(runs)
             and runs[k + 1][2] == S
@@ -382,7 +382,7 @@ def test_matches_a_per_step_loop_on_random_timelines(seed: int) -> None:
     cuts = np.sort(rng.integers(0, tl.n, size=6))
     periods = [Period(float(x), float(y), f"{x}-{y}") for x, y in itertools.pairwise(cuts)]
     periods.append(whole(tl))
-    got = measures(tl, periods, min_wear_s=0, min_break_s=10)
+    got = measures(tl, periods, valid_day_wear_s=0, bout_break_s=10)
     for period, m in zip(periods, got, strict=True):
         want = reference(tl, int(period.start_s), int(period.end_s), 10)
         have = {key: getattr(m, key) for key in want}

@@ -11,7 +11,7 @@ import pytest
 from analytics.exposure import exposure_report
 from analytics.records import Posture, Timeline
 from analytics.review import (
-    MIN_CORRELATION_N,
+    CORRELATION_N_FLOOR,
     AlertMark,
     DayAdherence,
     PainScore,
@@ -408,7 +408,7 @@ def test_the_correlation_needs_enough_mornings_with_a_valid_previous_day() -> No
     scores = {1: 5, 2: 2, 3: 6, 4: 5, 5: 2}
     r = review(timeline(plan), pain=mornings(scores), tz=UTC)
     p = r.pain
-    assert p.pairs == MIN_CORRELATION_N - 1  # the morning after the low-wear day is out
+    assert p.pairs == CORRELATION_N_FLOOR - 1  # the morning after the low-wear day is out
     assert p.correlation is None
     assert p.correlation_text.startswith("Too few mornings with a valid previous day (n = 4)")
     after_low = next(m for m in p.mornings if m.previous_date == "2026-06-03")

@@ -72,7 +72,7 @@ def test_standstill_with_the_timer_running_is_a_break_only_when_long() -> None:
 def test_break_threshold_is_the_parameter() -> None:
     speed = np.full(3000, 8.0)
     speed[1000:1090] = 0.0
-    s = summarize_ride(ride(3000, speed=speed), RideParams(break_min_s=60))
+    s = summarize_ride(ride(3000, speed=speed), RideParams(break_s=60))
     assert (s.breaks, s.riding_s) == (1, 2910)
 
 

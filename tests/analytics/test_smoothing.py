@@ -1,5 +1,5 @@
 """The minimum-duration rule (analytics/smoothing.py): a posture change counts only
-after it lasted ``min_s``, everywhere, gaps included."""
+after it lasted ``hold_s``, everywhere, gaps included."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analytics.records import Int8Array, Posture
-from analytics.smoothing import enforce_min_duration, runs
+from analytics.smoothing import enforce_posture_hold, runs
 
 NW, SIT, UP = int(Posture.NONWEAR), int(Posture.SITTING), int(Posture.UPRIGHT)
 MIN_S = 10
@@ -35,14 +35,14 @@ def sit_to_stand(x: Int8Array) -> set[int]:
 
 def test_issue_11_short_runs_without_a_long_neighbour_do_not_keep_their_labels() -> None:
     x = np.array([1] * 4 + [2] * 5 + [1] * 5 + [2] * 6, np.int8)
-    out = enforce_min_duration(x, 10)
+    out = enforce_posture_hold(x, 10)
     # 9 s sitting, 11 s upright, no run of 10 s: one posture, the one with most seconds
     np.testing.assert_array_equal(out, np.full(20, UP, np.int8))
 
 
 def test_a_stretch_between_gaps_becomes_one_posture() -> None:
     x = labels((SIT, 30), (NW, 2), (SIT, 3), (UP, 4), (SIT, 2), (NW, 1), (UP, 40))
-    out = enforce_min_duration(x, MIN_S)
+    out = enforce_posture_hold(x, MIN_S)
     np.testing.assert_array_equal(out[30:32], [NW, NW])
     # 5 s sitting against 4 s upright: the stretch sat
     np.testing.assert_array_equal(out[32:41], np.full(9, SIT))
@@ -53,19 +53,19 @@ def test_a_stretch_between_gaps_becomes_one_posture() -> None:
 
 def test_a_tie_goes_to_the_posture_the_stretch_started_in() -> None:
     x = labels((NW, 3), (UP, 2), (SIT, 4), (UP, 2), (NW, 3), (SIT, 4), (UP, 4), (NW, 1))
-    out = enforce_min_duration(x, MIN_S)
+    out = enforce_posture_hold(x, MIN_S)
     np.testing.assert_array_equal(out, labels((NW, 3), (UP, 8), (NW, 3), (SIT, 8), (NW, 1)))
 
 
 def test_short_runs_beside_a_long_run_still_take_its_posture() -> None:
     x = labels((SIT, 12), (UP, 5), (SIT, 3), (NW, 2), (UP, 3), (SIT, 10), (UP, 2))
-    out = enforce_min_duration(x, MIN_S)
+    out = enforce_posture_hold(x, MIN_S)
     np.testing.assert_array_equal(out, labels((SIT, 20), (NW, 2), (SIT, 15)))
 
 
 def test_non_wear_is_never_relabelled_however_short() -> None:
     x = labels((SIT, 20), (NW, 1), (SIT, 20), (NW, 1), (UP, 1))
-    np.testing.assert_array_equal(enforce_min_duration(x, MIN_S), x)
+    np.testing.assert_array_equal(enforce_posture_hold(x, MIN_S), x)
 
 
 # --- properties over random runs and gaps ------------------------------------------
@@ -84,8 +84,8 @@ def _timelines(draw: st.DrawFn) -> Int8Array:
 
 @settings(max_examples=400, deadline=None)
 @given(_timelines(), st.integers(min_value=2, max_value=15))
-def test_property_every_change_lasted_min_s(x: Int8Array, min_s: int) -> None:
-    out = enforce_min_duration(x, min_s)
+def test_property_every_change_lasted_min_s(x: Int8Array, hold_s: int) -> None:
+    out = enforce_posture_hold(x, hold_s)
     assert out.dtype == np.int8
     assert out.shape == x.shape
     # non-wear unchanged, and nothing else becomes non-wear
@@ -95,10 +95,10 @@ def test_property_every_change_lasted_min_s(x: Int8Array, min_s: int) -> None:
         # only labels the stretch had
         assert set(np.unique(piece).tolist()) <= set(np.unique(x[a:b]).tolist())
         _, lengths, values = runs(piece)
-        # every run lasted min_s, or the stretch is one posture
-        assert values.shape[0] == 1 or bool((lengths >= min_s).all()), (a, b, piece)
+        # every run lasted hold_s, or the stretch is one posture
+        assert values.shape[0] == 1 or bool((lengths >= hold_s).all()), (a, b, piece)
     # idempotent
-    np.testing.assert_array_equal(enforce_min_duration(out, min_s), out)
+    np.testing.assert_array_equal(enforce_posture_hold(out, hold_s), out)
 
 
 @st.composite
@@ -134,6 +134,6 @@ def test_property_gaps_never_add_a_sit_to_stand(
     (a gap is never a transition), never create one: short runs next to a gap count
     no more than they would without it."""
     plain, gapped, where = case
-    without = sit_to_stand(enforce_min_duration(plain, MIN_S))
-    with_gaps = {int(where[i]) for i in sit_to_stand(enforce_min_duration(gapped, MIN_S))}
+    without = sit_to_stand(enforce_posture_hold(plain, MIN_S))
+    with_gaps = {int(where[i]) for i in sit_to_stand(enforce_posture_hold(gapped, MIN_S))}
     assert with_gaps <= without

@@ -47,7 +47,7 @@ def timelines(draw: st.DrawFn) -> Timeline:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tl=timelines(), data=st.data())
 def test_streaming_equals_batch_for_any_chunking(tl: Timeline, data: st.DataObject) -> None:
-    p = ExposureParams(break_min_s=data.draw(st.sampled_from([120.0, 30.0, 300.0])))
+    p = ExposureParams(break_s=data.draw(st.sampled_from([120.0, 30.0, 300.0])))
     batch = compression(tl, p)
     sizes = data.draw(st.lists(st.integers(1, max(1, tl.n)), max_size=12))
     stream = run_chunks(tl, sizes, p)

@@ -185,14 +185,14 @@ prompt_after_min = 25
 escalate_after_min = 35.5
 repeat_every_min = 0
 stand_for_min = 3
-break_min_s = 150
+break_s = 150
 taken_within_min = 12
 snooze_default_min = 20
 snooze_max_min = 60
 snooze_daily_limit = 0
 hip_prompt_after_min = 7
 saddle_prompt_after_min = 50
-saddle_stand_min_s = 15
+saddle_stand_s = 15
 status_after_s = 0
 quiet_hours = ["22:00-07:00", "12:00-12:30"]
 """,
@@ -204,7 +204,7 @@ quiet_hours = ["22:00-07:00", "12:00-12:30"]
         escalate_after_s=2130,
         repeat_every_s=0,
         stand_for_s=180,
-        break_min_s=150,
+        break_s=150,
         taken_within_s=720,
         snooze_default_s=1200,
         snooze_max_s=3600,
@@ -212,12 +212,12 @@ quiet_hours = ["22:00-07:00", "12:00-12:30"]
         hip_prompt_after_s=420,
         cyclist=True,
         saddle_prompt_after_s=3000,
-        saddle_stand_min_s=15,
+        saddle_stand_s=15,
         status_after_s=0,
         quiet_hours_s=((79200, 25200), (43200, 45000)),
     )
     assert s.exposure == ExposureParams(
-        break_min_s=150, milestones_min=(25.0, 35.5), repeat_every_min=0.0
+        break_s=150, milestones_min=(25.0, 35.5), repeat_every_min=0.0
     )
 
 
@@ -599,8 +599,8 @@ def test_bad_mqtt_url(url: str, problem: str, tmp_path: Path) -> None:
             "alerts: escalate_after_s (2400) must be later than prompt_after_s (2700)",
         ),
         (
-            "[alerts]\nbreak_min_s = 200\n",
-            "alerts: break_min_s (200) is longer than stand_for_s (120)",
+            "[alerts]\nbreak_s = 200\n",
+            "alerts: break_s (200) is longer than stand_for_s (120)",
         ),
         ("[alerts]\nsnooze_max_min = 10\n", "snooze_max_min = 10"),
         # the rest
