@@ -1,0 +1,134 @@
+"""Reading the file: TOML -> the schema of all tables -> :class:`Settings`, with the
+command-line :class:`Overrides` applied."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import BaseModel, Field
+from pydantic import ValidationError as _PydanticValidationError
+
+from collector.config.alerts import AlertsTable, alert_params, exposure_params
+from collector.config.errors import ConfigError, describe
+from collector.config.history import HistoryTable, check_history_url, default_history_url
+from collector.config.mqtt import MqttTable, build_mqtt
+from collector.config.records import APP_NAME, Overrides, Profile, Settings
+from collector.config.renamed_keys import rename_keys
+from collector.config.schema import TABLE, resolve
+from collector.config.source import SourceTable, build_source, parse_source
+from collector.config.state import ConsoleTable, StateTable, check_state_dir, console_settings
+from collector.config.user import UserTable, check_user_id
+
+
+class ConfigFile(BaseModel):
+    """The whole file: one model per table."""
+
+    model_config = TABLE
+    user: UserTable = Field(default_factory=UserTable)
+    source: SourceTable = Field(default_factory=SourceTable)
+    alerts: AlertsTable = Field(default_factory=AlertsTable)
+    mqtt: MqttTable | None = None
+    console: ConsoleTable = Field(default_factory=ConsoleTable)
+    state: StateTable = Field(default_factory=StateTable)
+    history: HistoryTable = Field(default_factory=HistoryTable)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ConfigError(
+            f"{path}: cannot read the config file ({reason}); check the path and its "
+            "permissions, or run without a config file for the defaults"
+        ) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path}: TOML syntax error: {exc}; fix that line (strings need double "
+            'quotes, e.g. key = "value"; tables are [name])'
+        ) from None
+
+
+_NO_OVERRIDES = Overrides()
+
+
+def load_settings(
+    path: Path | None,
+    overrides: Overrides = _NO_OVERRIDES,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read and validate the config file (None: the built-in defaults), then apply the
+    command-line ``overrides``. Raises :class:`ConfigError`.
+
+    ``environ`` (default ``os.environ``) supplies ``${VAR}`` values and
+    ``SITLOAD_MQTT_PASSWORD``.
+    """
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    where = "config" if path is None else str(path)
+    data: dict[str, Any] = {} if path is None else _read(path)
+    data, written = rename_keys(data, where)
+    try:
+        cfg = ConfigFile.model_validate(data)
+    except _PydanticValidationError as exc:
+        errors = exc.errors(include_url=False)
+        lines = [describe(e, where, ConfigFile, written) for e in errors]
+        raise ConfigError("\n".join(lines)) from None
+    base = None if path is None else path.parent
+
+    user_id = cfg.user.id or "user"
+    if overrides.user_id is not None:
+        try:
+            user_id = check_user_id(overrides.user_id)
+        except ValueError as exc:
+            raise ConfigError(f"--user: {exc}") from None
+
+    source_profile: Profile | None = None
+    if overrides.source is not None:
+        source_profile = parse_source(overrides.source).get("profile")
+    # the person's profile: --profile; [user] profile; else a simulated cyclist makes
+    # it cyclist
+    profile: Profile = overrides.profile or cfg.user.profile or source_profile or "desk"
+    source = build_source(cfg.source, profile, overrides, base, where)
+
+    alerts = alert_params(cfg.alerts, profile, where)
+    mqtt = build_mqtt(cfg.mqtt, user_id, overrides.user_id is not None, overrides, env, base, where)
+    console = console_settings(cfg.console)
+    if overrides.state_dir is not None:
+        state_dir = check_state_dir(overrides.state_dir.expanduser(), "--state-dir")
+    elif cfg.state.dir is not None:
+        state_dir = check_state_dir(resolve(cfg.state.dir, base), f"{where}: state.dir")
+    else:
+        state_dir = platformdirs.user_state_path(APP_NAME)
+    if overrides.history_url is not None:
+        history_url = check_history_url(overrides.history_url, "--history")
+    elif cfg.history.url is not None:
+        history_url = check_history_url(cfg.history.url, f"{where}: history.url")
+    else:
+        history_url = default_history_url()
+    return Settings(
+        user_id=user_id,
+        timezone=cfg.user.timezone,
+        profile=profile,
+        source=source,
+        alerts=alerts,
+        exposure=exposure_params(alerts),
+        mqtt=mqtt,
+        console=console,
+        state_dir=state_dir,
+        history_url=history_url,
+        config_path=path,
+    )
