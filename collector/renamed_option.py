@@ -1,5 +1,6 @@
 """Options renamed for their units (``--break-s``, not ``--break-min`` for seconds):
-the old spelling still works, hidden from the help, with a deprecation warning."""
+the old spelling still works, hidden from the help, with a deprecation warning; both
+spellings at once are a usage error."""
 
 from __future__ import annotations
 
@@ -16,15 +17,22 @@ def renamed_option(new: str, old: str, dest: str, default: Any, **kwargs: Any) -
     hidden, deprecated ``old`` with the same type."""
     old_key = f"_{dest}_old"
 
+    both = f"{old} is the old spelling of {new}; give only {new}"
+
     def resolve(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
-        if value is not None:
-            return value
         given = ctx.meta.get(old_key)
+        if value is not None:
+            if given is not None:
+                raise click.UsageError(both, ctx)
+            return value
         return default if given is None else given
 
     def remember_old(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
-        # an option given on the line is processed before those left to their default
+        # options given on the line are processed in their order, before those left
+        # to their default
         if value is not None:
+            if ctx.params.get(dest) is not None:
+                raise click.UsageError(both, ctx)
             click.echo(f"sitload: warning: {old} is deprecated; use {new}", err=True)
             ctx.meta[old_key] = value
 

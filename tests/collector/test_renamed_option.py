@@ -37,3 +37,12 @@ def test_help_shows_only_the_new_spelling_with_its_default() -> None:
     assert "--break-min" not in out
     assert "--min-wear-h" not in out
     assert "[default: 120]" in out
+
+
+def test_both_spellings_are_a_usage_error_in_either_order() -> None:
+    runner = CliRunner()
+    for args in (["--break-s", "5", "--break-min", "7"], ["--break-min", "7", "--break-s", "5"]):
+        result = runner.invoke(_cmd, args)
+        assert result.exit_code == 2, args
+        assert "--break-min is the old spelling of --break-s; give only --break-s" in result.output
+        assert "break_s=" not in result.output
