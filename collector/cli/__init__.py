@@ -1,0 +1,88 @@
+"""The ``sitload`` command line. The only place logging is configured.
+
+One module per command group: :mod:`.analyze` (``analyze``, with
+:mod:`.analysis_console`), :mod:`.simulate`, :mod:`.demo`, :mod:`.ble` (``scan``,
+``record``), :mod:`.service` (``run``, ``pain``); ``report`` and ``history`` live
+beside what they serve. Starting is cheap:
+``sitload --help`` imports click and this package only, and ``sitload CMD`` only
+CMD's module (:mod:`.lazy_group`), so numpy, matplotlib, pyarrow, the BLE stack,
+pydantic and the history clients load on the paths that need them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from collector.cli.lazy_group import LazyCommand, LazyGroup
+
+COMMANDS = (
+    LazyCommand(
+        "analyze",
+        "collector.cli.analyze:analyze",
+        "Posture, hip flexion and compression exposure from a recording FILE (sensor "
+        "samples, or an activPAL event export); or rides from FIT files (one or more, or "
+        "a folder of them).",
+    ),
+    LazyCommand(
+        "demo",
+        "collector.cli.demo:demo",
+        "Simulate a desk worker's day (randomly mounted thigh + trunk sensors), write it "
+        "as a recording, analyse it like a real one and compare with the truth.",
+    ),
+    LazyCommand(
+        "history",
+        "collector.history_cli:history_group",
+        "The history store: import recordings and activPAL exports.",
+    ),
+    LazyCommand(
+        "pain",
+        "collector.cli.service:pain_cmd",
+        "Log a pain score, 0 (none) to 10 (worst imaginable), with the history, now or "
+        "for a past moment (--at).",
+    ),
+    LazyCommand(
+        "record",
+        "collector.cli.ble:record_cmd",
+        "Record BLE sensors to a recording file, with a live display of each device.",
+    ),
+    LazyCommand(
+        "report",
+        "collector.review.command:report_cmd",
+        "Write the review a physiotherapist reads in two minutes: daily compression, "
+        "bout lengths, the longest bouts, hip flexion above 90°, breaks against prompts, "
+        "saddle time, week-over-week swings, and next-morning pain against the previous "
+        "day's compression, for the local days --from … --to of one (pseudonymous) user "
+        "(without them: the 28 days up to the last day with data).",
+    ),
+    LazyCommand(
+        "run",
+        "collector.cli.service:run_cmd",
+        "Run the live service: sensors → posture → exposure → standing-break prompts on "
+        "the console (and MQTT / Home Assistant when a broker is configured).",
+    ),
+    LazyCommand(
+        "scan",
+        "collector.cli.ble:scan",
+        "List nearby sensors sitload can read: kind, address, name, signal strength.",
+    ),
+    LazyCommand(
+        "simulate",
+        "collector.cli.simulate:simulate_cmd",
+        "Write a realistic simulated recording and, beside it, its ground truth.",
+    ),
+)
+"""Every command, imported when it runs (or shows its help)."""
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy_commands=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def main(verbose: int) -> None:
+    """sitload: sitting-compression monitoring for proximal hamstring tendinopathy."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")

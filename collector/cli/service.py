@@ -1,0 +1,182 @@
+"""``sitload run`` (the live service) and ``sitload pain`` (a pain score into the
+history): the commands that read the config file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from collector.cli.common import fail
+from collector.pain_cli import PainCommand
+from collector.recordings.errors import RecordingError
+from collector.user_option import user_option
+
+
+@click.command(name="run")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="TOML settings (see config/desk-worker.toml). Without it: the built-in defaults.",
+)
+@click.option(
+    "--source",
+    help="replay:FILE, simulate:desk, simulate:cyclist or ble (overrides [source]).",
+)
+@click.option(
+    "--speed",
+    type=float,
+    help="Replay / simulation speed: 1 = real time, 60 = a day in 24 minutes.",
+)
+@click.option(
+    "--mqtt",
+    "mqtt_url",
+    help="mqtt://[user@]host[:port] or mqtts://… (no password here: every local user "
+    "can read a command line; use $SITLOAD_MQTT_PASSWORD or --mqtt-password-file).",
+)
+@click.option(
+    "--mqtt-password-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File whose first line is the password of the --mqtt user (chmod 600).",
+)
+@user_option(help_text="Pseudonymous user id used in MQTT topics and the state file.")
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where the service keeps its state (bout clock, alerts, calibration).",
+)
+@click.option("--history", "history_url", help="History store URL (sqlite:///FILE …).")
+@click.option(
+    "--profile",
+    type=click.Choice(["desk", "cyclist"]),
+    help="The alert policy: desk (stand-up prompts) or cyclist (saddle prompts while "
+    "riding) [default: the config's [user] profile, else simulate:cyclist's, else desk].",
+)
+def run_cmd(
+    config_path: Path | None,
+    source: str | None,
+    speed: float | None,
+    mqtt_url: str | None,
+    mqtt_password_file: Path | None,
+    user_id: str | None,
+    state_dir: Path | None,
+    history_url: str | None,
+    profile: str | None,
+) -> None:
+    """Run the live service: sensors → posture → exposure → standing-break prompts on
+    the console (and MQTT / Home Assistant when a broker is configured). Stop with
+    Ctrl-C: the state is saved and a restart resumes the sitting clock."""
+    import asyncio
+
+    from collector.config import ConfigError, Overrides, load_settings
+    from collector.service.app import run_service
+    from collector.service.instance_lock import InstanceLockedError
+    from collector.sinks.history.spool import SpoolLockedError
+
+    try:
+        settings = load_settings(
+            config_path,
+            Overrides(
+                source=source,
+                speed=speed,
+                mqtt_url=mqtt_url,
+                mqtt_password_file=mqtt_password_file,
+                state_dir=state_dir,
+                history_url=history_url,
+                user_id=user_id,
+                profile=profile,  # type: ignore[arg-type]
+            ),
+        )
+    except ConfigError as exc:
+        fail(str(exc))
+        return
+    console = Console()
+    try:
+        summary = asyncio.run(run_service(settings, console))
+    except (RecordingError, ValueError, OSError, InstanceLockedError, SpoolLockedError) as exc:
+        fail(str(exc))
+        return
+    except ExceptionGroup as group:  # a source failed inside the task group
+        known, _rest = group.split((RecordingError, ValueError, OSError))
+        if known is None:
+            raise
+        fail("; ".join(str(e) for e in known.exceptions))
+        return
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary.alert_kinds.items())) or "none"
+    console.print(
+        f"stopped ({summary.stopped_by}): {summary.seconds:,} s of data, "
+        f"{summary.alerts} alerts ({kinds}), {summary.commands} commands"
+        + (f" ({summary.rejected_commands} refused)" if summary.rejected_commands else "")
+        + (
+            f", {summary.dropped_commands} dropped over the rate limit"
+            if summary.dropped_commands
+            else ""
+        )
+    )
+
+
+@click.command(name="pain", cls=PainCommand)
+@click.argument("score", type=click.IntRange(0, 10))
+@click.option(
+    "--when",
+    type=click.Choice(["morning", "evening", "now"]),
+    help="morning: the 24-hour response to yesterday's sitting [default: now; with "
+    "--at from its clock time: morning before 12:00, evening from 18:00].",
+)
+@click.option(
+    "--at",
+    "at_text",
+    metavar='"YYYY-MM-DD HH:MM"',
+    help="When the pain was felt, local time (--tz) [default: now].",
+)
+@click.option("--tz", metavar="ZONE", help="IANA zone of --at [default: the config's].")
+@click.option("--note", default="", help="A short note (what hurt, what you did).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+@user_option(help_text="Pseudonymous user id [default: the config's].")
+@click.option("--history", "history_url", help="History store URL (default: the config's).")
+def pain_cmd(
+    score: int,
+    when: str | None,
+    at_text: str | None,
+    tz: str | None,
+    note: str,
+    config_path: Path | None,
+    user_id: str | None,
+    history_url: str | None,
+) -> None:
+    """Log a pain score, 0 (none) to 10 (worst imaginable), with the history, now or
+    for a past moment (--at). When the store cannot be reached the report waits in
+    the spool and is sent later."""
+    import time as _time
+
+    from collector.config import ConfigError, Overrides, load_settings
+    from collector.pain_cli import zone_for
+    from collector.pain_diary import parse_time, when_of
+    from collector.service.app import open_history
+    from collector.sinks.history.model import PainReport
+
+    try:
+        settings = load_settings(config_path, Overrides(user_id=user_id, history_url=history_url))
+        now = _time.time()
+        t_s = now
+        if at_text is not None:
+            zone = zone_for(tz, settings.timezone)
+            t_s = parse_time(at_text, zone, now_s=now)
+            when = when or when_of(t_s, zone)
+        when = when or "now"
+        report = PainReport(settings.user_id, t_s, score, when, note)  # type: ignore[arg-type]
+        # its own spool: the service may be running with its writer on the main one;
+        # a report kept here is sent by the next `sitload pain`
+        writer = open_history(settings, spool="history-spool-cli")
+    except (ConfigError, ValueError, OSError) as exc:
+        fail(str(exc))
+        return
+    writer.submit([report])
+    stats = writer.close(10.0)
+    if stats.rejected:
+        fail(f"the history store refused the pain report: {stats.last_error}")
+    where = "saved" if stats.pending == 0 else "kept in the spool: the store is unreachable"
+    at = "" if at_text is None else f", {at_text.strip()}"
+    click.echo(f"pain {score}/10 ({when}{at}) {where}")
