@@ -2,7 +2,7 @@
 
 One module per command group: :mod:`.analyze` (``analyze``, with
 :mod:`.analysis_console`), :mod:`.simulate`, :mod:`.demo`, :mod:`.ble` (``scan``,
-``record``), :mod:`.service` (``run``, ``pain``); ``report`` and ``history`` live
+``record``), :mod:`.run`, :mod:`.pain`; ``report`` and ``history`` live
 beside what they serve. Starting is cheap:
 ``sitload --help`` imports click and this package only, and ``sitload CMD`` only
 CMD's module (:mod:`.lazy_group`), so numpy, matplotlib, pyarrow, the BLE stack,
@@ -38,7 +38,7 @@ COMMANDS = (
     ),
     LazyCommand(
         "pain",
-        "collector.cli.service:pain_cmd",
+        "collector.cli.pain:pain_cmd",
         "Log a pain score, 0 (none) to 10 (worst imaginable), with the history, now or "
         "for a past moment (--at).",
     ),
@@ -58,7 +58,7 @@ COMMANDS = (
     ),
     LazyCommand(
         "run",
-        "collector.cli.service:run_cmd",
+        "collector.cli.run:run_cmd",
         "Run the live service: sensors → posture → exposure → standing-break prompts on "
         "the console (and MQTT / Home Assistant when a broker is configured).",
     ),

@@ -1,5 +1,5 @@
-"""``sitload run`` (the live service) and ``sitload pain`` (a pain score into the
-history): the commands that read the config file."""
+"""``sitload run``: the live service (sensors -> posture -> exposure -> break prompts on
+the console, MQTT and Home Assistant), configured by the config file and its options."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ import click
 from rich.console import Console
 
 from collector.cli.common import fail
-from collector.pain_cli import PainCommand
-from collector.recordings.errors import RecordingError
 from collector.user_option import user_option
 
 
@@ -71,6 +69,7 @@ def run_cmd(
     import asyncio
 
     from collector.config import ConfigError, Overrides, load_settings
+    from collector.recordings.errors import RecordingError
     from collector.service.app import run_service
     from collector.service.instance_lock import InstanceLockedError
     from collector.sinks.history.spool import SpoolLockedError
@@ -115,68 +114,3 @@ def run_cmd(
             else ""
         )
     )
-
-
-@click.command(name="pain", cls=PainCommand)
-@click.argument("score", type=click.IntRange(0, 10))
-@click.option(
-    "--when",
-    type=click.Choice(["morning", "evening", "now"]),
-    help="morning: the 24-hour response to yesterday's sitting [default: now; with "
-    "--at from its clock time: morning before 12:00, evening from 18:00].",
-)
-@click.option(
-    "--at",
-    "at_text",
-    metavar='"YYYY-MM-DD HH:MM"',
-    help="When the pain was felt, local time (--tz) [default: now].",
-)
-@click.option("--tz", metavar="ZONE", help="IANA zone of --at [default: the config's].")
-@click.option("--note", default="", help="A short note (what hurt, what you did).")
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
-@user_option(help_text="Pseudonymous user id [default: the config's].")
-@click.option("--history", "history_url", help="History store URL (default: the config's).")
-def pain_cmd(
-    score: int,
-    when: str | None,
-    at_text: str | None,
-    tz: str | None,
-    note: str,
-    config_path: Path | None,
-    user_id: str | None,
-    history_url: str | None,
-) -> None:
-    """Log a pain score, 0 (none) to 10 (worst imaginable), with the history, now or
-    for a past moment (--at). When the store cannot be reached the report waits in
-    the spool and is sent later."""
-    import time as _time
-
-    from collector.config import ConfigError, Overrides, load_settings
-    from collector.pain_cli import zone_for
-    from collector.pain_diary import parse_time, when_of
-    from collector.service.app import open_history
-    from collector.sinks.history.model import PainReport
-
-    try:
-        settings = load_settings(config_path, Overrides(user_id=user_id, history_url=history_url))
-        now = _time.time()
-        t_s = now
-        if at_text is not None:
-            zone = zone_for(tz, settings.timezone)
-            t_s = parse_time(at_text, zone, now_s=now)
-            when = when or when_of(t_s, zone)
-        when = when or "now"
-        report = PainReport(settings.user_id, t_s, score, when, note)  # type: ignore[arg-type]
-        # its own spool: the service may be running with its writer on the main one;
-        # a report kept here is sent by the next `sitload pain`
-        writer = open_history(settings, spool="history-spool-cli")
-    except (ConfigError, ValueError, OSError) as exc:
-        fail(str(exc))
-        return
-    writer.submit([report])
-    stats = writer.close(10.0)
-    if stats.rejected:
-        fail(f"the history store refused the pain report: {stats.last_error}")
-    where = "saved" if stats.pending == 0 else "kept in the spool: the store is unreachable"
-    at = "" if at_text is None else f", {at_text.strip()}"
-    click.echo(f"pain {score}/10 ({when}{at}) {where}")

@@ -1,0 +1,81 @@
+"""Cold start (issue 14): the command line imports the heavy libraries only on the
+paths that need them. Each check runs in a fresh interpreter (``sys.modules``)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from collector.cli import main
+
+REPO = Path(__file__).resolve().parents[3]
+
+NEVER_AT_START = ("matplotlib", "pyarrow", "bumble", "bleak", "influxdb_client", "paho")
+"""Libraries no command imports before it needs them."""
+NOT_FOR_HELP = (*NEVER_AT_START, "pydantic", "numpy", "rich", "analytics")
+"""``sitload --help`` needs click only."""
+
+
+def loaded_after(code: str) -> set[str]:
+    """The top-level packages imported once ``code`` ran in a fresh interpreter."""
+    script = (
+        f"{code}\nimport json, sys\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def run_main(*args: str) -> str:
+    return (
+        "from collector.cli import main\n"
+        f"try:\n    main({list(args)!r})\nexcept SystemExit as exc:\n"
+        "    assert exc.code in (0, None), exc.code\n"
+    )
+
+
+def test_importing_the_cli_imports_no_heavy_library() -> None:
+    loaded = loaded_after("import collector.cli")
+    assert "collector" in loaded
+    assert not loaded & set(NOT_FOR_HELP), sorted(loaded & set(NOT_FOR_HELP))
+
+
+def test_help_imports_no_heavy_library() -> None:
+    loaded = loaded_after(run_main("--help"))
+    assert "click" in loaded
+    assert not loaded & set(NOT_FOR_HELP), sorted(loaded & set(NOT_FOR_HELP))
+
+
+@pytest.mark.parametrize("command", ["analyze", "simulate", "demo", "run", "pain", "record"])
+def test_a_commands_help_imports_only_what_it_needs(command: str) -> None:
+    loaded = loaded_after(run_main(command, "--help"))
+    assert not loaded & set(NEVER_AT_START), sorted(loaded & set(NEVER_AT_START))
+    # the config (pydantic) loads when a command runs
+    assert "pydantic" not in loaded
+    if command in ("run", "record"):
+        # and so do the analysis and the BLE stack
+        assert not loaded & {"numpy", "analytics"}, sorted(loaded & {"numpy", "analytics"})
+
+
+def test_analyze_of_a_small_recording_imports_no_chart_ble_config_or_store_library(
+    tmp_path: Path,
+) -> None:
+    rec = tmp_path / "small.csv"
+    made = CliRunner().invoke(main, ["simulate", "--hours", "0.1", "--out", str(rec)])
+    assert made.exit_code == 0, made.output
+    loaded = loaded_after(run_main("analyze", str(rec), "--json", "--tz", "UTC"))
+    assert "analytics" in loaded
+    unwanted = {"matplotlib", "bumble", "bleak", "influxdb_client", "paho", "pydantic"}
+    assert not loaded & unwanted, sorted(loaded & unwanted)
