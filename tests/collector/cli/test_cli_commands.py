@@ -217,7 +217,7 @@ def test_console_script_is_installed() -> None:
         assert command in done.stdout
 
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "activpal"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "activpal"
 
 
 @pytest.mark.parametrize("name", ["Test_Events_excerpt.csv", "Test2-EventsEx_excerpt.csv"])
