@@ -13,7 +13,7 @@ from analytics.alerts import AlertParams, Windows
 from analytics.compression import ExposureParams
 from collector.config.errors import ConfigError
 from collector.config.records import Profile
-from collector.config.schema import TABLE, NonNegative, Positive, PositiveMin, minutes
+from collector.config.schema import TABLE, NonNegative, Positive, PositiveMinutes, minutes
 from collector.config.windows import parse_window
 
 _ALERTS = AlertParams()
@@ -58,19 +58,19 @@ class WorkingHoursTable(BaseModel):
 
 class AlertsTable(BaseModel):
     model_config = TABLE
-    prompt_after_min: PositiveMin = _ALERTS.prompt_after_s / 60.0
-    escalate_after_min: PositiveMin = _ALERTS.escalate_after_s / 60.0
+    prompt_after_min: PositiveMinutes = _ALERTS.prompt_after_s / 60.0
+    escalate_after_min: PositiveMinutes = _ALERTS.escalate_after_s / 60.0
     repeat_every_min: NonNegative = _ALERTS.repeat_every_s / 60.0
     stand_for_min: Annotated[float, Field(ge=2, le=5, allow_inf_nan=False)] = (
         _ALERTS.stand_for_s / 60.0
     )
     break_s: Positive = _ALERTS.break_s
-    taken_within_min: PositiveMin = _ALERTS.taken_within_s / 60.0
-    snooze_default_min: PositiveMin = _ALERTS.snooze_default_s / 60.0
-    snooze_max_min: PositiveMin = _ALERTS.snooze_max_s / 60.0
+    taken_within_min: PositiveMinutes = _ALERTS.taken_within_s / 60.0
+    snooze_default_min: PositiveMinutes = _ALERTS.snooze_default_s / 60.0
+    snooze_max_min: PositiveMinutes = _ALERTS.snooze_max_s / 60.0
     snooze_daily_limit: Annotated[int, Field(ge=0)] = _ALERTS.snooze_daily_limit
-    hip_prompt_after_min: PositiveMin = _ALERTS.hip_prompt_after_s / 60.0
-    saddle_prompt_after_min: PositiveMin = _ALERTS.saddle_prompt_after_s / 60.0
+    hip_prompt_after_min: PositiveMinutes = _ALERTS.hip_prompt_after_s / 60.0
+    saddle_prompt_after_min: PositiveMinutes = _ALERTS.saddle_prompt_after_s / 60.0
     saddle_stand_s: Positive = _ALERTS.saddle_stand_s
     status_after_s: NonNegative = _ALERTS.status_after_s
     quiet_hours: list[QuietWindow] = Field(default_factory=list)

@@ -21,7 +21,7 @@ from collector.config.mqtt_url import (
     url_has_password,
 )
 from collector.config.records import Overrides
-from collector.config.schema import TABLE, NonNegative, Positive, PositiveMin, minutes, resolve
+from collector.config.schema import TABLE, NonNegative, Positive, PositiveMinutes, minutes, resolve
 from collector.sinks.settings import MqttProtocol, MqttSettings
 
 _MQTT = MqttSettings(host="localhost")
@@ -71,7 +71,7 @@ class MqttTable(BaseModel):
     protocol: Annotated[MqttProtocol, BeforeValidator(_protocol_from_number)] | None = None
     keepalive_s: Annotated[int, Field(ge=5, le=65535)] = _MQTT.keepalive_s
     qos: Literal[0, 1, 2] = cast("Literal[0, 1, 2]", _MQTT.qos)
-    alert_ttl_min: PositiveMin = _MQTT.alert_ttl_s / 60.0
+    alert_ttl_min: PositiveMinutes = _MQTT.alert_ttl_s / 60.0
     late_after_s: NonNegative = _MQTT.late_after_s
     outbox_max: Annotated[int, Field(ge=1)] = _MQTT.outbox_max
     reconnect_first_s: Positive = _MQTT.reconnect_min_s

@@ -12,7 +12,7 @@ from pydantic import ConfigDict, Field
 TABLE = ConfigDict(extra="forbid", strict=True, frozen=True)
 """The ``model_config`` of every table."""
 
-PositiveMin = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+PositiveMinutes = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 """A number of minutes greater than 0."""
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
