@@ -32,6 +32,7 @@ from collector.service.engine import EngineOutput, LiveEngine, zone_offset
 from collector.service.history_feed import daily_record, records_of
 from collector.service.pain import is_pain, pain_refused, parse_pain
 from collector.service.state_store import StateStore
+from collector.service.systemd import Notifier
 from collector.sinks.base import AlertSink, CommandRequest
 from collector.sinks.history.model import HistoryRecord
 from collector.sources.messages import Message, Role
@@ -460,6 +461,15 @@ class Service:
             self.store.quarantine(str(exc)[:200])
             return make(None)
 
+    def _notify_systemd(self, tg: asyncio.TaskGroup) -> None:
+        """Under systemd (``Type=notify``): ready now, alive while the loop runs."""
+        notifier = Notifier.from_env()
+        if notifier is None:
+            return
+        notifier.ready(f"running for {self.settings.user_id} ({self.settings.source.kind})")
+        tg.create_task(notifier.keep_alive(self._stop))
+        self._stop_hooks.append(lambda: notifier.stopping(self.summary.stopped_by))
+
     async def run(self, *, handle_signals: bool = True) -> RunSummary:
         self._loop = asyncio.get_running_loop()
         saved = self._saved_engine()
@@ -482,6 +492,7 @@ class Service:
                 if self.settings.source.kind == "ble":
                     ticker = tg.create_task(self._ticker())
                     self._stop_hooks.append(ticker.cancel)
+                self._notify_systemd(tg)
             if self.summary.stopped_by == "end of data":
                 self._publish(engine.process(flush=True))
         finally:
