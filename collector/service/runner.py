@@ -477,6 +477,10 @@ class Service:
         self.engine = engine = self._new_engine(roles, saved)
         self.summary.resumed_from_t_s = engine.resume_from_t_s
         self._sources = self.plan.build(self._emit, engine.resume_from_t_s, self.extra_state)
+        for sink in self.sinks:  # a sink that acts on the sensors (the haptic one)
+            attach = getattr(sink, "attach", None)
+            if attach is not None:
+                attach(self._sources)
         if handle_signals:
             for sig, name in ((signal.SIGINT, "SIGINT"), (signal.SIGTERM, "SIGTERM")):
                 self._loop.add_signal_handler(sig, self.stop, name)
