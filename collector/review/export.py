@@ -10,7 +10,7 @@ import io
 import math
 from typing import Any
 
-from analytics.review import DayReview, Review
+from analytics.review_records import DayReview, Review
 from collector.output import to_json
 from collector.review.meta import ReportMeta
 

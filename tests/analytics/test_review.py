@@ -9,17 +9,12 @@ import numpy as np
 import pytest
 
 from analytics.exposure import exposure_report
+from analytics.rank_correlation import rank, spearman
 from analytics.records import Posture, Timeline
-from analytics.review import (
-    CORRELATION_N_FLOOR,
-    AlertMark,
-    DayAdherence,
-    PainScore,
-    rank,
-    review,
-    saddle_bouts,
-    spearman,
-)
+from analytics.review import review
+from analytics.review_bouts import saddle_bouts
+from analytics.review_inputs import AlertMark, PainScore
+from analytics.review_records import CORRELATION_N_FLOOR, DayAdherence
 
 S, U, N, L = Posture.SITTING, Posture.UPRIGHT, Posture.NONWEAR, Posture.LYING
 RS, RST = Posture.RIDING_SEATED, Posture.RIDING_STANDING

@@ -19,11 +19,12 @@ from rich.console import Console
 
 from analytics.live import DATA_NONE, DATA_OK
 from analytics.records import Posture
-from analytics.review import Review
+from analytics.review_records import Review
 from collector.review import command
+from collector.review.charts import charts
 from collector.review.command import build_review, report_cmd
 from collector.review.export import CSV_COLUMNS, SCHEMA, render_csv, render_json, review_dict
-from collector.review.html import charts, render_html
+from collector.review.html import render_html
 from collector.review.load import ReviewInputs, load_inputs
 from collector.review.meta import ReportMeta
 from collector.sinks.history.model import TimelineChunk
