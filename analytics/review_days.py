@@ -50,39 +50,14 @@ def day_review(
     high_s: float,
     long_s: float,
 ) -> DayReview:
+    """The row of local ``date`` from its exposure ``pe`` (None: the timeline does
+    not reach it) and the compression bouts that start on it."""
     weekday = _WEEKDAYS[dt.date.fromisoformat(date).weekday()]
     longest = max((b.duration_s for b in day_bouts), default=0.0)
     gt30 = sum(1 for b in day_bouts if b.duration_s > BOUT_GT30_S)
     n_long = sum(1 for b in day_bouts if b.duration_s > long_s)
     if pe is None:
-        return DayReview(
-            date=date,
-            weekday=weekday,
-            wear_s=0.0,
-            valid=False,
-            sitting_s=0.0,
-            riding_seated_s=0.0,
-            compression_s=0.0,
-            compression_bouts=0,
-            bouts_gt30=0,
-            long_bouts=0,
-            longest_bout_s=0.0,
-            sitting_bouts_gt30min=0,
-            sitting_bouts_gt60min=0,
-            sit_to_stand=0,
-            hip_gt90_s=0.0,
-            hip_dose_deg_min=0.0,
-            breaks_taken=0,
-            micro_breaks=0,
-            saddle_ride_s=0.0,
-            saddle_seated_s=0.0,
-            saddle_longest_seated_s=0.0,
-            saddle_hip_gt90_s=0.0,
-            adherence=adherence,
-            high_compression=False,
-            pain_next_morning=None,
-            pain_next_above_baseline=False,
-        )  # the timeline does not reach this day
+        return DayReview(date=date, weekday=weekday, adherence=adherence)  # no data
     m = pe.measures
     hip90 = pe.hip_at(RULES.hip_flexion_limit_deg)
     assert hip90 is not None  # exposure_report always measures 90°
@@ -111,9 +86,7 @@ def day_review(
         saddle_hip_gt90_s=pe.saddle.seated_hip_gt90_s,
         adherence=adherence,
         high_compression=m.valid and pe.compression_s > high_s,
-        pain_next_morning=None,
-        pain_next_above_baseline=False,
-    )
+    )  # the next morning's pain: with_pain
 
 
 def with_pain(row: DayReview, morning: MorningPain) -> DayReview:

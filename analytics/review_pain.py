@@ -30,6 +30,9 @@ def pain_response(
     high_s: float,
     baseline: float | None,
 ) -> PainResponse:
+    """The mornings of ``first_day`` … ``last_day + 1`` against their previous days
+    (``day_rows``: the exposure of each local date; ``long_by_day``: long bouts per
+    date; ``high_s``: the high-compression threshold)."""
     lo, hi = first_day.isoformat(), (last_day + dt.timedelta(days=1)).isoformat()
     firsts: dict[str, PainLike] = {}
     for p in sorted(pain, key=lambda r: r.t_s):

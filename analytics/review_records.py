@@ -56,45 +56,47 @@ class DayAdherence:
         return self.taken / self.prompted if self.prompted else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DayReview:
-    """One local day. Times in seconds; bouts are those that start on the day."""
+    """One local day. Times in seconds; bouts are those that start on the day. A day
+    the timeline does not reach has only its date, weekday and adherence: every
+    measure is zero and the day is not valid."""
 
     date: str
     weekday: str
-    wear_s: float
-    valid: bool
+    wear_s: float = 0.0
+    valid: bool = False
     """Enough wear (``params.valid_day_wear_s``) for the day to count."""
-    sitting_s: float
-    riding_seated_s: float
-    compression_s: float
+    sitting_s: float = 0.0
+    riding_seated_s: float = 0.0
+    compression_s: float = 0.0
     """Sitting plus seated riding."""
-    compression_bouts: int
-    bouts_gt30: int
+    compression_bouts: int = 0
+    bouts_gt30: int = 0
     """Compression bouts longer than 30 min."""
-    long_bouts: int
+    long_bouts: int = 0
     """Compression bouts longer than the review's ``long_bout_s``."""
-    longest_bout_s: float
+    longest_bout_s: float = 0.0
     """Longest compression bout that starts on the day."""
-    sitting_bouts_gt30min: int
+    sitting_bouts_gt30min: int = 0
     """activPAL sitting bouts (10 s rule) longer than 30 min."""
-    sitting_bouts_gt60min: int
-    sit_to_stand: int
-    hip_gt90_s: float
+    sitting_bouts_gt60min: int = 0
+    sit_to_stand: int = 0
+    hip_gt90_s: float = 0.0
     """Time with hip flexion above 90° (seated and riding)."""
-    hip_dose_deg_min: float
+    hip_dose_deg_min: float = 0.0
     """Degree·minutes above 90°."""
-    breaks_taken: int
-    micro_breaks: int
-    saddle_ride_s: float
-    saddle_seated_s: float
-    saddle_longest_seated_s: float
-    saddle_hip_gt90_s: float
+    breaks_taken: int = 0
+    micro_breaks: int = 0
+    saddle_ride_s: float = 0.0
+    saddle_seated_s: float = 0.0
+    saddle_longest_seated_s: float = 0.0
+    saddle_hip_gt90_s: float = 0.0
     adherence: DayAdherence
-    high_compression: bool
+    high_compression: bool = False
     """More compression than the review's ``high_compression_s`` (valid days only)."""
-    pain_next_morning: int | None
-    pain_next_above_baseline: bool
+    pain_next_morning: int | None = None
+    pain_next_above_baseline: bool = False
 
 
 @dataclass(frozen=True, slots=True)

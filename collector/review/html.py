@@ -7,10 +7,9 @@ can be mailed or archived as it is. A print stylesheet lays it out on A4 with a 
 break before every section and never splits a chart or a table row.
 
 The top of the page is the two-minute read: the flags first, then a few figures;
-the sections follow in the order a physiotherapist asks the questions.
-
-Charts draw bars as one compound path per series (not one patch per bar), which
-keeps 90 days of charts well under a second.
+the sections follow in the order a physiotherapist asks the questions. This module
+holds the page (its head, its order, the CSS); the charts are in
+:mod:`collector.review.charts`, the sections in :mod:`collector.review.sections`.
 """
 
 from __future__ import annotations

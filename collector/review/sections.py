@@ -1,12 +1,13 @@
 """The sections of the review page, in the order a physiotherapist asks the
-questions: the two-minute summary (flags first, then a few figures), the longest
-bouts, bout lengths, breaks against prompts, saddle time, week over week,
-next-morning pain, day by day, and how the figures are made."""
+questions: the two-minute summary (flags first, then a few figures), bout lengths,
+the longest bouts, breaks against prompts, saddle time, week over week, next-morning
+pain, day by day, and how the figures are made (the daily and hip sections are a
+chart alone: :mod:`collector.review.html` places them)."""
 
 from __future__ import annotations
 
 from analytics.durations import format_h_colon_min, format_h_min, format_min, format_threshold
-from analytics.review_records import DayReview, Review
+from analytics.review_records import CORRELATION_N_FLOOR, DayReview, Review
 from analytics.review_wording import HIP_LIMIT, POSTURE_HOLD
 from collector.review.chart_kit import Chart, bin_label
 from collector.review.html_kit import (
@@ -354,7 +355,8 @@ def methods_section(r: Review) -> str:
         "range (the morning after the last day included) unless the clinician gave one; "
         "a morning is above baseline when its score is strictly higher. The rank "
         "correlation (Spearman) uses mornings whose previous day is valid and is shown "
-        "only with at least 5 of them; with so few points it suggests, it does not prove.",
+        f"only with at least {CORRELATION_N_FLOOR} of them; with so few points it suggests, "
+        "it does not prove.",
         f"<b>Week over week</b>: ISO weeks; the change of mean daily compression over "
         f"valid days against the previous week with valid days, flagged beyond "
         f"±{p.load_change_flag * 100:.0f} %.",
