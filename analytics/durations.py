@@ -35,4 +35,15 @@ def format_min(seconds: float) -> str:
     return f"{seconds / 60:g} min"
 
 
-__all__ = ["format_h_colon_min", "format_h_min", "format_min", "format_threshold"]
+def format_decimal_min(seconds: float) -> str:
+    """In minutes with one decimal, as a number for a spreadsheet cell: ``12.5``."""
+    return f"{seconds / 60.0:.1f}"
+
+
+__all__ = [
+    "format_decimal_min",
+    "format_h_colon_min",
+    "format_h_min",
+    "format_min",
+    "format_threshold",
+]

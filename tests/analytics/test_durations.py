@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from analytics.durations import format_h_colon_min, format_h_min, format_min, format_threshold
+from analytics.durations import (
+    format_decimal_min,
+    format_h_colon_min,
+    format_h_min,
+    format_min,
+    format_threshold,
+)
 
 
 def test_hours_and_minutes_rounded_to_the_minute() -> None:
@@ -28,3 +34,8 @@ def test_thresholds_in_whole_hours_else_minutes() -> None:
 def test_minutes_with_the_decimals_needed() -> None:
     assert format_min(120) == "2 min"
     assert format_min(150) == "2.5 min"
+
+
+def test_spreadsheet_minutes_with_one_decimal() -> None:
+    assert format_decimal_min(750) == "12.5"
+    assert format_decimal_min(0) == "0.0"
