@@ -142,7 +142,11 @@ class MqttLink:
         while True:
             if self._stopping and not self._events.queued():
                 return
-            accepted = await self._connection()
+            try:
+                accepted = await self._connection()
+            except Exception:  # a bug, not the network: keep the link alive
+                log.exception("MQTT connection to %s failed; trying again later", self.where)
+                accepted = False
             if self._fall_back:
                 self._fall_back = False
                 continue

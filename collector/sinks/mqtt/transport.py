@@ -11,8 +11,9 @@ closes the connection). What paho queues is written at once by :meth:`Connection
 (the writer callback only waits for a full socket buffer to drain).
 
 paho's ``connect()`` blocks (name lookup, TCP connect, TLS handshake). Here the
-socket is opened by asyncio (:func:`open_socket`: ``getaddrinfo``, ``sock_connect``,
-a non-blocking TLS handshake) and handed to paho by :class:`LoopClient`, whose
+socket is opened by asyncio (:func:`open_socket`: asyncio's resolver for a host
+name, ``sock_connect``, a non-blocking TLS handshake) and handed to paho by
+:class:`LoopClient`, whose
 ``_create_socket`` (paho's hook for the socket of a new connection, since paho 2.0)
 returns it; paho's ``connect()`` then only queues CONNECT. Everything runs in the
 event loop's thread: no thread, no lock.
@@ -95,9 +96,17 @@ async def _ready(sock: socket.socket, *, write: bool) -> None:
             loop.remove_reader(fd)
 
 
+async def _addresses(host: str, port: int) -> list[Any]:
+    try:  # an IP address: nothing to look up
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
+    except socket.gaierror:  # a name: asyncio's resolver (getaddrinfo in its executor)
+        loop = asyncio.get_running_loop()
+        return await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+
+
 async def _tcp(host: str, port: int) -> socket.socket:
     loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    infos = await _addresses(host, port)
     failure: OSError = OSError(f"no address found for {host}")
     for family, kind, proto, _name, address in infos:
         sock = socket.socket(family, kind, proto)
