@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import select
 import socket
 import ssl
 from pathlib import Path
@@ -39,6 +40,9 @@ log = logging.getLogger(__name__)
 
 TICK_S = 1.0
 """How often ``loop_misc`` runs (keep-alive, CONNACK and PINGRESP time-outs)."""
+
+READ_BATCH = 100
+"""Packets read in one go while more wait (paho reads one at a time)."""
 
 _CLOSE_TIMEOUT_S = 2.0
 """How long :meth:`Connection.disconnect` waits for DISCONNECT to be written."""
@@ -268,7 +272,10 @@ class Connection:
             return
         self._in_paho = True
         try:
-            self.client.loop_read()
+            for _ in range(READ_BATCH):
+                self.client.loop_read()
+                if not self._more_to_read():
+                    break
         except Exception:  # paho handles socket errors itself: this is a bug, not the network
             log.exception("MQTT connection failed while reading; closing it")
             self.abort()
@@ -279,6 +286,14 @@ class Connection:
             # decrypted bytes wait in the TLS layer, where the selector does not see them
             self._loop.call_soon(self._read)
         self.flush()
+
+    def _more_to_read(self) -> bool:
+        sock = self._sock
+        if sock is None:
+            return False
+        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+            return True
+        return bool(select.select([self._fd], [], [], 0)[0])
 
     def _write(self) -> None:
         if self._sock is None:
