@@ -234,6 +234,7 @@ class Connection:
         try:
             self.client.connect(host, port, keepalive=keepalive_s, clean_start=clean_start)
         except BaseException:
+            self.abort()
             sock.close()
             raise
         self._ticker = self._loop.create_task(self._tick(), name="mqtt-loop-misc")
