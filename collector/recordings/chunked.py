@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Final, NoReturn
 
 import numpy as np
+import numpy.typing as npt
 
 from analytics.epoch_stream import EpochBuilder, EpochSegment, RhythmPass
 from analytics.records import FloatArray
@@ -52,6 +53,12 @@ CHUNK_BYTES: Final = 1 << 20
 columns); the per-block cost is still small against the parsing."""
 CHUNK_ROWS: Final = 65_536
 """Parquet rows converted at once."""
+KEEP_BYTES: Final = 64 << 20
+"""The thigh's samples kept from the first pass for the rhythm pass while they fit
+in this (20 bytes a sample when the accelerations have 6 decimals at most, as
+sitload writes them: 24 h at 25 Hz is 43 MB and the file is read once). A longer
+recording is read a second time instead, so the memory stays bounded."""
+_MICRO: Final = 1e6
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,13 +79,14 @@ def stream_epochs(
     fmt: str = "csv",
     chunk_bytes: int = CHUNK_BYTES,
     chunk_rows: int = CHUNK_ROWS,
+    keep_bytes: int = KEEP_BYTES,
 ) -> StreamedRecording | None:
     """The epochs of a sitload CSV (read in blocks of ``chunk_bytes``) or Parquet file
     (in batches of ``chunk_rows``), or None when this file must be read whole (see
     the module notes). Raises :class:`RecordingError` like the whole-file readers
     for a problem in the file."""
     if fmt == "parquet":
-        return _stream_parquet(path, jumps, chunk_rows)
+        return _stream_parquet(path, jumps, chunk_rows, keep_bytes)
     pyarrow_csv = _pyarrow_csv()
     if pyarrow_csv is None:
         return None
@@ -94,7 +102,7 @@ def stream_epochs(
     def blocks() -> Iterator[dict[str, FloatArray]]:
         return _csv_blocks(pyarrow_csv, path, header, layout.columns, chunk_bytes)
 
-    segments = _reduce(blocks, layout, jumps, at)
+    segments = _reduce(blocks, layout, jumps, at, keep_bytes)
     if segments is None:
         return None
     rows = data_rows(path, header, [s.segment.first_sample for s in segments])
@@ -102,7 +110,7 @@ def stream_epochs(
 
 
 def _stream_parquet(
-    path: str | os.PathLike[str], jumps: TimeJumpParams | None, chunk_rows: int
+    path: str | os.PathLike[str], jumps: TimeJumpParams | None, chunk_rows: int, keep_bytes: int
 ) -> StreamedRecording | None:
     try:
         import pyarrow
@@ -130,7 +138,7 @@ def _stream_parquet(
         except (pyarrow.ArrowException, OSError):
             raise _BlockReaderError from None
 
-    segments = _reduce(batches, layout, jumps, at)
+    segments = _reduce(batches, layout, jumps, at, keep_bytes)
     if segments is None:
         return None
     rows = [s.segment.first_sample + 1 for s in segments]
@@ -147,30 +155,45 @@ def _reduce(
     layout: ColumnLayout,
     jumps: TimeJumpParams | None,
     problem_at: Callable[[int, Problem], NoReturn],
+    keep_bytes: int,
 ) -> list[EpochSegment] | None:
     """Check every block and feed it to the epoch builder; None when the block reader
-    gave up or there was no data (the whole-file reader words that)."""
+    gave up or there was no data (the whole-file reader words that). The thigh's
+    samples are kept for the rhythm pass while they fit in ``keep_bytes``."""
     builder = EpochBuilder(jumps)
     units = {"thigh_acc_g": _UnitCounts(), "trunk_acc_g": _UnitCounts()}
     seen = 0
     previous: dict[str, FloatArray] | None = None
+    kept: list[tuple[FloatArray, npt.NDArray[np.int32] | FloatArray]] | None = []
+    kept_bytes = 0
     try:
         for columns in blocks():
             _check(layout, columns, previous, seen, problem_at)
+            t_s = columns[TIME_COLUMN]
             thigh = _group(columns, layout, "thigh_acc_g")
             trunk = _group(columns, layout, "trunk_acc_g")
             for field, acc in (("thigh_acc_g", thigh), ("trunk_acc_g", trunk)):
                 if acc is not None:
                     units[field].add(acc)
-            builder.add(columns[TIME_COLUMN], thigh, trunk, columns.get("cadence_rpm"))
-            seen += int(columns[TIME_COLUMN].shape[0])
+            builder.add(t_s, thigh, trunk, columns.get("cadence_rpm"))
+            seen += int(t_s.shape[0])
             previous = {name: col[-1:] for name, col in columns.items()}
+            if kept is not None and thigh is not None:
+                small = _compact(thigh)
+                kept_bytes += t_s.nbytes + small.nbytes
+                if kept_bytes <= keep_bytes:
+                    kept.append((t_s, small))
+                else:
+                    kept = None
     except _BlockReaderError:
         return None
     if not seen or not all(u.surely_g() for u in units.values()):
         return None  # the whole-file reader converts m/s² or refuses, exactly
     rhythm = RhythmPass(builder.finish())
-    if rhythm.needed:  # the second pass: the thigh on the rhythm grid
+    if rhythm.needed and kept is not None:  # the thigh on the rhythm grid, kept
+        for t_s, small in kept:
+            rhythm.add(t_s, _expand(small))
+    elif rhythm.needed:  # the second pass over the file
         try:
             for columns in blocks():
                 thigh = _group(columns, layout, "thigh_acc_g")
@@ -179,6 +202,23 @@ def _reduce(
         except _BlockReaderError:  # pragma: no cover - it read the file a moment ago
             return None
     return rhythm.finish()
+
+
+def _compact(acc: FloatArray) -> npt.NDArray[np.int32] | FloatArray:
+    """Accelerations as whole µg in int32 when that gives back the same bits
+    (:func:`_expand`; a correctly rounded division of two exact numbers is the
+    nearest float to the decimal, like the parser's), else as they are."""
+    with np.errstate(invalid="ignore"):  # NaN or too large: caught by the check below
+        small = np.rint(acc * _MICRO).astype(np.int32)
+    if not np.array_equal(_expand(small).view(np.int64), acc.view(np.int64)):
+        return acc
+    return small
+
+
+def _expand(small: npt.NDArray[np.int32] | FloatArray) -> FloatArray:
+    if small.dtype == np.int32:
+        return small / _MICRO
+    return small.astype(np.float64, copy=False)
 
 
 class _UnitCounts:
@@ -193,7 +233,7 @@ class _UnitCounts:
 
     def add(self, acc: FloatArray) -> None:
         ok = np.isfinite(acc).all(axis=1)
-        a = acc[ok]
+        a = acc if ok.all() else acc[ok]
         mag = np.sqrt(np.einsum("ij,ij->i", a, a))
         self.n += int(mag.shape[0])
         self.below_dead += int(np.count_nonzero(mag < _DEAD_G))
@@ -260,14 +300,18 @@ def _check(
     seen: int,
     problem_at: Callable[[int, Problem], NoReturn],
 ) -> None:
-    """find_problem on the block, with the previous block's last row in front."""
-    offset = seen
+    """find_problem on the block with the previous block's last row in front. The
+    rules within a row were checked with that row's block, so the previous row and
+    the block's first row are checked together (the step in time between them, and
+    any problem of that first row, in find_problem's order), then the block alone."""
     if previous is not None:
-        columns = {k: np.concatenate((previous[k], v)) for k, v in columns.items()}
-        offset -= 1
+        edge = {k: np.concatenate((previous[k], v[:1])) for k, v in columns.items()}
+        problem = find_problem(edge, layout)
+        if problem is not None:
+            problem_at(seen - 1 + problem.index, problem)
     problem = find_problem(columns, layout)
     if problem is not None:
-        problem_at(offset + problem.index, problem)
+        problem_at(seen + problem.index, problem)
 
 
 def data_rows(path: str | os.PathLike[str], header: Header, indices: Sequence[int]) -> list[int]:
