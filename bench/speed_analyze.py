@@ -58,7 +58,7 @@ print(json.dumps({"read_s": t_read, "total_s": total, "epochs": len(activities)}
 def write_recording(path: Path, hours: float, fs_hz: float) -> int:
     """A simulated desk day, thigh only, as a sitload CSV; returns its data rows."""
     sys.path.insert(0, str(ROOT))
-    from collector.recordings.csv_format import write_csv
+    from collector.recordings.csv_writer import write_csv
     from collector.sources.simulator import simulate
 
     sim = simulate("desk", hours, seed=14, fs_hz=fs_hz, start_t_s=START_S, trunk=False)

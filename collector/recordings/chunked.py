@@ -5,7 +5,7 @@ samples: a week of 50 Hz thigh + trunk samples is 2.3 GB of CSV and 0.85 GB as
 float32 arrays, its epochs about 60 MB.
 
 Same checks and the same error messages as :func:`collector.recordings.read_csv`:
-every block goes through :func:`~collector.recordings.csv_format.find_problem` (with
+every block goes through :func:`~collector.recordings.csv_schema.find_problem` (with
 the previous block's last row in front, so a time that goes backwards across a block
 boundary is found too) and a problem names its file row. A Parquet file is read in
 batches of rows the same way (errors name the record). The thigh's rhythm features
@@ -21,6 +21,7 @@ and files with seat-mat cells (the seat features need the samples).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -33,18 +34,20 @@ from analytics.epoch_stream import EpochBuilder, EpochSegment, RhythmPass
 from analytics.records import FloatArray
 from analytics.segments import TimeJumpParams
 from collector.recordings.acc_units import _BAND, _DEAD_G
-from collector.recordings.csv_format import (
+from collector.recordings.csv_reader import (
+    CsvHeader,
+    data_rows,
+    pyarrow_csv,
+    pyarrow_options,
+    read_header,
+)
+from collector.recordings.csv_schema import (
     TIME_COLUMN,
     ColumnLayout,
     Problem,
-    _open_text,
-    _pyarrow_csv,
-    _read_header,
-    _strip_comment,
     classify_columns,
     find_problem,
 )
-from collector.recordings.csv_format import _Header as Header
 from collector.recordings.errors import RecordingError
 from collector.recordings.parquet_format import as_float, parquet_layout
 
@@ -54,10 +57,11 @@ columns); the per-block cost is still small against the parsing."""
 CHUNK_ROWS: Final = 65_536
 """Parquet rows converted at once."""
 KEEP_BYTES: Final = 64 << 20
-"""The thigh's samples kept from the first pass for the rhythm pass while they fit
-in this (20 bytes a sample when the accelerations have 6 decimals at most, as
-sitload writes them: 24 h at 25 Hz is 43 MB and the file is read once). A longer
-recording is read a second time instead, so the memory stays bounded."""
+"""The thigh's samples are kept from the first pass for the rhythm pass when the file
+is at most twice this and they fit in it (20 bytes a sample when the accelerations
+have 6 decimals at most, as sitload writes them: 24 h of 25 Hz thigh is a 100 MB
+file, 43 MB kept, and is parsed once). A larger file is read a second time instead,
+so the memory of long recordings stays what it was."""
 _MICRO: Final = 1e6
 
 
@@ -84,13 +88,17 @@ def stream_epochs(
     """The epochs of a sitload CSV (read in blocks of ``chunk_bytes``) or Parquet file
     (in batches of ``chunk_rows``), or None when this file must be read whole (see
     the module notes). Raises :class:`RecordingError` like the whole-file readers
-    for a problem in the file."""
+    for a problem in the file. The thigh's samples are kept for the rhythm pass
+    within ``keep_bytes`` (:data:`KEEP_BYTES`; 0: read the file twice)."""
+    with contextlib.suppress(OSError):  # the readers word a file that is not there
+        if os.path.getsize(path) > 2 * keep_bytes:
+            keep_bytes = 0
     if fmt == "parquet":
         return _stream_parquet(path, jumps, chunk_rows, keep_bytes)
-    pyarrow_csv = _pyarrow_csv()
-    if pyarrow_csv is None:
+    pa_csv = pyarrow_csv()
+    if pa_csv is None:
         return None
-    header = _read_header(path)
+    header = read_header(path)
     layout, notes = classify_columns(header.names, path, row=header.row)
     if not _streamable(layout):
         return None
@@ -100,7 +108,7 @@ def stream_epochs(
         raise RecordingError(path, problem.message, row=row, column=problem.column)
 
     def blocks() -> Iterator[dict[str, FloatArray]]:
-        return _csv_blocks(pyarrow_csv, path, header, layout.columns, chunk_bytes)
+        return _csv_blocks(pa_csv, path, header, layout.columns, chunk_bytes)
 
     segments = _reduce(blocks, layout, jumps, at, keep_bytes)
     if segments is None:
@@ -258,28 +266,16 @@ class _BlockReaderError(Exception):
 
 
 def _csv_blocks(
-    pyarrow_csv: tuple[Any, Any],
+    pa_csv: tuple[Any, Any],
     path: str | os.PathLike[str],
-    header: Header,
+    header: CsvHeader,
     used: Sequence[str],
     chunk_bytes: int,
 ) -> Iterator[dict[str, FloatArray]]:
-    pa, pacsv = pyarrow_csv
+    pa, pacsv = pa_csv
     try:
-        reader = pacsv.open_csv(
-            os.fspath(path),
-            read_options=pacsv.ReadOptions(
-                skip_rows=header.row, column_names=list(header.names), block_size=chunk_bytes
-            ),
-            parse_options=pacsv.ParseOptions(delimiter=",", quote_char=False),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=list(used),
-                column_types={c: pa.float64() for c in used},
-                null_values=[""],
-                strings_can_be_null=False,
-            ),
-        )
-        for batch in reader:
+        options = pyarrow_options(pa_csv, header, used, block_size=chunk_bytes)
+        for batch in pacsv.open_csv(os.fspath(path), **options):
             if batch.num_rows:
                 yield {name: as_float(pa, batch.column(name)) for name in used}
     except (pa.ArrowException, ValueError, OSError):
@@ -312,24 +308,3 @@ def _check(
     problem = find_problem(columns, layout)
     if problem is not None:
         problem_at(seen + problem.index, problem)
-
-
-def data_rows(path: str | os.PathLike[str], header: Header, indices: Sequence[int]) -> list[int]:
-    """The file rows (line numbers) of data rows ``indices`` (0-based, skipping
-    comments and blank lines), in one pass over the file."""
-    wanted = sorted(set(indices))
-    if not wanted:
-        return []
-    found: dict[int, int] = {}
-    seen = -1
-    k = 0
-    for lineno, line in _open_text(path):
-        if lineno <= header.row or not _strip_comment(line):
-            continue
-        seen += 1
-        if seen == wanted[k]:
-            found[seen] = lineno
-            k += 1
-            if k == len(wanted):
-                break
-    return [found[i] for i in indices]

@@ -18,7 +18,7 @@ from typing import Any, Final
 import numpy as np
 
 from analytics.records import FloatArray, Recording
-from collector.recordings.csv_format import (
+from collector.recordings.csv_schema import (
     ColumnLayout,
     LoadedRecording,
     assemble_recording,

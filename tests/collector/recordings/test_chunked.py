@@ -20,8 +20,8 @@ from analytics.records import Epochs, Recording
 from collector.recording_analysis import analyze_file
 from collector.recordings import RecordingError, chunked, read_csv, read_parquet, write_recording
 from collector.recordings.chunked import stream_epochs
-from collector.recordings.csv_format import THIGH_ACC_COLUMNS as THIGH
-from collector.recordings.csv_format import write_csv_chunk
+from collector.recordings.csv_schema import THIGH_ACC_COLUMNS as THIGH
+from collector.recordings.csv_writer import write_csv_chunk
 from collector.sources.simulator import simulate
 
 
@@ -70,12 +70,18 @@ def test_the_file_is_parsed_once_when_the_thigh_fits_in_memory(
     monkeypatch.setattr(chunked, "_csv_blocks", counted)
     kept = stream_epochs(desk_csv, chunk_bytes=65_536)
     assert len(passes) == 1
-    again = stream_epochs(desk_csv, chunk_bytes=65_536, keep_bytes=100_000)
+    again = stream_epochs(desk_csv, chunk_bytes=65_536, keep_bytes=100_000)  # a large file
     assert len(passes) == 3
+    with monkeypatch.context() as m:  # a small file whose thigh outgrows the budget
+        m.setattr(chunked.os.path, "getsize", lambda _: 0)
+        outgrown = stream_epochs(desk_csv, chunk_bytes=65_536, keep_bytes=100_000)
+    assert len(passes) == 5
     assert kept is not None
     assert again is not None
-    (a,), (b,) = kept.segments, again.segments
+    assert outgrown is not None
+    (a,), (b,), (c,) = kept.segments, again.segments, outgrown.segments
     _same(a.epochs, b.epochs)
+    _same(a.epochs, c.epochs)
     _same(a.epochs, epochs_from_recording(read_csv(desk_csv).recording))
     assert np.isfinite(a.epochs.thigh_stride_ratio).any()  # the rhythm pass had work
 
