@@ -240,8 +240,7 @@ class _UnitCounts:
         self.above_g = 0
 
     def add(self, acc: FloatArray) -> None:
-        ok = np.isfinite(acc).all(axis=1)
-        a = acc if ok.all() else acc[ok]
+        a = acc if np.isfinite(acc).all() else acc[np.isfinite(acc).all(axis=1)]
         mag = np.sqrt(np.einsum("ij,ij->i", a, a))
         self.n += int(mag.shape[0])
         self.below_dead += int(np.count_nonzero(mag < _DEAD_G))
