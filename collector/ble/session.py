@@ -24,8 +24,9 @@ from collector.ble import profile
 from collector.ble.drivers import ADVERTISED_SERVICE, DeviceCounters, SensorKind
 from collector.ble.source import BleContext, BleSource, DeviceSpec
 from collector.ble.virtual.backend import VirtualClient, VirtualScanner
-from collector.ble.virtual.peripherals import SitloadImu, SitloadPressure, VirtualSensor
+from collector.ble.virtual.peripherals import SitloadImu, SitloadPressure
 from collector.ble.virtual.radio import VirtualRadio
+from collector.ble.virtual.sensor import VirtualSensor
 from collector.recorder import Recorder
 from collector.sources.messages import Role
 
