@@ -33,7 +33,7 @@ START_S = 1_767_225_600.0  # 2026-01-01T00:00Z
 def write_days(path: Path, days: float) -> int:
     """A recording of ``days`` of simulated desk work at 50 Hz; returns its rows."""
     sys.path.insert(0, str(ROOT))
-    from collector.recordings.csv_format import write_csv_chunk
+    from collector.recordings.csv_writer import write_csv_chunk
     from collector.sources.simulator import simulate
 
     rows = 0

@@ -28,7 +28,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from analytics.records import FloatArray, Recording
-from collector.recordings.csv_format import write_csv_chunk
+from collector.recordings.csv_writer import write_csv_chunk
 from collector.sources.messages import DeviceStatus, Gap, Message, Role, SampleBlock
 
 

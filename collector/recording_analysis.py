@@ -23,8 +23,8 @@ from analytics.segments import TimeJumpParams, TimeSegment, analyze_segments, sp
 from collector import ride_analyze as rides
 from collector.analyze_inputs import AnalyzeInputs, prepare, seat_notes
 from collector.recordings import detect_format, load_recording
-from collector.recordings.chunked import data_rows, stream_epochs
-from collector.recordings.csv_format import _read_header
+from collector.recordings.chunked import stream_epochs
+from collector.recordings.csv_reader import data_rows, read_header
 
 _ROW_WORD: Final = {"csv": "row", "parquet": "record", "wisdm": "sample"}
 
@@ -158,7 +158,7 @@ def _deviation_of(rec: Recording) -> TrunkDeviation:
 
 def _first_rows(path: str | os.PathLike[str], fmt: str, indices: list[int]) -> list[int]:
     if fmt == "csv":
-        return data_rows(path, _read_header(path), indices)
+        return data_rows(path, read_header(path), indices)
     return [i + 1 for i in indices]
 
 

@@ -33,7 +33,7 @@ from analytics.ride import (
     ride_seconds,
     summarize_ride,
 )
-from collector.recordings.csv_format import LoadedRecording
+from collector.recordings.csv_schema import LoadedRecording
 from collector.recordings.errors import RecordingError
 from collector.recordings.fit import LoadedRide, is_fit_file, read_fit
 

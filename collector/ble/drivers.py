@@ -100,6 +100,11 @@ class Driver:
     def notify_uuids(self) -> tuple[str, ...]:
         raise NotImplementedError
 
+    @property
+    def haptic_uuid(self) -> str | None:
+        """The characteristic that takes a vibration command, if the device has one."""
+        return None
+
     async def setup(self, client: GattClient) -> None:
         """Reads and writes after connecting (nothing by default)."""
 
@@ -156,6 +161,10 @@ class SitloadImuDriver(Driver):
     @property
     def notify_uuids(self) -> tuple[str, ...]:
         return (profile.IMU_UUID,)
+
+    @property
+    def haptic_uuid(self) -> str | None:
+        return profile.HAPTIC_UUID
 
     async def setup(self, client: GattClient) -> None:
         config = profile.SensorConfig.decode(

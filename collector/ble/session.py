@@ -24,8 +24,9 @@ from collector.ble import profile
 from collector.ble.drivers import ADVERTISED_SERVICE, DeviceCounters, SensorKind
 from collector.ble.source import BleContext, BleSource, DeviceSpec
 from collector.ble.virtual.backend import VirtualClient, VirtualScanner
-from collector.ble.virtual.peripherals import SitloadImu, SitloadPressure, VirtualSensor
+from collector.ble.virtual.peripherals import SitloadImu, SitloadPressure
 from collector.ble.virtual.radio import VirtualRadio
+from collector.ble.virtual.sensor import VirtualSensor
 from collector.recorder import Recorder
 from collector.sources.messages import Role
 
@@ -136,6 +137,23 @@ async def scan(duration_s: float, scanner_kwargs: dict[str, Any] | None = None) 
 # --------------------------------------------------------------------------- record
 
 
+async def check_adapter(ctx: BleContext) -> None:
+    """Fail at once, in one line, when no Bluetooth adapter can be reached (a recording
+    would otherwise retry forever and write nothing). Emulated radios pass."""
+    if ctx.scanner_kwargs:
+        return
+    scanner = BleakScanner()
+    try:
+        await scanner.start()
+        await scanner.stop()
+    except (BleakError, OSError) as exc:
+        raise SetupError(
+            f"no Bluetooth adapter can be reached ({exc}); check that an adapter is "
+            "present and BlueZ is running (systemctl status bluetooth); "
+            "`sitload simulate --ble` works without one"
+        ) from exc
+
+
 Progress = Callable[[list[BleSource], Recorder], None]
 
 
@@ -153,9 +171,10 @@ async def record(
     completes, or SIGINT / SIGTERM; always closes the recording cleanly."""
     roles = {s.role or default_role(s.kind) for s in specs}
     try:
-        recorder = Recorder(out, roles)
+        recorder = Recorder(out, roles)  # checks the roles; the file opens with the first row
     except ValueError as exc:
         raise SetupError(str(exc)) from exc
+    await check_adapter(ctx)
     sources = [BleSource(spec, ctx, recorder.accept) for spec in specs]
     tasks = [asyncio.create_task(s.run(), name=s.spec.label) for s in sources]
     stop = asyncio.Event()

@@ -190,6 +190,23 @@ class BleSource:
     async def stop(self) -> None:
         self._stop.set()
 
+    @property
+    def can_buzz(self) -> bool:
+        return self.driver.haptic_uuid is not None
+
+    async def write_haptic(self, command: bytes, timeout_s: float = 3.0) -> bool:
+        """Write a vibration command (a write with response, so the device confirms);
+        False when not connected, the device has no haptic output, or the write failed."""
+        uuid, client = self.driver.haptic_uuid, self._client
+        if uuid is None or client is None or not self.connected:
+            return False
+        try:
+            await asyncio.wait_for(client.write_gatt_char(uuid, command, response=True), timeout_s)
+        except (BleakError, TimeoutError, OSError) as exc:
+            log.warning("%s: the vibration command failed (%s)", self.spec.label, exc)
+            return False
+        return True
+
     async def _sleep(self, delay_s: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stop.wait(), delay_s)

@@ -22,14 +22,11 @@ from typing import Final
 
 from analytics.records import Recording
 from collector.recordings.acc_units import checked_units
-from collector.recordings.activpal import (
-    ActivPalEvents,
-    LoadedTimeline,
-    events_timeline,
-    read_activpal,
-    sniff_activpal,
-)
-from collector.recordings.csv_format import LoadedRecording, read_csv, write_csv
+from collector.recordings.activpal import LoadedTimeline, read_activpal, sniff_activpal
+from collector.recordings.activpal_events import ActivPalEvents, events_timeline
+from collector.recordings.csv_reader import read_csv
+from collector.recordings.csv_schema import LoadedRecording
+from collector.recordings.csv_writer import write_csv
 from collector.recordings.errors import RecordingError
 from collector.recordings.parquet_format import read_parquet, write_parquet
 from collector.recordings.wisdm import (

@@ -19,7 +19,7 @@ from typing import Final
 import numpy as np
 
 from analytics.records import FloatArray, Recording
-from collector.recordings.csv_format import LoadedRecording
+from collector.recordings.csv_schema import LoadedRecording
 from collector.recordings.errors import RecordingError
 
 __all__ = ["STANDARD_GRAVITY_M_S2", "acc_unit_factor", "checked_units"]

@@ -5,7 +5,7 @@ samples: a week of 50 Hz thigh + trunk samples is 2.3 GB of CSV and 0.85 GB as
 float32 arrays, its epochs about 60 MB.
 
 Same checks and the same error messages as :func:`collector.recordings.read_csv`:
-every block goes through :func:`~collector.recordings.csv_format.find_problem` (with
+every block goes through :func:`~collector.recordings.csv_schema.find_problem` (with
 the previous block's last row in front, so a time that goes backwards across a block
 boundary is found too) and a problem names its file row. A Parquet file is read in
 batches of rows the same way (errors name the record). The thigh's rhythm features
@@ -21,29 +21,33 @@ and files with seat-mat cells (the seat features need the samples).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, NoReturn
 
 import numpy as np
+import numpy.typing as npt
 
 from analytics.epoch_stream import EpochBuilder, EpochSegment, RhythmPass
 from analytics.records import FloatArray
 from analytics.segments import TimeJumpParams
 from collector.recordings.acc_units import _BAND, _DEAD_G
-from collector.recordings.csv_format import (
+from collector.recordings.csv_reader import (
+    CsvHeader,
+    data_rows,
+    pyarrow_csv,
+    pyarrow_options,
+    read_header,
+)
+from collector.recordings.csv_schema import (
     TIME_COLUMN,
     ColumnLayout,
     Problem,
-    _open_text,
-    _pyarrow_csv,
-    _read_header,
-    _strip_comment,
     classify_columns,
     find_problem,
 )
-from collector.recordings.csv_format import _Header as Header
 from collector.recordings.errors import RecordingError
 from collector.recordings.parquet_format import as_float, parquet_layout
 
@@ -52,6 +56,13 @@ CHUNK_BYTES: Final = 1 << 20
 columns); the per-block cost is still small against the parsing."""
 CHUNK_ROWS: Final = 65_536
 """Parquet rows converted at once."""
+KEEP_BYTES: Final = 64 << 20
+"""The thigh's samples are kept from the first pass for the rhythm pass when the file
+is at most twice this and they fit in it (20 bytes a sample when the accelerations
+have 6 decimals at most, as sitload writes them: 24 h of 25 Hz thigh is a 100 MB
+file, 43 MB kept, and is parsed once). A larger file is read a second time instead,
+so the memory of long recordings stays what it was."""
+_MICRO: Final = 1e6
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,17 +83,22 @@ def stream_epochs(
     fmt: str = "csv",
     chunk_bytes: int = CHUNK_BYTES,
     chunk_rows: int = CHUNK_ROWS,
+    keep_bytes: int = KEEP_BYTES,
 ) -> StreamedRecording | None:
     """The epochs of a sitload CSV (read in blocks of ``chunk_bytes``) or Parquet file
     (in batches of ``chunk_rows``), or None when this file must be read whole (see
     the module notes). Raises :class:`RecordingError` like the whole-file readers
-    for a problem in the file."""
+    for a problem in the file. The thigh's samples are kept for the rhythm pass
+    within ``keep_bytes`` (:data:`KEEP_BYTES`; 0: read the file twice)."""
+    with contextlib.suppress(OSError):  # the readers word a file that is not there
+        if os.path.getsize(path) > 2 * keep_bytes:
+            keep_bytes = 0
     if fmt == "parquet":
-        return _stream_parquet(path, jumps, chunk_rows)
-    pyarrow_csv = _pyarrow_csv()
-    if pyarrow_csv is None:
+        return _stream_parquet(path, jumps, chunk_rows, keep_bytes)
+    pa_csv = pyarrow_csv()
+    if pa_csv is None:
         return None
-    header = _read_header(path)
+    header = read_header(path)
     layout, notes = classify_columns(header.names, path, row=header.row)
     if not _streamable(layout):
         return None
@@ -92,9 +108,9 @@ def stream_epochs(
         raise RecordingError(path, problem.message, row=row, column=problem.column)
 
     def blocks() -> Iterator[dict[str, FloatArray]]:
-        return _csv_blocks(pyarrow_csv, path, header, layout.columns, chunk_bytes)
+        return _csv_blocks(pa_csv, path, header, layout.columns, chunk_bytes)
 
-    segments = _reduce(blocks, layout, jumps, at)
+    segments = _reduce(blocks, layout, jumps, at, keep_bytes)
     if segments is None:
         return None
     rows = data_rows(path, header, [s.segment.first_sample for s in segments])
@@ -102,7 +118,7 @@ def stream_epochs(
 
 
 def _stream_parquet(
-    path: str | os.PathLike[str], jumps: TimeJumpParams | None, chunk_rows: int
+    path: str | os.PathLike[str], jumps: TimeJumpParams | None, chunk_rows: int, keep_bytes: int
 ) -> StreamedRecording | None:
     try:
         import pyarrow
@@ -130,7 +146,7 @@ def _stream_parquet(
         except (pyarrow.ArrowException, OSError):
             raise _BlockReaderError from None
 
-    segments = _reduce(batches, layout, jumps, at)
+    segments = _reduce(batches, layout, jumps, at, keep_bytes)
     if segments is None:
         return None
     rows = [s.segment.first_sample + 1 for s in segments]
@@ -147,30 +163,45 @@ def _reduce(
     layout: ColumnLayout,
     jumps: TimeJumpParams | None,
     problem_at: Callable[[int, Problem], NoReturn],
+    keep_bytes: int,
 ) -> list[EpochSegment] | None:
     """Check every block and feed it to the epoch builder; None when the block reader
-    gave up or there was no data (the whole-file reader words that)."""
+    gave up or there was no data (the whole-file reader words that). The thigh's
+    samples are kept for the rhythm pass while they fit in ``keep_bytes``."""
     builder = EpochBuilder(jumps)
     units = {"thigh_acc_g": _UnitCounts(), "trunk_acc_g": _UnitCounts()}
     seen = 0
     previous: dict[str, FloatArray] | None = None
+    kept: list[tuple[FloatArray, npt.NDArray[np.int32] | FloatArray]] | None = []
+    kept_bytes = 0
     try:
         for columns in blocks():
             _check(layout, columns, previous, seen, problem_at)
+            t_s = columns[TIME_COLUMN]
             thigh = _group(columns, layout, "thigh_acc_g")
             trunk = _group(columns, layout, "trunk_acc_g")
             for field, acc in (("thigh_acc_g", thigh), ("trunk_acc_g", trunk)):
                 if acc is not None:
                     units[field].add(acc)
-            builder.add(columns[TIME_COLUMN], thigh, trunk, columns.get("cadence_rpm"))
-            seen += int(columns[TIME_COLUMN].shape[0])
+            builder.add(t_s, thigh, trunk, columns.get("cadence_rpm"))
+            seen += int(t_s.shape[0])
             previous = {name: col[-1:] for name, col in columns.items()}
+            if kept is not None and thigh is not None:
+                small = _compact(thigh)
+                kept_bytes += t_s.nbytes + small.nbytes
+                if kept_bytes <= keep_bytes:
+                    kept.append((t_s, small))
+                else:
+                    kept = None
     except _BlockReaderError:
         return None
     if not seen or not all(u.surely_g() for u in units.values()):
         return None  # the whole-file reader converts m/s² or refuses, exactly
     rhythm = RhythmPass(builder.finish())
-    if rhythm.needed:  # the second pass: the thigh on the rhythm grid
+    if rhythm.needed and kept is not None:  # the thigh on the rhythm grid, kept
+        for t_s, small in kept:
+            rhythm.add(t_s, _expand(small))
+    elif rhythm.needed:  # the second pass over the file
         try:
             for columns in blocks():
                 thigh = _group(columns, layout, "thigh_acc_g")
@@ -179,6 +210,23 @@ def _reduce(
         except _BlockReaderError:  # pragma: no cover - it read the file a moment ago
             return None
     return rhythm.finish()
+
+
+def _compact(acc: FloatArray) -> npt.NDArray[np.int32] | FloatArray:
+    """Accelerations as whole µg in int32 when that gives back the same bits
+    (:func:`_expand`; a correctly rounded division of two exact numbers is the
+    nearest float to the decimal, like the parser's), else as they are."""
+    with np.errstate(invalid="ignore"):  # NaN or too large: caught by the check below
+        small = np.rint(acc * _MICRO).astype(np.int32)
+    if not np.array_equal(_expand(small).view(np.int64), acc.view(np.int64)):
+        return acc
+    return small
+
+
+def _expand(small: npt.NDArray[np.int32] | FloatArray) -> FloatArray:
+    if small.dtype == np.int32:
+        return small / _MICRO
+    return small.astype(np.float64, copy=False)
 
 
 class _UnitCounts:
@@ -192,8 +240,7 @@ class _UnitCounts:
         self.above_g = 0
 
     def add(self, acc: FloatArray) -> None:
-        ok = np.isfinite(acc).all(axis=1)
-        a = acc[ok]
+        a = acc if np.isfinite(acc).all() else acc[np.isfinite(acc).all(axis=1)]
         mag = np.sqrt(np.einsum("ij,ij->i", a, a))
         self.n += int(mag.shape[0])
         self.below_dead += int(np.count_nonzero(mag < _DEAD_G))
@@ -218,28 +265,16 @@ class _BlockReaderError(Exception):
 
 
 def _csv_blocks(
-    pyarrow_csv: tuple[Any, Any],
+    pa_csv: tuple[Any, Any],
     path: str | os.PathLike[str],
-    header: Header,
+    header: CsvHeader,
     used: Sequence[str],
     chunk_bytes: int,
 ) -> Iterator[dict[str, FloatArray]]:
-    pa, pacsv = pyarrow_csv
+    pa, pacsv = pa_csv
     try:
-        reader = pacsv.open_csv(
-            os.fspath(path),
-            read_options=pacsv.ReadOptions(
-                skip_rows=header.row, column_names=list(header.names), block_size=chunk_bytes
-            ),
-            parse_options=pacsv.ParseOptions(delimiter=",", quote_char=False),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=list(used),
-                column_types={c: pa.float64() for c in used},
-                null_values=[""],
-                strings_can_be_null=False,
-            ),
-        )
-        for batch in reader:
+        options = pyarrow_options(pa_csv, header, used, block_size=chunk_bytes)
+        for batch in pacsv.open_csv(os.fspath(path), **options):
             if batch.num_rows:
                 yield {name: as_float(pa, batch.column(name)) for name in used}
     except (pa.ArrowException, ValueError, OSError):
@@ -260,32 +295,15 @@ def _check(
     seen: int,
     problem_at: Callable[[int, Problem], NoReturn],
 ) -> None:
-    """find_problem on the block, with the previous block's last row in front."""
-    offset = seen
+    """find_problem on the block with the previous block's last row in front. The
+    rules within a row were checked with that row's block, so the previous row and
+    the block's first row are checked together (the step in time between them, and
+    any problem of that first row, in find_problem's order), then the block alone."""
     if previous is not None:
-        columns = {k: np.concatenate((previous[k], v)) for k, v in columns.items()}
-        offset -= 1
+        edge = {k: np.concatenate((previous[k], v[:1])) for k, v in columns.items()}
+        problem = find_problem(edge, layout)
+        if problem is not None:
+            problem_at(seen - 1 + problem.index, problem)
     problem = find_problem(columns, layout)
     if problem is not None:
-        problem_at(offset + problem.index, problem)
-
-
-def data_rows(path: str | os.PathLike[str], header: Header, indices: Sequence[int]) -> list[int]:
-    """The file rows (line numbers) of data rows ``indices`` (0-based, skipping
-    comments and blank lines), in one pass over the file."""
-    wanted = sorted(set(indices))
-    if not wanted:
-        return []
-    found: dict[int, int] = {}
-    seen = -1
-    k = 0
-    for lineno, line in _open_text(path):
-        if lineno <= header.row or not _strip_comment(line):
-            continue
-        seen += 1
-        if seen == wanted[k]:
-            found[seen] = lineno
-            k += 1
-            if k == len(wanted):
-                break
-    return [found[i] for i in indices]
+        problem_at(seen + problem.index, problem)

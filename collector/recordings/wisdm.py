@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from analytics.records import FloatArray, IntArray, Recording
-from collector.recordings.csv_format import LoadedRecording
+from collector.recordings.csv_schema import LoadedRecording
 from collector.recordings.errors import RecordingError
 
 STANDARD_GRAVITY_MPS2: Final = 9.80665

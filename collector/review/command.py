@@ -25,7 +25,7 @@ from collector.user_option import user_option
 
 if TYPE_CHECKING:
     from analytics.compression import ExposureParams
-    from analytics.review import Review
+    from analytics.review_records import Review
     from collector.review.load import ReviewInputs
     from collector.review.meta import ReportMeta
     from collector.sinks.history.model import HistoryStore
@@ -74,10 +74,11 @@ def build_review(
     tz_name: str,
     baseline: float | None,
     params: ExposureParams | None = None,
-    taken_within_s: float = 600.0,
+    taken_within_s: float | None = None,
 ) -> Review:
-    """:func:`analytics.review.review` of what :func:`load_inputs` read."""
-    from analytics.review import review
+    """:func:`analytics.review.review` of what :func:`load_inputs` read
+    (``taken_within_s``: the alert policy's, by default its default)."""
+    from analytics.review import TAKEN_WITHIN_S, review
 
     return review(
         inputs.timeline,
@@ -89,7 +90,7 @@ def build_review(
         last_day=inputs.last_day,
         baseline=baseline,
         params=params,
-        taken_within_s=taken_within_s,
+        taken_within_s=TAKEN_WITHIN_S if taken_within_s is None else taken_within_s,
     )
 
 

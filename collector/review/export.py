@@ -10,7 +10,8 @@ import io
 import math
 from typing import Any
 
-from analytics.review import DayReview, Review
+from analytics.durations import format_decimal_min
+from analytics.review_records import DayReview, Review
 from collector.output import to_json
 from collector.review.meta import ReportMeta
 
@@ -114,10 +115,6 @@ CSV_COLUMNS = (
 )
 
 
-def _min(seconds: float) -> str:
-    return f"{seconds / 60.0:.1f}"
-
-
 def _row(d: DayReview) -> list[str]:
     a = d.adherence
     counts = (
@@ -129,25 +126,25 @@ def _row(d: DayReview) -> list[str]:
         d.date,
         d.weekday,
         str(d.valid).lower(),
-        _min(d.wear_s),
-        _min(d.sitting_s),
-        _min(d.riding_seated_s),
-        _min(d.compression_s),
+        format_decimal_min(d.wear_s),
+        format_decimal_min(d.sitting_s),
+        format_decimal_min(d.riding_seated_s),
+        format_decimal_min(d.compression_s),
         str(d.high_compression).lower(),
         str(d.compression_bouts),
         str(d.bouts_gt30),
         str(d.long_bouts),
-        _min(d.longest_bout_s),
+        format_decimal_min(d.longest_bout_s),
         str(d.sitting_bouts_gt30min),
         str(d.sitting_bouts_gt60min),
         str(d.sit_to_stand),
-        _min(d.hip_gt90_s),
+        format_decimal_min(d.hip_gt90_s),
         f"{d.hip_dose_deg_min:.1f}",
         str(d.breaks_taken),
         str(d.micro_breaks),
-        _min(d.saddle_seated_s),
-        _min(d.saddle_longest_seated_s),
-        _min(d.saddle_hip_gt90_s),
+        format_decimal_min(d.saddle_seated_s),
+        format_decimal_min(d.saddle_longest_seated_s),
+        format_decimal_min(d.saddle_hip_gt90_s),
         *counts,
         a.source,
         "" if d.pain_next_morning is None else str(d.pain_next_morning),

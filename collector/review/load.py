@@ -25,8 +25,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from analytics.live import DATA_OK
+from analytics.local_days import local_midnight_s
 from analytics.records import Posture, Timeline
-from analytics.review import local_midnight_s
 from collector.sinks.history.model import (
     DailyRecord,
     EventRecord,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import time
 from typing import TYPE_CHECKING
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from collector.config import Settings
+from collector.service.engine import zone_offset
 from collector.service.instance_lock import InstanceLock
 from collector.service.runner import HistorySubmit, RunSummary, Service, local_zone, plan_for
 from collector.sinks.base import AlertSink
@@ -29,7 +31,18 @@ def build_sinks(settings: Settings, console: Console | None = None) -> list[Aler
         from collector.sinks.mqtt import MqttSink
 
         sinks.append(MqttSink(settings.mqtt))
+    if settings.source.kind == "ble":
+        sinks.append(haptic_sink(settings, tz))
     return sinks
+
+
+def haptic_sink(settings: Settings, tz: datetime.tzinfo) -> AlertSink:
+    """Vibrations on the sensors that have a haptic output, never in quiet hours."""
+    from analytics.alerts import prompts_allowed
+    from collector.sinks.haptic import HapticSink
+
+    offset_s = zone_offset(tz)
+    return HapticSink(allowed=lambda t_s: prompts_allowed(settings.alerts, t_s, offset_s(t_s)))
 
 
 def open_history(settings: Settings, *, spool: str = "history-spool") -> HistoryWriter:

@@ -9,8 +9,8 @@ over the limit is dropped before it is parsed or applied: counted, not answered
 of a flood logs one warning; the end of the flood (the source was quiet long
 enough for a full bucket) is logged with the count.
 
-Thread-safe: the MQTT sink admits commands in paho's thread, the service in its
-event loop.
+Thread-safe: the console sink admits the terminal's commands in its reading
+thread, the MQTT sink and the service in the event loop.
 """
 
 from __future__ import annotations

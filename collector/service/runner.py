@@ -32,6 +32,7 @@ from collector.service.engine import EngineOutput, LiveEngine, zone_offset
 from collector.service.history_feed import daily_record, records_of
 from collector.service.pain import is_pain, pain_refused, parse_pain
 from collector.service.state_store import StateStore
+from collector.service.systemd import Notifier
 from collector.sinks.base import AlertSink, CommandRequest
 from collector.sinks.history.model import HistoryRecord
 from collector.sources.messages import Message, Role
@@ -460,6 +461,15 @@ class Service:
             self.store.quarantine(str(exc)[:200])
             return make(None)
 
+    def _notify_systemd(self, tg: asyncio.TaskGroup) -> None:
+        """Under systemd (``Type=notify``): ready now, alive while the loop runs."""
+        notifier = Notifier.from_env()
+        if notifier is None:
+            return
+        notifier.ready(f"running for {self.settings.user_id} ({self.settings.source.kind})")
+        tg.create_task(notifier.keep_alive(self._stop))
+        self._stop_hooks.append(lambda: notifier.stopping(self.summary.stopped_by))
+
     async def run(self, *, handle_signals: bool = True) -> RunSummary:
         self._loop = asyncio.get_running_loop()
         saved = self._saved_engine()
@@ -467,6 +477,10 @@ class Service:
         self.engine = engine = self._new_engine(roles, saved)
         self.summary.resumed_from_t_s = engine.resume_from_t_s
         self._sources = self.plan.build(self._emit, engine.resume_from_t_s, self.extra_state)
+        for sink in self.sinks:  # a sink that acts on the sensors (the haptic one)
+            attach = getattr(sink, "attach", None)
+            if attach is not None:
+                attach(self._sources)
         if handle_signals:
             for sig, name in ((signal.SIGINT, "SIGINT"), (signal.SIGTERM, "SIGTERM")):
                 self._loop.add_signal_handler(sig, self.stop, name)
@@ -482,6 +496,7 @@ class Service:
                 if self.settings.source.kind == "ble":
                     ticker = tg.create_task(self._ticker())
                     self._stop_hooks.append(ticker.cancel)
+                self._notify_systemd(tg)
             if self.summary.stopped_by == "end of data":
                 self._publish(engine.process(flush=True))
         finally:

@@ -34,7 +34,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from analytics.records import Posture
-from collector.sources.simulator import MIN_PERIOD_S, Simulated, _Plan, _Seg, simulate
+from collector.sources.sim_plan import MIN_PERIOD_S, Plan, Seg
+from collector.sources.simulator import Simulated, simulate
 
 DayKind = Literal["work", "weekend", "nonwear"]
 KINDS: tuple[DayKind, ...] = ("work", "weekend", "nonwear")
@@ -83,7 +84,7 @@ class _Day:
     """Builds one local day of ``length_s`` seconds on ``plan`` (which has run up to
     the day's midnight)."""
 
-    def __init__(self, plan: _Plan, date: dt.date, zone: ZoneInfo, length_s: int) -> None:
+    def __init__(self, plan: Plan, date: dt.date, zone: ZoneInfo, length_s: int) -> None:
         self.p = plan
         self.t0 = plan.total_s
         self.length_s = length_s
@@ -188,13 +189,13 @@ class _Day:
 
 def calendar_schedule(
     dates: list[dt.date], kinds: list[DayKind], zone: ZoneInfo
-) -> Callable[[np.random.Generator, int], list[_Seg]]:
+) -> Callable[[np.random.Generator, int], list[Seg]]:
     """The simulator schedule of local days ``dates`` of ``kinds`` in ``zone``."""
     bounds = [local_midnight_s(d, zone) for d in [*dates, dates[-1] + dt.timedelta(days=1)]]
     lengths_s = [b - a for a, b in itertools.pairwise(bounds)]
 
-    def build(rng: np.random.Generator, n_sec: int) -> list[_Seg]:
-        plan = _Plan(rng)
+    def build(rng: np.random.Generator, n_sec: int) -> list[Seg]:
+        plan = Plan(rng)
         for date, kind, length in zip(dates, kinds, lengths_s, strict=True):
             day = _Day(plan, date, zone, length)
             getattr(day, kind)()
@@ -206,8 +207,8 @@ def calendar_schedule(
     return build
 
 
-def _truncate(segs: list[_Seg], n_sec: int) -> list[_Seg]:
-    out: list[_Seg] = []
+def _truncate(segs: list[Seg], n_sec: int) -> list[Seg]:
+    out: list[Seg] = []
     total = 0
     for seg in segs:
         if total >= n_sec:

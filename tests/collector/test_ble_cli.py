@@ -106,3 +106,28 @@ def test_replay_goes_through_the_same_messages_with_explicit_gaps() -> None:
     spacing = np.diff(t)
     assert len(gaps) == int((spacing > 2.0).sum()) == 2
     assert [round(g.duration_s) for g in gaps] == [40, 5]
+
+
+def test_record_without_an_adapter_exits_2_in_one_line_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    """Without BlueZ (no system D-Bus here) ``record`` used to retry, exit 0 and say
+    "recorded 0 rows to X" with X never created."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "rec.csv"
+    env = {"DBUS_SYSTEM_BUS_ADDRESS": f"unix:path={tmp_path / 'no-bus'}", "PATH": "/usr/bin"}
+    cmd = [sys.executable, "-m", "collector.cli", "record", "--device", "sitload-imu"]
+    done = subprocess.run(
+        [*cmd, "--out", str(out), "--duration", "0.1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("sitload: error: no Bluetooth adapter can be reached")
+    assert not out.exists()

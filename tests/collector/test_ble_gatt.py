@@ -29,10 +29,10 @@ from collector.ble.virtual.peripherals import (
     CyclingSpeedCadence,
     SitloadImu,
     SitloadPressure,
-    VirtualSensor,
     WitMotion,
 )
 from collector.ble.virtual.radio import VirtualRadio
+from collector.ble.virtual.sensor import VirtualSensor
 from collector.recorder import Recorder
 from collector.recordings import load_recording
 from collector.sources.messages import DeviceStatus, Gap, GapReason, Message, Role, SampleBlock

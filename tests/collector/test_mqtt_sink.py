@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import functools
 import json
 import logging
 import os
@@ -52,6 +54,7 @@ from tests.brokers import (
     make_test_certs,
     mosquitto,
 )
+from tests.loop_thread import LoopThread, on_loop
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -110,15 +113,32 @@ class Service:
         return self.requests.get(timeout=timeout_s)
 
 
+def replies_on_loop(
+    loop: LoopThread, service: Callable[[CommandRequest], None]
+) -> Callable[[CommandRequest], None]:
+    """``service`` with the requests' ``reply`` run in ``loop`` (the test calls it)."""
+
+    def on_command(request: CommandRequest) -> None:
+        reply = request.reply
+        on_loop = None if reply is None else functools.partial(loop.call, reply)
+        service(dataclasses.replace(request, reply=on_loop))
+
+    return on_command
+
+
 @contextlib.contextmanager
 def running(
     sink: MqttSink, service: Callable[[CommandRequest], None] | None = None
 ) -> Iterator[MqttSink]:
-    asyncio.run(sink.start(service or Service()))
-    try:
-        yield sink
-    finally:
-        asyncio.run(sink.stop())
+    """The sink started in an event loop (in a thread, as the service's loop); the
+    test's calls of the sink and of a command's reply run in that loop."""
+    with LoopThread() as loop:
+        loop.run(sink.start(replies_on_loop(loop, service or Service())))
+        try:
+            with on_loop(loop, sink, "publish_alert", "publish_status", "counters"):
+                yield sink
+        finally:
+            loop.run(sink.stop())
 
 
 def wait_online(sub: Subscriber, sink: MqttSink) -> None:
@@ -631,14 +651,15 @@ def test_stop_is_bounded_when_the_broker_is_gone(
     broker: Mosquitto, caplog: pytest.LogCaptureFixture
 ) -> None:
     sink = MqttSink(settings(broker), flush_timeout_s=0.5)
-    asyncio.run(sink.start(Service()))
-    wait_until(lambda: sink.counters().connected)
-    broker.stop(kill=True)
-    wait_until(lambda: not sink.counters().connected)
-    sink.publish_alert(alert(1))
-    t0 = time.monotonic()
-    asyncio.run(sink.stop())
-    assert time.monotonic() - t0 < 2.5
+    with LoopThread() as loop, on_loop(loop, sink, "publish_alert", "counters"):
+        loop.run(sink.start(Service()))
+        wait_until(lambda: sink.counters().connected)
+        broker.stop(kill=True)
+        wait_until(lambda: not sink.counters().connected)
+        sink.publish_alert(alert(1))
+        t0 = time.monotonic()
+        loop.run(sink.stop())
+        assert time.monotonic() - t0 < 2.5
     assert any("not delivered" in r.getMessage() for r in caplog.records)
 
 

@@ -32,6 +32,7 @@ def test_datasource_is_influxql_and_matches_the_dashboard() -> None:
     ds = yaml.safe_load(DATASOURCE.read_text(encoding="utf-8"))
     assert ds["apiVersion"] == 1
     (source,) = ds["datasources"]
+    assert source["isDefault"] is False  # Grafana refuses a second default
     assert source["type"] == "influxdb"
     assert source["jsonData"]["version"] == "InfluxQL"
     uids = {p["datasource"]["uid"] for p in dashboard()["panels"]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -26,42 +26,17 @@ from collector.recordings import (
     load_recording,
 )
 from collector.recordings.activpal import sniff_activpal
+from tests.collector.recordings.activpal_files import (
+    CLASSIC_HEADER,
+    EX_HEADER,
+    local,
+    serial,
+    write,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "activpal"
 SHARED = (REPO_ROOT / ".." / "shared" / "data" / "activpal-example").resolve()
-
-CLASSIC_HEADER = (
-    '"Time","DataCount (samples)","Interval (s)","ActivityCode (0=sedentary 1=standing '
-    '2=stepping 3.1=primary lying, 3.2=secondary lying 4=non-wear)","CumulativeStepCount",'
-    '"Activity Score (MET.h)"\n'
-)
-EX_HEADER = (
-    "sep=;\nTime;Time(approx);Data Count;Event Type;Duration (s);Waking Day;"
-    "Cumulative Step Count;Activity Score (MET.h)\n"
-)
-DAY = 43429.0  # 2018-11-25 00:00 as an Excel serial day
-
-
-def serial(seconds: float) -> str:
-    return f"{DAY + seconds / 86400:.10f}"
-
-
-def classic(rows: list[tuple[float, int, float, float, int]]) -> str:
-    """(seconds after midnight, DataCount, interval, code, cumulative steps) rows."""
-    return CLASSIC_HEADER + "".join(
-        f"{serial(t)},{dc},{iv},{code:g},{cum},0.01\n" for t, dc, iv, code, cum in rows
-    )
-
-
-def write(tmp_path: Path, text: str, name: str = "x-Events.csv") -> Path:
-    path = tmp_path / name
-    path.write_text(text)
-    return path
-
-
-def local(seconds_since_1970: float) -> datetime:
-    return datetime.fromtimestamp(seconds_since_1970, UTC).replace(tzinfo=None)
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -144,68 +119,6 @@ def test_detection_and_the_two_entry_points(tmp_path: Path) -> None:
     assert sniff_activpal("Time,DataCount (samples),Interval (s)\n") == "events"
     assert sniff_activpal("sep=;\nTime;") == "eventsex"
     assert sniff_activpal("t_s,thigh_ax_g\n") is None
-
-
-# --------------------------------------------------------------------------- mapping
-
-
-def test_every_code_maps_to_a_posture(tmp_path: Path) -> None:
-    codes = [0, 1, 2, 2.1, 3, 3.1, 3.2, 4, 5]
-    rows = [(i * 10.0, i * 100, 10.0, c, 1 if i >= 2 else 0) for i, c in enumerate(codes)]
-    loaded = load_events(write(tmp_path, classic(rows)))
-    tl = loaded.timeline
-    want = [
-        Posture.SITTING,
-        Posture.UPRIGHT,
-        Posture.UPRIGHT,
-        Posture.RIDING_SEATED,
-        Posture.LYING,
-        Posture.LYING,
-        Posture.LYING,
-        Posture.NONWEAR,
-        Posture.SITTING,
-    ]
-    np.testing.assert_array_equal(tl.posture[::100], want)
-    assert tl.stepping is not None
-    np.testing.assert_array_equal(tl.stepping[::100], [c == 2 for c in codes])
-    np.testing.assert_array_equal(loaded.events.seated_transport, [c == 5 for c in codes])
-    assert local(tl.t0_s) == datetime(2018, 11, 25)
-    m = total(tl, steps=loaded.events.step_counts())
-    assert (m.sitting_s, m.upright_s, m.standing_s, m.stepping_s) == (20.0, 20.0, 10.0, 10.0)
-    assert (m.riding_seated_s, m.lying_s, m.nonwear_s, m.steps) == (10.0, 30.0, 10.0, 2)
-
-
-def test_gaps_are_non_wear_and_overlaps_are_cut(tmp_path: Path) -> None:
-    rows = [(0.0, 0, 10.0, 0, 0), (15.0, 150, 10.0, 1, 0), (20.0, 200, 5.0, 0, 0)]
-    loaded = load_events(write(tmp_path, classic(rows)))
-    tl = loaded.timeline
-    assert loaded.gap_s == 5.0
-    assert tl.n == 250
-    assert tl.seconds_in(Posture.NONWEAR) == 50
-    assert tl.seconds_in(Posture.UPRIGHT) == 50  # cut from 10 s to 5 s
-    assert len(loaded.warnings) == 2
-    assert "5.0 s in 1 gap(s) filled with non-wear (first after row 2)" in loaded.warnings[0]
-    assert "5.0 s cut from 1 event(s)" in loaded.warnings[1]
-    assert "row 3" in loaded.warnings[1]
-
-
-def test_a_start_between_whole_seconds_is_padded_with_non_wear(tmp_path: Path) -> None:
-    rows = [(3600.3, 0, 1.0, 0, 0), (3601.3, 10, 1.0, 1, 0)]
-    loaded = load_events(write(tmp_path, classic(rows)))
-    tl = loaded.timeline
-    assert local(tl.t0_s) == datetime(2018, 11, 25, 1)
-    assert tl.posture[:3].tolist() == [Posture.NONWEAR] * 3
-    assert tl.posture[3] == Posture.SITTING
-    assert loaded.gap_s == 0.0
-    assert loaded.events.times_s[0] == pytest.approx(tl.t0_s + 0.3)
-
-
-def test_time_far_from_the_sample_count_is_warned(tmp_path: Path) -> None:
-    rows = [(0.0, 0, 10.0, 0, 0), (60.0, 100, 10.0, 1, 0)]
-    loaded = load_events(write(tmp_path, classic(rows)))
-    assert loaded.warnings == (
-        "row 3: Time differs from the sample count by 50.0 s; the sample count was used",
-    )
 
 
 # --------------------------------------------------------------------------- malformed

@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import math
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -17,10 +18,10 @@ from analytics.epochs import epochs_from_recording
 from analytics.pipeline import analyze_recording
 from analytics.records import Epochs, Recording
 from collector.recording_analysis import analyze_file
-from collector.recordings import RecordingError, read_csv, read_parquet, write_recording
+from collector.recordings import RecordingError, chunked, read_csv, read_parquet, write_recording
 from collector.recordings.chunked import stream_epochs
-from collector.recordings.csv_format import THIGH_ACC_COLUMNS as THIGH
-from collector.recordings.csv_format import write_csv_chunk
+from collector.recordings.csv_schema import THIGH_ACC_COLUMNS as THIGH
+from collector.recordings.csv_writer import write_csv_chunk
 from collector.sources.simulator import simulate
 
 
@@ -52,6 +53,59 @@ def test_streamed_epochs_are_the_one_shot_epochs(desk_csv: Path, chunk_bytes: in
     (seg,) = streamed.segments
     _same(seg.epochs, epochs_from_recording(read_csv(desk_csv).recording))
     assert streamed.first_rows == (3,)  # a comment line and the header come first
+
+
+def test_the_file_is_parsed_once_when_the_thigh_fits_in_memory(
+    desk_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rhythm pass takes the thigh kept from the first pass (issue 14); past
+    ``keep_bytes`` it reads the file again, with the same epochs."""
+    passes: list[int] = []
+    blocks = chunked._csv_blocks
+
+    def counted(*args: Any) -> Iterator[dict[str, Any]]:
+        passes.append(1)
+        return blocks(*args)
+
+    monkeypatch.setattr(chunked, "_csv_blocks", counted)
+    kept = stream_epochs(desk_csv, chunk_bytes=65_536)
+    assert len(passes) == 1
+    again = stream_epochs(desk_csv, chunk_bytes=65_536, keep_bytes=100_000)  # a large file
+    assert len(passes) == 3
+    with monkeypatch.context() as m:  # a small file whose thigh outgrows the budget
+        m.setattr(chunked.os.path, "getsize", lambda _: 0)
+        outgrown = stream_epochs(desk_csv, chunk_bytes=65_536, keep_bytes=100_000)
+    assert len(passes) == 5
+    assert kept is not None
+    assert again is not None
+    assert outgrown is not None
+    (a,), (b,), (c,) = kept.segments, again.segments, outgrown.segments
+    _same(a.epochs, b.epochs)
+    _same(a.epochs, c.epochs)
+    _same(a.epochs, epochs_from_recording(read_csv(desk_csv).recording))
+    assert np.isfinite(a.epochs.thigh_stride_ratio).any()  # the rhythm pass had work
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [[0.123456, -1.0, 0.999999], [2147.483647, -2147.483648, 0.0]],
+        [[-0.0, 0.5, 0.25]],  # a negative zero has no whole-µg twin
+        [[np.nan, np.nan, np.nan], [1.0, 0.0, 0.0]],
+        [[0.1234567, 0.0, 0.0]],  # more than 6 decimals
+        [[3000.0, 0.0, 0.0]],  # beyond int32 µg
+    ],
+)
+def test_kept_thigh_samples_come_back_bit_for_bit(values: list[list[float]]) -> None:
+    acc = np.array(values, dtype=np.float64)
+    back = chunked._expand(chunked._compact(acc))
+    assert back.dtype == np.float64
+    assert np.array_equal(back.view(np.int64), acc.view(np.int64))
+
+
+def test_six_decimal_accelerations_are_kept_in_four_bytes() -> None:
+    acc = np.round(np.random.default_rng(3).normal(0, 1, (1000, 3)), 6)
+    assert chunked._compact(acc).dtype == np.int32
 
 
 def test_a_streamed_analysis_is_the_one_shot_analysis(desk_csv: Path) -> None:
@@ -96,6 +150,35 @@ def test_problems_name_the_same_row_as_the_whole_file_reader(
         stream_epochs(bad, chunk_bytes=4_096)
     assert str(streamed.value) == str(whole.value)
     assert f"row {line}" in str(streamed.value)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda s: "1.0" + s[s.index(",") :],  # time goes backwards
+        lambda s: s.replace(",", ",inf,", 1).rsplit(",", 1)[0] + "\n",  # not finite
+        lambda s: s[: s.rindex(",") + 1] + "\n",  # one trunk axis missing
+    ],
+    ids=["backwards", "infinite", "partial-group"],
+)
+def test_problems_at_every_block_edge_name_the_same_row(
+    desk_csv: Path, tmp_path: Path, change: Callable[[str], str]
+) -> None:
+    """Blocks of 1000 bytes hold about 12 rows: a problem in each of 40 rows in turn
+    falls on the first and last rows of blocks too."""
+    head = desk_csv.read_text(encoding="utf-8").splitlines(keepends=True)[:120]
+    short = tmp_path / "short.csv"
+    short.write_text("".join(head), encoding="utf-8")
+    for line in range(40, 80):
+        if head[line - 1].rstrip("\n").endswith(","):
+            continue  # the trunk sent nothing in this row: no axis to take away
+        bad = _edit(short, tmp_path / "bad.csv", line, change)
+        with pytest.raises(RecordingError) as whole:
+            read_csv(bad)
+        with pytest.raises(RecordingError) as streamed:
+            stream_epochs(bad, chunk_bytes=1_000)
+        assert str(streamed.value) == str(whole.value)
+        assert f"row {line}" in str(streamed.value)
 
 
 @pytest.mark.parametrize("chunk_rows", [1, 977, 65_536])

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from analytics.records import Recording
-from collector.recordings import csv_format
-from collector.recordings.csv_format import WRITE_DECIMALS, read_csv, write_csv
+from collector.recordings import csv_reader, csv_writer
+from collector.recordings.csv_reader import read_csv
+from collector.recordings.csv_writer import WRITE_DECIMALS, write_csv
 from collector.recordings.errors import RecordingError
 
 HEADER = "t_s,thigh_ax_g,thigh_ay_g,thigh_az_g"
@@ -26,9 +27,10 @@ def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     """Run the test with each bulk parser (the line-by-line one being the last resort)."""
     name = str(request.param)
     if name in ("numpy", "python"):
-        monkeypatch.setattr(csv_format, "_pyarrow_csv", lambda: None)
+        monkeypatch.setattr(csv_reader, "pyarrow_csv", lambda: None)
+        monkeypatch.setattr(csv_writer, "pyarrow_csv", lambda: None)
     if name == "python":
-        monkeypatch.setattr(csv_format, "_parse_numpy", lambda *args: None)
+        monkeypatch.setattr(csv_reader, "_parse_numpy", lambda *args: None)
     return name
 
 
@@ -196,7 +198,7 @@ def assert_same(got: Recording, want: Recording, *, rounded: bool) -> None:
 def test_csv_round_trip(rec: Recording, writer: str, monkeypatch: pytest.MonkeyPatch) -> None:
     with monkeypatch.context() as m:
         if writer == "python":
-            m.setattr(csv_format, "_pyarrow_csv", lambda: None)
+            m.setattr(csv_writer, "pyarrow_csv", lambda: None)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "rec.csv"
             write_csv(rec, path)

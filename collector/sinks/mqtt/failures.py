@@ -1,8 +1,7 @@
 """Why an MQTT connection attempt failed, in words that say what to do (for the log).
 
-paho reports a failed connection attempt without its cause; the sink passes the
-exception paho caught (``sys.exc_info()`` inside its ``on_connect_fail``) here, so
-that a certificate problem is not logged as "broker down or unreachable".
+The connection driver passes the exception that opening the socket raised, so that
+a certificate problem is not logged as "broker down or unreachable".
 """
 
 from __future__ import annotations

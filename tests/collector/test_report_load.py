@@ -1,0 +1,85 @@
+"""`sitload report` reads a range from a history store (collector/review/load.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+from rich.console import Console
+
+from analytics.live import DATA_NONE, DATA_OK
+from analytics.records import Posture
+from collector.review.load import ReviewInputs, load_inputs
+from collector.sinks.history.model import TimelineChunk
+from tests.review_store import MemoryStore, SimHistory, filled_store
+
+# --------------------------------------------------------------------------- load
+
+
+def test_load_reads_the_range_day_by_day_with_the_day_before(
+    history: SimHistory, inputs: ReviewInputs
+) -> None:
+    zone = ZoneInfo(history.tz)
+    store = filled_store(history)
+    got = load_inputs(store, history.user, history.first_day, history.last_day, zone)
+    assert store.timeline_reads == 21 + 1
+    tl = got.timeline
+    assert tl.t0_s == dt.datetime(2026, 3, 1, tzinfo=zone).timestamp()
+    assert tl.n == 22 * 86_400
+    assert (tl.posture[:86_400] == Posture.NONWEAR).all()  # the day before: no data
+    expected = np.concatenate([d.posture for d in history.days])
+    assert np.array_equal(tl.posture[86_400:], expected)
+    assert got.wear_s() == sum(d.wear_s for d in history.days)
+    assert {a.source for a in got.alerts} == {"alert"}
+    assert len(got.daily) == 21 - 3
+    mornings = [p for p in got.pain if p.when == "morning"]
+    assert len(mornings) == 22  # the morning after the last day answers for it
+    assert not got.empty
+
+
+def test_seconds_without_data_are_non_wear(history: SimHistory) -> None:
+    zone = ZoneInfo(history.tz)
+    day = dt.date(2026, 3, 2)
+    t0 = int(dt.datetime(2026, 3, 2, 9, tzinfo=zone).timestamp())
+    posture = np.full(3600, Posture.SITTING, dtype=np.int8)
+    data = np.full(3600, DATA_OK, dtype=np.int8)
+    data[:600] = DATA_NONE  # the store kept a posture, but no sample came
+    store = MemoryStore()
+    store.write([TimelineChunk("u1", t0, posture, np.full(3600, 95.0), data)])
+    got = load_inputs(store, "u1", day, day, zone)
+    lo = t0 - got.timeline.t0_s
+    seg = got.timeline.posture[lo : lo + 3600]
+    assert (seg[:600] == Posture.NONWEAR).all()
+    assert (seg[600:] == Posture.SITTING).all()
+    assert np.isnan(got.timeline.hip_flexion_deg[lo : lo + 600]).all()
+    assert got.wear_s() == 3000
+
+
+def test_a_progress_bar_on_a_terminal(history: SimHistory) -> None:
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=80)
+    store = filled_store(history)
+    got = load_inputs(
+        store,
+        history.user,
+        history.first_day,
+        history.last_day,
+        ZoneInfo(history.tz),
+        progress=True,
+        console=console,
+    )
+    assert got.timeline.n == 22 * 86_400
+    assert "reading history" in out.getvalue()
+
+
+def test_load_rejects_an_inverted_range(history: SimHistory) -> None:
+    with pytest.raises(ValueError, match="before"):
+        load_inputs(
+            MemoryStore(), "u", dt.date(2026, 3, 5), dt.date(2026, 3, 4), ZoneInfo(history.tz)
+        )
+
+
+# --------------------------------------------------------------------------- review
