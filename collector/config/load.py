@@ -21,7 +21,14 @@ from collector.config.records import APP_NAME, Overrides, Profile, Settings
 from collector.config.renamed_keys import rename_keys
 from collector.config.schema import TABLE, resolve
 from collector.config.source import SourceTable, build_source, parse_source
-from collector.config.state import ConsoleTable, StateTable, check_state_dir, console_settings
+from collector.config.state import (
+    ConsoleTable,
+    HapticTable,
+    StateTable,
+    check_state_dir,
+    console_settings,
+    haptic_settings,
+)
 from collector.config.user import UserTable, check_user_id
 
 
@@ -34,6 +41,7 @@ class ConfigFile(BaseModel):
     alerts: AlertsTable = Field(default_factory=AlertsTable)
     mqtt: MqttTable | None = None
     console: ConsoleTable = Field(default_factory=ConsoleTable)
+    haptic: HapticTable = Field(default_factory=HapticTable)
     state: StateTable = Field(default_factory=StateTable)
     history: HistoryTable = Field(default_factory=HistoryTable)
 
@@ -128,6 +136,7 @@ def load_settings(
         exposure=exposure_params(alerts),
         mqtt=mqtt,
         console=console,
+        haptic=haptic_settings(cfg.haptic),
         state_dir=state_dir,
         history_url=history_url,
         config_path=path,

@@ -13,7 +13,7 @@ from typing import Literal
 from analytics.alerts import AlertParams
 from analytics.compression import ExposureParams
 from collector.config.errors import redact_url
-from collector.sinks.settings import ConsoleSettings, MqttSettings
+from collector.sinks.settings import ConsoleSettings, HapticSettings, MqttSettings
 
 APP_NAME = "sitload"
 
@@ -79,6 +79,8 @@ class Settings:
     mqtt: MqttSettings | None
     """None: no broker (console only)."""
     console: ConsoleSettings
+    haptic: HapticSettings
+    """Vibrations on BLE sensors that have a haptic output."""
     state_dir: Path
     history_url: str
     config_path: Path | None

@@ -31,7 +31,7 @@ def build_sinks(settings: Settings, console: Console | None = None) -> list[Aler
         from collector.sinks.mqtt import MqttSink
 
         sinks.append(MqttSink(settings.mqtt))
-    if settings.source.kind == "ble":
+    if settings.source.kind == "ble" and settings.haptic.enabled:
         sinks.append(haptic_sink(settings, tz))
     return sinks
 
@@ -39,10 +39,13 @@ def build_sinks(settings: Settings, console: Console | None = None) -> list[Aler
 def haptic_sink(settings: Settings, tz: datetime.tzinfo) -> AlertSink:
     """Vibrations on the sensors that have a haptic output, never in quiet hours."""
     from analytics.alerts import prompts_allowed
-    from collector.sinks.haptic import HapticSink
+    from collector.sinks.haptic import HapticSink, patterns
 
     offset_s = zone_offset(tz)
-    return HapticSink(allowed=lambda t_s: prompts_allowed(settings.alerts, t_s, offset_s(t_s)))
+    return HapticSink(
+        allowed=lambda t_s: prompts_allowed(settings.alerts, t_s, offset_s(t_s)),
+        patterns=patterns(settings.haptic),
+    )
 
 
 def open_history(settings: Settings, *, spool: str = "history-spool") -> HistoryWriter:

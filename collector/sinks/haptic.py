@@ -2,8 +2,8 @@
 confirm, a stand (the sitload profile's haptic characteristic, docs/ble-profile.md).
 
 Each kind has its own pattern (prompt: one buzz; escalation: a double buzz; break
-complete: one long buzz; configurable in ``[haptic]``); nothing in quiet hours or
-outside working hours. The writes run as tasks on the event loop and never block the
+complete: one long buzz; ``[haptic]`` sets them, or switches them off); nothing in
+quiet hours or outside working hours. The writes run as tasks on the event loop and never block the
 engine; a failed write is retried once and counted.
 """
 
@@ -18,6 +18,7 @@ from typing import Protocol
 from analytics.alerts import Alert, AlertKind
 from collector.ble.profile import haptic_command
 from collector.sinks.base import CommandCallback, LiveStatus
+from collector.sinks.settings import HAPTIC_PATTERN_CODE, Buzz, HapticSettings
 
 log = logging.getLogger(__name__)
 
@@ -29,20 +30,14 @@ class HapticTarget(Protocol):
     async def write_haptic(self, command: bytes, timeout_s: float = ...) -> bool: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Buzz:
-    pattern: int
-    """1 one buzz, 2 double, 3 long (the sitload profile)."""
-    duration_ms: int
-
-
-def default_patterns() -> dict[AlertKind, Buzz]:
+def patterns(settings: HapticSettings) -> dict[AlertKind, Buzz]:
+    """The buzz of each alert kind that buzzes."""
     return {
-        AlertKind.PROMPT: Buzz(1, 400),
-        AlertKind.REPEAT: Buzz(1, 400),
-        AlertKind.SADDLE: Buzz(1, 400),
-        AlertKind.ESCALATION: Buzz(2, 400),
-        AlertKind.BREAK_COMPLETE: Buzz(3, 800),
+        AlertKind.PROMPT: settings.prompt,
+        AlertKind.REPEAT: settings.prompt,
+        AlertKind.SADDLE: settings.prompt,
+        AlertKind.ESCALATION: settings.escalation,
+        AlertKind.BREAK_COMPLETE: settings.break_complete,
     }
 
 
@@ -61,7 +56,7 @@ class HapticCounters:
 class HapticSink:
     allowed: Callable[[float], bool]
     """Whether a buzz may be felt at ``t_s`` (quiet hours, working hours)."""
-    patterns: dict[AlertKind, Buzz] = field(default_factory=default_patterns)
+    patterns: dict[AlertKind, Buzz] = field(default_factory=lambda: patterns(HapticSettings()))
     name: str = "haptic"
     counters: HapticCounters = field(default_factory=HapticCounters)
     targets: Sequence[HapticTarget] = ()
@@ -89,7 +84,7 @@ class HapticSink:
         return None
 
     async def _buzz(self, buzz: Buzz) -> None:
-        command = haptic_command(buzz.pattern, buzz.duration_ms)
+        command = haptic_command(HAPTIC_PATTERN_CODE[buzz.pattern], buzz.duration_ms)
         if not self.targets:
             self.counters.no_device += 1
             return

@@ -56,3 +56,25 @@ class ConsoleSettings:
     there is no notification server)."""
     status_every_s: float = 60.0
     """Print a one-line status this often (0: never)."""
+
+
+HapticPattern = Literal["one", "double", "long"]
+HAPTIC_PATTERN_CODE: dict[HapticPattern, int] = {"one": 1, "double": 2, "long": 3}
+"""The sitload profile's haptic patterns (docs/ble-profile.md)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Buzz:
+    pattern: HapticPattern
+    duration_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class HapticSettings:
+    """Vibrations on the sensor (``[haptic]``): one pattern per alert kind."""
+
+    enabled: bool = True
+    prompt: Buzz = Buzz("one", 400)
+    """Stand prompts and their repeats, and the cyclist's saddle prompt."""
+    escalation: Buzz = Buzz("double", 400)
+    break_complete: Buzz = Buzz("long", 800)

@@ -291,3 +291,17 @@ def test_a_state_dir_that_is_a_file_names_its_key(tmp_path: Path) -> None:
     assert "config.toml: state.dir:" in message
     with pytest.raises(ConfigError, match="--state-dir"):
         load_settings(None, Overrides(state_dir=a_file), environ={})
+
+
+def test_haptic_table(tmp_path: Path) -> None:
+    from collector.sinks.settings import Buzz
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[haptic]\nenabled = false\nescalation = { pattern = "long", ms = 1200 }\n')
+    s = load_settings(cfg)
+    assert s.haptic.enabled is False
+    assert s.haptic.escalation == Buzz("long", 1200)
+    assert s.haptic.prompt == Buzz("one", 400)
+    cfg.write_text('[haptic]\nprompt = { pattern = "triple", ms = 400 }\n')
+    with pytest.raises(ConfigError, match=r"haptic\.prompt\.pattern"):
+        load_settings(cfg)
