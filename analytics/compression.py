@@ -77,10 +77,15 @@ class ExposureParams:
     hip_event_hold_s: float = float(RULES.posture_hold_s)
     """Hip above / below 90° must last this long to start or end a span (events only:
     the exposure times count every step)."""
+    saddle_stand_s: float = RULES.saddle_stand_s
+    """Standing on the pedals this long ends a saddle bout (:mod:`analytics.saddle`;
+    the live saddle prompts read it from here too)."""
 
     def __post_init__(self) -> None:
         if self.break_s <= 0:
             raise ValueError("break_s must be positive")
+        if self.saddle_stand_s <= 0:
+            raise ValueError("saddle_stand_s must be positive")
         if any(b <= a for a, b in zip(self.milestones_min, self.milestones_min[1:], strict=False)):
             raise ValueError("milestones_min must increase")
         if self.repeat_every_min < 0:

@@ -82,6 +82,7 @@ def _period_exposure(
     bout_starts: np.ndarray,
     break_starts: np.ndarray,
     breaks: Sequence[Break],
+    saddle_stand_s: float,
 ) -> PeriodExposure:
     lo, hi = _index(tl, period.start_s), _index(tl, period.end_s)
     in_p = (bout_starts >= period.start_s) & (bout_starts < period.end_s)
@@ -95,7 +96,7 @@ def _period_exposure(
         breaks_within_guidance=sum(1 for b in taken if b.within_guidance),
         micro_breaks=int(br_in.size) - len(taken),
         hip=hip,
-        saddle=saddle_ctx.summary(lo, hi),
+        saddle=saddle_ctx.summary(lo, hi, saddle_stand_s),
     )
 
 
@@ -135,7 +136,9 @@ def exposure_report(
     hips = hip_exposure_slices(tl, thresholds, slices, excess90)
     saddle_ctx = SaddleContext(tl, posture_runs)
     rows = [
-        _period_exposure(tl, period, m, hip, saddle_ctx, bout_starts, break_starts, comp.breaks)
+        _period_exposure(
+            tl, period, m, hip, saddle_ctx, bout_starts, break_starts, comp.breaks, p.saddle_stand_s
+        )
         for period, m, hip in zip(all_p, ms, hips, strict=True)
     ]
     days = tuple(rows[: len(day_p)])

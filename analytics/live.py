@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from analytics.alerts import local_clock
+from analytics.alert_schedule import local_clock
 from analytics.calibration_errors import CalibrationError
 from analytics.calibration_evidence import Evidence, gather
 from analytics.compression import SEATED, step_classes

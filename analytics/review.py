@@ -62,7 +62,7 @@ from collections.abc import Sequence
 from datetime import tzinfo
 from typing import Final
 
-from analytics.alerts import AlertParams
+from analytics.alert_params import AlertParams
 from analytics.compression import CompressionBout, ExposureParams
 from analytics.exposure import ExposureReport, exposure_report
 from analytics.local_days import (

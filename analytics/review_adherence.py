@@ -24,7 +24,7 @@ from analytics.adherence import (
     prompt_counts,
     taken_by_s,
 )
-from analytics.alerts import STAND_PROMPTS, AlertKind
+from analytics.alert_records import STAND_PROMPTS, AlertKind
 from analytics.compression import BoutEnd, CompressionBout, ExposureParams
 from analytics.local_days import date_of
 from analytics.review_inputs import AlertLike, DailyLike

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from analytics.alerts import AlertParams
+from analytics.compression import ExposureParams
 from analytics.records import BoolArray, FloatArray, Int8Array, Posture, Timeline
 from analytics.rules import RULES
 from analytics.saddle import SaddleContext
@@ -41,8 +41,9 @@ class RideParams:
     hold_max_s: float = 10.0
     """A record's values stand for the seconds after it, up to this long (bike
     computers with "smart recording" write a record every few seconds)."""
-    stand_s: float = AlertParams().saddle_stand_s
-    """Standing on the pedals this long ends a seated bout (the alert rule's value)."""
+    stand_s: float = ExposureParams().saddle_stand_s
+    """Standing on the pedals this long ends a seated bout (the exposure rule's value,
+    which the live saddle prompts follow too)."""
 
 
 @dataclass(frozen=True, slots=True)

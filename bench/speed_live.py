@@ -67,7 +67,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
-from analytics.alerts import Alert, AlertParams
+from analytics.alert_params import AlertParams
+from analytics.alert_records import Alert
 from analytics.compression import ExposureParams
 from analytics.live import LiveParams
 from analytics.records import Recording
@@ -232,11 +233,11 @@ class RemoteSubscriber:
 
 
 def short_alert_params() -> tuple[AlertParams, ExposureParams]:
-    alerts = AlertParams(prompt_after_s=60.0, escalate_after_s=90.0, repeat_every_s=30.0)
-    exposure = ExposureParams(  # consistent with the alerts, as collector.config builds it
-        break_s=alerts.break_s,
-        milestones_min=(alerts.prompt_after_s / 60.0, alerts.escalate_after_s / 60.0),
-        repeat_every_min=alerts.repeat_every_s / 60.0,
+    """Prompts after 60 s, escalation at 90 s, repeats every 30 s; the engine's
+    milestones at the same times, as collector.config builds them."""
+    exposure = ExposureParams(milestones_min=(1.0, 1.5), repeat_every_min=0.5)
+    alerts = AlertParams(
+        prompt_after_s=60.0, escalate_after_s=90.0, repeat_every_s=30.0, exposure=exposure
     )
     return alerts, exposure
 

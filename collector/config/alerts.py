@@ -4,12 +4,13 @@ a key ends in ``_min``, seconds in ``_s``), turned into :class:`AlertParams` and
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Annotated, cast
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from analytics.alerts import AlertParams, Windows
+from analytics.alert_params import AlertParams, Windows
 from analytics.compression import ExposureParams
 from collector.config.errors import ConfigError
 from collector.config.records import Profile
@@ -64,14 +65,14 @@ class AlertsTable(BaseModel):
     stand_for_min: Annotated[float, Field(ge=2, le=5, allow_inf_nan=False)] = (
         _ALERTS.stand_for_s / 60.0
     )
-    break_s: Positive = _ALERTS.break_s
+    break_s: Positive = _ALERTS.exposure.break_s
     taken_within_min: PositiveMinutes = _ALERTS.taken_within_s / 60.0
     snooze_default_min: PositiveMinutes = _ALERTS.snooze_default_s / 60.0
     snooze_max_min: PositiveMinutes = _ALERTS.snooze_max_s / 60.0
     snooze_daily_limit: Annotated[int, Field(ge=0)] = _ALERTS.snooze_daily_limit
     hip_prompt_after_min: PositiveMinutes = _ALERTS.hip_prompt_after_s / 60.0
     saddle_prompt_after_min: PositiveMinutes = _ALERTS.saddle_prompt_after_s / 60.0
-    saddle_stand_s: Positive = _ALERTS.saddle_stand_s
+    saddle_stand_s: Positive = _ALERTS.exposure.saddle_stand_s
     status_after_s: NonNegative = _ALERTS.status_after_s
     quiet_hours: list[QuietWindow] = Field(default_factory=list)
     working_hours: WorkingHoursTable | None = None
@@ -79,12 +80,12 @@ class AlertsTable(BaseModel):
 
 def alert_params(a: AlertsTable, profile: Profile, where: str) -> AlertParams:
     try:
-        return AlertParams(
+        alerts = AlertParams(
             prompt_after_s=minutes(a.prompt_after_min),
             escalate_after_s=minutes(a.escalate_after_min),
             repeat_every_s=minutes(a.repeat_every_min),
             stand_for_s=minutes(a.stand_for_min),
-            break_s=a.break_s,
+            exposure=ExposureParams(break_s=a.break_s, saddle_stand_s=a.saddle_stand_s),
             taken_within_s=minutes(a.taken_within_min),
             snooze_daily_limit=a.snooze_daily_limit,
             snooze_default_s=minutes(a.snooze_default_min),
@@ -92,11 +93,11 @@ def alert_params(a: AlertsTable, profile: Profile, where: str) -> AlertParams:
             hip_prompt_after_s=minutes(a.hip_prompt_after_min),
             cyclist=profile == "cyclist",
             saddle_prompt_after_s=minutes(a.saddle_prompt_after_min),
-            saddle_stand_s=a.saddle_stand_s,
             status_after_s=a.status_after_s,
             quiet_hours_s=tuple(parse_window(w, wrap=True) for w in a.quiet_hours),
             working_hours_s=None if a.working_hours is None else a.working_hours.week(),
         )
+        return dataclasses.replace(alerts, exposure=exposure_params(alerts))
     except ValueError as exc:
         message = str(exc)
         # AlertParams speaks in seconds; name the keys of the file, in its units
@@ -131,8 +132,9 @@ _ALERT_KEYS = {
 
 
 def exposure_params(alerts: AlertParams) -> ExposureParams:
-    return ExposureParams(
-        break_s=alerts.break_s,
+    """The alerts' exposure rules with the bout milestones at the prompt times."""
+    return dataclasses.replace(
+        alerts.exposure,
         milestones_min=(alerts.prompt_after_s / 60.0, alerts.escalate_after_s / 60.0),
         repeat_every_min=alerts.repeat_every_s / 60.0,
     )

@@ -13,7 +13,7 @@ import platformdirs
 from pydantic import BaseModel, Field
 from pydantic import ValidationError as _PydanticValidationError
 
-from collector.config.alerts import AlertsTable, alert_params, exposure_params
+from collector.config.alerts import AlertsTable, alert_params
 from collector.config.errors import ConfigError, describe
 from collector.config.history import HistoryTable, check_history_url, default_history_url
 from collector.config.mqtt import MqttTable, build_mqtt
@@ -133,7 +133,7 @@ def load_settings(
         profile=profile,
         source=source,
         alerts=alerts,
-        exposure=exposure_params(alerts),
+        exposure=alerts.exposure,
         mqtt=mqtt,
         console=console,
         haptic=haptic_settings(cfg.haptic),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from analytics.alerts import AlertParams
+from analytics.alert_params import AlertParams
 from analytics.compression import ExposureParams
 from collector.config.errors import redact_url
 from collector.sinks.settings import ConsoleSettings, HapticSettings, MqttSettings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from analytics.alerts import DAY_S
+from analytics.alert_params import DAY_S
 
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 _WINDOW_HINT = "write HH:MM-HH:MM (24-hour clock, 00:00 to 23:59; 24:00 only as an end)"

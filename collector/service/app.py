@@ -38,7 +38,7 @@ def build_sinks(settings: Settings, console: Console | None = None) -> list[Aler
 
 def haptic_sink(settings: Settings, tz: datetime.tzinfo) -> AlertSink:
     """Vibrations on the sensors that have a haptic output, never in quiet hours."""
-    from analytics.alerts import prompts_allowed
+    from analytics.alert_schedule import prompts_allowed
     from collector.sinks.haptic import HapticSink, patterns
 
     offset_s = zone_offset(tz)

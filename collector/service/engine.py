@@ -21,8 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from analytics import alerts as al
-from analytics import streaming
+from analytics import alert_rules, streaming
+from analytics.alert_commands import apply_command
+from analytics.alert_params import AlertParams
+from analytics.alert_records import Adherence, Alert, AlertInput, AlertKind, DataState
+from analytics.alert_state import AlertState
 from analytics.calibration_errors import CalibrationError
 from analytics.calibration_evidence import Evidence, refined_thigh, refined_trunk
 from analytics.compression import (
@@ -30,7 +33,6 @@ from analytics.compression import (
     CompressionBout,
     EventKind,
     ExposureEvent,
-    ExposureParams,
     step_classes,
 )
 from analytics.downtime import DowntimeParams, skip_gap
@@ -64,7 +66,7 @@ log = logging.getLogger(__name__)
 
 ENGINE_STATE_VERSION = 1
 BATTERY_LOW_PCT = 20
-_DATA_STATE = {0: al.DataState.OK, 1: al.DataState.NO_DATA, 2: al.DataState.SENSOR_OFF}
+_DATA_STATE = {0: DataState.OK, 1: DataState.NO_DATA, 2: DataState.SENSOR_OFF}
 _COLUMN = {Role.THIGH: "acc_g", Role.TRUNK: "acc_g", Role.SEAT: "seat_p", Role.BIKE: "cadence_rpm"}
 _REC_FIELD = {
     Role.THIGH: "thigh_acc_g",
@@ -111,7 +113,7 @@ class _Buffer:
 class EngineOutput:
     seconds: WindowSeconds | None = None
     events: tuple[ExposureEvent, ...] = ()
-    alerts: tuple[al.Alert, ...] = ()
+    alerts: tuple[Alert, ...] = ()
     status: LiveStatus | None = None
     bouts: tuple[CompressionBout, ...] = ()
     """Compression bouts released by the streaming engine (complete: their break or
@@ -137,8 +139,7 @@ class LiveEngine:
         self,
         roles: set[Role],
         *,
-        alert_params: al.AlertParams | None = None,
-        exposure_params: ExposureParams | None = None,
+        alert_params: AlertParams | None = None,
         posture_params: PostureParams | None = None,
         live_params: LiveParams | None = None,
         utc_offset_s: Callable[[float], float] | None = None,
@@ -150,8 +151,9 @@ class LiveEngine:
             raise ValueError("the live service needs a thigh sensor or a seat mat")
         self.roles = roles
         self.primary = Role.THIGH if Role.THIGH in roles else Role.SEAT
-        self.alert_params = alert_params or al.AlertParams()
-        self.exposure_params = exposure_params or ExposureParams(break_s=self.alert_params.break_s)
+        self.alert_params = alert_params or AlertParams()
+        self.exposure_params = self.alert_params.exposure
+        """The exposure rules of the streaming engine: the alert policy's own."""
         self.posture_params = posture_params or PostureParams()
         self.live = live_params or LiveParams()
         self.utc_offset_s = utc_offset_s or (lambda _t: 0.0)
@@ -172,7 +174,7 @@ class LiveEngine:
         self.origin_s: int | None = None
         """The first second (where the batch pipeline's blocks start)."""
         self.stream: streaming.StreamState | None = None
-        self.alerts = al.AlertState()
+        self.alerts = AlertState()
         self.totals: DayTotals | None = None
         self.last_posture = Posture.NONWEAR
         self.last_data = DATA_NONE
@@ -208,7 +210,7 @@ class LiveEngine:
         self.stream = (
             None if d.get("stream") is None else streaming.StreamState.from_dict(d["stream"])
         )
-        self.alerts = al.AlertState.from_dict(d["alerts"])
+        self.alerts = AlertState.from_dict(d["alerts"])
         self.totals = None if d.get("totals") is None else DayTotals.from_dict(d["totals"])
         self.thigh, self.trunk = calibration_from_dict(d.get("calibration") or {})
         saved_evidence = d.get("calibration_evidence")  # absent in states of older versions
@@ -262,14 +264,14 @@ class LiveEngine:
         gap = math.floor(first_t_s) - self.emitted_to
         if gap <= 0:
             return
-        if gap >= self.alert_params.break_s:
+        if gap >= self.exposure_params.break_s:
             self._skip_gap(gap)
             log.info("resumed after %d s of downtime: one gap (the bout, if any, ends)", gap)
             return
         if self.stream is None:
             return
         self.stream = streaming.pause(self.stream, gap)
-        self.alerts = al.pause(self.alerts, float(gap))
+        self.alerts = alert_rules.pause(self.alerts, float(gap))
         self.emitted_to += gap
         self.counters.restart_pauses += 1
         log.info("resumed after %d s of downtime: the bout clock was paused", gap)
@@ -462,7 +464,7 @@ class LiveEngine:
 
     def _walk(
         self, sec: WindowSeconds
-    ) -> tuple[list[ExposureEvent], list[al.Alert], list[CompressionBout]]:
+    ) -> tuple[list[ExposureEvent], list[Alert], list[CompressionBout]]:
         if self.stream is None:
             self.stream = streaming.begin(float(sec.t0_s), 1.0)
         self.stream, out = streaming.advance(
@@ -471,7 +473,7 @@ class LiveEngine:
         hip_s = out.hip_gt90_s
         assert hip_s is not None
         self._add_totals(sec, out.events)
-        alerts: list[al.Alert] = []
+        alerts: list[Alert] = []
         battery_low = self.battery_pct is not None and self.battery_pct < BATTERY_LOW_PCT
         data = sec.data.tolist()
         posture = sec.posture.tolist()
@@ -483,7 +485,7 @@ class LiveEngine:
             if data[i] != DATA_OK:  # a run of seconds without valid data: one step
                 while j < n and data[j] == data[i]:
                     j += 1
-                inp = al.AlertInput(
+                inp = AlertInput(
                     t_s=t,
                     posture=Posture.NONWEAR,
                     dt_s=float(j - i),
@@ -492,14 +494,14 @@ class LiveEngine:
                     battery_low=battery_low,
                 )
             else:
-                inp = al.AlertInput(
+                inp = AlertInput(
                     t_s=t,
                     posture=Posture(posture[i]),
                     local_offset_s=self.utc_offset_s(t),
                     battery_low=battery_low,
                     hip_gt90_s=hip[i],
                 )
-            self.alerts, new = al.step(self.alerts, self.alert_params, inp)
+            self.alerts, new = alert_rules.step(self.alerts, self.alert_params, inp)
             alerts += new
             i = j
         if n:
@@ -544,21 +546,21 @@ class LiveEngine:
             return self.alerts.next_t_s
         return float(self.emitted_to) if self.emitted_to is not None else 0.0
 
-    def command(self, text: str) -> list[al.Alert]:
+    def command(self, text: str) -> list[Alert]:
         """Apply a command from the person; never raises (a bad one is REJECTED)."""
         t = self.now_t_s()
         if text.strip().lower() == "calibrate":
             return [self._recalibrate(t)]
-        self.alerts, out = al.apply_command(self.alerts, self.alert_params, text, t)
+        self.alerts, out = apply_command(self.alerts, self.alert_params, text, t)
         self.counters.alerts += len(out)
         return out
 
-    def _recalibrate(self, t: float) -> al.Alert:
+    def _recalibrate(self, t: float) -> Alert:
         ident = f"calibrate-{round(t * 1000)}"
         if self.primary != Role.THIGH:
-            return al.Alert(
+            return Alert(
                 ident,
-                al.AlertKind.REJECTED,
+                AlertKind.REJECTED,
                 t,
                 "A seat mat needs no calibration.",
                 command="calibrate",
@@ -571,17 +573,17 @@ class LiveEngine:
             self.thigh, self.trunk = calibrate_window(rec, self.posture_params)
             self.evidence = Evidence.empty()
         except CalibrationError as exc:
-            return al.Alert(
+            return Alert(
                 ident,
-                al.AlertKind.REJECTED,
+                AlertKind.REJECTED,
                 t,
                 f"Calibration failed: {exc}",
                 command="calibrate",
             )
         minutes = self.live.context_s // 60
-        return al.Alert(
+        return Alert(
             ident,
-            al.AlertKind.STATUS,
+            AlertKind.STATUS,
             t,
             f"Calibrated from the last {minutes} minutes of data.",
             command="calibrate",
@@ -604,7 +606,7 @@ class LiveEngine:
             today_sitting_min=0.0 if totals is None else round(totals.compression_s / 60.0, 2),
             today_bouts_over_30=0 if totals is None else totals.bouts_over_30,
             today_hip_gt90_min=0.0 if totals is None else round(totals.hip_gt90_s / 60.0, 2),
-            adherence=self.alerts.adherence if self.alerts.day == day else al.Adherence(day=day),
+            adherence=self.alerts.adherence if self.alerts.day == day else Adherence(day=day),
             battery_pct=self.battery_pct,
             snoozed_until_t_s=self.alerts.snoozed_until_t_s
             if self.alerts.snoozed_until_t_s is not None and self.alerts.snoozed_until_t_s > t

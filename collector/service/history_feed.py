@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import math
 
-from analytics.alerts import Adherence, Alert
+from analytics.alert_records import Adherence, Alert
 from analytics.compression import CompressionBout, ExposureEvent
 from analytics.live import DayTotals, WindowSeconds
 from collector.sinks.history.model import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from analytics.alerts import Alert, AlertKind
+from analytics.alert_records import Alert, AlertKind
 from collector.sinks.history.model import PainReport, PainWhen
 
 USAGE = "expected 'pain SCORE [morning|evening|now] [note]' with SCORE a whole number 0–10"

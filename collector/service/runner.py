@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from analytics import alerts as al
+from analytics.alert_records import Alert, AlertKind
 from analytics.records import Recording
 from collector.config import Settings
 from collector.service.command_guard import SERVICE_LIMITS, CommandGuard, split_rejected
@@ -381,18 +381,18 @@ class Service:
             except Exception:  # a sink's reply must not stop the service
                 log.exception("replying to a %s command failed", req.source)
 
-    def _pain(self, engine: LiveEngine, text: str) -> list[al.Alert]:
+    def _pain(self, engine: LiveEngine, text: str) -> list[Alert]:
         t = engine.now_t_s()
         ident = f"pain-{round(t * 1000)}"
         report = parse_pain(text, self.settings.user_id, t)
         if isinstance(report, str):
-            return [al.Alert(ident, al.AlertKind.REJECTED, t, report, command=text.strip())]
+            return [Alert(ident, AlertKind.REJECTED, t, report, command=text.strip())]
         if self.history is None:
             msg = "No history store is configured: the pain report was not kept."
-            return [al.Alert(ident, al.AlertKind.REJECTED, t, msg, command=text.strip())]
+            return [Alert(ident, AlertKind.REJECTED, t, msg, command=text.strip())]
         self.history.submit([report])
         msg = f"Pain {report.score}/10 ({report.when}) recorded."
-        return [al.Alert(ident, al.AlertKind.STATUS, t, msg, command=text.strip())]
+        return [Alert(ident, AlertKind.STATUS, t, msg, command=text.strip())]
 
     async def _consume(self, engine: LiveEngine) -> None:
         while True:
@@ -447,7 +447,6 @@ class Service:
             return LiveEngine(
                 roles,
                 alert_params=s.alerts,
-                exposure_params=s.exposure,
                 utc_offset_s=zone_offset(self.tz),
                 saved=state,
                 seat_baseline=s.source.seat_baseline,

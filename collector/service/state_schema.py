@@ -37,7 +37,7 @@ from pydantic import (
     create_model,
 )
 
-from analytics.alerts import AlertState
+from analytics.alert_state import AlertState
 from analytics.calibration_evidence import Evidence
 from analytics.live import DayTotals
 from analytics.rules import RULES

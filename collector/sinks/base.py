@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from analytics.alerts import Adherence, Alert
+from analytics.alert_records import Adherence, Alert
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Protocol
 from rich.console import Console
 from rich.text import Text
 
-from analytics.alerts import Alert, AlertKind
+from analytics.alert_records import Alert, AlertKind
 from analytics.orientation import PEDALLING_SOURCE
 from collector.sinks.base import CommandCallback, CommandRequest, LiveStatus
 from collector.sinks.settings import ConsoleSettings

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from analytics.alerts import AlertKind
+from analytics.alert_records import AlertKind
 from collector.sinks.mqtt_payloads import (
     OFFLINE,
     ONLINE,

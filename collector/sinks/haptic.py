@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from analytics.alerts import Alert, AlertKind
+from analytics.alert_records import Alert, AlertKind
 from collector.ble.profile import haptic_command
 from collector.sinks.base import CommandCallback, LiveStatus
 from collector.sinks.settings import HAPTIC_PATTERN_CODE, Buzz, HapticSettings

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from analytics.alerts import Alert, AlertKind
+from analytics.alert_records import Alert, AlertKind
 from collector.sinks.base import LiveStatus
 
 SCHEMA = 1

@@ -19,7 +19,10 @@ from analytics.adherence import (
     prompt_counts,
     taken_by_s,
 )
-from analytics.alerts import AlertInput, AlertParams, AlertState, run
+from analytics.alert_params import AlertParams
+from analytics.alert_records import AlertInput
+from analytics.alert_rules import run
+from analytics.alert_state import AlertState
 from analytics.compression import ExposureParams
 from analytics.records import Posture, Timeline
 from analytics.review import review

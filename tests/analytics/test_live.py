@@ -11,8 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics import alerts as al
-from analytics import streaming
+from analytics import alert_rules, streaming
+from analytics.alert_params import AlertParams
+from analytics.alert_records import AlertInput, AlertKind, hip_gt90_s_from_stream
+from analytics.alert_state import AlertState
 from analytics.epochs import epochs_from_recording
 from analytics.live import (
     DATA_NONE,
@@ -50,7 +52,7 @@ def test_hip_series_matches_the_state_after_every_step(
     s = streaming.begin(0.0)
     for i in range(post.shape[0]):
         s, _ = streaming.advance(s, post[i : i + 1], hip[i : i + 1])
-        ref.append(al.hip_gt90_s_from_stream(s))
+        ref.append(hip_gt90_s_from_stream(s))
     got: list[float] = []
     s2 = streaming.begin(0.0)
     bounds = sorted({0, post.shape[0], *(c for c in cuts if c < post.shape[0])})
@@ -68,23 +70,23 @@ def _sitting(seconds: int) -> tuple[np.ndarray, np.ndarray]:
 def test_pause_keeps_the_bout_length_and_does_not_end_it() -> None:
     p, h = _sitting(1500)
     s, _ = streaming.advance(streaming.begin(0.0), p, h)
-    a, _ = al.run(
-        al.AlertState(),
-        al.AlertParams(),
-        [al.AlertInput(t_s=float(i), posture=Posture.SITTING) for i in range(1500)],
+    a, _ = alert_rules.run(
+        AlertState(),
+        AlertParams(),
+        [AlertInput(t_s=float(i), posture=Posture.SITTING) for i in range(1500)],
     )
     s = streaming.pause(s, 60)
-    a = al.pause(a, 60.0)
+    a = alert_rules.pause(a, 60.0)
     assert a.bout_start_t_s == 60.0
     assert a.next_t_s == 1560.0
     s, out = streaming.advance(s, *_sitting(400))
-    a, alerts = al.run(
+    a, alerts = alert_rules.run(
         a,
-        al.AlertParams(),
-        [al.AlertInput(t_s=1560.0 + i, posture=Posture.SITTING) for i in range(400)],
+        AlertParams(),
+        [AlertInput(t_s=1560.0 + i, posture=Posture.SITTING) for i in range(400)],
     )
     # 1500 s before the restart + 300 s after it: the 30-minute prompt, 60 s late in wall time
-    prompt = [x for x in alerts if x.kind == al.AlertKind.PROMPT]
+    prompt = [x for x in alerts if x.kind == AlertKind.PROMPT]
     assert len(prompt) == 1
     assert prompt[0].t_s == 1860.0
     assert prompt[0].bout_minutes == 30
@@ -95,7 +97,7 @@ def test_pause_rejects_negative() -> None:
     with pytest.raises(ValueError, match="steps"):
         streaming.pause(streaming.begin(0.0), -1)
     with pytest.raises(ValueError, match="gap_s"):
-        al.pause(al.AlertState(), float("nan"))
+        alert_rules.pause(AlertState(), float("nan"))
 
 
 def test_classify_window_marks_missing_and_off_seconds() -> None:

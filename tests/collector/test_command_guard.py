@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from analytics.alerts import Alert, AlertKind
+from analytics.alert_records import Alert, AlertKind
 from collector.service.command_guard import CommandGuard, CommandLimits, split_rejected
 
 

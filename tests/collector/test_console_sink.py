@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import pytest
 from rich.console import Console
 
-from analytics.alerts import Adherence, Alert, AlertKind, Status
+from analytics.alert_records import Adherence, Alert, AlertKind, Status
 from collector.sinks.base import AlertSink, CommandRequest, LiveStatus
 from collector.sinks.console import (
     DESKTOP_TITLES,

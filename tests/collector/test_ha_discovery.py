@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from analytics.alerts import AlertKind
+from analytics.alert_records import AlertKind
 from collector.sinks.ha_discovery import discovery_messages, status_topic
 from collector.sinks.mqtt_payloads import Topics
 from collector.sinks.settings import MqttSettings

@@ -9,7 +9,8 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from analytics.alerts import Alert, AlertKind, AlertParams
+from analytics.alert_params import AlertParams
+from analytics.alert_records import Alert, AlertKind
 from analytics.compression import ExposureParams
 from analytics.live import LiveParams
 from collector.ble import profile

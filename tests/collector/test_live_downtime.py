@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from analytics.alerts import AlertKind
+from analytics.alert_records import AlertKind
 from analytics.compression import EventKind
 from analytics.records import Recording
 from collector.recordings import write_recording

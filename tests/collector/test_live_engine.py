@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from analytics.alerts import AlertKind
+from analytics.alert_records import AlertKind
 from analytics.compression import SEATED, step_classes
 from analytics.live import LiveParams
 from analytics.params import PostureParams

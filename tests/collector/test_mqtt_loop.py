@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.alerts import Alert, AlertKind
+from analytics.alert_records import Alert, AlertKind
 from collector.sinks.base import CommandRequest
 from collector.sinks.mqtt import MqttSink
 from collector.sinks.settings import MqttSettings

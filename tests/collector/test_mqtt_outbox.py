@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analytics.alerts import Alert, AlertKind
+from analytics.alert_records import Alert, AlertKind
 from collector.sinks.mqtt.outbox import Outbox
 
 

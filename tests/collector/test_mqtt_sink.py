@@ -31,7 +31,7 @@ from paho.mqtt.enums import MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from analytics.alerts import Adherence, Alert, AlertKind
+from analytics.alert_records import Adherence, Alert, AlertKind
 from collector.sinks.base import CommandRequest, LiveStatus
 from collector.sinks.mqtt import MqttSink
 from collector.sinks.mqtt_payloads import (

@@ -8,7 +8,8 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from analytics.alerts import AlertKind, AlertParams
+from analytics.alert_params import AlertParams
+from analytics.alert_records import AlertKind
 from analytics.compression import ExposureParams
 from collector.ble.session import VirtualRig, scaled_clock, virtual_rig
 from collector.ble.source import BleSource

@@ -122,7 +122,7 @@ def recording_file(tmp: Path, parts: list[Part], seed: int = 2) -> tuple[Recordi
 def expected_alerts(cfg: Path, rec: Recording) -> list[dict[str, Any]]:
     """The alerts of the same data through the engine in this process."""
     s = load_settings(cfg, Overrides(), environ={"SITLOAD_TEST_MQTT_PASSWORD": "x"})
-    eng = LiveEngine({Role.THIGH, Role.TRUNK}, alert_params=s.alerts, exposure_params=s.exposure)
+    eng = LiveEngine({Role.THIGH, Role.TRUNK}, alert_params=s.alerts)
     t = rec.t_s
     cuts = np.searchsorted(t, np.arange(t[0], t[-1] + 2, 1.0))
     out = []

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from analytics.alerts import Alert, AlertKind
+from analytics.alert_records import Alert, AlertKind
 from collector.cli import main
 from collector.config import Overrides, Settings, load_settings
 from collector.recordings import write_recording

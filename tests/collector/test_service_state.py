@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from analytics.alerts import Alert
+from analytics.alert_records import Alert
 from collector.config import Settings
 from collector.recordings import write_recording
 from collector.service.app import make_service

@@ -17,7 +17,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from analytics.alerts import Alert
+from analytics.alert_records import Alert
 from collector.service.command_guard import CommandGuard
 from collector.sinks.base import CommandCallback, CommandRequest
 from collector.sinks.mqtt.transport import Connection, is_v5, json_properties

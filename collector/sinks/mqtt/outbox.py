@@ -14,7 +14,7 @@ from __future__ import annotations
 import collections
 from dataclasses import dataclass
 
-from analytics.alerts import Alert
+from analytics.alert_records import Alert
 
 
 @dataclass(slots=True)

@@ -22,7 +22,7 @@ from paho.mqtt.enums import MQTTErrorCode
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from analytics.alerts import Alert
+from analytics.alert_records import Alert
 from collector.service.command_guard import CommandGuard, CommandLimits
 from collector.sinks.base import CommandCallback, LiveStatus
 from collector.sinks.ha_discovery import discovery_messages, status_topic

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analytics.alerts import AlertParams
+from analytics.alert_params import AlertParams
 from analytics.compression import ExposureParams
 from collector.config import (
     format_window,
@@ -46,12 +46,15 @@ quiet_hours = ["22:00-07:00", "12:00-12:30"]
     )
     s = load_settings(path, environ={})
     assert s.timezone == "Europe/London"
+    exposure = ExposureParams(
+        break_s=150, saddle_stand_s=15, milestones_min=(25.0, 35.5), repeat_every_min=0.0
+    )
     assert s.alerts == AlertParams(
         prompt_after_s=1500,
         escalate_after_s=2130,
         repeat_every_s=0,
         stand_for_s=180,
-        break_s=150,
+        exposure=exposure,
         taken_within_s=720,
         snooze_default_s=1200,
         snooze_max_s=3600,
@@ -59,13 +62,10 @@ quiet_hours = ["22:00-07:00", "12:00-12:30"]
         hip_prompt_after_s=420,
         cyclist=True,
         saddle_prompt_after_s=3000,
-        saddle_stand_s=15,
         status_after_s=0,
         quiet_hours_s=((79200, 25200), (43200, 45000)),
     )
-    assert s.exposure == ExposureParams(
-        break_s=150, milestones_min=(25.0, 35.5), repeat_every_min=0.0
-    )
+    assert s.exposure == exposure
 
 
 def test_working_hours_shorthand_days_and_unlisted_days(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import platformdirs
 import pytest
 
-from analytics.alerts import AlertParams, working_week
+from analytics.alert_params import AlertParams, working_week
 from analytics.compression import ExposureParams
 from collector.config import (
     ConfigError,

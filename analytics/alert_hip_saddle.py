@@ -1,0 +1,97 @@
+"""The posture prompt (hip flexion past 90° sustained while seated) and the cyclist's
+saddle prompt (continuous seated riding), each repeated per span.
+
+Hip flexion is the one input taken from the engine: ``AlertInput.hip_gt90_s`` is the
+time the hip has stayed above 90° while seated, from the engine's debounced state
+(:func:`analytics.alert_records.hip_gt90_s_from_stream`). Saddle time follows
+:mod:`analytics.saddle`: seated riding joined through stands on the pedals shorter
+than ``ExposureParams.saddle_stand_s``.
+"""
+
+from __future__ import annotations
+
+from analytics import alert_wording as wording
+from analytics.alert_params import AlertParams
+from analytics.alert_records import Alert, AlertInput, AlertKind, DataState
+from analytics.alert_schedule import EPS_S, points, prompts_allowed
+from analytics.alert_state import AlertWork
+from analytics.records import Posture
+
+# --- hip flexion ---------------------------------------------------------------------
+
+
+def hip_reset(w: AlertWork) -> None:
+    w.hip_span_start_t_s = None
+    w.hip_last_s = 0.0
+    w.hip_level = 0
+    w.hip_acked = False
+
+
+def hip_prompt(w: AlertWork, p: AlertParams, inp: AlertInput, new: list[Alert]) -> None:
+    """A seated step: a POSTURE prompt when the span above 90° reaches
+    ``hip_prompt_after_s``, then every ``repeat_every_s`` (until acknowledged)."""
+    h = inp.hip_gt90_s
+    if h <= 0 or h < w.hip_last_s - EPS_S:
+        hip_reset(w)  # not above, or a new span
+    if h <= 0:
+        return
+    t, te = inp.t_s, inp.t_s + inp.dt_s
+    if w.hip_span_start_t_s is None:
+        w.hip_span_start_t_s = te - h
+    w.hip_last_s = h
+    level = points(p.hip_prompt_after_s, p.repeat_every_s, h)
+    if level <= w.hip_level or w.hip_acked:
+        return
+    span = w.hip_span_start_t_s
+    due = span + p.hip_prompt_after_s + (level - 1) * p.repeat_every_s
+    at = w.earliest(due, t)
+    if at > te + EPS_S or not prompts_allowed(p, at, inp.local_offset_s):
+        return
+    w.hip_level = level
+    msg = wording.hip_posture(at - span)
+    new.append(w.alert(AlertKind.POSTURE, at, span, msg, n=level, level=level))
+
+
+# --- saddle --------------------------------------------------------------------------
+
+
+def saddle_end(w: AlertWork) -> None:
+    w.saddle_start_t_s = w.saddle_stand_t_s = None
+    w.saddle_level = 0
+    w.saddle_acked = False
+
+
+def saddle_track(w: AlertWork, p: AlertParams, inp: AlertInput) -> None:
+    """Seated riding bouts as analytics.saddle: joined through short stands on the
+    pedals, ended by a long stand or by anything that is not riding."""
+    t, te = inp.t_s, inp.t_s + inp.dt_s
+    riding_ok = inp.data == DataState.OK
+    if riding_ok and inp.posture == Posture.RIDING_SEATED:
+        if w.saddle_start_t_s is None:
+            w.saddle_start_t_s = t
+        w.saddle_stand_t_s = None
+    elif riding_ok and inp.posture == Posture.RIDING_STANDING and w.saddle_start_t_s is not None:
+        if w.saddle_stand_t_s is None:
+            w.saddle_stand_t_s = t
+        if te - w.saddle_stand_t_s >= p.exposure.saddle_stand_s - EPS_S:
+            saddle_end(w)
+    else:
+        saddle_end(w)
+
+
+def saddle_prompt(w: AlertWork, p: AlertParams, inp: AlertInput, new: list[Alert]) -> None:
+    """A seated riding step (cyclist profile): a SADDLE prompt when the saddle bout
+    reaches ``saddle_prompt_after_s``, then every ``repeat_every_s``."""
+    start = w.saddle_start_t_s
+    assert start is not None
+    t, te = inp.t_s, inp.t_s + inp.dt_s
+    level = points(p.saddle_prompt_after_s, p.repeat_every_s, te - start)
+    if level <= w.saddle_level or w.saddle_acked:
+        return
+    due = start + p.saddle_prompt_after_s + (level - 1) * p.repeat_every_s
+    at = w.earliest(due, t)
+    if at > te + EPS_S or not prompts_allowed(p, at, inp.local_offset_s):
+        return
+    w.saddle_level = level
+    msg = wording.saddle(at - start)
+    new.append(w.alert(AlertKind.SADDLE, at, start, msg, n=level, level=level))

@@ -1,0 +1,66 @@
+"""The posture (hip past 90°) and saddle prompts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from analytics.alert_params import AlertParams
+from analytics.alert_records import (
+    AlertKind,
+    hip_gt90_s_from_stream,
+)
+from analytics.records import Posture
+from analytics.streaming import advance, begin
+from tests.analytics.alert_steps import RS, RU, T0, S, U, build, drive, of, rel
+
+
+def test_hip_over_90_sustained_gives_a_posture_prompt_and_repeats() -> None:
+    _, alerts = drive(build([(S, 120), (S, 20 * 60, {"hip": True})]))
+    posture = of(alerts, AlertKind.POSTURE)
+    assert rel(posture) == [("posture", 120.0 + 300.0), ("posture", 120.0 + 900.0)]
+    assert posture[0].message.startswith("Hip bent past 90° for 5 min")
+    assert posture[0].id != posture[1].id
+
+
+def test_hip_prompt_once_per_span_and_a_new_span_starts_over() -> None:
+    parts: list[tuple[Posture, int] | tuple[Posture, int, dict[str, Any]]] = [
+        (S, 299, {"hip": True}),
+        (S, 30),
+        (S, 400, {"hip": True}),
+    ]
+    _, alerts = drive(build(parts))
+    assert rel(of(alerts, AlertKind.POSTURE)) == [("posture", 329.0 + 300.0)]
+
+
+def test_hip_gt90_s_from_the_streaming_engine() -> None:
+    st0 = begin(T0)
+    posture = np.full(400, int(S), dtype=np.int8)
+    st1, _ = advance(st0, posture, np.full(400, 100.0))
+    assert hip_gt90_s_from_stream(st1) == 400.0
+    st2, _ = advance(st1, np.full(30, int(U), dtype=np.int8), np.full(30, np.nan))
+    assert hip_gt90_s_from_stream(st2) == 0.0
+
+
+def test_saddle_prompt_for_the_cyclist_profile() -> None:
+    ride = build([(RS, 50 * 60)])
+    _, alerts = drive(ride, AlertParams(cyclist=True))
+    assert rel(alerts) == [("saddle", 2700.0)]
+    assert alerts[0].message == "45 min seated on the saddle: stand on the pedals or take a break."
+    # without the profile: the ordinary stand prompts, no saddle prompts
+    _, alerts = drive(ride)
+    assert [a.kind.value for a in alerts] == ["prompt", "escalation", "repeat"]
+
+
+def test_short_stands_on_the_pedals_keep_the_saddle_clock_long_ones_reset_it() -> None:
+    p = AlertParams(cyclist=True)
+    _, alerts = drive(build([(RS, 1500), (RU, 9), (RS, 1300)]), p)
+    assert rel(alerts) == [("saddle", 2700.0)]
+    _, alerts = drive(build([(RS, 1500), (RU, 10), (RS, 2700)]), p)
+    assert rel(alerts) == [("saddle", 1510.0 + 2700.0)]
+
+
+def test_after_the_ride_a_cyclist_gets_the_overdue_stand_prompt() -> None:
+    _, alerts = drive(build([(RS, 50 * 60), (S, 5)]), AlertParams(cyclist=True))
+    assert rel(alerts) == [("saddle", 2700.0), ("escalation", 3000.0)]
