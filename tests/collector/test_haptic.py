@@ -52,14 +52,11 @@ def _run(state: Path, quiet_all_day: bool) -> tuple[_ClockedSink, _Timed, Haptic
     parts = [Part("walk", 120), Part("stand", 60), Part("sit", 400), Part("stand", 180)]
     rec = build(parts, seed=3, t0_s=T0).recording
     s = load_settings(None, Overrides(state_dir=state))
-    alerts = AlertParams(prompt_after_s=120, escalate_after_s=240, repeat_every_s=0)
-    s = dataclasses.replace(
-        s,
-        timezone="UTC",
-        mqtt=None,
-        alerts=alerts,
-        exposure=ExposureParams(milestones_min=(2.0, 4.0), repeat_every_min=0),
+    exposure = ExposureParams(milestones_min=(2.0, 4.0), repeat_every_min=0)
+    alerts = AlertParams(
+        prompt_after_s=120, escalate_after_s=240, repeat_every_s=0, exposure=exposure
     )
+    s = dataclasses.replace(s, timezone="UTC", mqtt=None, alerts=alerts, exposure=exposure)
     clock = scaled_clock(T0, SPEED)  # one clock for both ends
     memory = _ClockedSink(clock)
     haptic = HapticSink(allowed=lambda _t: not quiet_all_day)
