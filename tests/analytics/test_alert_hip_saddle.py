@@ -11,7 +11,9 @@ from analytics.alert_records import (
     AlertKind,
     hip_gt90_s_from_stream,
 )
-from analytics.records import Posture
+from analytics.compression import ExposureParams
+from analytics.exposure import exposure_report
+from analytics.records import Posture, Timeline
 from analytics.streaming import advance, begin
 from tests.analytics.alert_steps import RS, RU, T0, S, U, build, drive, of, rel
 
@@ -64,3 +66,16 @@ def test_short_stands_on_the_pedals_keep_the_saddle_clock_long_ones_reset_it() -
 def test_after_the_ride_a_cyclist_gets_the_overdue_stand_prompt() -> None:
     _, alerts = drive(build([(RS, 50 * 60), (S, 5)]), AlertParams(cyclist=True))
     assert rel(alerts) == [("saddle", 2700.0), ("escalation", 3000.0)]
+
+
+def test_the_saddle_stand_is_the_exposure_rule_live_and_in_the_report() -> None:
+    """A 15 s stand on the pedals: part of the saddle bout with a 20 s saddle stand,
+    the end of it with the default 10 s; the live prompts and the batch report agree."""
+    parts: list[tuple[Posture, int]] = [(RS, 1500), (RU, 15), (RS, 1300)]
+    posture = np.array([int(p) for p, n in parts for _ in range(n)], dtype=np.int8)
+    tl = Timeline(t0_s=int(T0), posture=posture, hip_flexion_deg=np.zeros(posture.size))
+    for stand_s, bouts, prompts in ((20.0, 1, [("saddle", 2700.0)]), (10.0, 2, [])):
+        exposure = ExposureParams(saddle_stand_s=stand_s)
+        _, alerts = drive(build(list(parts)), AlertParams(cyclist=True, exposure=exposure))
+        assert rel(alerts) == prompts
+        assert exposure_report(tl, exposure).total.saddle.seated_bouts == bouts
