@@ -53,7 +53,7 @@ from analytics.rules import RULES
 from analytics.seat_pressure import SeatParams
 
 DATA_OK, DATA_NONE, DATA_OFF = 0, 1, 2
-"""Per-second data codes (``analytics.alerts.DataState`` ok / no_data / sensor_off)."""
+"""Per-second data codes (``analytics.alert_records.DataState`` ok / no_data / sensor_off)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,7 +128,7 @@ class StreamOutput:
     bouts: tuple[CompressionBout, ...]
     breaks: tuple[Break, ...]
     hip_gt90_s: FloatArray | None = None
-    """Per step of the chunk: :func:`analytics.alerts.hip_gt90_s_from_stream` as it
+    """Per step of the chunk: :func:`analytics.alert_records.hip_gt90_s_from_stream` as it
     would read after that step (how long the debounced hip > 90° span has lasted)."""
 
 

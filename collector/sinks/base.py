@@ -33,7 +33,7 @@ class LiveStatus:
     """``sitting``, ``upright``, ``lying``, ``riding_seated``, ``riding_standing`` or
     ``nonwear`` (also for no data)."""
     data: str
-    """``ok``, ``no_data`` or ``sensor_off`` (:class:`analytics.alerts.DataState`)."""
+    """``ok``, ``no_data`` or ``sensor_off`` (:class:`analytics.alert_records.DataState`)."""
     bout_minutes: float
     """Length of the running compression bout (0: no bout)."""
     today_sitting_min: float
@@ -72,7 +72,7 @@ class CommandRequest:
     """A command from the person, as text (``snooze 15``, ``ack``, ``calibrate``).
 
     ``reply`` (when the channel can answer) receives the alerts the command produced:
-    SNOOZED, ACKNOWLEDGED, or REJECTED with the reason (see analytics.alerts).
+    SNOOZED, ACKNOWLEDGED, or REJECTED with the reason (see analytics.alert_commands).
     """
 
     text: str

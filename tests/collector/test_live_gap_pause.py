@@ -1,5 +1,5 @@
 """Issue 16: a short sensor dropout pauses the live bout clock instead of restarting it
-(the live engine follows analytics.streaming and analytics.alerts)."""
+(the live engine follows analytics.streaming and analytics.alert_rules)."""
 
 from __future__ import annotations
 
