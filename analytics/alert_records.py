@@ -72,6 +72,7 @@ class AlertKind(enum.StrEnum):
 
 
 STAND_PROMPTS = frozenset({AlertKind.PROMPT, AlertKind.ESCALATION, AlertKind.REPEAT})
+"""The stand prompts: the alerts counted in ``Adherence.prompted``."""
 
 
 class Status(enum.StrEnum):
