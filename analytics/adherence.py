@@ -1,7 +1,7 @@
 """Prompt adherence: the rules that decide what a stand prompt was followed by,
 defined once (pure; see docs/alerts.md).
 
-The live alert policy (:mod:`analytics.alerts`) applies them step by step as the
+The live alert policy (:mod:`analytics.alert_rules`) applies them step by step as the
 day goes; the review (:mod:`analytics.review_adherence`) applies them afterwards to
 the alerts and compression bouts the history kept. Both count with these functions,
 so a break is *taken*, *late* or *natural* by the same rule in both:

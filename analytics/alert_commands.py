@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 
 from analytics import alert_wording as wording
+from analytics.adherence import SNOOZE_COUNTS
 from analytics.alert_params import AlertParams
 from analytics.alert_records import Alert, AlertKind
 from analytics.alert_schedule import EPS_S
@@ -114,7 +115,7 @@ def _snooze(w: AlertWork, p: AlertParams, cmd: Command, t: float, n: int, text: 
         return _reject(w, t, n, text, wording.snooze_too_long(p.snooze_max_s))
     if w.snoozed >= p.snooze_daily_limit:
         return _reject(w, t, n, text, wording.snooze_limit_used(p.snooze_daily_limit))
-    w.snoozed += 1
+    w.count(SNOOZE_COUNTS)
     until = t + length
     if w.snoozed_until_t_s is None or w.snoozed_until_t_s < until:
         w.snoozed_until_t_s = until

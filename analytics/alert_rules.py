@@ -54,6 +54,14 @@ from collections.abc import Iterable
 import numpy as np
 
 from analytics import alert_wording as wording
+from analytics.adherence import (
+    break_counts,
+    break_done_s,
+    break_outcome,
+    gap_counts,
+    prompt_counts,
+    taken_by_s,
+)
 from analytics.alert_hip_saddle import hip_prompt, hip_reset, saddle_prompt, saddle_track
 from analytics.alert_params import AlertParams
 from analytics.alert_records import Alert, AlertInput, AlertKind, DataState, Status
@@ -172,8 +180,7 @@ def _segment(w: AlertWork, p: AlertParams, inp: AlertInput, out: list[Alert]) ->
         if te - gap_start < p.exposure.break_s - EPS_S:
             _pause_bout(w, inp.dt_s)
         else:
-            if w.bout_phase > 0:
-                w.ignored += 1
+            w.count(gap_counts(prompted=w.bout_phase > 0))
             _end_bout(w)
     if cls == SEATED:
         hip_prompt(w, p, inp, new)
@@ -282,14 +289,9 @@ def _relief_step(w: AlertWork, p: AlertParams, inp: AlertInput, new: list[Alert]
     if round((te - rs) / inp.dt_s) < break_steps(p.exposure, inp.dt_s):
         return
     break_s = p.exposure.break_s
-    done = rs + break_s
-    if w.bout_phase == 0:
-        w.natural += 1
-    elif w.taken_deadline_t_s is not None and done <= w.taken_deadline_t_s + EPS_S:
-        w.taken += 1
-    else:
-        w.late += 1
-        w.ignored += 1
+    done = break_done_s(rs, break_s)
+    deadline = w.taken_deadline_t_s if w.bout_phase > 0 else None
+    w.count(break_counts(break_outcome(done, deadline)))
     if w.relief_feedback:
         msg = wording.break_complete(break_s)
         new.append(
@@ -317,10 +319,8 @@ def _stand_prompt(w: AlertWork, p: AlertParams, inp: AlertInput, new: list[Alert
         kind = AlertKind.PROMPT if w.bout_phase == 0 else AlertKind.REPEAT
     else:
         kind = AlertKind.ESCALATION if w.bout_phase < 2 else AlertKind.REPEAT
-    if w.bout_phase > 0:
-        w.ignored += 1  # the previous prompt passed without a break
-    w.prompted += 1
+    w.count(prompt_counts(after_prompt=w.bout_phase > 0))  # the last one passed unheeded
     w.bout_level, w.bout_phase = level, phase
-    w.taken_deadline_t_s = at + p.taken_within_s
+    w.taken_deadline_t_s = taken_by_s(at, p.taken_within_s)
     msg = wording.stand_prompt(kind, at - start, p.stand_for_s)
     new.append(w.alert(kind, at, start, msg, n=level, level=level, stand_for_s=p.stand_for_s))

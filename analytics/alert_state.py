@@ -8,6 +8,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from analytics.adherence import COUNTER_NAMES, AdherenceCounts
 from analytics.alert_records import Adherence, Alert, AlertKind, Status
 from analytics.alert_schedule import local_clock
 
@@ -150,13 +151,19 @@ class AlertWork:
     def counters(self) -> Adherence:
         return _adherence(self)
 
+    def count(self, c: AdherenceCounts) -> None:
+        """Add what one event counts (:mod:`analytics.adherence`) to the day's
+        counters."""
+        for name in COUNTER_NAMES:
+            setattr(self, name, getattr(self, name) + getattr(c, name))
+
     def roll_day(self, t_s: float) -> None:
         """Counters reset at local midnight (days only move forward)."""
         day, _wd, _sec = local_clock(t_s, self.local_offset_s)
         if self.day is None or day > self.day:
             self.day = day
-            self.prompted = self.taken = self.natural = self.late = 0
-            self.snoozed = self.ignored = 0
+            for name in COUNTER_NAMES:
+                setattr(self, name, 0)
 
     def alert(
         self,
