@@ -74,7 +74,7 @@ class MqttTable(BaseModel):
     alert_ttl_min: PositiveMinutes = _MQTT.alert_ttl_s / 60.0
     late_after_s: NonNegative = _MQTT.late_after_s
     outbox_max: Annotated[int, Field(ge=1)] = _MQTT.outbox_max
-    reconnect_first_s: Positive = _MQTT.reconnect_min_s
+    reconnect_first_s: Positive = _MQTT.reconnect_first_s
     """The first reconnect delay; it doubles up to ``reconnect_max_s``."""
     reconnect_max_s: Positive = _MQTT.reconnect_max_s
     discovery: bool = _MQTT.discovery
@@ -231,7 +231,7 @@ def build_mqtt(
         alert_ttl_s=minutes(m.alert_ttl_min),
         late_after_s=m.late_after_s,
         outbox_max=m.outbox_max,
-        reconnect_min_s=m.reconnect_first_s,
+        reconnect_first_s=m.reconnect_first_s,
         reconnect_max_s=m.reconnect_max_s,
         discovery=m.discovery,
         discovery_prefix=m.discovery_prefix,

@@ -36,7 +36,7 @@ TIME_AGREES_S: Final = 1.0
 """``Time`` supports a sample count within this many seconds (the reader's drift
 warning uses the same bound)."""
 
-MIN_STEP_JUMP: Final = 2
+STEP_JUMP_FLOOR: Final = 2
 """Strides by which a lone cumulative step count must leave the count of stepping
 events to be called damaged when it does not make the count go down."""
 
@@ -134,7 +134,7 @@ def repair_steps(
     prev = np.concatenate(([-np.inf], cumulative[:-1]))
     nxt = np.concatenate((cumulative[1:], [np.inf]))
     goes_down = (cumulative < prev) | (cumulative > nxt)
-    bad = lone & (goes_down | (np.abs(offset - ref) >= MIN_STEP_JUMP))
+    bad = lone & (goes_down | (np.abs(offset - ref) >= STEP_JUMP_FLOOR))
     out = cumulative.copy()
     out[bad] = ref[bad] + np.cumsum(stepping)[bad]
     bad &= out >= 0

@@ -39,7 +39,7 @@ class MqttSettings:
     """An alert delivered this long after it was raised is marked ``late``."""
     outbox_max: int = 10000
     """Alerts kept while the broker is down; the oldest expire first beyond this."""
-    reconnect_min_s: float = 1.0
+    reconnect_first_s: float = 1.0
     reconnect_max_s: float = 60.0
     discovery: bool = True
     """Home Assistant MQTT discovery."""

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from analytics.records import Posture
-from collector.sources.sim_plan import MIN_PERIOD_S, Plan, Seg
+from collector.sources.sim_plan import PERIOD_FLOOR_S, Plan, Seg
 from collector.sources.simulator import Simulated, simulate
 
 DayKind = Literal["work", "weekend", "nonwear"]
@@ -114,9 +114,9 @@ class _Day:
         while self.p.total_s < end_s:
             left = end_s - self.p.total_s
             d = min(left, self.p.secs(15 * 60, 120 * 60))
-            if left - d < MIN_PERIOD_S:
+            if left - d < PERIOD_FLOOR_S:
                 d = left
-            if d < MIN_PERIOD_S:  # a sliver left: lengthen the last segment
+            if d < PERIOD_FLOOR_S:  # a sliver left: lengthen the last segment
                 self.p.segs[-1].dur_s += d
                 self.p.total_s += d
                 return
@@ -218,7 +218,7 @@ def _truncate(segs: list[Seg], n_sec: int) -> list[Seg]:
         total += d
     if total < n_sec:
         out[-1].dur_s += n_sec - total
-    if len(out) > 1 and out[-1].dur_s < MIN_PERIOD_S:
+    if len(out) > 1 and out[-1].dur_s < PERIOD_FLOOR_S:
         last = out.pop()
         out[-1].dur_s += last.dur_s
     return out

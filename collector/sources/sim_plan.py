@@ -1,5 +1,5 @@
 """The simulator's day plan: schedule segments (:class:`Seg`, a whole number of seconds
-in one posture, at least :data:`MIN_PERIOD_S` long) and how a desk worker's or a
+in one posture, at least :data:`PERIOD_FLOOR_S` long) and how a desk worker's or a
 cyclist's day is laid out (:class:`Plan`, :func:`build_schedule`), with the gaps of
 a recording that has no samples (:func:`insert_gaps`). :mod:`collector.sources.simulator`
 turns the plan into samples; :mod:`collector.sources.sim_days` lays out calendar days.
@@ -17,7 +17,7 @@ import numpy as np
 from analytics.records import FloatArray, Posture
 
 Profile = Literal["desk", "cyclist"]
-MIN_PERIOD_S = 10
+PERIOD_FLOOR_S = 10
 
 # Segment kinds.
 SIT, STAND, WALK, LIE, OFF, GAP, RIDE, COAST, RSTAND = range(9)
@@ -76,10 +76,10 @@ class Plan:
         return float(self.rng.uniform(lo, hi))
 
     def secs(self, lo: float, hi: float) -> int:
-        return max(MIN_PERIOD_S, round(self.u(lo, hi)))
+        return max(PERIOD_FLOOR_S, round(self.u(lo, hi)))
 
     def add(self, seg: Seg) -> None:
-        if seg.dur_s < MIN_PERIOD_S:
+        if seg.dur_s < PERIOD_FLOOR_S:
             raise AssertionError("segment shorter than the minimum period")
         self.segs.append(seg)
         self.total_s += seg.dur_s
@@ -351,7 +351,7 @@ def build_schedule(profile: Profile, n_sec: int, rng: np.random.Generator) -> li
         dur = min(seg.dur_s, n_sec - total)
         segs.append(replace(seg, dur_s=dur))
         total += dur
-    if len(segs) > 1 and segs[-1].dur_s < MIN_PERIOD_S:
+    if len(segs) > 1 and segs[-1].dur_s < PERIOD_FLOOR_S:
         last = segs.pop()
         segs[-1].dur_s += last.dur_s
     return segs
@@ -365,14 +365,14 @@ def insert_gaps(segs: list[Seg], hours: float, rng: np.random.Generator) -> list
         ok = [
             i
             for i, s in enumerate(segs)
-            if s.kind not in (GAP, OFF) and s.dur_s >= gap + 2 * MIN_PERIOD_S
+            if s.kind not in (GAP, OFF) and s.dur_s >= gap + 2 * PERIOD_FLOOR_S
         ]
         if not ok:
             continue
         w = np.array([segs[i].dur_s for i in ok], dtype=np.float64)
         i = ok[int(rng.choice(len(ok), p=w / w.sum()))]
         seg = segs[i]
-        a = int(rng.integers(MIN_PERIOD_S, seg.dur_s - gap - MIN_PERIOD_S + 1))
+        a = int(rng.integers(PERIOD_FLOOR_S, seg.dur_s - gap - PERIOD_FLOOR_S + 1))
         before = replace(seg, dur_s=a)
         hole = replace(seg, kind=GAP, dur_s=gap)
         after = replace(seg, dur_s=seg.dur_s - a - gap)

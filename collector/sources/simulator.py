@@ -44,8 +44,8 @@ from analytics.records import FloatArray, Posture, Recording, Timeline
 from collector.sources.sim_plan import (
     GAP,
     LIE,
-    MIN_PERIOD_S,
     OFF,
+    PERIOD_FLOOR_S,
     RIDE,
     RSTAND,
     SIT,
@@ -67,7 +67,7 @@ from collector.sources.sim_signals import (
     unit_random,
 )
 
-__all__ = ["MIN_PERIOD_S", "Profile", "Simulated", "random_rotation", "simulate"]
+__all__ = ["PERIOD_FLOOR_S", "Profile", "Simulated", "random_rotation", "simulate"]
 
 G_MS2 = 9.80665
 THIGH_LEVER_M = 0.20
@@ -120,7 +120,7 @@ def simulate(
     """
     if profile not in ("desk", "cyclist"):
         raise ValueError(f"unknown profile {profile!r}; expected 'desk' or 'cyclist'")
-    if not (math.isfinite(hours) and hours * 3600.0 >= 2 * MIN_PERIOD_S):
+    if not (math.isfinite(hours) and hours * 3600.0 >= 2 * PERIOD_FLOOR_S):
         raise ValueError("hours must be finite and cover at least 20 s")
     if not (math.isfinite(fs_hz) and fs_hz >= 2.0):
         raise ValueError("fs_hz must be at least 2 Hz (every worn second needs a sample)")

@@ -102,7 +102,7 @@ def test_a_silent_broker_never_blocks_the_loop(tls: bool, caplog: pytest.LogCapt
         tls=tls,
         user_id="alice",
         keepalive_s=1,
-        reconnect_min_s=0.05,
+        reconnect_first_s=0.05,
         reconnect_max_s=0.1,
         protocol="5",
     )

@@ -86,7 +86,7 @@ def settings(broker: Mosquitto | None, user: str = "alice", **kw: Any) -> MqttSe
         "username": user if broker is not None else None,
         "password": broker.users[user] if broker is not None else None,
         "user_id": user,
-        "reconnect_min_s": 0.05,
+        "reconnect_first_s": 0.05,
         "reconnect_max_s": 0.2,
         "keepalive_s": 5,
         "discovery": False,

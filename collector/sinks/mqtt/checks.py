@@ -21,12 +21,12 @@ def check_settings(s: MqttSettings) -> None:
         raise ValueError(f"mqtt protocol must be 'auto', '5' or '3.1.1', got {s.protocol!r}")
     if s.tls and s.ca_file is not None and not s.ca_file.is_file():
         raise ValueError(f"mqtt ca_file {str(s.ca_file)!r} does not exist")
-    for name in ("alert_ttl_s", "late_after_s", "reconnect_min_s", "reconnect_max_s"):
+    for name in ("alert_ttl_s", "late_after_s", "reconnect_first_s", "reconnect_max_s"):
         value = getattr(s, name)
         if not (math.isfinite(value) and value > 0):
             raise ValueError(f"mqtt {name} must be a positive number of seconds, got {value!r}")
-    if s.reconnect_max_s < s.reconnect_min_s:
-        raise ValueError("mqtt reconnect_max_s must be at least reconnect_min_s")
+    if s.reconnect_max_s < s.reconnect_first_s:
+        raise ValueError("mqtt reconnect_max_s must be at least reconnect_first_s")
     if s.outbox_max < 1:
         raise ValueError("mqtt outbox_max must be at least 1")
     if s.keepalive_s < 1:

@@ -2,9 +2,9 @@
 
 One task (:meth:`MqttLink.start`) opens a connection (:class:`Connection`, a new
 paho client with a clean session each time), waits for its end, and opens the next
-after a delay: after an attempt that got no CONNACK, ``reconnect_min_s`` doubling
+after a delay: after an attempt that got no CONNACK, ``reconnect_first_s`` doubling
 up to ``reconnect_max_s`` (reset by a successful connection); after an established
-connection dropped, ``reconnect_min_s`` doubling while connections keep dropping
+connection dropped, ``reconnect_first_s`` doubling while connections keep dropping
 within :data:`STABLE_S`. With ``protocol = "auto"`` a broker that refuses MQTT 5
 before any connection succeeded (CONNACK *Unsupported protocol version*, or the
 connection closed, or no CONNACK within ``keepalive_s``, right after the MQTT 5
@@ -138,7 +138,7 @@ class MqttLink:
 
     async def _run(self) -> None:
         s = self._s
-        retry_s = drop_s = s.reconnect_min_s
+        retry_s = drop_s = s.reconnect_first_s
         while True:
             if self._stopping and not self._events.queued():
                 return
@@ -153,9 +153,9 @@ class MqttLink:
             if self._stopping:
                 return
             if accepted:  # an established connection dropped
-                retry_s = s.reconnect_min_s
+                retry_s = s.reconnect_first_s
                 if time.monotonic() - self._connected_at >= STABLE_S:
-                    drop_s = s.reconnect_min_s
+                    drop_s = s.reconnect_first_s
                 wait_s, drop_s = drop_s, min(drop_s * 2, s.reconnect_max_s)
             else:
                 wait_s, retry_s = retry_s, min(retry_s * 2, s.reconnect_max_s)

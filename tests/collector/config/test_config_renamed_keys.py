@@ -26,7 +26,7 @@ def _value(path: Path, table: str, new: str) -> float:
     if table == "mqtt":
         assert s.mqtt is not None
         # the sink's field keeps its name until the sink is renamed too
-        return s.mqtt.reconnect_min_s
+        return s.mqtt.reconnect_first_s
     # [alerts] break_s and saddle_stand_s set the exposure rules the alert policy holds
     return float(getattr(s.alerts.exposure, new))
 

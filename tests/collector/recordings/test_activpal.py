@@ -288,7 +288,7 @@ def test_oracle_pal_two_hour_summary_of_2018_11_25() -> None:
         if p.date == "2018-11-25"
     ]
     assert [p.label for p in day] == [row["period"] for row in expected]
-    got = measures(tl, day, min_wear_s=20 * 3600 / 12, steps=ev.step_counts())
+    got = measures(tl, day, valid_day_wear_s=20 * 3600 / 12, steps=ev.step_counts())
 
     # all lying that day is secondary lying (3.2), PAL's only lying column here
     starts, ends = ev.times_s, ev.times_s + ev.duration_s
