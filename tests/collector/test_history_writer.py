@@ -23,6 +23,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from collector.sinks.history.batches import coalesce, memory_of
 from collector.sinks.history.influx_v1 import InfluxV1Store
 from collector.sinks.history.model import (
     BoutRecord,
@@ -36,15 +37,10 @@ from collector.sinks.history.model import (
     WriteResult,
     points_of,
 )
-from collector.sinks.history.spool import (
-    HEADER_BYTES,
-    Spool,
-    SpoolLockedError,
-    decode_records,
-    encode_records,
-)
+from collector.sinks.history.spool import Spool, SpoolLockedError
+from collector.sinks.history.spool_format import HEADER_BYTES, decode_records, encode_records
 from collector.sinks.history.sqlite_store import SqliteStore
-from collector.sinks.history.writer import HistoryWriter, coalesce
+from collector.sinks.history.writer import HistoryWriter
 from tests.history_data import DAY_S, WEEK0, Week, assert_timeline, simulated_week, split_chunks
 from tests.history_servers import InfluxD, influxd
 
@@ -523,3 +519,32 @@ def test_points_of_counts_seconds_and_records() -> None:
         week.count(),
         DAY_S + len(week.events) + len(week.bouts) + len(week.daily_updates) + len(week.pain),
     )
+
+
+def test_the_queue_is_bounded_and_the_rest_waits_on_disk(
+    sqlite: SqliteStore, tmp_path: Path
+) -> None:
+    """A producer far faster than the store (a replay at --speed 1e6): the in-memory
+    queue never holds more than ``queue_max_bytes``; what is over goes to the spool
+    on disk, in order, and nothing is dropped or lost."""
+    store = Switch(sqlite)
+    store.open.clear()  # the store hangs in its first write until the end of the replay
+    bound = 100_000
+    writer = HistoryWriter(store, tmp_path / "spool", batch_max=1000, queue_max_bytes=bound, **FAST)
+    week = simulated_week(USER, days=1)
+    records = week.records(chunk_s=5)  # a record every 5 s, as the live service emits
+    largest = submitted = 0
+    for i in range(0, len(records), 10):
+        part = records[i : i + 10]
+        writer.submit(part)
+        submitted += sum(memory_of(r) for r in part)
+        largest = max(largest, writer.stats().queued_bytes)
+    assert submitted > 50 * bound  # the data is much longer than the bound
+    assert largest <= bound
+    assert writer.stats().spooled > 0
+    store.open.set()
+    assert writer.wait_idle(60), writer.stats()
+    stats = writer.close()
+    assert stats.written == week.count()
+    assert (stats.dropped, stats.rejected, stats.pending, stats.queued) == (0, 0, 0, 0)
+    _check_week(sqlite, week, float32=True)
