@@ -19,16 +19,14 @@ event loop never waits for a store. The writer thread:
 
 Memory is bounded, whatever the length of the data: the in-memory queue holds at
 most ``queue_max_bytes`` (estimated: :func:`.batches.memory_of`). A ``submit`` that
-takes it past that bound moves the whole queue, oldest first, to the spool on disk
-(one fsynced batch) and the writer goes on from there, so a producer faster than
-the store (a replay at ``--speed 1e6``) fills the disk spool, not the memory.
-Nothing is dropped for it; the spool's own bounds (``spool_max_bytes`` on disk,
-``hold_max_points`` in memory while the disk refuses) are the only ones that drop.
-
-The spool keeps at most ``spool_max_bytes``; beyond that the oldest batches are
-dropped (counted in ``dropped`` and logged as errors). ``close(timeout_s)`` writes
-what it can in the time given and leaves the rest in the spool, which the next
-writer on the same folder replays first.
+takes it past that moves the queue, oldest first, to the spool on disk (fsynced
+batches of ``batch_max`` points), so a producer faster than the store (a replay at
+``--speed 1e6``) fills the disk spool, not the memory. Nothing is dropped for it:
+only the spool's own bounds drop, counted in ``dropped`` and logged as errors (the
+oldest batches beyond ``spool_max_bytes`` on disk; beyond ``hold_max_points`` in
+memory while the disk refuses). ``close(timeout_s)`` writes what it can in the time
+given and leaves the rest in the spool, which the next writer on the same folder
+replays first.
 
 Logging follows the project's rule: a warning when the store goes away, debug while
 retrying, info when it is back (with how much was replayed).
@@ -71,7 +69,7 @@ class HistoryWriter:
         *,
         batch_max: int = 5000,
         flush_every_s: float = 1.0,
-        queue_max_bytes: int = 64 * MIB,
+        queue_max_bytes: int = 16 * MIB,
         spool_max_bytes: int = 512 * MIB,
         retry_min_s: float = 1.0,
         retry_max_s: float = 60.0,
@@ -138,15 +136,16 @@ class HistoryWriter:
             self._spill()
 
     def _spill(self) -> None:
-        """The queue is over its bound: move it, oldest first, to the spool (the
-        worker writes new batches behind it, and replays it in order)."""
+        """The queue is over its bound: move it, oldest first, to the spool in batches
+        of ``batch_max`` points (the worker writes new batches behind them, and
+        replays them in order)."""
         with self._spool_lock:
-            with self._cond:
-                if self._abandoned or self._inbox.bytes <= self.queue_max_bytes:
-                    return
-                rest = self._inbox.drain()
-            log.debug("history writer: %d queued record(s) go to the spool", len(rest))
-            self._spool_append(coalesce(rest))
+            while True:
+                with self._cond:
+                    if self._abandoned or not self._inbox:
+                        return
+                    batch, _ = self._inbox.take(self.batch_max, self._clock())
+                self._spool_append(coalesce(batch))
 
     def stats(self) -> WriterStats:
         with self._cond:
@@ -297,17 +296,15 @@ class HistoryWriter:
                 self._spool_append(records)
                 self._clear_inflight()
         else:
-            with self._cond:
-                self._inflight_points = 0
-                self._inflight_records = ()
-                self._count_locked(result)
-                self._cond.notify_all()
+            self._clear_inflight(result)
             self._link.log_rejected(result)
 
-    def _clear_inflight(self) -> None:
+    def _clear_inflight(self, result: WriteResult | None = None) -> None:
         with self._cond:
             self._inflight_points = 0
             self._inflight_records = ()
+            if result is not None:
+                self._count_locked(result)
             self._cond.notify_all()
 
     def _replay_one(self) -> None:
