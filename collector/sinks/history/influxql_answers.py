@@ -4,9 +4,9 @@ answer is chunked, each with ``results`` → ``series`` (name, tags, columns, va
 The per-second timeline is the bulk of every read (86,400 rows a day), so an
 answer whose values are all numbers (or null) can be read without making a Python
 object per value: :func:`numeric_answer` cuts each ``"values"`` array out of the
-line, parses it with numpy into a float64 array (rows × columns, NaN for null;
-exact: the same correctly rounded conversion as ``float``) and decodes only the
-rest as JSON. Anything else (strings, booleans) goes through :func:`json.loads`.
+line, parses it as CSV with pyarrow into a float64 array (rows × columns, NaN for
+null; exact: the same correctly rounded conversion as ``float``) and decodes only
+the rest as JSON. Anything else (strings, booleans) goes through :func:`json.loads`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from collector.sinks.history.influx_http import trim
 from collector.sinks.history.model import StoreUnavailableError
 
 _VALUES: Final = b'"values":['
-_BRACKETS: Final = bytes.maketrans(b"[]", b"  ")
 _NOT_NUMERIC: Final = (b'"', b"true", b"false")
 
 
@@ -50,9 +49,45 @@ class Series:
         return None
 
 
+def _numbers(text: bytes) -> np.ndarray[Any, Any] | None:
+    """``[[1,2.5],[2,null]]`` as a rows × columns float64 array (NaN for null), or
+    None when the rows do not all hold the same number of numbers. pyarrow's CSV
+    reader (a core dependency; C++, exact, releases the GIL) when it is there."""
+    body = text[2:-2].replace(b"],[", b"\n")
+    rows = body.count(b"\n") + 1
+    first = body.find(b"\n")
+    columns = body[: first if first >= 0 else len(body)].count(b",") + 1
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pa_csv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        flat = np.fromstring(  # text mode (sep=","): parses in C
+            body.replace(b"\n", b",").replace(b"null", b"nan"), dtype=np.float64, sep=","
+        )
+        return flat.reshape(rows, columns) if flat.size == rows * columns else None
+    names = [f"c{i}" for i in range(columns)]
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(body),
+            read_options=pa_csv.ReadOptions(column_names=names, use_threads=False),
+            parse_options=pa_csv.ParseOptions(quote_char=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.float64()), null_values=["null"]
+            ),
+        )
+    except (pa.ArrowException, ValueError):
+        return None
+    if table.num_rows != rows:
+        return None
+    out = np.empty((rows, columns), dtype=np.float64)
+    for j in range(columns):
+        out[:, j] = table.column(j).to_numpy(zero_copy_only=False)
+    return out
+
+
 def numeric_answer(line: bytes) -> tuple[dict[str, Any], list[np.ndarray[Any, Any]]] | None:
     """One JSON object of an answer with every series' values cut out (left as ``[]``),
-    and those values as float64 arrays (flat, in the order of the series); None when
+    and those values as float64 arrays (rows × columns, in the order of the series); None when
     some value is not a number or null."""
     parts: list[bytes] = []
     arrays: list[np.ndarray[Any, Any]] = []
@@ -71,13 +106,10 @@ def numeric_answer(line: bytes) -> tuple[dict[str, Any], list[np.ndarray[Any, An
             text = line[start:end]
             if any(bad in text for bad in _NOT_NUMERIC):
                 return None
-            rows = text.count(b"[") - 1
-            flat = np.fromstring(  # text mode (sep=","): parses in C
-                text.translate(_BRACKETS).replace(b"null", b"nan"), dtype=np.float64, sep=","
-            )
-            if rows == 0 or flat.size % rows:
+            found = _numbers(text)
+            if found is None:
                 return None
-            flat = flat.reshape(rows, -1)
+            flat = found
         parts += [line[pos:start], b"[]"]
         arrays.append(flat)
         pos = end
