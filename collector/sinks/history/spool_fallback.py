@@ -9,7 +9,7 @@ replays them straight to the store when the store answers first. One warning whe
 the disk starts refusing, one INFO line when it takes the batches again.
 
 It has the interface of :class:`~.spool.Spool` that the writer uses; a held batch
-is a :class:`~.spool.Frame` with ``seq == HELD``.
+is a :class:`~.spool_format.Frame` with ``seq == HELD``.
 """
 
 from __future__ import annotations
