@@ -25,13 +25,25 @@ overwrites another's points):
     python bench/speed_history.py [--days 7] [--batch 50000] [--repeat 3]
 
 Target: ≥ 100 000 points/s into InfluxDB 1.x over loopback.
+
+``--memory`` measures instead the **peak RSS of a writer fed faster than its store**
+(issue 14): ``--days`` of the live service's output at ``--speed 1e6`` (a 1-second
+timeline chunk and the day's totals every second, submitted as fast as ``submit``
+returns) into InfluxDB 1.x, each in a child process whose peak RSS is read with
+``wait4``: the writer as it is (queue bounded to 16 MiB, the rest spooled) against
+the same writer with an unbounded queue (what it was before), in the same run.
+
+    python bench/speed_history.py --memory [--days 2]
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import json
+import os
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -47,9 +59,9 @@ from analytics.records import Posture
 from collector.sinks.history import influx_lines as lp
 from collector.sinks.history.influx_v1 import InfluxV1Store
 from collector.sinks.history.influx_v2 import InfluxV2Store
-from collector.sinks.history.model import TimelineChunk
+from collector.sinks.history.model import DailyRecord, TimelineChunk
 from collector.sinks.history.sqlite_store import SqliteStore
-from collector.sinks.history.writer import HistoryWriter
+from collector.sinks.history.writer import MIB, HistoryWriter
 from tests.history_servers import InfluxD, VictoriaMetrics, influxd, victoria_metrics
 
 DAY_S = 86_400
@@ -103,12 +115,93 @@ def post_raw(
             raise RuntimeError(f"raw write: HTTP {r.status}: {r.data[:200]!r}")
 
 
+def memory_child(url: str, database: str, queue_max_bytes: int, days: int) -> int:
+    """One writer fed ``days`` of 1-second outputs as fast as it takes them; prints its
+    counters as JSON."""
+    store = InfluxV1Store(url, database)
+    p = np.array([Posture.SITTING], dtype=np.int8)
+    h = np.array([85.0])
+    d = np.array([0], dtype=np.int8)
+    largest = 0
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="sitload-bench-") as tmp:
+        w = HistoryWriter(store, Path(tmp) / "spool", queue_max_bytes=queue_max_bytes)
+        for s in range(days * DAY_S):
+            t = T0 + s
+            day = DailyRecord(
+                "p-0042", "2023-11-15", float(T0), float(s), 0.0, 0, 0.0, 0, 0, 0, 0, 0, 0
+            )
+            w.submit([TimelineChunk("p-0042", t, p, h, d, device="thigh", sensor_kind="sim"), day])
+            if s % 600 == 0:
+                largest = max(largest, w.stats().queued_bytes)
+        fed_s = time.perf_counter() - start
+        ok = w.wait_idle(3600)
+        stats = w.close()
+    store.close()
+    print(
+        json.dumps(
+            {
+                "ok": ok,
+                "fed_s": fed_s,
+                "done_s": time.perf_counter() - start,
+                "written": stats.written,
+                "spooled": stats.spooled,
+                "dropped": stats.dropped,
+                "largest_queue_mb": largest / MIB,
+            }
+        )
+    )
+    return 0
+
+
+def memory(days: int) -> int:
+    """Peak RSS of a writer fed faster than InfluxDB takes it: bounded against unbounded."""
+    print(
+        f"input: {days} day(s) of the live service's output at --speed 1e6: "
+        f"{days * DAY_S:,} submits of a 1 s timeline chunk and the day's totals"
+    )
+    peaks: dict[str, float] = {}
+    with (
+        tempfile.TemporaryDirectory(prefix="sitload-bench-") as tmp,
+        influxd(Path(tmp) / "influxd") as server,
+    ):
+        for k, (name, bound) in enumerate(
+            (("unbounded queue (before)", 1 << 62), ("queue bounded at 16 MiB", 16 * MIB))
+        ):
+            command = [sys.executable, __file__, "--memory-child", server.url, f"mem{k}"]
+            command += [str(bound), "--days", str(days)]
+            child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+            assert child.stdout is not None
+            out = child.stdout.read()
+            _, status, usage = os.wait4(child.pid, 0)
+            if status != 0:
+                raise SystemExit(f"{name}: the child failed ({status})")
+            r = json.loads(out)
+            peaks[name] = usage.ru_maxrss / 1024
+            print(
+                f"{name:26} peak RSS {peaks[name]:6.0f} MB; largest queue "
+                f"{r['largest_queue_mb']:6.1f} MB; fed in {r['fed_s']:.1f} s, all written "
+                f"after {r['done_s']:.1f} s; written {r['written']:,}, spooled "
+                f"{r['spooled']:,}, dropped {r['dropped']}"
+            )
+    before, now = peaks.values()
+    print(f"peak RSS unbounded / bounded = {before / now:.2f}x")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--days", type=int, default=7)
     ap.add_argument("--batch", type=int, default=50_000, help="lines per request")
     ap.add_argument("--repeat", type=int, default=3, help="best of N")
+    ap.add_argument("--memory", action="store_true", help="peak RSS of the writer (issue 14)")
+    ap.add_argument("--memory-child", nargs=3, metavar=("URL", "DB", "QUEUE_MAX_BYTES"))
     args = ap.parse_args()
+    if args.memory_child:
+        url, database, bound = args.memory_child
+        return memory_child(url, database, int(bound), args.days)
+    if args.memory:
+        return memory(args.days)
     n = args.days * DAY_S
     span = n + DAY_S  # each run writes its own time range
     tl = [timeline(args.days, T0 + k * span, seed=k) for k in range(2 * args.repeat + 2)]

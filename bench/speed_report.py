@@ -17,9 +17,15 @@ Timed, best of N in one process (after one warm-up that imports matplotlib):
 * **baselines** in the same run, on the same data: ``exposure_report`` alone on the
   same timeline (the analytics the review is built on), and reading the data alone;
 * with SQLite, also the **cold command**: a fresh Python process running
-  ``sitload report`` (interpreter start, imports, everything), best of 3.
+  ``sitload report`` (interpreter start, imports, everything), best of 3;
+* with ``--influx``, from **InfluxDB 1.x** (an ``influxd`` started here as the tests
+  start it, the history written into it first): the read as it is now (the
+  timeline's numbers parsed straight into arrays, pages asked for ahead) against the
+  read before issue 13 in the same run (every value through ``json.loads``, one page
+  at a time), alternating, best of ``--influx-repeat``; the two must read exactly
+  the same inputs.
 
-    python bench/speed_report.py [--days 90] [--repeat 5] [--no-sqlite]
+    python bench/speed_report.py [--days 90] [--repeat 5] [--no-sqlite] [--influx]
 
 Target: the whole report for 90 days of one person in ≤ 2 s.
 """
@@ -32,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -44,9 +50,9 @@ sys.path.insert(0, str(REPO))
 from analytics.exposure import exposure_report  # noqa: E402
 from collector.review.command import build_review  # noqa: E402
 from collector.review.html import render_html  # noqa: E402
-from collector.review.load import load_inputs  # noqa: E402
+from collector.review.load import ReviewInputs, load_inputs  # noqa: E402
 from collector.review.meta import ReportMeta, sitload_version  # noqa: E402
-from collector.sinks.history.model import HistoryStore  # noqa: E402
+from collector.sinks.history.model import HistoryRecord, HistoryStore  # noqa: E402
 from tests.review_store import DayKind, filled_store, simulate_history  # noqa: E402
 
 TARGET_S = 2.0
@@ -136,6 +142,8 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=5, help="best of N")
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--no-sqlite", action="store_true")
+    ap.add_argument("--influx", action="store_true", help="also from InfluxDB 1.x (influxd)")
+    ap.add_argument("--influx-repeat", type=int, default=2, help="best of N (InfluxDB)")
     args = ap.parse_args()
 
     t0 = time.perf_counter()
@@ -221,6 +229,10 @@ def main() -> int:
                         f"best of 3: {cold:.2f} s"
                     )
 
+    influx: dict[str, float] | None = None
+    if args.influx:
+        influx = from_influx(history.records, user, first, last, args.influx_repeat)
+
     print(
         f"target <= {TARGET_S:g} s for {args.days} days (in process, in-memory store): "
         f"{'met' if mem['total'] <= TARGET_S else 'NOT met'} ({mem['total']:.2f} s)"
@@ -235,7 +247,71 @@ def main() -> int:
             f"target <= {TARGET_S:g} s (cold `sitload report` process, SQLite): "
             f"{'met' if cold <= TARGET_S else 'NOT met'} ({cold:.2f} s)"
         )
+    if influx is not None:
+        print(
+            f"target <= {TARGET_S:g} s (in process, InfluxDB 1.x): "
+            f"{'met' if influx['total'] <= TARGET_S else 'NOT met'} ({influx['total']:.2f} s)"
+        )
     return 0
+
+
+def same_inputs(a: ReviewInputs, b: ReviewInputs) -> bool:
+    ta, tb = a.timeline, b.timeline
+    return (
+        ta.t0_s == tb.t0_s
+        and np.array_equal(ta.posture, tb.posture)
+        and np.array_equal(ta.hip_flexion_deg, tb.hip_flexion_deg, equal_nan=True)
+        and (a.alerts, a.daily, a.pain) == (b.alerts, b.daily, b.pain)
+    )
+
+
+def from_influx(
+    records: Sequence[HistoryRecord], user: str, first: dt.date, last: dt.date, repeat: int
+) -> dict[str, float]:
+    """The report from InfluxDB 1.x, read now and as before issue 13 (same server,
+    same data, alternating runs); the best runs of each."""
+    from collector.sinks.history.influx_v1 import InfluxV1Store
+    from tests.history_servers import influxd
+
+    with (
+        tempfile.TemporaryDirectory(prefix="sitload-bench-") as tmp,
+        influxd(Path(tmp) / "influxd") as server,
+    ):
+        t0 = time.perf_counter()
+        writer = InfluxV1Store(server.url, "bench", max_lines=50_000)
+        written = writer.write(records)
+        writer.close()
+        print(
+            f"InfluxDB 1.x history written in {time.perf_counter() - t0:.1f} s "
+            f"({written.written:,} points)"
+        )
+        now = InfluxV1Store(server.url, "bench")
+        before = InfluxV1Store(server.url, "bench")
+        before._reader.numeric = False  # every value through json.loads
+        before._reader.prefetch = 0  # one page (day) at a time
+        try:
+            zone = ZoneInfo(TZ)
+            a = load_inputs(now, user, first, last, zone, progress=False)
+            b = load_inputs(before, user, first, last, zone, progress=False)
+            if not same_inputs(a, b):
+                raise SystemExit("the two InfluxDB reads do not give the same inputs")
+            runs_now, runs_before = [], []
+            for _ in range(repeat):  # alternating: the machine's load hits both alike
+                runs_before.append(report_once(before, user, first, last))
+                runs_now.append(report_once(now, user, first, last))
+        finally:
+            now.close()
+            before.close()
+    best_now = min(runs_now, key=lambda r: r["total"])
+    best_before = min(runs_before, key=lambda r: r["total"])
+    show(f"report from InfluxDB 1.x, before (per-value JSON), best of {repeat}", best_before)
+    show(f"report from InfluxDB 1.x, now, best of {repeat}", best_now)
+    print(
+        f"InfluxDB read before / now = {best_before['load'] / best_now['load']:.2f}x; "
+        f"report before / now = {best_before['total'] / best_now['total']:.2f}x "
+        "(same inputs, checked)"
+    )
+    return best_now
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Read a date range of one person from a history store: the inputs of
 :func:`analytics.review.review`.
 
-The timeline is read day by day (local days of the report's zone), one day before
-the range too (the previous day of the first morning's pain score), into one
+The timeline is read a week at a time (local days of the report's zone), one day
+before the range too (the previous day of the first morning's pain score), into one
 per-second :class:`~analytics.records.Timeline`. Seconds whose data state is not OK
 (no samples, sensor off) are non-wear whatever posture the store kept. Alerts and
 daily records cover the range; pain reports run to the end of the morning after the
@@ -13,7 +13,6 @@ when the range is long and stdout is a terminal.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,6 +35,9 @@ from collector.sinks.history.model import (
 
 PROGRESS_DAYS_NEEDED = 14
 """Show the progress bar for ranges longer than this (on a terminal)."""
+SPAN_DAYS = 7
+"""Days of timeline asked for in one read (a store may read them in parallel pages:
+InfluxDB)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +120,8 @@ def load_inputs(
         else (len(days) - 1 > PROGRESS_DAYS_NEEDED and sys.stdout.isatty())
     )
     with _progress(show, len(days), console) as bar:
-        for lo, hi in itertools.pairwise(bounds):
+        for i in range(0, len(days), SPAN_DAYS):
+            lo, hi = bounds[i], bounds[min(i + SPAN_DAYS, len(days))]
             chunk = store.read_timeline(user, lo, hi)
             a = max(lo, chunk.t0_s)
             b = min(hi, chunk.t0_s + chunk.n)
@@ -129,7 +132,7 @@ def load_inputs(
                 posture[dst] = np.where(ok, chunk.posture[src], Posture.NONWEAR)
                 hip[dst] = np.where(ok, chunk.hip_flexion_deg[src], np.nan)
             if bar is not None:
-                bar.advance(bar.task_ids[0])
+                bar.advance(bar.task_ids[0], min(SPAN_DAYS, len(days) - i))
     range_lo = bounds[1]
     range_hi = bounds[-1]
     morning_after_hi = round(local_midnight_s(last_day + dt.timedelta(days=2), zone))

@@ -10,6 +10,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -53,11 +54,9 @@ def _set_read_only(view: Path, ro: bool) -> None:
     _mount("-o", f"remount,bind,{'ro' if ro else 'rw'}", str(view))
 
 
-def test_a_read_only_spool_holds_in_memory_and_loses_nothing(
-    read_only: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.INFO, logger="collector.sinks.history")
-    db = SqliteStore(tmp_path / "history.db")
+def _offline_writer(db: SqliteStore, read_only: Path, **kw: Any) -> tuple[Switch, HistoryWriter]:
+    """A writer on a read-only spool folder whose store is switched off, given 30
+    chunks of 100 s."""
     store = Switch(db)
     store.up = False
     _set_read_only(read_only, True)
@@ -68,9 +67,19 @@ def test_a_read_only_spool_holds_in_memory_and_loses_nothing(
         retry_min_s=0.02,
         retry_max_s=0.1,
         batch_max=100,
+        **kw,
     )
     for i in range(30):
         writer.submit([_chunk(i)])
+    return store, writer
+
+
+def test_a_read_only_spool_holds_in_memory_and_loses_nothing(
+    read_only: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="collector.sinks.history")
+    db = SqliteStore(tmp_path / "history.db")
+    store, writer = _offline_writer(db, read_only)
     deadline = time.monotonic() + 10
     while writer.stats().pending != 3000 or writer.stats().spooled:
         assert time.monotonic() < deadline, writer.stats()
@@ -90,20 +99,7 @@ def test_a_read_only_spool_holds_in_memory_and_loses_nothing(
 
 def test_memory_held_is_bounded_and_the_excess_counted(read_only: Path, tmp_path: Path) -> None:
     db = SqliteStore(tmp_path / "history.db")
-    store = Switch(db)
-    store.up = False
-    _set_read_only(read_only, True)
-    writer = HistoryWriter(
-        store,
-        read_only / "spool",
-        flush_every_s=0.02,
-        retry_min_s=0.02,
-        retry_max_s=0.1,
-        batch_max=100,
-        hold_max_points=1000,
-    )
-    for i in range(30):
-        writer.submit([_chunk(i)])
+    store, writer = _offline_writer(db, read_only, hold_max_points=1000)
     deadline = time.monotonic() + 10
     while writer.stats().dropped < 2000:  # the oldest beyond 1000 held points
         assert time.monotonic() < deadline, writer.stats()

@@ -1,17 +1,14 @@
 """The InfluxDB history stores against real servers: InfluxDB 1.x (``influxd``) for
 the v1 store and for InfluxQL reads, VictoriaMetrics for the v2 write API that
-influxdb-client speaks (read back through VictoriaMetrics' export API). Also: the
-line protocol itself, and the factory's URLs and errors (no server needed)."""
+influxdb-client speaks (read back through VictoriaMetrics' export API). The line
+protocol and the factory have their own test files (no server needed)."""
 
 from __future__ import annotations
 
 import logging
 import math
-import random
 import socket
-import string
 import time
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,19 +17,15 @@ import numpy as np
 import pytest
 
 from collector.sinks.history import influx_lines as lp
-from collector.sinks.history.factory import HistoryUrlError, open_store, redact, sqlite_file
-from collector.sinks.history.influx_v1 import InfluxV1Store, rejection_reason
+from collector.sinks.history.influx_v1 import InfluxV1Store
 from collector.sinks.history.influx_v2 import InfluxV2Store
 from collector.sinks.history.model import (
-    BoutRecord,
-    DailyRecord,
     EventRecord,
     PainReport,
     StoreConfigError,
     StoreUnavailableError,
     TimelineChunk,
 )
-from collector.sinks.history.sqlite_store import SqliteStore
 from tests.history_data import DAY_S, WEEK0, Week, assert_timeline, simulated_week
 from tests.history_servers import (
     InfluxD,
@@ -79,123 +72,6 @@ def week_in_influx(influx: InfluxD, week: Week) -> Iterator[InfluxV1Store]:
     assert result.written == week.count()
     yield store
     store.close()
-
-
-# --- line protocol -----------------------------------------------------------------------
-
-
-def _odd_text(rng: random.Random) -> str:
-    alphabet = string.ascii_letters + ' ,="\\=äé°\t'
-    return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
-
-
-def test_fast_timeline_lines_are_what_point_writes() -> None:
-    rng = random.Random(5)
-    nrng = np.random.default_rng(5)
-    for _ in range(40):
-        n = rng.randint(0, 50)
-        hip = nrng.normal(90, 30, n)
-        hip[nrng.random(n) < 0.2] = np.nan
-        hip[::7] = np.round(hip[::7])  # whole numbers: Point writes "90", not "90.0"
-        if n > 3:
-            hip[0], hip[1], hip[2] = 90.0, np.inf, -0.0
-        chunk = TimelineChunk(
-            _odd_text(rng) or "u",
-            rng.randint(0, 2_000_000_000),
-            nrng.integers(-3, 7, n, dtype=np.int8),
-            hip,
-            nrng.integers(0, 3, n, dtype=np.int8),
-            device=_odd_text(rng),
-            sensor_kind=_odd_text(rng),
-        )
-        fast = lp.timeline_lines(chunk)
-        slow = [p.to_line_protocol() for p in lp.timeline_points(chunk)]
-        assert fast == slow
-
-
-def test_the_lines_of_each_measurement() -> None:
-    """The examples of docs/influxdb.md."""
-    chunk = TimelineChunk(
-        "p-0042",
-        1795420800,
-        np.array([1, 0], np.int8),
-        np.array([93.5, np.nan]),
-        np.array([0, 2], np.int8),
-        device="thigh",
-        sensor_kind="sitload-imu",
-    )
-    assert lp.timeline_lines(chunk) == [
-        "timeline,device=thigh,sensor_kind=sitload-imu,user=p-0042 "
-        "data=0i,hip_flexion_deg=93.5,posture=1i 1795420800",
-        "timeline,device=thigh,sensor_kind=sitload-imu,user=p-0042 data=2i,posture=0i 1795420801",
-    ]
-    alert = EventRecord(
-        "p-0042",
-        1795422600.0,
-        "alert",
-        "stand_prompt",
-        "stand_prompt-1795420800000-1",
-        value=30.0,
-        message="Stand up for 2–5 min",
-        payload={"level": 1},
-    )
-    jitter = zlib.crc32(alert.id.encode()) % 1000
-    assert lp.event_point(alert).to_line_protocol() == (
-        "event,kind=stand_prompt,source=alert,user=p-0042 "
-        'id="stand_prompt-1795420800000-1",message="Stand up for 2–5 min",'
-        'payload="{\\"level\\":1}",t_s=1795422600,value=30 '
-        f"{1795422600_000_000 + jitter}"
-    )
-    bout = BoutRecord("p-0042", 1795420800.0, 1795424400.0, 3540.0, 2, 600.0, 45.5, "break")
-    assert lp.bout_point(bout).to_line_protocol() == (
-        'bout,user=p-0042 end_s=1795424400,ended_by="break",hip_dose_deg_min=45.5,'
-        "hip_gt90_s=600,micro_breaks=2i,seated_s=3540 1795420800000"
-    )
-    daily = DailyRecord(
-        "p-0042", "2026-11-24", 1795392000.0, 21600.0, 1800.0, 3, 0.0, 4, 3, 1, 1, 0, 0
-    )
-    assert lp.daily_point(daily).to_line_protocol() == (
-        'daily,user=p-0042 bouts_over_30=3i,compression_s=21600,date="2026-11-24",'
-        "hip_gt90_s=1800,ignored=0i,late=1i,natural=1i,prompted=4i,saddle_s=0,snoozed=0i,"
-        "taken=3i 1795392000"
-    )
-    pain = PainReport("p-0042", 1795418100.4, 3, "morning", "stiff")
-    assert lp.pain_point(pain).to_line_protocol() == (
-        'pain,user=p-0042,when=morning note="stiff",score=3i 1795418100'
-    )
-    # line breaks in text become spaces (not every line-protocol reader takes them)
-    two_lines = PainReport("p-0042", 1795418100, 3, "now", "stiff\r\nafter the ride")
-    assert 'note="stiff after the ride"' in lp.pain_point(two_lines).to_line_protocol()
-    grouped = lp.to_lines([chunk, alert, bout, daily, pain])
-    assert list(grouped) == ["s", "us", "ms"]
-    assert len(grouped["s"]) == 4
-
-
-def test_event_timestamps_are_distinct_per_id_and_stable() -> None:
-    a = EventRecord(USER, 1795420800.1234, "alert", "stand_prompt", "stand_prompt-1-1")
-    b = EventRecord(USER, 1795420800.1234, "alert", "stand_prompt", "stand_prompt-1-2")
-    ta, tb = lp.event_time_us(a), lp.event_time_us(b)
-    assert ta != tb
-    assert ta == lp.event_time_us(EventRecord(USER, a.t_s, "alert", "x", a.id))
-    for t in (ta, tb):
-        assert 1795420800123_000 <= t < 1795420800124_000
-
-
-def test_rejection_reasons_are_stable_and_short() -> None:
-    reason, dropped = rejection_reason(
-        'partial write: field type conflict: input field "posture" on measurement "timeline" '
-        "is type integer, already exists as type string dropped=12"
-    )
-    assert dropped == 12
-    assert reason.startswith("field type conflict")
-    assert "dropped" not in reason
-    reason, dropped = rejection_reason(
-        "partial write: unable to parse 'bad line "
-        + "x" * 500
-        + "': invalid field format dropped=0"
-    )
-    assert dropped is None
-    assert reason == "unable to parse '…': invalid field format"
 
 
 # --- InfluxDB 1.x -----------------------------------------------------------------------
@@ -481,101 +357,3 @@ def test_v2_errors(tmp_path: Path, influx: InfluxD, caplog: Any) -> None:
         old.write([PainReport(USER, WEEK0, 1)])
     old.close()
     assert SECRET not in caplog.text
-
-
-# --- the factory ----------------------------------------------------------------------
-
-
-def test_factory_opens_each_kind(tmp_path: Path) -> None:
-    s = open_store(f"sqlite://{tmp_path}/h.db", {})
-    assert isinstance(s, SqliteStore)
-    assert s.path == tmp_path / "h.db"
-    s.close()
-
-    v1 = open_store(
-        "influxdb-v1://ha@homeassistant.local/sitload?rp=year", {"SITLOAD_INFLUX_PASSWORD": SECRET}
-    )
-    assert isinstance(v1, InfluxV1Store)
-    assert (v1.url, v1.database, v1.username, v1.retention_policy) == (
-        "http://homeassistant.local:8086",
-        "sitload",
-        "ha",
-        "year",
-    )
-    assert SECRET not in repr(v1)
-    v1.close()
-    v1s = open_store("influxdb-v1://influx.example:8443/my%20db?tls=1&gzip=1&timeout_s=3", {})
-    assert isinstance(v1s, InfluxV1Store)
-    assert (v1s.url, v1s.database, v1s.gzip, v1s.timeout_s) == (
-        "https://influx.example:8443",
-        "my db",
-        True,
-        3.0,
-    )
-    v1s.close()
-
-    v2 = open_store(
-        "influxdb://eu.cloud2.influxdata.com:443?org=clinic&bucket=sitload&tls=1",
-        {"INFLUX_TOKEN": "x", "SITLOAD_INFLUX_TOKEN": SECRET},
-    )
-    assert isinstance(v2, InfluxV2Store)
-    assert (v2.url, v2.org, v2.bucket) == (
-        "https://eu.cloud2.influxdata.com:443",
-        "clinic",
-        "sitload",
-    )
-    assert SECRET not in repr(v2)
-    v2.close()
-
-
-@pytest.mark.parametrize(
-    ("url", "env", "match"),
-    [
-        ("history.db", {}, "not a URL"),
-        ("mysql://db/x", {}, "unknown scheme 'mysql'"),
-        ("sqlite://relative/h.db", {}, "absolute file path"),
-        ("sqlite:///", {}, "absolute file path"),
-        ("sqlite:///tmp/h.db?mode=ro", {}, "not used by SQLite"),
-        ("influxdb-v1://host:80x/db", {}, "port must be a number"),
-        ("influxdb-v1:///db", {}, "no host"),
-        ("influxdb-v1://host:8086", {}, "path must be the database name"),
-        ("influxdb-v1://host:8086/a/b", {}, "path must be the database name"),
-        ("influxdb-v1://ha@host/db", {}, "needs a password: set SITLOAD_INFLUX_PASSWORD"),
-        ("influxdb-v1://:pw@host/db", {}, "password without a user name"),
-        ("influxdb-v1://host/db?retention=x", {}, "unknown query parameter 'retention'"),
-        ("influxdb-v1://host/db?tls=maybe", {}, "tls='maybe' must be 1 or 0"),
-        ("influxdb-v1://host/db?ca_file=/ca.pem", {}, "ca_file needs tls=1"),
-        ("influxdb-v1://host/db?timeout_s=-1", {}, "timeout_s='-1' must be a number"),
-        ("influxdb://host:8086?org=o&bucket=b", {}, "no API token: set SITLOAD_INFLUX_TOKEN"),
-        ("influxdb://host:8086?bucket=b", {"INFLUX_TOKEN": "t"}, "missing org"),
-        ("influxdb://host:8086", {"INFLUX_TOKEN": "t"}, "missing org and bucket"),
-        ("influxdb://host:8086/b?org=o", {"INFLUX_TOKEN": "t"}, "bucket as a query parameter"),
-        ("influxdb://u:pw@host?org=o&bucket=b", {"INFLUX_TOKEN": "t"}, "not a user in the URL"),
-        (f"influxdb://host?org=o&bucket=b&token={SECRET}", {}, "secrets do not go in the URL"),
-    ],
-)
-def test_factory_errors_name_the_part_and_the_fix(
-    url: str, env: dict[str, str], match: str
-) -> None:
-    with pytest.raises(HistoryUrlError, match=match) as err:
-        open_store(url, env)
-    assert isinstance(err.value, ValueError)
-    assert SECRET not in str(err.value)
-
-
-def test_secrets_never_appear_in_messages() -> None:
-    for url in (
-        f"influxdb-v1://ha:{SECRET}@host:99999/db",
-        f"influxdb-v1://ha:{SECRET}@host/db?bad=1",
-        f"influxdb-v1://ha:{SECRET}@host",
-        f"influxdb://ha:{SECRET}@host?org=o&bucket=b",
-        f"influxdb://host?org=o&bucket=b&token={SECRET}",
-        f"influxdb://host?token={SECRET}&org=o",
-    ):
-        with pytest.raises(HistoryUrlError) as err:
-            open_store(url, {})
-        assert SECRET not in str(err.value), str(err.value)
-        assert SECRET not in redact(url)
-    assert sqlite_file("sqlite:///var/lib/my data/history.db") == Path(
-        "/var/lib/my data/history.db"
-    )

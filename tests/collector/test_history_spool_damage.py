@@ -22,8 +22,9 @@ from collector.sinks.history.model import (
     PainReport,
     TimelineChunk,
 )
-from collector.sinks.history.spool import HEADER_BYTES, Spool
+from collector.sinks.history.spool import Spool
 from collector.sinks.history.spool_destination import spool_folder
+from collector.sinks.history.spool_format import HEADER_BYTES
 from collector.sinks.history.sqlite_store import SqliteStore
 from collector.sinks.history.writer import HistoryWriter
 from tests.history_data import simulated_week
@@ -124,7 +125,7 @@ def test_an_old_format_spool_is_still_read(tmp_path: Path) -> None:
     import struct
     import zlib
 
-    from collector.sinks.history.spool import encode_records
+    from collector.sinks.history.spool_format import encode_records
 
     d = tmp_path / "spool"
     d.mkdir()

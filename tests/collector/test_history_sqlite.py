@@ -24,7 +24,8 @@ from collector.sinks.history.model import (
     empty_timeline,
     points_of,
 )
-from collector.sinks.history.sqlite_store import SCHEMA_VERSION, SqliteStore
+from collector.sinks.history.sqlite_schema import SCHEMA_VERSION
+from collector.sinks.history.sqlite_store import SqliteStore
 from tests.history_data import DAY_S, WEEK0, assert_timeline, simulated_week, split_chunks
 
 USER = "p-0042"

@@ -19,13 +19,13 @@ from tests.review_store import MemoryStore, SimHistory, filled_store
 # --------------------------------------------------------------------------- load
 
 
-def test_load_reads_the_range_day_by_day_with_the_day_before(
+def test_load_reads_the_range_a_week_at_a_time_with_the_day_before(
     history: SimHistory, inputs: ReviewInputs
 ) -> None:
     zone = ZoneInfo(history.tz)
     store = filled_store(history)
     got = load_inputs(store, history.user, history.first_day, history.last_day, zone)
-    assert store.timeline_reads == 21 + 1
+    assert store.timeline_reads == 4  # 21 days + the day before, 7 days a read
     tl = got.timeline
     assert tl.t0_s == dt.datetime(2026, 3, 1, tzinfo=zone).timestamp()
     assert tl.n == 22 * 86_400

@@ -54,6 +54,8 @@ from influxdb_client.client.write.point import Point as _Point
 from influxdb_client.domain.write_precision import WritePrecision
 
 from collector.sinks.history.model import (
+    DAILY_COUNTS,
+    DAILY_SECONDS,
     BoutRecord,
     DailyRecord,
     EventRecord,
@@ -203,18 +205,6 @@ def bout_point(record: BoutRecord) -> PointT:
         .field("gap_s", _opt_float(record.gap_s))
         .time(bout_time_ms(record.start_s), WritePrecision.MS)
     )
-
-
-DAILY_COUNTS: Final = (
-    "bouts_over_30",
-    "prompted",
-    "taken",
-    "natural",
-    "late",
-    "snoozed",
-    "ignored",
-)
-DAILY_SECONDS: Final = ("compression_s", "hip_gt90_s", "saddle_s")
 
 
 def daily_point(record: DailyRecord) -> PointT:

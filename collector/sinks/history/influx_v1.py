@@ -37,7 +37,8 @@ from typing import Literal
 import urllib3
 
 from collector.sinks.history import influx_lines as lp
-from collector.sinks.history.influxql import InfluxHttp, InfluxQLReader, server_message, trim
+from collector.sinks.history.influx_http import InfluxHttp, server_message, trim
+from collector.sinks.history.influxql import InfluxQLReader
 from collector.sinks.history.model import (
     BoutRecord,
     DailyRecord,
@@ -196,6 +197,7 @@ class InfluxStoreBase:
 
     def close(self) -> None:
         self._sender.shutdown(wait=True)
+        self._reader.close()
         self._close_client()
         self._http.close()
 

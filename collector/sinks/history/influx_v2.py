@@ -34,14 +34,9 @@ from influxdb_client.client.write_api import SYNCHRONOUS
 from influxdb_client.rest import ApiException
 
 from collector.sinks.history import influx_lines as lp
+from collector.sinks.history.influx_http import InfluxHttp, redacted, server_message, trim
 from collector.sinks.history.influx_v1 import InfluxStoreBase, PostFn, PostOutcome
-from collector.sinks.history.influxql import (
-    InfluxHttp,
-    InfluxQLReader,
-    redacted,
-    server_message,
-    trim,
-)
+from collector.sinks.history.influxql import InfluxQLReader
 from collector.sinks.history.model import (
     StoreConfigError,
     StoreUnavailableError,

@@ -1,15 +1,18 @@
-"""HTTP to InfluxDB (urllib3) and reading the history back with InfluxQL.
+"""Reading the history back from InfluxDB with InfluxQL (``GET /query``).
 
-Shared by :mod:`.influx_v1` (InfluxDB 1.x: ``/write`` and ``/query``) and
-:mod:`.influx_v2` (InfluxDB 2.x / 3.x / Cloud: reads through the v1-compatible
-``/query`` endpoint with ``Authorization: Token …``; the bucket needs a DBRP
-mapping, which InfluxDB 2.x creates virtually for every bucket, named after it).
+Shared by :mod:`.influx_v1` (InfluxDB 1.x) and :mod:`.influx_v2` (InfluxDB 2.x /
+3.x / Cloud: reads through the v1-compatible ``/query`` endpoint with
+``Authorization: Token …``; the bucket needs a DBRP mapping, which InfluxDB 2.x
+creates virtually for every bucket, named after it).
 
 Reads never hold a large answer in memory: every query asks for a chunked answer
 (``chunked=true``: one JSON object per line, ``chunk_size`` rows each) that is
-parsed as it arrives, and the time range is queried one page (a day by default) at
-a time. A server that ignores ``chunked`` and cuts an answer short at its row limit
-(``"partial": true`` on the last object) is asked again from the last time received.
+parsed as it arrives (:mod:`.influxql_answers`; the timeline's numbers straight
+into numpy arrays), and the time range is queried one page (a day by default) at a
+time, with up to ``prefetch`` pages asked for ahead so that the server works on the
+next page while this one is read. A server that ignores ``chunked`` and cuts an
+answer short at its row limit (``"partial": true`` on the last object) is asked
+again from the last time received.
 """
 
 from __future__ import annotations
@@ -17,18 +20,25 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Final, Literal
-from urllib.parse import urlencode, urlsplit
 
 import numpy as np
 import urllib3
 
-from analytics.live import DATA_NONE
-from analytics.records import Posture
 from collector.sinks.history import influx_lines as lp
+from collector.sinks.history.influx_http import InfluxHttp, trim
+from collector.sinks.history.influxql_answers import (
+    Series,
+    answer_lines,
+    numeric_answer,
+    series_of,
+)
 from collector.sinks.history.model import (
+    DAILY_COUNTS,
+    DAILY_SECONDS,
     BoutRecord,
     DailyRecord,
     EventRecord,
@@ -36,143 +46,16 @@ from collector.sinks.history.model import (
     StoreConfigError,
     StoreUnavailableError,
     TimelineChunk,
+    blank_timeline,
     event_source,
     pain_when,
+    with_source,
 )
 
 log = logging.getLogger(__name__)
 
 Epoch = Literal["s", "ms", "u"]
 _NS_PER: Final[dict[Epoch, int]] = {"s": 1_000_000_000, "ms": 1_000_000, "u": 1_000}
-
-REASON_CHARS: Final = 200
-"""Server messages are trimmed to this many characters."""
-
-_RETRYABLE_STATUS: Final = frozenset({408, 429, 500, 502, 503, 504})
-
-
-def trim(text: str, limit: int = REASON_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def server_message(body: bytes) -> str:
-    """The ``error`` / ``message`` of an InfluxDB JSON error body, else the body."""
-    text = body.decode("utf-8", errors="replace").strip()
-    try:
-        doc = json.loads(text)
-    except ValueError:
-        return text
-    if isinstance(doc, dict):
-        for key in ("error", "message"):
-            if isinstance(doc.get(key), str):
-                return str(doc[key])
-    return text
-
-
-def redacted(url: str) -> str:
-    """``url`` without user info, query or fragment (for messages)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{host}{port}{parts.path}"
-
-
-def make_pool(
-    timeout_s: float, ca_file: str | None = None, maxsize: int = 4
-) -> urllib3.PoolManager:
-    """A connection pool without urllib3's own retries (the writer retries)."""
-    kw: dict[str, Any] = {}
-    if ca_file:
-        kw["ca_certs"] = ca_file
-        kw["cert_reqs"] = "CERT_REQUIRED"
-    return urllib3.PoolManager(
-        num_pools=2,
-        maxsize=maxsize,
-        retries=False,
-        timeout=urllib3.Timeout(connect=min(timeout_s, 5.0), read=timeout_s),
-        **kw,
-    )
-
-
-class InfluxHttp:
-    """Requests to one InfluxDB: base URL (a path prefix is kept), fixed headers
-    (authorisation), a pool; urllib3 errors become :class:`StoreUnavailableError`."""
-
-    def __init__(
-        self,
-        base_url: str,
-        headers: Mapping[str, str],
-        *,
-        timeout_s: float,
-        ca_file: str | None = None,
-        what: str = "InfluxDB",
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.shown = redacted(self.base_url)
-        self.headers = dict(headers)
-        self.pool = make_pool(timeout_s, ca_file)
-        self.what = what
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        params: Sequence[tuple[str, str]],
-        *,
-        body: bytes | None = None,
-        headers: Mapping[str, str] | None = None,
-        stream: bool = False,
-    ) -> urllib3.BaseHTTPResponse:
-        url = f"{self.base_url}{path}?{urlencode(params)}"
-        for attempt in (1, 2):
-            try:
-                return self.pool.request(
-                    method,
-                    url,
-                    body=body,
-                    headers={**self.headers, **(headers or {})},
-                    preload_content=not stream,
-                )
-            except urllib3.exceptions.ProtocolError as exc:
-                # a pooled connection the server closed meanwhile (idle, restarted):
-                # once more on a new one (writes are idempotent, reads harmless)
-                if attempt == 2:
-                    raise self._unreachable(exc) from exc
-            except (urllib3.exceptions.HTTPError, OSError) as exc:
-                raise self._unreachable(exc) from exc
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _unreachable(self, exc: BaseException) -> StoreUnavailableError:
-        return StoreUnavailableError(
-            f"{self.what} at {self.shown} cannot be reached: {trim(str(exc))}"
-        )
-
-    def unavailable(self, status: int, body: bytes) -> StoreUnavailableError:
-        return StoreUnavailableError(
-            f"{self.what} at {self.shown} answered HTTP {status}: {trim(server_message(body))}"
-        )
-
-    def check_status(self, status: int, body: bytes, doing: str, fix: str) -> None:
-        """Raise the error a non-2xx status means (transient or configuration)."""
-        if status < 300:
-            return
-        if status in _RETRYABLE_STATUS or status >= 500:
-            raise self.unavailable(status, body)
-        if status in (401, 403):
-            raise StoreConfigError(
-                f"{self.what} at {self.shown} refused {doing} (HTTP {status}: "
-                f"{trim(server_message(body))}); {fix}"
-            )
-        raise StoreConfigError(
-            f"{self.what} at {self.shown}: {doing} failed with HTTP {status} "
-            f"({trim(server_message(body))}); check that the URL points to an InfluxDB"
-        )
-
-    def close(self) -> None:
-        self.pool.clear()
 
 
 def quote_ident(name: str) -> str:
@@ -188,20 +71,13 @@ def to_ns(t_s: float) -> int:
     return math.floor(t_s * 1_000_000) * 1000
 
 
-@dataclass(frozen=True, slots=True)
-class Series:
-    name: str
-    tags: dict[str, str]
-    columns: list[str]
-    values: list[list[Any]]
-    partial: bool = False
-
-
 class InfluxQLReader:
     """Reads history records with InfluxQL ``SELECT`` over ``GET /query``.
 
     ``chunk_size``: rows per JSON object of a chunked answer (0: ask for unchunked
-    answers); ``page_s``: the time span of one timeline query."""
+    answers); ``page_s``: the time span of one timeline query; ``prefetch``: pages
+    asked for ahead (0: one query at a time); ``numeric``: read the timeline's numbers
+    straight into arrays (False: through ``json.loads``, as any other answer)."""
 
     def __init__(
         self,
@@ -211,6 +87,8 @@ class InfluxQLReader:
         retention_policy: str | None = None,
         chunk_size: int = 10_000,
         page_s: int = 86_400,
+        prefetch: int = 2,
+        numeric: bool = True,
         auth_fix: str = "check the credentials",
     ) -> None:
         self.http = http
@@ -218,7 +96,15 @@ class InfluxQLReader:
         self.retention_policy = retention_policy
         self.chunk_size = chunk_size
         self.page_s = page_s
+        self.prefetch = prefetch
+        self.numeric = numeric
         self.auth_fix = auth_fix
+        self._pages: ThreadPoolExecutor | None = None
+
+    def close(self) -> None:
+        if self._pages is not None:
+            self._pages.shutdown(wait=True, cancel_futures=True)
+            self._pages = None
 
     # --- plumbing ------------------------------------------------------------------
 
@@ -227,28 +113,30 @@ class InfluxQLReader:
             return ".".join(quote_ident(p) for p in (self.database, self.retention_policy, name))
         return quote_ident(name)
 
-    def stream(self, q: str, epoch: Epoch, cut: list[bool] | None = None) -> Iterator[Series]:
+    def stream(
+        self, q: str, epoch: Epoch, cut: list[bool] | None = None, *, numeric: bool = False
+    ) -> Iterator[Series]:
         """The series of one query as they arrive. ``cut[0]`` is set to whether the last
         JSON object of the answer said ``"partial": true`` (an answer cut short). An
-        unknown database reads as empty."""
+        unknown database reads as empty. ``numeric``: the values are all numbers (see
+        :func:`.influxql_answers.numeric_answer`)."""
         params = [("db", self.database), ("q", q), ("epoch", epoch)]
         if self.chunk_size > 0:
             params += [("chunked", "true"), ("chunk_size", str(self.chunk_size))]
         response = self.http.request("GET", "/query", params, stream=True)
+        where = f"{self.http.what} at {self.http.shown}"
         complete = False
         try:
             if response.status != 200:
                 body = response.read()
                 self.http.check_status(response.status, body, "the query", self.auth_fix)
-                raise StoreConfigError(
-                    f"{self.http.what} at {self.http.shown}: unexpected HTTP "
-                    f"{response.status} to a query"
-                )
+                raise StoreConfigError(f"{where}: unexpected HTTP {response.status} to a query")
             try:
-                for line in _lines(response):
-                    doc = json.loads(line)
+                for line in answer_lines(response):
+                    fast = numeric_answer(line) if numeric and self.numeric else None
+                    doc, numbers = fast if fast is not None else (json.loads(line), None)
                     partial = False
-                    for result, series in self._parse(doc, q):
+                    for result, series in series_of(doc, q, where, numbers):
                         partial = partial or bool(result.get("partial", False))
                         if series is not None:
                             partial = partial or series.partial
@@ -258,37 +146,12 @@ class InfluxQLReader:
                 complete = True
             except (urllib3.exceptions.HTTPError, OSError) as exc:
                 raise StoreUnavailableError(
-                    f"{self.http.what} at {self.http.shown}: a query answer broke off: "
-                    f"{trim(str(exc))}"
+                    f"{where}: a query answer broke off: {trim(str(exc))}"
                 ) from exc
         finally:
             if not complete:
                 response.close()  # unread rest: never hand this connection out again
             response.release_conn()
-
-    def _parse(self, doc: dict[str, Any], q: str) -> Iterator[tuple[dict[str, Any], Series | None]]:
-        if "error" in doc:
-            raise StoreUnavailableError(
-                f"{self.http.what} at {self.http.shown}: query failed: {trim(str(doc['error']))}"
-            )
-        for result in doc.get("results", ()):
-            error = result.get("error")
-            if error:
-                if "database not found" in error:
-                    continue
-                raise RuntimeError(f"InfluxQL {trim(q)!r} failed: {trim(error)}")
-            yield result, None
-            for s in result.get("series", ()):
-                yield (
-                    result,
-                    Series(
-                        s.get("name", ""),
-                        dict(s.get("tags") or {}),
-                        list(s.get("columns") or ()),
-                        list(s.get("values") or ()),
-                        bool(s.get("partial", False)),
-                    ),
-                )
 
     def select(
         self,
@@ -297,32 +160,66 @@ class InfluxQLReader:
         to_ns: int,
         epoch: Epoch,
         page_s: int | None = None,
+        *,
+        numeric: bool = False,
     ) -> Iterator[Series]:
         """Run ``build(start_ns, end_ns)`` for consecutive time pages of
-        ``[from_ns, to_ns)``. A page cut short (by a server that ignores ``chunked`` and
-        has a row limit) is asked again from after the last time of the series it was
-        cut in; with several series in a page (a user with two devices in one day) the
-        rows of series the server did not send at all could be missed: InfluxDB 1.x and
-        2.x honour ``chunked``, whose answers are never cut."""
+        ``[from_ns, to_ns)``, in order, up to ``prefetch`` pages ahead (see
+        :meth:`page`)."""
         page_ns = (page_s or self.page_s) * 1_000_000_000
+        bounds = [(a, min(to_ns, a + page_ns)) for a in range(from_ns, to_ns, page_ns)]
+        if self.prefetch < 1 or len(bounds) < 2:
+            for a, b in bounds:
+                yield from self.page(build, a, b, epoch, numeric=numeric)
+            return
+        if self._pages is None:
+            self._pages = ThreadPoolExecutor(self.prefetch, thread_name_prefix="influxql-page")
+        ahead: deque[Future[list[Series]]] = deque()
+        todo = iter(bounds)
+        try:
+            while True:
+                while len(ahead) <= self.prefetch and (bound := next(todo, None)) is not None:
+                    ahead.append(self._pages.submit(self._read_page, build, *bound, epoch, numeric))
+                if not ahead:
+                    return
+                yield from ahead.popleft().result()
+        finally:
+            for future in ahead:
+                future.cancel()
+
+    def _read_page(
+        self, build: Callable[[int, int], str], a: int, b: int, epoch: Epoch, numeric: bool
+    ) -> list[Series]:
+        return list(self.page(build, a, b, epoch, numeric=numeric))
+
+    def page(
+        self,
+        build: Callable[[int, int], str],
+        start: int,
+        end: int,
+        epoch: Epoch,
+        *,
+        numeric: bool = False,
+    ) -> Iterator[Series]:
+        """The series of ``build(start, end)``. A page cut short (by a server that
+        ignores ``chunked`` and has a row limit) is asked again from after the last
+        time of the series it was cut in; with several series in a page (a user with
+        two devices in one day) the rows of series the server did not send at all
+        could be missed: InfluxDB 1.x and 2.x honour ``chunked``, whose answers are
+        never cut."""
         unit = _NS_PER[epoch]
-        start = from_ns
-        while start < to_ns:
-            end = min(to_ns, start + page_ns)
-            cursor = start
-            while cursor < end:
-                last_t: int | None = None
-                cut = [False]
-                for series in self.stream(build(cursor, end), epoch, cut):
-                    if series.values and isinstance(series.values[-1][0], int):
-                        last_t = series.values[-1][0]
-                    yield series
-                if cut[0] and last_t is not None and (last_t + 1) * unit > cursor:
-                    log.debug("InfluxDB cut a query answer short; asking again from %s", last_t)
-                    cursor = (last_t + 1) * unit
-                else:
-                    break
-            start = end
+        cursor = start
+        while cursor < end:
+            last_t: int | None = None
+            cut = [False]
+            for series in self.stream(build(cursor, end), epoch, cut, numeric=numeric):
+                last_t = series.last_time() if len(series) else last_t
+                yield series
+            if cut[0] and last_t is not None and (last_t + 1) * unit > cursor:
+                log.debug("InfluxDB cut a query answer short; asking again from %s", last_t)
+                cursor = (last_t + 1) * unit
+            else:
+                break
 
     def _where(self, user: str, a: int, b: int, extra: str = "") -> str:
         return f'WHERE "user" = {quote_str(user)}{extra} AND time >= {a} AND time < {b}'
@@ -330,12 +227,8 @@ class InfluxQLReader:
     # --- the records ----------------------------------------------------------------
 
     def read_timeline(self, user: str, from_s: float, to_s: float) -> TimelineChunk:
-        t0 = math.floor(from_s)
-        t1 = max(t0, math.ceil(to_s))
-        n = t1 - t0
-        posture = np.full(n, Posture.NONWEAR, dtype=np.int8)
-        hip = np.full(n, np.nan)
-        data = np.full(n, DATA_NONE, dtype=np.int8)
+        out = blank_timeline(user, from_s, to_s)
+        t0, n = out.t0_s, out.n
         sources: set[tuple[str, str]] = set()
         table = self.measurement(lp.TIMELINE)
 
@@ -345,24 +238,26 @@ class InfluxQLReader:
                 f'{self._where(user, a, b)} GROUP BY "device", "sensor_kind"'
             )
 
-        for series in self.select(build, t0 * 1_000_000_000, t1 * 1_000_000_000, "s"):
-            if not series.values:
+        start_ns, end_ns = t0 * 1_000_000_000, (t0 + n) * 1_000_000_000
+        for series in self.select(build, start_ns, end_ns, "s", numeric=True):
+            if not len(series):
                 continue
             cols = series.columns
-            rows = np.array(series.values, dtype=np.float64)  # None → NaN
+            rows = series.numbers
+            if rows is None:
+                rows = np.array(series.values, dtype=np.float64)  # None → NaN
             idx = rows[:, cols.index("time")].astype(np.int64) - t0
             keep = (idx >= 0) & (idx < n)
             idx = idx[keep]
             p = rows[keep, cols.index("posture")]
             d = rows[keep, cols.index("data")]
             known = ~np.isnan(p)
-            posture[idx[known]] = p[known].astype(np.int8)
-            hip[idx] = rows[keep, cols.index("hip_flexion_deg")]
+            out.posture[idx[known]] = p[known].astype(np.int8)
+            out.hip_flexion_deg[idx] = rows[keep, cols.index("hip_flexion_deg")]
             known = ~np.isnan(d)
-            data[idx[known]] = d[known].astype(np.int8)
+            out.data[idx[known]] = d[known].astype(np.int8)
             sources.add((series.tags.get("device", ""), series.tags.get("sensor_kind", "")))
-        device, kind = next(iter(sources)) if len(sources) == 1 else ("", "")
-        return TimelineChunk(user, t0, posture, hip, data, device=device, sensor_kind=kind)
+        return with_source(out, sources)
 
     def _rows(
         self, name: str, user: str, from_ns: int, to_ns: int, epoch: Epoch, extra: str = ""
@@ -431,8 +326,8 @@ class InfluxQLReader:
     def read_daily(self, user: str, from_s: float, to_s: float) -> list[DailyRecord]:
         out = []
         for row in self._rows(lp.DAILY, user, to_ns(from_s), to_ns(to_s), "s"):
-            f = {k: float(row.get(k) or 0.0) for k in lp.DAILY_SECONDS}
-            c = {k: int(row.get(k) or 0) for k in lp.DAILY_COUNTS}
+            f = {k: float(row.get(k) or 0.0) for k in DAILY_SECONDS}
+            c = {k: int(row.get(k) or 0) for k in DAILY_COUNTS}
             out.append(
                 DailyRecord(
                     user,
@@ -476,16 +371,3 @@ class InfluxQLReader:
             at = cols.index("value") if "value" in cols else len(cols) - 1
             found.update(str(row[at]) for row in series.values)
         return sorted(found)
-
-
-def _lines(response: urllib3.BaseHTTPResponse) -> Iterator[bytes]:
-    """The non-empty lines of a streamed answer (chunked InfluxQL: one JSON per line)."""
-    rest = b""
-    for block in response.stream(256 * 1024):
-        rest += block
-        *complete, rest = rest.split(b"\n")
-        for line in complete:
-            if line.strip():
-                yield line
-    if rest.strip():
-        yield rest

@@ -19,8 +19,9 @@ See docs/influxdb.md for the InfluxDB schema (tags, fields, precision).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -108,6 +109,13 @@ class DailyRecord:
     late: int
     snoozed: int
     ignored: int
+
+
+DAILY_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(DailyRecord))[3:]
+"""The day's totals and counters of a :class:`DailyRecord` (after user, date, t_s)."""
+DAILY_SECONDS: tuple[str, ...] = tuple(c for c in DAILY_COLUMNS if c.endswith("_s"))
+"""The ones in seconds (floats); the others are counts (integers)."""
+DAILY_COUNTS: tuple[str, ...] = tuple(c for c in DAILY_COLUMNS if not c.endswith("_s"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,3 +222,17 @@ def empty_timeline(user: str, t0_s: int, n: int) -> TimelineChunk:
         np.full(n, np.nan),
         np.ones(n, dtype=np.int8),
     )
+
+
+def blank_timeline(user: str, from_s: float, to_s: float) -> TimelineChunk:
+    """The whole seconds from ``from_s`` to ``to_s`` with nothing known: what a store's
+    ``read_timeline`` fills in (its arrays are the caller's to write)."""
+    t0 = math.floor(from_s)
+    return empty_timeline(user, t0, max(t0, math.ceil(to_s)) - t0)
+
+
+def with_source(chunk: TimelineChunk, sources: set[tuple[str, str]]) -> TimelineChunk:
+    """``chunk`` labelled with its (device, sensor kind) when all its seconds came
+    from one source, else unlabelled."""
+    device, kind = next(iter(sources)) if len(sources) == 1 else ("", "")
+    return replace(chunk, device=device, sensor_kind=kind)

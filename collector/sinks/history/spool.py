@@ -2,14 +2,11 @@
 
 Layout of the spool folder:
 
-* ``seg-000000000001.spool`` …: append-only segment files. Each batch is one frame:
-  ``b"SLB2"``, payload length (u32), points (u32), CRC-32 of the payload (u32),
-  CRC-32 of these first 16 header bytes (u32), all little-endian, then the payload:
-  the batch as JSON (:func:`encode_records`). Every append is flushed and fsynced
-  before :meth:`Spool.append` returns; an append that fails (a full disk) is cut
-  off again, so the segment keeps only whole frames. A process always appends to
-  a new segment. Frames of the older ``b"SLB1"`` format (no header CRC) are read
-  too.
+* ``seg-000000000001.spool`` …: append-only segment files. Each batch is one frame
+  (:mod:`.spool_format`: a checked header, then the batch as JSON). Every append is
+  flushed and fsynced before :meth:`Spool.append` returns; an append that fails (a
+  full disk) is cut off again, so the segment keeps only whole frames. A process
+  always appends to a new segment.
 * **Damage**: a frame whose header does not check is skipped by searching for the
   next frame whose header checks (resync); what was skipped is reported in
   :attr:`Spool.recovered` (the points, when the skipped bytes still decode as a
@@ -24,38 +21,33 @@ Layout of the spool folder:
 
 When the spool holds more than ``max_bytes``, whole segments are dropped, oldest
 first (counted and logged as errors by the caller).
-
-Records round-trip exactly: arrays as base64 of their little-endian bytes (NaN and
-its bits kept), floats as JSON numbers (repr: exact), ``NaN`` / ``Infinity`` in
-event payloads as JSON's non-standard tokens that Python reads back.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import errno
-import json
 import logging
 import os
-import struct
 import zlib
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import IO
 
-import numpy as np
-
-from collector.sinks.history.model import (
-    BoutRecord,
-    DailyRecord,
-    EventRecord,
-    HistoryRecord,
-    PainReport,
-    TimelineChunk,
-    points_of,
+from collector.sinks.history.model import HistoryRecord, points_of
+from collector.sinks.history.spool_format import (
+    HEADER_V1,
+    MAGIC,
+    MAGIC_V1,
+    Dropped,
+    Frame,
+    decode_records,
+    encode_records,
+    frame_at,
+    frame_bytes,
+    next_frame,
+    points_in,
 )
 
 try:  # POSIX
@@ -64,225 +56,6 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
-
-MAGIC: Final = b"SLB2"
-MAGIC_V1: Final = b"SLB1"
-_HEADER: Final = struct.Struct("<4sIIII")
-_HEADER_V1: Final = struct.Struct("<4sIII")
-HEADER_BYTES: Final = _HEADER.size
-MAX_FRAME_BYTES: Final = 1 << 30
-
-_I8: Final = np.dtype("i1")
-_F8: Final = np.dtype("<f8")
-
-
-# --- records <-> JSON ----------------------------------------------------------------
-
-
-def _b64(array: np.ndarray[Any, Any], dtype: np.dtype[Any]) -> str:
-    return base64.b64encode(np.ascontiguousarray(array, dtype=dtype).tobytes()).decode("ascii")
-
-
-def _unb64(text: str, dtype: np.dtype[Any]) -> np.ndarray[Any, Any]:
-    return np.frombuffer(base64.b64decode(text), dtype=dtype).copy()
-
-
-def record_to_json(record: HistoryRecord) -> dict[str, Any]:
-    if isinstance(record, TimelineChunk):
-        return {
-            "type": "timeline",
-            "user": record.user,
-            "t0_s": int(record.t0_s),
-            "posture": _b64(record.posture, _I8),
-            "hip_flexion_deg": _b64(record.hip_flexion_deg, _F8),
-            "data": _b64(record.data, _I8),
-            "device": record.device,
-            "sensor_kind": record.sensor_kind,
-        }
-    if isinstance(record, EventRecord):
-        return {
-            "type": "event",
-            "user": record.user,
-            "t_s": record.t_s,
-            "source": record.source,
-            "kind": record.kind,
-            "id": record.id,
-            "value": record.value,
-            "message": record.message,
-            "payload": record.payload,
-        }
-    if isinstance(record, BoutRecord):
-        return {
-            "type": "bout",
-            "user": record.user,
-            "start_s": record.start_s,
-            "end_s": record.end_s,
-            "seated_s": record.seated_s,
-            "micro_breaks": record.micro_breaks,
-            "hip_gt90_s": record.hip_gt90_s,
-            "hip_dose_deg_min": record.hip_dose_deg_min,
-            "ended_by": record.ended_by,
-            "gap_s": record.gap_s,
-        }
-    if isinstance(record, DailyRecord):
-        return {
-            "type": "daily",
-            "user": record.user,
-            "date": record.date,
-            "t_s": record.t_s,
-            "compression_s": record.compression_s,
-            "hip_gt90_s": record.hip_gt90_s,
-            "bouts_over_30": record.bouts_over_30,
-            "saddle_s": record.saddle_s,
-            "prompted": record.prompted,
-            "taken": record.taken,
-            "natural": record.natural,
-            "late": record.late,
-            "snoozed": record.snoozed,
-            "ignored": record.ignored,
-        }
-    if isinstance(record, PainReport):
-        return {
-            "type": "pain",
-            "user": record.user,
-            "t_s": record.t_s,
-            "score": record.score,
-            "when": record.when,
-            "note": record.note,
-        }
-    raise TypeError(f"not a history record: {type(record).__name__}")
-
-
-def record_from_json(doc: dict[str, Any]) -> HistoryRecord:
-    kind = doc.pop("type")
-    if kind == "timeline":
-        return TimelineChunk(
-            doc["user"],
-            int(doc["t0_s"]),
-            _unb64(doc["posture"], _I8),
-            _unb64(doc["hip_flexion_deg"], _F8).astype(np.float64, copy=False),
-            _unb64(doc["data"], _I8),
-            device=doc.get("device", ""),
-            sensor_kind=doc.get("sensor_kind", ""),
-        )
-    if kind == "event":
-        return EventRecord(**doc)
-    if kind == "bout":
-        return BoutRecord(**doc)
-    if kind == "daily":
-        return DailyRecord(**doc)
-    if kind == "pain":
-        return PainReport(**doc)
-    raise ValueError(f"unknown record type {kind!r}")
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars (in counts or payloads) as Python numbers for JSON."""
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def encode_records(records: Sequence[HistoryRecord]) -> bytes:
-    return json.dumps(
-        [record_to_json(r) for r in records], separators=(",", ":"), default=_plain
-    ).encode("utf-8")
-
-
-def decode_records(payload: bytes) -> list[HistoryRecord]:
-    docs = json.loads(payload)
-    if not isinstance(docs, list):
-        raise ValueError("a spooled batch is not a list")
-    return [record_from_json(d) for d in docs]
-
-
-# --- the spool -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Frame:
-    """One spooled batch: where it is and how many points it holds."""
-
-    seq: int
-    offset: int
-    length: int
-    """Payload bytes."""
-    points: int
-    header_bytes: int = HEADER_BYTES
-    """20 (``SLB2``) or 16 (``SLB1``)."""
-
-    @property
-    def end(self) -> int:
-        return self.offset + self.header_bytes + self.length
-
-    @property
-    def size(self) -> int:
-        return self.header_bytes + self.length
-
-
-def frame_bytes(payload: bytes, points: int) -> bytes:
-    """One ``SLB2`` frame: the header (with its own CRC) and the payload."""
-    head = _HEADER_V1.pack(MAGIC, len(payload), points, zlib.crc32(payload))
-    return head + struct.pack("<I", zlib.crc32(head)) + payload
-
-
-def _frame_at(data: bytes, off: int, *, check_v1_payload: bool) -> tuple[int, int, int] | None:
-    """(header bytes, payload length, points) of a whole frame whose header checks at
-    ``off``, else None. A v1 header has no CRC of its own: when it is a resync
-    candidate (``check_v1_payload``) its payload's CRC must match."""
-    magic = data[off : off + 4]
-    if magic == MAGIC and off + HEADER_BYTES <= len(data):
-        _m, length, points, _crc, head_crc = _HEADER.unpack_from(data, off)
-        if zlib.crc32(data[off : off + 16]) != head_crc or length > MAX_FRAME_BYTES:
-            return None
-        if off + HEADER_BYTES + length > len(data):
-            return None
-        return HEADER_BYTES, length, points
-    if magic == MAGIC_V1 and off + _HEADER_V1.size <= len(data):
-        _m, length, points, crc = _HEADER_V1.unpack_from(data, off)
-        start = off + _HEADER_V1.size
-        if length > MAX_FRAME_BYTES or start + length > len(data):
-            return None
-        if check_v1_payload and zlib.crc32(data[start : start + length]) != crc:
-            return None
-        return _HEADER_V1.size, length, points
-    return None
-
-
-def _next_frame(data: bytes, pos: int) -> int | None:
-    """The offset of the next frame at or after ``pos`` whose header checks."""
-    while pos < len(data):
-        hits = [i for i in (data.find(MAGIC, pos), data.find(MAGIC_V1, pos)) if i >= 0]
-        if not hits:
-            return None
-        i = min(hits)
-        if _frame_at(data, i, check_v1_payload=True) is not None:
-            return i
-        pos = i + 1
-    return None
-
-
-def _points_in(region: bytes) -> int | None:
-    """Points of the batch in skipped bytes (a frame whose header is damaged but whose
-    payload still decodes), or None."""
-    for header in (HEADER_BYTES, _HEADER_V1.size):
-        try:
-            return sum(points_of(r) for r in decode_records(region[header:]))
-        except (ValueError, KeyError, TypeError):
-            continue
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class Dropped:
-    """Batches removed from the spool without being written."""
-
-    batches: int
-    points: int
-    bytes: int
-    why: str
-    points_known: bool = True
-    """False: damaged bytes whose batch could not be decoded (its points unknown)."""
 
 
 class SpoolLockedError(RuntimeError):
@@ -389,13 +162,13 @@ class Spool:
         losses: list[Dropped] = []
         off = 0
         while off < len(data):
-            found = _frame_at(data, off, check_v1_payload=False)
+            found = frame_at(data, off, check_v1_payload=False)
             if found is not None:
                 header, length, points = found
                 frames.append(Frame(seq, start + off, length, points, header))
                 off += header + length
                 continue
-            nxt = _next_frame(data, off + 1)
+            nxt = next_frame(data, off + 1)
             end = len(data) if nxt is None else nxt
             losses.append(self._skipped(path, start + off, data[off:end], torn=nxt is None))
             off = end
@@ -403,7 +176,7 @@ class Spool:
 
     @staticmethod
     def _skipped(path: Path, at: int, region: bytes, *, torn: bool) -> Dropped:
-        points = _points_in(region)
+        points = points_in(region)
         if points is not None:
             why = f"a damaged frame header in {path.name} at byte {at}"
             return Dropped(1, points, len(region), why)
@@ -528,7 +301,7 @@ class Spool:
             with self._path(frame.seq).open("rb") as f:
                 f.seek(frame.offset)
                 raw = f.read(frame.size)
-            magic, length, _points, crc = _HEADER_V1.unpack(raw[: _HEADER_V1.size])
+            magic, length, _points, crc = HEADER_V1.unpack(raw[: HEADER_V1.size])
             payload = raw[frame.header_bytes :]
             if magic not in (MAGIC, MAGIC_V1) or length != len(payload):
                 raise ValueError("bad header")

@@ -9,7 +9,7 @@ replays them straight to the store when the store answers first. One warning whe
 the disk starts refusing, one INFO line when it takes the batches again.
 
 It has the interface of :class:`~.spool.Spool` that the writer uses; a held batch
-is a :class:`~.spool.Frame` with ``seq == HELD``.
+is a :class:`~.spool_format.Frame` with ``seq == HELD``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Final
 
 from collector.sinks.history.model import HistoryRecord, points_of
-from collector.sinks.history.spool import Dropped, Frame, Spool
+from collector.sinks.history.spool import Spool
+from collector.sinks.history.spool_format import Dropped, Frame
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +164,46 @@ class SpoolWithFallback:
     @property
     def bytes(self) -> int:
         return self._spool.bytes if self._spool is not None else 0
+
+    # --- logging what was lost ------------------------------------------------------
+
+    def report_recovered(self, store_name: str) -> int:
+        """Log what opening the spool found (damage, batches from before); the points
+        lost to damage."""
+        dropped = 0
+        for loss in self.recovered:
+            if not loss.batches:  # a torn append: it never completed
+                log.warning(
+                    "history spool %s: %s (%d bytes skipped)", self.directory, loss.why, loss.bytes
+                )
+                continue
+            dropped += loss.points
+            log.error(
+                "history spool %s: DROPPED %s in %d damaged byte(s) (%s); the frames after "
+                "them are kept",
+                self.directory,
+                f"{loss.points} point(s)" if loss.points_known else "an unknown number of points",
+                loss.bytes,
+                loss.why,
+            )
+        if self.points:
+            log.info(
+                "history spool %s holds %d point(s) from before; writing them to %s first",
+                self.directory,
+                self.points,
+                store_name,
+            )
+        return dropped
+
+    def log_losses(self, losses: Sequence[Dropped], *, batches: bool) -> None:
+        for d in losses:
+            log.error(
+                "history spool %s: DROPPED %d point(s)%s (%s); they are lost",
+                self.directory,
+                d.points,
+                f" in {d.batches} batch(es)" if batches else "",
+                d.why,
+            )
 
     def close(self) -> list[Dropped]:
         """Close the spool; held batches the disk still refuses are lost (returned)."""

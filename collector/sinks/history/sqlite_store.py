@@ -1,8 +1,7 @@
 """History in one SQLite file: the embedded default (``sqlite:///PATH/history.db``).
 
-* WAL journal, ``synchronous=NORMAL`` (a commit survives a crash of the program; a
-  power cut may lose the last commits, never the database), a busy timeout, and one
-  connection per thread: the writer thread writes while report readers read.
+* One connection per thread (:func:`.sqlite_schema.connect`: WAL journal, a busy
+  timeout): the writer thread writes while report readers read.
 * Writes are idempotent (every table is keyed by the record's natural key and
   written with upserts), all records of one ``write`` in one transaction
   (``BEGIN IMMEDIATE``: the write lock is taken up front, so two writers queue on the
@@ -11,8 +10,7 @@
   little-endian blobs (posture int8, hip flexion float32 with NaN for unknown, data
   state int8). Writing a chunk merges it into its hour rows (read, overwrite the
   seconds it covers, write back, inside the transaction). 90 days are 2,160 rows.
-* ``schema_version`` in table ``meta``; a file written by a newer sitload is refused
-  with :class:`StoreConfigError` instead of being misread.
+* The schema and its version check are in :mod:`.sqlite_schema`.
 
 Times: bouts are keyed to the millisecond of their start, pain reports and daily
 rows to the whole second (as in InfluxDB, see docs/influxdb.md).
@@ -35,6 +33,7 @@ import numpy as np
 from analytics.live import DATA_NONE
 from analytics.records import Posture
 from collector.sinks.history.model import (
+    DAILY_COLUMNS,
     BoutRecord,
     DailyRecord,
     EventRecord,
@@ -44,92 +43,17 @@ from collector.sinks.history.model import (
     StoreUnavailableError,
     TimelineChunk,
     WriteResult,
+    blank_timeline,
     event_source,
     pain_when,
     points_of,
+    with_source,
 )
+from collector.sinks.history.sqlite_schema import HOUR_S, connect, migrate, store_error
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION: Final = 1
-HOUR_S: Final = 3600
-
 _HIP_DTYPE: Final = np.dtype("<f4")
-
-_SCHEMA: Final = """
-CREATE TABLE IF NOT EXISTS timeline_hour (
-    user TEXT NOT NULL,
-    hour INTEGER NOT NULL,          -- Unix time // 3600
-    device TEXT NOT NULL DEFAULT '',
-    sensor_kind TEXT NOT NULL DEFAULT '',
-    posture BLOB NOT NULL,          -- 3600 x int8 (analytics.records.Posture)
-    hip_flexion_deg BLOB NOT NULL,  -- 3600 x float32 little-endian, NaN: unknown
-    data BLOB NOT NULL,             -- 3600 x int8 (DATA_OK / DATA_NONE / DATA_OFF)
-    PRIMARY KEY (user, hour)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS event (
-    user TEXT NOT NULL,
-    source TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    id TEXT NOT NULL,
-    t_s REAL NOT NULL,
-    value REAL,
-    message TEXT,
-    payload TEXT NOT NULL DEFAULT '{}',
-    PRIMARY KEY (user, source, kind, id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS event_by_time ON event (user, t_s);
-CREATE TABLE IF NOT EXISTS bout (
-    user TEXT NOT NULL,
-    start_ms INTEGER NOT NULL,
-    end_s REAL NOT NULL,
-    seated_s REAL NOT NULL,
-    micro_breaks INTEGER NOT NULL,
-    hip_gt90_s REAL NOT NULL,
-    hip_dose_deg_min REAL NOT NULL,
-    ended_by TEXT NOT NULL,
-    gap_s REAL,
-    PRIMARY KEY (user, start_ms)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS daily (
-    user TEXT NOT NULL,
-    date TEXT NOT NULL,
-    t_s INTEGER NOT NULL,
-    compression_s REAL NOT NULL,
-    hip_gt90_s REAL NOT NULL,
-    bouts_over_30 INTEGER NOT NULL,
-    saddle_s REAL NOT NULL,
-    prompted INTEGER NOT NULL,
-    taken INTEGER NOT NULL,
-    natural INTEGER NOT NULL,
-    late INTEGER NOT NULL,
-    snoozed INTEGER NOT NULL,
-    ignored INTEGER NOT NULL,
-    PRIMARY KEY (user, date)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS daily_by_time ON daily (user, t_s);
-CREATE TABLE IF NOT EXISTS pain (
-    user TEXT NOT NULL,
-    t_s INTEGER NOT NULL,
-    score INTEGER NOT NULL,
-    "when" TEXT NOT NULL,
-    note TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (user, t_s)
-) WITHOUT ROWID;
-"""
-
-_DAILY_COLUMNS: Final = (
-    "compression_s",
-    "hip_gt90_s",
-    "bouts_over_30",
-    "saddle_s",
-    "prompted",
-    "taken",
-    "natural",
-    "late",
-    "snoozed",
-    "ignored",
-)
 
 
 class SqliteStore:
@@ -169,40 +93,7 @@ class SqliteStore:
             return conn
         if self._closed:
             raise RuntimeError(f"history database {self.path} is closed")
-        try:
-            conn = sqlite3.connect(
-                self.path,
-                timeout=self.busy_timeout_s,
-                isolation_level=None,  # autocommit; transactions are explicit
-                check_same_thread=False,  # close() may run in another thread
-            )
-            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                log.warning(
-                    "history database %s: WAL journal not available (%s); a reader may "
-                    "wait for the writer",
-                    self.path,
-                    mode,
-                )
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
-        except sqlite3.OperationalError as exc:
-            with contextlib.suppress(sqlite3.Error):
-                if conn is not None:
-                    conn.close()
-            if _disk_refused(exc):
-                raise StoreUnavailableError(
-                    f"history database {self.path} cannot be written: {exc}"
-                ) from exc
-            raise StoreConfigError(
-                f"history database {self.path} cannot be opened: {exc}; check the path "
-                "and its permissions"
-            ) from exc
-        except sqlite3.DatabaseError as exc:
-            raise StoreConfigError(
-                f"history database {self.path} cannot be used: {exc}; is it a sitload "
-                "history database?"
-            ) from exc
+        conn = connect(self.path, self.busy_timeout_s)
         self._local.conn = conn
         with self._lock:
             self._connections.append(conn)
@@ -225,37 +116,9 @@ class SqliteStore:
         (full, read-only, I/O error): tried again at the next write."""
         try:
             with self._transaction() as c:
-                c.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-                row = c.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-                version = int(row[0]) if row else 0
-                if version > SCHEMA_VERSION:
-                    raise StoreConfigError(
-                        f"history database {self.path} has schema version {version}, newer "
-                        f"than this sitload understands ({SCHEMA_VERSION}); upgrade sitload, "
-                        "or point the history URL to another file"
-                    )
-                if version < SCHEMA_VERSION:
-                    for statement in _SCHEMA.split(";"):
-                        if statement.strip():
-                            c.execute(statement)
-                    c.execute(
-                        "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
-                        (str(SCHEMA_VERSION),),
-                    )
-        except sqlite3.OperationalError as exc:
-            if _disk_refused(exc):
-                raise StoreUnavailableError(
-                    f"history database {self.path} cannot be written: {exc}"
-                ) from exc
-            raise StoreConfigError(
-                f"history database {self.path} cannot be used: {exc}; is it a sitload "
-                "history database?"
-            ) from exc
+                migrate(c, self.path)
         except sqlite3.DatabaseError as exc:
-            raise StoreConfigError(
-                f"history database {self.path} cannot be used: {exc}; is it a sitload "
-                "history database?"
-            ) from exc
+            raise store_error(exc, self.path, "used") from exc
         self._ready = True
 
     def close(self) -> None:
@@ -320,9 +183,9 @@ class SqliteStore:
         elif isinstance(record, DailyRecord):
             conn.execute(
                 "INSERT OR REPLACE INTO daily (user, date, t_s, "
-                + ", ".join(_DAILY_COLUMNS)
+                + ", ".join(DAILY_COLUMNS)
                 + ") VALUES (?, ?, ?"
-                + ", ?" * len(_DAILY_COLUMNS)
+                + ", ?" * len(DAILY_COLUMNS)
                 + ")",
                 (
                     record.user,
@@ -330,7 +193,7 @@ class SqliteStore:
                     math.floor(record.t_s),
                     *(
                         float(getattr(record, c)) if c.endswith("_s") else int(getattr(record, c))
-                        for c in _DAILY_COLUMNS
+                        for c in DAILY_COLUMNS
                     ),
                 ),
             )
@@ -402,14 +265,10 @@ class SqliteStore:
             raise StoreUnavailableError(f"history database {self.path}: {exc}") from exc
 
     def read_timeline(self, user: str, from_s: float, to_s: float) -> TimelineChunk:
-        t0 = math.floor(from_s)
-        t1 = max(t0, math.ceil(to_s))
-        n = t1 - t0
-        posture = np.full(n, Posture.NONWEAR, dtype=np.int8)
-        hip = np.full(n, np.nan)
-        data = np.full(n, DATA_NONE, dtype=np.int8)
+        out = blank_timeline(user, from_s, to_s)
+        t0, t1 = out.t0_s, out.t0_s + out.n
         sources: set[tuple[str, str]] = set()
-        if n:
+        if out.n:
             rows = self._query(
                 "SELECT hour, device, sensor_kind, posture, hip_flexion_deg, data "
                 "FROM timeline_hour WHERE user = ? AND hour BETWEEN ? AND ? ORDER BY hour",
@@ -420,12 +279,11 @@ class SqliteStore:
                 a, b = max(t0, start), min(t1, start + HOUR_S)
                 src = slice(a - start, b - start)
                 dst = slice(a - t0, b - t0)
-                posture[dst] = np.frombuffer(p, dtype=np.int8)[src]
-                hip[dst] = np.frombuffer(h, dtype=_HIP_DTYPE)[src]
-                data[dst] = np.frombuffer(d, dtype=np.int8)[src]
+                out.posture[dst] = np.frombuffer(p, dtype=np.int8)[src]
+                out.hip_flexion_deg[dst] = np.frombuffer(h, dtype=_HIP_DTYPE)[src]
+                out.data[dst] = np.frombuffer(d, dtype=np.int8)[src]
                 sources.add((device, kind))
-        device, kind = next(iter(sources)) if len(sources) == 1 else ("", "")
-        return TimelineChunk(user, t0, posture, hip, data, device=device, sensor_kind=kind)
+        return with_source(out, sources)
 
     def read_events(
         self, user: str, from_s: float, to_s: float, source: str | None = None
@@ -467,7 +325,7 @@ class SqliteStore:
 
     def read_daily(self, user: str, from_s: float, to_s: float) -> list[DailyRecord]:
         rows = self._query(
-            "SELECT date, t_s, " + ", ".join(_DAILY_COLUMNS) + " FROM daily "
+            "SELECT date, t_s, " + ", ".join(DAILY_COLUMNS) + " FROM daily "
             "WHERE user = ? AND t_s >= ? AND t_s < ? ORDER BY t_s",
             (user, math.ceil(from_s), math.ceil(to_s)),
         )
@@ -492,20 +350,6 @@ class SqliteStore:
             (),
         )
         return [str(r[0]) for r in rows]
-
-
-_DISK_REFUSED: Final = frozenset(
-    {sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY}
-)
-
-
-def _disk_refused(exc: sqlite3.Error) -> bool:
-    """A full or read-only disk (or an I/O error): transient, not a configuration error."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None:
-        return (code & 0xFF) in _DISK_REFUSED
-    text = str(exc).lower()
-    return "disk is full" in text or "disk i/o error" in text or "readonly" in text
 
 
 def _empty_hour() -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:

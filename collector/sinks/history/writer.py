@@ -6,21 +6,27 @@ event loop never waits for a store. The writer thread:
 
 1. takes up to ``batch_max`` points from the queue once the oldest has waited
    ``flush_every_s`` (or as soon as there are ``batch_max``), joining consecutive
-   seconds of one timeline into one chunk;
+   seconds of one timeline into one chunk (:mod:`.batches`);
 2. writes the batch to the store — unless the spool holds batches, then the batch is
    appended to the spool behind them (order is kept: new data waits behind old);
 3. when the store is unavailable (:class:`StoreUnavailableError`, or
    :class:`StoreConfigError` such as a refused token), appends the batch to the
    spool (fsynced) and retries the oldest spooled batch after ``retry_min_s``,
-   doubling up to ``retry_max_s``; once the store answers, the spool is replayed
-   batch by batch, in order, before anything newer;
+   doubling up to ``retry_max_s`` (:mod:`.store_link`); once the store answers, the
+   spool is replayed batch by batch, in order, before anything newer;
 4. counts points the store rejects for good (bad points) and logs them once per
    reason; they are never retried and never hold up the queue.
 
-The spool keeps at most ``spool_max_bytes``; beyond that the oldest batches are
-dropped (counted in ``dropped`` and logged as errors). ``close(timeout_s)`` writes
-what it can in the time given and leaves the rest in the spool, which the next
-writer on the same folder replays first.
+Memory is bounded, whatever the length of the data: the in-memory queue holds at
+most ``queue_max_bytes`` (estimated: :func:`.batches.memory_of`). A ``submit`` that
+takes it past that moves the queue, oldest first, to the spool on disk (fsynced
+batches of ``batch_max`` points), so a producer faster than the store (a replay at
+``--speed 1e6``) fills the disk spool, not the memory. Nothing is dropped for it:
+only the spool's own bounds drop, counted in ``dropped`` and logged as errors (the
+oldest batches beyond ``spool_max_bytes`` on disk; beyond ``hold_max_points`` in
+memory while the disk refuses). ``close(timeout_s)`` writes what it can in the time
+given and leaves the rest in the spool, which the next writer on the same folder
+replays first.
 
 Logging follows the project's rule: a warning when the store goes away, debug while
 retrying, info when it is back (with how much was replayed).
@@ -31,120 +37,24 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
+from collector.sinks.history.batches import Inbox, coalesce, own
 from collector.sinks.history.model import (
     HistoryRecord,
     HistoryStore,
-    StoreConfigError,
-    StoreUnavailableError,
-    TimelineChunk,
     WriteResult,
     points_of,
 )
-from collector.sinks.history.spool import Dropped, Frame
 from collector.sinks.history.spool_fallback import SpoolWithFallback
+from collector.sinks.history.spool_format import Dropped, Frame
+from collector.sinks.history.store_link import StoreLink
+from collector.sinks.history.writer_stats import WriterStats
 
 log = logging.getLogger(__name__)
 
 MIB = 1 << 20
-POISON_AFTER = 5
-"""Unexpected errors (not StoreUnavailableError) in a row on the same batch before it
-is given up as rejected: a batch that breaks the store must not block the rest."""
-
-
-@dataclass(frozen=True, slots=True)
-class WriterStats:
-    """Counters in points (one per timeline second, one per other record)."""
-
-    written: int = 0
-    """Accepted by the store (directly or replayed from the spool)."""
-    rejected: int = 0
-    """Refused by the store for good (bad points); not retried."""
-    spooled: int = 0
-    """Put in the spool (store unavailable, or queued behind the spool)."""
-    replayed: int = 0
-    """Written from the spool (also counted in ``written``)."""
-    dropped: int = 0
-    """Lost: the oldest spooled batches beyond ``spool_max_bytes``, unreadable spool
-    batches, batches that could not be spooled (disk errors)."""
-    pending: int = 0
-    """Not written yet: queued, being written, or in the spool."""
-    spool_bytes: int = 0
-    store_up: bool = True
-    """False from a failed write until a write succeeds again."""
-    last_error: str | None = None
-
-
-def coalesce(records: Sequence[HistoryRecord]) -> list[HistoryRecord]:
-    """Join timeline chunks of one (user, device, sensor kind) that continue each
-    other; everything else keeps its place (a later chunk for the same key is only
-    joined to the latest one, so overwrites keep their order)."""
-    out: list[HistoryRecord] = []
-    parts: dict[int, list[TimelineChunk]] = {}
-    last: dict[tuple[str, str, str], int] = {}
-    for r in records:
-        if isinstance(r, TimelineChunk):
-            key = (r.user, r.device, r.sensor_kind)
-            i = last.get(key)
-            if i is not None:
-                tail = parts[i][-1]
-                if tail.t0_s + tail.n == r.t0_s:
-                    parts[i].append(r)
-                    continue
-            last[key] = len(out)
-            parts[len(out)] = [r]
-        out.append(r)
-    for i, chunks in parts.items():
-        if len(chunks) > 1:
-            first = chunks[0]
-            out[i] = TimelineChunk(
-                first.user,
-                first.t0_s,
-                np.concatenate([c.posture for c in chunks]),
-                np.concatenate([c.hip_flexion_deg for c in chunks]),
-                np.concatenate([c.data for c in chunks]),
-                device=first.device,
-                sensor_kind=first.sensor_kind,
-            )
-    return out
-
-
-def split_timeline(chunk: TimelineChunk, n: int) -> tuple[TimelineChunk, TimelineChunk]:
-    """The first ``n`` seconds and the rest."""
-
-    def part(a: int, b: int | None) -> TimelineChunk:
-        return TimelineChunk(
-            chunk.user,
-            chunk.t0_s + a,
-            chunk.posture[a:b],
-            chunk.hip_flexion_deg[a:b],
-            chunk.data[a:b],
-            device=chunk.device,
-            sensor_kind=chunk.sensor_kind,
-        )
-
-    return part(0, n), part(n, None)
-
-
-def _own(record: HistoryRecord) -> HistoryRecord:
-    """A timeline chunk with arrays of its own (the caller may reuse its buffers)."""
-    if not isinstance(record, TimelineChunk):
-        return record
-    return TimelineChunk(
-        record.user,
-        int(record.t0_s),
-        np.array(record.posture, dtype=np.int8),
-        np.array(record.hip_flexion_deg, dtype=np.float64),
-        np.array(record.data, dtype=np.int8),
-        device=record.device,
-        sensor_kind=record.sensor_kind,
-    )
 
 
 class HistoryWriter:
@@ -159,6 +69,7 @@ class HistoryWriter:
         *,
         batch_max: int = 5000,
         flush_every_s: float = 1.0,
+        queue_max_bytes: int = 16 * MIB,
         spool_max_bytes: int = 512 * MIB,
         retry_min_s: float = 1.0,
         retry_max_s: float = 60.0,
@@ -170,78 +81,71 @@ class HistoryWriter:
         self.store = store
         self.batch_max = batch_max
         self.flush_every_s = flush_every_s
-        self.retry_min_s = retry_min_s
-        self.retry_max_s = max(retry_min_s, retry_max_s)
+        self.queue_max_bytes = queue_max_bytes
         self._clock = clock
         self._spool = SpoolWithFallback(
             spool_dir, max_bytes=spool_max_bytes, hold_max_points=hold_max_points
         )
         self._spool_lock = threading.Lock()
         self._cond = threading.Condition()
+        self._link = StoreLink(
+            store,
+            retry_min_s=retry_min_s,
+            retry_max_s=retry_max_s,
+            clock=clock,
+            changed=self._wake,
+        )
         # guarded by _cond
-        self._inbox: deque[HistoryRecord] = deque()
-        self._inbox_points = 0
-        self._first_at = 0.0
+        self._inbox = Inbox()
         self._inflight_points = 0
+        self._inflight_records: Sequence[HistoryRecord] = ()
         self._closing = False
         self._close_deadline = 0.0
         self._abandoned = False
         self._done = False
         self._written = self._rejected = self._spooled = 0
-        self._replayed = self._dropped = 0
+        self._replayed = 0
         self._spool_points = self._spool.points
         self._spool_bytes = self._spool.bytes
-        self._last_error: str | None = None
-        # worker thread only
-        self._down_since: float | None = None
-        self._retry_at = clock()
-        self._delay = retry_min_s
-        self._unexpected = 0
-        self._replayed_this_outage = 0
-        self._reasons: dict[str, int] = {}
-        for loss in self._spool.recovered:
-            if not loss.batches:  # a torn append: it never completed
-                log.warning(
-                    "history spool %s: %s (%d bytes skipped)", spool_dir, loss.why, loss.bytes
-                )
-                continue
-            self._dropped += loss.points
-            log.error(
-                "history spool %s: DROPPED %s in %d damaged byte(s) (%s); the frames after "
-                "them are kept",
-                spool_dir,
-                f"{loss.points} point(s)" if loss.points_known else "an unknown number of points",
-                loss.bytes,
-                loss.why,
-            )
-        if self._spool.points:
-            log.info(
-                "history spool %s holds %d point(s) from before; writing them to %s first",
-                spool_dir,
-                self._spool.points,
-                store.name,
-            )
+        self._dropped = self._spool.report_recovered(store.name)
         self._thread = threading.Thread(
             target=self._run, name=f"history-writer-{store.name}", daemon=True
         )
         self._thread.start()
 
+    def _wake(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
     # --- the caller's side ---------------------------------------------------------------
 
     def submit(self, records: Iterable[HistoryRecord]) -> None:
-        """Queue records for writing; returns at once."""
-        owned = [_own(r) for r in records if points_of(r)]
+        """Queue records for writing; returns at once (after one spool append when
+        the queue is over ``queue_max_bytes``)."""
+        owned = [own(r) for r in records if points_of(r)]
         if not owned:
             return
         points = sum(points_of(r) for r in owned)
         with self._cond:
             if self._closing:
                 raise RuntimeError("the history writer is closed")
-            if not self._inbox:
-                self._first_at = self._clock()
-            self._inbox.extend(owned)
-            self._inbox_points += points
+            self._inbox.add(owned, points, self._clock())
+            over = self._inbox.bytes > self.queue_max_bytes
             self._cond.notify_all()
+        if over:
+            self._spill()
+
+    def _spill(self) -> None:
+        """The queue is over its bound: move it, oldest first, to the spool in batches
+        of ``batch_max`` points (the worker writes new batches behind them, and
+        replays them in order)."""
+        with self._spool_lock:
+            while True:
+                with self._cond:
+                    if self._abandoned or not self._inbox:
+                        return
+                    batch, _ = self._inbox.take(self.batch_max, self._clock())
+                self._spool_append(coalesce(batch))
 
     def stats(self) -> WriterStats:
         with self._cond:
@@ -255,13 +159,15 @@ class HistoryWriter:
             replayed=self._replayed,
             dropped=self._dropped,
             pending=self._pending_locked(),
+            queued=self._inbox.points,
+            queued_bytes=self._inbox.bytes,
             spool_bytes=self._spool_bytes,
-            store_up=self._down_since is None,
-            last_error=self._last_error,
+            store_up=self._link.up,
+            last_error=self._link.last_error,
         )
 
     def _pending_locked(self) -> int:
-        return self._inbox_points + self._inflight_points + self._spool_points
+        return self._inbox.points + self._inflight_points + self._spool_points
 
     def wait_idle(self, timeout_s: float) -> bool:
         """Wait until nothing is pending (True) or ``timeout_s`` passed (False)."""
@@ -290,9 +196,7 @@ class HistoryWriter:
         with self._spool_lock:
             with self._cond:
                 self._abandoned = True
-                rest = list(self._inflight_records) + list(self._inbox)
-                self._inbox.clear()
-                self._inbox_points = 0
+                rest = list(self._inflight_records) + self._inbox.drain()
                 self._inflight_points = 0
             if rest:
                 self._spool_append(rest)
@@ -308,8 +212,6 @@ class HistoryWriter:
             self._cond.notify_all()
 
     # --- the worker thread -------------------------------------------------------------
-
-    _inflight_records: Sequence[HistoryRecord] = ()
 
     def _run(self) -> None:
         try:
@@ -331,9 +233,7 @@ class HistoryWriter:
             log.exception("history writer crashed; records still queued go to the spool")
             with self._spool_lock, self._cond:
                 if not self._abandoned:
-                    rest = list(self._inbox)
-                    self._inbox.clear()
-                    self._inbox_points = 0
+                    rest = self._inbox.drain()
                     if rest:
                         self._spool_append(rest)
             raise
@@ -350,61 +250,43 @@ class HistoryWriter:
                 if self._abandoned:
                     return [], True
                 now = self._clock()
-                if self._inbox and (
+                inbox = self._inbox
+                if inbox and (
                     self._closing
-                    or self._inbox_points >= self.batch_max
-                    or now - self._first_at >= self.flush_every_s
+                    or inbox.points >= self.batch_max
+                    or now - inbox.first_at >= self.flush_every_s
                 ):
-                    return self._take_locked(), self._closing
+                    batch, points = inbox.take(self.batch_max, now)
+                    self._inflight_points = points
+                    self._inflight_records = batch
+                    return batch, self._closing
                 if self._closing:
                     return [], True
                 spool_waiting = len(self._spool) > 0
-                if spool_waiting and now >= self._retry_at:
+                if spool_waiting and now >= self._link.retry_at:
                     return [], False
                 deadlines = []
-                if self._inbox:
-                    deadlines.append(self._first_at + self.flush_every_s)
+                if inbox:
+                    deadlines.append(inbox.first_at + self.flush_every_s)
                 if spool_waiting:
-                    deadlines.append(self._retry_at)
+                    deadlines.append(self._link.retry_at)
                 wait = min(deadlines) - now if deadlines else 0.5
                 # short waits: a clock that is not the wall clock still gets noticed
                 self._cond.wait(min(max(wait, 0.001), 0.25))
 
     def _replay_due(self) -> bool:
-        return len(self._spool) > 0 and (
-            self._down_since is None or self._clock() >= self._retry_at
-        )
-
-    def _take_locked(self) -> list[HistoryRecord]:
-        batch: list[HistoryRecord] = []
-        points = 0
-        while self._inbox and points < self.batch_max:
-            record = self._inbox.popleft()
-            n = points_of(record)
-            room = self.batch_max - points
-            if n > room and isinstance(record, TimelineChunk):
-                record, rest = split_timeline(record, room)
-                self._inbox.appendleft(rest)
-                n = room
-            batch.append(record)
-            points += n
-        self._inbox_points -= points
-        self._inflight_points = points
-        self._inflight_records = batch
-        if self._inbox:
-            self._first_at = self._clock()
-        return batch
+        return len(self._spool) > 0 and (self._link.up or self._link.retry_due())
 
     def _deliver(self, batch: list[HistoryRecord]) -> None:
         records = coalesce(batch)
-        if len(self._spool) or self._down_since is not None:
+        if len(self._spool) or not self._link.up:
             with self._spool_lock:
                 if self._abandoned:
                     return
                 self._spool_append(records)
                 self._clear_inflight()
             return
-        result = self._attempt(records)
+        result = self._link.attempt(records)
         if self._abandoned:
             return
         if result is None:
@@ -414,17 +296,15 @@ class HistoryWriter:
                 self._spool_append(records)
                 self._clear_inflight()
         else:
-            with self._cond:
-                self._inflight_points = 0
-                self._inflight_records = ()
-                self._count_locked(result)
-                self._cond.notify_all()
-            self._log_rejected(result)
+            self._clear_inflight(result)
+            self._link.log_rejected(result)
 
-    def _clear_inflight(self) -> None:
+    def _clear_inflight(self, result: WriteResult | None = None) -> None:
         with self._cond:
             self._inflight_points = 0
             self._inflight_records = ()
+            if result is not None:
+                self._count_locked(result)
             self._cond.notify_all()
 
     def _replay_one(self) -> None:
@@ -438,12 +318,12 @@ class HistoryWriter:
         if records is None:
             self._pop(frame, dropped=frame.points, why="unreadable spool batch")
             return
-        result = self._attempt(records)
+        result = self._link.attempt(records)
         if result is None or self._abandoned:
             return
         self._pop(frame, result=result)
         if not len(self._spool):
-            self._recovered()
+            self._link.recovered()
 
     def _pop(
         self, frame: Frame, *, result: WriteResult | None = None, dropped: int = 0, why: str = ""
@@ -456,81 +336,15 @@ class HistoryWriter:
                 if result is not None:
                     self._count_locked(result)
                     self._replayed += result.written
-                    self._replayed_this_outage += result.written
+                    self._link.replayed_this_outage += result.written
                 if dropped:
                     self._dropped += dropped
                 self._sync_spool_locked()
                 self._cond.notify_all()
         if result is not None:
-            self._log_rejected(result)
+            self._link.log_rejected(result)
         if dropped:
             log.error("history spool: dropped %d point(s): %s", dropped, why)
-
-    def _attempt(self, records: Sequence[HistoryRecord]) -> WriteResult | None:
-        """Write to the store; None when it is unavailable (the retry is scheduled)."""
-        try:
-            result = self.store.write(records)
-        except (StoreUnavailableError, StoreConfigError) as exc:
-            self._unexpected = 0
-            self._failed(exc, config=isinstance(exc, StoreConfigError))
-            return None
-        except Exception as exc:
-            self._unexpected += 1
-            if self._unexpected < POISON_AFTER:
-                log.exception("history store %s failed unexpectedly", self.store.name)
-                self._failed(exc, config=False)
-                return None
-            self._unexpected = 0
-            points = sum(points_of(r) for r in records)
-            reason = f"the store failed {POISON_AFTER} times on this batch: {exc!r}"[:200]
-            log.error("history writer: giving up a batch of %d point(s): %s", points, reason)
-            return WriteResult(0, points, reason)
-        self._unexpected = 0
-        self._delay = self.retry_min_s
-        return result
-
-    def _failed(self, exc: BaseException, *, config: bool) -> None:
-        now = self._clock()
-        message = str(exc)
-        if self._down_since is None:
-            self._down_since = now
-            self._replayed_this_outage = 0
-            if config:
-                log.error(
-                    "history store %s: %s — keeping the data in the spool until this is fixed",
-                    self.store.name,
-                    message,
-                )
-            else:
-                log.warning(
-                    "history store %s unavailable (%s); keeping the data in the spool until "
-                    "it is back",
-                    self.store.name,
-                    message,
-                )
-        else:
-            log.debug("history store %s still unavailable: %s", self.store.name, message)
-        delay = self.retry_max_s if config else self._delay
-        self._retry_at = now + delay
-        self._delay = min(self._delay * 2, self.retry_max_s)
-        with self._cond:
-            self._last_error = message
-            self._cond.notify_all()
-
-    def _recovered(self) -> None:
-        if self._down_since is None:
-            return
-        down_s = self._clock() - self._down_since
-        self._down_since = None
-        log.info(
-            "history store %s is back after %.0f s; %d point(s) written from the spool",
-            self.store.name,
-            down_s,
-            self._replayed_this_outage,
-        )
-        with self._cond:
-            self._last_error = None
-            self._cond.notify_all()
 
     def _spool_append(self, records: Sequence[HistoryRecord]) -> None:
         """Append to the spool (the caller holds ``_spool_lock``)."""
@@ -540,35 +354,20 @@ class HistoryWriter:
         except (OSError, ValueError, TypeError) as exc:
             losses = [Dropped(1, points, 0, f"cannot write to the spool: {exc}")]
             points = 0
-        with self._cond:
-            self._spooled += points
-            self._dropped += sum(d.points for d in losses)
-            self._sync_spool_locked()
-            self._cond.notify_all()
-        for d in losses:
-            log.error(
-                "history spool %s: DROPPED %d point(s) in %d batch(es) (%s); they are lost",
-                self._spool.directory,
-                d.points,
-                d.batches,
-                d.why,
-            )
+        self._count_losses(losses, spooled=points, batches=True)
 
     def _close_spool(self) -> None:
         """Close the spool (the caller holds ``_spool_lock``); batches still held in
         memory that the disk refuses even now are lost, counted and logged."""
-        losses = self._spool.close()
+        self._count_losses(self._spool.close(), spooled=0, batches=False)
+
+    def _count_losses(self, losses: Sequence[Dropped], *, spooled: int, batches: bool) -> None:
         with self._cond:
+            self._spooled += spooled
             self._dropped += sum(d.points for d in losses)
             self._sync_spool_locked()
             self._cond.notify_all()
-        for d in losses:
-            log.error(
-                "history spool %s: DROPPED %d point(s) (%s); they are lost",
-                self._spool.directory,
-                d.points,
-                d.why,
-            )
+        self._spool.log_losses(losses, batches=batches)
 
     def _sync_spool_locked(self) -> None:
         self._spool_points = self._spool.points
@@ -578,41 +377,16 @@ class HistoryWriter:
         self._written += result.written
         self._rejected += result.rejected
 
-    def _log_rejected(self, result: WriteResult) -> None:
-        """Once per reason (worker thread; not under the queue's lock)."""
-        if not result.rejected:
-            return
-        reason = result.reason or "no reason given"
-        seen = self._reasons.get(reason, 0)
-        self._reasons[reason] = seen + result.rejected
-        if seen:
-            log.debug(
-                "history store %s rejected %d more point(s): %s",
-                self.store.name,
-                result.rejected,
-                reason,
-            )
-            return
-        log.warning(
-            "history store %s rejected %d point(s): %s (logged once per reason; counted in "
-            "the writer's 'rejected')",
-            self.store.name,
-            result.rejected,
-            reason,
-        )
-
     def _finish(self) -> None:
         """Closing with an empty queue: replay the spool while the store answers and
         time is left, then close the spool."""
         while len(self._spool) and not self._abandoned:
             now = self._clock()
-            if now >= self._close_deadline or (
-                self._down_since is not None and now < self._retry_at
-            ):
+            if now >= self._close_deadline or (not self._link.up and now < self._link.retry_at):
                 break
-            down_before = self._down_since is not None
+            down_before = not self._link.up
             self._replay_one()
-            if down_before and self._down_since is not None:
+            if down_before and not self._link.up:
                 break  # one more try failed: leave the rest for the next start
         with self._spool_lock:
             if not self._abandoned:
