@@ -64,7 +64,7 @@ def _offline_writer(db: SqliteStore, read_only: Path, **kw: Any) -> tuple[Switch
         store,
         read_only / "spool",
         flush_every_s=0.02,
-        retry_min_s=0.02,
+        retry_first_s=0.02,
         retry_max_s=0.1,
         batch_max=100,
         **kw,

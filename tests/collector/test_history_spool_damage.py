@@ -31,7 +31,7 @@ from tests.history_data import simulated_week
 from tests.history_servers import InfluxD, influxd
 
 USER = "p-0042"
-FAST = {"flush_every_s": 0.02, "retry_min_s": 0.02, "retry_max_s": 0.2}
+FAST = {"flush_every_s": 0.02, "retry_first_s": 0.02, "retry_max_s": 0.2}
 
 
 def _batch(i: int, n: int = 60) -> list[HistoryRecord]:

@@ -37,7 +37,7 @@ from tests.history_data import DAY_S, WEEK0, Week, assert_timeline, simulated_we
 from tests.history_servers import InfluxD, influxd
 
 USER = "p-0042"
-FAST = {"flush_every_s": 0.02, "retry_min_s": 0.02, "retry_max_s": 0.2}
+FAST = {"flush_every_s": 0.02, "retry_first_s": 0.02, "retry_max_s": 0.2}
 
 
 class Switch:

@@ -74,7 +74,7 @@ def flush_leftover_spool(state: Path, db: Path) -> None:
     """What the next start does first: write what is still spooled."""
     for folder in (state / "history-spool").glob("*"):
         if folder.is_dir():
-            writer = HistoryWriter(SqliteStore(db), folder, retry_min_s=0.05)
+            writer = HistoryWriter(SqliteStore(db), folder, retry_first_s=0.05)
             assert writer.wait_idle(30)
             stats = writer.close()
             assert stats.dropped == 0

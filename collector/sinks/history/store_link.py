@@ -4,7 +4,7 @@ and the logging rules.
 * :meth:`StoreLink.attempt` writes; a store that is unavailable
   (:class:`StoreUnavailableError`) or refuses the configuration
   (:class:`StoreConfigError`, such as a refused token) makes it return None and
-  schedules the next try: ``retry_min_s``, doubling up to ``retry_max_s`` (a
+  schedules the next try: ``retry_first_s``, doubling up to ``retry_max_s`` (a
   configuration error waits ``retry_max_s`` at once). Unexpected errors count as an
   outage too, until :data:`POISON_AFTER` in a row on the same batch: then the batch
   is given up as rejected (a batch that breaks the store must not block the rest).
@@ -45,14 +45,14 @@ class StoreLink:
         self,
         store: HistoryStore,
         *,
-        retry_min_s: float,
+        retry_first_s: float,
         retry_max_s: float,
         clock: Callable[[], float],
         changed: Callable[[], None],
     ) -> None:
         self.store = store
-        self.retry_min_s = retry_min_s
-        self.retry_max_s = max(retry_min_s, retry_max_s)
+        self.retry_first_s = retry_first_s
+        self.retry_max_s = max(retry_first_s, retry_max_s)
         self._clock = clock
         self._changed = changed
         self.down_since: float | None = None
@@ -60,7 +60,7 @@ class StoreLink:
         self.retry_at = clock()
         self.last_error: str | None = None
         self.replayed_this_outage = 0
-        self._delay = retry_min_s
+        self._delay = retry_first_s
         self._unexpected = 0
         self._reasons: dict[str, int] = {}
 
@@ -91,7 +91,7 @@ class StoreLink:
             log.error("history writer: giving up a batch of %d point(s): %s", points, reason)
             return WriteResult(0, points, reason)
         self._unexpected = 0
-        self._delay = self.retry_min_s
+        self._delay = self.retry_first_s
         return result
 
     def _failed(self, exc: BaseException, *, config: bool) -> None:

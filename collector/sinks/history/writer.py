@@ -11,7 +11,7 @@ event loop never waits for a store. The writer thread:
    appended to the spool behind them (order is kept: new data waits behind old);
 3. when the store is unavailable (:class:`StoreUnavailableError`, or
    :class:`StoreConfigError` such as a refused token), appends the batch to the
-   spool (fsynced) and retries the oldest spooled batch after ``retry_min_s``,
+   spool (fsynced) and retries the oldest spooled batch after ``retry_first_s``,
    doubling up to ``retry_max_s`` (:mod:`.store_link`); once the store answers, the
    spool is replayed batch by batch, in order, before anything newer;
 4. counts points the store rejects for good (bad points) and logs them once per
@@ -71,7 +71,7 @@ class HistoryWriter:
         flush_every_s: float = 1.0,
         queue_max_bytes: int = 16 * MIB,
         spool_max_bytes: int = 512 * MIB,
-        retry_min_s: float = 1.0,
+        retry_first_s: float = 1.0,
         retry_max_s: float = 60.0,
         hold_max_points: int = 1_000_000,
         clock: Callable[[], float] = time.monotonic,
@@ -90,7 +90,7 @@ class HistoryWriter:
         self._cond = threading.Condition()
         self._link = StoreLink(
             store,
-            retry_min_s=retry_min_s,
+            retry_first_s=retry_first_s,
             retry_max_s=retry_max_s,
             clock=clock,
             changed=self._wake,
