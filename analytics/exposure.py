@@ -16,14 +16,8 @@ from datetime import tzinfo
 
 import numpy as np
 
-from analytics.compression import (
-    Break,
-    CompressionBout,
-    ExposureEvent,
-    ExposureParams,
-    compression,
-    excess_over,
-)
+from analytics.bouts import compression
+from analytics.compression import Break, CompressionBout, ExposureEvent, ExposureParams, excess_over
 from analytics.hip_exposure import HipExposure, hip_exposure_slices
 from analytics.load_change import DailyExposure, WeekChange, load_change
 from analytics.periods import (

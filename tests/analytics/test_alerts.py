@@ -35,7 +35,8 @@ from analytics.alerts import (
     step,
     working_week,
 )
-from analytics.compression import EventKind, ExposureParams, compression
+from analytics.bouts import compression
+from analytics.compression import EventKind, ExposureParams
 from analytics.records import Posture, Timeline
 from analytics.streaming import advance, begin
 
