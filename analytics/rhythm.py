@@ -76,15 +76,20 @@ def rhythm_features(
     plan = rhythm_plan(t0_s, count, window_s, wanted)
     if plan is None or t_s.shape[0] < 2:
         return _nothing(n_sec)
-    t_s, acc_g = finite_rows(t_s, acc_g)
-    if t_s.shape[0] < 2:
-        return _nothing(n_sec)
     grid = plan.grid_t_s
     # linear interpolation between the samples around each grid time (two gathers of
     # rows: cheaper than np.interp over every sample of the recording)
     after = np.clip(np.searchsorted(t_s, grid), 1, t_s.shape[0] - 1)
-    before = after - 1
-    rows = blend(t_s[before], t_s[after], acc_g[before], acc_g[after], grid)
+    acc_before, acc_after = acc_g[after - 1], acc_g[after]
+    if not (np.isfinite(acc_before).all() and np.isfinite(acc_after).all()):
+        # rows with a missing value are left out (if none of them is gathered, the
+        # same rows are found without them: no pass over every sample otherwise)
+        t_s, acc_g = finite_rows(t_s, acc_g)
+        if t_s.shape[0] < 2:
+            return _nothing(n_sec)
+        after = np.clip(np.searchsorted(t_s, grid), 1, t_s.shape[0] - 1)
+        acc_before, acc_after = acc_g[after - 1], acc_g[after]
+    rows = blend(t_s[after - 1], t_s[after], acc_before, acc_after, grid)
     vec = np.ascontiguousarray(rows.T, dtype=np.float32)
     return rhythm_from_grid(vec, plan, split_hz, peak_min)
 
@@ -173,15 +178,19 @@ def rhythm_from_grid(
     band = np.flatnonzero((freqs >= BAND_HZ[0]) & (freqs <= BAND_HZ[1]))
     slow = band[freqs[band] < split_hz]
     hann = np.hanning(width).astype(np.float32)
-    lost: BoolArray = np.asarray(~np.isfinite(vec).all(axis=0), dtype=np.bool_)
+    # the grid point by point (the 3 axes of a point side by side): a window's rows
+    # are gathered whole, and the (3, windows, width) view of them is laid out as the
+    # spectra below have always read it (the same sums, bit for bit)
+    points = np.ascontiguousarray(vec.T)
+    lost: BoolArray = np.asarray(~np.isfinite(points).all(axis=1), dtype=np.bool_)
     if lost.any():  # a sample with a missing value: its windows have no rhythm
-        vec[:, lost] = 0.0
+        points[lost] = 0.0
     rate_hz = np.full(n_sec, np.nan)
     for lo in range(0, centres.shape[0], _BLOCK):
         c = centres[lo : lo + _BLOCK]
         starts = slot[c - half] * per_s + per_s // 2
         rows_idx = starts[:, None] + np.arange(width)[None, :]
-        axes = vec[:, rows_idx]  # (3, windows, width)
+        axes = points[rows_idx].transpose(2, 0, 1)  # (3, windows, width)
         mag = np.sqrt(np.einsum("kwi,kwi->wi", axes, axes))
         mag = mag - mag.mean(axis=1, keepdims=True)
         power = np.abs(np.fft.rfft(mag * hann, axis=1)) ** 2
