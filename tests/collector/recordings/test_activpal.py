@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analytics.periods import Period, PeriodMeasures, clock_periods, measures, total
+from analytics.period_bounds import Period, clock_periods
+from analytics.periods import PeriodMeasures, measures, total
 from analytics.records import Posture
 from collector.recordings import (
     EVENT_FORMATS,
@@ -375,7 +376,7 @@ def test_oracle_pal_two_hour_summary_of_2018_11_25() -> None:
         if p.date == "2018-11-25"
     ]
     assert [p.label for p in day] == [row["period"] for row in expected]
-    got = measures(tl, day, min_wear_s=20 * 3600 / 12, steps=ev.step_counts())
+    got = measures(tl, day, valid_day_wear_s=20 * 3600 / 12, steps=ev.step_counts())
 
     # all lying that day is secondary lying (3.2), PAL's only lying column here
     starts, ends = ev.times_s, ev.times_s + ev.duration_s
