@@ -21,13 +21,25 @@ def second_index(t_s: FloatArray, t0_s: int) -> IntArray:
     return np.floor(t_s - t0_s).astype(np.int64)
 
 
-_ONES3 = np.ones(3)
+_BLOCK_S = 1024
+"""Seconds reduced at once: their samples (about 1 MB at 50 Hz) stay in the cache
+while they are transposed, squared and summed, instead of each pass streaming the
+whole recording from memory (twice as fast for a day; same sums, each second's in
+the same order)."""
 
 
 def _bounds(t_s: FloatArray, t0_s: int, n_sec: int) -> IntArray:
     """Sample offsets of the start of every second (length n_sec + 1); t_s sorted."""
     edges = t0_s + np.arange(n_sec + 1, dtype=np.float64)
-    return np.searchsorted(t_s, edges, side="left").astype(np.int64)
+    # each stretch of seconds is searched for among its own samples only (found from
+    # a coarse search): the searches stay in the cache (same offsets, faster)
+    coarse = [*np.searchsorted(t_s, edges[::_BLOCK_S], side="left").tolist(), t_s.shape[0]]
+    out = np.empty(n_sec + 1, dtype=np.int64)
+    for j in range(len(coarse) - 1):
+        lo, part = coarse[j], slice(j * _BLOCK_S, (j + 1) * _BLOCK_S)
+        out[part] = np.searchsorted(t_s[lo : coarse[j + 1]], edges[part], side="left")
+        out[part] += lo
+    return out
 
 
 def _vector_stats(
@@ -49,34 +61,59 @@ def _vector_stats(
     mean = np.full((n_sec, 3), np.nan)
     std = np.full(n_sec, np.nan)
     rng = np.full(n_sec, np.nan)
-    acc = np.ascontiguousarray(acc, dtype=np.float64)  # column views reduce slowly
-    if not np.isfinite(np.add.reduce(acc, axis=None)) and not np.isfinite(acc).all():
+    acc = np.asarray(acc, dtype=np.float64)
+    sums, sq, sq_max, sq_min = _block_sums(acc, bounds, moments)
+    # a missing value makes its second's sum NaN: only then look for the rows
+    if not np.isfinite(sums).all() and not np.isfinite(acc).all():
         ok = np.isfinite(acc).all(axis=1)
         acc = acc[ok]
         bounds = _bounds(t_s[ok], t0_s, n_sec)
+        sums, sq, sq_max, sq_min = _block_sums(acc, bounds, moments)
     if acc.shape[0] == 0:
         return count, mean, std, rng
     n_in = np.diff(bounds)
     has = n_in > 0
-    starts = bounds[:-1][has]
     idx = np.flatnonzero(has)
     k = n_in[has]
-    # reducing the transposed view runs ~1.5x faster than reducing axis 0
-    sums = np.add.reduceat(acc.T, starts, axis=1).T
     m = sums / k[:, None]
     count[idx] = k
     mean[idx] = m
     if not moments:
         return count, mean, std, rng
-    sq_each = (acc * acc) @ _ONES3
-    sq = np.add.reduceat(sq_each, starts)
     var = sq / k - _row_dots(m)
     std[idx] = np.sqrt(np.maximum(var, 0.0))
     # the range of |a| from the range of |a|² (sqrt is monotonic): no per-sample sqrt
-    mag_max = np.sqrt(np.maximum.reduceat(sq_each, starts))
-    mag_min = np.sqrt(np.minimum.reduceat(sq_each, starts))
-    rng[idx] = mag_max - mag_min
+    rng[idx] = np.sqrt(sq_max) - np.sqrt(sq_min)
     return count, mean, std, rng
+
+
+def _block_sums(
+    acc: FloatArray, bounds: IntArray, moments: bool
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Per second with samples (``bounds`` as from ``_bounds``): the sums of the
+    vector's components (n, 3) and, with ``moments``, of ``|a|²`` (x² + y² + z² in
+    that order) and its largest and smallest value; empty arrays without ``moments``."""
+    idx = np.flatnonzero(np.diff(bounds) > 0)
+    n = idx.shape[0]
+    starts = bounds[idx]
+    sums = np.empty((3, n))
+    size = n if moments else 0
+    sq, sq_max, sq_min = np.empty(size), np.empty(size), np.empty(size)
+    for lo in range(0, n, _BLOCK_S):
+        hi = min(lo + _BLOCK_S, n)
+        first = int(starts[lo])
+        part = np.ascontiguousarray(acc[first : bounds[idx[hi - 1] + 1]].T)
+        at = starts[lo:hi] - first
+        np.add.reduceat(part, at, axis=1, out=sums[:, lo:hi])
+        if moments:
+            x, y, z = part
+            sq_each = x * x
+            sq_each += y * y
+            sq_each += z * z
+            np.add.reduceat(sq_each, at, out=sq[lo:hi])
+            np.maximum.reduceat(sq_each, at, out=sq_max[lo:hi])
+            np.minimum.reduceat(sq_each, at, out=sq_min[lo:hi])
+    return sums.T, sq, sq_max, sq_min
 
 
 def _row_dots(m: FloatArray) -> FloatArray:

@@ -16,25 +16,12 @@ from datetime import tzinfo
 
 import numpy as np
 
-from analytics.compression import (
-    Break,
-    CompressionBout,
-    ExposureEvent,
-    ExposureParams,
-    compression,
-    excess_over,
-)
+from analytics.bouts import compression
+from analytics.compression import Break, CompressionBout, ExposureEvent, ExposureParams, excess_over
 from analytics.hip_exposure import HipExposure, hip_exposure_slices
 from analytics.load_change import DailyExposure, WeekChange, load_change
-from analytics.periods import (
-    Period,
-    PeriodMeasures,
-    StepCounts,
-    clock_periods,
-    day_bounds,
-    measures,
-    whole,
-)
+from analytics.period_bounds import Period, clock_periods, day_bounds, whole
+from analytics.periods import PeriodMeasures, StepCounts, measures
 from analytics.records import Timeline
 from analytics.rules import RULES
 from analytics.saddle import SaddleContext, SaddleSummary

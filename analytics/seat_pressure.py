@@ -20,7 +20,8 @@ The per-cell baseline is tracked only while the seat is judged empty, once per
 aligned block of ``baseline_block_s`` seconds (the mean of the block's empty seconds,
 followed with an asymmetric exponential: slowly upwards, quickly downwards), and is
 frozen while occupied. The only Python loop runs over seconds, on scalars, for the
-occupancy hysteresis; everything per cell is vectorised per block.
+occupancy hysteresis; everything per cell is vectorised per block
+(:mod:`analytics.seat_tracker`; the records are in :mod:`analytics.seat_records`).
 
 See docs/seat-pressure.md for units, sign conventions, defaults and limitations.
 """
@@ -30,14 +31,16 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from analytics.records import BoolArray, FloatArray, Int8Array, IntArray, Posture, SeatLayout
+from analytics.records import FloatArray, Int8Array, IntArray, Posture, SeatLayout
 from analytics.seat_baseline import BaselineSource, find_empty_baseline
+from analytics.seat_records import SeatParams, SeatSeconds, SeatState, empty_seconds
+from analytics.seat_tracker import thresholds, track
 
 __all__ = [
     "BaselineSource",
@@ -52,182 +55,7 @@ __all__ = [
 ]
 
 _MAD_TO_SIGMA = 1.4826
-
-
-@dataclass(frozen=True, slots=True)
-class SeatParams:
-    """Tuning of the seat-pressure analysis. Every default is documented here and in
-    docs/seat-pressure.md. Loads are in the data's own unit (counts or kPa) summed
-    over cells; all other thresholds are relative, so the defaults work for both."""
-
-    init_window_s: float = 600.0
-    """Windows of the data searched, in order, for the initial per-cell baseline."""
-    baseline_percentile: float = 5.0
-    """Low percentile of each cell's per-second means that anchors the search for the
-    empty seconds of a window."""
-    empty_baseline: tuple[float, ...] | None = None
-    """A known per-cell empty-seat reading of this mat (data unit, one value per cell,
-    e.g. saved from an earlier session); used instead of learning one from the data."""
-    still_ratio_max: float = 1.5
-    """Low seconds count as an empty seat only if their summed second-to-second change
-    is at most this multiple of what independent cell noise gives (about 1 for a
-    still, empty mat; a sitter's breathing and sway move many cells together)."""
-    load_ref: float | None = None
-    """Reference occupied load (data unit, summed over cells). ``None``: estimated by
-    :func:`seat_init` from the data it is given (the typical load of the upper mode)."""
-    enter_frac: float = 0.30
-    """Occupancy starts when the load exceeds ``enter_frac * load_ref``..."""
-    exit_frac: float = 0.15
-    """...and ends when it falls below ``exit_frac * load_ref`` (hysteresis)."""
-    noise_factor: float = 2.0
-    """Floor of the enter threshold, in units of the summed per-cell noise (robust std
-    of second-to-second changes); the exit threshold keeps the same ratio."""
-    persist_s: int = 3
-    """Consecutive seconds beyond a threshold needed to change occupancy."""
-    reset_gap_s: int = 300
-    """A gap at least this long resets the occupancy state to empty."""
-    baseline_block_s: int = 60
-    """The baseline is updated once per aligned block of this many seconds."""
-    baseline_tau_up_s: float = 300.0
-    """Time constant (in empty seconds) for the baseline to follow a rising offset."""
-    baseline_tau_down_s: float = 30.0
-    """Time constant (in empty seconds) for the baseline to follow a falling offset."""
-    settle_s: int = 10
-    """Seconds skipped at the start of each sitting bout before collecting the CoP
-    reference (sitting down is not a posture)."""
-    ref_s: int = 120
-    """Number of settled occupied seconds whose median cop_y is the person's reference."""
-    ref_cop_y_m: float | None = None
-    """A known reference cop_y (for example from an 'sit upright' calibration);
-    overrides the automatic one."""
-    slump_threshold_m: float = 0.02
-    """``slumped`` when the CoP has moved back by more than this from the reference."""
-
-    def __post_init__(self) -> None:
-        positive = {
-            "init_window_s": self.init_window_s,
-            "enter_frac": self.enter_frac,
-            "exit_frac": self.exit_frac,
-            "baseline_tau_up_s": self.baseline_tau_up_s,
-            "baseline_tau_down_s": self.baseline_tau_down_s,
-            "slump_threshold_m": self.slump_threshold_m,
-            "still_ratio_max": self.still_ratio_max,
-        }
-        for name, value in positive.items():
-            if not (math.isfinite(value) and value > 0):
-                raise ValueError(f"SeatParams.{name} must be a positive number, got {value!r}")
-        if not 0.0 <= self.baseline_percentile <= 100.0:
-            raise ValueError("SeatParams.baseline_percentile must be within [0, 100]")
-        if self.exit_frac >= self.enter_frac:
-            raise ValueError("SeatParams.exit_frac must be smaller than enter_frac")
-        if not (math.isfinite(self.noise_factor) and self.noise_factor >= 0):
-            raise ValueError("SeatParams.noise_factor must be >= 0")
-        for name, ivalue in {
-            "persist_s": self.persist_s,
-            "reset_gap_s": self.reset_gap_s,
-            "baseline_block_s": self.baseline_block_s,
-            "ref_s": self.ref_s,
-        }.items():
-            if ivalue < 1:
-                raise ValueError(f"SeatParams.{name} must be >= 1, got {ivalue!r}")
-        if self.settle_s < 0:
-            raise ValueError("SeatParams.settle_s must be >= 0")
-        if self.load_ref is not None and not (math.isfinite(self.load_ref) and self.load_ref > 0):
-            raise ValueError("SeatParams.load_ref must be a positive number or None")
-        if self.ref_cop_y_m is not None and not math.isfinite(self.ref_cop_y_m):
-            raise ValueError("SeatParams.ref_cop_y_m must be finite or None")
-        if self.empty_baseline is not None and not (
-            len(self.empty_baseline) > 0 and all(math.isfinite(v) for v in self.empty_baseline)
-        ):
-            raise ValueError("SeatParams.empty_baseline must be finite numbers, one per cell")
-
-
-@dataclass(frozen=True, slots=True)
-class SeatSeconds:
-    """Per-second seat features. Second ``i`` covers ``[t0_s + i, t0_s + i + 1)``.
-
-    Gap seconds (``count == 0``) and seconds whose samples hold no valid cell have
-    ``occupied`` and ``slumped`` False and every float NaN. Loads and pressures are in
-    the data's unit (counts or kPa); positions in metres on the seat plane.
-    """
-
-    t0_s: int
-    count: IntArray
-    """Samples in the second (0 = gap)."""
-    baseline: FloatArray
-    """Mean over cells of the tracked empty-seat baseline used in that second."""
-    load: FloatArray
-    """Sum over cells of max(0, p - baseline)."""
-    occupied: BoolArray
-    cop_x_m: FloatArray
-    """Centre of pressure to the sitter's right (NaN unless occupied)."""
-    cop_y_m: FloatArray
-    """Centre of pressure forward, towards the knees (NaN unless occupied)."""
-    peak: FloatArray
-    """Largest above-baseline cell pressure."""
-    lr_asymmetry: FloatArray
-    """(right - left) / (right + left) load, in [-1, 1] (NaN unless occupied)."""
-    cop_shift_y_m: FloatArray
-    """cop_y minus the person's reference; negative = moved back (NaN until known)."""
-    slumped: BoolArray
-    """Occupied and cop_shift_y_m < -slump_threshold_m."""
-    baseline_source: BaselineSource = "learned"
-    """Where the empty-seat baseline came from; ``none``: the data never showed an
-    empty seat, so occupancy is unreliable (give ``SeatParams.empty_baseline``)."""
-    end_baseline: FloatArray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
-    """Per-cell empty-seat baseline after the last second (data unit): what to keep
-    for this mat's next session."""
-
-    @property
-    def n(self) -> int:
-        return int(self.count.shape[0])
-
-    @property
-    def t_s(self) -> IntArray:
-        return self.t0_s + np.arange(self.n, dtype=np.int64)
-
-    @property
-    def gap(self) -> BoolArray:
-        """No sample at all in the second."""
-        return np.asarray(self.count == 0, dtype=np.bool_)
-
-    @property
-    def valid(self) -> BoolArray:
-        """At least one valid cell value in the second."""
-        return np.asarray(np.isfinite(self.load), dtype=np.bool_)
-
-
-def _empty_float() -> FloatArray:
-    return np.zeros(0, dtype=np.float64)
-
-
-@dataclass(frozen=True, slots=True)
-class SeatState:
-    """Everything :func:`seat_step` carries from one chunk to the next."""
-
-    baseline: FloatArray
-    """Per-cell empty-seat baseline (data unit), frozen within the current block."""
-    load_ref: float
-    """Estimated reference occupied load (used unless ``SeatParams.load_ref`` is set)."""
-    noise_load: float
-    """Sum over cells of the robust per-second noise (data unit)."""
-    next_second: int | None = None
-    """First absolute second not yet emitted; None before the first step."""
-    occupied: bool = False
-    run_s: int = 0
-    """Consecutive seconds supporting a change of occupancy."""
-    gap_s: int = 0
-    """Consecutive gap seconds up to ``next_second``."""
-    bout_s: int = 0
-    """Occupied seconds so far in the current sitting bout."""
-    block_rows: FloatArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float64))
-    """Per-second means of the empty seconds of the unfinished baseline block."""
-    ref_cop_y_m: float = math.nan
-    """The person's reference cop_y once known."""
-    ref_rows: FloatArray = field(default_factory=_empty_float)
-    """cop_y values collected towards the reference while it is not known yet."""
-    baseline_source: BaselineSource = "learned"
-    """Where the initial baseline came from (see :class:`SeatSeconds`)."""
+_DEFAULT_PARAMS = SeatParams()
 
 
 # ---------------------------------------------------------------------------
@@ -308,242 +136,6 @@ def _col_percentile(rows: FloatArray, q: float) -> FloatArray:
     return out
 
 
-def _thresholds(state: SeatState, params: SeatParams) -> tuple[float, float]:
-    ref = params.load_ref if params.load_ref is not None else state.load_ref
-    enter = max(params.enter_frac * ref, params.noise_factor * state.noise_load)
-    return enter, enter * params.exit_frac / params.enter_frac
-
-
-def _update_baseline(baseline: FloatArray, rows: FloatArray, params: SeatParams) -> FloatArray:
-    """Move the baseline towards the mean of a block's empty seconds, per cell."""
-    if rows.shape[0] == 0:
-        return baseline
-    finite = np.isfinite(rows)
-    if finite.all():
-        n = np.full(rows.shape[1], rows.shape[0], dtype=np.int64)
-        diff = rows.sum(axis=0) / rows.shape[0] - baseline
-    else:
-        n = finite.sum(axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.where(finite, rows, 0.0).sum(axis=0) / n
-        diff = np.where(n > 0, mean - baseline, 0.0)
-    rate_up = -np.expm1(-n / params.baseline_tau_up_s)
-    rate_down = -np.expm1(-n / params.baseline_tau_down_s)
-    rate = np.where(diff > 0, rate_up, rate_down)
-    return np.asarray(baseline + rate * diff, dtype=np.float64)
-
-
-def _empty_seconds(
-    t0_s: int, source: BaselineSource = "learned", baseline: FloatArray | None = None
-) -> SeatSeconds:
-    f = _empty_float()
-    b = np.zeros(0, dtype=np.bool_)
-    return SeatSeconds(
-        t0_s=t0_s,
-        count=np.zeros(0, dtype=np.int64),
-        baseline=f,
-        load=f.copy(),
-        occupied=b,
-        cop_x_m=f.copy(),
-        cop_y_m=f.copy(),
-        peak=f.copy(),
-        lr_asymmetry=f.copy(),
-        cop_shift_y_m=f.copy(),
-        slumped=b.copy(),
-        baseline_source=source,
-        end_baseline=_empty_float() if baseline is None else baseline,
-    )
-
-
-def _core(
-    state: SeatState,
-    s0: int,
-    count: IntArray,
-    per_s: FloatArray,
-    layout: SeatLayout,
-    params: SeatParams,
-    enter: float,
-    leave: float,
-    features: bool = True,
-) -> tuple[SeatSeconds, SeatState]:
-    """The state machine over ``m`` consecutive seconds starting at absolute second s0.
-
-    With ``features=False`` only ``count``, ``load`` and ``occupied`` are computed (the
-    rest is NaN/False), which is all :func:`seat_init` needs for its scale passes."""
-    n_cells = layout.n_cells
-    if state.baseline.shape != (n_cells,):
-        raise ValueError(f"state has {state.baseline.shape[0]} cells, layout has {n_cells}")
-    m = int(count.shape[0])
-    if m == 0:
-        return _empty_seconds(s0, state.baseline_source, state.baseline), state
-    valid = np.any(np.isfinite(per_s), axis=1)
-    x = np.asarray(layout.x_m, dtype=np.float64)
-    y = np.asarray(layout.y_m, dtype=np.float64)
-    right = (x > 0).astype(np.float64)
-    left = (x < 0).astype(np.float64)
-
-    load = np.full(m, np.nan)
-    base_out = np.full(m, np.nan)
-    peak = np.full(m, np.nan)
-    sum_x = np.full(m, np.nan)
-    sum_y = np.full(m, np.nan)
-    sum_r = np.full(m, np.nan)
-    sum_l = np.full(m, np.nan)
-    occ = np.zeros(m, dtype=np.bool_)
-    bout_pos = np.full(m, -1, dtype=np.int64)
-
-    baseline = state.baseline
-    baseline_mean = float(np.mean(baseline))
-    pending = state.block_rows
-    if pending.ndim != 2 or pending.shape[1] != n_cells:
-        pending = np.zeros((0, n_cells), dtype=np.float64)
-    occupied, run, gap_run, bout = state.occupied, state.run_s, state.gap_s, state.bout_s
-    persist, reset_gap = params.persist_s, params.reset_gap_s
-
-    block = params.baseline_block_s
-    first_edge = (s0 // block + 1) * block - s0
-    edges = [0, *range(first_edge, m, block), m]
-    for a, z in itertools.pairwise(edges):
-        k = z - a
-        rows = per_s[a:z]
-        above = np.fmax(rows - baseline, 0.0)  # missing values count as 0
-        block_load = above.sum(axis=1)
-        load[a:z] = block_load
-        base_out[a:z] = baseline_mean
-        if features:
-            peak[a:z] = above.max(axis=1)
-            sum_x[a:z] = (above * x).sum(axis=1)
-            sum_y[a:z] = (above * y).sum(axis=1)
-            sum_r[a:z] = (above * right).sum(axis=1)
-            sum_l[a:z] = (above * left).sum(axis=1)
-
-        block_valid = valid[a:z]
-        n_valid = int(np.count_nonzero(block_valid))
-        quiet: BoolArray
-        # fast paths: whole blocks where the state cannot change (most of the data)
-        if n_valid == k and run == 0 and not occupied and float(block_load.max()) <= enter:
-            gap_run = 0
-            quiet = np.ones(k, dtype=np.bool_)
-        elif n_valid == k and run == 0 and occupied and float(block_load.min()) >= leave:
-            gap_run = 0
-            occ[a:z] = True
-            bout_pos[a:z] = np.arange(bout, bout + k)
-            bout += k
-            quiet = np.zeros(k, dtype=np.bool_)
-        elif n_valid == 0:
-            gap_run += k
-            run = 0
-            if gap_run >= reset_gap:
-                occupied, bout = False, 0
-            quiet = np.zeros(k, dtype=np.bool_)
-        else:
-            occ_list: list[bool] = []
-            pos_list: list[int] = []
-            quiet_list: list[bool] = []
-            for ok, value in zip(block_valid.tolist(), block_load.tolist(), strict=True):
-                if not ok:
-                    gap_run += 1
-                    run = 0
-                    if gap_run >= reset_gap:
-                        occupied, bout = False, 0
-                    occ_list.append(False)
-                    pos_list.append(-1)
-                    quiet_list.append(False)
-                    continue
-                gap_run = 0
-                if occupied:
-                    run = run + 1 if value < leave else 0
-                    if run >= persist:
-                        occupied, run, bout = False, 0, 0
-                else:
-                    run = run + 1 if value > enter else 0
-                    if run >= persist:
-                        occupied, run, bout = True, 0, 0
-                occ_list.append(occupied)
-                if occupied:
-                    pos_list.append(bout)
-                    bout += 1
-                else:
-                    pos_list.append(-1)
-                quiet_list.append(not occupied and value <= enter)
-            occ[a:z] = occ_list
-            bout_pos[a:z] = pos_list
-            quiet = np.asarray(quiet_list, dtype=np.bool_)
-
-        if np.any(quiet):
-            pending = np.concatenate((pending, rows[quiet]))
-        if (s0 + z) % block == 0 and pending.shape[0]:
-            baseline = _update_baseline(baseline, pending, params)
-            baseline_mean = float(np.mean(baseline))
-            pending = np.zeros((0, n_cells), dtype=np.float64)
-
-    invalid = ~valid
-    for arr in (load, base_out, peak):
-        arr[invalid] = np.nan
-    with np.errstate(invalid="ignore", divide="ignore"):
-        # the seconds confirming a stand-up (load already below exit) carry no posture
-        use = occ & (load >= leave) & (load > 0)
-        cop_x = np.where(use, sum_x / load, np.nan)
-        cop_y = np.where(use, sum_y / load, np.nan)
-        lr_den = sum_r + sum_l
-        lr = np.where(use & (lr_den > 0), (sum_r - sum_l) / lr_den, np.nan)
-
-    # the person's reference cop_y, and the shift from it
-    ref = state.ref_cop_y_m
-    ref_rows = state.ref_rows
-    shift = np.full(m, np.nan)
-    if not features:
-        pass
-    elif params.ref_cop_y_m is not None:
-        shift = cop_y - params.ref_cop_y_m
-    else:
-        start = 0
-        if math.isnan(ref):
-            need = params.ref_s - ref_rows.shape[0]
-            candidates = (bout_pos >= params.settle_s) & np.isfinite(cop_y)
-            picked = np.flatnonzero(candidates)[:need]
-            ref_rows = np.concatenate((ref_rows, cop_y[picked]))
-            if ref_rows.shape[0] >= params.ref_s:
-                ref = float(np.median(ref_rows))
-                ref_rows = _empty_float()
-                start = int(picked[-1])
-            else:
-                start = m
-        shift[start:] = cop_y[start:] - ref
-    slumped = occ & (shift < -params.slump_threshold_m)
-
-    out = SeatSeconds(
-        t0_s=s0,
-        count=count,
-        baseline=base_out,
-        load=load,
-        occupied=occ,
-        cop_x_m=np.asarray(cop_x, dtype=np.float64),
-        cop_y_m=np.asarray(cop_y, dtype=np.float64),
-        peak=peak,
-        lr_asymmetry=np.asarray(np.clip(lr, -1.0, 1.0), dtype=np.float64),
-        cop_shift_y_m=np.asarray(shift, dtype=np.float64),
-        slumped=np.asarray(slumped, dtype=np.bool_),
-        baseline_source=state.baseline_source,
-        end_baseline=baseline,
-    )
-    new_state = SeatState(
-        baseline=baseline,
-        load_ref=state.load_ref,
-        noise_load=state.noise_load,
-        next_second=s0 + m,
-        occupied=occupied,
-        run_s=run,
-        gap_s=gap_run,
-        bout_s=bout,
-        block_rows=pending,
-        ref_cop_y_m=ref,
-        ref_rows=ref_rows,
-        baseline_source=state.baseline_source,
-    )
-    return out, new_state
-
-
 def _init_from(
     s0: int, count: IntArray, per_s: FloatArray, layout: SeatLayout, params: SeatParams
 ) -> SeatState:
@@ -588,8 +180,8 @@ def _init_from(
     load_ref = 0.0
     for _ in range(2):
         state = replace(state, load_ref=load_ref)
-        enter, leave = _thresholds(state, replace(params, load_ref=None))
-        first, _ = _core(state, s0, count, per_s, layout, params, enter, leave, features=False)
+        enter, leave = thresholds(state, replace(params, load_ref=None))
+        first, _ = track(state, s0, count, per_s, layout, params, enter, leave, features=False)
         loads = first.load[np.isfinite(first.load)]
         if loads.size:
             hi = float(np.percentile(loads, 99.0))
@@ -605,7 +197,7 @@ def seat_init(
     t_s: FloatArray,
     seat_p: FloatArray,
     layout: SeatLayout,
-    params: SeatParams = SeatParams(),
+    params: SeatParams = _DEFAULT_PARAMS,
 ) -> SeatState:
     """The initial state from a recording (its beginning, or all of it).
 
@@ -632,7 +224,7 @@ def seat_step(
     t_s: FloatArray,
     seat_p: FloatArray,
     layout: SeatLayout,
-    params: SeatParams = SeatParams(),
+    params: SeatParams = _DEFAULT_PARAMS,
 ) -> tuple[SeatSeconds, SeatState]:
     """Process one chunk of samples; return its seconds and the state for the next chunk.
 
@@ -643,21 +235,21 @@ def seat_step(
     state unchanged.
     """
     s0, count, per_s = _aggregate(t_s, seat_p, layout, state.next_second)
-    enter, leave = _thresholds(state, params)
-    return _core(state, s0, count, per_s, layout, params, enter, leave)
+    enter, leave = thresholds(state, params)
+    return track(state, s0, count, per_s, layout, params, enter, leave)
 
 
 def seat_seconds(
     t_s: FloatArray,
     seat_p: FloatArray,
     layout: SeatLayout,
-    params: SeatParams = SeatParams(),
+    params: SeatParams = _DEFAULT_PARAMS,
 ) -> SeatSeconds:
     """Batch form: :func:`seat_init` on the data, then one :func:`seat_step` over it."""
     s0, count, per_s = _aggregate(t_s, seat_p, layout, None)
     state = _init_from(s0, count, per_s, layout, params)
-    enter, leave = _thresholds(state, params)
-    seconds, _ = _core(state, s0, count, per_s, layout, params, enter, leave)
+    enter, leave = thresholds(state, params)
+    seconds, _ = track(state, s0, count, per_s, layout, params, enter, leave)
     return seconds
 
 
@@ -665,7 +257,7 @@ def seat_concat(parts: Sequence[SeatSeconds]) -> SeatSeconds:
     """Join consecutive chunk outputs of :func:`seat_step` into one."""
     parts = [s for s in parts if s.n > 0]
     if not parts:
-        return _empty_seconds(0)
+        return empty_seconds(0)
     for before, after in itertools.pairwise(parts):
         if after.t0_s != before.t0_s + before.n:
             raise ValueError("SeatSeconds parts are not consecutive")

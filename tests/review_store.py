@@ -31,7 +31,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from analytics.compression import BoutEnd, ExposureParams, compression
+from analytics.bouts import compression
+from analytics.compression import BoutEnd, ExposureParams
 from analytics.live import DATA_OFF, DATA_OK
 from analytics.records import Posture, Timeline
 from collector.sinks.history.model import (

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analytics.compression import BoutEnd, EventKind, ExposureParams, compression
+from analytics.bouts import compression
+from analytics.compression import BoutEnd, EventKind, ExposureParams
 from analytics.records import Posture, Timeline
 
 S, U, L, N, RS, RT = (

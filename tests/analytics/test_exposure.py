@@ -103,7 +103,8 @@ def test_week_over_week_change_comes_from_valid_days() -> None:
 
 
 def test_shared_posture_runs_change_nothing() -> None:
-    from analytics.periods import day_bounds, measures
+    from analytics.period_bounds import day_bounds
+    from analytics.periods import measures
     from analytics.smoothing import runs
 
     rng = np.random.default_rng(5)

@@ -10,19 +10,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from analytics.periods import (
-    BOUT_BIN_LABELS,
-    Period,
-    PeriodMeasures,
-    StepCounts,
-    clock_periods,
-    day_bounds,
-    measures,
-    sitting_bouts,
-    total,
-    whole,
-)
+from analytics.period_bounds import Period, clock_periods, day_bounds, whole
+from analytics.periods import BOUT_BIN_LABELS, PeriodMeasures, StepCounts, measures, total
 from analytics.records import Posture, Timeline
+from analytics.sitting_bouts import sitting_bouts
 
 S, U, N, L, RS, RU = (
     Posture.SITTING,

@@ -4,7 +4,7 @@ import threading
 
 import numpy as np
 
-from analytics.compression import compression
+from analytics.bouts import compression
 from analytics.records import Posture, Timeline
 from analytics.scratch import MAX_CACHED_STEPS, scratch
 

@@ -6,7 +6,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics.compression import ExposureParams, compression
+from analytics.bouts import compression
+from analytics.compression import ExposureParams
 from analytics.records import Posture, Timeline
 from analytics.streaming import StreamState, advance, begin, finish, run_chunks
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analytics.periods import Period, PeriodMeasures, clock_periods, measures, total
+from analytics.period_bounds import Period, clock_periods
+from analytics.periods import PeriodMeasures, measures, total
 from analytics.records import Posture
 from collector.recordings import (
     EVENT_FORMATS,
