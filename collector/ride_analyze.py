@@ -21,6 +21,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from analytics.durations import format_h_min_s
 from analytics.exposure import ExposureReport
 from analytics.orientation import PEDALLING_SOURCE
 from analytics.pipeline import Analysis
@@ -125,11 +126,7 @@ def _utc(t_s: float) -> str:
 
 
 def _hm(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    h, rem = divmod(round(seconds), 3600)
-    m, s = divmod(rem, 60)
-    return f"{h:d} h {m:02d} min" if h else f"{m:d} min {s:02d} s"
+    return "-" if seconds is None else format_h_min_s(seconds)
 
 
 def _ride_rows(s: RideSummary) -> list[tuple[str, str]]:
