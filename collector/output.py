@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from typing import Any
 
 import numpy as np
@@ -18,16 +17,7 @@ from analytics.rules import RULES
 from analytics.seat_pressure import SeatSeconds
 from analytics.segments import TimeSegment
 from analytics.summary import TimelineSummary, summarize
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
+from collector.json_encoding import jsonable
 
 
 def seat_dict(seat: SeatSeconds) -> dict[str, Any]:
@@ -95,7 +85,7 @@ def analysis_dict(source: str, analysis: Analysis, warnings: list[str]) -> dict[
             "sit_threshold_deg": round(cal.sit_threshold_deg, 1),
             "trunk": analysis.trunk is not None,
         }
-    return _clean(out)  # type: ignore[no-any-return]
+    return jsonable(out)  # type: ignore[no-any-return]
 
 
 def to_json(obj: dict[str, Any]) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from analytics.ride import (
     ride_seconds,
     summarize_ride,
 )
+from collector.json_encoding import jsonable
 from collector.recordings.csv_schema import LoadedRecording
 from collector.recordings.errors import RecordingError
 from collector.recordings.fit import LoadedRide, is_fit_file, read_fit
@@ -208,16 +208,6 @@ def print_rides(console: Console, results: list[RideResult], beside_thigh: bool 
         console.print(_table("total", _total_rows(done)))
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, float):
-        return round(value, 2) if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
-
-
 def result_dict(r: RideResult) -> dict[str, Any]:
     assert r.summary is not None
     return {"source": r.path, "warnings": list(r.warnings), **ride_dict(r.summary)}
@@ -226,7 +216,7 @@ def result_dict(r: RideResult) -> dict[str, Any]:
 def ride_dict(s: RideSummary) -> dict[str, Any]:
     d = dataclasses.asdict(s)
     d["start"] = datetime.fromtimestamp(s.start_t_s, UTC).isoformat()
-    return _clean(d)  # type: ignore[no-any-return]
+    return jsonable(d, digits=2)  # type: ignore[no-any-return]
 
 
 def rides_dict(results: list[RideResult]) -> dict[str, Any]:
