@@ -131,20 +131,11 @@ class Alert:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values (enums as their strings) for a JSON payload."""
-        return {
-            "id": self.id,
-            "kind": self.kind.value,
-            "t_s": self.t_s,
-            "message": self.message,
-            "bout_start_t_s": self.bout_start_t_s,
-            "bout_minutes": self.bout_minutes,
-            "stand_for_s": self.stand_for_s,
-            "level": self.level,
-            "upright_s": self.upright_s,
-            "status": None if self.status is None else self.status.value,
-            "command": self.command,
-            "adherence": None if self.adherence is None else self.adherence.to_dict(),
-        }
+        d = dataclasses.asdict(self)
+        d["kind"] = self.kind.value
+        d["status"] = None if self.status is None else self.status.value
+        d["adherence"] = None if self.adherence is None else self.adherence.to_dict()
+        return d
 
 
 def hip_gt90_s_from_stream(state: StreamState) -> float:

@@ -11,16 +11,7 @@ from __future__ import annotations
 import math
 
 from analytics.alert_records import AlertKind, Status
-
-
-def duration(duration_s: float) -> str:
-    """``2 min``, ``45 s``, ``1 min 30 s`` (rounded to the second)."""
-    s = round(duration_s)
-    if s % 60 == 0:
-        return f"{s // 60} min"
-    if s < 60:
-        return f"{s} s"
-    return f"{s // 60} min {s % 60} s"
+from analytics.durations import format_min_s
 
 
 def whole_minutes(duration_s: float) -> int:
@@ -33,7 +24,7 @@ def whole_minutes(duration_s: float) -> int:
 
 def stand_prompt(kind: AlertKind, bout_s: float, stand_for_s: float) -> str:
     """A PROMPT, ESCALATION or REPEAT after ``bout_s`` of sitting."""
-    m, d = whole_minutes(bout_s), duration(stand_for_s)
+    m, d = whole_minutes(bout_s), format_min_s(stand_for_s)
     if kind == AlertKind.PROMPT:
         return f"You have been sitting for {m} min: stand up for {d}."
     if kind == AlertKind.ESCALATION:
@@ -44,17 +35,17 @@ def stand_prompt(kind: AlertKind, bout_s: float, stand_for_s: float) -> str:
 
 
 def break_started(stand_for_s: float) -> str:
-    return f"Break started: keep standing for {duration(stand_for_s)}."
+    return f"Break started: keep standing for {format_min_s(stand_for_s)}."
 
 
 def break_complete(break_s: float) -> str:
-    return f"Break complete: {duration(break_s)} upright. The sitting clock starts again."
+    return f"Break complete: {format_min_s(break_s)} upright. The sitting clock starts again."
 
 
 def break_too_short(upright_s: float, break_s: float) -> str:
     return (
-        f"Break too short ({duration(upright_s)} up): the sitting clock keeps running. "
-        f"Stand for at least {duration(break_s)}."
+        f"Break too short ({format_min_s(upright_s)} up): the sitting clock keeps running. "
+        f"Stand for at least {format_min_s(break_s)}."
     )
 
 
@@ -105,7 +96,7 @@ NOTHING_TO_ACKNOWLEDGE = "nothing to acknowledge: no prompt is active"
 
 
 def snooze_too_long(snooze_max_s: float) -> str:
-    return f"a snooze lasts at most {duration(snooze_max_s)}"
+    return f"a snooze lasts at most {format_min_s(snooze_max_s)}"
 
 
 def snooze_limit_used(limit: int) -> str:
@@ -121,7 +112,7 @@ def rejected(reason: str) -> str:
 
 
 def snoozed(length_s: float, used: int, limit: int) -> str:
-    return f"Prompts snoozed for {duration(length_s)} ({used} of {limit} today)."
+    return f"Prompts snoozed for {format_min_s(length_s)} ({used} of {limit} today)."
 
 
 def acknowledged(until_escalation: bool) -> str:

@@ -15,6 +15,23 @@ def format_h_min(seconds: float) -> str:
     return f"{h} h {m:02d} min" if h else f"{m} min"
 
 
+def format_h_min_s(seconds: float) -> str:
+    """Rounded to the second, seconds shown below an hour: ``2 h 05 min``, ``3 min 07 s``."""
+    h, rem = divmod(round(seconds), 3600)
+    m, s = divmod(rem, 60)
+    return f"{h:d} h {m:02d} min" if h else f"{m:d} min {s:02d} s"
+
+
+def format_min_s(seconds: float) -> str:
+    """Rounded to the second, for a sentence: ``2 min``, ``45 s``, ``1 min 30 s``."""
+    s = round(seconds)
+    if s % 60 == 0:
+        return f"{s // 60} min"
+    if s < 60:
+        return f"{s} s"
+    return f"{s // 60} min {s % 60} s"
+
+
 def format_h_colon_min(seconds: float | None) -> str:
     """Rounded to the minute, for table cells: ``2:05``, ``0:35``; ``–`` for None."""
     if seconds is None:
@@ -44,6 +61,8 @@ __all__ = [
     "format_decimal_min",
     "format_h_colon_min",
     "format_h_min",
+    "format_h_min_s",
     "format_min",
+    "format_min_s",
     "format_threshold",
 ]

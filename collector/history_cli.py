@@ -70,8 +70,6 @@ def import_cmd(
     """Analyse each FILE like `sitload analyze` and write its timeline, bouts, breaks
     and daily totals to the history of --user. Importing a file again stores one copy;
     a longer copy of a file extends the history."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -79,17 +77,16 @@ def import_cmd(
     from collector.history_import import HistoryImportError, analyse, import_analysed
     from collector.sinks.history.factory import open_store, redact
     from collector.sinks.history.model import StoreConfigError, StoreUnavailableError
-    from collector.timezone import local_zone_name
+    from collector.timezone import UnknownZoneError, chosen_zone
 
     try:
         settings = load_settings(config_path, Overrides(history_url=history_url, user_id=user))
     except ConfigError as exc:
         _fail(str(exc))
-    tz_name = tz or settings.timezone or local_zone_name()
     try:
-        zone = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        _fail(f"--tz {tz_name!r}: unknown time zone; use an IANA name such as Europe/London")
+        zone = chosen_zone(tz, settings.timezone)
+    except UnknownZoneError as exc:
+        _fail(str(exc))
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         _fail(f"no such file: {', '.join(missing)}")

@@ -46,6 +46,7 @@ from analytics.calibration_errors import CalibrationError
 from analytics.compression import EventKind, ExposureParams
 from analytics.exposure import ExposureReport, exposure_report
 from analytics.live import DATA_OK
+from analytics.local_days import local_time
 from analytics.pipeline import analyze_recording
 from analytics.records import Timeline
 from analytics.rules import RULES
@@ -201,7 +202,7 @@ def daily_records(a: Analysed, user: str, existing: Sequence[DailyRecord]) -> li
     bouts_by_date: dict[str, int] = {}
     for b in a.report.bouts:
         if b.duration_s >= 1800.0:
-            date = _date_of(a.to_unix(b.start_s), a.zone)
+            date = local_time(a.to_unix(b.start_s), a.zone).date().isoformat()
             bouts_by_date[date] = bouts_by_date.get(date, 0) + 1
     out = []
     for day in a.report.days:
@@ -226,10 +227,6 @@ def daily_records(a: Analysed, user: str, existing: Sequence[DailyRecord]) -> li
             )
         )
     return out
-
-
-def _date_of(t_s: float, zone: ZoneInfo) -> str:
-    return dt.datetime.fromtimestamp(t_s, zone).date().isoformat()
 
 
 def event_records(a: Analysed, user: str) -> list[HistoryRecord]:

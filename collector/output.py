@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from typing import Any
 
 import numpy as np
 
+from analytics.durations import format_h_colon_min, format_h_min_s
 from analytics.exposure import ExposureReport, PeriodExposure
 from analytics.orientation import PEDALLING_SOURCE
 from analytics.pipeline import Analysis
@@ -17,16 +17,7 @@ from analytics.rules import RULES
 from analytics.seat_pressure import SeatSeconds
 from analytics.segments import TimeSegment
 from analytics.summary import TimelineSummary, summarize
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
+from collector.json_encoding import jsonable
 
 
 def seat_dict(seat: SeatSeconds) -> dict[str, Any]:
@@ -94,17 +85,11 @@ def analysis_dict(source: str, analysis: Analysis, warnings: list[str]) -> dict[
             "sit_threshold_deg": round(cal.sit_threshold_deg, 1),
             "trunk": analysis.trunk is not None,
         }
-    return _clean(out)  # type: ignore[no-any-return]
+    return jsonable(out)  # type: ignore[no-any-return]
 
 
 def to_json(obj: dict[str, Any]) -> str:
     return json.dumps(obj, indent=2, sort_keys=False)
-
-
-def _hm(seconds: int) -> str:
-    h, rem = divmod(int(seconds), 3600)
-    m, s = divmod(rem, 60)
-    return f"{h:d} h {m:02d} min" if h else f"{m:d} min {s:02d} s"
 
 
 def summary_lines(s: TimelineSummary) -> list[tuple[str, str]]:
@@ -115,19 +100,22 @@ def summary_lines(s: TimelineSummary) -> list[tuple[str, str]]:
         else "-"
     )
     return [
-        ("recorded", _hm(s.duration_s)),
-        ("worn", _hm(s.wear_s)),
-        ("sitting", _hm(s.sitting_s)),
-        ("upright (standing, walking)", _hm(s.upright_s)),
-        ("lying", _hm(s.lying_s)),
-        ("riding, seated", _hm(s.riding_seated_s)),
-        ("riding, standing", _hm(s.riding_standing_s)),
-        ("not worn / no data", _hm(s.nonwear_s)),
+        ("recorded", format_h_min_s(s.duration_s)),
+        ("worn", format_h_min_s(s.wear_s)),
+        ("sitting", format_h_min_s(s.sitting_s)),
+        ("upright (standing, walking)", format_h_min_s(s.upright_s)),
+        ("lying", format_h_min_s(s.lying_s)),
+        ("riding, seated", format_h_min_s(s.riding_seated_s)),
+        ("riding, standing", format_h_min_s(s.riding_standing_s)),
+        ("not worn / no data", format_h_min_s(s.nonwear_s)),
         ("sit-to-stand transitions", str(s.sit_to_stand)),
-        ("sitting periods / longest", f"{s.sitting_periods} / {_hm(s.longest_sitting_s)}"),
-        (f"hip flexion > 90° ({hip_kind})", _hm(s.hip_flexion_gt90_s)),
+        (
+            "sitting periods / longest",
+            f"{s.sitting_periods} / {format_h_min_s(s.longest_sitting_s)}",
+        ),
+        (f"hip flexion > 90° ({hip_kind})", format_h_min_s(s.hip_flexion_gt90_s)),
         ("mean hip flexion while sitting", mean_sit),
-        ("reclined (thigh rolled, no trunk sensor)", _hm(s.reclined_s)),
+        ("reclined (thigh rolled, no trunk sensor)", format_h_min_s(s.reclined_s)),
     ]
 
 
@@ -249,11 +237,6 @@ def report_dict(report: ExposureReport) -> dict[str, Any]:
     }
 
 
-def _hmm(seconds: float) -> str:
-    minutes = round(seconds / 60.0)
-    return f"{minutes // 60}:{minutes % 60:02d}"
-
-
 def day_rows(report: ExposureReport) -> list[list[str]]:
     """The readable per-day table (and the total as the last row)."""
     rows = []
@@ -264,15 +247,15 @@ def day_rows(report: ExposureReport) -> list[list[str]]:
         rows.append(
             [
                 m.label + ("" if m.valid or m.label == "total" else "*"),
-                _hmm(m.wear_s),
-                _hmm(m.sitting_s),
-                _hmm(m.riding_seated_s),
+                format_h_colon_min(m.wear_s),
+                format_h_colon_min(m.sitting_s),
+                format_h_colon_min(m.riding_seated_s),
                 str(m.sit_to_stand),
                 f"{m.sitting_bouts_gt30min}/{m.sitting_bouts_gt60min}",
-                _hmm(m.longest_sitting_bout_s),
+                format_h_colon_min(m.longest_sitting_bout_s),
                 str(pe.compression_bouts),
                 f"{pe.breaks_taken}/{pe.micro_breaks}",
-                _hmm(hip90.total_s),
+                format_h_colon_min(hip90.total_s),
             ]
         )
     return rows

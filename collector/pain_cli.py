@@ -10,11 +10,11 @@ import sys
 import time
 from pathlib import Path
 from typing import Any, NoReturn
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
 from collector.pain_diary import DiaryError
+from collector.timezone import UnknownZoneError, chosen_zone
 from collector.user_option import user_option
 
 EXIT_USAGE = 2
@@ -25,19 +25,6 @@ SKIPPED_SHOWN = 10
 def _fail(message: str) -> NoReturn:
     click.echo(f"sitload: error: {message}", err=True)
     sys.exit(EXIT_USAGE)
-
-
-def zone_for(tz: str | None, configured: str | None) -> ZoneInfo:
-    """``--tz``, else the configured zone, else this machine's."""
-    from collector.timezone import local_zone_name
-
-    name = tz or configured or local_zone_name()
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise DiaryError(
-            f"--tz {name!r}: unknown time zone; use an IANA name such as Europe/London"
-        ) from None
 
 
 @click.command(name="import")
@@ -62,9 +49,9 @@ def pain_import_cmd(
 
     try:
         settings = load_settings(config_path, Overrides(user_id=user_id, history_url=history_url))
-        zone = zone_for(tz, settings.timezone)
+        zone = chosen_zone(tz, settings.timezone)
         read = read_diary(diary, settings.user_id, zone, now_s=time.time())
-    except (ConfigError, DiaryError) as exc:
+    except (ConfigError, DiaryError, UnknownZoneError) as exc:
         _fail(str(exc))
     for line in read.skipped[:SKIPPED_SHOWN]:
         click.echo(f"sitload: warning: {diary.name} {line}; skipped", err=True)

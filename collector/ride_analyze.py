@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from analytics.durations import format_h_min_s
 from analytics.exposure import ExposureReport
 from analytics.orientation import PEDALLING_SOURCE
 from analytics.pipeline import Analysis
@@ -33,6 +33,7 @@ from analytics.ride import (
     ride_seconds,
     summarize_ride,
 )
+from collector.json_encoding import jsonable
 from collector.recordings.csv_schema import LoadedRecording
 from collector.recordings.errors import RecordingError
 from collector.recordings.fit import LoadedRide, is_fit_file, read_fit
@@ -125,11 +126,7 @@ def _utc(t_s: float) -> str:
 
 
 def _hm(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    h, rem = divmod(round(seconds), 3600)
-    m, s = divmod(rem, 60)
-    return f"{h:d} h {m:02d} min" if h else f"{m:d} min {s:02d} s"
+    return "-" if seconds is None else format_h_min_s(seconds)
 
 
 def _ride_rows(s: RideSummary) -> list[tuple[str, str]]:
@@ -211,16 +208,6 @@ def print_rides(console: Console, results: list[RideResult], beside_thigh: bool 
         console.print(_table("total", _total_rows(done)))
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, float):
-        return round(value, 2) if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
-
-
 def result_dict(r: RideResult) -> dict[str, Any]:
     assert r.summary is not None
     return {"source": r.path, "warnings": list(r.warnings), **ride_dict(r.summary)}
@@ -229,7 +216,7 @@ def result_dict(r: RideResult) -> dict[str, Any]:
 def ride_dict(s: RideSummary) -> dict[str, Any]:
     d = dataclasses.asdict(s)
     d["start"] = datetime.fromtimestamp(s.start_t_s, UTC).isoformat()
-    return _clean(d)  # type: ignore[no-any-return]
+    return jsonable(d, digits=2)  # type: ignore[no-any-return]
 
 
 def rides_dict(results: list[RideResult]) -> dict[str, Any]:

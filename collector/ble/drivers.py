@@ -11,6 +11,7 @@ connecting (configuration, output rate).
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass, field
 from typing import Final, Protocol
@@ -60,19 +61,7 @@ class DeviceCounters:
     battery_pct: int | None = None
 
     def as_dict(self) -> dict[str, int | float | None]:
-        return {
-            "packets": self.packets,
-            "samples": self.samples,
-            "lost_packets": self.lost_packets,
-            "lost_samples": self.lost_samples,
-            "decode_errors": self.decode_errors,
-            "dropped": self.dropped,
-            "connects": self.connects,
-            "reconnects": self.reconnects,
-            "gaps": self.gaps,
-            "last_seen_t_s": self.last_seen_t_s,
-            "battery_pct": self.battery_pct,
-        }
+        return dataclasses.asdict(self)
 
 
 class GattClient(Protocol):

@@ -46,17 +46,17 @@ def pain_cmd(
     import time as _time
 
     from collector.config import ConfigError, Overrides, load_settings
-    from collector.pain_cli import zone_for
     from collector.pain_diary import parse_time, when_of
     from collector.service.app import open_history
     from collector.sinks.history.model import PainReport
+    from collector.timezone import chosen_zone
 
     try:
         settings = load_settings(config_path, Overrides(user_id=user_id, history_url=history_url))
         now = _time.time()
         t_s = now
         if at_text is not None:
-            zone = zone_for(tz, settings.timezone)
+            zone = chosen_zone(tz, settings.timezone)
             t_s = parse_time(at_text, zone, now_s=now)
             when = when or when_of(t_s, zone)
         when = when or "now"

@@ -17,7 +17,6 @@ import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
@@ -181,7 +180,7 @@ def report_cmd(
     from collector.review.meta import ReportMeta, sitload_version
     from collector.review.range import data_span, default_range, describe_store
     from collector.sinks.history.model import StoreConfigError, StoreUnavailableError
-    from collector.timezone import local_zone_name
+    from collector.timezone import UnknownZoneError, chosen_zone
 
     first_given = None if from_text is None else _date("--from", from_text)
     last_given = None if to_text is None else _date("--to", to_text)
@@ -191,11 +190,11 @@ def report_cmd(
         settings = load_settings(config_path, Overrides(history_url=history_url, user_id=user))
     except ConfigError as exc:
         _fail(str(exc).replace("--user-id:", "--user:"))  # this command calls it --user
-    tz_name = tz or settings.timezone or local_zone_name()
     try:
-        zone = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        _fail(f"--tz {tz_name!r}: unknown time zone; use an IANA name such as Europe/London")
+        zone = chosen_zone(tz, settings.timezone)
+    except UnknownZoneError as exc:
+        _fail(str(exc))
+    tz_name = zone.key
     who = settings.user_id
     store_kind = _scheme(settings.history_url)
     where = describe_store(settings.history_url)

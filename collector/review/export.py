@@ -7,27 +7,15 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import math
 from typing import Any
 
 from analytics.durations import format_decimal_min
 from analytics.review_records import DayReview, Review
+from collector.json_encoding import jsonable
 from collector.output import to_json
 from collector.review.meta import ReportMeta
 
 SCHEMA = "sitload.review/1"
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float):
-        return round(value, 3) if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
 
 
 def review_dict(r: Review, meta: ReportMeta) -> dict[str, Any]:
@@ -73,7 +61,7 @@ def review_dict(r: Review, meta: ReportMeta) -> dict[str, Any]:
         ],
         "pain": dataclasses.asdict(r.pain),
     }
-    return _clean(out)  # type: ignore[no-any-return]
+    return jsonable(out, digits=3)  # type: ignore[no-any-return]
 
 
 def render_json(r: Review, meta: ReportMeta) -> str:

@@ -29,13 +29,6 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def format_h_colon_min(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    minutes = round(seconds / 60.0)
-    return f"{minutes // 60}:{minutes % 60:02d}"
-
-
 def html_table(
     caption: str,
     head: Sequence[str],

@@ -32,6 +32,7 @@ from rich.console import Console
 from rich.text import Text
 
 from analytics.alert_records import Alert, AlertKind
+from analytics.durations import format_h_min
 from analytics.orientation import PEDALLING_SOURCE
 from collector.sinks.base import CommandCallback, CommandRequest, LiveStatus
 from collector.sinks.settings import ConsoleSettings
@@ -163,24 +164,19 @@ def _clock_text(t_s: float, tz: datetime.tzinfo | None) -> str:
     return when.strftime("%H:%M:%S")
 
 
-def _minutes(m: float) -> str:
-    m = round(m)
-    return f"{m} min" if m < 60 else f"{m // 60} h {m % 60:02d} min"
-
-
 def status_line(status: LiveStatus, tz: datetime.tzinfo | None = None) -> str:
     """The one-line status: posture and bout, the day's sitting, breaks after prompts."""
     if status.data != "ok":
         now = "no data" if status.data == "no_data" else "sensor off"
     elif status.bout_minutes > 0:
-        now = f"{status.posture.replace('_', ' ')}, bout {_minutes(status.bout_minutes)}"
+        now = f"{status.posture.replace('_', ' ')}, bout {format_h_min(60.0 * status.bout_minutes)}"
     else:
         now = status.posture.replace("_", " ")
     parts = [
         now,
-        f"today {_minutes(status.today_sitting_min)} sitting",
+        f"today {format_h_min(60.0 * status.today_sitting_min)} sitting",
         f"{status.today_bouts_over_30} bouts ≥ 30 min",
-        f"hip > 90° {_minutes(status.today_hip_gt90_min)}",
+        f"hip > 90° {format_h_min(60.0 * status.today_hip_gt90_min)}",
     ]
     a = status.adherence
     pct = status.adherence_pct

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analytics.alert_records import Alert, AlertKind
+from collector.json_encoding import dumps
 from collector.sinks.base import LiveStatus
 
 SCHEMA = 1
@@ -141,20 +142,9 @@ def iso_utc(t_s: float) -> str:
     return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _plain(value: Any) -> Any:
-    """JSON-safe copy: non-finite floats become null (JSON has no NaN)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
 def to_json(payload: dict[str, Any]) -> bytes:
     """Compact UTF-8 JSON of a payload dict."""
-    return json.dumps(_plain(payload), separators=(",", ":"), allow_nan=False).encode("utf-8")
+    return dumps(payload).encode("utf-8")
 
 
 def state_payload(status: LiveStatus) -> dict[str, Any]:

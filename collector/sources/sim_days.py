@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from analytics.local_days import local_midnight_s as midnight_s
 from analytics.records import Posture
 from collector.sources.sim_plan import PERIOD_FLOOR_S, Plan, Seg
 from collector.sources.simulator import Simulated, simulate
@@ -64,7 +65,7 @@ class SimDays:
 
 
 def local_midnight_s(day: dt.date, zone: ZoneInfo) -> int:
-    return int(dt.datetime.combine(day, dt.time(0), zone).timestamp())
+    return int(midnight_s(day, zone))
 
 
 def day_kinds(
@@ -309,19 +310,13 @@ def simulate_calendar(
 ) -> SimDays:
     """``sitload simulate --days``: the options checked (ValueError says what to
     change); ``--start`` defaults to ``days`` days before today in the zone."""
-    from zoneinfo import ZoneInfoNotFoundError
-
-    from collector.timezone import local_zone_name
+    from collector.timezone import chosen_zone
 
     if profile != "desk" or seat:
         raise ValueError("--days simulates the desk profile without a seat mat; drop "
                          "--profile cyclist / --seat")  # fmt: skip
-    zone = tz or local_zone_name()
-    try:
-        z = ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"--tz {zone!r}: unknown time zone; use an IANA name such as "
-                         "Europe/London") from None  # fmt: skip
+    z = chosen_zone(tz)  # UnknownZoneError is a ValueError
+    zone = z.key
     if start_text is None:
         start = dt.datetime.now(z).date() - dt.timedelta(days=days)
     else:

@@ -49,14 +49,7 @@ def test_the_rules_hold_no_wording() -> None:
     assert not any(found.values()), f"move these sentences to analytics/alert_wording.py: {found}"
 
 
-def test_durations_and_minutes() -> None:
-    assert [wording.duration(s) for s in (120, 45, 90, 150.4, 7200)] == [
-        "2 min",
-        "45 s",
-        "1 min 30 s",
-        "2 min 30 s",
-        "120 min",
-    ]
+def test_whole_minutes() -> None:
     assert [wording.whole_minutes(s) for s in (1799, 1800, 4199.9)] == [29, 30, 69]
 
 

@@ -1,0 +1,25 @@
+"""Zones by name (collector/timezone.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from collector.timezone import UnknownZoneError, chosen_zone, zone_named
+
+
+def test_a_zone_by_its_iana_name() -> None:
+    assert zone_named("Europe/London").key == "Europe/London"
+
+
+@pytest.mark.parametrize("name", ["Mars/Olympus", "../etc/passwd", ""])
+def test_an_unknown_zone_says_what_to_use(name: str) -> None:
+    with pytest.raises(UnknownZoneError, match="unknown time zone; use an IANA name"):
+        zone_named(name)
+
+
+def test_the_option_then_the_setting_then_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    assert chosen_zone("Europe/Paris", "America/New_York").key == "Europe/Paris"
+    assert chosen_zone(None, "America/New_York").key == "America/New_York"
+    assert chosen_zone(None, None).key == "Asia/Tokyo"
+    assert isinstance(UnknownZoneError("x"), ValueError)
