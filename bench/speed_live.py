@@ -73,13 +73,8 @@ from analytics.live import LiveParams
 from analytics.records import Recording
 from collector.config import Overrides, load_settings
 from collector.service.engine import EngineOutput, LiveEngine, zone_offset
-from collector.service.runner import (
-    QUEUE_SIZE,
-    RecordingPlan,
-    Service,
-    local_zone,
-    slice_recording,
-)
+from collector.service.plans import RecordingPlan, local_zone, slice_recording
+from collector.service.runner import QUEUE_SIZE, Service
 from collector.sinks.base import AlertSink, LiveStatus
 from collector.sinks.mqtt import MqttSink
 from collector.sinks.mqtt_payloads import alert_payload, to_json

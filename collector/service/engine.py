@@ -219,6 +219,14 @@ class LiveEngine:
         self._restored = self.emitted_to is not None
 
     @property
+    def buffered_samples(self) -> int:
+        """Samples kept for the window (bounded by the context, not by the data)."""
+        total = 0
+        for buf in self._buffers.values():
+            total += buf.t_s.shape[0] + sum(p[0].shape[0] for p in buf.parts)
+        return total
+
+    @property
     def calibrated(self) -> bool:
         return self.primary != Role.THIGH or self.thigh is not None
 
