@@ -37,16 +37,19 @@ from analytics.downtime import DowntimeParams, skip_gap
 from analytics.live import (
     DATA_NONE,
     DATA_OK,
-    DayTotals,
     LiveParams,
     WindowSeconds,
-    add_seconds,
     calibrate_window,
+    decide_window,
+)
+from analytics.live_state import (
+    DayTotals,
+    add_seconds,
     calibration_from_dict,
     calibration_to_dict,
-    decide_window,
     local_day,
 )
+from analytics.live_window import RhythmMemo, SecondStats, WindowSamples, window_epochs
 from analytics.params import PostureParams
 from analytics.records import (
     FloatArray,
@@ -72,6 +75,9 @@ _REC_FIELD = {
     Role.SEAT: "seat_p",
     Role.BIKE: "cadence_rpm",
 }
+
+
+_STATS_KIND = {Role.THIGH: "vector", Role.TRUNK: "mean", Role.BIKE: "scalar"}
 
 
 @dataclass
@@ -162,6 +168,10 @@ class LiveEngine:
         self.counters = EngineCounters()
         self.battery_pct: int | None = None
         self._buffers = {r: _Buffer() for r in roles}
+        self._stats = {r: SecondStats(_STATS_KIND[r]) for r in roles if r in _STATS_KIND}
+        """Each sensor's per-second statistics, kept across steps (not with a seat mat,
+        whose window is merged and analysed whole)."""
+        self._rhythm = RhythmMemo()
         self._last_calibration_try_s = -math.inf
         self._calibration_note: str | None = None
         self.thigh: ThighCalibration | None = None
@@ -363,6 +373,33 @@ class LiveEngine:
             cadence_rpm=cols.get("cadence_rpm"),
         )
 
+    def _window_samples(self, from_s: float, to_s: float) -> WindowSamples | None:
+        """The window of :meth:`_window`, sensor by sensor, with the per-second
+        statistics of its complete seconds reused from earlier steps."""
+        keep_from = self._context_from(self.emitted_to) if self.emitted_to is not None else 0
+        parts: dict[Role, tuple[SecondStats, FloatArray, FloatArray]] = {}
+        for role, stats in self._stats.items():
+            buf = self._buffers[role]
+            t, v = buf.merged()
+            if v is None:
+                continue
+            stats.update(t, v, math.floor(buf.last_t_s), keep_from)
+            lo, hi = np.searchsorted(t, [from_s, to_s])
+            if hi > lo:
+                parts[role] = (stats, t[lo:hi], v[lo:hi])
+        if self.primary not in parts:
+            return None
+        t0 = math.floor(min(float(p[1][0]) for p in parts.values()))
+        n_sec = math.floor(max(float(p[1][-1]) for p in parts.values())) - t0 + 1
+        return window_epochs(
+            t0,
+            n_sec,
+            parts[Role.THIGH],
+            parts.get(Role.TRUNK),
+            parts.get(Role.BIKE),
+            self._rhythm,
+        )
+
     def process(self, *, flush: bool = False) -> EngineOutput:
         """Make final what the data allow (``flush``: everything buffered, at the end
         of a replay); call after accepting messages."""
@@ -390,7 +427,8 @@ class LiveEngine:
             if final_to <= self.emitted_to:
                 return EngineOutput(status=self.status())
         from_s = self.emitted_to
-        rec = self._window(self._context_from(from_s), math.floor(wm) + 1)
+        window = self._window_samples if Role.SEAT not in self.roles else self._window
+        rec = window(self._context_from(from_s), math.floor(wm) + 1)
         if rec is None or not self.calibrated:
             n = final_to - from_s
             sec = WindowSeconds(

@@ -39,7 +39,7 @@ from pydantic import (
 
 from analytics.alerts import AlertState
 from analytics.calibration_evidence import Evidence
-from analytics.live import DayTotals
+from analytics.live_state import DayTotals
 from analytics.rules import RULES
 from analytics.streaming import StreamState
 

@@ -18,14 +18,11 @@ from analytics.live import (
     DATA_NONE,
     DATA_OFF,
     DATA_OK,
-    DayTotals,
     LiveParams,
-    add_seconds,
     calibrate_window,
-    calibration_from_dict,
-    calibration_to_dict,
     classify_window,
 )
+from analytics.live_state import DayTotals, add_seconds, calibration_from_dict, calibration_to_dict
 from analytics.orientation import walking_seconds
 from analytics.params import PostureParams
 from analytics.records import Posture, Recording
