@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from analytics import alerts as al
+from analytics.live_steps import EngineOutput
 from collector.config import Settings
 from collector.service.command_guard import SERVICE_LIMITS, CommandGuard, split_rejected
-from collector.service.engine import EngineOutput, LiveEngine, zone_offset
+from collector.service.engine import LiveEngine, zone_offset
 from collector.service.history_feed import daily_record, records_of
 from collector.service.pain import is_pain, pain_refused, parse_pain
 from collector.service.plans import Source, SourcePlan, local_zone, source_key
@@ -195,7 +196,7 @@ class Service:
             alerts=out.alerts,
             events=out.events,
             bouts=out.bouts,
-            device=self.engine.primary.value,
+            device=self.engine.primary,
             sensor_kind=self.settings.source.kind,
         )
         if out.seconds is not None and self.engine.totals is not None:

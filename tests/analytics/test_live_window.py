@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from analytics.live import WindowSeconds
+from analytics.live_steps import EngineOutput
 from analytics.live_window import WindowSamples
 from analytics.records import Recording
-from collector.service.engine import EngineOutput, LiveEngine
+from collector.service.engine import LiveEngine
 from collector.sources.messages import Role, SampleBlock
 from collector.sources.simulator import Profile, simulate
 
