@@ -61,7 +61,7 @@ import numpy as np
 from analytics.compression import GAP, RELIEF, SEATED, ExposureParams, break_steps, step_classes
 from analytics.records import Posture
 from analytics.rules import RULES
-from analytics.streaming import StreamState
+from analytics.stream_state import StreamState
 
 STATE_VERSION = 1
 DAY_S = 86400.0

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from analytics import alerts as al
-from analytics import streaming
+from analytics import stream_state, streaming
 from analytics.calibration_evidence import Evidence, refined_thigh, refined_trunk
 from analytics.compression import (
     CompressionBout,
@@ -104,7 +104,7 @@ class LiveEngine:
         self.emitted_to: int | None = None
         self.origin_s: int | None = None
         """The first second (where the batch pipeline's blocks start)."""
-        self.stream: streaming.StreamState | None = None
+        self.stream: stream_state.StreamState | None = None
         self.alerts = al.AlertState()
         self.totals: DayTotals | None = None
         self.last_posture = Posture.NONWEAR
@@ -139,7 +139,7 @@ class LiveEngine:
         self.emitted_to = None if d.get("emitted_to") is None else int(d["emitted_to"])
         self.origin_s = None if d.get("origin_s") is None else int(d["origin_s"])
         self.stream = (
-            None if d.get("stream") is None else streaming.StreamState.from_dict(d["stream"])
+            None if d.get("stream") is None else stream_state.StreamState.from_dict(d["stream"])
         )
         self.alerts = al.AlertState.from_dict(d["alerts"])
         self.totals = None if d.get("totals") is None else DayTotals.from_dict(d["totals"])
@@ -195,7 +195,7 @@ class LiveEngine:
             return
         if self.stream is None:
             return
-        self.stream = streaming.pause(self.stream, gap)
+        self.stream = stream_state.pause(self.stream, gap)
         self.alerts = al.pause(self.alerts, float(gap))
         self.emitted_to += gap
         self.counters.restart_pauses += 1
@@ -351,7 +351,7 @@ class LiveEngine:
         self, sec: WindowSeconds
     ) -> tuple[list[ExposureEvent], list[al.Alert], list[CompressionBout]]:
         if self.stream is None:
-            self.stream = streaming.begin(float(sec.t0_s), 1.0)
+            self.stream = stream_state.begin(float(sec.t0_s), 1.0)
         self.stream, out = streaming.advance(
             self.stream, sec.posture, sec.hip_flexion_deg, self.exposure_params
         )

@@ -41,7 +41,7 @@ from analytics.alerts import AlertState
 from analytics.calibration_evidence import Evidence
 from analytics.live_state import DayTotals
 from analytics.rules import RULES
-from analytics.streaming import StreamState
+from analytics.stream_state import StreamState
 
 MAX_TIME_S = 1e11
 """Any time in the file: ±3,000 years around 1970 (rejects 1e308, keeps every real

@@ -37,7 +37,8 @@ from analytics.alerts import (
 )
 from analytics.compression import EventKind, ExposureParams, compression
 from analytics.records import Posture, Timeline
-from analytics.streaming import advance, begin
+from analytics.stream_state import begin
+from analytics.streaming import advance
 
 S, U, L = Posture.SITTING, Posture.UPRIGHT, Posture.LYING
 RS, RU, NW = Posture.RIDING_SEATED, Posture.RIDING_STANDING, Posture.NONWEAR

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analytics import alerts as al
-from analytics import streaming
+from analytics import stream_state, streaming
 from analytics.epochs import epochs_from_recording
 from analytics.live import (
     DATA_NONE,
@@ -44,12 +44,12 @@ def test_hip_series_matches_the_state_after_every_step(
     post = np.concatenate([np.full(n, p, dtype=np.int8) for p, _, n in data])
     hip = np.concatenate([np.full(n, 100.0 if up else 80.0) for _, up, n in data])
     ref = []
-    s = streaming.begin(0.0)
+    s = stream_state.begin(0.0)
     for i in range(post.shape[0]):
         s, _ = streaming.advance(s, post[i : i + 1], hip[i : i + 1])
         ref.append(al.hip_gt90_s_from_stream(s))
     got: list[float] = []
-    s2 = streaming.begin(0.0)
+    s2 = stream_state.begin(0.0)
     bounds = sorted({0, post.shape[0], *(c for c in cuts if c < post.shape[0])})
     for a, b in itertools.pairwise(bounds):
         s2, out = streaming.advance(s2, post[a:b], hip[a:b])
@@ -64,13 +64,13 @@ def _sitting(seconds: int) -> tuple[np.ndarray, np.ndarray]:
 
 def test_pause_keeps_the_bout_length_and_does_not_end_it() -> None:
     p, h = _sitting(1500)
-    s, _ = streaming.advance(streaming.begin(0.0), p, h)
+    s, _ = streaming.advance(stream_state.begin(0.0), p, h)
     a, _ = al.run(
         al.AlertState(),
         al.AlertParams(),
         [al.AlertInput(t_s=float(i), posture=Posture.SITTING) for i in range(1500)],
     )
-    s = streaming.pause(s, 60)
+    s = stream_state.pause(s, 60)
     a = al.pause(a, 60.0)
     assert a.bout_start_t_s == 60.0
     assert a.next_t_s == 1560.0
@@ -90,7 +90,7 @@ def test_pause_keeps_the_bout_length_and_does_not_end_it() -> None:
 
 def test_pause_rejects_negative() -> None:
     with pytest.raises(ValueError, match="steps"):
-        streaming.pause(streaming.begin(0.0), -1)
+        stream_state.pause(stream_state.begin(0.0), -1)
     with pytest.raises(ValueError, match="gap_s"):
         al.pause(al.AlertState(), float("nan"))
 
