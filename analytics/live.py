@@ -208,6 +208,10 @@ def _offbody_candidates(
     assert ep is not None
     assert a.thigh is not None
     n = ep.n
+    # the limit is below max(nonwear_std_g, 1.5 x still_std_g) (its floor is a
+    # percentile of seconds under still_std_g): a moving last second needs no limit
+    if not float(ep.thigh_std_g[last_i]) < max(p.nonwear_std_g, 1.5 * p.still_std_g):
+        return np.zeros(n, dtype=np.bool_)
     with np.errstate(invalid="ignore"):
         dead = ep.thigh_std_g < dead_still_limit_g(ep, p)
     if not dead[last_i]:
