@@ -178,6 +178,7 @@ class SimulationPlan:
             if rec.t_s.shape[0]:
                 from_t_s = float(np.nextafter(rec.t_s[-1], math.inf))
                 yield rec
+            del rec  # not kept while the next piece is made
 
     def build(self, emit: Emit, resume_t_s: float | None, extra: dict[str, Any]) -> list[Source]:
         return [PieceReplay(self.recordings(extra, resume_t_s), emit, speed=self.source.speed)]

@@ -17,7 +17,7 @@ from collector.sources.messages import Role, SampleBlock
 from collector.sources.simulator import simulate
 
 T0 = 1_795_420_800.0
-DAYS = 5
+DAYS = 8
 HOURS_A_DAY = 0.5
 """Worn this long each day (the rest of the day the sensors are silent: one gap)."""
 RSS_GROWTH_MB = 20.0
