@@ -19,11 +19,9 @@ import numpy as np
 import numpy.typing as npt
 
 from analytics.epochs import (
-    _bounds,
-    _scalar_mean,
-    _vector_stats,
     moving_seconds,
-    second_index,
+    scalar_seconds,
+    vector_seconds,
     with_trunk_deviation,
 )
 from analytics.params import PostureParams
@@ -70,10 +68,8 @@ class SecondStats:
         lo, hi = np.searchsorted(t_s, [float(t0_s), float(t0_s + n_sec)])
         t, v = t_s[lo:hi], values[lo:hi]
         if self.kind == _SCALAR:
-            return (_scalar_mean(second_index(t, t0_s), v, n_sec),)
-        count, mean, std, rng = _vector_stats(
-            t, _bounds(t, t0_s, n_sec), v, t0_s, n_sec, moments=self.kind == _VECTOR
-        )
+            return (scalar_seconds(t, v, t0_s, n_sec),)
+        count, mean, std, rng = vector_seconds(t, v, t0_s, n_sec, moments=self.kind == _VECTOR)
         return (count, mean, std, rng) if self.kind == _VECTOR else (count, mean)
 
     def update(
