@@ -13,7 +13,7 @@ from typing import Any
 
 from analytics.alert_params import DAY_S
 from analytics.records import Posture
-from analytics.streaming import StreamState
+from analytics.stream_state import StreamState
 
 
 class DataState(enum.StrEnum):

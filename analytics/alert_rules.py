@@ -114,7 +114,7 @@ def pause(state: AlertState, gap_s: float) -> AlertState:
     shorter than a break) without a gap: the running bout, upright spell, hip and
     saddle spans and the taken-break deadline all move on by ``gap_s``, so their
     clocks keep the length they had. Snoozes keep their end time. See
-    :func:`analytics.streaming.pause`."""
+    :func:`analytics.stream_state.pause`."""
     if not (math.isfinite(gap_s) and gap_s >= 0):
         raise ValueError(f"gap_s must be a finite number >= 0, got {gap_s!r}")
 

@@ -21,7 +21,8 @@ import numpy as np
 
 from analytics.compression import ExposureParams, break_steps, hip_hold_steps
 from analytics.records import Posture
-from analytics.streaming import StreamOutput, StreamState, advance
+from analytics.stream_state import StreamOutput, StreamState
+from analytics.streaming import advance
 
 
 @dataclass(frozen=True, slots=True)

@@ -137,6 +137,20 @@ def _scalar_mean(sec: IntArray, values: FloatArray, n_sec: int) -> FloatArray:
     return out
 
 
+def vector_seconds(
+    t_s: FloatArray, acc: FloatArray, t0_s: int, n_sec: int, *, moments: bool = True
+) -> tuple[IntArray, FloatArray, FloatArray, FloatArray]:
+    """Count, mean, RMS deviation and magnitude range of seconds ``t0_s ..`` (``n_sec``)
+    of one sensor's samples, exactly as :func:`epochs_of` computes them (a second's
+    values depend on its own samples only)."""
+    return _vector_stats(t_s, _bounds(t_s, t0_s, n_sec), acc, t0_s, n_sec, moments=moments)
+
+
+def scalar_seconds(t_s: FloatArray, values: FloatArray, t0_s: int, n_sec: int) -> FloatArray:
+    """The mean of a scalar (the cadence) per second, as :func:`epochs_of` computes it."""
+    return _scalar_mean(second_index(t_s, t0_s), values, n_sec)
+
+
 def epochs_from_recording(rec: Recording, params: PostureParams | None = None) -> Epochs:
     """Aggregate a recording's accelerometers (and cadence) into seconds, with the
     rhythm of the thigh's movement (:mod:`analytics.rhythm`)."""

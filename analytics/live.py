@@ -21,16 +21,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from analytics.alert_schedule import local_clock
 from analytics.calibration_errors import CalibrationError
 from analytics.calibration_evidence import Evidence, gather
-from analytics.compression import SEATED, step_classes
 from analytics.epochs import with_trunk_deviation
 from analytics.live_hold import offbody_undecided_from, ride_undecided_from
+from analytics.live_window import WindowSamples, analyze_window
 from analytics.params import PostureParams
 from analytics.pipeline import Analysis, analyze_recording, analyze_thigh
 from analytics.posture import (
@@ -49,7 +47,6 @@ from analytics.records import (
     ThighCalibration,
     TrunkCalibration,
 )
-from analytics.rules import RULES
 from analytics.seat_pressure import SeatParams
 
 DATA_OK, DATA_NONE, DATA_OFF = 0, 1, 2
@@ -149,7 +146,7 @@ class Decided:
 
 
 def decide_window(
-    rec: Recording,
+    rec: Recording | WindowSamples,
     from_s: int,
     to_s: int,
     *,
@@ -201,7 +198,9 @@ def decide_window(
     return Decided(sec, evidence)
 
 
-def _offbody_candidates(rec: Recording, a: Analysis, p: PostureParams, last_i: int) -> BoolArray:
+def _offbody_candidates(
+    rec: Recording | WindowSamples, a: Analysis, p: PostureParams, last_i: int
+) -> BoolArray:
     """Seconds :func:`mark_off_body` would mark if a second were long enough (the
     same rule, not a copy); all False unless second ``last_i`` is dead still (every
     candidate is), which is when it matters."""
@@ -209,6 +208,10 @@ def _offbody_candidates(rec: Recording, a: Analysis, p: PostureParams, last_i: i
     assert ep is not None
     assert a.thigh is not None
     n = ep.n
+    # the limit is below max(nonwear_std_g, 1.5 x still_std_g) (its floor is a
+    # percentile of seconds under still_std_g): a moving last second needs no limit
+    if not float(ep.thigh_std_g[last_i]) < max(p.nonwear_std_g, 1.5 * p.still_std_g):
+        return np.zeros(n, dtype=np.bool_)
     with np.errstate(invalid="ignore"):
         dead = ep.thigh_std_g < dead_still_limit_g(ep, p)
     if not dead[last_i]:
@@ -216,7 +219,9 @@ def _offbody_candidates(rec: Recording, a: Analysis, p: PostureParams, last_i: i
     ep_off, candidates = ep, None
     if ep.trunk_mean_g is not None:
         candidates = off_body_candidates(ep, p)
-        ep_off = with_trunk_deviation(rec, ep, whole_blocks(candidates, p.frozen_block_s))
+        trunk_rec = rec.trunk if isinstance(rec, WindowSamples) else rec
+        if trunk_rec is not None:
+            ep_off = with_trunk_deviation(trunk_rec, ep, whole_blocks(candidates, p.frozen_block_s))
     any_length = dataclasses.replace(p, nonwear_after_s=1)
     marked = mark_off_body(
         np.full(n, Posture.SITTING, dtype=np.int8), ep_off, a.thigh, a.trunk, any_length, candidates
@@ -233,8 +238,26 @@ def _offbody_candidates(rec: Recording, a: Analysis, p: PostureParams, last_i: i
     return cand
 
 
+def _has_data(rec: Recording | WindowSamples, from_s: int, n: int) -> BoolArray:
+    """The seconds ``[from_s, from_s + n)`` with a sample of the primary sensor."""
+    if isinstance(rec, WindowSamples):
+        ep = rec.epochs
+        has = np.zeros(n, dtype=np.bool_)
+        lo, hi = max(from_s, ep.t0_s), min(from_s + n, ep.t0_s + ep.n)
+        if hi > lo:
+            has[lo - from_s : hi - from_s] = ep.count[lo - ep.t0_s : hi - ep.t0_s] > 0
+        return has
+    primary = _primary(rec)
+    ok = np.isfinite(primary).all(axis=1) if primary.ndim == 2 else np.isfinite(primary)
+    sec = np.floor(rec.t_s[ok]).astype(np.int64) - from_s
+    inside = sec[(sec >= 0) & (sec < n)]
+    has = np.zeros(n, dtype=np.bool_)
+    has[inside] = True
+    return has
+
+
 def _classify(
-    rec: Recording,
+    rec: Recording | WindowSamples,
     from_s: int,
     to_s: int,
     *,
@@ -250,17 +273,15 @@ def _classify(
     posture = np.full(n, Posture.NONWEAR, dtype=np.int8)
     hip = np.full(n, np.nan)
     data = np.full(n, DATA_NONE, dtype=np.int8)
-    primary = _primary(rec)
-    ok = np.isfinite(primary).all(axis=1) if primary.ndim == 2 else np.isfinite(primary)
-    sec = np.floor(rec.t_s[ok]).astype(np.int64) - from_s
-    inside = sec[(sec >= 0) & (sec < n)]
-    has = np.zeros(n, dtype=np.bool_)
-    has[inside] = True
+    has = _has_data(rec, from_s, n)
     if not has.any():
         return WindowSeconds(from_s, posture, hip, data), None
-    a = analyze_recording(
-        rec, params, seat_layout=seat_layout, seat_params=seat_params, thigh=thigh, trunk=trunk
-    )
+    if isinstance(rec, WindowSamples):
+        a = analyze_window(rec, params or PostureParams(), thigh, trunk)
+    else:
+        a = analyze_recording(
+            rec, params, seat_layout=seat_layout, seat_params=seat_params, thigh=thigh, trunk=trunk
+        )
     tl = a.timeline
     seat = a.seat
     baseline = None
@@ -291,109 +312,3 @@ def calibrate_window(
     if a.thigh is None:  # pragma: no cover - analyze_thigh always calibrates the thigh
         raise CalibrationError("the thigh sensor could not be calibrated")
     return a.thigh, a.trunk
-
-
-# --- calibration round trip -------------------------------------------------------
-
-
-def _arr(x: Any) -> FloatArray | None:
-    return None if x is None else np.asarray(x, dtype=np.float64)
-
-
-def calibration_to_dict(
-    thigh: ThighCalibration | None, trunk: TrunkCalibration | None
-) -> dict[str, Any]:
-    """Plain values (lists) for the state file."""
-
-    def plain(obj: Any) -> dict[str, Any] | None:
-        if obj is None:
-            return None
-        return {
-            f.name: (v.tolist() if isinstance(v, np.ndarray) else v)
-            for f in dataclasses.fields(obj)
-            for v in [getattr(obj, f.name)]
-        }
-
-    return {"thigh": plain(thigh), "trunk": plain(trunk)}
-
-
-def calibration_from_dict(
-    d: dict[str, Any],
-) -> tuple[ThighCalibration | None, TrunkCalibration | None]:
-    try:
-        th, tr = d.get("thigh"), d.get("trunk")
-        thigh = None
-        if th is not None:
-            thigh = ThighCalibration(
-                **{
-                    **th,
-                    "up": _arr(th["up"]),
-                    "forward": _arr(th["forward"]),
-                    "upright_refs": _arr(th.get("upright_refs")),
-                }
-            )
-        trunk = None
-        if tr is not None:
-            trunk = TrunkCalibration(**{**tr, "up": _arr(tr["up"]), "forward": _arr(tr["forward"])})
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(
-            f"the saved calibration is damaged ({exc}); send 'calibrate' or delete the state"
-        ) from None
-    return thigh, trunk
-
-
-# --- the day's totals ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class DayTotals:
-    """Totals of one local day for the live status."""
-
-    day: int
-    """Local day number since 1970-01-01."""
-    compression_s: float = 0.0
-    """Seconds of sitting and seated riding."""
-    hip_gt90_s: float = 0.0
-    """Seated seconds with hip flexion above 90°."""
-    bouts_over_30: int = 0
-    """Compression bouts that reached the first milestone (30 min)."""
-    saddle_s: float = 0.0
-    """Seconds of riding seated."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @staticmethod
-    def from_dict(d: dict[str, Any]) -> DayTotals:
-        try:
-            return DayTotals(**d)
-        except TypeError as exc:
-            raise ValueError(f"the saved day totals are damaged ({exc})") from None
-
-
-def local_day(t_s: float, local_offset_s: float) -> int:
-    """Local day number since 1970-01-01 (as the alert policy counts days)."""
-    return local_clock(t_s, local_offset_s)[0]
-
-
-def add_seconds(
-    totals: DayTotals,
-    day: int,
-    posture: Int8Array,
-    hip_flexion_deg: FloatArray,
-    *,
-    dt_s: float = 1.0,
-    bouts_reached: int = 0,
-) -> DayTotals:
-    """Add steps that all fall on local ``day`` (a new day starts from zero)."""
-    base = totals if totals.day == day else DayTotals(day=day)
-    seated = step_classes(posture) == SEATED
-    with np.errstate(invalid="ignore"):
-        above = seated & (hip_flexion_deg > RULES.hip_flexion_limit_deg)
-    return DayTotals(
-        day=day,
-        compression_s=base.compression_s + float(np.count_nonzero(seated)) * dt_s,
-        hip_gt90_s=base.hip_gt90_s + float(np.count_nonzero(above)) * dt_s,
-        bouts_over_30=base.bouts_over_30 + bouts_reached,
-        saddle_s=base.saddle_s + float(np.count_nonzero(posture == Posture.RIDING_SEATED)) * dt_s,
-    )

@@ -77,21 +77,24 @@ def rhythm_features(
     if plan is None or t_s.shape[0] < 2:
         return _nothing(n_sec)
     grid = plan.grid_t_s
-    # linear interpolation between the samples around each grid time (two gathers of
-    # rows: cheaper than np.interp over every sample of the recording)
     after = np.clip(np.searchsorted(t_s, grid), 1, t_s.shape[0] - 1)
-    acc_before, acc_after = acc_g[after - 1], acc_g[after]
-    if not (np.isfinite(acc_before).all() and np.isfinite(acc_after).all()):
+    if not (np.isfinite(acc_g[after - 1]).all() and np.isfinite(acc_g[after]).all()):
         # rows with a missing value are left out (if none of them is gathered, the
         # same rows are found without them: no pass over every sample otherwise)
         t_s, acc_g = finite_rows(t_s, acc_g)
         if t_s.shape[0] < 2:
             return _nothing(n_sec)
-        after = np.clip(np.searchsorted(t_s, grid), 1, t_s.shape[0] - 1)
-        acc_before, acc_after = acc_g[after - 1], acc_g[after]
-    rows = blend(t_s[after - 1], t_s[after], acc_before, acc_after, grid)
-    vec = np.ascontiguousarray(rows.T, dtype=np.float32)
-    return rhythm_from_grid(vec, plan, split_hz, peak_min)
+    return rhythm_from_grid(grid_vectors(t_s, acc_g, grid), plan, split_hz, peak_min)
+
+
+def grid_vectors(t_s: FloatArray, acc_g: FloatArray, grid: FloatArray) -> Float32Array:
+    """The thigh's vector at the grid times, (3, points): linear interpolation between
+    the samples around each grid time (two gathers of rows: cheaper than np.interp
+    over every sample of the recording). ``t_s``: at least two finite samples."""
+    after = np.clip(np.searchsorted(t_s, grid), 1, t_s.shape[0] - 1)
+    before = after - 1
+    rows = blend(t_s[before], t_s[after], acc_g[before], acc_g[after], grid)
+    return np.ascontiguousarray(rows.T, dtype=np.float32)
 
 
 def finite_rows(t_s: FloatArray, acc_g: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -151,6 +154,13 @@ def rhythm_plan(
     centres = centres[~bad[centres]]
     if centres.shape[0] == 0:
         return None
+    return plan_of(t0_s, n_sec, half, centres)
+
+
+def plan_of(t0_s: int, n_sec: int, half: int, centres: IntArray) -> RhythmPlan:
+    """The plan of the windows centred on ``centres`` (sorted, each ``half`` seconds
+    inside ``0 .. n_sec``)."""
+    per_s = int(RESAMPLE_HZ)
     cover = np.zeros(n_sec + 1, dtype=np.int64)
     np.add.at(cover, centres - half, 1)
     np.add.at(cover, np.minimum(centres + half + 1, n_sec), -1)
@@ -169,11 +179,31 @@ def rhythm_from_grid(
     vec: Float32Array, plan: RhythmPlan, split_hz: float, peak_min: float = 0.0
 ) -> tuple[FloatArray, FloatArray, BoolArray]:
     """:func:`rhythm_features` from the thigh's vector on the plan's grid, (3, points)."""
+    share, stride, rate_hz = rhythm_rates(vec, plan, split_hz, peak_min)
+    return share, stride, steadiness(rate_hz, plan.half)
+
+
+def steadiness(rate_hz: FloatArray, half: int) -> BoolArray:
+    """Per second: the windows ``STEADY_LAG_S`` before and after found the same rate
+    (NaN rate: no window there)."""
+    lag = STEADY_LAG_S
+    prev = np.concatenate((np.full(lag, np.nan), rate_hz[:-lag]))
+    nxt = np.concatenate((rate_hz[lag:], np.full(lag, np.nan)))
+    tol = 1.5 / (2 * half)  # one and a half bins of the window's spectrum
+    with np.errstate(invalid="ignore"):
+        steady = (np.abs(prev - rate_hz) <= tol) & (np.abs(nxt - rate_hz) <= tol)
+    return np.asarray(steady, dtype=np.bool_)
+
+
+def rhythm_rates(
+    vec: Float32Array, plan: RhythmPlan, split_hz: float, peak_min: float = 0.0
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Share, stride ratio and the dominant rate (Hz) of the plan's windows (NaN
+    elsewhere); each window's values depend on its own grid points only."""
     n_sec, half, centres, slot = plan.n_sec, plan.half, plan.centres, plan.slot
     share, stride, _ = _nothing(n_sec)
     per_s = int(RESAMPLE_HZ)
     width = 2 * half * per_s
-    lag = STEADY_LAG_S
     freqs = np.fft.rfftfreq(width, 1.0 / RESAMPLE_HZ)
     band = np.flatnonzero((freqs >= BAND_HZ[0]) & (freqs <= BAND_HZ[1]))
     slow = band[freqs[band] < split_hz]
@@ -215,12 +245,7 @@ def rhythm_from_grid(
             share[c[hole]] = np.nan
             stride[c[hole]] = np.nan
             rate_hz[c[hole]] = np.nan
-    prev = np.concatenate((np.full(lag, np.nan), rate_hz[:-lag]))
-    nxt = np.concatenate((rate_hz[lag:], np.full(lag, np.nan)))
-    tol = 1.5 / (2 * half)  # one and a half bins of the window's spectrum
-    with np.errstate(invalid="ignore"):
-        steady = (np.abs(prev - rate_hz) <= tol) & (np.abs(nxt - rate_hz) <= tol)
-    return share, stride, np.asarray(steady, dtype=np.bool_)
+    return share, stride, rate_hz
 
 
 def _window_means(axes: Float32Array) -> Float32Array:

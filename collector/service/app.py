@@ -12,7 +12,8 @@ from rich.console import Console
 from collector.config import Settings
 from collector.service.engine import zone_offset
 from collector.service.instance_lock import InstanceLock
-from collector.service.runner import HistorySubmit, RunSummary, Service, local_zone, plan_for
+from collector.service.plans import local_zone, plan_for
+from collector.service.runner import HistorySubmit, RunSummary, Service
 from collector.sinks.base import AlertSink
 
 if TYPE_CHECKING:

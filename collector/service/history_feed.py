@@ -7,7 +7,8 @@ import math
 
 from analytics.alert_records import Adherence, Alert
 from analytics.compression import CompressionBout, ExposureEvent
-from analytics.live import DayTotals, WindowSeconds
+from analytics.live import WindowSeconds
+from analytics.live_state import DayTotals
 from collector.sinks.history.model import (
     BoutRecord,
     DailyRecord,

@@ -14,23 +14,22 @@
 from __future__ import annotations
 
 import asyncio
-import datetime
 import logging
 import math
 import signal
 import time
-import zoneinfo
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from analytics.alert_records import Alert, AlertKind
-from analytics.records import Recording
+from analytics.live_steps import EngineOutput
 from collector.config import Settings
 from collector.service.command_guard import SERVICE_LIMITS, CommandGuard, split_rejected
-from collector.service.engine import EngineOutput, LiveEngine, zone_offset
+from collector.service.engine import LiveEngine, zone_offset
 from collector.service.history_feed import daily_record, records_of
 from collector.service.pain import is_pain, pain_refused, parse_pain
+from collector.service.plans import Source, SourcePlan, local_zone, source_key
 from collector.service.state_store import StateStore
 from collector.service.systemd import Notifier
 from collector.sinks.base import AlertSink, CommandRequest
@@ -58,12 +57,6 @@ class HistorySubmit(Protocol):
     def close(self, timeout_s: float = 10.0) -> Any: ...
 
 
-class Source(Protocol):
-    async def run(self) -> None: ...
-
-    async def stop(self) -> None: ...
-
-
 @dataclass
 class RunSummary:
     """What one run did (printed by the CLI, checked by tests)."""
@@ -81,152 +74,6 @@ class RunSummary:
     last_t_s: float | None = None
     stopped_by: str = "running"
     alert_kinds: dict[str, int] = field(default_factory=dict)
-
-
-def local_zone(name: str | None) -> datetime.tzinfo:
-    if name:
-        return zoneinfo.ZoneInfo(name)
-    tz = datetime.datetime.now().astimezone().tzinfo
-    assert tz is not None
-    return tz
-
-
-def slice_recording(rec: Recording, from_t_s: float) -> Recording:
-    """The samples at or after ``from_t_s`` (a replay resuming a saved state)."""
-    keep = rec.t_s >= from_t_s
-    if keep.all():
-        return rec
-    cols = {
-        name: (None if getattr(rec, name) is None else getattr(rec, name)[keep])
-        for name in ("thigh_acc_g", "thigh_gyro_dps", "trunk_acc_g", "seat_p", "cadence_rpm")
-    }
-    return Recording(t_s=rec.t_s[keep], seat_unit=rec.seat_unit, source=rec.source, **cols)
-
-
-def roles_of(rec: Recording) -> set[Role]:
-    roles = set()
-    if rec.thigh_acc_g is not None:
-        roles.add(Role.THIGH)
-    if rec.trunk_acc_g is not None:
-        roles.add(Role.TRUNK)
-    if rec.seat_p is not None:
-        roles.add(Role.SEAT)
-    if rec.cadence_rpm is not None:
-        roles.add(Role.BIKE)
-    return roles
-
-
-def simulation_start(tz: datetime.tzinfo, now_s: float) -> float:
-    """08:00 local time today: a simulated day starts at work."""
-    today = datetime.datetime.fromtimestamp(now_s, tz).date()
-    return datetime.datetime.combine(today, datetime.time(8, 0), tz).timestamp()
-
-
-Emit = Callable[[Message], Awaitable[None]]
-
-
-class SourcePlan(Protocol):
-    """How to build the run's sources. ``extra`` is the state saved with the engine
-    (a simulation keeps its start time there, so a restart replays the same day)."""
-
-    def roles(self, extra: dict[str, Any]) -> set[Role]: ...
-
-    def build(
-        self, emit: Emit, resume_t_s: float | None, extra: dict[str, Any]
-    ) -> list[Source]: ...
-
-
-class RecordingPlan:
-    """A recording replayed at ``speed`` (or a simulated one, made on first use)."""
-
-    def __init__(
-        self,
-        make: Callable[[dict[str, Any]], Recording],
-        *,
-        speed: float,
-        label: str,
-    ) -> None:
-        self.make = make
-        self.speed = speed
-        self.label = label
-        self._rec: Recording | None = None
-
-    def recording(self, extra: dict[str, Any]) -> Recording:
-        if self._rec is None:
-            self._rec = self.make(extra)
-        return self._rec
-
-    def roles(self, extra: dict[str, Any]) -> set[Role]:
-        return roles_of(self.recording(extra))
-
-    def build(self, emit: Emit, resume_t_s: float | None, extra: dict[str, Any]) -> list[Source]:
-        from collector.sources.replay import ReplaySource
-
-        rec = self.recording(extra)
-        if resume_t_s is not None:
-            rec = slice_recording(rec, resume_t_s)
-        return [ReplaySource(rec, emit, label=self.label, speed=self.speed, block_s=1.0)]
-
-
-class BlePlan:
-    """The configured BLE sensors (``KIND[:ADDRESS|NAME][/ROLE]`` each)."""
-
-    def __init__(self, devices: Sequence[str], **ctx: Any) -> None:
-        from collector.ble.session import parse_device, unique_labels
-
-        self.specs = unique_labels([parse_device(d, i) for i, d in enumerate(devices)])
-        self.ctx = ctx
-
-    def roles(self, extra: dict[str, Any]) -> set[Role]:
-        from collector.ble.session import default_role
-
-        return {s.role or default_role(s.kind) for s in self.specs}
-
-    def build(self, emit: Emit, resume_t_s: float | None, extra: dict[str, Any]) -> list[Source]:
-        from collector.ble.source import BleContext, BleSource
-
-        ctx = BleContext(**self.ctx)
-        return [BleSource(s, ctx, emit) for s in self.specs]
-
-
-def plan_for(settings: Settings, tz: datetime.tzinfo, now_s: float) -> SourcePlan:
-    """The source plan of the settings (replay file, simulator or BLE)."""
-    s = settings.source
-    if s.kind == "ble":
-        return BlePlan(s.devices)
-    if s.kind == "replay":
-        from collector.recordings import load_recording
-
-        assert s.file is not None
-        path = s.file
-
-        def load(_extra: dict[str, Any]) -> Recording:
-            loaded = load_recording(path)
-            for w in loaded.warnings:
-                log.warning("%s: %s", path, w)
-            return loaded.recording
-
-        return RecordingPlan(load, speed=s.speed, label="replay")
-    from collector.sources.simulator import simulate
-
-    def make(extra: dict[str, Any]) -> Recording:
-        start = extra.setdefault("sim_start_t_s", simulation_start(tz, now_s))
-        sim = simulate(
-            s.profile, s.hours, s.seed, start_t_s=float(start), trunk=s.trunk, seat=s.seat
-        )
-        return sim.recording
-
-    return RecordingPlan(make, speed=s.speed, label="sim")
-
-
-def source_key(settings: Settings) -> str:
-    """Identifies the data a saved state belongs to (a replay resumes only its own)."""
-    s = settings.source
-    if s.kind == "replay":
-        return f"replay:{s.file}"
-    if s.kind == "simulate":
-        return f"simulate:{s.profile}:{s.hours:g}:{s.seed}:{s.trunk}:{s.seat}"
-    return "ble"
 
 
 class Service:
@@ -350,7 +197,7 @@ class Service:
             alerts=out.alerts,
             events=out.events,
             bouts=out.bouts,
-            device=self.engine.primary.value,
+            device=self.engine.primary,
             sensor_kind=self.settings.source.kind,
         )
         if out.seconds is not None and self.engine.totals is not None:

@@ -39,9 +39,9 @@ from pydantic import (
 
 from analytics.alert_state import AlertState
 from analytics.calibration_evidence import Evidence
-from analytics.live import DayTotals
+from analytics.live_state import DayTotals
 from analytics.rules import RULES
-from analytics.streaming import StreamState
+from analytics.stream_state import StreamState
 
 MAX_TIME_S = 1e11
 """Any time in the file: ±3,000 years around 1970 (rejects 1e308, keeps every real

@@ -10,61 +10,12 @@ callback is thread-safe.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
-from analytics.alert_records import Adherence, Alert
-
-
-@dataclass(frozen=True, slots=True)
-class LiveStatus:
-    """What the person's state is now (published retained, shown on the console).
-
-    Times are data times (seconds since the Unix epoch, UTC), minutes are minutes.
-    """
-
-    t_s: float
-    """End of the last second processed."""
-    sitting: bool | None
-    """Compression now (sitting or seated riding); None while there is no valid data."""
-    posture: str
-    """``sitting``, ``upright``, ``lying``, ``riding_seated``, ``riding_standing`` or
-    ``nonwear`` (also for no data)."""
-    data: str
-    """``ok``, ``no_data`` or ``sensor_off`` (:class:`analytics.alert_records.DataState`)."""
-    bout_minutes: float
-    """Length of the running compression bout (0: no bout)."""
-    today_sitting_min: float
-    """Compression (sitting + seated riding) so far in the local day."""
-    today_bouts_over_30: int
-    """Compression bouts of the local day that reached 30 minutes."""
-    today_hip_gt90_min: float
-    """Seated minutes with hip flexion above 90° in the local day."""
-    adherence: Adherence
-    """The day's prompt counters (prompted, taken, natural, late, snoozed, ignored)."""
-    battery_pct: int | None = None
-    snoozed_until_t_s: float | None = None
-    calibrated: bool = True
-    """False while the thigh sensor still waits for its calibration."""
-    calibration_source: str | None = None
-    """How the thigh sensor was calibrated (``auto``, ``standing``, ``pedalling``)."""
-    calibration_confidence: float | None = None
-    """0..1: how much walking anchors the automatic calibration (``pedalling``: 0,
-    riding is known but not seated vs standing nor the hip angle)."""
-
-    @property
-    def adherence_pct(self) -> float | None:
-        """Breaks taken after a prompt / prompts, in percent (None: no prompt yet)."""
-        a = self.adherence
-        return None if a.prompted == 0 else round(100.0 * a.taken / a.prompted, 1)
-
-    def to_dict(self) -> dict[str, Any]:
-        d = dataclasses.asdict(self)
-        d["adherence"] = self.adherence.to_dict()
-        d["adherence_pct"] = self.adherence_pct
-        return d
+from analytics.alert_records import Alert
+from analytics.live_status import LiveStatus as LiveStatus  # where sinks look for it
 
 
 @dataclass(frozen=True, slots=True)

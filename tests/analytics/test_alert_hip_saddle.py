@@ -14,7 +14,8 @@ from analytics.alert_records import (
 from analytics.compression import ExposureParams
 from analytics.exposure import exposure_report
 from analytics.records import Posture, Timeline
-from analytics.streaming import advance, begin
+from analytics.stream_state import begin
+from analytics.streaming import advance
 from tests.analytics.alert_steps import RS, RU, T0, S, U, build, drive, of, rel
 
 

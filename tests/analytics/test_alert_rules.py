@@ -22,7 +22,8 @@ from analytics.alert_records import (
 from analytics.alert_rules import run
 from analytics.alert_schedule import local_clock
 from analytics.alert_state import AlertState
-from analytics.compression import EventKind, ExposureParams, compression
+from analytics.bouts import compression
+from analytics.compression import EventKind, ExposureParams
 from analytics.records import Posture, Timeline
 from tests.analytics.alert_steps import (
     LENGTHS,

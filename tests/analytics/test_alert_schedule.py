@@ -13,7 +13,8 @@ from analytics.alert_records import (
     AlertKind,
 )
 from analytics.alert_schedule import local_clock, prompts_allowed, stand_level, stand_offset_s
-from analytics.compression import EventKind, ExposureParams, compression
+from analytics.bouts import compression
+from analytics.compression import EventKind, ExposureParams
 from analytics.records import Timeline
 from tests.analytics.alert_steps import MIN, T0, S, U, build, drive, local_t, of, rel
 

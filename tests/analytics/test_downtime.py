@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from analytics.compression import EventKind, ExposureParams
 from analytics.downtime import settle_steps, skip_gap
 from analytics.records import Posture
-from analytics.streaming import StreamState, advance, begin
+from analytics.stream_state import StreamState, begin
+from analytics.streaming import advance
 
 P = ExposureParams()
 CODES = [Posture.NONWEAR, Posture.SITTING, Posture.UPRIGHT, Posture.LYING]

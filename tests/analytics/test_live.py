@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics import alert_rules, streaming
+from analytics import alert_rules, stream_state, streaming
 from analytics.alert_params import AlertParams
 from analytics.alert_records import AlertInput, AlertKind, hip_gt90_s_from_stream
 from analytics.alert_state import AlertState
@@ -20,14 +20,11 @@ from analytics.live import (
     DATA_NONE,
     DATA_OFF,
     DATA_OK,
-    DayTotals,
     LiveParams,
-    add_seconds,
     calibrate_window,
-    calibration_from_dict,
-    calibration_to_dict,
     classify_window,
 )
+from analytics.live_state import DayTotals, add_seconds, calibration_from_dict, calibration_to_dict
 from analytics.orientation import walking_seconds
 from analytics.params import PostureParams
 from analytics.records import Posture, Recording
@@ -49,12 +46,12 @@ def test_hip_series_matches_the_state_after_every_step(
     post = np.concatenate([np.full(n, p, dtype=np.int8) for p, _, n in data])
     hip = np.concatenate([np.full(n, 100.0 if up else 80.0) for _, up, n in data])
     ref = []
-    s = streaming.begin(0.0)
+    s = stream_state.begin(0.0)
     for i in range(post.shape[0]):
         s, _ = streaming.advance(s, post[i : i + 1], hip[i : i + 1])
         ref.append(hip_gt90_s_from_stream(s))
     got: list[float] = []
-    s2 = streaming.begin(0.0)
+    s2 = stream_state.begin(0.0)
     bounds = sorted({0, post.shape[0], *(c for c in cuts if c < post.shape[0])})
     for a, b in itertools.pairwise(bounds):
         s2, out = streaming.advance(s2, post[a:b], hip[a:b])
@@ -69,13 +66,13 @@ def _sitting(seconds: int) -> tuple[np.ndarray, np.ndarray]:
 
 def test_pause_keeps_the_bout_length_and_does_not_end_it() -> None:
     p, h = _sitting(1500)
-    s, _ = streaming.advance(streaming.begin(0.0), p, h)
+    s, _ = streaming.advance(stream_state.begin(0.0), p, h)
     a, _ = alert_rules.run(
         AlertState(),
         AlertParams(),
         [AlertInput(t_s=float(i), posture=Posture.SITTING) for i in range(1500)],
     )
-    s = streaming.pause(s, 60)
+    s = stream_state.pause(s, 60)
     a = alert_rules.pause(a, 60.0)
     assert a.bout_start_t_s == 60.0
     assert a.next_t_s == 1560.0
@@ -95,7 +92,7 @@ def test_pause_keeps_the_bout_length_and_does_not_end_it() -> None:
 
 def test_pause_rejects_negative() -> None:
     with pytest.raises(ValueError, match="steps"):
-        streaming.pause(streaming.begin(0.0), -1)
+        stream_state.pause(stream_state.begin(0.0), -1)
     with pytest.raises(ValueError, match="gap_s"):
         alert_rules.pause(AlertState(), float("nan"))
 

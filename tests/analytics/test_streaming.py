@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from analytics.bouts import compression
 from analytics.compression import ExposureParams
 from analytics.records import Posture, Timeline
-from analytics.streaming import StreamState, advance, begin, finish, run_chunks
+from analytics.stream_state import StreamState, begin
+from analytics.streaming import advance, finish, run_chunks
 
 LENGTHS = st.one_of(
     st.integers(1, 30), st.sampled_from([9, 10, 119, 120, 121, 1799, 1800]), st.integers(30, 4000)

@@ -20,9 +20,10 @@ import pytest
 
 from analytics.alert_records import AlertKind
 from analytics.compression import EventKind
+from analytics.live_steps import EngineOutput
 from analytics.records import Recording
 from collector.recordings import write_recording
-from collector.service.engine import EngineOutput, LiveEngine
+from collector.service.engine import LiveEngine
 from collector.sources.messages import Role, SampleBlock
 from tests.analytics.signals import Part, build
 

@@ -14,7 +14,8 @@ from analytics.compression import ExposureParams
 from collector.ble.session import VirtualRig, scaled_clock, virtual_rig
 from collector.ble.source import BleSource
 from collector.config import Overrides, load_settings
-from collector.service.runner import Emit, Service, Source
+from collector.service.plans import Emit, Source
+from collector.service.runner import Service
 from collector.sources.messages import Role
 from tests.analytics.signals import Part, build
 from tests.collector.test_service_runner import MemorySink

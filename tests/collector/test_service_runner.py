@@ -210,7 +210,7 @@ def test_simulated_source_runs_and_resumes_the_same_day(tmp_path: Path) -> None:
     import time
     import zoneinfo
 
-    from collector.service.runner import simulation_start
+    from collector.service.plans import simulation_start
 
     assert start == simulation_start(zoneinfo.ZoneInfo("UTC"), time.time())  # 08:00 today
     assert saved["finished"] is True

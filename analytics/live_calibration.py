@@ -1,0 +1,76 @@
+"""Calibrating the live engine: automatically while it holds the first seconds, and
+on the person's ``calibrate`` command (answered in words)."""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import TYPE_CHECKING
+
+from analytics.alert_records import Alert, AlertKind
+from analytics.calibration_errors import CalibrationError
+from analytics.calibration_evidence import Evidence
+from analytics.live import calibrate_window
+from analytics.live_buffers import THIGH
+
+if TYPE_CHECKING:
+    from analytics.live_engine import LiveEngine
+
+log = logging.getLogger(__name__)
+
+
+def recalibrate(engine: LiveEngine, t: float) -> Alert:
+    """The person's ``calibrate`` command at data time ``t``: the automatic
+    calibration again, from the last ``context_s`` of data; the answer in words."""
+    ident = f"calibrate-{round(t * 1000)}"
+    if engine.primary != THIGH:
+        return Alert(
+            ident,
+            AlertKind.REJECTED,
+            t,
+            "A seat mat needs no calibration.",
+            command="calibrate",
+        )
+    wm = engine._watermark()
+    rec = None if wm is None else engine._window(wm - engine.live.context_s, wm + 1)
+    try:
+        if rec is None:
+            raise CalibrationError("no thigh data yet; wear the sensor and try again")
+        engine.thigh, engine.trunk = calibrate_window(rec, engine.posture_params)
+        engine.evidence = Evidence.empty()
+    except CalibrationError as exc:
+        return Alert(
+            ident,
+            AlertKind.REJECTED,
+            t,
+            f"Calibration failed: {exc}",
+            command="calibrate",
+        )
+    minutes = engine.live.context_s // 60
+    return Alert(
+        ident,
+        AlertKind.STATUS,
+        t,
+        f"Calibrated from the last {minutes} minutes of data.",
+        command="calibrate",
+    )
+
+
+def calibrate_or_hold(engine: LiveEngine, wm: float, final_to: int) -> int:
+    """Try the automatic calibration (once a minute of data, or when the held seconds
+    exceed ten minutes); the seconds that may be made final now (without a
+    calibration: held, but no longer than ``calibration_hold_s``)."""
+    assert engine.emitted_to is not None
+    if wm - engine.last_calibration_try_s >= 60.0 or final_to - engine.emitted_to > 600:
+        engine.last_calibration_try_s = wm
+        rec = engine._window(engine.emitted_to - engine.live.context_s, wm + 1)
+        if rec is not None:
+            try:
+                engine.thigh, engine.trunk = calibrate_window(rec, engine.posture_params)
+                engine.evidence = Evidence.empty()
+                log.info("thigh sensor calibrated (%s)", engine.thigh.source)
+                return final_to
+            except CalibrationError as exc:
+                engine.counters.calibration_failures += 1
+                engine.calibration_note = str(exc)
+    return min(final_to, math.floor(wm) - engine.live.calibration_hold_s)

@@ -1,0 +1,124 @@
+"""What the live engine does with a step's final seconds: the alert policy walks
+them (runs of seconds without valid data in one go, valid seconds one by one: the hip
+and milestone clocks are per second) and the local day's totals grow by them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from analytics.alert_params import AlertParams
+from analytics.alert_records import Alert, AlertInput
+from analytics.alert_rules import step
+from analytics.alert_state import AlertState
+from analytics.compression import CompressionBout, EventKind, ExposureEvent
+from analytics.live import DATA_OK, WindowSeconds
+from analytics.live_state import DayTotals, add_seconds, local_day
+from analytics.live_status import DATA_STATE, LiveStatus
+from analytics.records import FloatArray, Posture
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOutput:
+    seconds: WindowSeconds | None = None
+    events: tuple[ExposureEvent, ...] = ()
+    alerts: tuple[Alert, ...] = ()
+    status: LiveStatus | None = None
+    bouts: tuple[CompressionBout, ...] = ()
+    """Compression bouts released by the streaming engine (complete: their break or
+    gap has ended)."""
+
+
+@dataclass
+class EngineCounters:
+    samples: int = 0
+    late_samples: int = 0
+    gaps: int = 0
+    seconds: int = 0
+    alerts: int = 0
+    restart_pauses: int = 0
+    calibration_failures: int = 0
+
+
+def alert_steps(
+    state: AlertState,
+    params: AlertParams,
+    sec: WindowSeconds,
+    hip_gt90_s: FloatArray,
+    utc_offset_s: Callable[[float], float],
+    *,
+    battery_low: bool,
+) -> tuple[AlertState, list[Alert]]:
+    """The alert policy over the seconds ``sec`` (``hip_gt90_s``: the streaming
+    engine's hip clock at each of them)."""
+    alerts: list[Alert] = []
+    data = sec.data.tolist()
+    posture = sec.posture.tolist()
+    hip = hip_gt90_s.tolist()
+    i, n = 0, sec.n
+    while i < n:
+        t = float(sec.t0_s + i)
+        j = i + 1
+        if data[i] != DATA_OK:  # a run of seconds without valid data: one step
+            while j < n and data[j] == data[i]:
+                j += 1
+            inp = AlertInput(
+                t_s=t,
+                posture=Posture.NONWEAR,
+                dt_s=float(j - i),
+                local_offset_s=utc_offset_s(t),
+                data=DATA_STATE[data[i]],
+                battery_low=battery_low,
+            )
+        else:
+            inp = AlertInput(
+                t_s=t,
+                posture=Posture(posture[i]),
+                local_offset_s=utc_offset_s(t),
+                battery_low=battery_low,
+                hip_gt90_s=hip[i],
+            )
+        state, new = step(state, params, inp)
+        alerts += new
+        i = j
+    return state, alerts
+
+
+def add_step_totals(
+    totals: DayTotals | None,
+    sec: WindowSeconds,
+    events: tuple[ExposureEvent, ...],
+    utc_offset_s: Callable[[float], float],
+    milestone_min: float,
+) -> DayTotals | None:
+    """The day's totals after the seconds ``sec``, split where the local day changes
+    inside them (``milestone_min``: the bout length counted as a long bout)."""
+    first = local_day(sec.t0_s, utc_offset_s(sec.t0_s))
+    last_t = sec.t0_s + sec.n - 1
+    last = local_day(last_t, utc_offset_s(last_t))
+    days = (
+        np.full(sec.n, first)
+        if first == last
+        else np.array([local_day(t, utc_offset_s(t)) for t in range(sec.t0_s, last_t + 1)])
+    )
+    for day in range(first, last + 1):
+        mask = days == day
+        if not mask.any():
+            continue
+        reached = sum(
+            1
+            for e in events
+            if e.kind == EventKind.BOUT_MINUTES
+            and e.value == milestone_min
+            and local_day(e.t_s, utc_offset_s(e.t_s)) == day
+        )
+        totals = add_seconds(
+            totals or DayTotals(day=day),
+            day,
+            sec.posture[mask],
+            sec.hip_flexion_deg[mask],
+            bouts_reached=reached,
+        )
+    return totals
