@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     from analytics.review_records import Review
     from collector.review.load import ReviewInputs
     from collector.review.meta import ReportMeta
-    from tests.brokers import Mosquitto, TcpGate
+    from tests.brokers import Mosquitto
     from tests.review_store import SimHistory
+    from tests.tcp_gate import TcpGate
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +78,7 @@ def broker(tmp_path: Path) -> Iterator[Mosquitto]:
 
 @pytest.fixture
 def gate(broker: Mosquitto) -> Iterator[TcpGate]:
-    from tests.brokers import TcpGate
+    from tests.tcp_gate import TcpGate
 
     g = TcpGate(broker.port)
     try:

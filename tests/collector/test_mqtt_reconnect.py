@@ -14,13 +14,8 @@ import pytest
 from paho.mqtt.enums import MQTTProtocolVersion
 
 from collector.sinks.mqtt import MqttSink
-from tests.brokers import (
-    Amqtt,
-    Mosquitto,
-    Subscriber,
-    TcpGate,
-    mosquitto,
-)
+from tests.amqtt_broker import Amqtt
+from tests.brokers import Mosquitto, Subscriber, mosquitto
 from tests.collector.mqtt_harness import (
     Service,
     admin,
@@ -31,6 +26,7 @@ from tests.collector.mqtt_harness import (
     wait_until,
 )
 from tests.loop_thread import LoopThread, on_loop
+from tests.tcp_gate import TcpGate
 
 # --- delivery through outages --------------------------------------------------------------
 

@@ -10,14 +10,7 @@ from pathlib import Path
 import pytest
 
 from collector.sinks.mqtt import MqttSink
-from tests.brokers import (
-    ADMIN,
-    HOME_ASSISTANT,
-    Mosquitto,
-    Subscriber,
-    make_test_certs,
-    mosquitto,
-)
+from tests.brokers import ADMIN, HOME_ASSISTANT, Mosquitto, Subscriber, mosquitto
 from tests.collector.mqtt_harness import (
     REPO,
     Service,
@@ -29,6 +22,7 @@ from tests.collector.mqtt_harness import (
     wait_online,
     wait_until,
 )
+from tests.tls_certs import make_test_certs
 
 # --- security ------------------------------------------------------------------------------
 

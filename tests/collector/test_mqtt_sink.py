@@ -3,7 +3,7 @@
 No mock of paho: every test runs the sink's real client against a broker process.
 Outages are real (the broker is killed with SIGKILL and restarted on its port);
 where a test must be sure its own subscriber is back before the sink, the sink
-talks to the broker through a :class:`tests.brokers.TcpGate` that the test keeps
+talks to the broker through a :class:`tests.tcp_gate.TcpGate` that the test keeps
 closed (connections refused, as by a broker that is down) until then.
 """
 
@@ -26,10 +26,7 @@ from collector.sinks.mqtt_payloads import (
     iso_utc,
     parse_command_payload,
 )
-from tests.brokers import (
-    Mosquitto,
-    TcpGate,
-)
+from tests.brokers import Mosquitto
 from tests.collector.mqtt_harness import (
     ISO,
     REPO,
@@ -40,6 +37,7 @@ from tests.collector.mqtt_harness import (
     status,
     wait_until,
 )
+from tests.tcp_gate import TcpGate
 
 # --- pure parts ----------------------------------------------------------------------------
 
