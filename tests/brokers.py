@@ -1,4 +1,4 @@
-"""Real MQTT brokers for the tests, and small synchronous clients to watch them.
+"""A real Mosquitto broker for the tests, and a small synchronous client to watch it.
 
 * :class:`Mosquitto`: a ``mosquitto`` process on a free loopback port in a temporary
   directory, with users (``mosquitto_passwd``), an ACL (each person's user reads and
@@ -9,23 +9,19 @@
   ``mosquitto`` is not installed.
 * :class:`Subscriber`: a paho client in its own thread that collects what it
   receives, reconnects by itself and lets a test wait for a condition.
-* :class:`TcpGate`: a TCP relay in front of a broker that a test can close (new
-  connections are refused, as by a broker that is down), cut (live connections
-  are dropped), stall (the broker's answers are dropped) or make refuse MQTT 5
-  (like a broker without MQTT 5).
-* :class:`Amqtt`: amqtt's broker (MQTT 3.1.1 only) in a thread of its own.
+
+Elsewhere: tests/tcp_gate.py (a TCP relay a test can close, cut or stall),
+tests/amqtt_broker.py (amqtt's MQTT 3.1.1-only broker) and tests/tls_certs.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -36,7 +32,8 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
-from tests.server_process import HOST, ServerProcess, free_port, missing, port_open
+from tests.server_process import HOST, ServerProcess, missing
+from tests.tls_certs import TestCerts
 
 ADMIN = "admin"
 HOME_ASSISTANT = "homeassistant"
@@ -65,51 +62,6 @@ def require_mosquitto() -> tuple[str, str]:
             "(Debian/Ubuntu; it provides /usr/sbin/mosquitto and /usr/bin/mosquitto_passwd)"
         )
     return broker, passwd
-
-
-def wait_port(port: int, timeout_s: float) -> bool:
-    """True once ``HOST:port`` accepts TCP connections (False on timeout)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if port_open(port):
-            return True
-        time.sleep(0.01)
-    return False
-
-
-# --- TLS -----------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class TestCerts:
-    ca: Path
-    cert: Path
-    key: Path
-
-
-def make_test_certs(workdir: Path, san: str = "IP:127.0.0.1,DNS:localhost") -> TestCerts:
-    """A throw-away CA and a server certificate for ``san`` (skips without openssl)."""
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        missing("needs the openssl command to make test certificates")
-    workdir.mkdir(parents=True, exist_ok=True)
-    ca, ca_key = workdir / "ca.crt", workdir / "ca.key"
-    cert, key, csr = workdir / "server.crt", workdir / "server.key", workdir / "server.csr"
-    ext = workdir / "san.ext"
-    ext.write_text(f"subjectAltName={san}\n", encoding="utf-8")
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    steps = [
-        ["req", "-x509", *ec, "-keyout", ca_key, "-out", ca, "-days", "2", "-subj", "/CN=test CA"],
-        ["req", *ec, "-keyout", key, "-out", csr, "-subj", "/CN=sitload test broker"],
-        [
-            *("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial"),
-            *("-out", cert, "-days", "2", "-extfile", ext),
-        ],
-    ]
-    for args in steps:
-        subprocess.run([openssl, *map(str, args)], check=True, capture_output=True)
-    key.chmod(0o600)
-    return TestCerts(ca, cert, key)
 
 
 # --- Mosquitto -----------------------------------------------------------------------------
@@ -391,204 +343,3 @@ class Subscriber:
     ) -> None:
         info = self.client.publish(topic, payload, qos=qos, retain=retain, properties=properties)
         info.wait_for_publish(timeout_s)
-
-
-# --- a TCP gate ----------------------------------------------------------------------------
-
-
-class TcpGate:
-    """A TCP relay from ``listen port`` to ``HOST:upstream_port``.
-
-    ``close()`` stops listening (new connections are refused) and ``open()``
-    listens again on the same port; ``cut()`` drops live connections; ``stall``
-    (when True) holds back the bytes from the broker (PUBACKs never arrive);
-    ``reject_v5`` refuses a CONNECT that asks for MQTT 5: ``"close"`` closes the
-    connection (as some old brokers do), ``"connack"`` answers with CONNACK reason
-    0x84 "Unsupported protocol version" (as a broker with MQTT 5 turned off)."""
-
-    def __init__(self, upstream_port: int) -> None:
-        self.upstream_port = upstream_port
-        self.stall = False
-        self.reject_v5: str | None = None
-        self.rejected = 0
-        # closed = bound but not listening: connections are refused (RST) and the port
-        # stays ours, so no other process can take it meanwhile
-        self._listener: socket.socket | None = self._bound(0)
-        self.port: int = self._listener.getsockname()[1]
-        self._listening = False
-        self._pairs: list[tuple[socket.socket, socket.socket]] = []
-        self._lock = threading.Lock()
-        self._accept_thread: threading.Thread | None = None
-
-    @staticmethod
-    def _bound(port: int) -> socket.socket:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((HOST, port))
-        return sock
-
-    def open(self) -> TcpGate:
-        if self._listening or self._listener is None:
-            return self
-        self._listener.listen(16)
-        self._listening = True
-        self._accept_thread = threading.Thread(
-            target=self._accept, args=(self._listener,), daemon=True
-        )
-        self._accept_thread.start()
-        return self
-
-    def close(self, *, rebind: bool = True) -> None:
-        listener, self._listener = self._listener, None
-        if listener is not None:
-            with contextlib.suppress(OSError):
-                listener.shutdown(socket.SHUT_RDWR)
-            listener.close()
-        if self._accept_thread is not None:
-            self._accept_thread.join(2)
-            self._accept_thread = None
-        self._listening = False
-        if rebind:
-            self._listener = self._bound(self.port)
-
-    def cut(self) -> None:
-        with self._lock:
-            pairs, self._pairs = self._pairs, []
-        for a, b in pairs:
-            for s in (a, b):
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
-                s.close()
-
-    def shutdown(self) -> None:
-        self.close(rebind=False)
-        self.cut()
-
-    def __enter__(self) -> TcpGate:
-        return self.open()
-
-    def __exit__(self, *exc: object) -> None:
-        self.shutdown()
-
-    def _accept(self, listener: socket.socket) -> None:
-        while True:
-            try:
-                down, _ = listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(down,), daemon=True).start()
-
-    def _serve(self, down: socket.socket) -> None:
-        first = b""
-        if self.reject_v5:
-            down.settimeout(2)
-            try:
-                while len(first) < 9:
-                    chunk = down.recv(64)
-                    if not chunk:
-                        break
-                    first += chunk
-            except OSError:
-                pass
-            down.settimeout(None)
-            # CONNECT: fixed header (1 byte + remaining length), 00 04 'MQTT', level
-            start = 2
-            while start < len(first) and first[start - 1] & 0x80:
-                start += 1
-            if len(first) > start + 6 and first[start + 6] == 5:
-                self.rejected += 1
-                if self.reject_v5 == "connack":
-                    with contextlib.suppress(OSError):
-                        down.sendall(bytes([0x20, 0x03, 0x00, 0x84, 0x00]))
-                        time.sleep(0.05)
-                down.close()
-                return
-        try:
-            up = socket.create_connection((HOST, self.upstream_port), timeout=2)
-        except OSError:
-            down.close()
-            return
-        up.settimeout(None)
-        with self._lock:
-            self._pairs.append((down, up))
-        if first:
-            up.sendall(first)
-        threading.Thread(target=self._pipe, args=(down, up, False), daemon=True).start()
-        threading.Thread(target=self._pipe, args=(up, down, True), daemon=True).start()
-
-    def _pipe(self, src: socket.socket, dst: socket.socket, from_broker: bool) -> None:
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                if from_broker and self.stall:
-                    continue
-                dst.sendall(data)
-        except OSError:
-            pass
-        for s in (src, dst):
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-        src.close()
-
-
-# --- amqtt (MQTT 3.1.1 only) ---------------------------------------------------------------
-
-
-class Amqtt:
-    """amqtt's broker on a free loopback port, anonymous, in its own thread and loop."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._broker: Any = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-
-    def start(self, timeout_s: float = 10.0) -> Amqtt:
-        import amqtt.broker as broker_mod  # a test dependency: pip install -e '.[test]'
-
-        config = {
-            "listeners": {"default": {"type": "tcp", "bind": f"{HOST}:{self.port}"}},
-            "plugins": {
-                "amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}
-            },
-        }
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
-            self._loop = loop
-            try:
-                self._broker = broker_mod.Broker(config, loop=loop)
-                loop.run_until_complete(self._broker.start())
-            except BaseException as exc:
-                self._error = exc
-                self._ready.set()
-                return
-            self._ready.set()
-            loop.run_forever()
-            loop.run_until_complete(self._broker.shutdown())
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="amqtt", daemon=True)
-        self._thread.start()
-        if not self._ready.wait(timeout_s) or self._error is not None:
-            raise RuntimeError(f"amqtt broker did not start: {self._error!r}")
-        if not wait_port(self.port, timeout_s):
-            raise RuntimeError(f"amqtt broker does not accept connections on {self.port}")
-        return self
-
-    def stop(self) -> None:
-        loop, thread = self._loop, self._thread
-        if loop is not None and thread is not None and thread.is_alive():
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(10)
-
-    def __enter__(self) -> Amqtt:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -1,11 +1,15 @@
 """Fixtures of the report tests (test_report*.py): three simulated weeks
 (tests/review_store.py) read from a store, their review, the report's metadata and
-the HTML page; each made once per test module that asks for it. The imports are in
-the fixtures, so the other tests of this folder do not pay for them."""
+the HTML page; each made once per test module that asks for it. And of the MQTT sink
+tests (test_mqtt_*.py): a real Mosquitto per test and a TcpGate in front of it (a
+module may define its own ``broker``). The imports are in the fixtures, so the other
+tests of this folder do not pay for them."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -15,7 +19,9 @@ if TYPE_CHECKING:
     from analytics.review_records import Review
     from collector.review.load import ReviewInputs
     from collector.review.meta import ReportMeta
+    from tests.brokers import Mosquitto
     from tests.review_store import SimHistory
+    from tests.tcp_gate import TcpGate
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +66,22 @@ def page(rev: Review, meta: ReportMeta) -> str:
     from collector.review.html import render_html  # matplotlib: only when asked
 
     return render_html(rev, meta)
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Mosquitto]:
+    from tests.brokers import mosquitto
+
+    with mosquitto(tmp_path / "mosquitto") as b:
+        yield b
+
+
+@pytest.fixture
+def gate(broker: Mosquitto) -> Iterator[TcpGate]:
+    from tests.tcp_gate import TcpGate
+
+    g = TcpGate(broker.port)
+    try:
+        yield g
+    finally:
+        g.shutdown()

@@ -1,8 +1,5 @@
-"""collector.sinks.console: alert lines, the status rate limit, desktop notifications.
-
-The desktop side is tested through the module's own Notifier protocol with a small
-fake, and once with the real desktop_notifier backend, which on this machine (no
-D-Bus session) must fail soft.
+"""collector.sinks.console: alert lines, the status line and its rate limit, typed
+commands. The desktop notifications are in test_console_desktop.py.
 """
 
 from __future__ import annotations
@@ -10,84 +7,28 @@ from __future__ import annotations
 import asyncio
 import datetime
 import io
-import logging
-import platform
 import sys
-from collections.abc import Coroutine
-from typing import Any, TypeVar
 
 import pytest
 from rich.console import Console
 
 from analytics.alert_records import Adherence, Alert, AlertKind, Status
-from collector.sinks.base import AlertSink, CommandRequest, LiveStatus
+from collector.sinks.base import AlertSink, CommandRequest
 from collector.sinks.console import (
-    DESKTOP_TITLES,
-    STAND_BUTTONS,
-    Button,
     ConsoleSink,
-    DesktopNotify,
-    NotifierUnavailableError,
     status_line,
 )
 from collector.sinks.settings import ConsoleSettings
-
-T = TypeVar("T")
-UTC = datetime.UTC
-T0 = datetime.datetime(2024, 3, 5, 12, 34, 56, tzinfo=UTC).timestamp()
-MODULE_LOG = "collector.sinks.console"
-
-
-def run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
-
-
-def alert(kind: AlertKind, message: str = "Sitting for 30 min: stand up", t_s: float = T0) -> Alert:
-    return Alert(id=f"{kind.value}-1", kind=kind, t_s=t_s, message=message)
-
-
-def plain_console() -> tuple[Console, io.StringIO]:
-    buf = io.StringIO()
-    return Console(file=buf, width=100, color_system=None, force_terminal=False), buf
-
-
-def status(**kw: object) -> LiveStatus:
-    base: dict[str, object] = {
-        "t_s": T0,
-        "sitting": True,
-        "posture": "sitting",
-        "data": "ok",
-        "bout_minutes": 12.0,
-        "today_sitting_min": 205.0,
-        "today_bouts_over_30": 2,
-        "today_hip_gt90_min": 14.0,
-        "adherence": Adherence(day=19787, prompted=3, taken=2),
-    }
-    base.update(kw)
-    return LiveStatus(**base)  # type: ignore[arg-type]
-
-
-class FakeNotifier:
-    """Records notifications; fails or hangs when told to."""
-
-    def __init__(self, fail: BaseException | None = None, hang: bool = False) -> None:
-        self.calls: list[tuple[str, str, list[Button]]] = []
-        self.fail = fail
-        self.hang = hang
-
-    async def notify(self, title: str, message: str, buttons: list[Button]) -> None:
-        self.calls.append((title, message, buttons))
-        if self.hang:
-            await asyncio.Event().wait()
-        if self.fail is not None:
-            raise self.fail
-
-
-async def settle(sink: ConsoleSink) -> None:
-    """Let the background task take everything queued."""
-    for _ in range(50):
-        await asyncio.sleep(0)
-    await asyncio.sleep(0.01)
+from tests.collector.console_harness import (
+    T0,
+    UTC,
+    FakeNotifier,
+    alert,
+    plain_console,
+    run,
+    settle,
+    status,
+)
 
 
 def test_console_sink_is_an_alert_sink() -> None:
@@ -208,216 +149,6 @@ def test_no_status_line_when_off(settings: ConsoleSettings) -> None:
     if not settings.enabled:
         sink.publish_alert(alert(AlertKind.PROMPT))
     assert buf.getvalue() == ""
-
-
-# --- desktop notifications -----------------------------------------------------------------
-
-
-def test_notifier_gets_titles_and_buttons_for_the_desktop_kinds() -> None:
-    console, buf = plain_console()
-    fake = FakeNotifier()
-    commands: list[CommandRequest] = []
-
-    async def main() -> None:
-        sink = ConsoleSink(ConsoleSettings(), console, notifier=fake, read_stdin=False)
-        await sink.start(commands.append)
-        for kind in AlertKind:
-            sink.publish_alert(alert(kind, f"{kind.value} message"))
-        await settle(sink)
-        assert sink.sent == 6
-        await sink.stop()
-
-    run(main())
-    got = {(title, message): buttons for title, message, buttons in fake.calls}
-    stand = list(STAND_BUTTONS)
-    assert stand == [("Snooze 15 min", "snooze 15"), ("Done", "ack")]
-    assert got == {
-        ("Time to stand up", "prompt message"): stand,
-        ("Stand up now", "escalation message"): stand,
-        ("Still sitting", "repeat message"): stand,
-        (DESKTOP_TITLES[AlertKind.POSTURE], "posture message"): stand,
-        ("Saddle time", "saddle message"): stand,
-        ("Break complete", "break_complete message"): [],
-    }
-    assert fake.calls[0][0] == "Time to stand up"  # in order
-    assert len(buf.getvalue().splitlines()) == len(AlertKind)  # every kind printed
-    assert commands == []
-
-
-def test_publish_alert_does_not_wait_for_the_notifier() -> None:
-    console, buf = plain_console()
-    fake = FakeNotifier(hang=True)
-
-    async def main() -> ConsoleSink:
-        sink = ConsoleSink(ConsoleSettings(), console, notifier=fake, read_stdin=False, queue_max=3)
-        await sink.start(lambda _c: None)
-        for _ in range(10):
-            sink.publish_alert(alert(AlertKind.PROMPT))  # returns at once
-        await settle(sink)
-        assert len(fake.calls) == 1  # still showing the first one
-        await sink.stop()  # cancels the hanging send
-        return sink
-
-    sink = run(main())
-    assert len(buf.getvalue().splitlines()) == 10
-    assert sink.dropped == 10 - 3  # three queued before the task ran
-
-
-def test_a_failing_notifier_is_switched_off_with_one_log_line(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    console, buf = plain_console()
-    fake = FakeNotifier(fail=OSError("no notification service"))
-
-    async def main() -> ConsoleSink:
-        sink = ConsoleSink(ConsoleSettings(), console, notifier=fake, read_stdin=False)
-        await sink.start(lambda _c: None)
-        for _ in range(3):
-            sink.publish_alert(alert(AlertKind.PROMPT))
-            await settle(sink)
-        sink.publish_alert(alert(AlertKind.ESCALATION))
-        await settle(sink)
-        await sink.stop()
-        return sink
-
-    with caplog.at_level(logging.DEBUG):
-        sink = run(main())
-    assert not sink.desktop_enabled
-    assert len(fake.calls) == 1
-    records = [r for r in caplog.records if r.name == MODULE_LOG]
-    assert [(r.levelno, r.getMessage()) for r in records] == [
-        (logging.INFO, "desktop notifications off: no notification service")
-    ]
-    assert len(buf.getvalue().splitlines()) == 4  # the console goes on
-
-
-def test_a_hanging_notifier_times_out_and_is_switched_off(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    console, _buf = plain_console()
-    fake = FakeNotifier(hang=True)
-
-    async def main() -> ConsoleSink:
-        sink = ConsoleSink(
-            ConsoleSettings(), console, notifier=fake, read_stdin=False, notify_timeout_s=0.05
-        )
-        await sink.start(lambda _c: None)
-        sink.publish_alert(alert(AlertKind.PROMPT))
-        await asyncio.sleep(0.2)
-        await sink.stop()
-        return sink
-
-    with caplog.at_level(logging.INFO, logger=MODULE_LOG):
-        sink = run(main())
-    assert not sink.desktop_enabled
-    assert [r.getMessage() for r in caplog.records if r.name == MODULE_LOG] == [
-        "desktop notifications off: TimeoutError"
-    ]
-
-
-def test_desktop_off_in_settings_never_calls_the_notifier() -> None:
-    fake = FakeNotifier()
-
-    async def main() -> None:
-        sink = ConsoleSink(
-            ConsoleSettings(desktop=False), plain_console()[0], notifier=fake, read_stdin=False
-        )
-        await sink.start(lambda _c: None)
-        sink.publish_alert(alert(AlertKind.PROMPT))
-        await settle(sink)
-        await sink.stop()
-
-    run(main())
-    assert fake.calls == []
-
-
-def test_stop_leaves_no_task_behind() -> None:
-    async def main() -> None:
-        sink = ConsoleSink(
-            ConsoleSettings(), plain_console()[0], notifier=FakeNotifier(), read_stdin=False
-        )
-        await sink.start(lambda _c: None)
-        await sink.stop()
-        assert asyncio.all_tasks() == {asyncio.current_task()}
-        await sink.stop()  # twice is fine
-
-    run(main())
-
-
-# --- the real desktop_notifier backend ------------------------------------------------------
-
-
-@pytest.fixture
-def no_desktop_session(monkeypatch: pytest.MonkeyPatch) -> None:
-    if platform.system() != "Linux":
-        pytest.skip("the D-Bus backend is the Linux one")
-    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
-    monkeypatch.delenv("DISPLAY", raising=False)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-
-
-@pytest.mark.usefixtures("no_desktop_session")
-def test_real_desktop_notifier_without_dbus_fails_soft(caplog: pytest.LogCaptureFixture) -> None:
-    console, buf = plain_console()
-    commands: list[CommandRequest] = []
-
-    async def main() -> ConsoleSink:
-        sink = ConsoleSink(ConsoleSettings(), console, tz=UTC, read_stdin=False)
-        await sink.start(commands.append)
-        sink.publish_alert(alert(AlertKind.PROMPT))
-        sink.publish_alert(alert(AlertKind.ESCALATION))
-        for _ in range(100):
-            if not sink.desktop_enabled:
-                break
-            await asyncio.sleep(0.02)
-        sink.publish_alert(alert(AlertKind.BREAK_COMPLETE, "Break complete"))
-        await settle(sink)
-        await sink.stop()
-        return sink
-
-    with caplog.at_level(logging.DEBUG):
-        sink = run(main())
-    assert not sink.desktop_enabled
-    assert sink.sent == 0
-    ours = [r for r in caplog.records if r.name == MODULE_LOG]
-    assert len(ours) == 1
-    assert ours[0].levelno == logging.INFO
-    assert ours[0].getMessage().startswith("desktop notifications off: ")
-    # desktop_notifier's own warning with its traceback is kept out of the log
-    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert len(buf.getvalue().splitlines()) == 3
-    assert commands == []
-
-
-@pytest.mark.usefixtures("no_desktop_session")
-def test_desktop_notify_raises_its_own_error_without_dbus() -> None:
-    async def main() -> None:
-        with pytest.raises(NotifierUnavailableError, match="DBUS_SESSION_BUS_ADDRESS"):
-            await DesktopNotify().notify("title", "message", [("Done", "ack")])
-
-    run(main())
-
-
-def test_desktop_buttons_send_their_command_as_a_desktop_request() -> None:
-    commands: list[CommandRequest] = []
-
-    async def main() -> None:
-        sink = ConsoleSink(ConsoleSettings(), plain_console()[0], read_stdin=False)
-        await sink.start(commands.append)
-        notifier = sink._notifier
-        assert isinstance(notifier, DesktopNotify)
-        buttons = notifier.buttons(list(STAND_BUTTONS))
-        assert [b.title for b in buttons] == ["Snooze 15 min", "Done"]
-        for b in buttons:
-            assert b.on_pressed is not None
-            b.on_pressed()
-        await sink.stop()
-
-    run(main())
-    assert [(c.text, c.source, c.pain_allowed) for c in commands] == [
-        ("snooze 15", "desktop", False),
-        ("ack", "desktop", False),
-    ]
 
 
 # --- typed commands ------------------------------------------------------------------------
