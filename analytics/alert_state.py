@@ -11,6 +11,7 @@ from typing import Any
 from analytics.adherence import COUNTER_NAMES, AdherenceCounts
 from analytics.alert_records import Adherence, Alert, AlertKind, Status
 from analytics.alert_schedule import local_clock
+from analytics.state_version import unversioned
 
 STATE_VERSION = 1
 
@@ -89,13 +90,7 @@ class AlertState:
 
     @staticmethod
     def from_dict(d: dict[str, Any]) -> AlertState:
-        d = dict(d)
-        version = d.pop("version", None)
-        if version != STATE_VERSION:
-            raise ValueError(
-                f"the saved alert state has version {version}, this sitload reads "
-                f"{STATE_VERSION}; delete the state file to start afresh"
-            )
+        d = unversioned(d, STATE_VERSION, "alert state", "delete the state file to start afresh")
         try:
             return AlertState(**d)
         except TypeError as exc:

@@ -9,6 +9,7 @@ from typing import Any
 
 from analytics.compression import BoutEnd, Break, CompressionBout, ExposureEvent
 from analytics.records import FloatArray
+from analytics.state_version import unversioned
 
 STATE_VERSION = 1
 
@@ -69,13 +70,8 @@ class StreamState:
 
     @staticmethod
     def from_dict(d: dict[str, Any]) -> StreamState:
-        d = dict(d)
-        version = d.pop("version", None)
-        if version != STATE_VERSION:
-            raise ValueError(
-                f"the saved exposure state has version {version}, this sitload reads "
-                f"{STATE_VERSION}; delete the state file to start a fresh bout clock"
-            )
+        advice = "delete the state file to start a fresh bout clock"
+        d = unversioned(d, STATE_VERSION, "exposure state", advice)
         try:
             d["breaks"] = tuple(Break(**b) for b in d.get("breaks", ()))
             held = d.get("held_bout")
