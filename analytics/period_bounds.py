@@ -8,8 +8,8 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Final
-from zoneinfo import ZoneInfo
 
+from analytics.local_days import local_midnight_s, zone_of
 from analytics.records import Timeline
 
 NAIVE_TZ: Final = ("naive", "local", "local-clock")
@@ -36,17 +36,11 @@ class Period:
 
 
 def _zone(tz: str | tzinfo | None) -> tzinfo:
+    """UTC for naive data, else the zone (a missing midnight maps to the first instant
+    after the DST gap, PEP 495 ``fold=0``, in :func:`local_midnight_s`)."""
     if tz is None or (isinstance(tz, str) and tz.lower() in NAIVE_TZ):
         return UTC
-    if isinstance(tz, str):
-        return ZoneInfo(tz)
-    return tz
-
-
-def _local_midnight_s(day: date, zone: tzinfo) -> float:
-    """The first instant of local ``day`` (a missing midnight maps to the first
-    instant after the DST gap, PEP 495 ``fold=0``)."""
-    return datetime(day.year, day.month, day.day, tzinfo=zone).timestamp()
+    return zone_of(tz)
 
 
 def _local_days(t0_s: float, t1_s: float, zone: tzinfo) -> list[date]:
@@ -67,8 +61,8 @@ def day_bounds(t0_s: float, t1_s: float, tz: str | tzinfo | None = None) -> list
     zone = _zone(tz)
     out: list[Period] = []
     for day in _local_days(t0_s, t1_s, zone):
-        start = _local_midnight_s(day, zone)
-        end = _local_midnight_s(day + timedelta(days=1), zone)
+        start = local_midnight_s(day, zone)
+        end = local_midnight_s(day + timedelta(days=1), zone)
         if end > start:
             out.append(Period(start, end, day.isoformat(), day.isoformat()))
     return out

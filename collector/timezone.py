@@ -3,8 +3,6 @@ command's ``--tz`` chooses. Offset and calendar maths on a zone: analytics/local
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -28,19 +26,11 @@ def chosen_zone(tz: str | None, configured: str | None = None) -> ZoneInfo:
 
 
 def local_zone_name() -> str:
-    """``$TZ``, else /etc/timezone, else the target of /etc/localtime, else UTC."""
-    tz = os.environ.get("TZ", "").lstrip(":")
-    if tz:
-        return tz
+    """This machine's IANA zone (tzlocal: ``$TZ`` as a name, ``:/path`` or a POSIX
+    string, /etc/timezone, the /etc/localtime link), else UTC."""
+    import tzlocal
+
     try:
-        name = Path("/etc/timezone").read_text(encoding="utf-8").strip()
-        if name:
-            return name
-    except OSError:
-        pass
-    try:
-        target = os.readlink("/etc/localtime")
-    except OSError:
+        return tzlocal.get_localzone_name() or "UTC"
+    except (ValueError, LookupError, OSError):
         return "UTC"
-    marker = "zoneinfo/"
-    return target.split(marker, 1)[1] if marker in target else "UTC"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import logging
 import math
-import zoneinfo
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any, Protocol
 
@@ -20,6 +19,7 @@ import numpy as np
 from analytics.records import Recording
 from collector.config import Settings, SourceSettings
 from collector.sources.messages import Message, Role
+from collector.timezone import chosen_zone
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +37,9 @@ class Source(Protocol):
 
 
 def local_zone(name: str | None) -> datetime.tzinfo:
-    if name:
-        return zoneinfo.ZoneInfo(name)
-    tz = datetime.datetime.now().astimezone().tzinfo
-    assert tz is not None
-    return tz
+    """The configured zone, else this machine's IANA zone (its daylight-saving rules
+    included: a fixed offset would misplace local midnight after a clock change)."""
+    return chosen_zone(name)
 
 
 def slice_recording(rec: Recording, from_t_s: float) -> Recording:
