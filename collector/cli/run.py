@@ -44,7 +44,10 @@ log = logging.getLogger(__name__)
     type=click.Path(path_type=Path, dir_okay=False),
     help="File whose first line is the password of the --mqtt user (chmod 600).",
 )
-@user_option(help_text="Pseudonymous user id used in MQTT topics and the state file.")
+@user_option(
+    help_text="Pseudonymous user id used in MQTT topics and the state file "
+    "[default: the config's, else derived from this machine]."
+)
 @click.option(
     "--state-dir",
     type=click.Path(path_type=Path, file_okay=False),
@@ -74,6 +77,7 @@ def run_cmd(
     import asyncio
 
     from collector.config import ConfigError, Overrides, find_config, load_settings
+    from collector.config.identity import describe_user_id
     from collector.recordings.errors import RecordingError
     from collector.service.app import run_service
     from collector.service.instance_lock import InstanceLockedError
@@ -98,6 +102,7 @@ def run_cmd(
         fail(str(exc))
         return
     log.info("%s", chosen.describe())
+    log.info("%s", describe_user_id(settings.user_id, settings.user_id_origin))
     console = Console()
     try:
         summary = asyncio.run(run_service(settings, console))

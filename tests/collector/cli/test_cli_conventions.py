@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.metadata
 import logging
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -134,9 +135,17 @@ def test_run_says_which_config_it_read_first(tmp_path: Path, short_file: Path) -
     assert lines[0] == f"INFO collector.cli.run: config: {named} (from $SITLOAD_CONFIG)"
     lines = run_log(tmp_path, short_file, [], {"SITLOAD_CONFIG": ""})
     assert lines[0].startswith(f"INFO collector.cli.run: config: {cfg}")
+    assert lines[1] == "INFO collector.cli.run: user id: p-7f3a (from [user] id)"
     cfg.unlink()
     lines = run_log(tmp_path, short_file, [], {})
     assert lines[0].startswith("INFO collector.cli.run: config: none, the built-in defaults")
+    # no shared default user id: one derived from this machine, said once
+    assert re.fullmatch(
+        r"INFO collector\.cli\.run: user id: u-[0-9a-f]{8} \((derived from this machine|"
+        r"random, kept in the state folder: no machine id); set \[user\] id\)",
+        lines[1],
+    ), lines[1]
+    assert sum("user id:" in line for line in lines) == 1
 
 
 def test_quiet_run_logs_no_info(tmp_path: Path, short_file: Path) -> None:
