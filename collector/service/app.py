@@ -29,9 +29,11 @@ def build_sinks(settings: Settings, console: Console | None = None) -> list[Aler
 
         sinks.append(ConsoleSink(settings.console, console, tz=tz))
     if settings.mqtt is not None:
+        from collector.sinks.ha_registry import REGISTRY_FILE
         from collector.sinks.mqtt import MqttSink
 
-        sinks.append(MqttSink(settings.mqtt))
+        registry = settings.state_dir / REGISTRY_FILE
+        sinks.append(MqttSink(settings.mqtt, discovery_registry=registry))
     if settings.source.kind == "ble" and settings.haptic.enabled:
         sinks.append(haptic_sink(settings, tz))
     return sinks
