@@ -5,6 +5,7 @@ in a new version) are cleared instead of lingering as ghost entities; and the
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.metadata
 import json
 import logging
@@ -12,7 +13,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from collector.sinks.ha_discovery import retired_config_topics
+from collector.sinks.ha_discovery import discovery_messages, retired_config_topics
+from collector.sinks.settings import MqttSettings
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,23 @@ def remember_configs(path: Path, current: Sequence[str]) -> list[str]:
         except OSError as exc:
             log.warning("%s: cannot save the announced configs (%s)", path, exc)
     return retired
+
+
+LEGACY_DEFAULT_USER_ID = "user"
+"""The user id every gateway had by default before it was derived from the machine."""
+
+
+def seed_legacy_default(path: Path, state_dir: Path, settings: MqttSettings) -> bool:
+    """Without a registry yet, but with the state of the old default user id in
+    ``state_dir``: list that id's configs as announced, so an upgraded gateway
+    clears its ``sitload_user_*`` entities. True when it did."""
+    if path.exists() or settings.user_id == LEGACY_DEFAULT_USER_ID:
+        return False
+    if not (state_dir / f"{LEGACY_DEFAULT_USER_ID}.state.json").exists():
+        return False
+    legacy = dataclasses.replace(settings, user_id=LEGACY_DEFAULT_USER_ID)
+    remember_configs(path, [topic for topic, _ in discovery_messages(legacy, sw_version="")])
+    return True
 
 
 def package_support_url() -> str | None:

@@ -12,7 +12,7 @@ from typing import Any
 from analytics.alert_records import DataState
 from analytics.records import POSTURE_WORDS
 from collector.sinks.ha_discovery import discovery_messages, retired_config_topics
-from collector.sinks.ha_registry import remember_configs
+from collector.sinks.ha_registry import remember_configs, seed_legacy_default
 from collector.sinks.mqtt_payloads import Topics, state_payload
 from collector.sinks.settings import MqttSettings
 from tests.collector.mqtt_harness import status
@@ -136,3 +136,22 @@ def test_a_damaged_registry_clears_nothing(tmp_path: Path) -> None:
     path.write_text("{not json", encoding="utf-8")
     assert remember_configs(path, ["t"]) == []
     assert json.loads(path.read_text(encoding="utf-8")) == {"topics": ["t"]}
+
+
+def test_an_upgraded_gateway_clears_the_old_default_users_entities(tmp_path: Path) -> None:
+    path = tmp_path / "ha-discovery.json"
+    derived = MqttSettings(host="broker", user_id="u-1a2b3c4d")
+    # a new gateway: nothing to clear
+    assert not seed_legacy_default(path, tmp_path, derived)
+    assert not path.exists()
+    # a gateway that ran as the old default "user" (its state file is there)
+    (tmp_path / "user.state.json").write_text("{}", encoding="utf-8")
+    assert not seed_legacy_default(path, tmp_path, MqttSettings(host="b", user_id="user"))
+    assert seed_legacy_default(path, tmp_path, derived)
+    current = [t for t, _ in discovery_messages(derived, sw_version="1")]
+    retired = remember_configs(path, current)
+    assert "homeassistant/sensor/sitload_user_bout_minutes/config" in retired
+    assert len(retired) == len(current)
+    assert all("/sitload_user_" in t for t in retired)
+    # once: the registry exists from now on
+    assert not seed_legacy_default(path, tmp_path, derived)
