@@ -73,14 +73,16 @@ def import_cmd(
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from collector.config import ConfigError, Overrides, load_settings
+    from collector.config import ConfigError, Overrides, find_config, load_settings
     from collector.history_import import HistoryImportError, analyse, import_analysed
     from collector.sinks.history.factory import open_store, redact
     from collector.sinks.history.model import StoreConfigError, StoreUnavailableError
     from collector.timezone import UnknownZoneError, chosen_zone
 
     try:
-        settings = load_settings(config_path, Overrides(history_url=history_url, user_id=user))
+        settings = load_settings(
+            find_config(config_path).path, Overrides(history_url=history_url, user_id=user)
+        )
     except ConfigError as exc:
         _fail(str(exc))
     try:

@@ -76,13 +76,34 @@ COMMANDS = (
 """Every command, imported when it runs (or shows its help)."""
 
 
+def log_levels(verbose: int, quiet: bool) -> tuple[int, int]:
+    """(sitload's level, other libraries' level) for ``-v`` × ``verbose`` or ``-q``.
+
+    By default sitload says what it does (INFO) and libraries only warn; ``-q`` keeps
+    warnings and errors only; ``-v`` adds sitload's debug output and the libraries'
+    INFO, ``-vv`` everything."""
+    if quiet:
+        return logging.WARNING, logging.WARNING
+    if verbose <= 0:
+        return logging.INFO, logging.WARNING
+    if verbose == 1:
+        return logging.DEBUG, logging.INFO
+    return logging.DEBUG, logging.DEBUG
+
+
 @click.group(
     cls=LazyGroup,
     lazy_commands=COMMANDS,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+@click.version_option(None, "-V", "--version", package_name="sitload", prog_name="sitload")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-def main(verbose: int) -> None:
+@click.option("-q", "--quiet", is_flag=True, help="Warnings and errors only.")
+def main(verbose: int, quiet: bool) -> None:
     """sitload: sitting-compression monitoring for proximal hamstring tendinopathy."""
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if quiet and verbose:
+        raise click.UsageError("-q and -v contradict each other; give one of them")
+    own, others = log_levels(verbose, quiet)
+    logging.basicConfig(level=others, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("collector").setLevel(own)
+    logging.getLogger("analytics").setLevel(own)

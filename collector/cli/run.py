@@ -3,6 +3,7 @@ the console, MQTT and Home Assistant), configured by the config file and its opt
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
@@ -11,13 +12,17 @@ from rich.console import Console
 from collector.cli.common import fail
 from collector.user_option import user_option
 
+log = logging.getLogger(__name__)
+
 
 @click.command(name="run")
 @click.option(
     "--config",
     "config_path",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="TOML settings (see config/desk-worker.toml). Without it: the built-in defaults.",
+    help="TOML settings (see config/desk-worker.toml). Without it: $SITLOAD_CONFIG, else "
+    "config.toml in the user config folder (~/.config/sitload/ on Linux) if present, "
+    "else the built-in defaults.",
 )
 @click.option(
     "--source",
@@ -39,7 +44,10 @@ from collector.user_option import user_option
     type=click.Path(path_type=Path, dir_okay=False),
     help="File whose first line is the password of the --mqtt user (chmod 600).",
 )
-@user_option(help_text="Pseudonymous user id used in MQTT topics and the state file.")
+@user_option(
+    help_text="Pseudonymous user id used in MQTT topics and the state file "
+    "[default: the config's, else derived from this machine]."
+)
 @click.option(
     "--state-dir",
     type=click.Path(path_type=Path, file_okay=False),
@@ -68,15 +76,17 @@ def run_cmd(
     Ctrl-C: the state is saved and a restart resumes the sitting clock."""
     import asyncio
 
-    from collector.config import ConfigError, Overrides, load_settings
+    from collector.config import ConfigError, Overrides, find_config, load_settings
+    from collector.config.identity import describe_user_id
     from collector.recordings.errors import RecordingError
     from collector.service.app import run_service
     from collector.service.instance_lock import InstanceLockedError
     from collector.sinks.history.spool import SpoolLockedError
 
     try:
+        chosen = find_config(config_path)
         settings = load_settings(
-            config_path,
+            chosen.path,
             Overrides(
                 source=source,
                 speed=speed,
@@ -91,6 +101,8 @@ def run_cmd(
     except ConfigError as exc:
         fail(str(exc))
         return
+    log.info("%s", chosen.describe())
+    log.info("%s", describe_user_id(settings.user_id, settings.user_id_origin))
     console = Console()
     try:
         summary = asyncio.run(run_service(settings, console))

@@ -175,7 +175,7 @@ def report_cmd(
     (without them: the 28 days up to the last day with data)."""
     from rich.console import Console
 
-    from collector.config import ConfigError, Overrides, load_settings
+    from collector.config import ConfigError, Overrides, find_config, load_settings
     from collector.review.load import load_inputs
     from collector.review.meta import ReportMeta, sitload_version
     from collector.review.range import data_span, default_range, describe_store
@@ -187,7 +187,9 @@ def report_cmd(
     if first_given and last_given and last_given < first_given:
         _fail(f"--to {last_given} is before --from {first_given}")
     try:
-        settings = load_settings(config_path, Overrides(history_url=history_url, user_id=user))
+        settings = load_settings(
+            find_config(config_path).path, Overrides(history_url=history_url, user_id=user)
+        )
     except ConfigError as exc:
         _fail(str(exc).replace("--user-id:", "--user:"))  # this command calls it --user
     try:

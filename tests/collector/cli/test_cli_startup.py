@@ -52,8 +52,9 @@ def test_importing_the_cli_imports_no_heavy_library() -> None:
     assert not loaded & set(NOT_FOR_HELP), sorted(loaded & set(NOT_FOR_HELP))
 
 
-def test_help_imports_no_heavy_library() -> None:
-    loaded = loaded_after(run_main("--help"))
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_help_and_version_import_no_heavy_library(flag: str) -> None:
+    loaded = loaded_after(run_main(flag))
     assert "click" in loaded
     assert not loaded & set(NOT_FOR_HELP), sorted(loaded & set(NOT_FOR_HELP))
 
