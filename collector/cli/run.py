@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 
 from collector.cli.common import fail
+from collector.plural import counted
 from collector.user_option import user_option
 
 
@@ -106,7 +107,7 @@ def run_cmd(
     kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary.alert_kinds.items())) or "none"
     console.print(
         f"stopped ({summary.stopped_by}): {summary.seconds:,} s of data, "
-        f"{summary.alerts} alerts ({kinds}), {summary.commands} commands"
+        f"{counted(summary.alerts, 'alert')} ({kinds}), {counted(summary.commands, 'command')}"
         + (f" ({summary.rejected_commands} refused)" if summary.rejected_commands else "")
         + (
             f", {summary.dropped_commands} dropped over the rate limit"

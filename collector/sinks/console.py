@@ -35,6 +35,7 @@ from rich.text import Text
 from analytics.alert_records import Alert, AlertKind
 from analytics.durations import format_h_min
 from analytics.orientation import PEDALLING_SOURCE
+from collector.plural import counted
 from collector.sinks.base import CommandCallback, CommandRequest, LiveStatus
 from collector.sinks.settings import ConsoleSettings
 
@@ -195,7 +196,7 @@ def status_line(status: LiveStatus, tz: datetime.tzinfo | None = None) -> str:
     parts = [
         now,
         f"today {format_h_min(60.0 * status.today_sitting_min)} sitting",
-        f"{status.today_bouts_over_30} bouts ≥ 30 min",
+        f"{counted(status.today_bouts_over_30, 'bout')} ≥ 30 min",
         f"hip > 90° {format_h_min(60.0 * status.today_hip_gt90_min)}",
     ]
     a = status.adherence
@@ -203,7 +204,7 @@ def status_line(status: LiveStatus, tz: datetime.tzinfo | None = None) -> str:
     parts.append(
         "no prompts yet"
         if pct is None
-        else f"breaks taken {a.taken}/{a.prompted} prompts ({pct:.0f} %)"
+        else f"breaks taken {a.taken}/{counted(a.prompted, 'prompt')} ({pct:.0f} %)"
     )
     if status.snoozed_until_t_s is not None:
         parts.append(f"snoozed until {_clock_text(status.snoozed_until_t_s, tz)[:5]}")

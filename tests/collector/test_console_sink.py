@@ -157,6 +157,14 @@ def test_status_line_details() -> None:
     assert text.endswith("calibrating")
 
 
+def test_status_line_counts_in_words() -> None:
+    text = status_line(
+        status(today_bouts_over_30=1, adherence=Adherence(day=19787, prompted=1, taken=1))
+    )
+    assert "1 bout ≥ 30 min" in text
+    assert "breaks taken 1/1 prompt (100 %)" in text
+
+
 def test_status_line_says_how_sure_the_calibration_is() -> None:
     """Issue 11: calibration confidence reported honestly in the live status too."""
     sure = status_line(status(calibration_source="auto", calibration_confidence=1.0), UTC)
