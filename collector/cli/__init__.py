@@ -79,7 +79,8 @@ COMMANDS = (
 @click.group(
     cls=LazyGroup,
     lazy_commands=COMMANDS,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    # every command's --help shows its options' defaults
+    context_settings={"help_option_names": ["-h", "--help"], "show_default": True},
 )
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 def main(verbose: int) -> None:

@@ -12,41 +12,60 @@ from collector.cli.common import fail
 from collector.plural import counted
 from collector.user_option import user_option
 
+# the defaults of collector.config.records, written out so that --help needs no config
+# import (a test checks them against the records)
+DEFAULT_SOURCE_KIND = "simulate"
+DEFAULT_SPEED = 60.0
+DEFAULT_USER_ID = "user"
+
 
 @click.command(name="run")
 @click.option(
     "--config",
     "config_path",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="TOML settings (see config/desk-worker.toml). Without it: the built-in defaults.",
+    help="TOML settings (see config/desk-worker.toml).",
+    show_default="none: the built-in defaults",
 )
 @click.option(
     "--source",
     help="replay:FILE, simulate:desk, simulate:cyclist or ble (overrides [source]).",
+    show_default=f"the config's [source] kind, else {DEFAULT_SOURCE_KIND}",
 )
 @click.option(
     "--speed",
     type=float,
     help="Replay / simulation speed: 1 = real time, 60 = a day in 24 minutes.",
+    show_default=f"the config's, else {DEFAULT_SPEED:g}",
 )
 @click.option(
     "--mqtt",
     "mqtt_url",
     help="mqtt://[user@]host[:port] or mqtts://… (no password here: every local user "
     "can read a command line; use $SITLOAD_MQTT_PASSWORD or --mqtt-password-file).",
+    show_default="the config's [mqtt] url, else none: no MQTT",
 )
 @click.option(
     "--mqtt-password-file",
     type=click.Path(path_type=Path, dir_okay=False),
     help="File whose first line is the password of the --mqtt user (chmod 600).",
 )
-@user_option(help_text="Pseudonymous user id used in MQTT topics and the state file.")
+@user_option(
+    help_text="Pseudonymous user id used in MQTT topics and the state file "
+    f"[default: the config's [user] id, else {DEFAULT_USER_ID!r}]."
+)
 @click.option(
     "--state-dir",
     type=click.Path(path_type=Path, file_okay=False),
     help="Where the service keeps its state (bout clock, alerts, calibration).",
+    show_default="the config's [state] dir, else this user's state folder",
 )
-@click.option("--history", "history_url", help="History store URL (sqlite:///FILE …).")
+@click.option(
+    "--history",
+    "history_url",
+    help="History store URL (sqlite:///FILE …).",
+    show_default="the config's [history] url, else history.db in this user's data folder",
+)
 @click.option(
     "--profile",
     type=click.Choice(["desk", "cyclist"]),
