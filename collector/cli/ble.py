@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from collector.cli.common import fail
+from collector.cli.common import fail, output_console
 
 
 def counters_table(title: str, sources: list[Any], now_t_s: float) -> Table:
@@ -87,7 +87,7 @@ def scan(seconds: float) -> None:
     from collector.ble.session import SetupError
     from collector.ble.session import scan as ble_scan
 
-    console = Console()
+    console = output_console()
     try:
         with console.status(f"scanning for {seconds:g} s…"):
             found = asyncio.run(ble_scan(seconds))

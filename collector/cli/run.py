@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 
-from collector.cli.common import fail
+from collector.cli.common import fail, output_console
 from collector.plural import counted
 from collector.user_option import user_option
 
@@ -111,7 +110,7 @@ def run_cmd(
     except ConfigError as exc:
         fail(str(exc))
         return
-    console = Console()
+    console = output_console()
     try:
         summary = asyncio.run(run_service(settings, console))
     except (RecordingError, ValueError, OSError, InstanceLockedError, SpoolLockedError) as exc:

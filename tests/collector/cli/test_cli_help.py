@@ -1,15 +1,23 @@
-"""``--help`` of every command shows the options' defaults (issue 18)."""
+"""``--help`` of every command shows the options' defaults, and piped output uses the
+whole line (issue 18)."""
 
 from __future__ import annotations
+
+import io
+from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner
+from rich.table import Table
 
 from collector.cli import COMMANDS, main
 from collector.cli import run as run_module
+from collector.cli.common import PIPED_WIDTH, output_console
 from collector.config.load import Overrides, load_settings
 from collector.config.records import SourceSettings
+from collector.recordings import write_recording
+from collector.sources.simulator import simulate
 
 
 def _entry(help_text: str, opt: str) -> str:
@@ -64,3 +72,36 @@ def test_run_help_defaults_are_the_configs() -> None:
     assert run_module.DEFAULT_SOURCE_KIND == SourceSettings().kind == settings.source.kind
     assert run_module.DEFAULT_SPEED == SourceSettings().speed == settings.source.speed
     assert settings.user_id == run_module.DEFAULT_USER_ID
+
+
+# --- piped output ------------------------------------------------------------------------
+
+
+def test_piped_output_uses_the_whole_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    console = output_console(file=io.StringIO())
+    assert not console.is_terminal
+    assert console.width == PIPED_WIDTH
+    table = Table("a", "b")
+    table.add_row("x" * 70, "y" * 70)
+    console.print(table)
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "x" * 70 in out
+    assert "y" * 70 in out
+    assert "…" not in out
+    monkeypatch.setenv("COLUMNS", "90")
+    assert output_console(file=io.StringIO()).width == 90
+
+
+def test_piped_analyze_lines_are_not_wrapped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    rec = tmp_path / "desk.csv"
+    write_recording(simulate("desk", 1.0, seed=21, fs_hz=10.0).recording, rec)
+    result = CliRunner().invoke(main, ["analyze", str(rec), "--tz", "UTC"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    calibration = next(ln for ln in lines if ln.startswith("calibration:"))
+    assert calibration.rstrip().endswith("trunk sensor used for hip angle")
+    assert "…" not in result.output
