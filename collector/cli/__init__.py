@@ -2,7 +2,7 @@
 
 One module per command group: :mod:`.analyze` (``analyze``, with
 :mod:`.analysis_console`), :mod:`.simulate`, :mod:`.demo`, :mod:`.ble` (``scan``,
-``record``), :mod:`.run`, :mod:`.pain`; ``report`` and ``history`` live
+``record``), :mod:`.run`, :mod:`.send`, :mod:`.pain`; ``report`` and ``history`` live
 beside what they serve. Starting is cheap:
 ``sitload --help`` imports click and this package only, and ``sitload CMD`` only
 CMD's module (:mod:`.lazy_group`), so numpy, matplotlib, pyarrow, the BLE stack,
@@ -66,6 +66,12 @@ COMMANDS = (
         "scan",
         "collector.cli.ble:scan",
         "List nearby sensors sitload can read: kind, address, name, signal strength.",
+    ),
+    LazyCommand(
+        "send",
+        "collector.cli.send:send_cmd",
+        "Send a command to the running service, as if typed on its console: snooze "
+        "[MINUTES], ack or calibrate.",
     ),
     LazyCommand(
         "simulate",
