@@ -106,3 +106,11 @@ def test_send_says_plainly_when_the_service_has_no_command_channel(
     assert err.strip().splitlines() == [err.strip()]
     assert "the service has no command channel" in err
     assert "[mqtt]" in err
+
+
+def test_the_readme_documents_the_console_commands_and_send() -> None:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Console commands", 1)[1].split("\n## ", 1)[0]
+    for word in ("`snooze [MIN]`", "`ack`", "`calibrate`", "`pain SCORE", "sitload send snooze 15"):
+        assert word in section, word
+    assert "sitload send" in readme.split("## Commands", 1)[1].split("```", 2)[1]
