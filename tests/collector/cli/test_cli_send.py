@@ -114,3 +114,26 @@ def test_the_readme_documents_the_console_commands_and_send() -> None:
     for word in ("`snooze [MIN]`", "`ack`", "`calibrate`", "`pain SCORE", "sitload send snooze 15"):
         assert word in section, word
     assert "sitload send" in readme.split("## Commands", 1)[1].split("```", 2)[1]
+
+
+def test_send_over_mqtt_3_1_1_matches_the_reply_by_its_command(
+    broker: Mosquitto, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SITLOAD_TEST_MQTT_PASSWORD", "alice-pw")
+    _rec, path = recording_file(tmp_path, SHORT)
+    cfg = write_config(tmp_path, path, broker.port, speed=5, alerts=SHORT_ALERTS)
+    text = cfg.read_text(encoding="utf-8")
+    cfg.write_text(text.replace("late_after_s = 1.0", 'late_after_s = 1.0\nprotocol = "3.1.1"'))
+    user, pw = broker.credentials(USER)
+    with Subscriber(
+        broker.port, [f"{BASE}/availability"], username=user, password=pw
+    ).start() as sub:
+        proc = start_run(cfg, tmp_path)
+        try:
+            sub.wait_for(lambda ms: any(m.text == "online" for m in ms), 60, "the service online")
+            code, out, err = send("--config", str(cfg), "snooze")
+            assert code == 0, err
+            assert "snoozed" in out.lower()
+        finally:
+            proc.send_signal(signal.SIGTERM)
+        finish(proc, tmp_path)
