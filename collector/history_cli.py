@@ -17,6 +17,8 @@ from typing import NoReturn
 
 import click
 
+from collector.plural import counted
+
 EXIT_USAGE = 2
 
 
@@ -132,10 +134,13 @@ def import_cmd(
                 for w in summary.warnings:
                     console.print(f"[yellow]warning:[/yellow] {path.name}: {w}", soft_wrap=True)
                 total_days += summary.days
-                rejected = f", {summary.rejected} points refused" if summary.rejected else ""
+                rejected = (
+                    f", {counted(summary.rejected, 'point')} refused" if summary.rejected else ""
+                )
                 click.echo(
-                    f"{path}: {summary.kind}, {summary.days} days, {summary.seconds:,} s of "
-                    f"timeline, {summary.bouts} bouts, {summary.events} events{rejected}"
+                    f"{path}: {summary.kind}, {counted(summary.days, 'day')}, "
+                    f"{summary.seconds:,} s of timeline, {counted(summary.bouts, 'bout')}, "
+                    f"{counted(summary.events, 'event')}{rejected}"
                 )
     except (StoreUnavailableError, StoreConfigError) as exc:
         _fail(
@@ -146,8 +151,8 @@ def import_cmd(
         store.close()
     elapsed = time.perf_counter() - t_start
     click.echo(
-        f"imported {len(files) - failed} of {len(files)} file(s) for user {user} into "
-        f"{where}: {total_days} patient-days in {elapsed:.1f} s"
+        f"imported {len(files) - failed} of {counted(len(files), 'file')} for user {user} "
+        f"into {where}: {counted(total_days, 'patient-day')} in {elapsed:.1f} s"
     )
     if failed:
         sys.exit(1)

@@ -2,7 +2,7 @@
 
 One module per command group: :mod:`.analyze` (``analyze``, with
 :mod:`.analysis_console`), :mod:`.simulate`, :mod:`.demo`, :mod:`.ble` (``scan``,
-``record``), :mod:`.run`, :mod:`.pain`; ``report`` and ``history`` live
+``record``), :mod:`.run`, :mod:`.send`, :mod:`.pain`; ``report`` and ``history`` live
 beside what they serve. Starting is cheap:
 ``sitload --help`` imports click and this package only, and ``sitload CMD`` only
 CMD's module (:mod:`.lazy_group`), so numpy, matplotlib, pyarrow, the BLE stack,
@@ -68,6 +68,12 @@ COMMANDS = (
         "List nearby sensors sitload can read: kind, address, name, signal strength.",
     ),
     LazyCommand(
+        "send",
+        "collector.cli.send:send_cmd",
+        "Send a command to the running service, as if typed on its console: snooze "
+        "[MINUTES], ack or calibrate.",
+    ),
+    LazyCommand(
         "simulate",
         "collector.cli.simulate:simulate_cmd",
         "Write a realistic simulated recording and, beside it, its ground truth.",
@@ -94,7 +100,8 @@ def log_levels(verbose: int, quiet: bool) -> tuple[int, int]:
 @click.group(
     cls=LazyGroup,
     lazy_commands=COMMANDS,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    # every command's --help shows its options' defaults
+    context_settings={"help_option_names": ["-h", "--help"], "show_default": True},
 )
 @click.version_option(None, "-V", "--version", package_name="sitload", prog_name="sitload")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")

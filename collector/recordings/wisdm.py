@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from analytics.records import FloatArray, IntArray, Recording
+from collector.plural import counted
 from collector.recordings.csv_schema import LoadedRecording
 from collector.recordings.errors import RecordingError
 
@@ -261,7 +262,10 @@ def read_wisdm(path: str | os.PathLike[str]) -> LoadedRecording:
     idx, dropped = _sorted_unique(raw.ns)
     notes: list[str] = []
     if dropped:
-        notes.append(f"{path}: {dropped} samples with a repeated timestamp were dropped")
+        notes.append(
+            f"{path}: {counted(dropped, 'sample')} with a repeated timestamp "
+            f"{'was' if dropped == 1 else 'were'} dropped"
+        )
     if len(set(raw.subject)) > 1:
         subjects = ", ".join(str(s) for s in sorted(set(raw.subject)))
         notes.append(f"{path}: the file mixes subjects {subjects} into one recording")

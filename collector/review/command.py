@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from collector.plural import counted
 from collector.user_option import user_option
 
 if TYPE_CHECKING:
@@ -264,6 +265,6 @@ def report_cmd(
             err=True,
         )
     click.echo(
-        f"wrote {out} ({fmt}, {n_days} days, {first_day} to {last_day}, user {who}, from "
-        f"{where}, {t_end - t_start:.1f} s)"
+        f"wrote {out} ({fmt}, {counted(n_days, 'day')}, {first_day} to {last_day}, user {who}, "
+        f"from {where}, {t_end - t_start:.1f} s)"
     )
