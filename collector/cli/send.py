@@ -56,11 +56,11 @@ def send_cmd(
     [MINUTES], ack or calibrate. It goes over the service's MQTT command topic (the
     service needs a broker: [mqtt] in its config, or run --mqtt) and prints the
     service's answer; exit 2 when no service is listening."""
-    from collector.config import ConfigError, Overrides, load_settings
+    from collector.config import ConfigError, Overrides, find_config, load_settings
 
     try:
         settings = load_settings(
-            config_path,
+            find_config(config_path).path,
             Overrides(mqtt_url=mqtt_url, mqtt_password_file=mqtt_password_file, user_id=user_id),
         )
     except ConfigError as exc:
