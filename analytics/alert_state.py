@@ -90,7 +90,7 @@ class AlertState:
 
     @staticmethod
     def from_dict(d: dict[str, Any]) -> AlertState:
-        d = unversioned(d, STATE_VERSION, "alert state", "delete the state file to start afresh")
+        d = unversioned(d, STATE_VERSION, "alert")
         try:
             return AlertState(**d)
         except TypeError as exc:
