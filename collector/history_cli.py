@@ -17,6 +17,8 @@ from typing import NoReturn
 
 import click
 
+from collector.config_option import config_option
+
 EXIT_USAGE = 2
 
 
@@ -53,12 +55,7 @@ def history_group() -> None:
     help="IANA time zone: calendar days of recordings, and the clock of activPAL "
     "exports [default: the config's, else this machine's].",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="TOML settings for the defaults (history, time zone, break rules).",
-)
+@config_option("TOML settings for the defaults (history, time zone, break rules).")
 def import_cmd(
     files: tuple[Path, ...],
     user: str,
