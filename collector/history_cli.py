@@ -17,6 +17,7 @@ from typing import NoReturn
 
 import click
 
+from collector.config_option import config_option
 from collector.plural import counted
 
 EXIT_USAGE = 2
@@ -55,12 +56,7 @@ def history_group() -> None:
     help="IANA time zone: calendar days of recordings, and the clock of activPAL "
     "exports [default: the config's, else this machine's].",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="TOML settings for the defaults (history, time zone, break rules).",
-)
+@config_option("TOML settings for the defaults (history, time zone, break rules).")
 def import_cmd(
     files: tuple[Path, ...],
     user: str,

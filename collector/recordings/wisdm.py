@@ -28,7 +28,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from analytics.records import FloatArray, IntArray, Recording
+from analytics.records import FloatArray, IntArray, Recording, span_s
 from collector.plural import counted
 from collector.recordings.csv_schema import LoadedRecording
 from collector.recordings.errors import RecordingError
@@ -100,7 +100,7 @@ class WisdmSegment:
 
     @property
     def duration_s(self) -> float:
-        return float(self.t_s[-1] - self.t_s[0]) if self.n else 0.0
+        return span_s(self.t_s)
 
     @property
     def seated(self) -> bool:

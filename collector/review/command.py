@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from collector.config_option import config_option
 from collector.plural import counted
 from collector.user_option import user_option
 
@@ -152,12 +153,7 @@ def render(fmt: str, rev: Review, meta: ReportMeta) -> str:
     "history_url",
     help="History store URL (sqlite:///FILE, influxdb://…) [default: the config's].",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="TOML settings for the defaults (user id, time zone, history, break rules).",
-)
+@config_option("TOML settings for the defaults (user id, time zone, history, break rules).")
 def report_cmd(
     from_text: str | None,
     to_text: str | None,
