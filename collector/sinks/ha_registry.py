@@ -5,6 +5,7 @@ in a new version) are cleared instead of lingering as ghost entities; and the
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib.metadata
 import json
@@ -52,6 +53,8 @@ def remember_configs(path: Path, current: Sequence[str]) -> list[str]:
             os.replace(tmp, path)
         except OSError as exc:
             log.warning("%s: cannot save the announced configs (%s)", path, exc)
+            with contextlib.suppress(OSError):  # a full disk leaves no half-written file
+                tmp.unlink(missing_ok=True)
     return retired
 
 
