@@ -64,6 +64,11 @@ def saddle(seated_s: float) -> str:
     )
 
 
+def merged(messages: list[str]) -> str:
+    """Several prompts due together, as one message (the first one leads)."""
+    return " ".join(messages)
+
+
 # --- sensor status --------------------------------------------------------------------
 
 STATUS: dict[Status, str] = {
@@ -72,6 +77,12 @@ STATUS: dict[Status, str] = {
     Status.BATTERY_LOW: "Sensor battery low: charge it soon.",
     Status.DATA_BACK: "Sensor data is back.",
 }
+
+
+# --- saved state ----------------------------------------------------------------------
+
+STATE_WHAT = "alert state"
+STATE_FIX = "delete the state file to start afresh"
 
 
 # --- commands -------------------------------------------------------------------------
