@@ -232,9 +232,10 @@ def _gap_status(w: AlertWork, p: AlertParams, inp: AlertInput, cls: int, new: li
     status = Status.NO_DATA if inp.data == DataState.NO_DATA else Status.SENSOR_OFF
     ready = w.gap_start_t_s + p.status_after_s
     at = max(ready, t)
-    # reported once the gap has lasted status_after_s and still goes on a second later:
-    # "off" and "back" never share a second
-    if te >= at + 1.0 - EPS_S and status.value != w.gap_status:
+    # reported once the gap has lasted status_after_s and still goes on a second later
+    # ("off" and "back" never share a second), once per gap: a gap that turns from no
+    # data to non-wear (or back) is not reported again (the live status shows which)
+    if te >= at + 1.0 - EPS_S and w.gap_status is None:
         w.gap_reports += 1
         w.gap_status = status.value
         new.append(

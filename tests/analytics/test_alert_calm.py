@@ -145,3 +145,12 @@ def test_off_and_back_never_share_a_second(
     status = [a for a in alerts if a.kind == AlertKind.STATUS and a.status != Status.BATTERY_LOW]
     for a, b in itertools.pairwise(status):
         assert b.t_s - a.t_s >= 1.0 - 1e-6, (a, b)
+
+
+def test_one_status_per_gap_even_when_it_changes_kind() -> None:
+    """No data for 2 min, then the sensor is seen but not worn: one "off", one "back"."""
+    _, alerts = drive(build([(S, 100), (S, 120, ND), (NW, 120), (S, 10)]))
+    assert [(a.status, a.t_s - T0) for a in alerts] == [
+        (Status.NO_DATA, 160.0),
+        (Status.DATA_BACK, 340.0),
+    ]
