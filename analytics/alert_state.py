@@ -8,7 +8,6 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from analytics import alert_wording as wording
 from analytics.adherence import COUNTER_NAMES, AdherenceCounts
 from analytics.alert_records import Adherence, Alert, AlertKind, Status
 from analytics.alert_schedule import local_clock
@@ -94,7 +93,7 @@ class AlertState:
 
     @staticmethod
     def from_dict(d: dict[str, Any]) -> AlertState:
-        d = unversioned(d, STATE_VERSION, wording.STATE_WHAT, wording.STATE_FIX)
+        d = unversioned(d, STATE_VERSION, "alert")
         try:
             return AlertState(**d)
         except TypeError as exc:

@@ -79,12 +79,6 @@ STATUS: dict[Status, str] = {
 }
 
 
-# --- saved state ----------------------------------------------------------------------
-
-STATE_WHAT = "alert state"
-STATE_FIX = "delete the state file to start afresh"
-
-
 # --- commands -------------------------------------------------------------------------
 
 COMMAND_USAGE = "expected 'snooze [minutes]' or 'ack'"

@@ -4,8 +4,9 @@ and milestone clocks are per second) and the local day's totals grow by them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 import numpy as np
 
@@ -122,3 +123,33 @@ def add_step_totals(
             bouts_reached=reached,
         )
     return totals
+
+
+M_contra = TypeVar("M_contra", contravariant=True)
+
+
+class SteppedEngine(Protocol[M_contra]):
+    """What :func:`run_steps` needs of a live engine."""
+
+    def accept(self, message: M_contra) -> None: ...
+
+    def process(self, *, flush: bool = False) -> EngineOutput: ...
+
+
+def run_steps(
+    engine: SteppedEngine[M_contra], steps: Iterable[Iterable[M_contra]]
+) -> list[WindowSeconds]:
+    """Replay ``steps`` (the messages of each, e.g. one block per sensor) through
+    ``engine``: accept a step's messages, process, and flush after the last step.
+    Returns every second the engine emitted, in order."""
+    parts = []
+    for messages in steps:
+        for message in messages:
+            engine.accept(message)
+        out = engine.process()
+        if out.seconds is not None:
+            parts.append(out.seconds)
+    out = engine.process(flush=True)
+    if out.seconds is not None:
+        parts.append(out.seconds)
+    return parts

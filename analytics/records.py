@@ -24,6 +24,16 @@ Int8Array = npt.NDArray[np.int8]
 BoolArray = npt.NDArray[np.bool_]
 
 
+def whole_seconds(t0_s: int, n: int) -> IntArray:
+    """The times ``t0_s, t0_s + 1, …`` of ``n`` consecutive whole seconds."""
+    return t0_s + np.arange(n, dtype=np.int64)
+
+
+def span_s(t_s: FloatArray) -> float:
+    """Seconds from the first to the last of the sample times ``t_s`` (0 when empty)."""
+    return float(t_s[-1] - t_s[0]) if t_s.shape[0] else 0.0
+
+
 class Posture(enum.IntEnum):
     """Per-second posture classes. The integer codes are stable (stored, compared)."""
 
@@ -98,7 +108,7 @@ class Recording:
 
     @property
     def duration_s(self) -> float:
-        return float(self.t_s[-1] - self.t_s[0]) if self.n else 0.0
+        return span_s(self.t_s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +144,7 @@ class Epochs:
 
     @property
     def t_s(self) -> IntArray:
-        return self.t0_s + np.arange(self.n, dtype=np.int64)
+        return whole_seconds(self.t0_s, self.n)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +208,7 @@ class Timeline:
     @property
     def t_s(self) -> IntArray:
         """Whole-second times (for 1 s steps)."""
-        return self.t0_s + np.arange(self.n, dtype=np.int64)
+        return whole_seconds(self.t0_s, self.n)
 
     @property
     def times_s(self) -> FloatArray:

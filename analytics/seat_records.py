@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from analytics.records import BoolArray, FloatArray, IntArray
+from analytics.records import BoolArray, FloatArray, IntArray, whole_seconds
 from analytics.seat_baseline import BaselineSource
 
 
@@ -143,7 +143,7 @@ class SeatSeconds:
 
     @property
     def t_s(self) -> IntArray:
-        return self.t0_s + np.arange(self.n, dtype=np.int64)
+        return whole_seconds(self.t0_s, self.n)
 
     @property
     def gap(self) -> BoolArray:

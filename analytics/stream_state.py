@@ -70,8 +70,7 @@ class StreamState:
 
     @staticmethod
     def from_dict(d: dict[str, Any]) -> StreamState:
-        advice = "delete the state file to start a fresh bout clock"
-        d = unversioned(d, STATE_VERSION, "exposure state", advice)
+        d = unversioned(d, STATE_VERSION, "exposure")
         try:
             d["breaks"] = tuple(Break(**b) for b in d.get("breaks", ()))
             held = d.get("held_bout")

@@ -21,11 +21,13 @@ from __future__ import annotations
 import argparse
 import itertools
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from analytics.compression import SEATED, step_classes
+from analytics.live_steps import run_steps
 from analytics.pipeline import analyze_recording
 from analytics.records import FloatArray, Int8Array, Posture, Recording
 from analytics.rules import RULES
@@ -54,29 +56,28 @@ def run_live(rec: Recording, block_s: float = 1.0) -> LiveRun:
     eng = LiveEngine(roles)
     t = rec.t_s
     cuts = np.searchsorted(t, np.arange(t[0], t[-1] + 2 * block_s, block_s))
-    parts = []
+
+    def steps() -> Iterator[list[SampleBlock]]:
+        for a, c in itertools.pairwise(cuts):
+            if c <= a:
+                continue
+            blocks = []
+            for role, col in ((Role.THIGH, rec.thigh_acc_g), (Role.TRUNK, rec.trunk_acc_g)):
+                assert col is not None
+                ok = np.isfinite(col[a:c]).all(axis=1)
+                if ok.any():
+                    blocks.append(SampleBlock("d", "sim", role, t[a:c][ok], acc_g=col[a:c][ok]))
+            if rec.cadence_rpm is not None:
+                cad = rec.cadence_rpm[a:c]
+                ok = np.isfinite(cad)
+                if ok.any():
+                    blocks.append(
+                        SampleBlock("b", "sim", Role.BIKE, t[a:c][ok], cadence_rpm=cad[ok, None])
+                    )
+            yield blocks
+
     start = time.process_time()
-    for a, c in itertools.pairwise(cuts):
-        if c <= a:
-            continue
-        for role, col in ((Role.THIGH, rec.thigh_acc_g), (Role.TRUNK, rec.trunk_acc_g)):
-            assert col is not None
-            ok = np.isfinite(col[a:c]).all(axis=1)
-            if ok.any():
-                eng.accept(SampleBlock("d", "sim", role, t[a:c][ok], acc_g=col[a:c][ok]))
-        if rec.cadence_rpm is not None:
-            cad = rec.cadence_rpm[a:c]
-            ok = np.isfinite(cad)
-            if ok.any():
-                eng.accept(
-                    SampleBlock("b", "sim", Role.BIKE, t[a:c][ok], cadence_rpm=cad[ok, None])
-                )
-        out = eng.process()
-        if out.seconds is not None:
-            parts.append(out.seconds)
-    out = eng.process(flush=True)
-    if out.seconds is not None:
-        parts.append(out.seconds)
+    parts = run_steps(eng, steps())
     elapsed = time.process_time() - start
     return LiveRun(
         parts[0].t0_s,

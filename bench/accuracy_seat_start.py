@@ -15,6 +15,7 @@ import inspect
 
 import numpy as np
 
+from analytics.live_steps import run_steps
 from analytics.records import Posture
 from analytics.seat_pressure import SeatParams, seat_seconds
 from collector.service.engine import LiveEngine
@@ -42,15 +43,11 @@ def batch(plan: list[tuple[str, float]], seed: int, given: bool) -> tuple[float,
 def live(plan: list[tuple[str, float]], seed: int) -> float:
     t, p, occupied, _ = chair_recording(np.random.default_rng(seed), plan)
     eng = LiveEngine({Role.SEAT}, seat_layout=CHAIR)
-    parts = []
-    for k in range(0, t.size, 20):
-        eng.accept(SampleBlock("mat", "x", Role.SEAT, t[k : k + 20], seat_p=p[k : k + 20]))
-        out = eng.process()
-        if out.seconds is not None:
-            parts.append(out.seconds)
-    out = eng.process(flush=True)
-    if out.seconds is not None:
-        parts.append(out.seconds)
+    steps = (
+        [SampleBlock("mat", "x", Role.SEAT, t[k : k + 20], seat_p=p[k : k + 20])]
+        for k in range(0, t.size, 20)
+    )
+    parts = run_steps(eng, steps)
     posture = np.concatenate([s.posture for s in parts])
     truth = truth_seconds(t, occupied, parts[0].t0_s, posture.size)
     return float(np.mean((posture == Posture.SITTING) == truth))

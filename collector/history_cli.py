@@ -17,6 +17,9 @@ from typing import NoReturn
 
 import click
 
+from collector.config_option import config_option
+from collector.plural import counted
+
 EXIT_USAGE = 2
 
 
@@ -53,12 +56,7 @@ def history_group() -> None:
     help="IANA time zone: calendar days of recordings, and the clock of activPAL "
     "exports [default: the config's, else this machine's].",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="TOML settings for the defaults (history, time zone, break rules).",
-)
+@config_option("TOML settings for the defaults (history, time zone, break rules).")
 def import_cmd(
     files: tuple[Path, ...],
     user: str,
@@ -73,14 +71,16 @@ def import_cmd(
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from collector.config import ConfigError, Overrides, load_settings
+    from collector.config import ConfigError, Overrides, find_config, load_settings
     from collector.history_import import HistoryImportError, analyse, import_analysed
     from collector.sinks.history.factory import open_store, redact
     from collector.sinks.history.model import StoreConfigError, StoreUnavailableError
     from collector.timezone import UnknownZoneError, chosen_zone
 
     try:
-        settings = load_settings(config_path, Overrides(history_url=history_url, user_id=user))
+        settings = load_settings(
+            find_config(config_path).path, Overrides(history_url=history_url, user_id=user)
+        )
     except ConfigError as exc:
         _fail(str(exc))
     try:
@@ -130,10 +130,13 @@ def import_cmd(
                 for w in summary.warnings:
                     console.print(f"[yellow]warning:[/yellow] {path.name}: {w}", soft_wrap=True)
                 total_days += summary.days
-                rejected = f", {summary.rejected} points refused" if summary.rejected else ""
+                rejected = (
+                    f", {counted(summary.rejected, 'point')} refused" if summary.rejected else ""
+                )
                 click.echo(
-                    f"{path}: {summary.kind}, {summary.days} days, {summary.seconds:,} s of "
-                    f"timeline, {summary.bouts} bouts, {summary.events} events{rejected}"
+                    f"{path}: {summary.kind}, {counted(summary.days, 'day')}, "
+                    f"{summary.seconds:,} s of timeline, {counted(summary.bouts, 'bout')}, "
+                    f"{counted(summary.events, 'event')}{rejected}"
                 )
     except (StoreUnavailableError, StoreConfigError) as exc:
         _fail(
@@ -144,8 +147,8 @@ def import_cmd(
         store.close()
     elapsed = time.perf_counter() - t_start
     click.echo(
-        f"imported {len(files) - failed} of {len(files)} file(s) for user {user} into "
-        f"{where}: {total_days} patient-days in {elapsed:.1f} s"
+        f"imported {len(files) - failed} of {counted(len(files), 'file')} for user {user} "
+        f"into {where}: {counted(total_days, 'patient-day')} in {elapsed:.1f} s"
     )
     if failed:
         sys.exit(1)

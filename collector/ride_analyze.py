@@ -34,6 +34,7 @@ from analytics.ride import (
     summarize_ride,
 )
 from collector.json_encoding import jsonable
+from collector.plural import counted
 from collector.recordings.csv_schema import LoadedRecording
 from collector.recordings.errors import RecordingError
 from collector.recordings.fit import LoadedRide, is_fit_file, read_fit
@@ -183,7 +184,7 @@ def _total_rows(done: list[RideSummary]) -> list[tuple[str, str]]:
     if known:
         rows.append(
             (
-                f"seated on the saddle ({len(known)} of {len(done)} rides say)",
+                f"seated on the saddle ({len(known)} of {counted(len(done), 'ride')} say)",
                 _hm(sum(s.seated_s or 0.0 for s in known)),
             )
         )

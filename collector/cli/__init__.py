@@ -2,7 +2,7 @@
 
 One module per command group: :mod:`.analyze` (``analyze``, with
 :mod:`.analysis_console`), :mod:`.simulate`, :mod:`.demo`, :mod:`.ble` (``scan``,
-``record``), :mod:`.run`, :mod:`.pain`; ``report`` and ``history`` live
+``record``), :mod:`.run`, :mod:`.send`, :mod:`.pain`; ``report`` and ``history`` live
 beside what they serve. Starting is cheap:
 ``sitload --help`` imports click and this package only, and ``sitload CMD`` only
 CMD's module (:mod:`.lazy_group`), so numpy, matplotlib, pyarrow, the BLE stack,
@@ -68,6 +68,12 @@ COMMANDS = (
         "List nearby sensors sitload can read: kind, address, name, signal strength.",
     ),
     LazyCommand(
+        "send",
+        "collector.cli.send:send_cmd",
+        "Send a command to the running service, as if typed on its console: snooze "
+        "[MINUTES], ack or calibrate.",
+    ),
+    LazyCommand(
         "simulate",
         "collector.cli.simulate:simulate_cmd",
         "Write a realistic simulated recording and, beside it, its ground truth.",
@@ -76,13 +82,35 @@ COMMANDS = (
 """Every command, imported when it runs (or shows its help)."""
 
 
+def log_levels(verbose: int, quiet: bool) -> tuple[int, int]:
+    """(sitload's level, other libraries' level) for ``-v`` × ``verbose`` or ``-q``.
+
+    By default sitload says what it does (INFO) and libraries only warn; ``-q`` keeps
+    warnings and errors only; ``-v`` adds sitload's debug output and the libraries'
+    INFO, ``-vv`` everything."""
+    if quiet:
+        return logging.WARNING, logging.WARNING
+    if verbose <= 0:
+        return logging.INFO, logging.WARNING
+    if verbose == 1:
+        return logging.DEBUG, logging.INFO
+    return logging.DEBUG, logging.DEBUG
+
+
 @click.group(
     cls=LazyGroup,
     lazy_commands=COMMANDS,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    # every command's --help shows its options' defaults
+    context_settings={"help_option_names": ["-h", "--help"], "show_default": True},
 )
+@click.version_option(None, "-V", "--version", package_name="sitload", prog_name="sitload")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-def main(verbose: int) -> None:
+@click.option("-q", "--quiet", is_flag=True, help="Warnings and errors only.")
+def main(verbose: int, quiet: bool) -> None:
     """sitload: sitting-compression monitoring for proximal hamstring tendinopathy."""
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if quiet and verbose:
+        raise click.UsageError("-q and -v contradict each other; give one of them")
+    own, others = log_levels(verbose, quiet)
+    logging.basicConfig(level=others, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("collector").setLevel(own)
+    logging.getLogger("analytics").setLevel(own)

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from analytics.compression import ExposureParams
@@ -26,8 +25,14 @@ from collector.cli.analysis_console import (
     print_repairs,
     print_summary,
 )
-from collector.cli.common import EXIT_USAGE, fail
-from collector.output import analysis_dict, report_dict, segment_dict, summary_lines, to_json
+from collector.cli.common import EXIT_USAGE, fail, output_console
+from collector.output import (
+    analysis_dict,
+    report_dict,
+    segment_dict,
+    summary_lines,
+    to_json,
+)
 from collector.recording_analysis import FileAnalysis
 from collector.recordings import FORMATS, is_event_file, load_events
 from collector.recordings.activpal_repair import RowRepair
@@ -214,7 +219,7 @@ def analyze(
             doc["ride"] = rides.result_dict(rides.ride_result(ride))
         click.echo(to_json(doc))
     elif timeline_out is None:
-        console = Console()
+        console = output_console()
         if analysis is not None:
             print_summary(console, str(file), analysis, warnings)
         else:
@@ -241,7 +246,7 @@ def _analyze_rides(file: Path, more: tuple[Path, ...], as_json: bool, given: lis
     if as_json:
         click.echo(to_json(rides.rides_dict(results)))
     else:
-        rides.print_rides(Console(), results)
+        rides.print_rides(output_console(), results)
     for r in results:
         if r.error:
             click.echo(f"sitload: error: {r.error}", err=True)
@@ -288,7 +293,7 @@ def _report_segments(
         doc.update(warnings=list(found.warnings), time_zone=zone)
         click.echo(to_json(doc))
     elif timeline_out is None:
-        console = Console()
+        console = output_console()
         for i, (s, report) in enumerate(zip(segs, reports, strict=True), start=1):
             where = f"{file}: segment {i} of {len(segs)}, from {s.row_word} {s.first_row}"
             print_summary(console, where, s.analysis, [])

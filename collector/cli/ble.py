@@ -11,7 +11,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from collector.cli.common import fail
+from collector.cli.common import fail, output_console
+from collector.plural import counted
 
 
 def counters_table(title: str, sources: list[Any], now_t_s: float) -> Table:
@@ -43,7 +44,7 @@ def record_live(out: Path, prepare: Any, duration_s: float | None) -> None:
         with Live(console=console, refresh_per_second=2, transient=True) as live:
 
             def progress(sources: list[Any], recorder: Any) -> None:
-                title = f"recording to {out}: {recorder.rows:,} rows"
+                title = f"recording to {out}: {counted(recorder.rows, 'row', thousands=True)}"
                 live.update(counters_table(title, sources, ctx.clock()))
 
             sources, recorder = await record(
@@ -56,7 +57,7 @@ def record_live(out: Path, prepare: Any, duration_s: float | None) -> None:
     except SetupError as exc:
         fail(str(exc))
         return
-    title = f"recorded {recorder.rows:,} rows to {out}"
+    title = f"recorded {counted(recorder.rows, 'row', thousands=True)} to {out}"
     console.print(counters_table(title, sources, ctx.clock()))
     if recorder.gaps:
         longest = max(g.duration_s for g in recorder.gaps)
@@ -87,7 +88,7 @@ def scan(seconds: float) -> None:
     from collector.ble.session import SetupError
     from collector.ble.session import scan as ble_scan
 
-    console = Console()
+    console = output_console()
     try:
         with console.status(f"scanning for {seconds:g} s…"):
             found = asyncio.run(ble_scan(seconds))

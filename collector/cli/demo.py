@@ -7,11 +7,11 @@ import tempfile
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from analytics.exposure import exposure_report
 from analytics.summary import agreement
 from collector.cli.analysis_console import analyze_one_file, print_days, print_summary
+from collector.cli.common import output_console
 from collector.recordings import write_recording
 from collector.sources.simulator import simulate
 
@@ -22,7 +22,7 @@ from collector.sources.simulator import simulate
 def demo(hours: float, seed: int) -> None:
     """Simulate a desk worker's day (randomly mounted thigh + trunk sensors), write it
     as a recording, analyse it like a real one and compare with the truth."""
-    console = Console()
+    console = output_console()
     with tempfile.TemporaryDirectory(prefix="sitload-demo-") as tmp:
         rec_path = Path(tmp) / "desk-day.csv"
         with console.status("simulating a desk day…"):

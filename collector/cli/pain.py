@@ -45,14 +45,16 @@ def pain_cmd(
     the spool and is sent later."""
     import time as _time
 
-    from collector.config import ConfigError, Overrides, load_settings
+    from collector.config import ConfigError, Overrides, find_config, load_settings
     from collector.pain_diary import parse_time, when_of
     from collector.service.app import open_history
     from collector.sinks.history.model import PainReport
     from collector.timezone import chosen_zone
 
     try:
-        settings = load_settings(config_path, Overrides(user_id=user_id, history_url=history_url))
+        settings = load_settings(
+            find_config(config_path).path, Overrides(user_id=user_id, history_url=history_url)
+        )
         now = _time.time()
         t_s = now
         if at_text is not None:

@@ -9,6 +9,7 @@ import click
 
 from collector.cli.ble import simulate_over_ble
 from collector.cli.common import fail
+from collector.plural import counted
 from collector.recordings import write_recording
 from collector.recordings.errors import RecordingError
 from collector.sources.simulator import simulate
@@ -119,4 +120,4 @@ def simulate_cmd(
         write_timeline(sim.truth, truth_path)
     except (OSError, RecordingError) as exc:
         fail(f"cannot write the simulation: {exc}")
-    click.echo(f"wrote {out} ({sim.recording.n} samples) and {truth_path}")
+    click.echo(f"wrote {out} ({counted(sim.recording.n, 'sample')}) and {truth_path}")

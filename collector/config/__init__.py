@@ -36,6 +36,7 @@ from __future__ import annotations
 from collector.config.errors import ConfigError
 from collector.config.history import sqlite_path
 from collector.config.load import load_settings
+from collector.config.locate import ConfigChoice, find_config
 from collector.config.mqtt_url import MqttUrlFields, parse_mqtt_url
 from collector.config.records import OVERRIDE_FLAGS, Overrides, Settings, SourceSettings
 from collector.config.source import SourceFields, parse_source
@@ -43,12 +44,14 @@ from collector.config.windows import format_window, parse_window
 
 __all__ = [
     "OVERRIDE_FLAGS",
+    "ConfigChoice",
     "ConfigError",
     "MqttUrlFields",
     "Overrides",
     "Settings",
     "SourceFields",
     "SourceSettings",
+    "find_config",
     "format_window",
     "load_settings",
     "parse_mqtt_url",

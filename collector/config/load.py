@@ -3,6 +3,7 @@ command-line :class:`Overrides` applied."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
@@ -16,6 +17,7 @@ from pydantic import ValidationError as _PydanticValidationError
 from collector.config.alerts import AlertsTable, alert_params
 from collector.config.errors import ConfigError, describe
 from collector.config.history import HistoryTable, check_history_url, default_history_url
+from collector.config.identity import MACHINE_ID_FILE, UserIdOrigin, identity
 from collector.config.mqtt import MqttTable, build_mqtt
 from collector.config.records import APP_NAME, Overrides, Profile, Settings
 from collector.config.renamed_keys import rename_keys
@@ -78,12 +80,14 @@ def load_settings(
     overrides: Overrides = _NO_OVERRIDES,
     *,
     environ: Mapping[str, str] | None = None,
+    machine_id_file: Path = MACHINE_ID_FILE,
 ) -> Settings:
     """Read and validate the config file (None: the built-in defaults), then apply the
     command-line ``overrides``. Raises :class:`ConfigError`.
 
     ``environ`` (default ``os.environ``) supplies ``${VAR}`` values and
-    ``SITLOAD_MQTT_PASSWORD``.
+    ``SITLOAD_MQTT_PASSWORD``. Without a user id (``[user] id``, ``--user``) one is
+    derived from ``machine_id_file`` (see :mod:`collector.config.identity`).
     """
     env: Mapping[str, str] = os.environ if environ is None else environ
     where = "config" if path is None else str(path)
@@ -97,12 +101,21 @@ def load_settings(
         raise ConfigError("\n".join(lines)) from None
     base = None if path is None else path.parent
 
-    user_id = cfg.user.id or "user"
+    if overrides.state_dir is not None:
+        state_dir = check_state_dir(overrides.state_dir.expanduser(), "--state-dir")
+    elif cfg.state.dir is not None:
+        state_dir = check_state_dir(resolve(cfg.state.dir, base), f"{where}: state.dir")
+    else:
+        state_dir = platformdirs.user_state_path(APP_NAME)
+    configured = cfg.user.id
+    origin: UserIdOrigin = "config"
     if overrides.user_id is not None:
         try:
-            user_id = check_user_id(overrides.user_id)
+            configured, origin = check_user_id(overrides.user_id), "option"
         except ValueError as exc:
             raise ConfigError(f"--user: {exc}") from None
+    who = identity(configured, origin, state_dir, machine_id_file)
+    user_id = who.user_id
 
     source_profile: Profile | None = None
     if overrides.source is not None:
@@ -114,13 +127,10 @@ def load_settings(
 
     alerts = alert_params(cfg.alerts, profile, where)
     mqtt = build_mqtt(cfg.mqtt, user_id, overrides.user_id is not None, overrides, env, base, where)
+    if mqtt is not None and mqtt.client_id is None:
+        # unique on a shared broker, even for one user's two gateways
+        mqtt = dataclasses.replace(mqtt, client_id=f"sitload-{mqtt.user_id}-{who.gateway_id}")
     console = console_settings(cfg.console)
-    if overrides.state_dir is not None:
-        state_dir = check_state_dir(overrides.state_dir.expanduser(), "--state-dir")
-    elif cfg.state.dir is not None:
-        state_dir = check_state_dir(resolve(cfg.state.dir, base), f"{where}: state.dir")
-    else:
-        state_dir = platformdirs.user_state_path(APP_NAME)
     if overrides.history_url is not None:
         history_url = check_history_url(overrides.history_url, "--history")
     elif cfg.history.url is not None:
@@ -140,4 +150,6 @@ def load_settings(
         state_dir=state_dir,
         history_url=history_url,
         config_path=path,
+        user_id_origin=who.user_id_origin,
+        gateway_id=who.gateway_id,
     )

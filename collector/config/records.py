@@ -13,6 +13,7 @@ from typing import Literal
 from analytics.alert_params import AlertParams
 from analytics.compression import ExposureParams
 from collector.config.errors import redact_url
+from collector.config.identity import UserIdOrigin
 from collector.sinks.settings import ConsoleSettings, HapticSettings, MqttSettings
 
 APP_NAME = "sitload"
@@ -84,6 +85,11 @@ class Settings:
     state_dir: Path
     history_url: str
     config_path: Path | None
+    user_id_origin: UserIdOrigin
+    """``config`` / ``option`` (set), or ``machine`` / ``state`` (derived: see
+    :mod:`collector.config.identity`)."""
+    gateway_id: str
+    """This machine's pseudonymous id (8 hex digits), in the default MQTT client id."""
 
     def __repr__(self) -> str:
         parts = []

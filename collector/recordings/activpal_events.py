@@ -15,6 +15,7 @@ import numpy as np
 
 from analytics.periods import StepCounts
 from analytics.records import BoolArray, FloatArray, IntArray, Posture, Timeline
+from collector.plural import counted
 from collector.recordings.activpal_repair import RowRepair, repair_counts, repair_steps
 from collector.recordings.errors import RecordingError
 
@@ -201,7 +202,8 @@ def check_events(
         n_skipped = sum(r.skipped for r in repairs)
         warnings.insert(
             0,
-            f"{len(repairs) - n_skipped} damaged cells repaired, {n_skipped} rows skipped "
+            f"{counted(len(repairs) - n_skipped, 'damaged cell')} repaired, "
+            f"{counted(n_skipped, 'row')} skipped "
             f"(first at row {repairs[0].row}); check how the export was copied",
         )
     # Time sets the start; DataCount places every event on the 0.1 s grid.

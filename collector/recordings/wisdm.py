@@ -28,7 +28,8 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from analytics.records import FloatArray, IntArray, Recording
+from analytics.records import FloatArray, IntArray, Recording, span_s
+from collector.plural import counted
 from collector.recordings.csv_schema import LoadedRecording
 from collector.recordings.errors import RecordingError
 
@@ -99,7 +100,7 @@ class WisdmSegment:
 
     @property
     def duration_s(self) -> float:
-        return float(self.t_s[-1] - self.t_s[0]) if self.n else 0.0
+        return span_s(self.t_s)
 
     @property
     def seated(self) -> bool:
@@ -261,7 +262,10 @@ def read_wisdm(path: str | os.PathLike[str]) -> LoadedRecording:
     idx, dropped = _sorted_unique(raw.ns)
     notes: list[str] = []
     if dropped:
-        notes.append(f"{path}: {dropped} samples with a repeated timestamp were dropped")
+        notes.append(
+            f"{path}: {counted(dropped, 'sample')} with a repeated timestamp "
+            f"{'was' if dropped == 1 else 'were'} dropped"
+        )
     if len(set(raw.subject)) > 1:
         subjects = ", ".join(str(s) for s in sorted(set(raw.subject)))
         notes.append(f"{path}: the file mixes subjects {subjects} into one recording")

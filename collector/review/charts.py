@@ -16,6 +16,7 @@ from matplotlib.ticker import MaxNLocator
 from analytics.durations import format_h_min, format_min, format_threshold
 from analytics.review_records import MorningPain, Review
 from analytics.review_wording import HIP_LIMIT, POSTURE_HOLD, SADDLE_STAND
+from collector.plural import counted
 from collector.review.chart_kit import (
     BLUE,
     GREEN,
@@ -82,10 +83,11 @@ def _daily_chart(r: Review, dates: list[dt.date]) -> Chart:
         format_h_min(t.mean_compression_valid_s) if t.mean_compression_valid_s is not None else "–"
     )
     alt = (
-        f"Bar chart of daily compression (sitting plus seated riding) for {len(days)} days. "
-        f"Mean {mean} per valid day; {t.high_compression_days} days above "
+        "Bar chart of daily compression (sitting plus seated riding) for "
+        f"{counted(len(days), 'day')}. "
+        f"Mean {mean} per valid day; {counted(t.high_compression_days, 'day')} above "
         f"{format_threshold(r.high_compression_s)}; "
-        f"{t.days - t.valid_days} days not valid for too little wear."
+        f"{counted(t.days - t.valid_days, 'day')} not valid for too little wear."
     )
     caption = (
         "Compression time per day: sitting (blue) and seated riding (orange). Hatched grey "
@@ -119,7 +121,8 @@ def _bouts_chart(r: Review) -> Chart:
         ax.set_ylabel(name)
     top_legend(ax1, [h1, h2])
     alt = "Grouped bar chart of bouts by length: " + "; ".join(
-        f"{lab}: {int(c)} compression bouts ({format_h_min(ct)}), {int(s)} sitting bouts"
+        f"{lab}: {counted(int(c), 'compression bout')} ({format_h_min(ct)}), "
+        f"{counted(int(s), 'sitting bout')}"
         for lab, c, ct, s in zip(labels, comp_n, b.compression_time_s, sit_n, strict=True)
     )
     caption = (
@@ -213,9 +216,9 @@ def _adherence_chart(r: Review, dates: list[dt.date]) -> Chart:
     share = f"{t.taken / t.prompted * 100:.0f} %" if t.prompted else "no prompts"
     alt = (
         f"Stacked bar chart of stand prompts per day by outcome. Over the range "
-        f"{t.prompted} prompts, {t.taken} followed by a break in time ({share}), "
-        f"{t.late} late, {t.ignored} ignored; {t.natural} breaks without a prompt, "
-        f"{t.snoozed} snoozes."
+        f"{counted(t.prompted, 'prompt')}, {t.taken} followed by a break in time ({share}), "
+        f"{t.late} late, {t.ignored} ignored; {counted(t.natural, 'break')} without a prompt, "
+        f"{counted(t.snoozed, 'snooze')}."
     )
     caption = (
         "Stand prompts per day by what followed: a break in time (taken), a late break, "
@@ -255,7 +258,7 @@ def _saddle_chart(r: Review, dates: list[dt.date]) -> Chart:
     total = r.totals.saddle_seated_s
     alt = (
         f"Bar chart of seated saddle minutes per day: {format_h_min(total)} over the range on "
-        f"{int(ride.sum())} days of riding."
+        f"{counted(int(ride.sum()), 'day')} of riding."
     )
     caption = (
         f"Seated riding per day (orange), the part of it with hip flexion above {HIP_LIMIT} "

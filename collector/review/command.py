@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from collector.config_option import config_option
+from collector.plural import counted
 from collector.user_option import user_option
 
 if TYPE_CHECKING:
@@ -151,12 +153,7 @@ def render(fmt: str, rev: Review, meta: ReportMeta) -> str:
     "history_url",
     help="History store URL (sqlite:///FILE, influxdb://…) [default: the config's].",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="TOML settings for the defaults (user id, time zone, history, break rules).",
-)
+@config_option("TOML settings for the defaults (user id, time zone, history, break rules).")
 def report_cmd(
     from_text: str | None,
     to_text: str | None,
@@ -175,7 +172,7 @@ def report_cmd(
     (without them: the 28 days up to the last day with data)."""
     from rich.console import Console
 
-    from collector.config import ConfigError, Overrides, load_settings
+    from collector.config import ConfigError, Overrides, find_config, load_settings
     from collector.review.load import load_inputs
     from collector.review.meta import ReportMeta, sitload_version
     from collector.review.range import data_span, default_range, describe_store
@@ -187,7 +184,9 @@ def report_cmd(
     if first_given and last_given and last_given < first_given:
         _fail(f"--to {last_given} is before --from {first_given}")
     try:
-        settings = load_settings(config_path, Overrides(history_url=history_url, user_id=user))
+        settings = load_settings(
+            find_config(config_path).path, Overrides(history_url=history_url, user_id=user)
+        )
     except ConfigError as exc:
         _fail(str(exc).replace("--user-id:", "--user:"))  # this command calls it --user
     try:
@@ -262,6 +261,6 @@ def report_cmd(
             err=True,
         )
     click.echo(
-        f"wrote {out} ({fmt}, {n_days} days, {first_day} to {last_day}, user {who}, from "
-        f"{where}, {t_end - t_start:.1f} s)"
+        f"wrote {out} ({fmt}, {counted(n_days, 'day')}, {first_day} to {last_day}, user {who}, "
+        f"from {where}, {t_end - t_start:.1f} s)"
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from analytics.review_records import Review
+from collector.plural import counted
 from collector.review.chart_kit import Chart
 from collector.review.charts import charts
 from collector.review.html_kit import esc, figure_html, html_section
@@ -103,7 +104,7 @@ def render_html(r: Review, meta: ReportMeta, drawn: Sequence[Chart] | None = Non
     body = [
         '<header class="top"><h1>Sitting-compression review</h1>'
         f'<p class="meta">User <strong>{esc(meta.user)}</strong> · {esc(span)} '
-        f"({n_days} days, {esc(r.tz)}) · generated {esc(meta.generated_text)} · "
+        f"({counted(n_days, 'day')}, {esc(r.tz)}) · generated {esc(meta.generated_text)} · "
         f"sitload {esc(meta.version)}"
         + (f" · from {esc(meta.source)}" if meta.source else "")
         + "</p></header><main>",

@@ -29,9 +29,13 @@ def build_sinks(settings: Settings, console: Console | None = None) -> list[Aler
 
         sinks.append(ConsoleSink(settings.console, console, tz=tz))
     if settings.mqtt is not None:
+        from collector.sinks.ha_registry import REGISTRY_FILE, seed_legacy_default
         from collector.sinks.mqtt import MqttSink
 
-        sinks.append(MqttSink(settings.mqtt))
+        registry = settings.state_dir / REGISTRY_FILE
+        if settings.mqtt.discovery:
+            seed_legacy_default(registry, settings.state_dir, settings.mqtt)
+        sinks.append(MqttSink(settings.mqtt, discovery_registry=registry))
     if settings.source.kind == "ble" and settings.haptic.enabled:
         sinks.append(haptic_sink(settings, tz))
     return sinks

@@ -1,6 +1,7 @@
 """Alerts on the terminal and as desktop notifications (the default sink).
 
-:class:`ConsoleSink` prints every alert as one line (local time, kind, message) and,
+:class:`ConsoleSink` prints every alert as one line (local time, kind, message; the
+date too once the run has reached a second local day) and,
 at most every ``status_every_s`` seconds of wall time, a one-line live status. Stand,
 posture, saddle and break-complete alerts also go to the desktop through a
 :class:`Notifier` (by default :class:`DesktopNotify`, on ``desktop_notifier``); the
@@ -34,6 +35,7 @@ from rich.text import Text
 from analytics.alert_records import Alert, AlertKind
 from analytics.durations import format_h_min
 from analytics.orientation import PEDALLING_SOURCE
+from collector.plural import counted
 from collector.sinks.base import CommandCallback, CommandRequest, LiveStatus
 from collector.sinks.settings import ConsoleSettings
 
@@ -164,6 +166,25 @@ def _clock_text(t_s: float, tz: datetime.tzinfo | None) -> str:
     return when.strftime("%H:%M:%S")
 
 
+class LineClock:
+    """The time at the start of a console line: ``HH:MM:SS`` while the run stays in
+    its first local day, ``YYYY-MM-DD HH:MM:SS`` on every line once it has reached
+    another day (a multi-day replay, a service running past midnight)."""
+
+    def __init__(self, tz: datetime.tzinfo | None) -> None:
+        self._tz = tz
+        self._first_day: datetime.date | None = None
+        self._dated = False
+
+    def text(self, t_s: float) -> str:
+        when = datetime.datetime.fromtimestamp(t_s, self._tz)
+        if self._first_day is None:
+            self._first_day = when.date()
+        elif when.date() != self._first_day:
+            self._dated = True
+        return when.strftime("%Y-%m-%d %H:%M:%S" if self._dated else "%H:%M:%S")
+
+
 def status_line(status: LiveStatus, tz: datetime.tzinfo | None = None) -> str:
     """The one-line status: posture and bout, the day's sitting, breaks after prompts."""
     if status.data != "ok":
@@ -175,7 +196,7 @@ def status_line(status: LiveStatus, tz: datetime.tzinfo | None = None) -> str:
     parts = [
         now,
         f"today {format_h_min(60.0 * status.today_sitting_min)} sitting",
-        f"{status.today_bouts_over_30} bouts ≥ 30 min",
+        f"{counted(status.today_bouts_over_30, 'bout')} ≥ 30 min",
         f"hip > 90° {format_h_min(60.0 * status.today_hip_gt90_min)}",
     ]
     a = status.adherence
@@ -183,7 +204,7 @@ def status_line(status: LiveStatus, tz: datetime.tzinfo | None = None) -> str:
     parts.append(
         "no prompts yet"
         if pct is None
-        else f"breaks taken {a.taken}/{a.prompted} prompts ({pct:.0f} %)"
+        else f"breaks taken {a.taken}/{counted(a.prompted, 'prompt')} ({pct:.0f} %)"
     )
     if status.snoozed_until_t_s is not None:
         parts.append(f"snoozed until {_clock_text(status.snoozed_until_t_s, tz)[:5]}")
@@ -229,6 +250,7 @@ class ConsoleSink:
         self._notifier = notifier
         self._clock = clock
         self._tz = tz
+        self._line_clock = LineClock(tz)
         self._read_stdin = read_stdin
         self._desktop = settings.desktop
         self._notify_timeout_s = notify_timeout_s
@@ -284,7 +306,7 @@ class ConsoleSink:
             return
         self._last_status = now
         line = Text.assemble(
-            (_clock_text(status.t_s, self._tz), "dim"),
+            (self._line_clock.text(status.t_s), "dim"),
             " ",
             (f"{'now':<14}", "dim"),
             " ",
@@ -305,7 +327,7 @@ class ConsoleSink:
     def _print_alert(self, alert: Alert) -> None:
         style = _STYLE.get(alert.kind, "")
         line = Text.assemble(
-            (_clock_text(alert.t_s, self._tz), "dim"),
+            (self._line_clock.text(alert.t_s), "dim"),
             " ",
             (f"{alert.kind.value:<14}", style),
             " ",

@@ -8,10 +8,12 @@ read the sink's own topics (``docs/mqtt.md`` lists them). Ids are
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from analytics.alert_records import AlertKind
+from analytics.alert_records import AlertKind, DataState
+from analytics.records import POSTURE_WORDS
 from collector.sinks.mqtt_payloads import (
     OFFLINE,
     ONLINE,
@@ -28,6 +30,8 @@ SENSOR = "sensor"
 BINARY_SENSOR = "binary_sensor"
 EVENT = "event"
 BUTTON = "button"
+DIAGNOSTIC = "diagnostic"
+"""``entity_category`` of the entities about the sensors rather than the person."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,67 @@ def _duration_sensor(key: str, name: str, field: str, state_class: str, icon: st
             "icon": icon,
         },
     )
+
+
+def _diagnostics(topics: Topics) -> list[_Entity]:
+    """Battery, posture, sensor status and calibration: shown under the device's
+    diagnostics in Home Assistant. ``null`` renders ``None``: unknown."""
+    calibration_attributes = (
+        "{{ {'source': value_json.calibration_source, "
+        "'confidence': value_json.calibration_confidence} | tojson }}"
+    )
+    return [
+        _Entity(
+            SENSOR,
+            "battery",
+            "Sensor battery",
+            {
+                "value_template": "{{ value_json.battery_pct }}",
+                "unit_of_measurement": "%",
+                "device_class": "battery",
+                "state_class": "measurement",
+                "entity_category": DIAGNOSTIC,
+            },
+        ),
+        _Entity(
+            SENSOR,
+            "posture",
+            "Posture",
+            {
+                "value_template": "{{ value_json.posture }}",
+                "device_class": "enum",
+                "options": list(POSTURE_WORDS),
+                "entity_category": DIAGNOSTIC,
+                "icon": "mdi:human-male",
+            },
+        ),
+        _Entity(
+            SENSOR,
+            "sensor_status",
+            "Sensor status",
+            {
+                "value_template": "{{ value_json.data }}",
+                "device_class": "enum",
+                "options": [d.value for d in DataState],
+                "entity_category": DIAGNOSTIC,
+                "icon": "mdi:access-point-network",
+            },
+        ),
+        _Entity(
+            BINARY_SENSOR,
+            "calibrated",
+            "Thigh sensor calibrated",
+            {
+                "value_template": "{{ 'ON' if value_json.calibrated else 'OFF' }}",
+                "payload_on": "ON",
+                "payload_off": "OFF",
+                "entity_category": DIAGNOSTIC,
+                "icon": "mdi:tune-vertical",
+                "json_attributes_topic": topics.state,
+                "json_attributes_template": calibration_attributes,
+            },
+        ),
+    ]
 
 
 def _entities(topics: Topics) -> list[_Entity]:
@@ -168,6 +233,7 @@ def _entities(topics: Topics) -> list[_Entity]:
             },
             expires=False,
         ),
+        *_diagnostics(topics),
     ]
 
 
@@ -186,8 +252,16 @@ def status_topic(discovery_prefix: str) -> str:
     return f"{discovery_prefix}/status"
 
 
+def origin_block(sw_version: str, support_url: str | None) -> dict[str, Any]:
+    """Who publishes the configs (Home Assistant logs it with each entity)."""
+    origin: dict[str, Any] = {"name": "sitload", "sw_version": sw_version}
+    if support_url is not None:
+        origin["support_url"] = support_url
+    return origin
+
+
 def discovery_messages(
-    settings: MqttSettings, *, sw_version: str
+    settings: MqttSettings, *, sw_version: str, support_url: str | None = None
 ) -> list[tuple[str, dict[str, Any]]]:
     """The retained discovery configs, as ``(topic, payload)`` pairs."""
     user_id = validate_user_id(settings.user_id)
@@ -207,7 +281,7 @@ def discovery_messages(
             "payload_available": ONLINE,
             "payload_not_available": OFFLINE,
             "device": device,
-            "origin": {"name": "sitload", "sw_version": sw_version},
+            "origin": origin_block(sw_version, support_url),
         }
         if entity.component in (SENSOR, BINARY_SENSOR):
             payload["state_topic"] = topics.state
@@ -216,3 +290,10 @@ def discovery_messages(
             payload["expire_after"] = settings.expire_after_s
         out.append((f"{prefix}/{entity.component}/{object_id}/config", payload))
     return out
+
+
+def retired_config_topics(known: Iterable[str], current: Iterable[str]) -> list[str]:
+    """Config topics announced before (``known``) that are no longer announced: an
+    empty retained payload on each removes the entity from Home Assistant and the
+    retained config from the broker (e.g. after a user id change)."""
+    return sorted(set(known) - set(current))

@@ -155,6 +155,28 @@ def state_payload(status: LiveStatus) -> dict[str, Any]:
     return d
 
 
+ALERT_DECIMALS: dict[str, int] = {
+    "t_s": 3,
+    "bout_start_t_s": 3,
+    "bout_minutes": 2,
+    "stand_for_s": 1,
+    "upright_s": 1,
+}
+"""Decimals kept of an alert's numbers in payloads: times to the millisecond (like
+``t``), minutes like the state's, seconds to a tenth (the names keep their units)."""
+
+
+def alert_dict(alert: Alert) -> dict[str, Any]:
+    """:meth:`Alert.to_dict` with its numbers rounded (:data:`ALERT_DECIMALS`): a
+    payload says ``"bout_minutes": 51.22``, not ``51.21666666666667``."""
+    d = alert.to_dict()
+    for key, decimals in ALERT_DECIMALS.items():
+        value = d.get(key)
+        if isinstance(value, float) and math.isfinite(value):
+            d[key] = round(value, decimals)
+    return d
+
+
 def alert_payload(
     alert: Alert,
     *,
@@ -163,12 +185,12 @@ def alert_payload(
     sent_at_s: float,
     late_after_s: float,
 ) -> dict[str, Any]:
-    """``<base>/alert``: :meth:`Alert.to_dict` plus delivery fields.
+    """``<base>/alert``: :func:`alert_dict` plus delivery fields.
 
     ``raised_at_s`` is the wall time the sink got the alert, ``sent_at_s`` the wall
     time of this send (a resend after a reconnection has a later one)."""
     delay_s = max(0.0, sent_at_s - raised_at_s)
-    d = alert.to_dict()
+    d = alert_dict(alert)
     d.update(
         t=iso_utc(alert.t_s),
         raised_at=iso_utc(raised_at_s),
@@ -333,7 +355,7 @@ def reply_payload(command: str | None, results: list[Alert]) -> dict[str, Any]:
     return {
         "ok": not rejected,
         "command": command,
-        "results": [a.to_dict() for a in results],
+        "results": [alert_dict(a) for a in results],
         "error": rejected[0].message if rejected else None,
         "schema": SCHEMA,
     }

@@ -35,6 +35,7 @@ import numpy as np
 
 from analytics.local_days import local_midnight_s as midnight_s
 from analytics.records import Posture
+from collector.plural import counted
 from collector.sources.sim_plan import PERIOD_FLOOR_S, Plan, Seg
 from collector.sources.simulator import Simulated, simulate
 
@@ -58,8 +59,8 @@ class SimDays:
         }
         last = self.kinds[-1][0]
         return (
-            f"{len(self.kinds)} days {self.start.isoformat()} to {last} ({self.zone}): "
-            f"{count['work']} working days, {count['weekend']} weekend days, "
+            f"{counted(len(self.kinds), 'day')} {self.start.isoformat()} to {last} ({self.zone}): "
+            f"{counted(count['work'], 'working day')}, {counted(count['weekend'], 'weekend day')}, "
             f"{count['nonwear']} without the sensor"
         )
 

@@ -59,6 +59,38 @@ def test_times_follow_the_time_zone() -> None:
     assert buf.getvalue().startswith("07:34:56 break_complete")
 
 
+def test_lines_carry_the_date_once_the_run_reaches_another_day() -> None:
+    console, buf = plain_console()
+    sink = ConsoleSink(
+        ConsoleSettings(desktop=False, status_every_s=0.0), console, tz=UTC, read_stdin=False
+    )
+    sink.publish_alert(alert(AlertKind.PROMPT, "first", t_s=T0))
+    sink.publish_alert(alert(AlertKind.PROMPT, "next day", t_s=T0 + 86_400))
+    sink.publish_alert(alert(AlertKind.PROMPT, "later", t_s=T0 + 86_400 + 60))
+    assert buf.getvalue().splitlines() == [
+        "12:34:56 prompt         first",
+        "2024-03-06 12:34:56 prompt         next day",
+        "2024-03-06 12:35:56 prompt         later",
+    ]
+
+
+def test_status_lines_carry_the_date_in_a_multi_day_run() -> None:
+    console, buf = plain_console()
+    ticks = iter([0.0, 100.0])
+    sink = ConsoleSink(
+        ConsoleSettings(desktop=False, status_every_s=10.0),
+        console,
+        tz=UTC,
+        clock=lambda: next(ticks),
+        read_stdin=False,
+    )
+    sink.publish_status(status(t_s=T0))
+    sink.publish_status(status(t_s=T0 + 2 * 86_400))
+    first, second = buf.getvalue().splitlines()
+    assert first.startswith("12:34:56 now ")
+    assert second.startswith("2024-03-07 12:34:56 now ")
+
+
 def test_long_messages_stay_on_one_line() -> None:
     console, buf = plain_console()
     sink = ConsoleSink(ConsoleSettings(desktop=False), console, tz=UTC, read_stdin=False)
@@ -123,6 +155,14 @@ def test_status_line_details() -> None:
     assert "snoozed until 12:49" in text
     assert "battery 15 %" in text
     assert text.endswith("calibrating")
+
+
+def test_status_line_counts_in_words() -> None:
+    text = status_line(
+        status(today_bouts_over_30=1, adherence=Adherence(day=19787, prompted=1, taken=1))
+    )
+    assert "1 bout ≥ 30 min" in text
+    assert "breaks taken 1/1 prompt (100 %)" in text
 
 
 def test_status_line_says_how_sure_the_calibration_is() -> None:

@@ -42,7 +42,7 @@ def test_topics_and_ids() -> None:
         assert payload["default_entity_id"] == f"{component}.{object_id}"
         unique_ids.append(payload["unique_id"])
         json.dumps(payload, allow_nan=False)  # serialisable
-    assert len(unique_ids) == len(set(unique_ids)) == 9
+    assert len(unique_ids) == len(set(unique_ids)) == 13
     assert {k: c for k, (c, _) in configs().items()} == {
         "bout_minutes": "sensor",
         "today_sitting": "sensor",
@@ -53,6 +53,10 @@ def test_topics_and_ids() -> None:
         "alert": "event",
         "snooze": "button",
         "acknowledge": "button",
+        "battery": "sensor",
+        "posture": "sensor",
+        "sensor_status": "sensor",
+        "calibrated": "binary_sensor",
     }
 
 

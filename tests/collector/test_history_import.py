@@ -103,8 +103,8 @@ def test_round_trip_through_sqlite(
     code, out, err = cli("history", "import", str(recording), "--user", "p-1", "--history", url,
                          "--tz", TZ)  # fmt: skip
     assert code == 0, err
-    assert "recording, 1 days, 18,000 s of timeline" in out
-    assert "1 patient-days" in out
+    assert "recording, 1 day, 18,000 s of timeline" in out
+    assert "1 patient-day in" in out
     days = [d["date"] for d in analysed["days"]]
     assert_same_numbers(analysed, report_of(url, "p-1", days, tmp_path / "r.json"))
 
@@ -234,7 +234,7 @@ def test_an_activpal_export_imports_with_the_analyze_totals(tmp_path: Path) -> N
     code, out, err = cli("history", "import", str(path), "--user", "ap", "--history", url,
                          "--tz", "Europe/Berlin")  # fmt: skip
     assert code == 0, err
-    assert "activpal, 1 days" in out
+    assert "activpal, 1 day," in out
     (day,) = analysed["days"]
     store = SqliteStore(tmp_path / "h.db")
     tl = store.read_timeline("ap", day["start_s"] - 3600, day["end_s"] - 3600)
@@ -265,7 +265,7 @@ def test_a_bad_file_is_reported_and_the_others_are_imported(
     assert code == 1
     assert "bad.csv" in err
     assert "not imported" in err
-    assert "imported 1 of 2 file(s)" in out
+    assert "imported 1 of 2 files" in out
     assert "Traceback" not in err
 
 

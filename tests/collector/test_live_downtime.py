@@ -145,6 +145,8 @@ def test_sitload_run_with_an_old_state_file(day: Recording, tmp_path: Path, age:
         "100000",
         "--state-dir",
         str(state),
+        "--user",
+        "user",
         "--history",
         f"sqlite:///{tmp_path / 'h.db'}",
     ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from analytics.alert_params import AlertParams
 from analytics.alert_records import AlertKind
 from analytics.compression import SEATED, step_classes
 from analytics.live import LiveParams
+from analytics.live_steps import run_steps
 from analytics.params import PostureParams
 from analytics.pipeline import analyze_recording
 from analytics.records import Posture, Recording
@@ -240,22 +242,20 @@ def live_seconds(
     t, thigh = rec.t_s, rec.thigh_acc_g
     assert thigh is not None
     cuts = np.searchsorted(t, np.arange(t[0], t[-1] + 2 * block_s, block_s))
-    parts = []
-    for a, c in itertools.pairwise(cuts):
-        if c <= a:
-            continue
-        eng.accept(SampleBlock("a", "x", Role.THIGH, t[a:c], acc_g=thigh[a:c]))
-        if Role.TRUNK in roles and rec.trunk_acc_g is not None:
-            eng.accept(SampleBlock("b", "x", Role.TRUNK, t[a:c], acc_g=rec.trunk_acc_g[a:c]))
-        if Role.BIKE in roles and rec.cadence_rpm is not None:
-            cad = rec.cadence_rpm[a:c, None]
-            eng.accept(SampleBlock("c", "x", Role.BIKE, t[a:c], cadence_rpm=cad))
-        out = eng.process()
-        if out.seconds is not None:
-            parts.append(out.seconds)
-    out = eng.process(flush=True)
-    if out.seconds is not None:
-        parts.append(out.seconds)
+
+    def steps() -> Iterator[list[SampleBlock]]:
+        for a, c in itertools.pairwise(cuts):
+            if c <= a:
+                continue
+            blocks = [SampleBlock("a", "x", Role.THIGH, t[a:c], acc_g=thigh[a:c])]
+            if Role.TRUNK in roles and rec.trunk_acc_g is not None:
+                blocks.append(SampleBlock("b", "x", Role.TRUNK, t[a:c], acc_g=rec.trunk_acc_g[a:c]))
+            if Role.BIKE in roles and rec.cadence_rpm is not None:
+                cad = rec.cadence_rpm[a:c, None]
+                blocks.append(SampleBlock("c", "x", Role.BIKE, t[a:c], cadence_rpm=cad))
+            yield blocks
+
+    parts = run_steps(eng, steps())
     posture = np.concatenate([p.posture for p in parts])
     hip = np.concatenate([p.hip_flexion_deg for p in parts])
     return parts[0].t0_s, posture, hip, eng

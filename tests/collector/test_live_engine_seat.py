@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from analytics.live_steps import run_steps
 from analytics.records import FloatArray, Posture
 from collector.config import ConfigError, Overrides, load_settings
 from collector.service.engine import LiveEngine
@@ -21,15 +22,11 @@ SITTING = [("upright", 240.0), ("lean", 120.0)] * 5
 
 
 def run(eng: LiveEngine, t: FloatArray, p: FloatArray) -> tuple[int, np.ndarray]:
-    parts = []
-    for k in range(0, t.size, 20):
-        eng.accept(SampleBlock("mat", "x", Role.SEAT, t[k : k + 20], seat_p=p[k : k + 20]))
-        out = eng.process()
-        if out.seconds is not None:
-            parts.append(out.seconds)
-    out = eng.process(flush=True)
-    if out.seconds is not None:
-        parts.append(out.seconds)
+    steps = (
+        [SampleBlock("mat", "x", Role.SEAT, t[k : k + 20], seat_p=p[k : k + 20])]
+        for k in range(0, t.size, 20)
+    )
+    parts = run_steps(eng, steps)
     return parts[0].t0_s, np.concatenate([s.posture for s in parts])
 
 

@@ -60,7 +60,7 @@ def day_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def settings_for(day_file: Path, state: Path) -> Settings:
-    s = load_settings(None, Overrides(source=f"replay:{day_file}", state_dir=state))
+    s = load_settings(None, Overrides(source=f"replay:{day_file}", state_dir=state, user_id="user"))
     s = dataclasses.replace(s, timezone="UTC", mqtt=None)
     return dataclasses.replace(s, source=dataclasses.replace(s.source, speed=float("inf")))
 

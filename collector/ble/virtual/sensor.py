@@ -180,12 +180,7 @@ class VirtualSensor:
 
     async def drop(self, away_s: float) -> None:
         """Lose the link (as if walked out of range) and stay silent for ``away_s``."""
-        self._online = False
-        with contextlib.suppress(Exception):
-            await self.device.stop_advertising()
-        for connection in list(self.device.connections.values()):
-            with contextlib.suppress(Exception):
-                await connection.disconnect()
+        await self.stop()
         await asyncio.sleep(away_s)
         self._online = True
         await self._advertise()

@@ -15,6 +15,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -26,6 +27,7 @@ from analytics.alert_records import Alert
 from collector.service.command_guard import CommandGuard, CommandLimits
 from collector.sinks.base import CommandCallback, LiveStatus
 from collector.sinks.ha_discovery import discovery_messages, status_topic
+from collector.sinks.ha_registry import package_support_url, remember_configs
 from collector.sinks.mqtt.checks import check_settings
 from collector.sinks.mqtt.commands import CommandInbox, subscribe
 from collector.sinks.mqtt.link import MAX_IN_FLIGHT, MqttLink, protocol_name
@@ -106,7 +108,12 @@ class MqttSink:
         clock: Callable[[], float] = time.time,
         flush_timeout_s: float = 5.0,
         command_limits: CommandLimits = _LIMITS,
+        discovery_registry: Path | None = None,
+        support_url: str | None = None,
     ) -> None:
+        """``discovery_registry``: the file listing the configs announced before (see
+        :mod:`collector.sinks.ha_registry`); those no longer announced are cleared.
+        ``support_url``: ``origin.support_url`` (None: the package's URL, if any)."""
         s = settings
         self._settings = s
         self._topics = Topics.of(s.prefix, s.user_id)
@@ -115,10 +122,18 @@ class MqttSink:
         self._ha_status: str | None = None
         if s.discovery:
             self._ha_status = status_topic(s.discovery_prefix)
-            self._discovery = [
+            url = support_url if support_url is not None else package_support_url()
+            configs = [
                 (topic, to_json(payload))
-                for topic, payload in discovery_messages(s, sw_version=_version())
+                for topic, payload in discovery_messages(s, sw_version=_version(), support_url=url)
             ]
+            retired: list[str] = []
+            if discovery_registry is not None:
+                retired = remember_configs(discovery_registry, [t for t, _ in configs])
+            if retired:
+                log.info("clearing %d Home Assistant config(s) no longer announced", len(retired))
+            # the empty retained configs first: they remove the old entities
+            self._discovery = [(topic, b"") for topic in retired] + configs
         self._clock = clock
         self._flush_timeout_s = flush_timeout_s
         self._guard = CommandGuard(command_limits, what="MQTT commands")

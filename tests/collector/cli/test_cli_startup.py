@@ -52,19 +52,22 @@ def test_importing_the_cli_imports_no_heavy_library() -> None:
     assert not loaded & set(NOT_FOR_HELP), sorted(loaded & set(NOT_FOR_HELP))
 
 
-def test_help_imports_no_heavy_library() -> None:
-    loaded = loaded_after(run_main("--help"))
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_help_and_version_import_no_heavy_library(flag: str) -> None:
+    loaded = loaded_after(run_main(flag))
     assert "click" in loaded
     assert not loaded & set(NOT_FOR_HELP), sorted(loaded & set(NOT_FOR_HELP))
 
 
-@pytest.mark.parametrize("command", ["analyze", "simulate", "demo", "run", "pain", "record"])
+@pytest.mark.parametrize(
+    "command", ["analyze", "simulate", "demo", "run", "pain", "record", "send"]
+)
 def test_a_commands_help_imports_only_what_it_needs(command: str) -> None:
     loaded = loaded_after(run_main(command, "--help"))
     assert not loaded & set(NEVER_AT_START), sorted(loaded & set(NEVER_AT_START))
     # the config (pydantic) loads when a command runs
     assert "pydantic" not in loaded
-    if command in ("run", "record"):
+    if command in ("run", "record", "send"):
         # and so do the analysis and the BLE stack
         assert not loaded & {"numpy", "analytics"}, sorted(loaded & {"numpy", "analytics"})
 

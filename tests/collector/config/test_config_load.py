@@ -28,7 +28,9 @@ from tests.collector.config.config_files import CYCLIST, DESK, SECRET, error_of,
 
 def test_no_file_gives_the_built_in_defaults() -> None:
     s = load_settings(None, environ={})
-    assert s.user_id == "user"
+    # no shared default: derived from this machine (tests/…/test_config_identity.py)
+    assert re.fullmatch(r"u-[0-9a-f]{8}", s.user_id), s.user_id
+    assert s.user_id_origin in ("machine", "state")
     assert s.timezone is None
     assert s.profile == "desk"
     assert s.source == SourceSettings()
@@ -104,7 +106,12 @@ def test_example_mqtt_table_switched_on_has_the_code_defaults(
     assert text.count("enabled = false") == 1
     path = write(tmp_path, text.replace("enabled = false", "enabled = true"))
     s = load_settings(path, environ={})
-    assert s.mqtt == MqttSettings(host="localhost", port=1883, user_id=s.user_id)
+    assert s.mqtt == MqttSettings(
+        host="localhost",
+        port=1883,
+        user_id=s.user_id,
+        client_id=f"sitload-{s.user_id}-{s.gateway_id}",
+    )
 
 
 @pytest.mark.parametrize("example", [DESK, CYCLIST], ids=["desk-worker", "cyclist"])

@@ -120,6 +120,7 @@ def test_mqtt_override_without_a_file(tmp_path: Path) -> None:
         password=SECRET,
         prefix="x",
         user_id="p-9",
+        client_id=f"sitload-p-9-{s.gateway_id}",
         protocol="3.1.1",
     )
 

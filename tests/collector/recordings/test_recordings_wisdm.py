@@ -69,7 +69,7 @@ def test_whole_file_in_time_order(excerpt: Path) -> None:
     assert rec.t_s[0] == pytest.approx(251807.704964938)  # the sitting segment came first
     assert rec.thigh_acc_g is not None
     np.testing.assert_allclose(rec.thigh_acc_g[2, 2], 9.81014 / STANDARD_GRAVITY_MPS2)
-    assert any("1 samples with a repeated timestamp" in w for w in loaded.warnings)
+    assert any("1 sample with a repeated timestamp was dropped" in w for w in loaded.warnings)
 
 
 def test_stitch_places_segments_back_to_back(excerpt: Path) -> None:
