@@ -13,7 +13,7 @@ from __future__ import annotations
 from analytics import alert_wording as wording
 from analytics.alert_params import AlertParams
 from analytics.alert_records import Alert, AlertInput, AlertKind, DataState
-from analytics.alert_schedule import EPS_S, points, prompts_allowed
+from analytics.alert_schedule import EPS_S, next_stand_offset_s, points, prompts_allowed
 from analytics.alert_state import AlertWork
 from analytics.records import Posture
 
@@ -44,12 +44,27 @@ def hip_prompt(w: AlertWork, p: AlertParams, inp: AlertInput, new: list[Alert]) 
         return
     span = w.hip_span_start_t_s
     due = span + p.hip_prompt_after_s + (level - 1) * p.repeat_every_s
-    at = w.earliest(due, t)
+    at = w.earliest(due, t, p.prompt_gap_s)
     if at > te + EPS_S or not prompts_allowed(p, at, inp.local_offset_s):
         return
+    if _stand_prompt_soon(w, p, inp, at):
+        return  # it waits for the stand prompt and comes with it, as one message
     w.hip_level = level
     msg = wording.hip_posture(at - span)
     new.append(w.alert(AlertKind.POSTURE, at, span, msg, n=level, level=level))
+
+
+def _stand_prompt_soon(w: AlertWork, p: AlertParams, inp: AlertInput, at_s: float) -> bool:
+    """A stand prompt of the running bout is due after ``at_s`` but within
+    ``prompt_gap_s`` of it (not while riding: the saddle prompts replace it)."""
+    start = w.bout_start_t_s
+    if start is None or (p.cyclist and inp.posture == Posture.RIDING_SEATED):
+        return False
+    offset = next_stand_offset_s(p, w.bout_level, w.acked_phase)
+    if offset is None:
+        return False
+    due = start + w.bout_delay_s + offset
+    return at_s + EPS_S < due < at_s + p.prompt_gap_s - EPS_S
 
 
 # --- saddle --------------------------------------------------------------------------
@@ -89,7 +104,7 @@ def saddle_prompt(w: AlertWork, p: AlertParams, inp: AlertInput, new: list[Alert
     if level <= w.saddle_level or w.saddle_acked:
         return
     due = start + p.saddle_prompt_after_s + (level - 1) * p.repeat_every_s
-    at = w.earliest(due, t)
+    at = w.earliest(due, t, p.prompt_gap_s)
     if at > te + EPS_S or not prompts_allowed(p, at, inp.local_offset_s):
         return
     w.saddle_level = level

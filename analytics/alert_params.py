@@ -23,6 +23,10 @@ Windows = tuple[tuple[float, float], ...]
 _EXPOSURE = ExposureParams()
 """The exposure defaults: the prompt schedule's defaults are derived from them."""
 
+DESK_QUIET_HOURS_S: Windows = ((22 * 3600.0, 7 * 3600.0),)
+"""The default quiet hours, 22:00–07:00 local: no prompts at night. Not a clinical
+value (a calm default); the cyclist profile's default is none (rides at any hour)."""
+
 
 def _finite(name: str, value: float) -> None:
     if not math.isfinite(value):
@@ -91,12 +95,19 @@ class AlertParams:
     """Cyclist profile: saddle prompts; while riding they replace the stand prompts."""
     saddle_prompt_after_s: float = 2700.0
     """Saddle prompt after this much continuous seated riding (45 min)."""
-    status_after_s: float = 10.0
-    """A gap or non-wear must last this long before its status alert (the bout is
-    interrupted at once whatever this is)."""
-    quiet_hours_s: Windows = ()
+    status_after_s: float = 60.0
+    """A gap or non-wear must last this long before its status alert, and go on at
+    least a second past it (so "off" and "back" never share a second). A calm default:
+    Bluetooth dropouts and calibration hiccups shorter than a minute stay silent (the
+    bout is paused or interrupted at once whatever this is)."""
+    prompt_gap_s: float = _EXPOSURE.repeat_every_min * 60.0
+    """At most one prompt (stand, posture, saddle) per this many seconds, whatever its
+    kind (10 min, the repeat interval); prompts due together are merged into one alert,
+    a prompt due sooner waits (0: no spacing)."""
+    quiet_hours_s: Windows | None = None
     """Daily windows without prompts, ``(start_s, end_s)``; ``start > end`` passes
-    midnight, e.g. ``((22 * 3600, 7 * 3600),)``."""
+    midnight; ``()``: none. ``None`` (the default) becomes the profile's: 22:00–07:00
+    (:data:`DESK_QUIET_HOURS_S`) for the desk worker, none for the cyclist."""
     working_hours_s: tuple[Windows, ...] | None = None
     """Per weekday, Monday first (7 entries), the windows in which prompts are
     allowed; ``None``: every day, all day. See :func:`working_week`."""
@@ -141,6 +152,8 @@ class AlertParams:
                 raise ValueError(f"{name} must be positive")
         if self.status_after_s < 0:
             raise ValueError("status_after_s must be >= 0")
+        if self.prompt_gap_s < 0:
+            raise ValueError("prompt_gap_s must be >= 0 (0: prompts are not spaced)")
         if self.snooze_max_s < self.snooze_default_s:
             raise ValueError(
                 f"snooze_max_s ({self.snooze_max_s:g}) must be at least snooze_default_s "
@@ -152,7 +165,10 @@ class AlertParams:
             raise ValueError("snooze_daily_limit must be a whole number")
         if self.snooze_daily_limit < 0:
             raise ValueError("snooze_daily_limit must be >= 0 (0: snoozing is off)")
-        quiet = _windows("quiet_hours_s", self.quiet_hours_s, wrap=True)
+        if self.quiet_hours_s is None:
+            default = () if self.cyclist else DESK_QUIET_HOURS_S
+            object.__setattr__(self, "quiet_hours_s", default)
+        quiet = _windows("quiet_hours_s", self.quiet_hours_s or (), wrap=True)
         object.__setattr__(self, "quiet_hours_s", quiet)
         if self.working_hours_s is not None:
             week = tuple(self.working_hours_s)

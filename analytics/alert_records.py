@@ -74,6 +74,9 @@ class AlertKind(enum.StrEnum):
 STAND_PROMPTS = frozenset({AlertKind.PROMPT, AlertKind.ESCALATION, AlertKind.REPEAT})
 """The stand prompts: the alerts counted in ``Adherence.prompted``."""
 
+PROMPTS = STAND_PROMPTS | {AlertKind.POSTURE, AlertKind.SADDLE}
+"""Every prompt: at most one per ``AlertParams.prompt_gap_s``."""
+
 
 class Status(enum.StrEnum):
     NO_DATA = "no_data"
@@ -128,6 +131,9 @@ class Alert:
     command: str | None = None
     adherence: Adherence | None = None
     """The day's counters after this alert."""
+    also: tuple[AlertKind, ...] = ()
+    """Prompts merged into this one (its message holds theirs too): a posture or
+    saddle prompt due together with a stand prompt, within ``prompt_gap_s``."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values (enums as their strings) for a JSON payload."""
@@ -135,6 +141,7 @@ class Alert:
         d["kind"] = self.kind.value
         d["status"] = None if self.status is None else self.status.value
         d["adherence"] = None if self.adherence is None else self.adherence.to_dict()
+        d["also"] = [k.value for k in self.also]
         return d
 
 

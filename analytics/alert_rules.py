@@ -64,7 +64,7 @@ from analytics.adherence import (
 )
 from analytics.alert_hip_saddle import hip_prompt, hip_reset, saddle_prompt, saddle_track
 from analytics.alert_params import AlertParams
-from analytics.alert_records import Alert, AlertInput, AlertKind, DataState, Status
+from analytics.alert_records import PROMPTS, Alert, AlertInput, AlertKind, DataState, Status
 from analytics.alert_schedule import (
     EPS_S,
     prompts_allowed,
@@ -189,8 +189,31 @@ def _segment(w: AlertWork, p: AlertParams, inp: AlertInput, out: list[Alert]) ->
     if p.cyclist and inp.posture == Posture.RIDING_SEATED and cls == SEATED:
         saddle_prompt(w, p, inp, new)
     w.next_t_s = te
+    new = _one_prompt(w, new)
     new.sort(key=lambda a: a.t_s)  # stable: same-time alerts keep their order
     out.extend(new)
+
+
+_LEAD = {AlertKind.SADDLE: 1, AlertKind.POSTURE: 2}
+"""Which prompt leads a merged one: a stand prompt (0), then saddle, then posture."""
+
+
+def _one_prompt(w: AlertWork, new: list[Alert]) -> list[Alert]:
+    """The prompts raised in one step (each already spaced ``prompt_gap_s`` after the
+    last prompt) become one alert: the leading prompt, with the others' messages."""
+    prompts = sorted((a for a in new if a.kind in PROMPTS), key=lambda a: _LEAD.get(a.kind, 0))
+    if not prompts:
+        return new
+    lead, rest = prompts[0], prompts[1:]
+    w.last_prompt_t_s = lead.t_s
+    if not rest:
+        return new
+    one = dataclasses.replace(
+        lead,
+        message=wording.merged([lead.message, *(a.message for a in rest)]),
+        also=tuple(a.kind for a in rest),
+    )
+    return [one if a is lead else a for a in new if not any(a is r for r in rest)]
 
 
 def _gap_status(w: AlertWork, p: AlertParams, inp: AlertInput, cls: int, new: list[Alert]) -> None:
@@ -208,13 +231,17 @@ def _gap_status(w: AlertWork, p: AlertParams, inp: AlertInput, cls: int, new: li
         w.gap_start_t_s = t
     status = Status.NO_DATA if inp.data == DataState.NO_DATA else Status.SENSOR_OFF
     ready = w.gap_start_t_s + p.status_after_s
-    if te >= ready - EPS_S and status.value != w.gap_status:
+    at = max(ready, t)
+    # reported once the gap has lasted status_after_s and still goes on a second later
+    # ("off" and "back" never share a second), once per gap: a gap that turns from no
+    # data to non-wear (or back) is not reported again (the live status shows which)
+    if te >= at + 1.0 - EPS_S and w.gap_status is None:
         w.gap_reports += 1
         w.gap_status = status.value
         new.append(
             w.alert(
                 AlertKind.STATUS,
-                max(ready, t),
+                at,
                 w.gap_start_t_s,
                 wording.STATUS[status],
                 bout=False,
@@ -312,7 +339,7 @@ def _stand_prompt(w: AlertWork, p: AlertParams, inp: AlertInput, new: list[Alert
     phase = stand_phase(p, level)
     if phase == w.acked_phase:
         return
-    at = w.earliest(start + w.bout_delay_s + stand_offset_s(p, level), t)
+    at = w.earliest(start + w.bout_delay_s + stand_offset_s(p, level), t, p.prompt_gap_s)
     if at > te + EPS_S or not prompts_allowed(p, at, inp.local_offset_s):
         return
     if phase == 1:

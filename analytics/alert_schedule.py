@@ -30,7 +30,7 @@ def local_clock(t_s: float, local_offset_s: float) -> tuple[int, int, float]:
 def prompts_allowed(params: AlertParams, t_s: float, local_offset_s: float) -> bool:
     """Inside working hours (if set) and outside quiet hours, at ``t_s``."""
     _day, weekday, sec = local_clock(t_s, local_offset_s)
-    for a, b in params.quiet_hours_s:
+    for a, b in params.quiet_hours_s or ():
         if (a <= sec < b) if a < b else (sec >= a or sec < b):
             return False
     if params.working_hours_s is None:
@@ -75,3 +75,16 @@ def stand_offset_s(p: AlertParams, level: int) -> float:
 def stand_phase(p: AlertParams, level: int) -> int:
     """1: the prompt and its repeats; 2: the escalation and its repeats."""
     return 1 if level <= _pre_levels(p) else 2
+
+
+def next_stand_offset_s(p: AlertParams, level: int, acked_phase: int) -> float | None:
+    """Bout time at which the next stand prompt after ``level`` is due, skipping an
+    acknowledged phase's repeats (None: no more stand prompts in this bout)."""
+    nxt = level + 1
+    if stand_phase(p, nxt) == acked_phase:
+        if acked_phase != 1:
+            return None
+        nxt = _pre_levels(p) + 1
+    if p.repeat_every_s <= 0 and nxt > _pre_levels(p) + 1:
+        return None
+    return stand_offset_s(p, max(nxt, 1))

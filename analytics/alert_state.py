@@ -78,6 +78,9 @@ class AlertState:
     saddle_acked: bool = False
     commands: int = 0
     """Commands applied so far (numbers their alert ids)."""
+    last_prompt_t_s: float | None = None
+    """When the last prompt (stand, posture, saddle) was raised: the next one waits
+    ``prompt_gap_s`` after it."""
 
     @property
     def adherence(self) -> Adherence:
@@ -135,6 +138,7 @@ class AlertWork:
     saddle_level: int
     saddle_acked: bool
     commands: int
+    last_prompt_t_s: float | None
 
     @staticmethod
     def of(st: AlertState) -> AlertWork:
@@ -195,7 +199,9 @@ class AlertWork:
             adherence=self.counters(),
         )
 
-    def earliest(self, due_s: float, t_s: float) -> float:
-        """When a prompt due at ``due_s`` may be raised in a step starting at ``t_s``."""
+    def earliest(self, due_s: float, t_s: float, gap_s: float) -> float:
+        """When a prompt due at ``due_s`` may be raised in a step starting at ``t_s``:
+        not in a snooze, nor sooner than ``gap_s`` after the last prompt."""
         snooze = self.snoozed_until_t_s if self.snoozed_until_t_s is not None else t_s
-        return max(due_s, t_s, snooze)
+        spaced = t_s if self.last_prompt_t_s is None else self.last_prompt_t_s + gap_s
+        return max(due_s, t_s, snooze, spaced)

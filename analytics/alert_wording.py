@@ -64,6 +64,11 @@ def saddle(seated_s: float) -> str:
     )
 
 
+def merged(messages: list[str]) -> str:
+    """Several prompts due together, as one message (the first one leads)."""
+    return " ".join(messages)
+
+
 # --- sensor status --------------------------------------------------------------------
 
 STATUS: dict[Status, str] = {

@@ -173,11 +173,16 @@ class RemoteSubscriber:
 
 
 def short_alert_params() -> tuple[AlertParams, ExposureParams]:
-    """Prompts after 60 s, escalation at 90 s, repeats every 30 s; the engine's
-    milestones at the same times, as collector.config builds them."""
+    """Prompts after 60 s, escalation at 90 s, repeats every 30 s (spaced 30 s, at any
+    hour); the engine's milestones at the same times, as collector.config builds them."""
     exposure = ExposureParams(milestones_min=(1.0, 1.5), repeat_every_min=0.5)
     alerts = AlertParams(
-        prompt_after_s=60.0, escalate_after_s=90.0, repeat_every_s=30.0, exposure=exposure
+        prompt_after_s=60.0,
+        escalate_after_s=90.0,
+        repeat_every_s=30.0,
+        prompt_gap_s=30.0,
+        quiet_hours_s=(),
+        exposure=exposure,
     )
     return alerts, exposure
 

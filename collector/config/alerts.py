@@ -74,7 +74,9 @@ class AlertsTable(BaseModel):
     saddle_prompt_after_min: PositiveMinutes = _ALERTS.saddle_prompt_after_s / 60.0
     saddle_stand_s: Positive = _ALERTS.exposure.saddle_stand_s
     status_after_s: NonNegative = _ALERTS.status_after_s
-    quiet_hours: list[QuietWindow] = Field(default_factory=list)
+    prompt_gap_min: NonNegative = _ALERTS.prompt_gap_s / 60.0
+    quiet_hours: list[QuietWindow] | None = None
+    """None: the profile's default (``AlertParams.quiet_hours_s``)."""
     working_hours: WorkingHoursTable | None = None
 
 
@@ -94,7 +96,10 @@ def alert_params(a: AlertsTable, profile: Profile, where: str) -> AlertParams:
             cyclist=profile == "cyclist",
             saddle_prompt_after_s=minutes(a.saddle_prompt_after_min),
             status_after_s=a.status_after_s,
-            quiet_hours_s=tuple(parse_window(w, wrap=True) for w in a.quiet_hours),
+            prompt_gap_s=minutes(a.prompt_gap_min),
+            quiet_hours_s=None
+            if a.quiet_hours is None
+            else tuple(parse_window(w, wrap=True) for w in a.quiet_hours),
             working_hours_s=None if a.working_hours is None else a.working_hours.week(),
         )
         return dataclasses.replace(alerts, exposure=exposure_params(alerts))
@@ -127,6 +132,7 @@ _ALERT_KEYS = {
     "saddle_prompt_after_s": "saddle_prompt_after_min",
     "saddle_stand_s": "saddle_stand_s",
     "status_after_s": "status_after_s",
+    "prompt_gap_s": "prompt_gap_min",
 }
 """AlertParams field -> [alerts] key."""
 

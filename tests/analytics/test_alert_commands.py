@@ -95,7 +95,8 @@ def test_snooze_without_minutes_uses_the_default() -> None:
 
 
 def test_acknowledge_stops_repeats_until_escalation() -> None:
-    p = AlertParams(repeat_every_s=300.0)  # prompt 30, repeat 35, escalation 40, repeats
+    # prompt 30, repeat 35, escalation 40, repeats (prompts 5 min apart allowed)
+    p = AlertParams(repeat_every_s=300.0, prompt_gap_s=300.0)
     _, plain = drive(build([(S, 3001)]), p)
     assert rel(plain) == [
         ("prompt", 1800.0),

@@ -65,7 +65,8 @@ def test_short_stands_on_the_pedals_keep_the_saddle_clock_long_ones_reset_it() -
 
 
 def test_after_the_ride_a_cyclist_gets_the_overdue_stand_prompt() -> None:
-    _, alerts = drive(build([(RS, 50 * 60), (S, 5)]), AlertParams(cyclist=True))
+    p = AlertParams(cyclist=True, prompt_gap_s=300.0)  # the stand prompt 5 min after the saddle
+    _, alerts = drive(build([(RS, 50 * 60), (S, 5)]), p)
     assert rel(alerts) == [("saddle", 2700.0), ("escalation", 3000.0)]
 
 

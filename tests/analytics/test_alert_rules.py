@@ -122,16 +122,17 @@ def test_a_gap_while_standing_never_completes_a_break() -> None:
 
 
 def test_a_gap_yields_a_status_and_data_back() -> None:
-    _, alerts = drive(build([(S, 100), (S, 60, {"data": DataState.NO_DATA}), (S, 10)]))
+    p = AlertParams(status_after_s=10.0)  # a status after 10 s of a 60 s gap
+    _, alerts = drive(build([(S, 100), (S, 60, {"data": DataState.NO_DATA}), (S, 10)]), p)
     assert [(a.status, a.t_s - T0) for a in alerts] == [
         (Status.NO_DATA, 110.0),
         (Status.DATA_BACK, 160.0),
     ]
     assert alerts[0].kind == AlertKind.STATUS
     assert alerts[0].message == "No data from the sensor: breaks cannot be checked."
-    _, alerts = drive(build([(S, 100), (NW, 60), (S, 10)]))
+    _, alerts = drive(build([(S, 100), (NW, 60), (S, 10)]), p)
     assert [a.status for a in alerts] == [Status.SENSOR_OFF, Status.DATA_BACK]
-    _, alerts = drive(build([(S, 100), (NW, 9), (S, 10)]))
+    _, alerts = drive(build([(S, 100), (NW, 9), (S, 10)]), p)
     assert alerts == []  # shorter than status_after_s
 
 

@@ -67,9 +67,10 @@ def _sitting(seconds: int) -> tuple[np.ndarray, np.ndarray]:
 def test_pause_keeps_the_bout_length_and_does_not_end_it() -> None:
     p, h = _sitting(1500)
     s, _ = streaming.advance(stream_state.begin(0.0), p, h)
+    params = AlertParams(quiet_hours_s=())  # t = 0 is midnight UTC: no quiet hours here
     a, _ = alert_rules.run(
         AlertState(),
-        AlertParams(),
+        params,
         [AlertInput(t_s=float(i), posture=Posture.SITTING) for i in range(1500)],
     )
     s = stream_state.pause(s, 60)
@@ -79,7 +80,7 @@ def test_pause_keeps_the_bout_length_and_does_not_end_it() -> None:
     s, out = streaming.advance(s, *_sitting(400))
     a, alerts = alert_rules.run(
         a,
-        AlertParams(),
+        params,
         [AlertInput(t_s=1560.0 + i, posture=Posture.SITTING) for i in range(400)],
     )
     # 1500 s before the restart + 300 s after it: the 30-minute prompt, 60 s late in wall time

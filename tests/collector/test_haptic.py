@@ -53,8 +53,12 @@ def _run(state: Path, quiet_all_day: bool) -> tuple[_ClockedSink, _Timed, Haptic
     rec = build(parts, seed=3, t0_s=T0).recording
     s = load_settings(None, Overrides(state_dir=state))
     exposure = ExposureParams(milestones_min=(2.0, 4.0), repeat_every_min=0)
-    alerts = AlertParams(
-        prompt_after_s=120, escalate_after_s=240, repeat_every_s=0, exposure=exposure
+    alerts = AlertParams(  # prompts 2 min apart: spaced by 2 min, not the default 10
+        prompt_after_s=120,
+        escalate_after_s=240,
+        repeat_every_s=0,
+        prompt_gap_s=120,
+        exposure=exposure,
     )
     s = dataclasses.replace(s, timezone="UTC", mqtt=None, alerts=alerts, exposure=exposure)
     clock = scaled_clock(T0, SPEED)  # one clock for both ends

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
+from analytics.alert_params import AlertParams
 from analytics.alert_records import AlertKind
 from analytics.compression import SEATED, step_classes
 from analytics.live import LiveParams
@@ -211,7 +212,8 @@ def test_needs_a_primary_sensor() -> None:
 
 
 def test_silent_sensors_become_no_data_as_time_moves_on(scenario: Recording) -> None:
-    eng = LiveEngine({Role.THIGH, Role.TRUNK})
+    # a status 10 s into the silence (the default waits 60 s; a minute is fed here)
+    eng = LiveEngine({Role.THIGH, Role.TRUNK}, alert_params=AlertParams(status_after_s=10.0))
     feed(eng, scenario, stop=T0 + 600, flush=False)
     last = eng.emitted_to
     assert last is not None

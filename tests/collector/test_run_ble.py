@@ -60,7 +60,10 @@ def test_run_over_emulated_ble_sensors(tmp_path: Path) -> None:
     parts = [Part("walk", 120), Part("stand", 60), Part("sit", 400), Part("stand", 180)]
     rec = build(parts, seed=3, t0_s=T0).recording
     s = load_settings(None, Overrides(state_dir=tmp_path / "state"))
-    alerts = AlertParams(prompt_after_s=120, escalate_after_s=240, repeat_every_s=0)
+    # prompts 2 min apart: spaced by 2 min, not the default 10
+    alerts = AlertParams(
+        prompt_after_s=120, escalate_after_s=240, repeat_every_s=0, prompt_gap_s=120
+    )
     s = dataclasses.replace(
         s,
         timezone="UTC",

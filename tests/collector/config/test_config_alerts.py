@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analytics.alert_params import AlertParams
+from analytics.alert_params import DESK_QUIET_HOURS_S, AlertParams
 from analytics.compression import ExposureParams
 from collector.config import (
     format_window,
@@ -41,6 +41,7 @@ hip_prompt_after_min = 7
 saddle_prompt_after_min = 50
 saddle_stand_s = 15
 status_after_s = 0
+prompt_gap_min = 5
 quiet_hours = ["22:00-07:00", "12:00-12:30"]
 """,
     )
@@ -63,9 +64,30 @@ quiet_hours = ["22:00-07:00", "12:00-12:30"]
         cyclist=True,
         saddle_prompt_after_s=3000,
         status_after_s=0,
+        prompt_gap_s=300,
         quiet_hours_s=((79200, 25200), (43200, 45000)),
     )
     assert s.exposure == exposure
+
+
+@pytest.mark.parametrize(
+    ("text", "quiet"),
+    [
+        ('[user]\nprofile = "desk"\n', DESK_QUIET_HOURS_S),
+        ('[user]\nprofile = "cyclist"\n', ()),
+        ("[alerts]\nquiet_hours = []\n", ()),
+        (
+            '[user]\nprofile = "cyclist"\n[alerts]\nquiet_hours = ["23:00-06:00"]\n',
+            ((82800.0, 21600.0),),
+        ),
+    ],
+)
+def test_quiet_hours_default_to_the_profiles(tmp_path: Path, text: str, quiet: object) -> None:
+    """Without the key: 22:00-07:00 for the desk worker, none for the cyclist."""
+    s = load_settings(write(tmp_path, text), environ={})
+    assert s.alerts.quiet_hours_s == quiet
+    assert s.alerts.prompt_gap_s == 600.0
+    assert s.alerts.status_after_s == 60.0
 
 
 def test_working_hours_shorthand_days_and_unlisted_days(tmp_path: Path) -> None:
