@@ -130,3 +130,18 @@ def acknowledged(until_escalation: bool) -> str:
 
 def unknown_command_kind(kind: object) -> str:
     return f"unknown command kind {kind!r}"
+
+
+# --- the calibrate command's answers ------------------------------------------------------
+
+
+def calibration_needs_no_mat() -> str:
+    return "A seat mat needs no calibration."
+
+
+def calibration_failed(reason: str) -> str:
+    return f"Calibration failed: {reason}"
+
+
+def calibrated_from(minutes: int) -> str:
+    return f"Calibrated from the last {minutes} minutes of data."

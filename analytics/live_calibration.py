@@ -7,6 +7,7 @@ import logging
 import math
 from typing import TYPE_CHECKING
 
+from analytics import alert_wording as wording
 from analytics.alert_records import Alert, AlertKind
 from analytics.calibration_errors import CalibrationError
 from analytics.calibration_evidence import Evidence
@@ -28,7 +29,7 @@ def recalibrate(engine: LiveEngine, t: float) -> Alert:
             ident,
             AlertKind.REJECTED,
             t,
-            "A seat mat needs no calibration.",
+            wording.calibration_needs_no_mat(),
             command="calibrate",
         )
     wm = engine._watermark()
@@ -43,7 +44,7 @@ def recalibrate(engine: LiveEngine, t: float) -> Alert:
             ident,
             AlertKind.REJECTED,
             t,
-            f"Calibration failed: {exc}",
+            wording.calibration_failed(str(exc)),
             command="calibrate",
         )
     minutes = engine.live.context_s // 60
@@ -51,7 +52,7 @@ def recalibrate(engine: LiveEngine, t: float) -> Alert:
         ident,
         AlertKind.STATUS,
         t,
-        f"Calibrated from the last {minutes} minutes of data.",
+        wording.calibrated_from(minutes),
         command="calibrate",
     )
 
