@@ -41,6 +41,13 @@ def jsonable(value: Any, *, digits: int | None = None) -> Any:
     return value
 
 
+def jsonable_document(value: dict[str, Any], *, digits: int | None = None) -> dict[str, Any]:
+    """:func:`jsonable` of a document (a dict stays a dict)."""
+    out = jsonable(value, digits=digits)
+    assert isinstance(out, dict)
+    return out
+
+
 def dumps(value: Any, *, digits: int | None = None, indent: int | None = None) -> str:
     """``value`` as JSON text (see :func:`jsonable`); ``indent`` None is compact."""
     separators = None if indent is not None else (",", ":")

@@ -17,7 +17,7 @@ from analytics.rules import RULES
 from analytics.seat_pressure import SeatSeconds
 from analytics.segments import TimeSegment
 from analytics.summary import TimelineSummary, summarize
-from collector.json_encoding import jsonable
+from collector.json_encoding import jsonable_document
 
 
 def seat_dict(seat: SeatSeconds) -> dict[str, Any]:
@@ -85,7 +85,7 @@ def analysis_dict(source: str, analysis: Analysis, warnings: list[str]) -> dict[
             "sit_threshold_deg": round(cal.sit_threshold_deg, 1),
             "trunk": analysis.trunk is not None,
         }
-    return jsonable(out)  # type: ignore[no-any-return]
+    return jsonable_document(out)
 
 
 def to_json(obj: dict[str, Any]) -> str:

@@ -33,7 +33,7 @@ from analytics.ride import (
     ride_seconds,
     summarize_ride,
 )
-from collector.json_encoding import jsonable
+from collector.json_encoding import jsonable_document
 from collector.plural import counted
 from collector.recordings.csv_schema import LoadedRecording
 from collector.recordings.errors import RecordingError
@@ -217,7 +217,7 @@ def result_dict(r: RideResult) -> dict[str, Any]:
 def ride_dict(s: RideSummary) -> dict[str, Any]:
     d = dataclasses.asdict(s)
     d["start"] = datetime.fromtimestamp(s.start_t_s, UTC).isoformat()
-    return jsonable(d, digits=2)  # type: ignore[no-any-return]
+    return jsonable_document(d, digits=2)
 
 
 def rides_dict(results: list[RideResult]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from analytics.durations import format_decimal_min
 from analytics.review_records import DayReview, Review
-from collector.json_encoding import jsonable
+from collector.json_encoding import jsonable_document
 from collector.output import to_json
 from collector.review.meta import ReportMeta
 
@@ -61,7 +61,7 @@ def review_dict(r: Review, meta: ReportMeta) -> dict[str, Any]:
         ],
         "pain": dataclasses.asdict(r.pain),
     }
-    return jsonable(out, digits=3)  # type: ignore[no-any-return]
+    return jsonable_document(out, digits=3)
 
 
 def render_json(r: Review, meta: ReportMeta) -> str:

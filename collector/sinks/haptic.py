@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from analytics.alert_records import Alert, AlertKind
 from collector.ble.profile import haptic_command
@@ -23,6 +23,7 @@ from collector.sinks.settings import HAPTIC_PATTERN_CODE, Buzz, HapticSettings
 log = logging.getLogger(__name__)
 
 
+@runtime_checkable
 class HapticTarget(Protocol):
     @property
     def can_buzz(self) -> bool: ...
@@ -64,7 +65,7 @@ class HapticSink:
 
     def attach(self, sources: Sequence[object]) -> None:
         """The run's sources: those with a haptic output take the buzzes."""
-        self.targets = [s for s in sources if getattr(s, "can_buzz", False)]  # type: ignore[misc]
+        self.targets = [s for s in sources if isinstance(s, HapticTarget) and s.can_buzz]
 
     async def start(self, on_command: CommandCallback) -> None:
         return None
