@@ -117,6 +117,7 @@ def import_cmd(
     console = Console(stderr=True)
     t_start = time.perf_counter()
     total_days = 0
+    total_rides = 0
     failed = 0
     try:
         with Progress(
@@ -140,6 +141,7 @@ def import_cmd(
                     for w in done.warnings:
                         console.print(f"[yellow]warning:[/yellow] {path.name}: {w}")
                     click.echo(ride_line(done))
+                    total_rides += 1
                     continue
                 task = bar.add_task(f"analysing {path.name}", total=None)
                 try:
@@ -165,6 +167,7 @@ def import_cmd(
                     console.print(f"[yellow]warning:[/yellow] {path.name}: {w}", soft_wrap=True)
                 if ride is not None:
                     click.echo(ride_line(import_ride(store, record, ride, notes)))
+                    total_rides += 1
                 total_days += summary.days
                 rejected = (
                     f", {counted(summary.rejected, 'point')} refused" if summary.rejected else ""
@@ -184,7 +187,9 @@ def import_cmd(
     elapsed = time.perf_counter() - t_start
     click.echo(
         f"imported {len(files) - failed} of {counted(len(files), 'file')} for user {user} "
-        f"into {where}: {counted(total_days, 'patient-day')} in {elapsed:.1f} s"
+        f"into {where}: {counted(total_days, 'patient-day')}"
+        + (f", {counted(total_rides, 'ride')}" if total_rides else "")
+        + f" in {elapsed:.1f} s"
     )
     if failed:
         sys.exit(1)

@@ -83,6 +83,7 @@ def test_fit_rides_into_sqlite_once_however_often_imported(
         assert code == 0, err
     assert "seated unknown (no rider position in the file)" in out
     assert "seated 40 min (events)" in out
+    assert f"0 patient-days, {len(files)} rides in" in out
     store = SqliteStore(tmp_path / "h.db")
     got = store.read_rides("p-1", *ALL_TIME)
     store.close()
@@ -223,3 +224,40 @@ def test_ride_options_that_do_not_fit(
                           "--user", "p", "--history", url)  # fmt: skip
     assert code == 1
     assert "does not overlap" in err
+
+
+# --------------------------------------------------------------------------- report
+
+
+def test_the_report_lists_every_ride_and_the_weekly_saddle_load(
+    standing_ride: Path, tmp_path: Path
+) -> None:
+    """Rides imported from their files alone: the report's saddle section has them,
+    what the files cannot tell shown as unknown, never as zero."""
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    files = [str(p) for p in (*RIDES, standing_ride)]
+    code, _out, err = cli("history", "import", *files, "--user", "p-4", "--history", url)
+    assert code == 0, err
+    # the standing ride: 2023-11-14; the trainer ride: 2011-11-02 (outside)
+    args = ["report", "--from", "2023-11-06", "--to", "2023-11-26", "--user", "p-4",
+            "--tz", "UTC", "--history", url]  # fmt: skip
+    code, _out, err = cli(*args, "--format", "json", "--out", str(tmp_path / "r.json"))
+    assert code == 0, err
+    doc = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    (ride,) = doc["rides"]
+    assert ride["source"] == "stand.fit"
+    assert ride["position_from"] == "events"
+    assert (ride["seated_s"], ride["stands"], ride["seated_hip_gt90_s"]) == (2370.0, 1, None)
+    weeks = doc["saddle_weeks"]
+    assert [w["week_start"] for w in weeks] == ["2023-11-06", "2023-11-13", "2023-11-20"]
+    assert [w["rides"] for w in weeks] == [0, 1, 0]
+    assert [w["flagged"] for w in weeks] == [False, True, True]
+    assert doc["any_riding"] is True
+    assert any(f["kind"] == "saddle_load" for f in doc["flags"])
+    code, _out, err = cli(*args, "--out", str(tmp_path / "r.html"))
+    assert code == 0, err
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "Weekly saddle load" in page
+    assert "Every ride" in page
+    assert "bike computer (rider position) · stand.fit" in page
+    assert "0:40" in page  # 2,370 s seated
