@@ -10,12 +10,17 @@ file's time), and its default data processor then visits every field again.
 * that **skips the fields of messages a ride does not use** (a Wahoo ELEMNT writes
   one proprietary message per record, for example): their bytes are read and
   counted as fitdecode reads them, the compressed-timestamp state is kept as
-  fitdecode keeps it, and the message is yielded with no fields.
+  fitdecode keeps it, and the message is yielded with no fields;
+* that decodes only the **record fields a ride uses** (:data:`RECORD_FIELDS`: the
+  position, altitude, heart rate, temperature … of every second are skipped);
+* that reads each message's bytes at once, with unpackers made once per
+  definition (fitdecode reads and makes them a field at a time).
 
-The skip hooks fitdecode's ``_read_data_message`` (a private method: the version is
-pinned in pyproject.toml, and ``tests/collector/recordings/test_fit_reader.py``
-checks on every real ride that the skip changes nothing a ride reads). Should the
-hook not fit a fitdecode version, every message is decoded as before.
+The skips hook fitdecode's ``_read_data_message`` and
+``_read_data_message_raw_values`` (private methods: the version is pinned in
+pyproject.toml, and ``tests/collector/recordings/test_fit_reader.py`` checks on
+every real ride that the skips change nothing a ride reads). Should the hooks not
+fit a fitdecode version, every message is decoded as before.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from typing import Any, Final
 import fitdecode
 from fitdecode import records, types
 
-__all__ = ["DECODED", "ride_reader"]
+__all__ = ["DECODED", "RECORD_FIELDS", "ride_reader"]
 
 DECODED: Final = frozenset(
     {
@@ -40,6 +45,10 @@ DECODED: Final = frozenset(
 )
 """Global message numbers decoded in full; the others are skipped."""
 _TIMESTAMP: Final = 253
+_RECORD: Final = 20
+RECORD_FIELDS: Final = frozenset({4, 6, 7, 8, 73, _TIMESTAMP})
+"""The record fields decoded: cadence, speed, power, compressed_speed_distance (old
+devices' speed), enhanced_speed and the timestamp; the others' bytes are skipped."""
 _U32: Final = struct.Struct("<I")
 _U32_BE: Final = struct.Struct(">I")
 _INVALID_U32: Final = 0xFFFFFFFF
@@ -53,6 +62,7 @@ class _RideReader(fitdecode.FitReader):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._plans: dict[int, tuple[Any, int, list[tuple[int, Any, Any, int]]]] = {}
+        self._trims: dict[int, tuple[Any, Any]] = {}
 
     def _plan(self, def_mesg: Any) -> tuple[int, list[tuple[int, Any, Any, int]]]:
         """Per definition: the message's size and each field's (offset, unpacker,
@@ -85,8 +95,44 @@ class _RideReader(fitdecode.FitReader):  # type: ignore[misc]
                 raw_values.append(bt.parse(raw[0]))
         return [chunk], raw_values
 
+    def _trimmed(self, def_mesg: Any) -> Any:
+        """A record definition with only :data:`RECORD_FIELDS` (no developer fields),
+        whose plan reads the whole message and unpacks those fields from it."""
+        known = self._trims.get(id(def_mesg))
+        if known is not None and known[0] is def_mesg:
+            return known[1]
+        size, plan = self._plan(def_mesg)
+        keep = [
+            (fd, step)
+            for fd, step in zip(def_mesg.all_field_defs, plan, strict=True)
+            if not fd.is_dev and fd.def_num in RECORD_FIELDS
+        ]
+        trimmed = records.FitDefinitionMessage(
+            def_mesg.is_developer_data,
+            def_mesg.local_mesg_num,
+            def_mesg.time_offset,
+            def_mesg.mesg_type,
+            def_mesg.global_mesg_num,
+            def_mesg.endian,
+            [fd for fd, _step in keep],
+            [],
+            None,
+        )
+        self._plans[id(trimmed)] = (trimmed, size, [step for _fd, step in keep])
+        self._trims[id(def_mesg)] = (def_mesg, trimmed)
+        return trimmed
+
     def _read_data_message(self, header_chunk: bytes, record_header: Any) -> Any:
-        def_mesg = self._local_mesg_defs.get(record_header.local_mesg_num)
+        local = record_header.local_mesg_num
+        def_mesg = self._local_mesg_defs.get(local)
+        if def_mesg is not None and def_mesg.global_mesg_num == _RECORD:
+            self._local_mesg_defs[local] = self._trimmed(def_mesg)
+            try:
+                message = super()._read_data_message(header_chunk, record_header)
+            finally:
+                self._local_mesg_defs[local] = def_mesg
+            message.def_mesg = def_mesg  # the file's definition (malformed fields counted)
+            return message
         if def_mesg is None or def_mesg.global_mesg_num in DECODED:
             return super()._read_data_message(header_chunk, record_header)
         chunks = [header_chunk]
