@@ -92,6 +92,7 @@ def build_review(
         baseline=baseline,
         params=params,
         taken_within_s=TAKEN_WITHIN_S if taken_within_s is None else taken_within_s,
+        rides=inputs.rides,
     )
 
 

@@ -16,6 +16,11 @@ daily        user                       date (str), compression_s, hip_gt90_s,  
                                         saddle_s (float), bouts_over_30, prompted,
                                         taken, natural, late, snoozed, ignored (int)
 pain         user, when                 score (int), note (str)                     s
+ride         user                       end_s, riding_s, on_bike_s, seated_s,       s
+                                        standing_s, longest_seated_bout_s,
+                                        stands_per_hour, seated_hip_gt90_s (float,
+                                        absent when unknown), stands (int),
+                                        position_from, source (str)
 ===========  =========================  ==========================================  =========
 
 Idempotency is InfluxDB's own rule: a point with the same measurement, tag set and
@@ -25,7 +30,7 @@ timestamp derived from its natural key:
 * timeline: the second; daily: local midnight (whole seconds); pain: the second of
   the report (a second report in the same second with the same ``when`` replaces
   the first);
-* bout: the start, in milliseconds;
+* bout: the start, in milliseconds; ride: the start, whole seconds;
 * event: the time rounded to the millisecond **plus** ``crc32(id) mod 1000``
   microseconds, so two different events of one kind in the same millisecond get
   different timestamps (while the same event always gets the same one). The exact
@@ -56,11 +61,13 @@ from influxdb_client.domain.write_precision import WritePrecision
 from collector.sinks.history.model import (
     DAILY_COUNTS,
     DAILY_SECONDS,
+    RIDE_OPTIONAL,
     BoutRecord,
     DailyRecord,
     EventRecord,
     HistoryRecord,
     PainReport,
+    RideRecord,
     TimelineChunk,
 )
 
@@ -75,6 +82,7 @@ EVENT: Final = "event"
 BOUT: Final = "bout"
 DAILY: Final = "daily"
 PAIN: Final = "pain"
+RIDE: Final = "ride"
 
 V1_PRECISION: Final[dict[Precision, str]] = {"s": "s", "ms": "ms", "us": "u"}
 """The ``precision`` query parameter of InfluxDB 1.x ``/write`` (``u``: microseconds)."""
@@ -92,6 +100,7 @@ PRECISION_OF: Final[dict[type, Precision]] = {
     BoutRecord: "ms",
     DailyRecord: "s",
     PainReport: "s",
+    RideRecord: "s",
 }
 
 
@@ -227,6 +236,23 @@ def pain_point(record: PainReport) -> PointT:
     )
 
 
+def ride_point(record: RideRecord) -> PointT:
+    point = (
+        Point(RIDE)
+        .tag("user", record.user)
+        .field("end_s", float(record.end_s))
+        .field("riding_s", float(record.riding_s))
+        .field("on_bike_s", float(record.on_bike_s))
+        .field("position_from", record.position_from)
+        .field("source", one_line(record.source) or None)
+    )
+    for name in RIDE_OPTIONAL:
+        value = getattr(record, name)
+        if value is not None and math.isfinite(value):
+            point.field(name, int(value) if name == "stands" else float(value))
+    return point.time(whole_second(record.start_s), WritePrecision.S)
+
+
 def record_points(record: HistoryRecord) -> list[PointT]:
     """The record as Points (one per timeline second)."""
     if isinstance(record, TimelineChunk):
@@ -239,6 +265,8 @@ def record_points(record: HistoryRecord) -> list[PointT]:
         return [daily_point(record)]
     if isinstance(record, PainReport):
         return [pain_point(record)]
+    if isinstance(record, RideRecord):
+        return [ride_point(record)]
     raise TypeError(f"not a history record: {type(record).__name__}")
 
 

@@ -34,6 +34,7 @@ from collector.sinks.history.influxql_answers import (
     Series,
     answer_lines,
     numeric_answer,
+    ride_of_row,
     series_of,
 )
 from collector.sinks.history.model import (
@@ -43,6 +44,7 @@ from collector.sinks.history.model import (
     DailyRecord,
     EventRecord,
     PainReport,
+    RideRecord,
     StoreConfigError,
     StoreUnavailableError,
     TimelineChunk,
@@ -361,10 +363,14 @@ class InfluxQLReader:
             )
         return out
 
+    def read_rides(self, user: str, from_s: float, to_s: float) -> list[RideRecord]:
+        rows = self._rows(lp.RIDE, user, to_ns(from_s), to_ns(to_s), "s")
+        return [ride_of_row(user, row) for row in rows]
+
     def users(self) -> list[str]:
         found: set[str] = set()
         tables = ", ".join(
-            quote_ident(m) for m in (lp.TIMELINE, lp.EVENT, lp.BOUT, lp.DAILY, lp.PAIN)
+            quote_ident(m) for m in (lp.TIMELINE, lp.EVENT, lp.BOUT, lp.DAILY, lp.PAIN, lp.RIDE)
         )
         for series in self.stream(f'SHOW TAG VALUES FROM {tables} WITH KEY = "user"', "s"):
             cols = series.columns
