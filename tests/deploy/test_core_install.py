@@ -26,6 +26,8 @@ pytestmark = pytest.mark.core_install
 REPO = Path(__file__).resolve().parents[2]
 PROJECT_FILES = ("pyproject.toml", "README.md", "LICENSE", "analytics", "collector")
 OPTIONAL = {"pyarrow", "bumble", "matplotlib", "fitdecode", "influxdb-client"}
+CORE_MAX_BYTES = 200_000_000
+"""The core install's site-packages, a bound for SD cards (measured: 131 MB)."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,14 @@ def test_the_core_installs_none_of_the_extras(core: CoreInstall) -> None:
     assert "sitload" in installed
     assert not installed & OPTIONAL, sorted(installed & OPTIONAL)
     assert {m.replace("_", "-") for m in EXTRA_OF} == OPTIONAL
+
+
+def test_the_core_install_stays_small(core: CoreInstall) -> None:
+    """131 MB on x86-64 when written (numpy 72 MB of it, pip and setuptools 21 MB);
+    every extra brings it to 464 MB (pyarrow alone 170 MB)."""
+    (site,) = (core.venv / "lib").glob("python3.*/site-packages")
+    size_b = sum(f.stat().st_size for f in site.rglob("*") if f.is_file() and not f.is_symlink())
+    assert size_b < CORE_MAX_BYTES, f"the core install is {size_b / 1e6:.0f} MB"
 
 
 def test_the_live_service_runs_a_simulated_desk_day(core: CoreInstall, tmp_path: Path) -> None:
