@@ -27,6 +27,7 @@ from typing import Any, Final
 import numpy as np
 
 from analytics.ride import RideRecords, SessionTotals
+from collector.extras import require
 from collector.recordings.errors import RecordingError
 
 __all__ = ["LoadedRide", "is_fit_file", "read_fit"]
@@ -216,7 +217,7 @@ def _events(pairs: list[tuple[float, bool]]) -> tuple[np.ndarray[Any, Any], np.n
 def read_fit(path: str | os.PathLike[str]) -> LoadedRide:
     """Read a FIT activity file. Raises :class:`RecordingError` for a file that is not
     FIT, is truncated or corrupt, or holds no ride records."""
-    import fitdecode
+    fitdecode = require("fitdecode", "reading FIT ride files")
 
     from collector.recordings.fit_reader import ride_reader
 

@@ -174,12 +174,15 @@ def report_cmd(
     from rich.console import Console
 
     from collector.config import ConfigError, Overrides, find_config, load_settings
+    from collector.extras import require
     from collector.review.load import load_inputs
     from collector.review.meta import ReportMeta, sitload_version
     from collector.review.range import data_span, default_range, describe_store
     from collector.sinks.history.model import StoreConfigError, StoreUnavailableError
     from collector.timezone import UnknownZoneError, chosen_zone
 
+    if fmt == "html":
+        require("matplotlib", "the HTML report (its charts; --format json or csv do not)")
     first_given = None if from_text is None else _date("--from", from_text)
     last_given = None if to_text is None else _date("--to", to_text)
     if first_given and last_given and last_given < first_given:

@@ -258,7 +258,9 @@ class InfluxQLReader:
             out.hip_flexion_deg[idx] = rows[keep, cols.index("hip_flexion_deg")]
             known = ~np.isnan(d)
             out.data[idx[known]] = d[known].astype(np.int8)
-            sources.add((series.tags.get("device", ""), series.tags.get("sensor_kind", "")))
+            sources.add(
+                (lp.untag(series.tags.get("device")), lp.untag(series.tags.get("sensor_kind")))
+            )
         return with_source(out, sources)
 
     def _rows(
@@ -296,7 +298,7 @@ class InfluxQLReader:
                     user,
                     float(t_s),
                     event_source(row.get("source")),
-                    row.get("kind") or "",
+                    lp.untag(row.get("kind")),
                     row.get("id") or "",
                     value=None if value is None else float(value),
                     message=row.get("message"),

@@ -52,7 +52,8 @@ class Series:
 def _numbers(text: bytes) -> np.ndarray[Any, Any] | None:
     """``[[1,2.5],[2,null]]`` as a rows × columns float64 array (NaN for null), or
     None when the rows do not all hold the same number of numbers. pyarrow's CSV
-    reader (a core dependency; C++, exact, releases the GIL) when it is there."""
+    reader (C++, exact, releases the GIL) when it is installed (the ``[parquet]``
+    extra)."""
     body = text[2:-2].replace(b"],[", b"\n")
     rows = body.count(b"\n") + 1
     first = body.find(b"\n")
@@ -60,7 +61,7 @@ def _numbers(text: bytes) -> np.ndarray[Any, Any] | None:
     try:
         import pyarrow as pa
         import pyarrow.csv as pa_csv
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
+    except ImportError:  # the core install: numpy's parser
         flat = np.fromstring(  # text mode (sep=","): parses in C
             body.replace(b"\n", b",").replace(b"null", b"nan"), dtype=np.float64, sep=","
         )
