@@ -204,12 +204,8 @@ class Service:
     def _publish_day(self, day: DaySummary) -> None:
         """A local day's summary to every sink (at its midnight, or at the end)."""
         self.summary.days.append(day)
-        report = DayReport(
-            day,
-            self.settings.user_id,
-            self.summary.history,
-            self.settings.alerts.exposure.valid_day_wear_s,
-        )
+        s = self.settings
+        report = DayReport(day, s.user_id, self.summary.history, s.alerts.exposure.valid_day_wear_s)
         log.info("day summary of %s published", day.date)
         for sink in self.sinks:
             sink.publish_day(report)

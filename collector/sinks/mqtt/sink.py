@@ -50,8 +50,7 @@ _LIMITS = CommandLimits()
 
 _STOP_POLL_S = 0.02
 
-DAYS_KEPT = 31
-"""Day summaries kept while the broker is unreachable (the oldest go first)."""
+DAYS_KEPT = 31  # day summaries kept while the broker is unreachable (oldest go first)
 
 
 def _version() -> str:
@@ -333,13 +332,11 @@ class MqttSink:
             props = json_properties() if is_v5(client) else None
             payload = to_json(state_payload(self._status))
             client.publish(self._topics.state, payload, qos=0, retain=True, properties=props)
-        while self._days:
+        while self._days:  # in order; one paho refuses now is sent again later
             props = json_properties() if is_v5(client) else None
-            info = client.publish(
-                self._topics.daily, self._days[0], qos=1, retain=True, properties=props
-            )
-            if info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
-                break  # kept: sent again with the next pump or connection
+            day = client.publish(self._topics.daily, self._days[0], 1, True, properties=props)
+            if day.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
+                break
             self._days.popleft()
         sent_before, expired = self._n["sent"], 0
         while True:
