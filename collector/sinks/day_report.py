@@ -78,9 +78,11 @@ def day_lines(report: DayReport) -> list[str]:
         if report.history is not None
         else f"history: not kept (user {report.user_id})"
     )
+    riding_s = s.compression_s - s.sitting_s
+    riding = f" (+ {format_h_min(riding_s)} riding seated)" if riding_s >= 30.0 else ""
     return [
         f"day {s.date}{when}",
-        f"  sitting {format_h_min(s.sitting_s)} · "
+        f"  sitting {format_h_min(s.sitting_s)}{riding} · "
         f"{counted(s.bouts_gt30, 'bout')} over 30 min, {s.bouts_gt60} over 60 min · "
         f"longest bout {format_h_min(s.longest_bout_s)}",
         f"  {counted(s.breaks_taken, 'break')} ({prompts}) · "

@@ -4,6 +4,7 @@ the figures of the review's day row over the same seconds, bounded memory."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -168,3 +169,9 @@ def test_the_console_block_reads_as_a_day() -> None:
         "  hip over 90° 45 min · a valid day (worn 10 h 02 min, needs 10 h 00 min)",
         "  history: influxdb://writer@db:8086/sitload (user p-017)",
     ]
+
+
+def test_a_riders_day_says_its_seated_riding() -> None:
+    rider = dataclasses.replace(REPORT.summary, compression_s=REPORT.summary.sitting_s + 5400.0)
+    line = day_lines(dataclasses.replace(REPORT, summary=rider))[1]
+    assert line.startswith("  sitting 6 h 11 min (+ 1 h 30 min riding seated) · ")
