@@ -45,7 +45,7 @@ class RabbitNode(ServerProcess):
     """One node; :attr:`port` is its MQTT port (ready when it accepts connections)."""
 
     name = "rabbitmq"
-    start_timeout_s = 240.0  # an Erlang VM booting on a busy machine
+    start_timeout_s = 600.0  # an Erlang VM booting on a busy machine (minutes, seen here)
 
     def __init__(self, workdir: Path, cluster: RabbitCluster, node_name: str) -> None:
         super().__init__(workdir)
