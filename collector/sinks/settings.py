@@ -16,7 +16,8 @@ class MqttSettings:
     failover: tuple[tuple[str, int], ...] = ()
     """Other nodes of the same broker cluster (host, port), tried in turn after
     ``host:port`` when a connection fails or drops (``mqtt.urls``); same TLS,
-    credentials, prefix and client id."""
+    credentials and prefix. With several brokers the client id gets ``-n1``, ``-n2`` …
+    (one per node: RabbitMQ ties a client id's queue to one node)."""
     tls: bool = False
     """TLS (``mqtts://``; port 8883 by default)."""
     ca_file: Path | None = None

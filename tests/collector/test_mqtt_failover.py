@@ -38,6 +38,11 @@ def test_the_sink_fails_over_to_the_next_broker(tmp_path: Path) -> None:
             wait_until(lambda: sink.counters().queued == 0, what="every PUBACK")
             c = sink.counters()
         assert set(ids(sub_one.snapshot(), topic)) | set(ids(got_two, topic)) == set(sent)
+        # one client id per node (RabbitMQ ties a client id's queues to one node)
+        client_id = "sitload-alice"
+        assert f" as {client_id}-n1 " in one.log_text()
+        assert f" as {client_id}-n2 " in two.log_text()
+        assert f" as {client_id} " not in one.log_text() + two.log_text()
         assert c.delivered == 20
         assert c.expired == 0
         assert c.reconnects == 1

@@ -119,6 +119,17 @@ class MqttLink:
         self._task: asyncio.Task[None] | None = None
 
     @property
+    def client_id_now(self) -> str:
+        """The client id on the broker in use: with several brokers (the nodes of one
+        cluster) ``<client_id>-n<k>`` on the k-th. RabbitMQ keeps a client's
+        subscription queue, named after its client id, on the node it was made on: a
+        client coming to another node under the same id while that node is down is
+        refused, so each node gets an id of its own."""
+        if len(self.brokers) == 1:
+            return self.client_id
+        return f"{self.client_id}-n{self._broker + 1}"
+
+    @property
     def where(self) -> str:
         """``host:port`` of the broker in use (or being tried)."""
         host, port = self.brokers[self._broker]
@@ -235,7 +246,7 @@ class MqttLink:
         v5 = self.protocol == MQTTProtocolVersion.MQTTv5
         client = LoopClient(
             CallbackAPIVersion.VERSION2,
-            client_id=self.client_id,
+            client_id=self.client_id_now,
             protocol=self.protocol,
             clean_session=None if v5 else True,
             reconnect_on_failure=False,  # reconnections are the link's (new client each)
@@ -323,7 +334,7 @@ class MqttLink:
                 "MQTT connected to %s (MQTT %s) as %s; topics under %s/",
                 self.where,
                 proto,
-                self.client_id,
+                self.client_id_now,
                 self._topics.base,
             )
         elif outage is not None:
