@@ -76,6 +76,11 @@ class AlertState:
     saddle_stand_t_s: float | None = None
     saddle_level: int = 0
     saddle_acked: bool = False
+    ride_end_t_s: float | None = None
+    """Cyclist profile: end of the last riding step of the running ride (None: not
+    on a ride)."""
+    ride_stands: int = 0
+    """Stands on the pedals (at least ``saddle_stand_s``) in the running or last ride."""
     commands: int = 0
     """Commands applied so far (numbers their alert ids)."""
     last_prompt_t_s: float | None = None
@@ -137,6 +142,8 @@ class AlertWork:
     saddle_stand_t_s: float | None
     saddle_level: int
     saddle_acked: bool
+    ride_end_t_s: float | None
+    ride_stands: int
     commands: int
     last_prompt_t_s: float | None
 
