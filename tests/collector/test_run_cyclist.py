@@ -1,0 +1,160 @@
+"""``sitload run --source simulate:cyclist`` end to end against a real Mosquitto: a
+simulated ride (thigh and trunk sensors, the bike's cadence) gets the saddle prompt
+at exactly the configured minute of seated riding by the simulator's truth, no desk
+prompt during the ride, and the seated/standing posture of the truth."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from analytics.alert_params import AlertParams
+from analytics.compression import SEATED, step_classes
+from analytics.records import Posture
+from analytics.saddle import SaddleContext
+from collector.sinks.history.sqlite_store import SqliteStore
+from collector.sources.simulator import Simulated, simulate
+from tests.brokers import Mosquitto, require_mosquitto
+from tests.collector.run_service_harness import (
+    BASE,
+    USER,
+    admin,
+    alerts_of,
+    alice_and_bob_broker,
+    finish,
+    start_run,
+    unique,
+)
+
+HOURS = 1.5
+SEED = 1
+SADDLE_MIN = 45.0
+DESK_KINDS = {
+    "prompt",
+    "escalation",
+    "repeat",
+    "break_started",
+    "break_too_short",
+    "break_complete",
+}
+
+
+@pytest.fixture(autouse=True)
+def _needs_mosquitto() -> None:
+    require_mosquitto()
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Mosquitto]:
+    yield from alice_and_bob_broker(tmp_path)
+
+
+def ride_config(tmp: Path, port: int) -> Path:
+    """No profile anywhere: ``--source simulate:cyclist`` implies the cyclist's."""
+    cfg = tmp / "sitload.toml"
+    cfg.write_text(
+        f"""
+[user]
+id = "{USER}"
+timezone = "UTC"
+
+[source]
+kind = "simulate"
+hours = {HOURS}
+seed = {SEED}
+trunk = true
+speed = 1e6
+
+[alerts]
+saddle_prompt_after_min = {SADDLE_MIN}
+
+[mqtt]
+url = "mqtt://127.0.0.1:{port}"
+username = "{USER}"
+password = "${{SITLOAD_TEST_MQTT_PASSWORD}}"
+
+[console]
+enabled = true
+desktop = false
+status_every_s = 0
+
+[state]
+dir = "{tmp / "state"}"
+
+[history]
+url = "sqlite:///{tmp / "history.db"}"
+""",
+        encoding="utf-8",
+    )
+    return cfg
+
+
+def truth_of_the_run(tmp: Path) -> Simulated:
+    """The simulation the run replayed (its start time is in the state file)."""
+    state = json.loads((tmp / "state" / f"{USER}.state.json").read_text())
+    start = float(state["extra"]["sim_start_t_s"])
+    return simulate("cyclist", HOURS, SEED, start_t_s=start, trunk=True)
+
+
+def test_a_simulated_ride_over_mqtt(broker: Mosquitto, tmp_path: Path) -> None:
+    cfg = ride_config(tmp_path, broker.port)
+    with admin(broker, [f"{BASE}/#"]) as sub:
+        proc = start_run(cfg, tmp_path, args=("--source", "simulate:cyclist"))
+        out = finish(proc, tmp_path, timeout_s=300)
+        sub.wait_for(
+            lambda ms: any(
+                m.topic == f"{BASE}/availability" and m.payload == b"offline" for m in ms
+            ),
+            10,
+            "offline at the end",
+        )
+        got: list[dict[str, Any]] = unique(alerts_of(sub))
+    sim = truth_of_the_run(tmp_path)
+    truth = sim.truth
+    assert sim.recording.cadence_rpm is not None  # the bike's cadence sensor too
+
+    # the saddle prompt: at the configured minute of the first long seated bout
+    prompt_s = SADDLE_MIN * 60.0
+    assert AlertParams(cyclist=True, saddle_prompt_after_s=prompt_s).cyclist
+    first, end, _hip = SaddleContext(truth).bouts()
+    long_bouts = np.flatnonzero((end - first) * truth.dt_s >= prompt_s)
+    assert long_bouts.size, "the simulated ride has a long seated climb"
+    bout_start = truth.t0_s + int(first[long_bouts[0]]) * truth.dt_s
+    saddle = [a for a in got if a["kind"] == "saddle"]
+    assert saddle, out[-3000:]
+    due = bout_start + prompt_s
+    assert abs(saddle[0]["t_s"] - due) <= 15.0, (saddle[0]["t_s"] - due, saddle[0])
+    assert saddle[0]["message"] == (
+        "45 min seated on the saddle: stand on the pedals for 10 s or take a break."
+    )
+
+    # no desk prompt or break feedback during the ride
+    riding = np.isin(truth.posture, [Posture.RIDING_SEATED, Posture.RIDING_STANDING])
+    ride_idx = np.flatnonzero(riding)
+    ride_from = truth.t0_s + int(ride_idx[0]) * truth.dt_s
+    ride_to = truth.t0_s + (int(ride_idx[-1]) + 1) * truth.dt_s
+    during = [a for a in got if a["kind"] in DESK_KINDS and ride_from <= a["t_s"] <= ride_to]
+    assert during == [], during
+
+    # seated / standing on the bike as the truth has it, from the run's own history
+    store = SqliteStore(tmp_path / "history.db")
+    try:
+        tl = store.read_timeline(USER, truth.t0_s, truth.t0_s + truth.n * truth.dt_s)
+    finally:
+        store.close()
+    lo = int(tl.t0_s - truth.t0_s)
+    assert lo >= 0
+    n = min(tl.n, truth.n - lo)
+    tr = truth.posture[lo : lo + n]
+    live = tl.posture[:n]
+    on_bike = np.isin(tr, [Posture.RIDING_SEATED, Posture.RIDING_STANDING])
+    seated_truth = step_classes(tr) == SEATED
+    seated_live = step_classes(live) == SEATED
+    agreement = float(np.mean(seated_live[on_bike] == seated_truth[on_bike]))
+    assert on_bike.sum() > 3600
+    assert agreement >= 0.97, agreement
