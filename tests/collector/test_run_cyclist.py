@@ -103,7 +103,7 @@ def truth_of_the_run(tmp: Path) -> Simulated:
 
 def test_a_simulated_ride_over_mqtt(broker: Mosquitto, tmp_path: Path) -> None:
     cfg = ride_config(tmp_path, broker.port)
-    with admin(broker, [f"{BASE}/#"]) as sub:
+    with admin(broker, [f"{BASE}/#", "homeassistant/#"]) as sub:
         proc = start_run(cfg, tmp_path, args=("--source", "simulate:cyclist"))
         out = finish(proc, tmp_path, timeout_s=300)
         sub.wait_for(
@@ -114,6 +114,8 @@ def test_a_simulated_ride_over_mqtt(broker: Mosquitto, tmp_path: Path) -> None:
             "offline at the end",
         )
         got: list[dict[str, Any]] = unique(alerts_of(sub))
+        states = [m.json() for m in sub.on(f"{BASE}/state")]
+        discovery = [m.topic for m in sub.snapshot() if m.topic.startswith("homeassistant/")]
     sim = truth_of_the_run(tmp_path)
     truth = sim.truth
     assert sim.recording.cadence_rpm is not None  # the bike's cadence sensor too
@@ -132,6 +134,12 @@ def test_a_simulated_ride_over_mqtt(broker: Mosquitto, tmp_path: Path) -> None:
     assert saddle[0]["message"] == (
         "45 min seated on the saddle: stand on the pedals for 10 s or take a break."
     )
+
+    # Home Assistant: the saddle bout and the stands of the ride
+    assert "homeassistant/sensor/sitload_alice_saddle_bout_minutes/config" in discovery
+    assert "homeassistant/sensor/sitload_alice_ride_stands/config" in discovery
+    assert max(st["saddle_bout_minutes"] for st in states) >= SADDLE_MIN
+    assert all(st["ride_stands"] >= 0 for st in states)
 
     # no desk prompt or break feedback during the ride
     riding = np.isin(truth.posture, [Posture.RIDING_SEATED, Posture.RIDING_STANDING])
