@@ -154,4 +154,7 @@ def saddle_prompt(w: AlertWork, p: AlertParams, inp: AlertInput, new: list[Alert
         return
     w.saddle_level = level
     msg = wording.saddle(at - start, p.exposure.saddle_stand_s)
-    new.append(w.alert(AlertKind.SADDLE, at, start, msg, n=level, level=level))
+    saddle_min = (at - start) / 60.0
+    new.append(
+        w.alert(AlertKind.SADDLE, at, start, msg, n=level, level=level, saddle_minutes=saddle_min)
+    )

@@ -221,6 +221,7 @@ def _one_prompt(w: AlertWork, new: list[Alert]) -> list[Alert]:
         lead,
         message=wording.merged([lead.message, *(a.message for a in rest)]),
         also=tuple(a.kind for a in rest),
+        saddle_minutes=next((a.saddle_minutes for a in prompts if a.saddle_minutes), None),
     )
     return [one if a is lead else a for a in new if not any(a is r for r in rest)]
 

@@ -186,6 +186,7 @@ class AlertWork:
         status: Status | None = None,
         command: str | None = None,
         minutes_at_s: float | None = None,
+        saddle_minutes: float | None = None,
     ) -> Alert:
         start = self.bout_start_t_s if bout else None
         minutes = None
@@ -204,6 +205,7 @@ class AlertWork:
             status=status,
             command=command,
             adherence=self.counters(),
+            saddle_minutes=saddle_minutes,
         )
 
     def earliest(self, due_s: float, t_s: float, gap_s: float) -> float:

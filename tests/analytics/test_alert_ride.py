@@ -60,6 +60,17 @@ def test_the_saddle_prompt_says_how_long_to_stand_on_the_pedals() -> None:
     assert [a.message for a in alerts] == [
         "45 min seated on the saddle: stand on the pedals for 10 s or take a break."
     ]
+    assert alerts[0].saddle_minutes == 45.0
+    assert alerts[0].to_dict()["saddle_minutes"] == 45.0
+
+
+def test_a_saddle_prompt_merged_with_a_posture_prompt_keeps_its_minutes() -> None:
+    """Riding 50 min with the hip past 90°: the posture prompt due at 45 min comes
+    with the saddle prompt, as one alert led by the saddle prompt."""
+    _, alerts = drive(build([(RS, 50 * 60, {"hip": True})]), CYCLIST)
+    (one,) = [a for a in alerts if a.kind == AlertKind.SADDLE]
+    assert (one.t_s - T0, one.also) == (2700.0, (AlertKind.POSTURE,))
+    assert one.saddle_minutes == 45.0
 
 
 def test_stands_this_ride_are_counted_and_a_new_ride_starts_at_zero() -> None:
