@@ -58,8 +58,8 @@ def hip_prompt(w: AlertWork, p: AlertParams, inp: AlertInput, new: list[Alert]) 
     at = w.earliest(due, t, p.prompt_gap_s)
     if at > te + EPS_S or not prompts_allowed(p, at, inp.local_offset_s):
         return
-    if _stand_prompt_soon(w, p, inp, at):
-        return  # it waits for the stand prompt and comes with it, as one message
+    if _stand_prompt_soon(w, p, inp, at) or _saddle_prompt_soon(w, p, at, te):
+        return  # it waits for that prompt and comes with it, as one message
     w.hip_level = level
     msg = wording.hip_posture(at - span)
     new.append(w.alert(AlertKind.POSTURE, at, span, msg, n=level, level=level))
@@ -76,6 +76,18 @@ def _stand_prompt_soon(w: AlertWork, p: AlertParams, inp: AlertInput, at_s: floa
         return False
     due = start + w.bout_delay_s + offset
     return at_s + EPS_S < due < at_s + p.prompt_gap_s - EPS_S
+
+
+def _saddle_prompt_soon(w: AlertWork, p: AlertParams, at_s: float, step_end_s: float) -> bool:
+    """The running saddle bout's next saddle prompt is due after this step but within
+    ``prompt_gap_s`` of ``at_s``: the saddle prompt keeps its minute."""
+    start = w.saddle_start_t_s
+    if not p.cyclist or start is None or w.saddle_acked:
+        return False
+    if w.saddle_level > 0 and p.repeat_every_s <= 0:
+        return False
+    due = start + p.saddle_prompt_after_s + w.saddle_level * p.repeat_every_s
+    return step_end_s + EPS_S < due < at_s + p.prompt_gap_s - EPS_S
 
 
 # --- ride and saddle -----------------------------------------------------------------

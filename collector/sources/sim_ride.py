@@ -61,7 +61,7 @@ class CyclistPlan(Plan):
         self.spells(self.total_s + self.u(10.0, 25.0) * 60, cad_base, phi_base)
         self.ride_seated(self.secs(60, 300), cad_base, phi_base, coast=False)
         self.stand(self.secs(30, 120))  # a stop at the foot of the climb
-        self.climb(self.u(47.0, 60.0) * 60)
+        self.climb(self.u(47.0, 60.0) * 60, phi_base)
         self.spells(end, cad_base, phi_base)
 
     def spells(self, end_s: float, cad_base: float, phi_base: float) -> None:
@@ -79,17 +79,16 @@ class CyclistPlan(Plan):
             else:  # a stop: foot down, standing astride the bike
                 self.stand(self.secs(30, 180), theta_hi=15.0)
 
-    def climb(self, dur_s: float) -> None:
+    def climb(self, dur_s: float, phi_base: float) -> None:
         """A long seated climb: seated pedalling at a low cadence without once
-        standing on the pedals or coasting, the trunk a little more upright."""
+        standing on the pedals or coasting, in the ride's trunk lean."""
         end = self.total_s + round(dur_s)
         # a low cadence, but not as low as a walking stride (≤ 1 Hz, 60 rpm): the
         # posture rules tell pedalling from walking by its rhythm
         cad_base = self.u(74.0, 84.0)
-        phi_base = self.u(35.0, 42.0)
         while end - self.total_s >= PERIOD_FLOOR_S:
             cadence = float(np.clip(cad_base + self.rng.normal(0.0, 4.0), 70.0, 95.0))
-            phi = float(np.clip(phi_base + self.rng.normal(0.0, 2.0), 35.0, 45.0))
+            phi = float(np.clip(phi_base + self.rng.normal(0.0, 4.0), 35.0, 55.0))
             n = min(self.secs(300, 900), end - self.total_s)
             if end - self.total_s - n < PERIOD_FLOOR_S:
                 n = end - self.total_s

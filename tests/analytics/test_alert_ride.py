@@ -96,3 +96,17 @@ def test_stands_and_saddle_bout_as_the_report_counts_them(
         # the running bout is the report's last one
         first, _end, _hip = SaddleContext(tl).bouts()
         assert st.saddle_start_t_s == T0 + int(first[-1])
+
+
+def test_the_saddle_prompt_keeps_its_minute_when_a_posture_prompt_is_near() -> None:
+    """Hip past 90° from 3 min into the saddle bout: the posture prompt due at 38 min
+    waits for the saddle prompt at 45 min and comes with it (rather than pushing it
+    to 48 min by the prompt spacing)."""
+    _, alerts = drive(build([(RS, 180), (RS, 50 * 60, {"hip": True})]), CYCLIST)
+    assert [(k, t) for k, t in rel(alerts)] == [
+        ("posture", 480.0),
+        ("posture", 1080.0),
+        ("posture", 1680.0),
+        ("saddle", 2700.0),
+    ]
+    assert alerts[-1].also == (AlertKind.POSTURE,)
