@@ -20,10 +20,11 @@ Timed, best of N in one process (after one warm-up that imports matplotlib):
   ``sitload report`` (interpreter start, imports, everything), best of 3;
 * with ``--influx``, from **InfluxDB 1.x** (an ``influxd`` started here as the tests
   start it, the history written into it first): the read as it is now (the
-  timeline's numbers parsed straight into arrays, pages asked for ahead) against the
-  read before issue 13 in the same run (every value through ``json.loads``, one page
-  at a time), alternating, best of ``--influx-repeat``; the two must read exactly
-  the same inputs.
+  timeline from its ``timeline_hour`` blocks, 24 points a day) against the read of
+  every second from the per-second points (as before the blocks, and as a history
+  written by an older sitload reads) in the same run, alternating, best of
+  ``--influx-repeat``; the two must read exactly the same inputs. With SQLite too,
+  the InfluxDB / SQLite ratio of the whole report (target: <= 2x).
 
     python bench/speed_report.py [--days 90] [--repeat 5] [--no-sqlite] [--influx]
 
@@ -252,6 +253,14 @@ def main() -> int:
             f"target <= {TARGET_S:g} s (in process, InfluxDB 1.x): "
             f"{'met' if influx['total'] <= TARGET_S else 'NOT met'} ({influx['total']:.2f} s)"
         )
+    if influx is not None and sq is not None:
+        ratio = influx["total"] / sq["total"]
+        print(
+            f"InfluxDB 1.x / SQLite, same run: report {influx['total']:.2f} s / "
+            f"{sq['total']:.2f} s = {ratio:.2f}x (target <= 2x: "
+            f"{'met' if ratio <= 2.0 else 'NOT met'}); read {influx['load']:.2f} s / "
+            f"{sq['load']:.2f} s"
+        )
     return 0
 
 
@@ -268,8 +277,9 @@ def same_inputs(a: ReviewInputs, b: ReviewInputs) -> bool:
 def from_influx(
     records: Sequence[HistoryRecord], user: str, first: dt.date, last: dt.date, repeat: int
 ) -> dict[str, float]:
-    """The report from InfluxDB 1.x, read now and as before issue 13 (same server,
-    same data, alternating runs); the best runs of each."""
+    """The report from InfluxDB 1.x, read now (hour blocks) and as before them (every
+    second from the per-second points; same server, same data, alternating runs); the
+    best runs of each."""
     from collector.sinks.history.influx_v1 import InfluxV1Store
     from tests.history_servers import influxd
 
@@ -287,8 +297,7 @@ def from_influx(
         )
         now = InfluxV1Store(server.url, "bench")
         before = InfluxV1Store(server.url, "bench")
-        before._reader.numeric = False  # every value through json.loads
-        before._reader.prefetch = 0  # one page (day) at a time
+        before._reader.blocks = False  # every second from the per-second points
         try:
             zone = ZoneInfo(TZ)
             a = load_inputs(now, user, first, last, zone, progress=False)
@@ -304,7 +313,7 @@ def from_influx(
             before.close()
     best_now = min(runs_now, key=lambda r: r["total"])
     best_before = min(runs_before, key=lambda r: r["total"])
-    show(f"report from InfluxDB 1.x, before (per-value JSON), best of {repeat}", best_before)
+    show(f"report from InfluxDB 1.x, before (per-second points), best of {repeat}", best_before)
     show(f"report from InfluxDB 1.x, now, best of {repeat}", best_now)
     print(
         f"InfluxDB read before / now = {best_before['load'] / best_now['load']:.2f}x; "
