@@ -204,8 +204,14 @@ class InfluxStoreBase:
             self._send_blocks(self._hours.flush())
 
     def _send_blocks(self, lines: Iterable[str]) -> None:
+        """Send blocks. A stored hour that cannot be read back (a field of another type
+        in it) costs its block only: that hour reads second by second."""
         blocks = chunks_of_lazy("s", lines, BLOCKS_PER_REQUEST)
-        done = send_batches(blocks, self._post_of, self._sender)
+        try:
+            done = send_batches(blocks, self._post_of, self._sender)
+        except (ValueError, TypeError, KeyError) as exc:
+            log.warning("%s: timeline_hour blocks not written (%s)", self, exc)
+            return
         if done.rejected:
             log.warning(
                 "%s: %d timeline_hour block(s) rejected (%s); those hours read second by second",
