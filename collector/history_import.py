@@ -51,6 +51,7 @@ from analytics.pipeline import analyze_recording
 from analytics.records import Timeline
 from analytics.rules import RULES
 from collector.analyze_inputs import AnalyzeInputs, prepare, seat_notes
+from collector.recording_analysis import analyze_file
 from collector.recordings import is_event_file, load_events, load_recording
 from collector.recordings.errors import RecordingError
 from collector.service.history_feed import bout_record, event_record
@@ -163,10 +164,15 @@ def analyse(path: Path, *, fmt: str, zone: ZoneInfo, params: ExposureParams) -> 
             sec = per_second(tl)
             clock = LocalClock(clock_offset_s(float(sec.t0_s), zone))
             return Analysed(path, "activpal", sec, report, clock, zone, tuple(loaded.warnings))
-        rec = load_recording(path, fmt)
-        thigh, seat_params, notes = prepare(rec.recording, AnalyzeInputs())
-        analysis = analyze_recording(rec.recording, seat_params=seat_params, thigh=thigh)
-        warnings = [*rec.warnings, *notes, *seat_notes(analysis.seat)]
+        found = analyze_file(path, fmt)  # streamed: memory follows seconds, not samples
+        if len(found.segments) == 1:
+            analysis = found.segments[0].analysis
+            warnings = list(found.warnings)
+        else:  # a clock that jumps: one timeline over the whole file, as always
+            rec = load_recording(path, fmt)
+            thigh, seat_params, notes = prepare(rec.recording, AnalyzeInputs())
+            analysis = analyze_recording(rec.recording, seat_params=seat_params, thigh=thigh)
+            warnings = [*rec.warnings, *notes, *seat_notes(analysis.seat)]
         report = exposure_report(analysis.timeline, params, tz=zone, with_events=True)
         tl = per_second(analysis.timeline)
         return Analysed(path, "recording", tl, report, same_clock, zone, tuple(warnings))
