@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
+from collector.cli import main
 from collector.review.command import build_review
 from collector.review.export import render_json
 from collector.review.load import load_inputs
@@ -113,6 +115,17 @@ def test_a_history_written_before_the_blocks_reads_as_before(influx: InfluxD) ->
     influx.query('DROP MEASUREMENT "timeline_hour"', db="old")
     reader = InfluxV1Store(influx.url, "old")
     assert_timeline(reader.read_timeline(USER, week.t0_s, week.t1_s), week.timeline)
+    reader.close()
+    # `sitload history compact` writes its blocks (not the hour in progress)
+    host = influx.url.removeprefix("http://")
+    url = f"influxdb-v1://{host}/old"
+    done = CliRunner().invoke(main, ["history", "compact", "--user", USER, "--history", url])
+    assert done.exit_code == 0, done.output
+    assert "wrote 48 hour blocks" in done.output
+    influx.query('DROP MEASUREMENT "timeline"', db="old")  # the blocks alone now
+    reader = InfluxV1Store(influx.url, "old")
+    assert_timeline(reader.read_timeline(USER, week.t0_s, week.t1_s), week.timeline)
+    assert reader.compact(USER, week.t0_s + 3600.5) == 0  # no seconds left to compact
     reader.close()
 
 

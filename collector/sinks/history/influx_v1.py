@@ -40,7 +40,7 @@ import urllib3
 from collector.sinks.history import influx_lines as lp
 from collector.sinks.history.influx_http import InfluxHttp, server_message, trim
 from collector.sinks.history.influxql import InfluxQLReader
-from collector.sinks.history.influxql_timeline import hour_back
+from collector.sinks.history.influxql_timeline import compact_lines, data_span, hour_back
 from collector.sinks.history.model import (
     BoutRecord,
     DailyRecord,
@@ -202,6 +202,24 @@ class InfluxStoreBase:
         """Write the pending hour blocks as they are (closing does)."""
         if self._hours is not None:
             self._send_blocks(self._hours.flush())
+
+    def compact(self, user: str, now_s: float) -> int:
+        """Write the hour blocks of a history written before them (every hour of
+        ``user``'s per-second points before the hour in progress at ``now_s``), a day
+        at a time. How many blocks it wrote."""
+        span = data_span(self._reader, user)
+        if span is None:
+            return 0
+        made = 0
+
+        def counted(lines: Iterable[str]) -> Iterator[str]:
+            nonlocal made
+            for line in lines:
+                made += 1
+                yield line
+
+        self._send_blocks(counted(compact_lines(self._reader, user, span[0], span[1] + 1, now_s)))
+        return made
 
     def _send_blocks(self, lines: Iterable[str]) -> None:
         """Send blocks. A stored hour that cannot be read back (a field of another type

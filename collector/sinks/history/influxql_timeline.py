@@ -9,6 +9,7 @@ are read only for hours without a block: a history written before blocks existed
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,6 +20,7 @@ from collector.sinks.history.model import TimelineChunk, blank_timeline, with_so
 
 if TYPE_CHECKING:
     from collector.sinks.history.influxql import InfluxQLReader
+
 
 _NS: int = 1_000_000_000
 BLOCK_PAGE_S = 7 * 86_400
@@ -126,3 +128,32 @@ def hour_back(reader: InfluxQLReader) -> th.ReadBack:
         return th.HourBlock(hour_s, c.posture, c.data, c.hip_flexion_deg, c.device, c.sensor_kind)
 
     return read
+
+
+def data_span(reader: InfluxQLReader, user: str) -> tuple[int, int] | None:
+    """The first and last second of ``user``'s per-second points (None: none)."""
+    table = reader.measurement(lp.TIMELINE)
+    where = reader.where(user, 0, 2**62)
+    ends: list[int] = []
+    for fn in ("FIRST", "LAST"):
+        for series in reader.stream(f'SELECT {fn}("data") FROM {table} {where}', "s"):
+            ends.extend(int(row[0]) for row in series.values)
+    return (min(ends), max(ends)) if ends else None
+
+
+def compact_lines(
+    reader: InfluxQLReader, user: str, from_s: int, to_s: int, now_s: float
+) -> Iterator[str]:
+    """The hour blocks of the hours in ``[from_s, to_s)`` before the hour in progress
+    at ``now_s``, made from their per-second points (a history written before the
+    blocks), a day at a time."""
+    end = min(to_s, th.hour_of(int(now_s)))
+    for day in range(th.hour_of(from_s), end, 86_400):
+        stop = min(day + 86_400, th.hour_of(end - 1) + th.HOUR_S, end)
+        c = read_timeline(reader, user, day, stop, blocks=False)
+        for h in range(day, stop, th.HOUR_S):
+            part = slice(h - day, h - day + th.HOUR_S)
+            block = th.HourBlock(
+                h, c.posture[part], c.data[part], c.hip_flexion_deg[part], c.device, c.sensor_kind
+            )
+            yield th.block_line(user, block)
