@@ -164,3 +164,15 @@ def test_a_block_round_trips_every_float() -> None:
     assert np.array_equal(b.posture, c.posture)
     assert np.array_equal(b.data, c.data)
     assert np.array_equal(b.hip_flexion_deg, c.hip_flexion_deg, equal_nan=True)
+
+
+def test_an_hour_in_progress_reads_from_its_seconds(influx: InfluxD) -> None:
+    t0 = WEEK0 + 600
+    store = InfluxV1Store(influx.url, "progress")
+    store.write([noisy(t0, 600)])  # the hour is pending: only a "no block" point
+    reader = InfluxV1Store(influx.url, "progress")
+    got = reader.read_timeline(USER, WEEK0, WEEK0 + 3600)
+    assert_timeline(got, seconds_only(reader, WEEK0, WEEK0 + 3600))
+    assert (got.data[600:1200] == noisy(t0, 600).data).all()
+    reader.close()
+    store.close()

@@ -41,13 +41,18 @@ def read_blocks(
     out: dict[int, th.HourBlock] = {}
     for series in reader.select(build, from_hour_s * _NS, to_s * _NS, "s", page_s=BLOCK_PAGE_S):
         cols = series.columns
-        at = {c: cols.index(c) for c in ("time", "z", "device", "sensor_kind", "format")}
+        if "z" not in cols or "format" not in cols:
+            continue
+        at = {c: cols.index(c) for c in ("time", "z", "format")}
+        dev, kind = (cols.index(c) if c in cols else None for c in ("device", "sensor_kind"))
         for row in series.values:
             z = row[at["z"]]
             if not z or row[at["format"]] != th.FORMAT:
-                continue  # another format: its seconds are read instead
+                continue  # no block (format 0) or another format: its seconds are read
             hour = int(row[at["time"]])
-            out[hour] = th.decode(hour, z, row[at["device"]] or "", row[at["sensor_kind"]] or "")
+            device = (row[dev] if dev is not None else None) or ""
+            sensor_kind = (row[kind] if kind is not None else None) or ""
+            out[hour] = th.decode(hour, z, device, sensor_kind)
     return out
 
 
