@@ -50,6 +50,7 @@ sys.path.insert(0, str(REPO))
 
 from analytics.exposure import exposure_report  # noqa: E402
 from collector.review.command import build_review  # noqa: E402
+from collector.review.export import render_json  # noqa: E402
 from collector.review.html import render_html  # noqa: E402
 from collector.review.load import ReviewInputs, load_inputs  # noqa: E402
 from collector.review.meta import ReportMeta, sitload_version  # noqa: E402
@@ -232,7 +233,7 @@ def main() -> int:
 
     influx: dict[str, float] | None = None
     if args.influx:
-        influx = from_influx(history.records, user, first, last, args.influx_repeat)
+        influx = from_influx(history.records, user, first, last, args.influx_repeat, store)
 
     print(
         f"target <= {TARGET_S:g} s for {args.days} days (in process, in-memory store): "
@@ -274,8 +275,19 @@ def same_inputs(a: ReviewInputs, b: ReviewInputs) -> bool:
     )
 
 
+def report_json(inputs: ReviewInputs) -> str:
+    rev = build_review(inputs, tz_name=TZ, baseline=None)
+    meta = ReportMeta(inputs.user, dt.datetime(2026, 5, 3, tzinfo=ZoneInfo(TZ)), "bench", "x")
+    return render_json(rev, meta)
+
+
 def from_influx(
-    records: Sequence[HistoryRecord], user: str, first: dt.date, last: dt.date, repeat: int
+    records: Sequence[HistoryRecord],
+    user: str,
+    first: dt.date,
+    last: dt.date,
+    repeat: int,
+    reference: HistoryStore,
 ) -> dict[str, float]:
     """The report from InfluxDB 1.x, read now (hour blocks) and as before them (every
     second from the per-second points; same server, same data, alternating runs); the
@@ -304,6 +316,10 @@ def from_influx(
             b = load_inputs(before, user, first, last, zone, progress=False)
             if not same_inputs(a, b):
                 raise SystemExit("the two InfluxDB reads do not give the same inputs")
+            ref = load_inputs(reference, user, first, last, zone, progress=False)
+            if report_json(a) != report_json(ref):
+                raise SystemExit("the report JSON from InfluxDB differs from the in-memory store's")
+            print("report JSON from InfluxDB (blocks) = from the in-memory store: identical")
             runs_now, runs_before = [], []
             for _ in range(repeat):  # alternating: the machine's load hits both alike
                 runs_before.append(report_once(before, user, first, last))
