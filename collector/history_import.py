@@ -165,16 +165,18 @@ def analyse(path: Path, *, fmt: str, zone: ZoneInfo, params: ExposureParams) -> 
             clock = LocalClock(clock_offset_s(float(sec.t0_s), zone))
             return Analysed(path, "activpal", sec, report, clock, zone, tuple(loaded.warnings))
         found = analyze_file(path, fmt)  # streamed: memory follows seconds, not samples
-        if len(found.segments) == 1:
-            analysis = found.segments[0].analysis
-            warnings = list(found.warnings)
-        else:  # a clock that jumps: one timeline over the whole file, as always
+        jumps = len(found.segments) != 1
+        timeline = found.segments[0].analysis.timeline
+        warnings = list(found.warnings)
+        del found  # the per-second epochs: only the timeline is kept
+        if jumps:  # a clock that jumps: one timeline over the whole file, as always
             rec = load_recording(path, fmt)
             thigh, seat_params, notes = prepare(rec.recording, AnalyzeInputs())
             analysis = analyze_recording(rec.recording, seat_params=seat_params, thigh=thigh)
+            timeline = analysis.timeline
             warnings = [*rec.warnings, *notes, *seat_notes(analysis.seat)]
-        report = exposure_report(analysis.timeline, params, tz=zone, with_events=True)
-        tl = per_second(analysis.timeline)
+        report = exposure_report(timeline, params, tz=zone, with_events=True)
+        tl = per_second(timeline)
         return Analysed(path, "recording", tl, report, same_clock, zone, tuple(warnings))
     except RecordingError as exc:
         raise HistoryImportError(str(exc)) from None
