@@ -171,8 +171,6 @@ def report_cmd(
     saddle time, week-over-week swings, and next-morning pain against the previous
     day's compression, for the local days --from … --to of one (pseudonymous) user
     (without them: the 28 days up to the last day with data)."""
-    from rich.console import Console
-
     from collector.config import ConfigError, Overrides, find_config, load_settings
     from collector.extras import require
     from collector.review.load import load_inputs
@@ -224,7 +222,7 @@ def report_cmd(
         n_days = (last_day - first_day).days + 1
         if n_days > MAX_DAYS:
             _fail(f"the range is {n_days} days; one report covers at most {MAX_DAYS}")
-        inputs = load_inputs(store, who, first_day, last_day, zone, console=Console(stderr=True))
+        inputs = load_inputs(store, who, first_day, last_day, zone)  # progress on stderr
     except (StoreUnavailableError, StoreConfigError) as exc:
         _fail(f"the {store_kind} history cannot be read: {exc}")
     finally:
