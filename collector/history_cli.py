@@ -33,8 +33,8 @@ def _fail(message: str) -> NoReturn:
 
 @click.group(name="history")
 def history_group() -> None:
-    """The history store: import recordings and activPAL exports; compact an older
-    InfluxDB history."""
+    """The history store: import recordings, activPAL exports and rides; compact an
+    older InfluxDB history."""
 
 
 @history_group.command(name="import")

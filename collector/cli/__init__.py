@@ -34,7 +34,8 @@ COMMANDS = (
     LazyCommand(
         "history",
         "collector.history_cli:history_group",
-        "The history store: import recordings and activPAL exports.",
+        "The history store: import recordings, activPAL exports and rides; compact an "
+        "older InfluxDB history.",
     ),
     LazyCommand(
         "pain",
