@@ -162,5 +162,5 @@ def test_without_pyarrow_says_what_to_install(
         lambda: write_parquet(rec, tmp_path / "x.parquet"),
         lambda: read_parquet(tmp_path / "x.parquet"),
     ):
-        with pytest.raises(RecordingError, match=r"pip install pyarrow"):
+        with pytest.raises(RecordingError, match=r"pip install 'sitload\[parquet\]'"):
             call()
