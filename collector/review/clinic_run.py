@@ -79,7 +79,7 @@ def patient_row(store: HistoryStore, job: PatientJob) -> ClinicRow:
             store, job.user, zone, job.first_given, job.last_given, job.now_s, where=job.where
         )
     except command.ReportRangeError as exc:
-        return problem_row(job.user, str(exc).split(";")[0])
+        return problem_row(job.user, str(exc))
     inputs = load_inputs(store, job.user, first_day, last_day, zone, progress=False)
     rev = command.build_review(
         inputs,

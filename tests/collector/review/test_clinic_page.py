@@ -130,3 +130,33 @@ def test_a_patients_link_opens_their_report(overview: Path, tmp_path: Path) -> N
     assert console == ""
     assert title(dom).startswith(f"sitload review · {top['user']} · {top['first_day']} to ")
     assert "<svg" in dom  # the report's page with its charts
+
+
+def test_user_ids_and_flag_texts_are_escaped() -> None:
+    import datetime as dt
+
+    from collector.review.clinic_html import ClinicMeta, render_index
+    from collector.review.clinic_rows import ClinicRow
+
+    row = ClinicRow(
+        user='<img src=x onerror="alert(1)">',
+        report="a b&c.html",
+        first_day="2026-03-01",
+        last_day="2026-03-02",
+        has_data=True,
+        last_data_day="2026-03-02",
+        days=2,
+        valid_days=1,
+        alerts=1,
+        flag_kinds=("pain",),
+        flag_texts=('"quoted" <text>',),
+    )
+    meta = ClinicMeta(dt.datetime(2026, 3, 3, tzinfo=dt.UTC), "9", "UTC", "SQLite <x>", "r")
+    page = render_index([row], meta)
+    assert "<img" not in page
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
+    assert 'href="a%20b%26c.html"' in page
+    assert 'title="&quot;quoted&quot; &lt;text&gt;"' in page
+    assert "SQLite &lt;x&gt;" in page
+    assert "(1 day ago)" not in page
+    assert "<small>1 day ago</small>" in page
