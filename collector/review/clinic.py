@@ -47,11 +47,14 @@ def default_jobs() -> int:
     "--from",
     "from_text",
     metavar="DATE",
-    help="First day of every report, YYYY-MM-DD [default: as `sitload report`, per "
-    "patient: the 28 days up to their last day with data].",
+    help="First day of every report, YYYY-MM-DD [default: 27 days before --to; without "
+    "either, as `sitload report`: each patient's 28 days up to their last day with data].",
 )
 @click.option(
-    "--to", "to_text", metavar="DATE", help="Last day of every report, YYYY-MM-DD (inclusive)."
+    "--to",
+    "to_text",
+    metavar="DATE",
+    help="Last day of every report, YYYY-MM-DD (inclusive) [default: 27 days after --from].",
 )
 @click.option(
     "--tz",
@@ -61,6 +64,7 @@ def default_jobs() -> int:
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
     required=True,
     help="Folder to write index.html and every patient's report into (made if needed).",
 )
@@ -81,6 +85,7 @@ def default_jobs() -> int:
 @click.option(
     "--jobs",
     type=click.IntRange(min=1),
+    metavar="N",
     default=None,
     help="Worker processes writing the reports [default: this machine's cores, at most 8].",
 )
