@@ -100,6 +100,10 @@ class AlertParams:
     least a second past it (so "off" and "back" never share a second). A calm default:
     Bluetooth dropouts and calibration hiccups shorter than a minute stay silent (the
     bout is paused or interrupted at once whatever this is)."""
+    back_after_s: float = 30.0
+    """After a reported gap, data must flow this long, and go on a second later, before
+    "data is back" (a sensor that reconnects and drops again within it stays one gap:
+    one "off" and one "back" per gap)."""
     prompt_gap_s: float = _EXPOSURE.repeat_every_min * 60.0
     """At most one prompt (stand, posture, saddle) per this many seconds, whatever its
     kind (10 min, the repeat interval); prompts due together are merged into one alert,
@@ -152,6 +156,8 @@ class AlertParams:
                 raise ValueError(f"{name} must be positive")
         if self.status_after_s < 0:
             raise ValueError("status_after_s must be >= 0")
+        if self.back_after_s < 0:
+            raise ValueError("back_after_s must be >= 0")
         if self.prompt_gap_s < 0:
             raise ValueError("prompt_gap_s must be >= 0 (0: prompts are not spaced)")
         if self.snooze_max_s < self.snooze_default_s:

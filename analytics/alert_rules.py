@@ -131,6 +131,8 @@ def pause(state: AlertState, gap_s: float) -> AlertState:
         saddle_start_t_s=later(state.saddle_start_t_s),
         saddle_stand_t_s=later(state.saddle_stand_t_s),
         gap_start_t_s=later(state.gap_start_t_s),
+        status_gap_t_s=later(state.status_gap_t_s),
+        back_from_t_s=later(state.back_from_t_s),
     )
 
 
@@ -219,14 +221,12 @@ def _one_prompt(w: AlertWork, new: list[Alert]) -> list[Alert]:
 def _gap_status(w: AlertWork, p: AlertParams, inp: AlertInput, cls: int, new: list[Alert]) -> None:
     t, te = inp.t_s, inp.t_s + inp.dt_s
     if cls != GAP:
-        if w.gap_start_t_s is not None and w.gap_reports > 0:
-            back = Status.DATA_BACK
-            msg = wording.STATUS[back]
-            new.append(
-                w.alert(AlertKind.STATUS, t, w.gap_start_t_s, msg, bout=False, n=0, status=back)
-            )
-        w.gap_start_t_s, w.gap_status, w.gap_reports = None, None, 0
+        w.gap_start_t_s = None
+        if w.gap_status is not None:
+            _data_back(w, p, t, te, new)
         return
+    # a gap while "back" is pending: the data did not last, it is the same gap
+    w.back_from_t_s = None
     if w.gap_start_t_s is None:
         w.gap_start_t_s = t
     status = Status.NO_DATA if inp.data == DataState.NO_DATA else Status.SENSOR_OFF
@@ -238,6 +238,7 @@ def _gap_status(w: AlertWork, p: AlertParams, inp: AlertInput, cls: int, new: li
     if te >= at + 1.0 - EPS_S and w.gap_status is None:
         w.gap_reports += 1
         w.gap_status = status.value
+        w.status_gap_t_s = w.gap_start_t_s
         new.append(
             w.alert(
                 AlertKind.STATUS,
@@ -249,6 +250,21 @@ def _gap_status(w: AlertWork, p: AlertParams, inp: AlertInput, cls: int, new: li
                 status=status,
             )
         )
+
+
+def _data_back(w: AlertWork, p: AlertParams, t: float, te: float, new: list[Alert]) -> None:
+    """Data after a reported gap: "back" once it has flowed ``back_after_s`` and still
+    flows a second later (never in the second of the "off", one per gap)."""
+    if w.back_from_t_s is None:
+        w.back_from_t_s = t
+    at = max(w.back_from_t_s + p.back_after_s, t)
+    if te < at + 1.0 - EPS_S:
+        return
+    anchor = w.status_gap_t_s if w.status_gap_t_s is not None else w.back_from_t_s
+    back = Status.DATA_BACK
+    msg = wording.STATUS[back]
+    new.append(w.alert(AlertKind.STATUS, at, anchor, msg, bout=False, n=0, status=back))
+    w.gap_status, w.gap_reports, w.status_gap_t_s, w.back_from_t_s = None, 0, None, None
 
 
 # --- compression bout ----------------------------------------------------------------

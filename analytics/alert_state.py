@@ -49,6 +49,10 @@ class AlertState:
     gap_status: str | None = None
     """Status last reported for the open gap."""
     gap_reports: int = 0
+    status_gap_t_s: float | None = None
+    """Start of the gap whose "off" was reported and whose "back" is not yet."""
+    back_from_t_s: float | None = None
+    """Data flows again since then after a reported gap ("back" after ``back_after_s``)."""
     bout_start_t_s: float | None = None
     """The running compression bout (None: no bout)."""
     bout_delay_s: float = 0.0
@@ -120,6 +124,8 @@ class AlertWork:
     gap_start_t_s: float | None
     gap_status: str | None
     gap_reports: int
+    status_gap_t_s: float | None
+    back_from_t_s: float | None
     bout_start_t_s: float | None
     bout_delay_s: float
     bout_level: int

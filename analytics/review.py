@@ -53,6 +53,9 @@ Definitions (see ``docs/report.md``):
   :data:`CORRELATION_N_FLOOR` of them and both series vary.
 * **Week over week**: :func:`analytics.load_change.load_change` over the range's
   days, exactly as :attr:`analytics.exposure.ExposureReport.weeks`.
+* **Rides and the weekly saddle load**: :mod:`analytics.review_rides` (ride records
+  and the timeline's riding spells, each ride once) and
+  :mod:`analytics.saddle_weeks` (saddle time per ISO week, ± 30 % flagged).
 """
 
 from __future__ import annotations
@@ -81,6 +84,7 @@ from analytics.review_flags import flags
 from analytics.review_inputs import AlertLike, DailyLike, PainLike
 from analytics.review_pain import pain_response
 from analytics.review_records import HIGH_COMPRESSION_S, LONG_BOUT_S, DayReview, Review
+from analytics.review_rides import RideLike, ride_rows, weekly_saddle
 
 TAKEN_WITHIN_S: Final = AlertParams().taken_within_s
 """The alert policy's default taken window."""
@@ -102,13 +106,15 @@ def review(
     long_bout_s: float = LONG_BOUT_S,
     longest_n: int = 10,
     report: ExposureReport | None = None,
+    rides: Sequence[RideLike] = (),
 ) -> Review:
     """The review of local days ``first_day`` … ``last_day`` (default: every day the
     timeline touches). ``tz``: IANA name or tzinfo; ``baseline``: the patient's
     baseline morning pain (default: the median of the morning scores);
     ``taken_within_s``: the alert policy's taken window (for counted adherence);
     ``report``: the timeline's exposure report if the caller already has it (it must
-    have been made with the same ``params`` and ``tz``)."""
+    have been made with the same ``params`` and ``tz``); ``rides``: the history's ride
+    records (bike computers' files), for the rides and the weekly saddle load."""
     if baseline is not None and not 0.0 <= baseline <= 10.0:
         raise ValueError(f"baseline must be 0–10, got {baseline!r}")
     p = params or ExposureParams()
@@ -161,7 +167,11 @@ def review(
     range_bouts = [b for b in rep.bouts if range_lo <= b.start_s < range_hi]
     long_rows = longest_bouts(range_bouts, zone, longest_n)
     in_range_pe = [day_rows[d] for d in dates if d in day_rows]
-    any_riding = any(r.saddle_ride_s > 0 for r in days)
+    ride_list = ride_rows(tl, rides, zone, range_lo, range_hi, p.saddle_stand_s)
+    any_riding = bool(ride_list) or any(r.saddle_ride_s > 0 for r in days)
+    saddle_week_rows = (
+        weekly_saddle(ride_list, first_day, last_day, p.load_change_flag) if any_riding else ()
+    )
     s_bouts = longest_saddle_bouts(tl, zone, range_lo, range_hi, longest_n) if any_riding else ()
     week_rows = weeks(days, pain_resp, p.load_change_flag)
     total = totals(days, range_bouts, long_bout_s)
@@ -192,7 +202,10 @@ def review(
             high_compression_s,
             long_bout_s,
             p,
+            saddle_week_rows,
         ),
+        rides=ride_list,
+        saddle_weeks=saddle_week_rows,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Final
 from analytics import review_wording as say
 from analytics.compression import ExposureParams
 from analytics.review_records import DayReview, Flag, LongBout, PainResponse, Totals, WeekRow
+from analytics.saddle_weeks import SaddleWeek
 
 HIP_NOTE_FLOOR_S: Final = 60.0
 """Hip flexion above the limit for less than this over the range is not noted."""
@@ -45,6 +46,7 @@ def flags(
     high_s: float,
     long_s: float,
     p: ExposureParams,
+    saddle_weeks: Sequence[SaddleWeek] = (),
 ) -> tuple[Flag, ...]:
     """Every flag of the review: the alerts first, then the notes."""
     alerts: list[Flag] = []
@@ -63,6 +65,12 @@ def flags(
         if c.flagged and c.change is not None:
             text = say.load_change(c.week_start.isoformat(), c.change, p.load_change_flag)
             alerts.append(Flag("load_change", "alert", text))
+    for sw in saddle_weeks:
+        if sw.flagged:
+            text = say.saddle_load_change(
+                sw.week_start.isoformat(), sw.change, sw.saddle_s, p.load_change_flag
+            )
+            alerts.append(Flag("saddle_load", "alert", text))
     if totals.long_bouts and longest:
         top = longest[0]
         text = say.long_bouts(totals.long_bouts, long_s, top.duration_s, top.date, top.start_local)

@@ -10,6 +10,8 @@ from typing import Final, Literal
 from analytics.adherence import AdherenceCounts
 from analytics.compression import ExposureParams
 from analytics.load_change import WeekChange
+from analytics.review_rides import RideRow
+from analytics.saddle_weeks import SaddleWeek
 
 HIGH_COMPRESSION_S: Final = 6 * 3600.0
 """A day with more compression than this is a *high-compression day* (flags)."""
@@ -206,7 +208,15 @@ class WeekRow:
 
 
 FlagKind = Literal[
-    "no_data", "pain", "correlation", "load_change", "long_bouts", "hip", "adherence", "wear"
+    "no_data",
+    "pain",
+    "correlation",
+    "load_change",
+    "saddle_load",
+    "long_bouts",
+    "hip",
+    "adherence",
+    "wear",
 ]
 
 
@@ -258,6 +268,10 @@ class Review:
     pain: PainResponse
     flags: tuple[Flag, ...]
     """The flags, most important first (alerts before notes)."""
+    rides: tuple[RideRow, ...] = ()
+    """Every ride of the range (ride records and riding spells of the timeline)."""
+    saddle_weeks: tuple[SaddleWeek, ...] = ()
+    """The weekly saddle load (every ISO week of the range; empty without riding)."""
 
 
 __all__ = [

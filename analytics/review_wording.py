@@ -135,6 +135,18 @@ def load_change(week_start: str, change: float, flag: float) -> str:
     )
 
 
+def saddle_load_change(week_start: str, change: float | None, saddle_s: float, flag: float) -> str:
+    if change is None:
+        return (
+            f"Week of {week_start}: {format_h_min(saddle_s)} on the saddle after a week "
+            "without rides (a sudden return in load)."
+        )
+    return (
+        f"Week of {week_start}: saddle time {change * 100:+.0f} % against the week before "
+        f"(beyond ±{flag * 100:.0f} %), {format_h_min(saddle_s)} in the week."
+    )
+
+
 def long_bouts(n: int, long_s: float, longest_s: float, date: str, start_local: str) -> str:
     return (
         f"{n} compression bouts over {format_threshold(long_s)}; the longest "

@@ -227,6 +227,7 @@ class NullSink:
     def __init__(self) -> None:
         self.alerts = 0
         self.statuses = 0
+        self.days = 0
 
     async def start(self, on_command: Any) -> None:
         return None
@@ -236,6 +237,9 @@ class NullSink:
 
     def publish_status(self, status: LiveStatus) -> None:
         self.statuses += 1
+
+    def publish_day(self, report: Any) -> None:
+        self.days += 1
 
     async def stop(self) -> None:
         return None

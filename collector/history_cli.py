@@ -1,6 +1,8 @@
 """``sitload history``: put recordings and activPAL exports into the history.
 
     sitload history import day1.csv week.parquet Test_Events.csv --user p-0042
+    sitload history import rides/*.fit --user p-0042
+    sitload history import thigh.csv --ride ride.fit --user p-0042
 
 Registered on the main group by collector.cli. Importing this module is cheap: the
 analysis and the stores are imported when a command runs.
@@ -56,6 +58,12 @@ def history_group() -> None:
     help="IANA time zone: calendar days of recordings, and the clock of activPAL "
     "exports [default: the config's, else this machine's].",
 )
+@click.option(
+    "--ride",
+    type=click.Path(path_type=Path),
+    help="A FIT ride of the same time as the one recording FILE: its cadence joins the "
+    "recording, and the ride is stored with the thigh's seated / standing figures.",
+)
 @config_option("TOML settings for the defaults (history, time zone, break rules).")
 def import_cmd(
     files: tuple[Path, ...],
@@ -63,16 +71,25 @@ def import_cmd(
     history_url: str | None,
     fmt: str,
     tz: str | None,
+    ride: Path | None,
     config_path: Path | None,
 ) -> None:
     """Analyse each FILE like `sitload analyze` and write its timeline, bouts, breaks
-    and daily totals to the history of --user. Importing a file again stores one copy;
-    a longer copy of a file extends the history."""
+    and daily totals to the history of --user; a FIT ride FILE is stored as a ride
+    (its riding time, and seated / standing where the file says). Importing a file
+    again stores one copy; a longer copy of a file extends the history."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from collector.config import ConfigError, Overrides, find_config, load_settings
     from collector.history_import import HistoryImportError, analyse, import_analysed
+    from collector.history_rides import (
+        import_ride,
+        is_ride,
+        read_ride_record,
+        ride_line,
+        with_thigh,
+    )
     from collector.sinks.history.factory import open_store, redact
     from collector.sinks.history.model import StoreConfigError, StoreUnavailableError
     from collector.timezone import UnknownZoneError, chosen_zone
@@ -87,7 +104,9 @@ def import_cmd(
         zone = chosen_zone(tz, settings.timezone)
     except UnknownZoneError as exc:
         _fail(str(exc))
-    missing = [str(f) for f in files if not f.is_file()]
+    missing = [str(f) for f in (*files, *([ride] if ride else [])) if not f.is_file()]
+    if ride is not None and (len(files) != 1 or is_ride(files[0])):
+        _fail("--ride joins one recording of sensor samples: give one FILE (thigh.csv)")
     if missing:
         _fail(f"no such file: {', '.join(missing)}")
     where = redact(settings.history_url)
@@ -98,6 +117,7 @@ def import_cmd(
     console = Console(stderr=True)
     t_start = time.perf_counter()
     total_days = 0
+    total_rides = 0
     failed = 0
     try:
         with Progress(
@@ -110,9 +130,25 @@ def import_cmd(
             disable=not console.is_terminal,
         ) as bar:
             for path in files:
+                if ride is None and is_ride(path):
+                    try:
+                        record, notes = read_ride_record(path, user)
+                    except HistoryImportError as exc:
+                        console.print(f"[red]sitload: error:[/red] {exc}; not imported")
+                        failed += 1
+                        continue
+                    done = import_ride(store, record, path, notes)
+                    for w in done.warnings:
+                        console.print(f"[yellow]warning:[/yellow] {path.name}: {w}")
+                    click.echo(ride_line(done))
+                    total_rides += 1
+                    continue
                 task = bar.add_task(f"analysing {path.name}", total=None)
                 try:
-                    a = analyse(path, fmt=fmt, zone=zone, params=settings.exposure)
+                    a = analyse(path, fmt=fmt, zone=zone, params=settings.exposure, ride=ride)
+                    if ride is not None:
+                        record, notes = read_ride_record(ride, user)
+                        record = with_thigh(record, a, settings.exposure.saddle_stand_s)
                 except HistoryImportError as exc:
                     bar.remove_task(task)
                     console.print(f"[red]sitload: error:[/red] {exc}; not imported", soft_wrap=True)
@@ -129,6 +165,9 @@ def import_cmd(
                 bar.remove_task(task)
                 for w in summary.warnings:
                     console.print(f"[yellow]warning:[/yellow] {path.name}: {w}", soft_wrap=True)
+                if ride is not None:
+                    click.echo(ride_line(import_ride(store, record, ride, notes)))
+                    total_rides += 1
                 total_days += summary.days
                 rejected = (
                     f", {counted(summary.rejected, 'point')} refused" if summary.rejected else ""
@@ -148,7 +187,9 @@ def import_cmd(
     elapsed = time.perf_counter() - t_start
     click.echo(
         f"imported {len(files) - failed} of {counted(len(files), 'file')} for user {user} "
-        f"into {where}: {counted(total_days, 'patient-day')} in {elapsed:.1f} s"
+        f"into {where}: {counted(total_days, 'patient-day')}"
+        + (f", {counted(total_rides, 'ride')}" if total_rides else "")
+        + f" in {elapsed:.1f} s"
     )
     if failed:
         sys.exit(1)

@@ -53,6 +53,7 @@ from analytics.rules import RULES
 from collector.analyze_inputs import AnalyzeInputs, prepare, seat_notes
 from collector.recordings import is_event_file, load_events, load_recording
 from collector.recordings.errors import RecordingError
+from collector.ride_analyze import join_ride
 from collector.service.history_feed import bout_record, event_record
 from collector.sinks.history.model import (
     DailyRecord,
@@ -151,10 +152,17 @@ def per_second(tl: Timeline) -> Timeline:
 # --------------------------------------------------------------------------- analysis
 
 
-def analyse(path: Path, *, fmt: str, zone: ZoneInfo, params: ExposureParams) -> Analysed:
-    """The batch analysis of ``analyze`` on one file. Raises :class:`HistoryImportError`."""
+def analyse(
+    path: Path, *, fmt: str, zone: ZoneInfo, params: ExposureParams, ride: Path | None = None
+) -> Analysed:
+    """The batch analysis of ``analyze`` on one file (``ride``: a FIT ride whose cadence
+    joins the recording, as ``analyze --ride``). Raises :class:`HistoryImportError`."""
     try:
         if is_event_file(path, fmt):
+            if ride is not None:
+                raise HistoryImportError(
+                    f"{path}: --ride joins a recording of sensor samples, not an event export"
+                )
             loaded = load_events(path, fmt)
             tl = loaded.timeline
             report = exposure_report(
@@ -164,6 +172,8 @@ def analyse(path: Path, *, fmt: str, zone: ZoneInfo, params: ExposureParams) -> 
             clock = LocalClock(clock_offset_s(float(sec.t0_s), zone))
             return Analysed(path, "activpal", sec, report, clock, zone, tuple(loaded.warnings))
         rec = load_recording(path, fmt)
+        if ride is not None:
+            rec = join_ride(rec, ride)[0]
         thigh, seat_params, notes = prepare(rec.recording, AnalyzeInputs())
         analysis = analyze_recording(rec.recording, seat_params=seat_params, thigh=thigh)
         warnings = [*rec.warnings, *notes, *seat_notes(analysis.seat)]

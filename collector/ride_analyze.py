@@ -22,7 +22,6 @@ from rich.table import Table
 
 from analytics.durations import format_h_min_s
 from analytics.exposure import ExposureReport
-from analytics.orientation import PEDALLING_SOURCE
 from analytics.pipeline import Analysis
 from analytics.records import Timeline
 from analytics.ride import (
@@ -38,6 +37,7 @@ from collector.plural import counted
 from collector.recordings.csv_schema import LoadedRecording
 from collector.recordings.errors import RecordingError
 from collector.recordings.fit import LoadedRide, is_fit_file, read_fit
+from collector.ride_weeks import position_known
 
 __all__ = [
     "RideResult",
@@ -130,7 +130,10 @@ def _hm(seconds: float | None) -> str:
     return "-" if seconds is None else format_h_min_s(seconds)
 
 
-def _ride_rows(s: RideSummary) -> list[tuple[str, str]]:
+_UNKNOWN = "unknown (no rider position in the file)"
+
+
+def _ride_rows(s: RideSummary, beside_thigh: bool = False) -> list[tuple[str, str]]:
     own = f" (the file says {_hm(s.session_timer_s)})" if s.session_timer_s is not None else ""
     rows = [
         ("start", _utc(s.start_t_s)),
@@ -160,6 +163,13 @@ def _ride_rows(s: RideSummary) -> list[tuple[str, str]]:
         rows.append(
             ("seated bouts / longest", f"{s.seated_bouts} / {_hm(s.longest_seated_bout_s)}")
         )
+    if beside_thigh:
+        return rows  # the thigh's saddle section follows
+    if s.position_from == "none":
+        rows += [("seated / standing", _UNKNOWN), ("stands / per hour", _UNKNOWN)]
+    if s.longest_seated_bout_s is None:
+        rows.append(("longest seated bout", _UNKNOWN if s.position_from == "none" else "unknown"))
+    rows.append(("seated at hip flexion > 90°", "unknown (needs a thigh sensor: --ride)"))
     return rows
 
 
@@ -188,6 +198,15 @@ def _total_rows(done: list[RideSummary]) -> list[tuple[str, str]]:
                 _hm(sum(s.seated_s or 0.0 for s in known)),
             )
         )
+    else:
+        rows.append(("seated on the saddle", "unknown (no file has rider position)"))
+    bouts = [s.longest_seated_bout_s for s in done if s.longest_seated_bout_s is not None]
+    rows.append(("longest seated bout", _hm(max(bouts)) if bouts else "unknown"))
+    counted_rides = [s for s in done if s.stands is not None and s.riding_s > 0]
+    hours = sum(s.riding_s for s in counted_rides) / 3600.0
+    stands = sum(s.stands or 0 for s in counted_rides)
+    rows.append(("stands per hour", f"{stands / hours:.1f}" if hours > 0 else "unknown"))
+    rows.append(("seated at hip flexion > 90°", "unknown (needs a thigh sensor: --ride)"))
     return rows
 
 
@@ -198,7 +217,7 @@ def print_rides(console: Console, results: list[RideResult], beside_thigh: bool 
         if r.summary is None:
             continue  # the error goes to stderr
         title = f"{r.path} (bike computer)" if beside_thigh else r.path
-        console.print(_table(title, _ride_rows(r.summary)))
+        console.print(_table(title, _ride_rows(r.summary, beside_thigh)))
         for w in r.warnings:
             console.print(f"[yellow]warning:[/yellow] {w}")
         for u in () if beside_thigh else r.summary.unknown:
@@ -332,8 +351,7 @@ def print_saddle(
     the hip angle are not, and the section says so."""
     if report.total.saddle.ride_s <= 0:
         return
-    cal = analysis.thigh if analysis is not None else None
-    known = cal is None or cal.source != PEDALLING_SOURCE
+    known = position_known(analysis)
     console.print(_table("saddle", _saddle_rows(report, timeline, known)))
     if not known:
         console.print(

@@ -73,7 +73,9 @@ class Mosquitto(ServerProcess):
     ``users`` maps user name to password; each may read and write
     ``sitload/<user>/#`` and ``homeassistant/#``. ``admin`` (password
     :attr:`admin_password`) may read and write ``#``. ``extra_config`` is appended
-    to the listener's configuration (e.g. ``protocol mqtt`` lines)."""
+    to the listener's configuration (e.g. ``protocol mqtt`` lines). ``acl_template``:
+    an ACL file (e.g. ``deploy/fleet/mosquitto/acl``) used instead of the per-user
+    entries, after the ``admin`` one."""
 
     name = "mosquitto"
     start_timeout_s = 5.0
@@ -85,6 +87,7 @@ class Mosquitto(ServerProcess):
         *,
         extra_config: str = "",
         tls: TestCerts | None = None,
+        acl_template: Path | None = None,
     ) -> None:
         self.binary, self.passwd_binary = require_mosquitto()
         super().__init__(workdir)
@@ -96,6 +99,7 @@ class Mosquitto(ServerProcess):
         self.admin_password = f"admin-{token}"
         self.ha_password = f"ha-{token}"
         self.extra_config = extra_config
+        self.acl_template = acl_template
         self.conf_path = workdir / "mosquitto.conf"
         self._write_auth()
 
@@ -118,6 +122,12 @@ class Mosquitto(ServerProcess):
             subprocess.run([*args, str(pw), user, password], check=True, capture_output=True)
         pw.chmod(0o600)
         acl = [f"user {ADMIN}", "topic readwrite #", ""]
+        if self.acl_template is not None:  # e.g. deploy/fleet's: patterns, one for all
+            acl += [self.acl_template.read_text(encoding="utf-8")]
+            acl_path = self.workdir / "acl"
+            acl_path.write_text("\n".join(acl), encoding="utf-8")
+            acl_path.chmod(0o600)
+            return
         # Home Assistant as docs/mqtt.md grants it: snooze / ack, never pain
         acl += [
             f"user {HOME_ASSISTANT}",
@@ -209,12 +219,20 @@ class Subscriber:
         client_id: str = "",
         host: str = HOST,
         tls_ca: Path | None = None,
+        clean_session: bool = True,
     ) -> None:
+        """``clean_session=False`` (MQTT 3.1.1 only, with a ``client_id``): a durable
+        session, whose subscriptions and QoS 1 messages the broker keeps while the
+        subscriber is away."""
         self.topics = list(topics)
+        v311 = protocol == MQTTProtocolVersion.MQTTv311
+        if not clean_session and not (v311 and client_id):
+            raise ValueError("a durable session needs MQTT 3.1.1 and a client_id")
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=client_id or f"test-sub-{id(self):x}",
             protocol=protocol,
+            **({"clean_session": clean_session} if v311 else {}),
         )
         if username is not None:
             self.client.username_pw_set(username, password)

@@ -41,6 +41,7 @@ from collector.sinks.history.model import (
     EventRecord,
     HistoryRecord,
     PainReport,
+    RideRecord,
     TimelineChunk,
     WriteResult,
     empty_timeline,
@@ -63,6 +64,7 @@ class MemoryStore:
         self.bouts: list[BoutRecord] = []
         self.daily: dict[tuple[str, str], DailyRecord] = {}
         self.pain: dict[tuple[str, float], PainReport] = {}
+        self.rides: dict[tuple[str, int], RideRecord] = {}
         self.closed = False
         self.timeline_reads = 0
 
@@ -76,6 +78,8 @@ class MemoryStore:
                 self.bouts.append(r)
             elif isinstance(r, DailyRecord):
                 self.daily[(r.user, r.date)] = r
+            elif isinstance(r, RideRecord):
+                self.rides[(r.user, math.floor(r.start_s))] = r
             else:
                 self.pain[(r.user, r.t_s)] = r
         return WriteResult(written=len(records))
@@ -122,6 +126,12 @@ class MemoryStore:
         return sorted(
             (p for (u, _), p in self.pain.items() if u == user and from_s <= p.t_s < to_s),
             key=lambda p: p.t_s,
+        )
+
+    def read_rides(self, user: str, from_s: float, to_s: float) -> list[RideRecord]:
+        return sorted(
+            (r for (u, _), r in self.rides.items() if u == user and from_s <= r.start_s < to_s),
+            key=lambda r: r.start_s,
         )
 
     def users(self) -> list[str]:

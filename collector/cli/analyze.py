@@ -12,8 +12,11 @@ import click
 from rich.table import Table
 
 from analytics.compression import ExposureParams
-from analytics.exposure import exposure_report
+from analytics.exposure import ExposureReport, exposure_report
+from analytics.local_days import zone_of
 from analytics.pipeline import Analysis
+from analytics.records import Timeline
+from analytics.saddle_weeks import LOAD_CHANGE_FLAG, SaddleWeek
 from analytics.segments import TimeJumpParams
 from analytics.summary import combine, summarize
 from collector import ride_analyze as rides
@@ -38,6 +41,7 @@ from collector.recordings import FORMATS, is_event_file, load_events
 from collector.recordings.activpal_repair import RowRepair
 from collector.recordings.errors import RecordingError
 from collector.renamed_option import renamed_option
+from collector.ride_weeks import position_known, print_weeks, ride_weeks, timeline_weeks, weeks_list
 from collector.timeline_io import whole_seconds, write_timeline, write_timelines
 from collector.timezone import local_zone_name
 
@@ -155,7 +159,7 @@ def analyze(
     given = {"--ride": ride, "--offset": offset, "--timeline": timeline_out}
     given |= {"--calibrate-from": calibrate_from, "--calibrate-file": calibrate_file}
     given |= {"--seat-layout": seat_layout, "--seat-baseline": seat_baseline}
-    if _analyze_rides(file, more_files, as_json, [k for k, v in given.items() if v]):
+    if _analyze_rides(file, more_files, as_json, [k for k, v in given.items() if v], tz):
         return
     if offset is not None and ride is None:
         fail("--offset is for joining a ride: give --ride ride.fit")
@@ -215,6 +219,7 @@ def analyze(
             doc["repaired_cells"] = sum(not r.skipped for r in repairs)
             doc["skipped_rows"] = sum(r.skipped for r in repairs)
         doc.update(report_dict(report))
+        doc["saddle_weeks"] = weeks_list(_timeline_weeks(report, timeline, zone, analysis))
         if ride is not None:
             doc["ride"] = rides.result_dict(rides.ride_result(ride))
         click.echo(to_json(doc))
@@ -229,9 +234,22 @@ def analyze(
         if ride is not None:
             rides.print_rides(console, [rides.ride_result(ride)], beside_thigh=True)
         rides.print_saddle(console, report, timeline, analysis)
+        weeks = _timeline_weeks(report, timeline, zone, analysis)
+        print_weeks(console, weeks, params.load_change_flag)
 
 
-def _analyze_rides(file: Path, more: tuple[Path, ...], as_json: bool, given: list[str]) -> bool:
+def _timeline_weeks(
+    report: ExposureReport, timeline: Timeline, zone: str | None, analysis: Analysis | None
+) -> tuple[SaddleWeek, ...]:
+    if report.total.saddle.ride_s <= 0:
+        return ()
+    where = zone_of(zone) if zone else None
+    return timeline_weeks(report, timeline, where, position_known(analysis))
+
+
+def _analyze_rides(
+    file: Path, more: tuple[Path, ...], as_json: bool, given: list[str], tz: str | None
+) -> bool:
     """``analyze`` of FIT rides (False: FILE is one recording of another kind)."""
     try:
         paths = rides.ride_paths(file, more)
@@ -243,10 +261,18 @@ def _analyze_rides(file: Path, more: tuple[Path, ...], as_json: bool, given: lis
     if given:
         fail(f"{', '.join(given)}: not for FIT rides (analyze thigh.csv --ride ride.fit)")
     results = rides.analyze_rides(paths)
+    try:
+        zone = zone_of(tz or local_zone_name())
+    except (ValueError, KeyError) as exc:  # an unknown zone name
+        fail(f"--tz {tz}: {exc}")
+        return True
+    weeks = ride_weeks([r.summary for r in results if r.summary is not None], zone)
     if as_json:
-        click.echo(to_json(rides.rides_dict(results)))
+        click.echo(to_json({**rides.rides_dict(results), "saddle_weeks": weeks_list(weeks)}))
     else:
-        rides.print_rides(output_console(), results)
+        console = output_console()
+        rides.print_rides(console, results)
+        print_weeks(console, weeks, LOAD_CHANGE_FLAG)
     for r in results:
         if r.error:
             click.echo(f"sitload: error: {r.error}", err=True)

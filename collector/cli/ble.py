@@ -68,7 +68,11 @@ def record_live(out: Path, prepare: Any, duration_s: float | None) -> None:
 
 
 def simulate_over_ble(recording: Any, out: Path, speed: float) -> None:
-    from collector.ble.session import scaled_clock, virtual_rig
+    from collector.extras import require
+
+    require("bumble", "simulate --ble (the virtual BLE radio)")
+    from collector.ble.session import scaled_clock
+    from collector.ble.virtual.rig import virtual_rig
 
     async def prepare() -> tuple[list[Any], Any, Any]:
         rig = virtual_rig(recording, speed=speed)

@@ -129,10 +129,10 @@ def run_cmd(
             raise
         fail("; ".join(str(e) for e in known.exceptions))
         return
-    kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary.alert_kinds.items())) or "none"
     console.print(
         f"stopped ({summary.stopped_by}): {summary.seconds:,} s of data, "
-        f"{counted(summary.alerts, 'alert')} ({kinds}), {counted(summary.commands, 'command')}"
+        f"{counted(len(summary.days), 'day summary', 'day summaries')}, "
+        f"{counted(summary.prompts, 'prompt')}, {counted(summary.commands, 'command')}"
         + (f" ({summary.rejected_commands} refused)" if summary.rejected_commands else "")
         + (
             f", {summary.dropped_commands} dropped over the rate limit"

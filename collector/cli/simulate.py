@@ -89,6 +89,10 @@ def simulate_cmd(
     speed: float,
 ) -> None:
     """Write a realistic simulated recording and, beside it, its ground truth."""
+    if ble:
+        from collector.extras import require
+
+        require("bumble", "simulate --ble (the virtual BLE radio)")
     if days is not None:
         from collector.sources.sim_days import (
             morning_pain,

@@ -74,6 +74,7 @@ class AlertsTable(BaseModel):
     saddle_prompt_after_min: PositiveMinutes = _ALERTS.saddle_prompt_after_s / 60.0
     saddle_stand_s: Positive = _ALERTS.exposure.saddle_stand_s
     status_after_s: NonNegative = _ALERTS.status_after_s
+    back_after_s: NonNegative = _ALERTS.back_after_s
     prompt_gap_min: NonNegative = _ALERTS.prompt_gap_s / 60.0
     quiet_hours: list[QuietWindow] | None = None
     """None: the profile's default (``AlertParams.quiet_hours_s``)."""
@@ -96,6 +97,7 @@ def alert_params(a: AlertsTable, profile: Profile, where: str) -> AlertParams:
             cyclist=profile == "cyclist",
             saddle_prompt_after_s=minutes(a.saddle_prompt_after_min),
             status_after_s=a.status_after_s,
+            back_after_s=a.back_after_s,
             prompt_gap_s=minutes(a.prompt_gap_min),
             quiet_hours_s=None
             if a.quiet_hours is None
@@ -132,6 +134,7 @@ _ALERT_KEYS = {
     "saddle_prompt_after_s": "saddle_prompt_after_min",
     "saddle_stand_s": "saddle_stand_s",
     "status_after_s": "status_after_s",
+    "back_after_s": "back_after_s",
     "prompt_gap_s": "prompt_gap_min",
 }
 """AlertParams field -> [alerts] key."""

@@ -17,6 +17,7 @@ from collector.config.mqtt_url import (
     MqttUrlFields,
     check_topic_prefix,
     expand_env,
+    parse_cluster_urls,
     parse_mqtt_url,
     url_has_password,
 )
@@ -58,6 +59,8 @@ class MqttTable(BaseModel):
     model_config = TABLE
     enabled: bool = True
     url: str | None = None
+    urls: Annotated[list[str], Field(min_length=1, max_length=32)] | None = None
+    """Several nodes of one broker cluster, tried in turn (instead of ``url``)."""
     host: Annotated[str, Field(min_length=1)] | None = None
     port: Annotated[int, Field(ge=1, le=65535)] | None = None
     tls: bool | None = None
@@ -99,6 +102,15 @@ def build_mqtt(
     if m is None:
         m = MqttTable()
     fields: MqttUrlFields = {}
+    failover: tuple[tuple[str, int], ...] = ()
+    if m.urls is not None and overrides.mqtt_url is None:
+        if m.url is not None:
+            raise ConfigError(
+                f"{where}: mqtt.urls: mqtt.url is given too; keep one (urls for several "
+                "nodes of a cluster)"
+            )
+        first, failover = parse_cluster_urls(m.urls, environ, where)
+        m = m.model_copy(update={"url": first, "urls": None})
     if overrides.mqtt_url is not None:
         if url_has_password(overrides.mqtt_url):
             raise ConfigError(
@@ -225,6 +237,7 @@ def build_mqtt(
         )
     return MqttSettings(
         **fields,
+        failover=failover,
         tls_insecure=m.tls_insecure,
         keepalive_s=m.keepalive_s,
         qos=m.qos,

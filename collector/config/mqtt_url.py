@@ -161,3 +161,40 @@ def parse_mqtt_url(
                 f"{prefix_msg}: unknown query parameter {name!r}; allowed: " + ", ".join(_URL_QUERY)
             )
     return out
+
+
+def parse_cluster_urls(
+    urls: list[str], environ: Mapping[str, str], where: str
+) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """``mqtt.urls``: the nodes of one broker cluster. Returns the first URL as written
+    (it is then read as ``mqtt.url`` is) and the other nodes' ``(host, port)``, tried in
+    turn when a connection fails or drops. Every URL must say the same but for the
+    host and port (the nodes share TLS, credentials, prefix and query)."""
+    if not urls:
+        raise ConfigError(f'{where}: mqtt.urls is empty; give at least one, e.g. ["mqtt://b1"]')
+    parsed: list[MqttUrlFields] = []
+    for i, raw in enumerate(urls):
+        key = f"mqtt.urls[{i}]"
+        parsed.append(parse_mqtt_url(expand_env(raw, key, environ, where), environ, where=key))
+    first = parsed[0]
+    seen = {(first["host"], first["port"])}
+    for i, fields in enumerate(parsed[1:], start=1):
+        node = (fields["host"], fields["port"])
+        if node in seen:
+            raise ConfigError(
+                f"{where}: mqtt.urls[{i}]: {node[0]}:{node[1]} is given twice; list each node once"
+            )
+        seen.add(node)
+        rest = {k: v for k, v in fields.items() if k not in ("host", "port")}
+        first_rest = {k: v for k, v in first.items() if k not in ("host", "port")}
+        if rest != first_rest:
+            differ = sorted(
+                k for k in rest.keys() | first_rest.keys() if rest.get(k) != first_rest.get(k)
+            )
+            what = "scheme (TLS)" if differ == ["tls"] else ", ".join(differ)
+            raise ConfigError(
+                f"{where}: mqtt.urls[{i}]: differs from mqtt.urls[0] in {what}; the nodes "
+                "of one cluster share TLS, credentials, prefix and query: only the host "
+                "and port may differ"
+            )
+    return urls[0], tuple((f["host"], f["port"]) for f in parsed[1:])

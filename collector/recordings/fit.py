@@ -6,7 +6,8 @@ some watches write (a field whose size does not fit its type is read as bytes an
 flagged), which Garmin's own ``garmin-fit-sdk`` would need its whole file decoded
 for and ships under the FIT Protocol Licence rather than an open-source one.
 
-:func:`read_fit` keeps what a ride needs — records (timestamp, speed, cadence,
+:func:`read_fit` decodes only the messages a ride needs
+(:mod:`collector.recordings.fit_reader`) and keeps — records (timestamp, speed, cadence,
 power), timer and rider-position events, the session's totals — as
 :class:`analytics.ride.RideRecords`. A malformed field is dropped and counted (the
 message's other fields are kept); a truncated or structurally corrupt file is a
@@ -26,6 +27,7 @@ from typing import Any, Final
 import numpy as np
 
 from analytics.ride import RideRecords, SessionTotals
+from collector.extras import require
 from collector.recordings.errors import RecordingError
 
 __all__ = ["LoadedRide", "is_fit_file", "read_fit"]
@@ -36,7 +38,6 @@ _MAGIC: Final = b".FIT"
 _TIMER_STOPS: Final = frozenset({"stop", "stop_all", "stop_disable", "stop_disable_all"})
 _STANDING: Final = frozenset({"standing", "transition_to_standing"})
 _SEATED: Final = frozenset({"seated", "transition_to_seated"})
-_RECORD_FIELDS: Final = frozenset({"enhanced_speed", "speed", "cadence", "power"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,11 +150,13 @@ class _Collector:
         return t
 
     def _record(self, msg: Any) -> None:
-        t = self._time(msg)
+        values = {f.name: f.value for f in msg.fields}  # one pass over the fields
+        t = _unix_s(values.get("timestamp"))
+        if math.isfinite(t):
+            self.last_t = t
         if not math.isfinite(t) or (self.rec and t < self.rec[-1][0]):
             self.dropped += 1
             return
-        values = {f.name: f.value for f in msg.fields if f.name in _RECORD_FIELDS}
         speed = _number(values.get("enhanced_speed"))
         if math.isnan(speed):
             speed = _number(values.get("speed"))
@@ -214,7 +217,9 @@ def _events(pairs: list[tuple[float, bool]]) -> tuple[np.ndarray[Any, Any], np.n
 def read_fit(path: str | os.PathLike[str]) -> LoadedRide:
     """Read a FIT activity file. Raises :class:`RecordingError` for a file that is not
     FIT, is truncated or corrupt, or holds no ride records."""
-    import fitdecode
+    fitdecode = require("fitdecode", "reading FIT ride files")
+
+    from collector.recordings.fit_reader import ride_reader
 
     p = Path(path)
     if p.is_dir():
@@ -230,11 +235,7 @@ def read_fit(path: str | os.PathLike[str]) -> LoadedRide:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            with fitdecode.FitReader(
-                str(p),
-                check_crc=fitdecode.CrcCheck.DISABLED,  # checked below, faster
-                error_handling=fitdecode.ErrorHandling.WARN,
-            ) as reader:
+            with ride_reader(str(p)) as reader:
                 for frame in reader:
                     # warnings raised while reading this frame
                     bad = sum("invalid field size" in str(w.message) for w in caught)

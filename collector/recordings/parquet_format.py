@@ -1,4 +1,5 @@
-"""The sitload recording as a Parquet file (optional: needs pyarrow).
+"""The sitload recording as a Parquet file (optional: needs pyarrow, the ``[parquet]``
+extra).
 
 Same columns, units and rules as the CSV format (``docs/recordings.md``); every
 column is a number column (float64 when written here; any integer or float type is
@@ -18,6 +19,7 @@ from typing import Any, Final
 import numpy as np
 
 from analytics.records import FloatArray, Recording
+from collector.extras import is_missing, missing_message
 from collector.recordings.csv_schema import (
     ColumnLayout,
     LoadedRecording,
@@ -31,16 +33,17 @@ from collector.recordings.errors import RecordingError
 
 SEAT_UNIT_KEY: Final = b"sitload.seat_unit"
 FORMAT_KEY: Final = b"sitload.format"
-_INSTALL_HINT: Final = "pyarrow is not installed; run pip install pyarrow (a dependency of sitload)"
 
 
 def _pyarrow(path: str | os.PathLike[str]) -> tuple[ModuleType, ModuleType]:
     try:
         import pyarrow
         import pyarrow.parquet
-    except ImportError:
+    except ImportError as exc:
+        if not is_missing(exc, "pyarrow"):
+            raise
         raise RecordingError(
-            path, f"reading or writing Parquet needs pyarrow: {_INSTALL_HINT}"
+            path, missing_message("pyarrow", "reading or writing Parquet")
         ) from None
     return pyarrow, pyarrow.parquet
 

@@ -108,6 +108,7 @@ def clinic_cmd(
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from collector.config import ConfigError, Overrides, find_config, load_settings
+    from collector.extras import require
     from collector.review import command
     from collector.review.clinic_run import PAGES, PatientJob, patient_rows, report_stems
     from collector.review.meta import sitload_version
@@ -115,6 +116,8 @@ def clinic_cmd(
     from collector.sinks.history.model import StoreConfigError, StoreUnavailableError
     from collector.timezone import UnknownZoneError, chosen_zone
 
+    if fmt == "html":
+        require("matplotlib", "the clinic's report pages (their charts; --format json does not)")
     first_given = None if from_text is None else command.parse_date("--from", from_text)
     last_given = None if to_text is None else command.parse_date("--to", to_text)
     if first_given and last_given and last_given < first_given:

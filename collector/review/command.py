@@ -126,6 +126,7 @@ def build_review(
         baseline=baseline,
         params=params,
         taken_within_s=TAKEN_WITHIN_S if taken_within_s is None else taken_within_s,
+        rides=inputs.rides,
     )
 
 
@@ -230,12 +231,15 @@ def report_cmd(
     from rich.console import Console
 
     from collector.config import ConfigError, Overrides, find_config, load_settings
+    from collector.extras import require
     from collector.review.load import load_inputs
     from collector.review.meta import ReportMeta, sitload_version
     from collector.review.range import describe_store
     from collector.sinks.history.model import StoreConfigError, StoreUnavailableError
     from collector.timezone import UnknownZoneError, chosen_zone
 
+    if fmt == "html":
+        require("matplotlib", "the HTML report (its charts; --format json or csv do not)")
     first_given = None if from_text is None else parse_date("--from", from_text)
     last_given = None if to_text is None else parse_date("--to", to_text)
     if first_given and last_given and last_given < first_given:

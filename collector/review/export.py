@@ -45,6 +45,11 @@ def review_dict(r: Review, meta: ReportMeta) -> dict[str, Any]:
         "longest_bouts": [dataclasses.asdict(b) for b in r.longest_bouts],
         "any_riding": r.any_riding,
         "saddle_bouts": [dataclasses.asdict(b) for b in r.saddle_bouts],
+        "rides": [dataclasses.asdict(b) for b in r.rides],
+        "saddle_weeks": [
+            {**dataclasses.asdict(w), "week_start": w.week_start.isoformat()}
+            for w in r.saddle_weeks
+        ],
         "weeks": [
             {
                 "week_start": w.change.week_start.isoformat(),

@@ -22,6 +22,7 @@ from collector.review.chart_kit import Chart
 from collector.review.charts import charts
 from collector.review.html_kit import esc, figure_html, html_section
 from collector.review.meta import ReportMeta
+from collector.review.saddle_html import saddle_section
 from collector.review.sections import (
     adherence_section,
     bouts_section,
@@ -29,7 +30,6 @@ from collector.review.sections import (
     longest_section,
     methods_section,
     pain_section,
-    saddle_section,
     summary_section,
     weeks_section,
 )

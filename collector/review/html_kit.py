@@ -77,6 +77,7 @@ def flag_label(kind: str) -> str:
         "pain": "Pain",
         "correlation": "Pain vs load",
         "load_change": "Load swing",
+        "saddle_load": "Saddle swing",
         "long_bouts": "Long bouts",
         "hip": f"Hip > {HIP_LIMIT}",
         "adherence": "Breaks",

@@ -31,6 +31,7 @@ from collector.sinks.history.model import (
     EventRecord,
     HistoryStore,
     PainReport,
+    RideRecord,
 )
 
 PROGRESS_DAYS_NEEDED = 14
@@ -51,6 +52,8 @@ class ReviewInputs:
     alerts: tuple[EventRecord, ...]
     daily: tuple[DailyRecord, ...]
     pain: tuple[PainReport, ...]
+    rides: tuple[RideRecord, ...] = ()
+    """The ride records (bike computers' files) that start in the range."""
 
     @property
     def range_start_s(self) -> float:
@@ -68,8 +71,8 @@ class ReviewInputs:
 
     @property
     def empty(self) -> bool:
-        """Nothing at all in the range: no wear, alerts, daily records or pain."""
-        return self.wear_s() == 0 and not (self.alerts or self.daily or self.pain)
+        """Nothing at all in the range: no wear, alerts, daily records, pain or rides."""
+        return self.wear_s() == 0 and not (self.alerts or self.daily or self.pain or self.rides)
 
 
 @contextmanager
@@ -139,6 +142,7 @@ def load_inputs(
     alerts = store.read_events(user, t0, range_hi, source="alert")
     daily = store.read_daily(user, range_lo, range_hi)
     pain = store.read_pain(user, range_lo, morning_after_hi)
+    rides = store.read_rides(user, range_lo, range_hi)
     return ReviewInputs(
         user=user,
         first_day=first_day,
@@ -148,4 +152,5 @@ def load_inputs(
         alerts=tuple(a for a in alerts if a.source == "alert"),
         daily=tuple(d for d in daily if first_day.isoformat() <= d.date <= last_day.isoformat()),
         pain=tuple(pain),
+        rides=tuple(rides),
     )

@@ -184,24 +184,6 @@ def adherence_section(r: Review, chart: Chart | None) -> str:
     )
 
 
-def saddle_section(r: Review, chart: Chart) -> str:
-    rows = [
-        [
-            f"{b.date} {b.start_local}",
-            format_h_min(b.duration_s),
-            format_h_min(b.hip_gt90_s) if b.hip_gt90_s else "0",
-        ]
-        for b in r.saddle_bouts
-    ]
-    table = html_table(
-        "Longest seated riding bouts (local start time)",
-        ["start", "seated bout", f"hip > {HIP_LIMIT}"],
-        rows,
-        cls="num",
-    )
-    return html_section("saddle", figure_html(chart) + table)
-
-
 def weeks_section(r: Review) -> str:
     rows, classes = [], []
     for w in r.weeks:

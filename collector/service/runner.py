@@ -22,10 +22,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from analytics.alert_records import Alert, AlertKind
+from analytics.alert_records import PROMPTS, Alert, AlertKind
+from analytics.day_summary import DaySummary
 from analytics.live_steps import EngineOutput
 from collector.config import Settings
 from collector.service.command_guard import SERVICE_LIMITS, CommandGuard, split_rejected
+from collector.service.day_summaries import DaySummaries
 from collector.service.engine import LiveEngine, zone_offset
 from collector.service.history_feed import daily_record, records_of
 from collector.service.pain import is_pain, pain_refused, parse_pain
@@ -33,6 +35,8 @@ from collector.service.plans import Source, SourcePlan, local_zone, source_key
 from collector.service.state_store import StateStore
 from collector.service.systemd import Notifier
 from collector.sinks.base import AlertSink, CommandRequest
+from collector.sinks.day_report import DayReport
+from collector.sinks.history.factory import redact
 from collector.sinks.history.model import HistoryRecord
 from collector.sources.messages import Message, Role
 
@@ -73,7 +77,12 @@ class RunSummary:
     restart_pauses: int = 0
     last_t_s: float | None = None
     stopped_by: str = "running"
-    alert_kinds: dict[str, int] = field(default_factory=dict)
+    prompts: int = 0
+    """Stand, posture and saddle prompts, escalations and repeats raised."""
+    days: list[DaySummary] = field(default_factory=list)
+    """The day summaries published: one per local day, at its midnight or at the end."""
+    history: str | None = None
+    """Where the history went: the store's URL without its password (None: not kept)."""
 
 
 class Service:
@@ -101,7 +110,8 @@ class Service:
         self.store = StateStore(settings.state_dir, settings.user_id)
         self.key = source_key(settings)
         self.extra_state = dict(extra_state or {})
-        self.summary = RunSummary()
+        self.summary = RunSummary(history=None if history is None else redact(settings.history_url))
+        self.days = DaySummaries(self.tz, settings.alerts.exposure)
         self.engine: LiveEngine | None = None
         self._queue: asyncio.Queue[Message | CommandRequest | _Tick | None] = asyncio.Queue(
             QUEUE_SIZE
@@ -172,19 +182,33 @@ class Service:
 
     def _publish(self, out: EngineOutput) -> None:
         for alert in out.alerts:
-            self.summary.alert_kinds[alert.kind.value] = (
-                self.summary.alert_kinds.get(alert.kind.value, 0) + 1
-            )
+            self.summary.prompts += alert.kind in PROMPTS
+            if alert.adherence is not None:
+                self.days.note(alert.adherence)
             for sink in self.sinks:
                 sink.publish_alert(alert)
         if out.status is not None:
             for sink in self.sinks:
                 sink.publish_status(out.status)
-        if out.seconds is not None:
-            self.summary.seconds += out.seconds.n
-            self.summary.last_t_s = float(out.seconds.t0_s + out.seconds.n)
         self.summary.alerts += len(out.alerts)
         self._record(out)
+        sec = out.seconds
+        if sec is not None:
+            self.summary.seconds += sec.n
+            self.summary.last_t_s = float(sec.t0_s + sec.n)
+            if self.engine is not None and self.engine.alerts.day is not None:
+                self.days.note(self.engine.alerts.adherence)
+            for day in self.days.add(sec.t0_s, sec.posture, sec.hip_flexion_deg):
+                self._publish_day(day)
+
+    def _publish_day(self, day: DaySummary) -> None:
+        """A local day's summary to every sink (at its midnight, or at the end)."""
+        self.summary.days.append(day)
+        s = self.settings
+        report = DayReport(day, s.user_id, self.summary.history, s.alerts.exposure.valid_day_wear_s)
+        log.info("day summary of %s published", day.date)
+        for sink in self.sinks:
+            sink.publish_day(report)
 
     def _record(self, out: EngineOutput) -> None:
         """Everything the engine decided goes to the history (when one is set)."""
@@ -345,6 +369,9 @@ class Service:
                 self._notify_systemd(tg)
             if self.summary.stopped_by == "end of data":
                 self._publish(engine.process(flush=True))
+            last = self.days.final()
+            if last is not None:  # the day in progress, at the end of the run
+                self._publish_day(last)
         finally:
             if handle_signals:
                 for sig in (signal.SIGINT, signal.SIGTERM):

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from analytics.alert_records import Alert
 from analytics.live_status import LiveStatus as LiveStatus  # where sinks look for it
+from collector.sinks.day_report import DayReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,10 @@ class AlertSink(Protocol):
 
     def publish_status(self, status: LiveStatus) -> None:
         """Replace the live status (only the newest one matters)."""
+
+    def publish_day(self, report: DayReport) -> None:
+        """A local day's summary, at its midnight and for the day in progress at the
+        end of a run (the newest one of a date replaces the one before)."""
 
     async def stop(self) -> None:
         """Flush what is queued (within a bounded time) and say offline."""

@@ -37,6 +37,7 @@ from analytics.durations import format_h_min
 from analytics.orientation import PEDALLING_SOURCE
 from collector.plural import counted
 from collector.sinks.base import CommandCallback, CommandRequest, LiveStatus
+from collector.sinks.day_report import DayReport, day_lines
 from collector.sinks.settings import ConsoleSettings
 
 if TYPE_CHECKING:
@@ -313,6 +314,13 @@ class ConsoleSink:
             (status_line(status, self._tz), "dim"),
         )
         self._console.print(line, soft_wrap=True)
+
+    def publish_day(self, report: DayReport) -> None:
+        """The day's summary as a short block (whatever ``status_every_s``)."""
+        if not self._settings.enabled:
+            return
+        for i, line in enumerate(day_lines(report)):
+            self._console.print(Text(line, style="bold" if i == 0 else ""), soft_wrap=True)
 
     async def stop(self) -> None:
         self._stopped.set()

@@ -121,6 +121,70 @@ def _diagnostics(topics: Topics) -> list[_Entity]:
     ]
 
 
+def _daily_sensor(
+    key: str, name: str, field: str, icon: str, daily: str, *, minutes: bool
+) -> _Entity:
+    """A figure of the last day summary (``<base>/daily``, retained: it never expires;
+    its attributes say which day and where its history is)."""
+    fields: dict[str, Any] = {
+        "state_topic": daily,
+        "value_template": "{{ value_json." + field + " }}",
+        "state_class": "measurement",
+        "icon": icon,
+        "json_attributes_topic": daily,
+        "json_attributes_template": DAILY_ATTRIBUTES,
+    }
+    if minutes:
+        fields |= {
+            "unit_of_measurement": "min",
+            "device_class": "duration",
+            "suggested_display_precision": 0,
+        }
+    return _Entity(SENSOR, key, name, fields, expires=False)
+
+
+DAILY_ATTRIBUTES = (
+    "{{ {'date': value_json.date, 'complete': value_json.complete, "
+    "'history': value_json.history, 'user': value_json.user} | tojson }}"
+)
+
+
+def _daily(topics: Topics) -> list[_Entity]:
+    """The day summary's figures (docs/mqtt.md, ``daily``)."""
+    d = topics.daily
+    return [
+        _daily_sensor("day_sitting", "Day: sitting", "sitting_min", "mdi:chair-rolling", d,
+                      minutes=True),
+        _daily_sensor("day_bouts_gt30", "Day: bouts over 30 min", "bouts_gt30min",
+                      "mdi:timer-alert-outline", d, minutes=False),
+        _daily_sensor("day_bouts_gt60", "Day: bouts over 60 min", "bouts_gt60min",
+                      "mdi:timer-alert", d, minutes=False),
+        _daily_sensor("day_longest_bout", "Day: longest bout", "longest_bout_min",
+                      "mdi:seat-recline-normal", d, minutes=True),
+        _daily_sensor("day_breaks_after_prompts", "Day: breaks after prompts",
+                      "breaks_after_prompts", "mdi:human-handsup", d, minutes=False),
+        _daily_sensor("day_micro_breaks", "Day: micro-breaks", "micro_breaks",
+                      "mdi:human-handsdown", d, minutes=False),
+        _daily_sensor("day_hip_gt90", "Day: hip flexion over 90°", "hip_gt90_min",
+                      "mdi:angle-acute", d, minutes=True),
+        _Entity(
+            BINARY_SENSOR,
+            "day_valid",
+            "Day: valid (worn long enough)",
+            {
+                "state_topic": d,
+                "value_template": "{{ 'ON' if value_json.valid_day else 'OFF' }}",
+                "payload_on": "ON",
+                "payload_off": "OFF",
+                "icon": "mdi:calendar-check",
+                "json_attributes_topic": d,
+                "json_attributes_template": DAILY_ATTRIBUTES,
+            },
+            expires=False,
+        ),
+    ]  # fmt: skip
+
+
 def _entities(topics: Topics) -> list[_Entity]:
     adherence_attributes = (
         "{{ {'date': value_json.adherence.date, "
@@ -233,6 +297,7 @@ def _entities(topics: Topics) -> list[_Entity]:
             },
             expires=False,
         ),
+        *_daily(topics),
         *_diagnostics(topics),
     ]
 
@@ -284,7 +349,7 @@ def discovery_messages(
             "origin": origin_block(sw_version, support_url),
         }
         if entity.component in (SENSOR, BINARY_SENSOR):
-            payload["state_topic"] = topics.state
+            payload["state_topic"] = topics.state  # unless the entity names its own
         payload.update(entity.fields)
         if entity.expires:
             payload["expire_after"] = settings.expire_after_s

@@ -18,6 +18,7 @@ from typing import Protocol, runtime_checkable
 from analytics.alert_records import Alert, AlertKind
 from collector.ble.profile import haptic_command
 from collector.sinks.base import CommandCallback, LiveStatus
+from collector.sinks.day_report import DayReport
 from collector.sinks.settings import HAPTIC_PATTERN_CODE, Buzz, HapticSettings
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,9 @@ class HapticSink:
         task.add_done_callback(self._tasks.discard)
 
     def publish_status(self, status: LiveStatus) -> None:
+        return None
+
+    def publish_day(self, report: DayReport) -> None:
         return None
 
     async def _buzz(self, buzz: Buzz) -> None:

@@ -120,6 +120,11 @@ class Topics:
         return f"{self.base}/command"
 
     @property
+    def daily(self) -> str:
+        """The day summary (retained; collector.sinks.day_report)."""
+        return f"{self.base}/daily"
+
+    @property
     def command_reply(self) -> str:
         return f"{self.base}/command/reply"
 

@@ -13,6 +13,11 @@ MqttProtocol = Literal["auto", "5", "3.1.1"]
 class MqttSettings:
     host: str
     port: int = 1883
+    failover: tuple[tuple[str, int], ...] = ()
+    """Other nodes of the same broker cluster (host, port), tried in turn after
+    ``host:port`` when a connection fails or drops (``mqtt.urls``); same TLS,
+    credentials and prefix. With several brokers the client id gets ``-n1``, ``-n2`` …
+    (one per node: RabbitMQ ties a client id's queue to one node)."""
     tls: bool = False
     """TLS (``mqtts://``; port 8883 by default)."""
     ca_file: Path | None = None

@@ -128,10 +128,11 @@ def test_off_only_after_status_after_s_and_never_with_back_in_the_same_second() 
     assert p.status_after_s == 60.0
     _, alerts = drive(build([(S, 100), (S, 60, ND), (S, 10)]))
     assert of(alerts, AlertKind.STATUS) == []  # back as "off" would be due
-    _, alerts = drive(build([(S, 100), (S, 61, ND), (S, 10)]))
+    _, alerts = drive(build([(S, 100), (S, 61, ND), (S, 40)]))
+    assert p.back_after_s == 30.0
     assert [(a.status, a.t_s - T0) for a in alerts] == [
         (Status.NO_DATA, 160.0),
-        (Status.DATA_BACK, 161.0),
+        (Status.DATA_BACK, 191.0),  # data for back_after_s first
     ]
 
 
@@ -149,8 +150,8 @@ def test_off_and_back_never_share_a_second(
 
 def test_one_status_per_gap_even_when_it_changes_kind() -> None:
     """No data for 2 min, then the sensor is seen but not worn: one "off", one "back"."""
-    _, alerts = drive(build([(S, 100), (S, 120, ND), (NW, 120), (S, 10)]))
+    _, alerts = drive(build([(S, 100), (S, 120, ND), (NW, 120), (S, 40)]))
     assert [(a.status, a.t_s - T0) for a in alerts] == [
         (Status.NO_DATA, 160.0),
-        (Status.DATA_BACK, 340.0),
+        (Status.DATA_BACK, 370.0),
     ]

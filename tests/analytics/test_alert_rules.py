@@ -122,7 +122,7 @@ def test_a_gap_while_standing_never_completes_a_break() -> None:
 
 
 def test_a_gap_yields_a_status_and_data_back() -> None:
-    p = AlertParams(status_after_s=10.0)  # a status after 10 s of a 60 s gap
+    p = AlertParams(status_after_s=10.0, back_after_s=0.0)  # 10 s off; back at once
     _, alerts = drive(build([(S, 100), (S, 60, {"data": DataState.NO_DATA}), (S, 10)]), p)
     assert [(a.status, a.t_s - T0) for a in alerts] == [
         (Status.NO_DATA, 110.0),

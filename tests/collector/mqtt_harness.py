@@ -92,7 +92,7 @@ def running(
     with LoopThread() as loop:
         loop.run(sink.start(replies_on_loop(loop, service or Service())))
         try:
-            with on_loop(loop, sink, "publish_alert", "publish_status", "counters"):
+            with on_loop(loop, sink, "publish_alert", "publish_status", "publish_day", "counters"):
                 yield sink
         finally:
             loop.run(sink.stop())

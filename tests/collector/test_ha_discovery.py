@@ -16,6 +16,16 @@ from collector.sinks.settings import MqttSettings
 ID = re.compile(r"^[a-zA-Z0-9_-]+$")
 SETTINGS = MqttSettings(host="broker", user_id="p-017", expire_after_s=900)
 TOPICS = Topics.of("sitload", "p-017")
+DAILY = {
+    "day_sitting": "sensor",
+    "day_bouts_gt30": "sensor",
+    "day_bouts_gt60": "sensor",
+    "day_longest_bout": "sensor",
+    "day_breaks_after_prompts": "sensor",
+    "day_micro_breaks": "sensor",
+    "day_hip_gt90": "sensor",
+    "day_valid": "binary_sensor",
+}
 
 
 def configs(settings: MqttSettings = SETTINGS) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -42,7 +52,7 @@ def test_topics_and_ids() -> None:
         assert payload["default_entity_id"] == f"{component}.{object_id}"
         unique_ids.append(payload["unique_id"])
         json.dumps(payload, allow_nan=False)  # serialisable
-    assert len(unique_ids) == len(set(unique_ids)) == 13
+    assert len(unique_ids) == len(set(unique_ids)) == 21
     assert {k: c for k, (c, _) in configs().items()} == {
         "bout_minutes": "sensor",
         "today_sitting": "sensor",
@@ -57,6 +67,7 @@ def test_topics_and_ids() -> None:
         "posture": "sensor",
         "sensor_status": "sensor",
         "calibrated": "binary_sensor",
+        **DAILY,
     }
 
 
@@ -72,7 +83,11 @@ def test_common_fields() -> None:
             "model": "sitload collector",
             "sw_version": "1.2.3",
         }
-        if component in ("sensor", "binary_sensor"):
+        if key in DAILY:  # the day summary: retained, it never expires
+            assert p["state_topic"] == TOPICS.daily == "sitload/p-017/daily", key
+            assert "expire_after" not in p, key
+            assert "value_json." in p["value_template"], key
+        elif component in ("sensor", "binary_sensor"):
             assert p["state_topic"] == TOPICS.state, key
             assert p["expire_after"] == 900, key
             assert "value_json." in p["value_template"], key
@@ -96,6 +111,32 @@ def test_sensors() -> None:
     assert adherence["json_attributes_topic"] == TOPICS.state
     for counter in ("prompted", "taken", "natural", "late", "snoozed", "ignored"):
         assert f"value_json.adherence.{counter}" in adherence["json_attributes_template"]
+
+
+def test_day_summary_sensors() -> None:
+    """Each figure of the ``daily`` message (collector.sinks.day_report) has a sensor,
+    minutes as durations; the date, history and user are attributes."""
+    c = configs()
+    fields = {
+        "day_sitting": "sitting_min",
+        "day_bouts_gt30": "bouts_gt30min",
+        "day_bouts_gt60": "bouts_gt60min",
+        "day_longest_bout": "longest_bout_min",
+        "day_breaks_after_prompts": "breaks_after_prompts",
+        "day_micro_breaks": "micro_breaks",
+        "day_hip_gt90": "hip_gt90_min",
+        "day_valid": "valid_day",
+    }
+    assert set(fields) == set(DAILY)
+    for key, field in fields.items():
+        p = c[key][1]
+        assert f"value_json.{field} " in p["value_template"], key
+        assert p["json_attributes_topic"] == TOPICS.daily
+        for attr in ("date", "complete", "history", "user"):
+            assert f"value_json.{attr}" in p["json_attributes_template"]
+        minutes = field.endswith("_min") and not field.startswith("bouts")
+        assert (p.get("unit_of_measurement") == "min") == minutes, key
+        assert (p.get("device_class") == "duration") == minutes, key
 
 
 def test_sitting_is_unknown_without_data() -> None:

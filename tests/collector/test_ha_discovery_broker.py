@@ -10,7 +10,7 @@ from collector.sinks.mqtt import MqttSink
 from tests.brokers import Mosquitto
 from tests.collector.mqtt_harness import admin, running, settings
 
-N_CONFIGS = 13
+N_CONFIGS = 21
 
 
 def test_a_user_id_change_clears_the_old_entities(broker: Mosquitto, tmp_path: Path) -> None:

@@ -14,8 +14,9 @@ from analytics.alert_records import Alert, AlertKind
 from analytics.compression import ExposureParams
 from analytics.live import LiveParams
 from collector.ble import profile
-from collector.ble.session import scaled_clock, virtual_rig
+from collector.ble.session import scaled_clock
 from collector.ble.virtual.peripherals import SitloadImu
+from collector.ble.virtual.rig import virtual_rig
 from collector.config import Overrides, load_settings
 from collector.service.runner import Service
 from collector.sinks.haptic import HapticSink

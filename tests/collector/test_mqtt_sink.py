@@ -244,11 +244,11 @@ def test_last_will_says_offline_when_the_process_dies(broker: Mosquitto) -> None
 def test_discovery_is_announced_and_announced_again(broker: Mosquitto) -> None:
     sink = MqttSink(settings(broker, discovery=True))
     with admin(broker, "homeassistant/+/+/config") as sub, running(sink):
-        configs = sub.wait_for(lambda ms: len(ms) >= 13, what="discovery configs")
-        assert len({m.topic for m in configs}) == 13
+        configs = sub.wait_for(lambda ms: len(ms) >= 21, what="discovery configs")
+        assert len({m.topic for m in configs}) == 21
         assert all(m.qos == 1 for m in configs)
         with admin(broker, "homeassistant/#") as late:  # retained for Home Assistant restarts
-            retained = late.wait_for(lambda ms: len(ms) >= 13, what="retained configs")
+            retained = late.wait_for(lambda ms: len(ms) >= 21, what="retained configs")
             assert all(m.retain for m in retained)
         for m in configs:
             _component, object_id = m.topic.split("/")[1:3]
@@ -256,5 +256,5 @@ def test_discovery_is_announced_and_announced_again(broker: Mosquitto) -> None:
             assert m.json()["unique_id"] == object_id
         sub.clear()
         sub.publish("homeassistant/status", "online")
-        again = sub.wait_for(lambda ms: len(ms) >= 13, what="configs after HA restart")
+        again = sub.wait_for(lambda ms: len(ms) >= 21, what="configs after HA restart")
         assert {m.topic for m in again} == {m.topic for m in configs}

@@ -11,8 +11,9 @@ from typing import Any
 from analytics.alert_params import AlertParams
 from analytics.alert_records import AlertKind
 from analytics.compression import ExposureParams
-from collector.ble.session import VirtualRig, scaled_clock, virtual_rig
+from collector.ble.session import scaled_clock
 from collector.ble.source import BleSource
+from collector.ble.virtual.rig import VirtualRig, virtual_rig
 from collector.config import Overrides, load_settings
 from collector.service.plans import Emit, Source
 from collector.service.runner import Service

@@ -18,6 +18,7 @@ from collector.config import Overrides, Settings, load_settings
 from collector.recordings import write_recording
 from collector.service.app import make_service
 from collector.sinks.base import CommandCallback, CommandRequest, LiveStatus
+from collector.sinks.day_report import DayReport
 from tests.analytics.signals import Part, build
 
 T0 = 1_795_420_800.0
@@ -31,6 +32,7 @@ class MemorySink:
     def __init__(self, commands: list[str] | None = None) -> None:
         self.alerts: list[Alert] = []
         self.statuses: list[LiveStatus] = []
+        self.days: list[DayReport] = []
         self.commands = list(commands or [])
         self.replies: list[list[Alert]] = []
         self.stopped = False
@@ -45,6 +47,9 @@ class MemorySink:
 
     def publish_status(self, status: LiveStatus) -> None:
         self.statuses.append(status)
+
+    def publish_day(self, report: DayReport) -> None:
+        self.days.append(report)
 
     async def stop(self) -> None:
         self.stopped = True

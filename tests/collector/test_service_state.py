@@ -21,6 +21,7 @@ from collector.recordings import write_recording
 from collector.service.app import make_service
 from collector.service.state_store import StateStore
 from collector.sinks.base import CommandCallback, LiveStatus
+from collector.sinks.day_report import DayReport
 from tests.analytics.signals import Part, build
 from tests.collector.test_service_runner import settings_for
 
@@ -33,6 +34,7 @@ class MemorySink:
     def __init__(self) -> None:
         self.alerts: list[Alert] = []
         self.statuses: list[LiveStatus] = []
+        self.days: list[DayReport] = []
 
     async def start(self, on_command: CommandCallback) -> None:
         pass
@@ -42,6 +44,9 @@ class MemorySink:
 
     def publish_status(self, status: LiveStatus) -> None:
         self.statuses.append(status)
+
+    def publish_day(self, report: DayReport) -> None:
+        self.days.append(report)
 
     async def stop(self) -> None:
         pass

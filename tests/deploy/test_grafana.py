@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from analytics.alert_records import STAND_PROMPTS, AlertKind
+from collector.sinks.history.model import EventRecord
 from tests.history_data import WEEK0, simulated_week
 from tests.history_servers import influxd, require_influxd
 
@@ -105,3 +107,66 @@ def test_dashboard_json_is_stable() -> None:
     text = DASHBOARD.read_text(encoding="utf-8")
     assert text.endswith("\n")
     assert json.loads(text)["schemaVersion"] >= 36
+
+
+def annotations() -> list[dict[str, Any]]:
+    """The dashboard's InfluxDB annotations (not Grafana's built-in one)."""
+    listed = dashboard()["annotations"]["list"]
+    return [a for a in listed if a["datasource"]["type"] == "influxdb"]
+
+
+def _kinds(query: str) -> set[str]:
+    (alternatives,) = re.findall(r'"kind" =~ /\^\(([a-z_|]+)\)\$/', query)
+    return set(alternatives.split("|"))
+
+
+def test_alerts_are_annotations_from_the_alert_events() -> None:
+    found = annotations()
+    assert [a["name"] for a in found] == ["Prompts", "Breaks and answers"]
+    for a in found:
+        assert a["enable"] is True
+        assert a["datasource"]["uid"] == "sitload-influxdb"
+        q = a["query"]
+        assert q.startswith('SELECT "message", "kind" FROM "event" WHERE "source" = \'alert\'')
+        assert "$timeFilter" in q
+        assert '"user" =~ /^$user$/' in q
+        assert (a["textColumn"], a["tagsColumn"]) == ("message", "kind")
+        assert _kinds(q) <= {k.value for k in AlertKind}
+    prompts, answers = (_kinds(a["query"]) for a in found)
+    assert prompts == {k.value for k in STAND_PROMPTS} | {"posture", "saddle"}
+    assert answers == {"break_complete", "snoozed", "acknowledged"}
+
+
+def test_the_annotation_queries_find_the_alerts_on_influxdb_1x(tmp_path: Path) -> None:
+    require_influxd()
+    from collector.sinks.history.influx_v1 import InfluxV1Store
+
+    user = "p-0042"
+    t0 = WEEK0 + 9 * 3600
+    kinds = ["prompt", "escalation", "snoozed", "break_complete", "acknowledged", "status"]
+    alerts = [
+        EventRecord(user, t0 + 60.0 * i, "alert", kind, f"{kind}-{i}", message=f"the {kind}")
+        for i, kind in enumerate(kinds)
+    ]
+    other = EventRecord(user, t0 + 1.0, "exposure", "bout_started", "bout-1")
+    someone_else = EventRecord("p-0043", t0 + 2.0, "alert", "prompt", "p-1", message="not hers")
+    with influxd(tmp_path / "influxd") as server:
+        store = InfluxV1Store(server.url, "sitload")
+        assert store.write([*alerts, other, someone_else]).rejected == 0
+        got: list[list[tuple[str, str]]] = []
+        for a in annotations():
+            q = concrete(a["query"], user, WEEK0, WEEK0 + 86400)
+            res = server.query(q, "sitload")["results"][0]
+            assert "error" not in res, f"{a['name']}: {res.get('error')}"
+            (series,) = res["series"]
+            assert series["columns"] == ["time", "message", "kind"]
+            got.append([(v[1], v[2]) for v in series["values"]])
+        store.close()
+    assert got == [
+        [("the prompt", "prompt"), ("the escalation", "escalation")],
+        [
+            ("the snoozed", "snoozed"),
+            ("the break_complete", "break_complete"),
+            ("the acknowledged", "acknowledged"),
+        ],
+    ]

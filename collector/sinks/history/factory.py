@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from collector.extras import require
 from collector.sinks.history.model import HistoryStore
 
 PASSWORD_ENV = "SITLOAD_INFLUX_PASSWORD"
@@ -173,6 +174,7 @@ def _safe(text: str, url: str) -> str:
 
 
 def _influx_v1(url: str, environ: Mapping[str, str]) -> HistoryStore:
+    require("influxdb_client", "an InfluxDB history (influxdb-v1://)")
     from collector.sinks.history.influx_v1 import InfluxV1Store
 
     p = _Parsed(url, _V1_OPTIONS)
@@ -208,6 +210,7 @@ def _influx_v1(url: str, environ: Mapping[str, str]) -> HistoryStore:
 
 
 def _influx_v2(url: str, environ: Mapping[str, str]) -> HistoryStore:
+    require("influxdb_client", "an InfluxDB history (influxdb://)")
     from collector.sinks.history.influx_v2 import InfluxV2Store
 
     p = _Parsed(url, _V2_OPTIONS)

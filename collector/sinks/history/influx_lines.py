@@ -16,6 +16,11 @@ daily        user                       date (str), compression_s, hip_gt90_s,  
                                         saddle_s (float), bouts_over_30, prompted,
                                         taken, natural, late, snoozed, ignored (int)
 pain         user, when                 score (int), note (str)                     s
+ride         user                       end_s, riding_s, on_bike_s, seated_s,       s
+                                        standing_s, longest_seated_bout_s,
+                                        stands_per_hour, seated_hip_gt90_s (float,
+                                        absent when unknown), stands (int),
+                                        position_from, source (str)
 ===========  =========================  ==========================================  =========
 
 Idempotency is InfluxDB's own rule: a point with the same measurement, tag set and
@@ -25,15 +30,18 @@ timestamp derived from its natural key:
 * timeline: the second; daily: local midnight (whole seconds); pain: the second of
   the report (a second report in the same second with the same ``when`` replaces
   the first);
-* bout: the start, in milliseconds;
+* bout: the start, in milliseconds; ride: the start, whole seconds;
 * event: the time rounded to the millisecond **plus** ``crc32(id) mod 1000``
   microseconds, so two different events of one kind in the same millisecond get
   different timestamps (while the same event always gets the same one). The exact
   time is kept in the ``t_s`` field.
 
 Optional values that are None (or NaN) are left out of the line (InfluxDB has no
-null); empty tag values are left out too (they read back as ""). Line breaks in
-``message`` and ``note`` become spaces (:func:`one_line`).
+null). Tags never are: every point of a measurement carries the same tag keys, an
+empty value written as ``unknown`` (:data:`UNKNOWN`, read back as ""), because
+InfluxDB 3 fixes a table's tag set at its first write and Grafana's ``GROUP BY``
+would otherwise split one device's series in two. Line breaks in ``message`` and
+``note`` become spaces (:func:`one_line`).
 
 Points are built with influxdb-client's :class:`~influxdb_client.Point` (its escaping
 and number formatting). The per-second timeline is the bulk of the data, so
@@ -56,11 +64,13 @@ from influxdb_client.domain.write_precision import WritePrecision
 from collector.sinks.history.model import (
     DAILY_COUNTS,
     DAILY_SECONDS,
+    RIDE_OPTIONAL,
     BoutRecord,
     DailyRecord,
     EventRecord,
     HistoryRecord,
     PainReport,
+    RideRecord,
     TimelineChunk,
 )
 
@@ -75,6 +85,30 @@ EVENT: Final = "event"
 BOUT: Final = "bout"
 DAILY: Final = "daily"
 PAIN: Final = "pain"
+RIDE: Final = "ride"
+
+UNKNOWN: Final = "unknown"
+"""The value of a tag whose value is not known (an empty text)."""
+
+TAG_KEYS: Final[dict[str, tuple[str, ...]]] = {
+    TIMELINE: ("device", "sensor_kind", "user"),
+    EVENT: ("kind", "source", "user"),
+    BOUT: ("user",),
+    DAILY: ("user",),
+    PAIN: ("user", "when"),
+}
+"""Every point of each measurement carries exactly these tags."""
+
+
+def tag(value: str | None) -> str:
+    """A tag's value as written: the text, or :data:`UNKNOWN` when empty."""
+    return value or UNKNOWN
+
+
+def untag(value: str | None) -> str:
+    """A tag's value as read back: "" for :data:`UNKNOWN` (or an absent tag)."""
+    return "" if value is None or value == UNKNOWN else value
+
 
 V1_PRECISION: Final[dict[Precision, str]] = {"s": "s", "ms": "ms", "us": "u"}
 """The ``precision`` query parameter of InfluxDB 1.x ``/write`` (``u``: microseconds)."""
@@ -92,6 +126,7 @@ PRECISION_OF: Final[dict[type, Precision]] = {
     BoutRecord: "ms",
     DailyRecord: "s",
     PainReport: "s",
+    RideRecord: "s",
 }
 
 
@@ -123,9 +158,9 @@ def _opt_float(value: float | None) -> float | None:
 def _timeline_head(chunk: TimelineChunk) -> PointT:
     return (
         Point(TIMELINE)
-        .tag("user", chunk.user)
-        .tag("device", chunk.device or None)
-        .tag("sensor_kind", chunk.sensor_kind or None)
+        .tag("user", tag(chunk.user))
+        .tag("device", tag(chunk.device))
+        .tag("sensor_kind", tag(chunk.sensor_kind))
     )
 
 
@@ -179,9 +214,9 @@ def timeline_lines(chunk: TimelineChunk, start: int = 0, stop: int | None = None
 def event_point(record: EventRecord) -> PointT:
     point = (
         Point(EVENT)
-        .tag("user", record.user)
-        .tag("source", record.source)
-        .tag("kind", record.kind)
+        .tag("user", tag(record.user))
+        .tag("source", tag(record.source))
+        .tag("kind", tag(record.kind))
         .field("id", record.id)
         .field("t_s", float(record.t_s))
         .field("value", _opt_float(record.value))
@@ -195,7 +230,7 @@ def event_point(record: EventRecord) -> PointT:
 def bout_point(record: BoutRecord) -> PointT:
     return (
         Point(BOUT)
-        .tag("user", record.user)
+        .tag("user", tag(record.user))
         .field("end_s", float(record.end_s))
         .field("seated_s", float(record.seated_s))
         .field("micro_breaks", int(record.micro_breaks))
@@ -208,7 +243,7 @@ def bout_point(record: BoutRecord) -> PointT:
 
 
 def daily_point(record: DailyRecord) -> PointT:
-    point = Point(DAILY).tag("user", record.user).field("date", record.date)
+    point = Point(DAILY).tag("user", tag(record.user)).field("date", record.date)
     for name in DAILY_SECONDS:
         point.field(name, float(getattr(record, name)))
     for name in DAILY_COUNTS:
@@ -219,12 +254,29 @@ def daily_point(record: DailyRecord) -> PointT:
 def pain_point(record: PainReport) -> PointT:
     return (
         Point(PAIN)
-        .tag("user", record.user)
-        .tag("when", record.when)
+        .tag("user", tag(record.user))
+        .tag("when", tag(record.when))
         .field("score", int(record.score))
         .field("note", one_line(record.note) or None)
         .time(whole_second(record.t_s), WritePrecision.S)
     )
+
+
+def ride_point(record: RideRecord) -> PointT:
+    point = (
+        Point(RIDE)
+        .tag("user", record.user)
+        .field("end_s", float(record.end_s))
+        .field("riding_s", float(record.riding_s))
+        .field("on_bike_s", float(record.on_bike_s))
+        .field("position_from", record.position_from)
+        .field("source", one_line(record.source) or None)
+    )
+    for name in RIDE_OPTIONAL:
+        value = getattr(record, name)
+        if value is not None and math.isfinite(value):
+            point.field(name, int(value) if name == "stands" else float(value))
+    return point.time(whole_second(record.start_s), WritePrecision.S)
 
 
 def record_points(record: HistoryRecord) -> list[PointT]:
@@ -239,6 +291,8 @@ def record_points(record: HistoryRecord) -> list[PointT]:
         return [daily_point(record)]
     if isinstance(record, PainReport):
         return [pain_point(record)]
+    if isinstance(record, RideRecord):
+        return [ride_point(record)]
     raise TypeError(f"not a history record: {type(record).__name__}")
 
 

@@ -45,6 +45,7 @@ from collector.sinks.history.model import (
     EventRecord,
     HistoryRecord,
     PainReport,
+    RideRecord,
     StoreConfigError,
     TimelineChunk,
     WriteResult,
@@ -191,6 +192,9 @@ class InfluxStoreBase:
 
     def read_pain(self, user: str, from_s: float, to_s: float) -> list[PainReport]:
         return self._reader.read_pain(user, from_s, to_s)
+
+    def read_rides(self, user: str, from_s: float, to_s: float) -> list[RideRecord]:
+        return self._reader.read_rides(user, from_s, to_s)
 
     def users(self) -> list[str]:
         return self._reader.users()

@@ -34,6 +34,7 @@ from collector.sinks.history.influxql_answers import (
     Series,
     answer_lines,
     numeric_answer,
+    ride_of_row,
     series_of,
 )
 from collector.sinks.history.model import (
@@ -43,6 +44,7 @@ from collector.sinks.history.model import (
     DailyRecord,
     EventRecord,
     PainReport,
+    RideRecord,
     StoreConfigError,
     StoreUnavailableError,
     TimelineChunk,
@@ -256,7 +258,9 @@ class InfluxQLReader:
             out.hip_flexion_deg[idx] = rows[keep, cols.index("hip_flexion_deg")]
             known = ~np.isnan(d)
             out.data[idx[known]] = d[known].astype(np.int8)
-            sources.add((series.tags.get("device", ""), series.tags.get("sensor_kind", "")))
+            sources.add(
+                (lp.untag(series.tags.get("device")), lp.untag(series.tags.get("sensor_kind")))
+            )
         return with_source(out, sources)
 
     def _rows(
@@ -294,7 +298,7 @@ class InfluxQLReader:
                     user,
                     float(t_s),
                     event_source(row.get("source")),
-                    row.get("kind") or "",
+                    lp.untag(row.get("kind")),
                     row.get("id") or "",
                     value=None if value is None else float(value),
                     message=row.get("message"),
@@ -361,10 +365,14 @@ class InfluxQLReader:
             )
         return out
 
+    def read_rides(self, user: str, from_s: float, to_s: float) -> list[RideRecord]:
+        rows = self._rows(lp.RIDE, user, to_ns(from_s), to_ns(to_s), "s")
+        return [ride_of_row(user, row) for row in rows]
+
     def users(self) -> list[str]:
         found: set[str] = set()
         tables = ", ".join(
-            quote_ident(m) for m in (lp.TIMELINE, lp.EVENT, lp.BOUT, lp.DAILY, lp.PAIN)
+            quote_ident(m) for m in (lp.TIMELINE, lp.EVENT, lp.BOUT, lp.DAILY, lp.PAIN, lp.RIDE)
         )
         for series in self.stream(f'SHOW TAG VALUES FROM {tables} WITH KEY = "user"', "s"):
             cols = series.columns

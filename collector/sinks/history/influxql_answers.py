@@ -20,7 +20,7 @@ import numpy as np
 import urllib3
 
 from collector.sinks.history.influx_http import trim
-from collector.sinks.history.model import StoreUnavailableError
+from collector.sinks.history.model import RideRecord, StoreUnavailableError
 
 _VALUES: Final = b'"values":['
 _NOT_NUMERIC: Final = (b'"', b"true", b"false")
@@ -52,7 +52,8 @@ class Series:
 def _numbers(text: bytes) -> np.ndarray[Any, Any] | None:
     """``[[1,2.5],[2,null]]`` as a rows × columns float64 array (NaN for null), or
     None when the rows do not all hold the same number of numbers. pyarrow's CSV
-    reader (a core dependency; C++, exact, releases the GIL) when it is there."""
+    reader (C++, exact, releases the GIL) when it is installed (the ``[parquet]``
+    extra)."""
     body = text[2:-2].replace(b"],[", b"\n")
     rows = body.count(b"\n") + 1
     first = body.find(b"\n")
@@ -60,7 +61,7 @@ def _numbers(text: bytes) -> np.ndarray[Any, Any] | None:
     try:
         import pyarrow as pa
         import pyarrow.csv as pa_csv
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
+    except ImportError:  # the core install: numpy's parser
         flat = np.fromstring(  # text mode (sep=","): parses in C
             body.replace(b"\n", b",").replace(b"null", b"nan"), dtype=np.float64, sep=","
         )
@@ -165,3 +166,28 @@ def answer_lines(response: urllib3.BaseHTTPResponse) -> Iterator[bytes]:
                 yield line
     if rest.strip():
         yield rest
+
+
+def _opt(row: dict[str, Any], name: str) -> float | None:
+    value = row.get(name)
+    return None if value is None else float(value)
+
+
+def ride_of_row(user: str, row: dict[str, Any]) -> RideRecord:
+    """A ``ride`` point read back (its time in seconds); fields left out were unknown."""
+    stands = row.get("stands")
+    return RideRecord(
+        user,
+        float(row["time"]),
+        float(row.get("end_s") or 0.0),
+        float(row.get("riding_s") or 0.0),
+        float(row.get("on_bike_s") or 0.0),
+        seated_s=_opt(row, "seated_s"),
+        standing_s=_opt(row, "standing_s"),
+        longest_seated_bout_s=_opt(row, "longest_seated_bout_s"),
+        stands=None if stands is None else int(stands),
+        stands_per_hour=_opt(row, "stands_per_hour"),
+        seated_hip_gt90_s=_opt(row, "seated_hip_gt90_s"),
+        position_from=str(row.get("position_from") or "none"),
+        source=str(row.get("source") or ""),
+    )

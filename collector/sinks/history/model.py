@@ -12,6 +12,7 @@ EventRecord    user, kind, t_s (events) / id (alerts)          ``event``
 BoutRecord     user, start_s                                   ``bout``
 DailyRecord    user, date                                      ``daily``
 PainReport     user, t_s                                       ``pain``
+RideRecord     user, start_s (whole second)                    ``ride``
 =============  ==============================================  =====================
 
 See docs/influxdb.md for the InfluxDB schema (tags, fields, precision).
@@ -119,6 +120,39 @@ DAILY_COUNTS: tuple[str, ...] = tuple(c for c in DAILY_COLUMNS if not c.endswith
 
 
 @dataclass(frozen=True, slots=True)
+class RideRecord:
+    """One ride (a bike computer's FIT file, alone or joined with a thigh recording):
+    its figures as ``sitload analyze`` gives them. None: not known from what was
+    imported (seated vs standing needs rider-position data or a thigh sensor, the hip
+    angle a thigh sensor)."""
+
+    user: str
+    start_s: float
+    """Start of the ride (the bike computer's first timer start), Unix time; the key
+    (to the whole second)."""
+    end_s: float
+    riding_s: float
+    """Timer running and not inside a break off the saddle."""
+    on_bike_s: float
+    """Riding plus stops shorter than a break."""
+    seated_s: float | None = None
+    standing_s: float | None = None
+    longest_seated_bout_s: float | None = None
+    stands: int | None = None
+    stands_per_hour: float | None = None
+    seated_hip_gt90_s: float | None = None
+    position_from: str = "none"
+    """Where seated vs standing comes from: ``thigh``, ``events`` (the file's rider
+    position, per second), ``session`` (the file's totals) or ``none``."""
+    source: str = ""
+    """The FIT file's name."""
+
+
+RIDE_OPTIONAL: tuple[str, ...] = tuple(f.name for f in fields(RideRecord))[5:11]
+"""The figures of a :class:`RideRecord` that may be unknown (None)."""
+
+
+@dataclass(frozen=True, slots=True)
 class PainReport:
     user: str
     t_s: float
@@ -154,7 +188,7 @@ def pain_when(value: object) -> PainWhen:
     return "evening" if value == "evening" else "now"
 
 
-HistoryRecord = TimelineChunk | EventRecord | BoutRecord | DailyRecord | PainReport
+HistoryRecord = TimelineChunk | EventRecord | BoutRecord | DailyRecord | PainReport | RideRecord
 
 
 class StoreUnavailableError(ConnectionError):
@@ -201,6 +235,10 @@ class HistoryStore(Protocol):
     def read_daily(self, user: str, from_s: float, to_s: float) -> list[DailyRecord]: ...
 
     def read_pain(self, user: str, from_s: float, to_s: float) -> list[PainReport]: ...
+
+    def read_rides(self, user: str, from_s: float, to_s: float) -> list[RideRecord]:
+        """The rides that start in ``[from_s, to_s)``, by start."""
+        ...
 
     def users(self) -> list[str]: ...
 

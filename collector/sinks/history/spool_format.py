@@ -29,6 +29,7 @@ from collector.sinks.history.model import (
     EventRecord,
     HistoryRecord,
     PainReport,
+    RideRecord,
     TimelineChunk,
     points_of,
 )
@@ -60,6 +61,7 @@ _TYPE_OF: Final[dict[type, str]] = {
     BoutRecord: "bout",
     DailyRecord: "daily",
     PainReport: "pain",
+    RideRecord: "ride",
 }
 _FIELDS: Final = {kind: [f.name for f in fields(cls)] for cls, kind in _TYPE_OF.items()}
 """The JSON keys of each record type: its fields, in order."""
@@ -103,6 +105,8 @@ def record_from_json(doc: dict[str, Any]) -> HistoryRecord:
         return DailyRecord(**doc)
     if kind == "pain":
         return PainReport(**doc)
+    if kind == "ride":
+        return RideRecord(**doc)
     raise ValueError(f"unknown record type {kind!r}")
 
 

@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Final
 
 from collector.sinks.history.model import StoreConfigError, StoreUnavailableError
+from collector.sinks.history.sqlite_rides import SCHEMA as RIDE_SCHEMA
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
+"""2: the ``ride`` table (:mod:`.sqlite_rides`); a version-1 file gains it when opened."""
 HOUR_S: Final = 3600
 
 SCHEMA: Final = """
@@ -143,7 +145,7 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
             "or point the history URL to another file"
         )
     if version < SCHEMA_VERSION:
-        for statement in SCHEMA.split(";"):
+        for statement in [*SCHEMA.split(";"), RIDE_SCHEMA]:
             if statement.strip():
                 conn.execute(statement)
         conn.execute(

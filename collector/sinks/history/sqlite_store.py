@@ -12,8 +12,8 @@
   seconds it covers, write back, inside the transaction). 90 days are 2,160 rows.
 * The schema and its version check are in :mod:`.sqlite_schema`.
 
-Times: bouts are keyed to the millisecond of their start, pain reports and daily
-rows to the whole second (as in InfluxDB, see docs/influxdb.md).
+Times: bouts are keyed to the millisecond of their start, pain reports, rides and
+daily rows to the whole second (as in InfluxDB, see docs/influxdb.md).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from collector.sinks.history.model import (
     EventRecord,
     HistoryRecord,
     PainReport,
+    RideRecord,
     StoreConfigError,
     StoreUnavailableError,
     TimelineChunk,
@@ -49,6 +50,7 @@ from collector.sinks.history.model import (
     points_of,
     with_source,
 )
+from collector.sinks.history.sqlite_rides import read_rides, write_ride
 from collector.sinks.history.sqlite_schema import HOUR_S, connect, migrate, store_error
 
 log = logging.getLogger(__name__)
@@ -203,6 +205,8 @@ class SqliteStore:
                 "VALUES (?, ?, ?, ?, ?)",
                 (record.user, math.floor(record.t_s), int(record.score), record.when, record.note),
             )
+        elif isinstance(record, RideRecord):
+            write_ride(conn, record)
         else:
             raise TypeError(f"not a history record: {type(record).__name__}")
 
@@ -342,11 +346,14 @@ class SqliteStore:
             for t_s, score, when, note in rows
         ]
 
+    def read_rides(self, user: str, from_s: float, to_s: float) -> list[RideRecord]:
+        return read_rides(self._query, user, from_s, to_s)
+
     def users(self) -> list[str]:
         rows = self._query(
             "SELECT user FROM timeline_hour UNION SELECT user FROM event "
             "UNION SELECT user FROM bout UNION SELECT user FROM daily "
-            "UNION SELECT user FROM pain ORDER BY 1",
+            "UNION SELECT user FROM pain UNION SELECT user FROM ride ORDER BY 1",
             (),
         )
         return [str(r[0]) for r in rows]

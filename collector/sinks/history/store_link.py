@@ -4,8 +4,11 @@ and the logging rules.
 * :meth:`StoreLink.attempt` writes; a store that is unavailable
   (:class:`StoreUnavailableError`) or refuses the configuration
   (:class:`StoreConfigError`, such as a refused token) makes it return None and
-  schedules the next try: ``retry_first_s``, doubling up to ``retry_max_s`` (a
-  configuration error waits ``retry_max_s`` at once). Unexpected errors count as an
+  schedules the next try after a delay with full jitter
+  (:class:`~collector.sinks.backoff.Backoff`: drawn from ``[0, cap]``, the cap
+  ``retry_first_s`` doubling up to ``retry_max_s``, so a fleet of writers does not
+  come back to a restarted database all at once; a configuration error waits
+  ``retry_max_s`` at once). Unexpected errors count as an
   outage too, until :data:`POISON_AFTER` in a row on the same batch: then the batch
   is given up as rejected (a batch that breaks the store must not block the rest).
 * A warning when the store goes away (an error for a configuration problem), debug
@@ -19,8 +22,10 @@ Used from the writer thread only; ``last_error`` and ``down_since`` are read by
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Callable, Sequence
 
+from collector.sinks.backoff import Backoff
 from collector.sinks.history.model import (
     HistoryRecord,
     HistoryStore,
@@ -49,10 +54,14 @@ class StoreLink:
         retry_max_s: float,
         clock: Callable[[], float],
         changed: Callable[[], None],
+        rng: random.Random | None = None,
     ) -> None:
+        """``rng`` draws the retry delays (None: seeded from the OS)."""
         self.store = store
         self.retry_first_s = retry_first_s
         self.retry_max_s = max(retry_first_s, retry_max_s)
+        self._backoff = Backoff(self.retry_first_s, self.retry_max_s)
+        self._rng = rng if rng is not None else random.Random()
         self._clock = clock
         self._changed = changed
         self.down_since: float | None = None
@@ -60,7 +69,8 @@ class StoreLink:
         self.retry_at = clock()
         self.last_error: str | None = None
         self.replayed_this_outage = 0
-        self._delay = retry_first_s
+        self._retries = 0
+        """Delays in the current outage (the backoff's cap doubles with each)."""
         self._unexpected = 0
         self._reasons: dict[str, int] = {}
 
@@ -91,7 +101,7 @@ class StoreLink:
             log.error("history writer: giving up a batch of %d point(s): %s", points, reason)
             return WriteResult(0, points, reason)
         self._unexpected = 0
-        self._delay = self.retry_first_s
+        self._retries = 0
         return result
 
     def _failed(self, exc: BaseException, *, config: bool) -> None:
@@ -115,9 +125,12 @@ class StoreLink:
                 )
         else:
             log.debug("history store %s still unavailable: %s", self.store.name, message)
-        delay = self.retry_max_s if config else self._delay
+        if config:
+            delay = self.retry_max_s
+        else:
+            delay = self._backoff.delay_s(self._retries, self._rng)
+            self._retries += 1
         self.retry_at = now + delay
-        self._delay = min(self._delay * 2, self.retry_max_s)
         self.last_error = message
         self._changed()
 

@@ -11,9 +11,9 @@ event loop never waits for a store. The writer thread:
    appended to the spool behind them (order is kept: new data waits behind old);
 3. when the store is unavailable (:class:`StoreUnavailableError`, or
    :class:`StoreConfigError` such as a refused token), appends the batch to the
-   spool (fsynced) and retries the oldest spooled batch after ``retry_first_s``,
-   doubling up to ``retry_max_s`` (:mod:`.store_link`); once the store answers, the
-   spool is replayed batch by batch, in order, before anything newer;
+   spool (fsynced) and retries the oldest spooled batch after a jittered, doubling
+   delay (:mod:`.store_link`); once the store answers, the spool is replayed batch by
+   batch, in order, before anything newer;
 4. counts points the store rejects for good (bad points) and logs them once per
    reason; they are never retried and never hold up the queue.
 
@@ -28,8 +28,8 @@ memory while the disk refuses). ``close(timeout_s)`` writes what it can in the t
 given and leaves the rest in the spool, which the next writer on the same folder
 replays first.
 
-Logging follows the project's rule: a warning when the store goes away, debug while
-retrying, info when it is back (with how much was replayed).
+Logging: a warning when the store goes away, debug while retrying, info when it is
+back (with how much was replayed) and at ``close`` (the counters).
 """
 
 from __future__ import annotations
@@ -41,12 +41,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from collector.sinks.history.batches import Inbox, coalesce, own
-from collector.sinks.history.model import (
-    HistoryRecord,
-    HistoryStore,
-    WriteResult,
-    points_of,
-)
+from collector.sinks.history.model import HistoryRecord, HistoryStore, WriteResult, points_of
 from collector.sinks.history.spool_fallback import SpoolWithFallback
 from collector.sinks.history.spool_format import Dropped, Frame
 from collector.sinks.history.store_link import StoreLink
@@ -187,7 +182,9 @@ class HistoryWriter:
         self._thread.join(max(0.0, timeout_s) + 0.5)
         if self._thread.is_alive():
             self._abandon()
-        return self.stats()
+        stats = self.stats()
+        log.info("history writer closed (%s)", stats.summary())
+        return stats
 
     def _abandon(self) -> None:
         """The worker is stuck in a store call past the deadline: spool the queue and

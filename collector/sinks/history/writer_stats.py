@@ -31,3 +31,10 @@ class WriterStats:
     store_up: bool = True
     """False from a failed write until a write succeeds again."""
     last_error: str | None = None
+
+    def summary(self) -> str:
+        """The counters in one line, for the log."""
+        return (
+            f"{self.written} point(s) written ({self.replayed} replayed from the spool), "
+            f"{self.rejected} rejected, {self.dropped} dropped, {self.pending} pending"
+        )

@@ -13,8 +13,14 @@ def check_settings(s: MqttSettings) -> None:
     cannot work (the topic prefix and user id are checked by ``Topics.of``)."""
     if not s.host:
         raise ValueError("mqtt host is empty: give the broker's host name or address")
-    if not 0 < s.port < 65536:
-        raise ValueError(f"mqtt port {s.port} is not a TCP port (1-65535)")
+    brokers = [(s.host, s.port), *s.failover]
+    for host, port in brokers:
+        if not host:
+            raise ValueError("mqtt host is empty: give the broker's host name or address")
+        if not 0 < port < 65536:
+            raise ValueError(f"mqtt port {port} is not a TCP port (1-65535)")
+    if len(set(brokers)) < len(brokers):
+        raise ValueError("mqtt failover names a broker twice: give each node once")
     if s.qos not in (0, 1, 2):
         raise ValueError(f"mqtt qos must be 0, 1 or 2, got {s.qos!r}")
     if s.protocol not in ("auto", "5", "3.1.1"):

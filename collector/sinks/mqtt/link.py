@@ -2,13 +2,17 @@
 
 One task (:meth:`MqttLink.start`) opens a connection (:class:`Connection`, a new
 paho client with a clean session each time), waits for its end, and opens the next
-after a delay: after an attempt that got no CONNACK, ``reconnect_first_s`` doubling
-up to ``reconnect_max_s`` (reset by a successful connection); after an established
-connection dropped, ``reconnect_first_s`` doubling while connections keep dropping
-within :data:`STABLE_S`. With ``protocol = "auto"`` a broker that refuses MQTT 5
-before any connection succeeded (CONNACK *Unsupported protocol version*, or the
-connection closed, or no CONNACK within ``keepalive_s``, right after the MQTT 5
-CONNECT) is tried again at once with MQTT 3.1.1, which is then kept.
+after a delay with full jitter (:class:`~collector.sinks.backoff.Backoff`: drawn from
+``[0, cap]``, the cap ``reconnect_first_s`` doubling up to ``reconnect_max_s``): after
+attempts that got no CONNACK the cap doubles with each (reset by a successful
+connection); after an established connection dropped it doubles while connections
+keep dropping within :data:`STABLE_S`. With several brokers (``mqtt.urls``: nodes of
+one cluster) a failed attempt or a dropped connection moves on to the next broker,
+in turn; a connection stays with the broker that accepted it. With
+``protocol = "auto"`` a broker that refuses MQTT 5 before any connection succeeded
+(CONNACK *Unsupported protocol version*, or the connection closed, or no CONNACK
+within ``keepalive_s``, right after the MQTT 5 CONNECT) is tried again at once with
+MQTT 3.1.1, which is then kept.
 
 The link failing is logged once as a warning, retries at debug level, the recovery
 at info level with what the sink sent (:meth:`LinkEvents.link_up`).
@@ -19,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
 from typing import Any, Protocol
 
@@ -27,6 +32,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from collector.sinks.backoff import Backoff
 from collector.sinks.mqtt.failures import connect_failure
 from collector.sinks.mqtt.transport import Connection, LoopClient, tls_context
 from collector.sinks.mqtt_payloads import OFFLINE, Topics
@@ -78,12 +84,25 @@ class LinkEvents(Protocol):
 
 
 class MqttLink:
-    def __init__(self, settings: MqttSettings, topics: Topics, events: LinkEvents) -> None:
+    def __init__(
+        self,
+        settings: MqttSettings,
+        topics: Topics,
+        events: LinkEvents,
+        *,
+        rng: random.Random | None = None,
+    ) -> None:
+        """``rng`` draws the reconnection delays (None: seeded from the OS)."""
         s = settings
         self._s = s
         self._topics = topics
         self._events = events
-        self.where = f"{s.host}:{s.port}"
+        self.brokers: tuple[tuple[str, int], ...] = ((s.host, s.port), *s.failover)
+        self._broker = 0
+        self.backoff = Backoff(s.reconnect_first_s, s.reconnect_max_s)
+        self._rng = rng if rng is not None else random.Random()
+        self.delays_s: list[float] = []
+        """The delays waited between connections (for tests; the last 100)."""
         self.client_id = s.client_id or f"sitload-{s.user_id}"
         self.protocol = (
             MQTTProtocolVersion.MQTTv311 if s.protocol == "3.1.1" else MQTTProtocolVersion.MQTTv5
@@ -98,6 +117,23 @@ class MqttLink:
         self._connected_at = 0.0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+
+    @property
+    def client_id_now(self) -> str:
+        """The client id on the broker in use: with several brokers (the nodes of one
+        cluster) ``<client_id>-n<k>`` on the k-th. RabbitMQ keeps a client's
+        subscription queue, named after its client id, on the node it was made on: a
+        client coming to another node under the same id while that node is down is
+        refused, so each node gets an id of its own."""
+        if len(self.brokers) == 1:
+            return self.client_id
+        return f"{self.client_id}-n{self._broker + 1}"
+
+    @property
+    def where(self) -> str:
+        """``host:port`` of the broker in use (or being tried)."""
+        host, port = self.brokers[self._broker]
+        return f"{host}:{port}"
 
     @property
     def connection(self) -> Connection | None:
@@ -137,8 +173,7 @@ class MqttLink:
     # --- the task --------------------------------------------------------------------------
 
     async def _run(self) -> None:
-        s = self._s
-        retry_s = drop_s = s.reconnect_first_s
+        retries = drops = 0  # delays in the current run of failed attempts / of drops
         while True:
             if self._stopping and not self._events.queued():
                 return
@@ -153,20 +188,30 @@ class MqttLink:
             if self._stopping:
                 return
             if accepted:  # an established connection dropped
-                retry_s = s.reconnect_first_s
+                retries = 0
                 if time.monotonic() - self._connected_at >= STABLE_S:
-                    drop_s = s.reconnect_first_s
-                wait_s, drop_s = drop_s, min(drop_s * 2, s.reconnect_max_s)
+                    drops = 0
+                wait_s = self.backoff.delay_s(drops, self._rng)
+                drops += 1
             else:
-                wait_s, retry_s = retry_s, min(retry_s * 2, s.reconnect_max_s)
+                wait_s = self.backoff.delay_s(retries, self._rng)
+                retries += 1
+            self._next_broker()
+            self.delays_s = [*self.delays_s[-99:], wait_s]
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(wait_s):
                     await self._wake.wait()  # stop() with alerts waiting: try at once
 
+    def _next_broker(self) -> None:
+        if len(self.brokers) > 1:
+            self._broker = (self._broker + 1) % len(self.brokers)
+            log.debug("MQTT: trying broker %s next", self.where)
+
     async def _connection(self) -> bool:
         """One connection, from the attempt to its end: True if the broker accepted it."""
         s = self._s
+        host, port = self.brokers[self._broker]
         try:
             client = self._make_client()
             tls = tls_context(s.ca_file, s.tls_insecure) if s.tls else None
@@ -178,8 +223,8 @@ class MqttLink:
         try:
             try:
                 await conn.open(
-                    s.host,
-                    s.port,
+                    host,
+                    port,
                     tls,
                     keepalive_s=s.keepalive_s,
                     clean_start=True if v5 else mqtt.MQTT_CLEAN_START_FIRST_ONLY,
@@ -201,7 +246,7 @@ class MqttLink:
         v5 = self.protocol == MQTTProtocolVersion.MQTTv5
         client = LoopClient(
             CallbackAPIVersion.VERSION2,
-            client_id=self.client_id,
+            client_id=self.client_id_now,
             protocol=self.protocol,
             clean_session=None if v5 else True,
             reconnect_on_failure=False,  # reconnections are the link's (new client each)
@@ -289,7 +334,7 @@ class MqttLink:
                 "MQTT connected to %s (MQTT %s) as %s; topics under %s/",
                 self.where,
                 proto,
-                self.client_id,
+                self.client_id_now,
                 self._topics.base,
             )
         elif outage is not None:

@@ -26,6 +26,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from analytics.alert_records import Alert
 from collector.service.command_guard import CommandGuard, CommandLimits
 from collector.sinks.base import CommandCallback, LiveStatus
+from collector.sinks.day_report import DayReport, daily_payload
 from collector.sinks.ha_discovery import discovery_messages, status_topic
 from collector.sinks.ha_registry import package_support_url, remember_configs
 from collector.sinks.mqtt.checks import check_settings
@@ -48,6 +49,8 @@ log = logging.getLogger(__name__)
 _LIMITS = CommandLimits()
 
 _STOP_POLL_S = 0.02
+
+DAYS_KEPT = 31  # day summaries kept while the broker is unreachable (oldest go first)
 
 
 def _version() -> str:
@@ -142,6 +145,7 @@ class MqttSink:
         self._outbox = Outbox(s.outbox_max, MAX_IN_FLIGHT)
         self._status: LiveStatus | None = None
         self._status_dirty = False
+        self._days: collections.deque[bytes] = collections.deque(maxlen=DAYS_KEPT)
         self._started = False
         self._stopping = False
         self._overflowing = False
@@ -176,6 +180,11 @@ class MqttSink:
         """Replace the retained state (only the newest is kept while disconnected)."""
         self._status = status
         self._status_dirty = True
+        self._pump()
+
+    def publish_day(self, report: DayReport) -> None:
+        """Queue the day summary for ``<base>/daily`` (retained, QoS 1), in order."""
+        self._days.append(to_json(daily_payload(report)))
         self._pump()
 
     async def stop(self) -> None:
@@ -323,6 +332,12 @@ class MqttSink:
             props = json_properties() if is_v5(client) else None
             payload = to_json(state_payload(self._status))
             client.publish(self._topics.state, payload, qos=0, retain=True, properties=props)
+        while self._days:  # in order; one paho refuses now is sent again later
+            props = json_properties() if is_v5(client) else None
+            day = client.publish(self._topics.daily, self._days[0], 1, True, properties=props)
+            if day.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
+                break
+            self._days.popleft()
         sent_before, expired = self._n["sent"], 0
         while True:
             entry, gone = self._outbox.next(self._clock(), self._settings.alert_ttl_s)

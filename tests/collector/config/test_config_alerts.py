@@ -41,6 +41,7 @@ hip_prompt_after_min = 7
 saddle_prompt_after_min = 50
 saddle_stand_s = 15
 status_after_s = 0
+back_after_s = 12
 prompt_gap_min = 5
 quiet_hours = ["22:00-07:00", "12:00-12:30"]
 """,
@@ -64,6 +65,7 @@ quiet_hours = ["22:00-07:00", "12:00-12:30"]
         cyclist=True,
         saddle_prompt_after_s=3000,
         status_after_s=0,
+        back_after_s=12,
         prompt_gap_s=300,
         quiet_hours_s=((79200, 25200), (43200, 45000)),
     )
@@ -88,6 +90,7 @@ def test_quiet_hours_default_to_the_profiles(tmp_path: Path, text: str, quiet: o
     assert s.alerts.quiet_hours_s == quiet
     assert s.alerts.prompt_gap_s == 600.0
     assert s.alerts.status_after_s == 60.0
+    assert s.alerts.back_after_s == 30.0
 
 
 def test_working_hours_shorthand_days_and_unlisted_days(tmp_path: Path) -> None:

@@ -221,3 +221,12 @@ def test_user_ids_become_safe_unique_file_names() -> None:
     assert stems["../x"].startswith("_x-")
     assert stems["a b"].startswith("a_b-")
     assert len({s.lower() for s in stems.values()}) == 5
+
+
+def test_the_clinic_pages_name_the_report_extra(tmp_path: Path) -> None:
+    from tests.collector.test_extras import assert_names_the_extra, sitload_without
+
+    done = sitload_without("matplotlib", "clinic", "--out", str(tmp_path / "o"),
+                           "--history", f"sqlite:///{tmp_path / 'h.db'}", cwd=tmp_path)  # fmt: skip
+    assert_names_the_extra(done, "report")
+    assert "--format json does not" in done.stderr
