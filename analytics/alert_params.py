@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from analytics.compression import ExposureParams
+from analytics.rules import RULES
 
 DAY_S = 86400.0
 
@@ -95,6 +96,10 @@ class AlertParams:
     """Cyclist profile: saddle prompts; while riding they replace the stand prompts."""
     saddle_prompt_after_s: float = 2700.0
     """Saddle prompt after this much continuous seated riding (45 min)."""
+    freewheel_max_s: float = RULES.freewheel_max_s
+    """Cyclist profile: sitting still this long after the last pedal stroke is still
+    seated riding (freewheeling, waiting at a light on the saddle); standing off the
+    bike is part of the ride until it lasts ``exposure.break_s`` (a café stop)."""
     status_after_s: float = 60.0
     """A gap or non-wear must last this long before its status alert, and go on at
     least a second past it (so "off" and "back" never share a second). A calm default:
@@ -151,6 +156,7 @@ class AlertParams:
             "snooze_default_s",
             "hip_prompt_after_s",
             "saddle_prompt_after_s",
+            "freewheel_max_s",
         ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")

@@ -131,6 +131,9 @@ class Alert:
     command: str | None = None
     adherence: Adherence | None = None
     """The day's counters after this alert."""
+    saddle_minutes: float | None = None
+    """Saddle prompts: length of the saddle bout (continuous seated riding) when
+    raised; None for the other kinds."""
     also: tuple[AlertKind, ...] = ()
     """Prompts merged into this one (its message holds theirs too): a posture or
     saddle prompt due together with a stand prompt, within ``prompt_gap_s``."""

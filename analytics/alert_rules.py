@@ -62,7 +62,14 @@ from analytics.adherence import (
     prompt_counts,
     taken_by_s,
 )
-from analytics.alert_hip_saddle import hip_prompt, hip_reset, saddle_prompt, saddle_track
+from analytics.alert_hip_saddle import (
+    hip_prompt,
+    hip_reset,
+    in_ride,
+    ride_view,
+    saddle_prompt,
+    saddle_track,
+)
 from analytics.alert_params import AlertParams
 from analytics.alert_records import PROMPTS, Alert, AlertInput, AlertKind, DataState, Status
 from analytics.alert_schedule import (
@@ -130,6 +137,7 @@ def pause(state: AlertState, gap_s: float) -> AlertState:
         hip_span_start_t_s=later(state.hip_span_start_t_s),
         saddle_start_t_s=later(state.saddle_start_t_s),
         saddle_stand_t_s=later(state.saddle_stand_t_s),
+        ride_end_t_s=later(state.ride_end_t_s),
         gap_start_t_s=later(state.gap_start_t_s),
         status_gap_t_s=later(state.status_gap_t_s),
         back_from_t_s=later(state.back_from_t_s),
@@ -158,6 +166,7 @@ def _consume(w: AlertWork, p: AlertParams, inp: AlertInput, out: list[Alert]) ->
 
 
 def _segment(w: AlertWork, p: AlertParams, inp: AlertInput, out: list[Alert]) -> None:
+    inp = ride_view(w, p, inp)
     t, te = inp.t_s, inp.t_s + inp.dt_s
     w.local_offset_s = inp.local_offset_s
     w.roll_day(t)
@@ -214,6 +223,7 @@ def _one_prompt(w: AlertWork, new: list[Alert]) -> list[Alert]:
         lead,
         message=wording.merged([lead.message, *(a.message for a in rest)]),
         also=tuple(a.kind for a in rest),
+        saddle_minutes=next((a.saddle_minutes for a in prompts if a.saddle_minutes), None),
     )
     return [one if a is lead else a for a in new if not any(a is r for r in rest)]
 
@@ -320,11 +330,11 @@ def _relief_step(w: AlertWork, p: AlertParams, inp: AlertInput, new: list[Alert]
     t, te = inp.t_s, inp.t_s + inp.dt_s
     if w.relief_start_t_s is None:
         w.relief_start_t_s = t
-        on_pedals = p.cyclist and inp.posture == Posture.RIDING_STANDING
+        on_bike = in_ride(w, p)  # standing on the pedals, or a stop at a light
         due = w.bout_phase > 0 or (
             t - start >= p.prompt_after_s - EPS_S and prompts_allowed(p, t, inp.local_offset_s)
         )
-        w.relief_feedback = due and not on_pedals
+        w.relief_feedback = due and not on_bike
         if w.relief_feedback:
             msg = wording.break_started(p.stand_for_s)
             new.append(w.alert(AlertKind.BREAK_STARTED, t, t, msg, stand_for_s=p.stand_for_s))

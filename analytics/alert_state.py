@@ -80,6 +80,11 @@ class AlertState:
     saddle_stand_t_s: float | None = None
     saddle_level: int = 0
     saddle_acked: bool = False
+    ride_end_t_s: float | None = None
+    """Cyclist profile: end of the last riding step of the running ride (None: not
+    on a ride)."""
+    ride_stands: int = 0
+    """Stands on the pedals (at least ``saddle_stand_s``) in the running or last ride."""
     commands: int = 0
     """Commands applied so far (numbers their alert ids)."""
     last_prompt_t_s: float | None = None
@@ -143,6 +148,8 @@ class AlertWork:
     saddle_stand_t_s: float | None
     saddle_level: int
     saddle_acked: bool
+    ride_end_t_s: float | None
+    ride_stands: int
     commands: int
     last_prompt_t_s: float | None
 
@@ -185,6 +192,7 @@ class AlertWork:
         status: Status | None = None,
         command: str | None = None,
         minutes_at_s: float | None = None,
+        saddle_minutes: float | None = None,
     ) -> Alert:
         start = self.bout_start_t_s if bout else None
         minutes = None
@@ -203,6 +211,7 @@ class AlertWork:
             status=status,
             command=command,
             adherence=self.counters(),
+            saddle_minutes=saddle_minutes,
         )
 
     def earliest(self, due_s: float, t_s: float, gap_s: float) -> float:

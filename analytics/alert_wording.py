@@ -57,10 +57,12 @@ def hip_posture(span_s: float) -> str:
     return f"Hip bent past 90° for {whole_minutes(span_s)} min: sit more upright or raise the seat."
 
 
-def saddle(seated_s: float) -> str:
-    """``seated_s`` of continuous seated riding."""
+def saddle(seated_s: float, stand_s: float) -> str:
+    """``seated_s`` of continuous seated riding; standing on the pedals ``stand_s``
+    ends the saddle bout."""
     return (
-        f"{whole_minutes(seated_s)} min seated on the saddle: stand on the pedals or take a break."
+        f"{whole_minutes(seated_s)} min seated on the saddle: stand on the pedals for "
+        f"{format_min_s(stand_s)} or take a break."
     )
 
 

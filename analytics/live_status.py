@@ -56,6 +56,12 @@ class LiveStatus:
     calibration_confidence: float | None = None
     """0..1: how much walking anchors the automatic calibration (``pedalling``: 0,
     riding is known but not seated vs standing nor the hip angle)."""
+    saddle_bout_minutes: float = 0.0
+    """Cyclist profile: length of the running saddle bout (continuous seated riding,
+    the saddle prompt's clock; 0: none)."""
+    ride_stands: int = 0
+    """Cyclist profile: stands on the pedals (at least ``saddle_stand_s``) in the
+    running ride, or the last one."""
 
     @property
     def adherence_pct(self) -> float | None:
@@ -79,6 +85,7 @@ def status_of(engine: LiveEngine) -> LiveStatus:
     ok = engine.last_data == DATA_OK
     seated = bool(step_classes(np.array([engine.last_posture], dtype=np.int8))[0] == SEATED)
     bout = engine.alerts.bout_start_t_s
+    saddle = engine.alerts.saddle_start_t_s
     return LiveStatus(
         t_s=t,
         sitting=seated if ok else None,
@@ -98,4 +105,6 @@ def status_of(engine: LiveEngine) -> LiveStatus:
         calibration_confidence=None
         if engine.thigh is None
         else round(float(engine.thigh.confidence), 2),
+        saddle_bout_minutes=0.0 if saddle is None else round((t - saddle) / 60.0, 2),
+        ride_stands=engine.alerts.ride_stands,
     )

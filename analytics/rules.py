@@ -24,6 +24,11 @@ class ClinicalRules:
     saddle_stand_s: float = 10.0
     """Standing on the pedals this long ends a saddle bout (the posture rule applied
     to the saddle: a shorter rise out of the saddle is part of the bout)."""
+    freewheel_max_s: float = 300.0
+    """Sitting still on the saddle this long after the last pedal stroke is still
+    riding (freewheeling downhill, waiting at a light seated); longer, it is sitting.
+    A rider off the bike walks or stands first, so sitting straight after riding is
+    on the saddle; five minutes covers a long descent, which has pedal strokes."""
     sit_threshold_deg: float = 45.0
     """Thigh inclination from upright above which the thigh counts as seated, when a
     recording shows no two clear clusters (midway between standing, ≈0–20°, and

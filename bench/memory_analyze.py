@@ -1,12 +1,15 @@
 """Memory benchmark: peak RSS of ``sitload analyze`` on long 50 Hz thigh + trunk CSV
 recordings, against the size of the recording's samples as float32 arrays.
 
-    python bench/memory_analyze.py [--days 1 --days 3] [--code DIR] [--dir DIR]
+    python bench/memory_analyze.py [--days 1 --days 3] [--code DIR] [--dir DIR] [--import]
 
 Writes each recording (simulated desk days, 6 h blocks, in a temporary directory
 unless ``--dir``), runs ``sitload analyze FILE --json`` in a child process and reads
 that child's peak RSS (``wait4``). ``--code DIR`` runs the sitload code in DIR (for
 example a checkout of an older commit) instead of this one.
+
+``--import`` also runs ``sitload history import`` of each recording into a SQLite
+file in the same run (issue 13: it read the file whole; now streamed like analyze).
 
 Targets (issue 16): peak RSS ≤ 1.5 × the float32 sample arrays, and flat in the
 file length (streaming: the per-second epochs grow, the samples are never all in
@@ -60,10 +63,17 @@ def write_in_child(path: Path, days: float) -> int:
     return int(out.stdout.strip())
 
 
-def peak_rss_bytes(path: Path, code: Path) -> tuple[int, float, int]:
-    """(peak RSS of ``sitload analyze``, wall seconds, exit code)."""
+def peak_rss_bytes(path: Path, code: Path, history: Path | None = None) -> tuple[int, float, int]:
+    """(peak RSS of ``sitload analyze`` — or of ``sitload history import`` into the
+    SQLite file ``history`` —, wall seconds, exit code)."""
     env = {**os.environ, "PYTHONPATH": str(code)}
     cmd = [sys.executable, "-m", "collector.cli", "analyze", str(path), "--json", "--tz", "UTC"]
+    if history is not None:
+        history.unlink(missing_ok=True)
+        cmd = [
+            sys.executable, "-m", "collector.cli", "history", "import", str(path),
+            "--user", "p-mem", "--tz", "UTC", "--history", f"sqlite:///{history}",
+        ]  # fmt: skip
     t = time.perf_counter()
     proc = subprocess.Popen(  # in ``code``: ``-m`` puts the working directory first
         cmd, cwd=code, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -83,6 +93,12 @@ def main() -> int:
     ap.add_argument("--days", type=float, action="append", help="recording length (repeatable)")
     ap.add_argument("--code", type=Path, default=ROOT)
     ap.add_argument("--dir", type=Path, help="keep the recordings here (reused if present)")
+    ap.add_argument(
+        "--import",
+        dest="history_import",
+        action="store_true",
+        help="also `sitload history import` of each recording into SQLite (issue 13)",
+    )
     ap.add_argument("--write", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.write is not None:
@@ -109,6 +125,13 @@ def main() -> int:
                 f"{days:5g} {rows:12,d} {path.stat().st_size / 1e6:8.0f} {f32 / 1e6:8.0f} "
                 f"{peak / 1e6:8.0f} {peak / f32:6.2f}   {wall:.0f} s{status}"
             )
+            if args.history_import:
+                peak, wall, code = peak_rss_bytes(path, args.code, Path(tmp) / "history.db")
+                status = "" if code == 0 else f"  (exit {code})"
+                print(
+                    f"{'':>5} {'history import':>12} {'':>8} {'':>8} "
+                    f"{peak / 1e6:8.0f} {peak / f32:6.2f}   {wall:.0f} s{status}"
+                )
     return 0
 
 

@@ -20,10 +20,12 @@ Timed, best of N in one process (after one warm-up that imports matplotlib):
   ``sitload report`` (interpreter start, imports, everything), best of 3;
 * with ``--influx``, from **InfluxDB 1.x** (an ``influxd`` started here as the tests
   start it, the history written into it first): the read as it is now (the
-  timeline's numbers parsed straight into arrays, pages asked for ahead) against the
-  read before issue 13 in the same run (every value through ``json.loads``, one page
-  at a time), alternating, best of ``--influx-repeat``; the two must read exactly
-  the same inputs.
+  timeline from its ``timeline_hour`` blocks, 24 points a day) against the read of
+  every second from the per-second points (as before the blocks, and as a history
+  written by an older sitload reads) in the same run, alternating, best of
+  ``--influx-repeat``; the two must read exactly the same inputs. With SQLite too,
+  SQLite runs alternate with those and the InfluxDB / SQLite ratio of the whole
+  report is printed (target: <= 2x).
 
     python bench/speed_report.py [--days 90] [--repeat 5] [--no-sqlite] [--influx]
 
@@ -33,6 +35,7 @@ Target: the whole report for 90 days of one person in ≤ 2 s.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import subprocess
 import sys
@@ -49,6 +52,7 @@ sys.path.insert(0, str(REPO))
 
 from analytics.exposure import exposure_report  # noqa: E402
 from collector.review.command import build_review  # noqa: E402
+from collector.review.export import render_json  # noqa: E402
 from collector.review.html import render_html  # noqa: E402
 from collector.review.load import ReviewInputs, load_inputs  # noqa: E402
 from collector.review.meta import ReportMeta, sitload_version  # noqa: E402
@@ -188,14 +192,19 @@ def main() -> int:
 
     cold: float | None = None
     sq: dict[str, float] | None = None
+    sqlite_db: Path | None = None
+    stack = contextlib.ExitStack()
     if not args.no_sqlite:
         try:
             from collector.sinks.history.sqlite_store import SqliteStore
         except ImportError:
             print("SQLite store: collector.sinks.history.sqlite_store not available; skipped")
         else:
-            with tempfile.TemporaryDirectory(prefix="sitload-bench-") as tmp:
+            with contextlib.ExitStack() as keep:  # the file stays for the InfluxDB runs
+                tmp = keep.enter_context(tempfile.TemporaryDirectory(prefix="sitload-bench-"))
+                stack.callback(keep.pop_all().close)
                 db = Path(tmp) / "history.db"
+                sqlite_db = db
                 t0 = time.perf_counter()
                 writer = SqliteStore(db)
                 writer.write(history.records)
@@ -230,8 +239,12 @@ def main() -> int:
                     )
 
     influx: dict[str, float] | None = None
-    if args.influx:
-        influx = from_influx(history.records, user, first, last, args.influx_repeat)
+    sq_alt: dict[str, float] | None = None
+    with stack:
+        if args.influx:
+            influx, sq_alt = from_influx(
+                history.records, user, first, last, args.influx_repeat, store, sqlite_db
+            )
 
     print(
         f"target <= {TARGET_S:g} s for {args.days} days (in process, in-memory store): "
@@ -252,6 +265,14 @@ def main() -> int:
             f"target <= {TARGET_S:g} s (in process, InfluxDB 1.x): "
             f"{'met' if influx['total'] <= TARGET_S else 'NOT met'} ({influx['total']:.2f} s)"
         )
+    if influx is not None and sq_alt is not None:
+        ratio = influx["total"] / sq_alt["total"]
+        print(
+            f"InfluxDB 1.x / SQLite, alternating runs: report {influx['total']:.2f} s / "
+            f"{sq_alt['total']:.2f} s = {ratio:.2f}x (target <= 2x: "
+            f"{'met' if ratio <= 2.0 else 'NOT met'}); read {influx['load']:.2f} s / "
+            f"{sq_alt['load']:.2f} s"
+        )
     return 0
 
 
@@ -265,11 +286,24 @@ def same_inputs(a: ReviewInputs, b: ReviewInputs) -> bool:
     )
 
 
+def report_json(inputs: ReviewInputs) -> str:
+    rev = build_review(inputs, tz_name=TZ, baseline=None)
+    meta = ReportMeta(inputs.user, dt.datetime(2026, 5, 3, tzinfo=ZoneInfo(TZ)), "bench", "x")
+    return render_json(rev, meta)
+
+
 def from_influx(
-    records: Sequence[HistoryRecord], user: str, first: dt.date, last: dt.date, repeat: int
-) -> dict[str, float]:
-    """The report from InfluxDB 1.x, read now and as before issue 13 (same server,
-    same data, alternating runs); the best runs of each."""
+    records: Sequence[HistoryRecord],
+    user: str,
+    first: dt.date,
+    last: dt.date,
+    repeat: int,
+    reference: HistoryStore,
+    sqlite_db: Path | None,
+) -> tuple[dict[str, float], dict[str, float] | None]:
+    """The report from InfluxDB 1.x, read now (hour blocks) and as before them (every
+    second from the per-second points; same server, same data, alternating runs); the
+    best runs of each."""
     from collector.sinks.history.influx_v1 import InfluxV1Store
     from tests.history_servers import influxd
 
@@ -287,31 +321,46 @@ def from_influx(
         )
         now = InfluxV1Store(server.url, "bench")
         before = InfluxV1Store(server.url, "bench")
-        before._reader.numeric = False  # every value through json.loads
-        before._reader.prefetch = 0  # one page (day) at a time
+        before._reader.blocks = False  # every second from the per-second points
         try:
             zone = ZoneInfo(TZ)
             a = load_inputs(now, user, first, last, zone, progress=False)
             b = load_inputs(before, user, first, last, zone, progress=False)
             if not same_inputs(a, b):
                 raise SystemExit("the two InfluxDB reads do not give the same inputs")
-            runs_now, runs_before = [], []
-            for _ in range(repeat):  # alternating: the machine's load hits both alike
+            ref = load_inputs(reference, user, first, last, zone, progress=False)
+            if report_json(a) != report_json(ref):
+                raise SystemExit("the report JSON from InfluxDB differs from the in-memory store's")
+            print("report JSON from InfluxDB (blocks) = from the in-memory store: identical")
+            runs_now, runs_before, runs_sqlite = [], [], []
+            sqlite = None
+            if sqlite_db is not None:
+                from collector.sinks.history.sqlite_store import SqliteStore
+
+                sqlite = SqliteStore(sqlite_db)
+            for _ in range(repeat):  # alternating: the machine's load hits all alike
                 runs_before.append(report_once(before, user, first, last))
                 runs_now.append(report_once(now, user, first, last))
+                if sqlite is not None:
+                    runs_sqlite.append(report_once(sqlite, user, first, last))
+            if sqlite is not None:
+                sqlite.close()
         finally:
             now.close()
             before.close()
     best_now = min(runs_now, key=lambda r: r["total"])
     best_before = min(runs_before, key=lambda r: r["total"])
-    show(f"report from InfluxDB 1.x, before (per-value JSON), best of {repeat}", best_before)
+    show(f"report from InfluxDB 1.x, before (per-second points), best of {repeat}", best_before)
     show(f"report from InfluxDB 1.x, now, best of {repeat}", best_now)
     print(
         f"InfluxDB read before / now = {best_before['load'] / best_now['load']:.2f}x; "
         f"report before / now = {best_before['total'] / best_now['total']:.2f}x "
         "(same inputs, checked)"
     )
-    return best_now
+    best_sqlite = min(runs_sqlite, key=lambda r: r["total"]) if runs_sqlite else None
+    if best_sqlite is not None:
+        show(f"report from SQLite, alternating with those, best of {repeat}", best_sqlite)
+    return best_now, best_sqlite
 
 
 if __name__ == "__main__":

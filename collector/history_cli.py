@@ -20,6 +20,7 @@ from typing import NoReturn
 import click
 
 from collector.config_option import config_option
+from collector.history_compact import compact_cmd
 from collector.plural import counted
 
 EXIT_USAGE = 2
@@ -32,7 +33,8 @@ def _fail(message: str) -> NoReturn:
 
 @click.group(name="history")
 def history_group() -> None:
-    """The history store: import recordings and activPAL exports."""
+    """The history store: import recordings and activPAL exports; compact an older
+    InfluxDB history."""
 
 
 @history_group.command(name="import")
@@ -193,3 +195,6 @@ def import_cmd(
     )
     if failed:
         sys.exit(1)
+
+
+history_group.add_command(compact_cmd)

@@ -51,6 +51,7 @@ from analytics.pipeline import analyze_recording
 from analytics.records import Timeline
 from analytics.rules import RULES
 from collector.analyze_inputs import AnalyzeInputs, prepare, seat_notes
+from collector.recording_analysis import analyze_file
 from collector.recordings import is_event_file, load_events, load_recording
 from collector.recordings.errors import RecordingError
 from collector.ride_analyze import join_ride
@@ -171,14 +172,26 @@ def analyse(
             sec = per_second(tl)
             clock = LocalClock(clock_offset_s(float(sec.t0_s), zone))
             return Analysed(path, "activpal", sec, report, clock, zone, tuple(loaded.warnings))
-        rec = load_recording(path, fmt)
-        if ride is not None:
-            rec = join_ride(rec, ride)[0]
-        thigh, seat_params, notes = prepare(rec.recording, AnalyzeInputs())
-        analysis = analyze_recording(rec.recording, seat_params=seat_params, thigh=thigh)
-        warnings = [*rec.warnings, *notes, *seat_notes(analysis.seat)]
-        report = exposure_report(analysis.timeline, params, tz=zone, with_events=True)
-        tl = per_second(analysis.timeline)
+        if ride is not None:  # the thigh joined with the ride: read whole, as analyze does
+            rec = join_ride(load_recording(path, fmt), ride)[0]
+            thigh, seat_params, notes = prepare(rec.recording, AnalyzeInputs())
+            analysis = analyze_recording(rec.recording, seat_params=seat_params, thigh=thigh)
+            timeline = analysis.timeline
+            warnings = [*rec.warnings, *notes, *seat_notes(analysis.seat)]
+        else:
+            found = analyze_file(path, fmt)  # streamed: memory follows seconds, not samples
+            jumps = len(found.segments) != 1
+            timeline = found.segments[0].analysis.timeline
+            warnings = list(found.warnings)
+            del found  # the per-second epochs: only the timeline is kept
+            if jumps:  # a clock that jumps: one timeline over the whole file, as always
+                rec = load_recording(path, fmt)
+                thigh, seat_params, notes = prepare(rec.recording, AnalyzeInputs())
+                analysis = analyze_recording(rec.recording, seat_params=seat_params, thigh=thigh)
+                timeline = analysis.timeline
+                warnings = [*rec.warnings, *notes, *seat_notes(analysis.seat)]
+        report = exposure_report(timeline, params, tz=zone, with_events=True)
+        tl = per_second(timeline)
         return Analysed(path, "recording", tl, report, same_clock, zone, tuple(warnings))
     except RecordingError as exc:
         raise HistoryImportError(str(exc)) from None

@@ -130,6 +130,8 @@ def load_settings(
     if mqtt is not None and mqtt.client_id is None:
         # unique on a shared broker, even for one user's two gateways
         mqtt = dataclasses.replace(mqtt, client_id=f"sitload-{mqtt.user_id}-{who.gateway_id}")
+    if mqtt is not None:  # the cyclist's Home Assistant entities
+        mqtt = dataclasses.replace(mqtt, saddle=profile == "cyclist")
     console = console_settings(cfg.console)
     if overrides.history_url is not None:
         history_url = check_history_url(overrides.history_url, "--history")

@@ -228,8 +228,6 @@ def report_cmd(
         return
     if out.is_dir():
         _fail(f"--out {out} is a folder; give a file to write (or --all-users for a folder)")
-    from rich.console import Console
-
     from collector.config import ConfigError, Overrides, find_config, load_settings
     from collector.extras import require
     from collector.review.load import load_inputs
@@ -275,7 +273,7 @@ def report_cmd(
         except ReportRangeError as exc:
             _fail(str(exc))
         n_days = (last_day - first_day).days + 1
-        inputs = load_inputs(store, who, first_day, last_day, zone, console=Console(stderr=True))
+        inputs = load_inputs(store, who, first_day, last_day, zone)  # progress on stderr
     except (StoreUnavailableError, StoreConfigError) as exc:
         _fail(f"the {store_kind} history cannot be read: {exc}")
     finally:

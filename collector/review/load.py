@@ -7,7 +7,7 @@ per-second :class:`~analytics.records.Timeline`. Seconds whose data state is not
 (no samples, sensor off) are non-wear whatever posture the store kept. Alerts and
 daily records cover the range; pain reports run to the end of the morning after the
 last day (its score answers for the last day). A rich progress bar shows on stderr
-when the range is long and stdout is a terminal.
+when the range is long and stdout is a terminal (rich is imported only then).
 """
 
 from __future__ import annotations
@@ -18,10 +18,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 
 import numpy as np
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from analytics.live import DATA_OK
 from analytics.local_days import local_midnight_s
@@ -33,6 +32,10 @@ from collector.sinks.history.model import (
     PainReport,
     RideRecord,
 )
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
 
 PROGRESS_DAYS_NEEDED = 14
 """Show the progress bar for ranges longer than this (on a terminal)."""
@@ -80,6 +83,10 @@ def _progress(show: bool, total: int, console: Console | None) -> Iterator[Progr
     if not show:
         yield None
         return
+    # rich's progress bar is imported only when it shows (a cold report starts faster)
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
     bar = Progress(
         TextColumn("reading history"),
         BarColumn(),

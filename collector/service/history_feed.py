@@ -39,7 +39,8 @@ def alert_record(user: str, alert: Alert) -> EventRecord:
         "alert",
         alert.kind.value,
         alert.id,
-        value=alert.bout_minutes,
+        # a saddle prompt's value is its saddle bout (continuous seated riding)
+        value=alert.bout_minutes if alert.saddle_minutes is None else alert.saddle_minutes,
         message=alert.message,
         payload=alert.to_dict(),
     )

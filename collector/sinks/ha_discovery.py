@@ -185,7 +185,31 @@ def _daily(topics: Topics) -> list[_Entity]:
     ]  # fmt: skip
 
 
-def _entities(topics: Topics) -> list[_Entity]:
+def _saddle(topics: Topics) -> list[_Entity]:
+    """The cyclist's: the running saddle bout (the saddle prompt's clock) and the
+    stands on the pedals of the ride."""
+    return [
+        _duration_sensor(
+            "saddle_bout_minutes",
+            "Saddle bout",
+            "saddle_bout_minutes",
+            "measurement",
+            "mdi:bicycle",
+        ),
+        _Entity(
+            SENSOR,
+            "ride_stands",
+            "Stands this ride",
+            {
+                "value_template": "{{ value_json.ride_stands }}",
+                "state_class": "measurement",
+                "icon": "mdi:bike-fast",
+            },
+        ),
+    ]
+
+
+def _entities(topics: Topics, *, saddle: bool) -> list[_Entity]:
     adherence_attributes = (
         "{{ {'date': value_json.adherence.date, "
         "'prompted': value_json.adherence.prompted, "
@@ -298,6 +322,7 @@ def _entities(topics: Topics) -> list[_Entity]:
             expires=False,
         ),
         *_daily(topics),
+        *(_saddle(topics) if saddle else []),
         *_diagnostics(topics),
     ]
 
@@ -334,7 +359,7 @@ def discovery_messages(
     topics = Topics.of(settings.prefix, user_id)
     device = device_block(user_id, sw_version)
     out: list[tuple[str, dict[str, Any]]] = []
-    for entity in _entities(topics):
+    for entity in _entities(topics, saddle=settings.saddle):
         object_id = f"sitload_{user_id}_{entity.key}"
         payload: dict[str, Any] = {
             "name": entity.name,

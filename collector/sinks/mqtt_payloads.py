@@ -164,6 +164,7 @@ ALERT_DECIMALS: dict[str, int] = {
     "t_s": 3,
     "bout_start_t_s": 3,
     "bout_minutes": 2,
+    "saddle_minutes": 2,
     "stand_for_s": 1,
     "upright_s": 1,
 }

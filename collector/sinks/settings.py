@@ -51,6 +51,9 @@ class MqttSettings:
     discovery_prefix: str = "homeassistant"
     expire_after_s: int = 600
     """Home Assistant marks the entities unavailable when no state came for this long."""
+    saddle: bool = False
+    """Announce the cyclist's entities too (saddle bout, stands this ride): the
+    cyclist profile."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,6 @@ turns the plan into samples; :mod:`collector.sources.sim_days` lays out calendar
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -267,94 +266,8 @@ class Plan:
         self.sit(self.secs(600, 1500), self.u(85, 95), self.u(5, 20), self.u(-5, 5), 0.3)
         self.stand(self.secs(120, 600))
 
-    # -- cyclist ------------------------------------------------------------------
-
-    def ride_seated(self, dur_s: int, cadence: float, phi: float, *, coast: bool) -> None:
-        self.add(
-            Seg(
-                COAST if coast else RIDE,
-                dur_s,
-                theta_deg=self.u(55.0, 65.0),
-                amp_deg=self.u(20.0, 25.0),
-                freq_hz=0.0 if coast else cadence / 60.0,
-                phi_deg=phi,
-                phi_osc_deg=0.5,
-                psi_deg=self.u(-5.0, 5.0),
-                trunk_bob_g=0.02,
-                vib_g=self.u(0.02, 0.05),
-                drift_deg=2.0,
-                cad_drift_rpm=0.0 if coast else 6.0,
-                seat_load=0.6,
-                slump=0.3,
-            )
-        )
-
-    def ride_standing(self, dur_s: int) -> None:
-        self.add(
-            Seg(
-                RSTAND,
-                dur_s,
-                theta_deg=self.u(25.0, 35.0),
-                amp_deg=self.u(18.0, 22.0),
-                freq_hz=self.u(55.0, 75.0) / 60.0,
-                phi_deg=self.u(15.0, 30.0),
-                phi_osc_deg=2.0,
-                rock_deg=self.u(5.0, 10.0),
-                impact_g=0.1,
-                trunk_bob_g=0.08,
-                vib_g=self.u(0.02, 0.05),
-                drift_deg=1.5,
-                cad_drift_rpm=3.0,
-            )
-        )
-
-    def ride(self, dur_s: float) -> None:
-        end = self.total_s + dur_s
-        cad_base = self.u(75.0, 92.0)
-        phi_base = self.u(38.0, 52.0)
-        while self.total_s < end:
-            cadence = float(np.clip(cad_base + self.rng.normal(0.0, 6.0), 60.0, 100.0))
-            phi = float(np.clip(phi_base + self.rng.normal(0.0, 4.0), 35.0, 55.0))
-            self.ride_seated(self.secs(120, 1200), cadence, phi, coast=False)
-            r = self.rng.random()
-            if r < 0.5:
-                self.ride_standing(self.secs(10, 60))
-            elif r < 0.8:
-                self.ride_seated(self.secs(10, 40), cadence, phi, coast=True)
-            else:  # a stop: foot down, standing astride the bike
-                self.stand(self.secs(30, 180), theta_hi=15.0)
-
-    def cyclist_day(self) -> None:
-        self.walk(self.secs(120, 300))  # walk to the bike
-        self.stand(self.secs(10, 30))
-        self.ride(self.u(1.0, 3.0) * 3600)
-        self.stand(self.secs(10, 30))
-        self.walk(self.secs(120, 300))  # walk away
-        self.sitting_period(self.secs(20 * 60, 60 * 60))
-        self.stand(self.secs(300, 900))
-
 
 # --------------------------------------------------------------------------- schedule
-
-
-def build_schedule(profile: Profile, n_sec: int, rng: np.random.Generator) -> list[Seg]:
-    plan = Plan(rng)
-    day: Callable[[], None] = plan.desk_day if profile == "desk" else plan.cyclist_day
-    while plan.total_s < n_sec:
-        day()
-    # Truncate to n_sec; never leave a last segment shorter than the minimum period.
-    segs: list[Seg] = []
-    total = 0
-    for seg in plan.segs:
-        if total >= n_sec:
-            break
-        dur = min(seg.dur_s, n_sec - total)
-        segs.append(replace(seg, dur_s=dur))
-        total += dur
-    if len(segs) > 1 and segs[-1].dur_s < PERIOD_FLOOR_S:
-        last = segs.pop()
-        segs[-1].dur_s += last.dur_s
-    return segs
 
 
 def insert_gaps(segs: list[Seg], hours: float, rng: np.random.Generator) -> list[Seg]:

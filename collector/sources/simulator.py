@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -50,12 +50,13 @@ from collector.sources.sim_plan import (
     RSTAND,
     SIT,
     TRUTH_OF_KIND,
+    Plan,
     Profile,
     Seg,
-    build_schedule,
     insert_gaps,
     per_second,
 )
+from collector.sources.sim_ride import CyclistPlan
 from collector.sources.sim_signals import (
     check_rotation,
     mount,
@@ -66,6 +67,34 @@ from collector.sources.sim_signals import (
     smooth_noise,
     unit_random,
 )
+
+
+def build_schedule(profile: Profile, n_sec: int, rng: np.random.Generator) -> list[Seg]:
+    """The profile's days one after another, cut at ``n_sec`` seconds."""
+    plan: Plan
+    day: Callable[[], None]
+    if profile == "desk":
+        plan = Plan(rng)
+        day = plan.desk_day
+    else:
+        rider = CyclistPlan(rng)
+        plan, day = rider, rider.cyclist_day
+    while plan.total_s < n_sec:
+        day()
+    # Truncate to n_sec; never leave a last segment shorter than the minimum period.
+    segs: list[Seg] = []
+    total = 0
+    for seg in plan.segs:
+        if total >= n_sec:
+            break
+        dur = min(seg.dur_s, n_sec - total)
+        segs.append(replace(seg, dur_s=dur))
+        total += dur
+    if len(segs) > 1 and segs[-1].dur_s < PERIOD_FLOOR_S:
+        last = segs.pop()
+        segs[-1].dur_s += last.dur_s
+    return segs
+
 
 __all__ = ["PERIOD_FLOOR_S", "Profile", "Simulated", "random_rotation", "simulate"]
 

@@ -92,8 +92,9 @@ def test_a_long_bout_with_the_hip_bent_gets_one_message_every_10_min() -> None:
 
 
 def test_a_prompt_due_within_the_gap_waits() -> None:
-    """The overdue stand prompt after a ride comes 10 min after the saddle prompt."""
-    _, alerts = drive(build([(RS, 50 * 60), (S, 700)]), AlertParams(cyclist=True))
+    """The overdue stand prompt after a ride comes 10 min after the saddle prompt
+    (sitting from 48 min: freewheeling until 53 min, then sitting)."""
+    _, alerts = drive(build([(RS, 48 * 60), (S, 700)]), AlertParams(cyclist=True))
     assert rel(alerts) == [("saddle", 2700.0), ("escalation", 3300.0)]
 
 

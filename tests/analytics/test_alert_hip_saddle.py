@@ -50,7 +50,9 @@ def test_saddle_prompt_for_the_cyclist_profile() -> None:
     ride = build([(RS, 50 * 60)])
     _, alerts = drive(ride, AlertParams(cyclist=True))
     assert rel(alerts) == [("saddle", 2700.0)]
-    assert alerts[0].message == "45 min seated on the saddle: stand on the pedals or take a break."
+    assert alerts[0].message == (
+        "45 min seated on the saddle: stand on the pedals for 10 s or take a break."
+    )
     # without the profile: the ordinary stand prompts, no saddle prompts
     _, alerts = drive(ride)
     assert [a.kind.value for a in alerts] == ["prompt", "escalation", "repeat"]
@@ -65,9 +67,13 @@ def test_short_stands_on_the_pedals_keep_the_saddle_clock_long_ones_reset_it() -
 
 
 def test_after_the_ride_a_cyclist_gets_the_overdue_stand_prompt() -> None:
+    """Sitting still right after riding is freewheeling (issue 12) until
+    ``freewheel_max_s`` has passed; sitting on, the overdue stand prompt comes."""
     p = AlertParams(cyclist=True, prompt_gap_s=300.0)  # the stand prompt 5 min after the saddle
-    _, alerts = drive(build([(RS, 50 * 60), (S, 5)]), p)
-    assert rel(alerts) == [("saddle", 2700.0), ("escalation", 3000.0)]
+    _, alerts = drive(build([(RS, 48 * 60), (S, 5)]), p)
+    assert rel(alerts) == [("saddle", 2700.0)]
+    _, alerts = drive(build([(RS, 48 * 60), (S, 301)]), p)
+    assert rel(alerts) == [("saddle", 2700.0), ("escalation", 2880.0 + p.freewheel_max_s)]
 
 
 def test_the_saddle_stand_is_the_exposure_rule_live_and_in_the_report() -> None:

@@ -120,11 +120,14 @@ def expected_alerts(cfg: Path, rec: Recording) -> list[dict[str, Any]]:
     return [a.to_dict() for a in out]
 
 
-def start_run(cfg: Path, tmp: Path, name: str = "run") -> subprocess.Popen[bytes]:
+def start_run(
+    cfg: Path, tmp: Path, name: str = "run", args: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
+    """``sitload run --config CFG ARGS…`` in a subprocess, its output in NAME.log."""
     env = {**os.environ, "SITLOAD_TEST_MQTT_PASSWORD": "alice-pw", "PYTHONUNBUFFERED": "1"}
     log = open(tmp / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(
-        [sys.executable, "-m", "collector.cli", "-v", "run", "--config", str(cfg)],
+        [sys.executable, "-m", "collector.cli", "-v", "run", "--config", str(cfg), *args],
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,

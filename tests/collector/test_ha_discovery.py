@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from analytics.alert_records import AlertKind
 from collector.sinks.ha_discovery import discovery_messages, status_topic
+from collector.sinks.ha_registry import remember_configs
 from collector.sinks.mqtt_payloads import Topics
 from collector.sinks.settings import MqttSettings
 
@@ -168,3 +171,34 @@ def test_other_prefixes() -> None:
         discovery_messages(MqttSettings(host="b", discovery_prefix="/ha"), sw_version="1")
     with pytest.raises(ValueError, match="user_id"):
         discovery_messages(MqttSettings(host="b", user_id="Jane Doe"), sw_version="1")
+
+
+def test_the_cyclist_gets_saddle_entities() -> None:
+    """The cyclist profile adds the running saddle bout and the stands of the ride;
+    the desk profile announces neither."""
+    rider = dataclasses.replace(SETTINGS, saddle=True)
+    c = configs(rider)
+    assert set(c) - set(configs()) == {"saddle_bout_minutes", "ride_stands"}
+    component, bout = c["saddle_bout_minutes"]
+    assert component == "sensor"
+    assert bout["value_template"] == "{{ value_json.saddle_bout_minutes }}"
+    assert (bout["unit_of_measurement"], bout["state_class"]) == ("min", "measurement")
+    component, stands = c["ride_stands"]
+    assert component == "sensor"
+    assert stands["value_template"] == "{{ value_json.ride_stands }}"
+    assert stands["state_class"] == "measurement"
+    assert stands["state_topic"] == TOPICS.state
+
+
+def test_a_rider_turned_desk_worker_clears_the_saddle_entities(tmp_path: Path) -> None:
+    registry = tmp_path / "ha-discovery.json"
+    rider = [
+        t for t, _ in discovery_messages(dataclasses.replace(SETTINGS, saddle=True), sw_version="1")
+    ]
+    desk = [t for t, _ in discovery_messages(SETTINGS, sw_version="1")]
+    assert remember_configs(registry, rider) == []
+    retired = remember_configs(registry, desk)
+    assert [t.split("/")[2].removeprefix("sitload_p-017_") for t in retired] == [
+        "ride_stands",
+        "saddle_bout_minutes",
+    ]

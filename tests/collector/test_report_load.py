@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -83,3 +84,25 @@ def test_load_rejects_an_inverted_range(history: SimHistory) -> None:
 
 
 # --------------------------------------------------------------------------- review
+
+
+def test_a_cold_json_report_imports_no_progress_bar_or_chart_library(tmp_path: Path) -> None:
+    # issue 14: a report that shows no progress bar does not pay for importing rich
+    from collector.sinks.history.sqlite_store import SqliteStore
+    from tests.collector.cli.test_cli_startup import loaded_after, run_main
+    from tests.review_store import simulate_history
+
+    history = simulate_history(n_days=3)
+    store = SqliteStore(tmp_path / "h.db")
+    store.write(history.records)
+    store.close()
+    loaded = loaded_after(
+        run_main(
+            "report", "--user", history.user, "--tz", history.tz, "--format", "json",
+            "--from", history.first_day.isoformat(), "--to", history.last_day.isoformat(),
+            "--history", f"sqlite:///{tmp_path / 'h.db'}", "--out", str(tmp_path / "r.json"),
+        )
+    )  # fmt: skip
+    assert (tmp_path / "r.json").stat().st_size > 0
+    assert "analytics" in loaded
+    assert not loaded & {"rich", "matplotlib", "influxdb_client"}, sorted(loaded)

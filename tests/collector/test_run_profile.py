@@ -54,3 +54,12 @@ def test_run_passes_the_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     result = CliRunner().invoke(main, ["run", "--profile", "racer"])
     assert result.exit_code == 2
     assert "racer" in result.output
+
+
+def test_the_cyclist_profile_announces_the_saddle_entities() -> None:
+    rider = load_settings(None, Overrides(source="simulate:cyclist", mqtt_url="mqtt://localhost"))
+    assert rider.mqtt is not None
+    assert rider.mqtt.saddle
+    desk = load_settings(None, Overrides(mqtt_url="mqtt://localhost"))
+    assert desk.mqtt is not None
+    assert not desk.mqtt.saddle

@@ -10,7 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from analytics.alert_params import AlertParams
 from analytics.records import Posture
+from analytics.saddle import SaddleContext
 from collector.sources.simulator import DEFAULT_START_S, Simulated, simulate
 from tests.collector.sim_stats import (
     PerSecond,
@@ -237,3 +239,13 @@ def test_seat_mat_is_occupied_only_while_seated() -> None:
     assert sit.any()
     assert up.any()
     assert np.min(total[sit]) > 2.0 * np.max(total[up])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 12])
+def test_cyclist_rides_reach_the_saddle_prompt(seed: int) -> None:
+    """Every ride has a long seated climb: the simulated day (the run's default 8 h)
+    has a seated saddle bout past the saddle prompt in the truth itself."""
+    sim = simulate("cyclist", 8.0, seed, fs_hz=5.0)
+    first, end, _hip = SaddleContext(sim.truth).bouts()
+    longest_s = float((end - first).max(initial=0)) * sim.truth.dt_s
+    assert longest_s >= AlertParams().saddle_prompt_after_s + 5 * 60

@@ -85,8 +85,11 @@ def test_every_query_runs_on_influxdb_1x(tmp_path: Path) -> None:
     user = week.timeline.user
     with influxd(tmp_path / "influxd") as server:
         store = InfluxV1Store(server.url, "sitload")
+        saddle = EventRecord(
+            user, WEEK0 + 3 * 86400 + 9 * 3600, "alert", "saddle", "saddle-1", value=45.0
+        )
         result = store.write(
-            [week.timeline, *week.events, *week.bouts, *week.daily_updates, *week.pain]
+            [week.timeline, *week.events, *week.bouts, *week.daily_updates, *week.pain, saddle]
         )
         assert result.rejected == 0
         var = dashboard()["templating"]["list"][0]["query"]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -39,6 +40,7 @@ import urllib3
 from collector.sinks.history import influx_lines as lp
 from collector.sinks.history.influx_http import InfluxHttp, server_message, trim
 from collector.sinks.history.influxql import InfluxQLReader
+from collector.sinks.history.influxql_timeline import compact_lines, data_span, hour_back
 from collector.sinks.history.model import (
     BoutRecord,
     DailyRecord,
@@ -47,11 +49,16 @@ from collector.sinks.history.model import (
     PainReport,
     RideRecord,
     StoreConfigError,
+    StoreUnavailableError,
     TimelineChunk,
     WriteResult,
 )
+from collector.sinks.history.timeline_hours import HourBlocks
 
 log = logging.getLogger(__name__)
+
+BLOCKS_PER_REQUEST = 100
+"""``timeline_hour`` blocks (up to ~49 kB each) per write request."""
 
 PostOutcome = Literal["ok", "bad", "too_large"]
 PostFn = Callable[[Sequence[str]], tuple[PostOutcome, str]]
@@ -126,6 +133,15 @@ def chunks_of(
         yield precision, lines[start : start + max_lines]
 
 
+def chunks_of_lazy(
+    precision: lp.Precision, lines: Iterable[str], max_lines: int
+) -> Iterator[tuple[lp.Precision, Sequence[str]]]:
+    """Like :func:`chunks_of`, for lines made as they are asked for."""
+    it = iter(lines)
+    while batch := list(itertools.islice(it, max_lines)):
+        yield precision, batch
+
+
 def write_part(lines: Sequence[str], post: PostFn, outcome: LineOutcome) -> None:
     """One request; on a rejection that does not say which lines were bad, the halves
     again (recursively) until each bad line is alone (a good line sent twice is
@@ -165,9 +181,63 @@ class InfluxStoreBase:
     def _post_of(self, precision: lp.Precision) -> PostFn:
         raise NotImplementedError
 
+    _hours: HourBlocks | None = None
+
+    def hours(self) -> HourBlocks:
+        """The ``timeline_hour`` blocks this store writes (:mod:`.timeline_hours`)."""
+        if self._hours is None:
+            self._hours = HourBlocks(hour_back(self._reader))
+        return self._hours
+
     def write(self, records: Sequence[HistoryRecord]) -> WriteResult:
+        """The records, then the hour blocks of their timeline (not counted in the
+        result: they are a second copy of its seconds)."""
         batches = lp.line_batches(records, self.max_lines)
-        return send_batches(batches, self._post_of, self._sender)
+        result = send_batches(batches, self._post_of, self._sender)
+        chunks = [r for r in records if isinstance(r, TimelineChunk)]
+        if chunks:
+            self._send_blocks(self.hours().lines(chunks))
+        return result
+
+    def flush_hours(self) -> None:
+        """Write the pending hour blocks as they are (closing does)."""
+        if self._hours is not None:
+            self._send_blocks(self._hours.flush())
+
+    def compact(self, user: str, now_s: float) -> int:
+        """Write the hour blocks of a history written before them (every hour of
+        ``user``'s per-second points before the hour in progress at ``now_s``), a day
+        at a time. How many blocks it wrote."""
+        span = data_span(self._reader, user)
+        if span is None:
+            return 0
+        made = 0
+
+        def counted(lines: Iterable[str]) -> Iterator[str]:
+            nonlocal made
+            for line in lines:
+                made += 1
+                yield line
+
+        self._send_blocks(counted(compact_lines(self._reader, user, span[0], span[1] + 1, now_s)))
+        return made
+
+    def _send_blocks(self, lines: Iterable[str]) -> None:
+        """Send blocks. A stored hour that cannot be read back (a field of another type
+        in it) costs its block only: that hour reads second by second."""
+        blocks = chunks_of_lazy("s", lines, BLOCKS_PER_REQUEST)
+        try:
+            done = send_batches(blocks, self._post_of, self._sender)
+        except (ValueError, TypeError, KeyError) as exc:
+            log.warning("%s: timeline_hour blocks not written (%s)", self, exc)
+            return
+        if done.rejected:
+            log.warning(
+                "%s: %d timeline_hour block(s) rejected (%s); those hours read second by second",
+                self,
+                done.rejected,
+                done.reason,
+            )
 
     def write_lines(self, precision: lp.Precision, lines: Sequence[str]) -> WriteResult:
         """Pre-built line protocol (benchmarks, tools)."""
@@ -200,6 +270,10 @@ class InfluxStoreBase:
         return self._reader.users()
 
     def close(self) -> None:
+        try:
+            self.flush_hours()
+        except (StoreUnavailableError, StoreConfigError) as exc:
+            log.warning("hour blocks not written (%s): those hours read second by second", exc)
         self._sender.shutdown(wait=True)
         self._reader.close()
         self._close_client()

@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Final, Literal
 
-import numpy as np
 import urllib3
 
 from collector.sinks.history import influx_lines as lp
@@ -37,6 +36,7 @@ from collector.sinks.history.influxql_answers import (
     ride_of_row,
     series_of,
 )
+from collector.sinks.history.influxql_timeline import read_timeline
 from collector.sinks.history.model import (
     DAILY_COUNTS,
     DAILY_SECONDS,
@@ -48,10 +48,8 @@ from collector.sinks.history.model import (
     StoreConfigError,
     StoreUnavailableError,
     TimelineChunk,
-    blank_timeline,
     event_source,
     pain_when,
-    with_source,
 )
 
 log = logging.getLogger(__name__)
@@ -79,7 +77,9 @@ class InfluxQLReader:
     ``chunk_size``: rows per JSON object of a chunked answer (0: ask for unchunked
     answers); ``page_s``: the time span of one timeline query; ``prefetch``: pages
     asked for ahead (0: one query at a time); ``numeric``: read the timeline's numbers
-    straight into arrays (False: through ``json.loads``, as any other answer)."""
+    straight into arrays (False: through ``json.loads``, as any other answer);
+    ``blocks``: read the timeline from its hour blocks where there are some (False:
+    every second from the per-second points, as before the blocks)."""
 
     def __init__(
         self,
@@ -92,6 +92,7 @@ class InfluxQLReader:
         prefetch: int = 2,
         numeric: bool = True,
         auth_fix: str = "check the credentials",
+        blocks: bool = True,
     ) -> None:
         self.http = http
         self.database = database
@@ -101,6 +102,7 @@ class InfluxQLReader:
         self.prefetch = prefetch
         self.numeric = numeric
         self.auth_fix = auth_fix
+        self.blocks = blocks
         self._pages: ThreadPoolExecutor | None = None
 
     def close(self) -> None:
@@ -223,45 +225,15 @@ class InfluxQLReader:
             else:
                 break
 
-    def _where(self, user: str, a: int, b: int, extra: str = "") -> str:
+    def where(self, user: str, a: int, b: int, extra: str = "") -> str:
         return f'WHERE "user" = {quote_str(user)}{extra} AND time >= {a} AND time < {b}'
 
     # --- the records ----------------------------------------------------------------
 
     def read_timeline(self, user: str, from_s: float, to_s: float) -> TimelineChunk:
-        out = blank_timeline(user, from_s, to_s)
-        t0, n = out.t0_s, out.n
-        sources: set[tuple[str, str]] = set()
-        table = self.measurement(lp.TIMELINE)
-
-        def build(a: int, b: int) -> str:
-            return (
-                f'SELECT "posture", "hip_flexion_deg", "data" FROM {table} '
-                f'{self._where(user, a, b)} GROUP BY "device", "sensor_kind"'
-            )
-
-        start_ns, end_ns = t0 * 1_000_000_000, (t0 + n) * 1_000_000_000
-        for series in self.select(build, start_ns, end_ns, "s", numeric=True):
-            if not len(series):
-                continue
-            cols = series.columns
-            rows = series.numbers
-            if rows is None:
-                rows = np.array(series.values, dtype=np.float64)  # None → NaN
-            idx = rows[:, cols.index("time")].astype(np.int64) - t0
-            keep = (idx >= 0) & (idx < n)
-            idx = idx[keep]
-            p = rows[keep, cols.index("posture")]
-            d = rows[keep, cols.index("data")]
-            known = ~np.isnan(p)
-            out.posture[idx[known]] = p[known].astype(np.int8)
-            out.hip_flexion_deg[idx] = rows[keep, cols.index("hip_flexion_deg")]
-            known = ~np.isnan(d)
-            out.data[idx[known]] = d[known].astype(np.int8)
-            sources.add(
-                (lp.untag(series.tags.get("device")), lp.untag(series.tags.get("sensor_kind")))
-            )
-        return with_source(out, sources)
+        """Every second in ``[floor(from_s), ceil(to_s))``: from the hour blocks where
+        there are some (unless ``blocks`` is off), else the seconds."""
+        return read_timeline(self, user, from_s, to_s, blocks=self.blocks)
 
     def _rows(
         self, name: str, user: str, from_ns: int, to_ns: int, epoch: Epoch, extra: str = ""
@@ -269,7 +241,7 @@ class InfluxQLReader:
         table = self.measurement(name)
 
         def build(a: int, b: int) -> str:
-            return f"SELECT * FROM {table} {self._where(user, a, b, extra)}"
+            return f"SELECT * FROM {table} {self.where(user, a, b, extra)}"
 
         # the small measurements: one page per 31 days
         for series in self.select(build, from_ns, to_ns, epoch, page_s=31 * 86_400):

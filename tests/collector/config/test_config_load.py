@@ -111,6 +111,7 @@ def test_example_mqtt_table_switched_on_has_the_code_defaults(
         port=1883,
         user_id=s.user_id,
         client_id=f"sitload-{s.user_id}-{s.gateway_id}",
+        saddle=example == CYCLIST,  # the cyclist's Home Assistant entities
     )
 
 
