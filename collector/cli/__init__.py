@@ -2,7 +2,7 @@
 
 One module per command group: :mod:`.analyze` (``analyze``, with
 :mod:`.analysis_console`), :mod:`.simulate`, :mod:`.demo`, :mod:`.ble` (``scan``,
-``record``), :mod:`.run`, :mod:`.send`, :mod:`.pain`; ``report`` and ``history`` live
+``record``), :mod:`.run`, :mod:`.send`, :mod:`.pain`; ``report``, ``clinic`` and ``history`` live
 beside what they serve. Starting is cheap:
 ``sitload --help`` imports click and this package only, and ``sitload CMD`` only
 CMD's module (:mod:`.lazy_group`), so numpy, matplotlib, pyarrow, the BLE stack,
@@ -24,6 +24,14 @@ COMMANDS = (
         "Posture, hip flexion and compression exposure from a recording FILE (sensor "
         "samples, or an activPAL event export); or rides from FIT files (one or more, or "
         "a folder of them).",
+    ),
+    LazyCommand(
+        "clinic",
+        "collector.review.clinic:clinic_cmd",
+        "Write an overview of every patient in the history (one sortable row each: last "
+        "data, valid days, compression per valid day and its trend, bouts over an hour, "
+        "hip flexion above 90°, breaks after prompts, morning pain against baseline, "
+        "flags) with each patient's own report beside it, into the folder --out.",
     ),
     LazyCommand(
         "demo",

@@ -43,7 +43,7 @@ def _fail(message: str) -> NoReturn:
     sys.exit(EXIT_USAGE)
 
 
-def _date(option: str, text: str) -> dt.date:
+def parse_date(option: str, text: str) -> dt.date:
     if not _DATE.fullmatch(text.strip()):
         _fail(f"{option} {text!r}: expected a date as YYYY-MM-DD, e.g. 2026-03-02")
     try:
@@ -65,8 +65,42 @@ def open_history(url: str) -> HistoryStore:
     return open_store(url, os.environ)
 
 
-def _scheme(url: str) -> str:
+def store_scheme(url: str) -> str:
     return url.partition("://")[0] or "history"
+
+
+class ReportRangeError(ValueError):
+    """The days of a report cannot be placed (the message says what to give)."""
+
+
+def report_days(
+    store: HistoryStore,
+    user: str,
+    zone: dt.tzinfo,
+    first_given: dt.date | None,
+    last_given: dt.date | None,
+    now_s: float,
+    *,
+    where: str,
+) -> tuple[dt.date, dt.date]:
+    """The local days a report of ``user`` covers: ``--from`` / ``--to`` with the
+    missing ends filled in (collector.review.range); ``sitload report`` and
+    ``sitload clinic`` place every patient's range here."""
+    from collector.review.range import data_span, default_range
+
+    span = None
+    if first_given is None and last_given is None:
+        span = data_span(store, user, zone, now_s)
+    days = default_range(first_given, last_given, span)
+    if days is None:
+        raise ReportRangeError(
+            f"no daily totals or bouts of user {user!r} in the {where} history to "
+            "place the report; give --from and --to"
+        )
+    n_days = (days[1] - days[0]).days + 1
+    if n_days > MAX_DAYS:
+        raise ReportRangeError(f"the range is {n_days} days; one report covers at most {MAX_DAYS}")
+    return days
 
 
 def build_review(
@@ -137,9 +171,9 @@ def render(fmt: str, rev: Review, meta: ReportMeta) -> str:
 )
 @click.option(
     "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path),
     required=True,
-    help="File to write.",
+    help="File to write (with --all-users: the folder).",
 )
 @click.option(
     "--format",
@@ -154,8 +188,16 @@ def render(fmt: str, rev: Review, meta: ReportMeta) -> str:
     "history_url",
     help="History store URL (sqlite:///FILE, influxdb://…) [default: the config's].",
 )
+@click.option(
+    "--all-users",
+    is_flag=True,
+    help="Every user of the history: the clinic overview and each user's report into "
+    "the folder --out (as `sitload clinic`).",
+)
 @config_option("TOML settings for the defaults (user id, time zone, history, break rules).")
+@click.pass_context
 def report_cmd(
+    ctx: click.Context,
     from_text: str | None,
     to_text: str | None,
     user: str | None,
@@ -164,6 +206,7 @@ def report_cmd(
     out: Path,
     fmt: str,
     history_url: str | None,
+    all_users: bool,
     config_path: Path | None,
 ) -> None:
     """Write the review a physiotherapist reads in two minutes: daily compression,
@@ -171,18 +214,32 @@ def report_cmd(
     saddle time, week-over-week swings, and next-morning pain against the previous
     day's compression, for the local days --from … --to of one (pseudonymous) user
     (without them: the 28 days up to the last day with data)."""
+    if all_users:
+        if user is not None or baseline is not None:
+            _fail("--all-users writes every user's report: leave out --user and --baseline")
+        if fmt == "csv":
+            _fail("--all-users writes an overview: give --format html or json")
+        from collector.review.clinic import clinic_cmd
+
+        ctx.invoke(
+            clinic_cmd, from_text=from_text, to_text=to_text, tz=tz, out=out,
+            history_url=history_url, fmt=fmt, jobs=None, config_path=config_path,
+        )  # fmt: skip
+        return
+    if out.is_dir():
+        _fail(f"--out {out} is a folder; give a file to write (or --all-users for a folder)")
     from collector.config import ConfigError, Overrides, find_config, load_settings
     from collector.extras import require
     from collector.review.load import load_inputs
     from collector.review.meta import ReportMeta, sitload_version
-    from collector.review.range import data_span, default_range, describe_store
+    from collector.review.range import describe_store
     from collector.sinks.history.model import StoreConfigError, StoreUnavailableError
     from collector.timezone import UnknownZoneError, chosen_zone
 
     if fmt == "html":
         require("matplotlib", "the HTML report (its charts; --format json or csv do not)")
-    first_given = None if from_text is None else _date("--from", from_text)
-    last_given = None if to_text is None else _date("--to", to_text)
+    first_given = None if from_text is None else parse_date("--from", from_text)
+    last_given = None if to_text is None else parse_date("--to", to_text)
     if first_given and last_given and last_given < first_given:
         _fail(f"--to {last_given} is before --from {first_given}")
     try:
@@ -197,7 +254,7 @@ def report_cmd(
         _fail(str(exc))
     tz_name = zone.key
     who = settings.user_id
-    store_kind = _scheme(settings.history_url)
+    store_kind = store_scheme(settings.history_url)
     where = describe_store(settings.history_url)
     t_start = time.perf_counter()
     try:
@@ -209,19 +266,13 @@ def report_cmd(
         if who not in users:
             known = ", ".join(users) if users else "none yet"
             _fail(f"unknown user {who!r}; the history has: {known} ({where})")
-        span = None
-        if first_given is None and last_given is None:
-            span = data_span(store, who, zone, time.time())
-        days = default_range(first_given, last_given, span)
-        if days is None:
-            _fail(
-                f"no daily totals or bouts of user {who!r} in the {where} history to "
-                "place the report; give --from and --to"
+        try:
+            first_day, last_day = report_days(
+                store, who, zone, first_given, last_given, time.time(), where=where
             )
-        first_day, last_day = days
+        except ReportRangeError as exc:
+            _fail(str(exc))
         n_days = (last_day - first_day).days + 1
-        if n_days > MAX_DAYS:
-            _fail(f"the range is {n_days} days; one report covers at most {MAX_DAYS}")
         inputs = load_inputs(store, who, first_day, last_day, zone)  # progress on stderr
     except (StoreUnavailableError, StoreConfigError) as exc:
         _fail(f"the {store_kind} history cannot be read: {exc}")

@@ -1,0 +1,139 @@
+"""Every patient's report and the overview's row of it.
+
+Each patient goes through exactly what ``sitload report --user ID`` does — the range
+placed by :func:`collector.review.command.report_days`, the history read by
+:func:`collector.review.load.load_inputs`, the review built by
+:func:`collector.review.command.build_review` and written by
+:func:`collector.review.command.render` — and the overview's row is taken from that
+same review (:func:`collector.review.clinic_rows.clinic_row`). With ``jobs`` > 1
+the patients are shared out to worker processes (each opens the history itself):
+drawing the report's charts is most of the time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import re
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from analytics.compression import ExposureParams
+from collector.review import command
+from collector.review.clinic_rows import ClinicRow, clinic_row, problem_row
+from collector.review.load import load_inputs
+from collector.review.meta import ReportMeta
+from collector.sinks.history.model import HistoryStore
+from collector.timezone import zone_named
+
+PAGES = ("html", "json")
+"""With the overview page, each patient's report is written as the page and its JSON."""
+INDEX_STEM = "index"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def report_stems(users: Sequence[str]) -> dict[str, str]:
+    """A file name stem per user id, unique even on a case-insensitive file system:
+    the id itself when it is a plain name, else its safe characters and a hash."""
+    out: dict[str, str] = {}
+    taken = {INDEX_STEM}
+    for user in users:
+        stem = _UNSAFE.sub("_", user).lstrip(".") or "user"
+        if stem != user or stem.lower() in taken:
+            stem = f"{stem}-{zlib.crc32(user.encode()):08x}"
+        taken.add(stem.lower())
+        out[user] = stem
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class PatientJob:
+    """Everything one patient's report needs (picklable: sent to a worker)."""
+
+    url: str
+    user: str
+    tz_name: str
+    first_given: dt.date | None
+    last_given: dt.date | None
+    now_s: float
+    params: ExposureParams
+    taken_within_s: float
+    out_dir: Path
+    stem: str
+    generated_at: dt.datetime
+    version: str
+    store_kind: str
+    where: str
+    formats: tuple[str, ...] = PAGES
+    """Each a format of collector.review.command.render; the row links the first."""
+
+
+def patient_row(store: HistoryStore, job: PatientJob) -> ClinicRow:
+    """Write the report of ``job.user`` (in ``job.formats``) and return its overview row."""
+    zone = zone_named(job.tz_name)
+    try:
+        first_day, last_day = command.report_days(
+            store, job.user, zone, job.first_given, job.last_given, job.now_s, where=job.where
+        )
+    except command.ReportRangeError as exc:
+        return problem_row(job.user, str(exc))
+    inputs = load_inputs(store, job.user, first_day, last_day, zone, progress=False)
+    rev = command.build_review(
+        inputs,
+        tz_name=job.tz_name,
+        baseline=None,
+        params=job.params,
+        taken_within_s=job.taken_within_s,
+    )
+    meta = ReportMeta(
+        user=job.user,
+        generated_at=job.generated_at,
+        version=job.version,
+        store=job.store_kind,
+        source=job.where,
+    )
+    for fmt in job.formats:
+        path = job.out_dir / f"{job.stem}.{fmt}"
+        path.write_text(command.render(fmt, rev, meta), encoding="utf-8", newline="")
+    return clinic_row(rev, job.user, f"{job.stem}.{job.formats[0]}")
+
+
+def _in_worker(job: PatientJob) -> ClinicRow:
+    store = command.open_history(job.url)
+    try:
+        return patient_row(store, job)
+    finally:
+        store.close()
+
+
+def patient_rows(
+    store: HistoryStore,
+    jobs: Sequence[PatientJob],
+    workers: int,
+    advance: Callable[[], None] = lambda: None,
+) -> list[ClinicRow]:
+    """The rows of ``jobs`` in their order; ``workers`` > 1: in that many processes
+    (each opens the history of ``job.url``), else here from ``store``."""
+    return list(_rows(store, jobs, workers, advance))
+
+
+def _rows(
+    store: HistoryStore,
+    jobs: Sequence[PatientJob],
+    workers: int,
+    advance: Callable[[], None],
+) -> Iterator[ClinicRow]:
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield patient_row(store, job)
+            advance()
+        return
+    # spawn: the parent may hold threads (InfluxDB readers) that fork would copy
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as pool:
+        for row in pool.map(_in_worker, jobs):
+            yield row
+            advance()
