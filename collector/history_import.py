@@ -61,6 +61,7 @@ from collector.sinks.history.model import (
     HistoryRecord,
     HistoryStore,
     StoreConfigError,
+    StoreNotReadableError,
     StoreUnavailableError,
     TimelineChunk,
     WriteResult,
@@ -285,6 +286,11 @@ def import_analysed(
     # first: a store that cannot answer is reported before anything is written
     try:
         existing = store.read_daily(user, float(first) - DAY_S, float(end) + DAY_S)
+    except StoreNotReadableError as exc:
+        raise HistoryImportError(
+            f"{a.path}: cannot read the daily records of {store.name} to keep their prompt "
+            f"counts ({exc}); nothing of this file was written"
+        ) from None
     except (StoreUnavailableError, StoreConfigError):
         raise
     except Exception as exc:  # a store that answers in a way it should not

@@ -20,7 +20,11 @@ import numpy as np
 import urllib3
 
 from collector.sinks.history.influx_http import trim
-from collector.sinks.history.model import RideRecord, StoreUnavailableError
+from collector.sinks.history.model import (
+    RideRecord,
+    StoreNotReadableError,
+    StoreUnavailableError,
+)
 
 _VALUES: Final = b'"values":['
 _NOT_NUMERIC: Final = (b'"', b"true", b"false")
@@ -139,6 +143,7 @@ def series_of(
             raise RuntimeError(f"InfluxQL {trim(q)!r} failed: {trim(error)}")
         yield result, None
         for s in result.get("series", ()):
+            _check_columns(q, where, list(s.get("columns") or ()))
             array = next(arrays, None) if numbers is not None and "values" in s else None
             if array is not None and array.ndim != 2:
                 array = array.reshape(0, len(s.get("columns") or ()))
@@ -153,6 +158,21 @@ def series_of(
                     array,
                 ),
             )
+
+
+NOT_INFLUXQL = (
+    "answers InfluxQL queries with something else (VictoriaMetrics accepts InfluxDB "
+    "writes but cannot be queried with InfluxQL): read the history from InfluxDB or SQLite"
+)
+
+
+def _check_columns(q: str, where: str, columns: list[str]) -> None:
+    """A SELECT answers with a ``time`` column and SHOW TAG VALUES with ``value``; a
+    server that answers otherwise is not an InfluxQL server."""
+    head = q.lstrip()[:16].upper()
+    wanted = "time" if head.startswith("SELECT") else "value" if "TAG VALUES" in head else None
+    if wanted is not None and wanted not in columns:
+        raise StoreNotReadableError(f"{where} {NOT_INFLUXQL}")
 
 
 def answer_lines(response: urllib3.BaseHTTPResponse) -> Iterator[bytes]:

@@ -202,6 +202,11 @@ class StoreConfigError(RuntimeError):
     secret). The writer keeps the data in its spool and retries slowly."""
 
 
+class StoreNotReadableError(StoreConfigError):
+    """The server takes the writes but cannot be queried (VictoriaMetrics with the
+    InfluxDB write API): reports and imports that read need another store."""
+
+
 @dataclass(frozen=True, slots=True)
 class WriteResult:
     written: int
