@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from analytics.alert_records import STAND_PROMPTS, AlertKind
-from collector.sinks.history.model import EventRecord
+from collector.sinks.history.model import EventRecord, RideRecord
 from tests.history_data import WEEK0, simulated_week
 from tests.history_servers import influxd, require_influxd
 
@@ -88,8 +88,18 @@ def test_every_query_runs_on_influxdb_1x(tmp_path: Path) -> None:
         saddle = EventRecord(
             user, WEEK0 + 3 * 86400 + 9 * 3600, "alert", "saddle", "saddle-1", value=45.0
         )
+        t_ride = WEEK0 + 5 * 86400 + 8 * 3600
+        ride = RideRecord(user, t_ride, t_ride + 7200, 6900, 7000, 6400, 500, 2900, 14, 7.3)
         result = store.write(
-            [week.timeline, *week.events, *week.bouts, *week.daily_updates, *week.pain, saddle]
+            [
+                week.timeline,
+                *week.events,
+                *week.bouts,
+                *week.daily_updates,
+                *week.pain,
+                saddle,
+                ride,
+            ]
         )
         assert result.rejected == 0
         var = dashboard()["templating"]["list"][0]["query"]
