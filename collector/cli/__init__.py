@@ -36,8 +36,9 @@ COMMANDS = (
     LazyCommand(
         "demo",
         "collector.cli.demo:demo",
-        "Simulate a desk worker's day (randomly mounted thigh + trunk sensors), write it "
-        "as a recording, analyse it like a real one and compare with the truth.",
+        "Simulate a day (a desk worker's, or a cyclist's with rides; randomly mounted "
+        "thigh + trunk sensors), write it as a recording, analyse it like a real one and "
+        "compare with the truth.",
     ),
     LazyCommand(
         "history",

@@ -206,6 +206,15 @@ def test_demo_runs(tmp_path: Path) -> None:
     code, stdout, _ = run("demo", "--hours", "0.5")
     assert code == 0, stdout
     assert "agreement" in stdout
+    assert "saddle" not in stdout  # a desk day has no rides
+
+
+def test_a_cyclist_demo_shows_the_saddle() -> None:
+    code, stdout, _ = run("demo", "--profile", "cyclist", "--hours", "2")
+    assert code == 0, stdout
+    assert "cyclist-day (simulated)" in stdout
+    for line in ("rides", "on the saddle (seated riding)", "stands / per hour"):
+        assert line in stdout
 
 
 def test_console_script_is_installed() -> None:
