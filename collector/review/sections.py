@@ -9,6 +9,7 @@ from __future__ import annotations
 from analytics.durations import format_h_colon_min, format_h_min, format_min, format_threshold
 from analytics.review_records import CORRELATION_N_FLOOR, DayReview, Review
 from analytics.review_wording import HIP_LIMIT, POSTURE_HOLD
+from collector.plural import counted
 from collector.review.chart_kit import Chart, bin_label
 from collector.review.html_kit import (
     SECTIONS,
@@ -68,7 +69,7 @@ def summary_section(r: Review, meta: ReportMeta) -> str:
         ),
     ]
     if r.any_riding:
-        tiles.append(("seated saddle time", format_h_min(t.saddle_seated_s)))
+        tiles.extend(saddle_tiles(r))
     parts.append(
         '<dl class="tiles">'
         + "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>" for k, v in tiles)
@@ -81,6 +82,23 @@ def summary_section(r: Review, meta: ReportMeta) -> str:
     )
     parts.append(f'<nav aria-label="Sections" class="toc"><ol>{links}</ol></nav>')
     return html_section("summary", "".join(parts))
+
+
+def saddle_tiles(r: Review) -> list[tuple[str, str]]:
+    """Seated saddle time. Rides whose file cannot tell seated from standing (no thigh
+    sensor, no rider position) make it a lower bound, never a 0: their riding time is
+    shown beside it."""
+    seated = r.totals.saddle_seated_s
+    unknown = [x for x in r.rides if x.seated_s is None]
+    if not unknown:
+        return [("seated saddle time", format_h_min(seated))]
+    return [
+        ("seated saddle time", f"at least {format_h_min(seated)}" if seated > 0 else "unknown"),
+        (
+            f"riding, seated not known ({counted(len(unknown), 'ride')})",
+            format_h_min(sum(x.riding_s for x in unknown)),
+        ),
+    ]
 
 
 def longest_section(r: Review) -> str:
