@@ -83,6 +83,9 @@ class MqttTable(BaseModel):
     discovery: bool = _MQTT.discovery
     discovery_prefix: TopicPrefix = _MQTT.discovery_prefix
     expire_after_s: Annotated[int, Field(ge=0)] = _MQTT.expire_after_s
+    support_url: Annotated[str, Field(pattern=r"^https?://[^\s/]+\S*$")] | None = None
+    """Home Assistant's ``origin.support_url``: where this gateway's users get help
+    (default: the package's issue tracker or home page, if its metadata names one)."""
 
 
 def build_mqtt(
@@ -249,6 +252,7 @@ def build_mqtt(
         discovery=m.discovery,
         discovery_prefix=m.discovery_prefix,
         expire_after_s=m.expire_after_s,
+        support_url=m.support_url,
     )
 
 

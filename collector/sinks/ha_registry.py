@@ -75,6 +75,12 @@ def seed_legacy_default(path: Path, state_dir: Path, settings: MqttSettings) -> 
     return True
 
 
+def origin_support_url(configured: str | None) -> str | None:
+    """``origin.support_url``: the configured one (``mqtt.support_url``), else the
+    package's (:func:`package_support_url`), else None (left out, never invented)."""
+    return configured or package_support_url()
+
+
 def package_support_url() -> str | None:
     """The installed package's issue tracker (else home page) URL, from its
     ``Project-URL`` metadata, for ``origin.support_url``; None without one."""

@@ -51,6 +51,8 @@ class MqttSettings:
     discovery_prefix: str = "homeassistant"
     expire_after_s: int = 600
     """Home Assistant marks the entities unavailable when no state came for this long."""
+    support_url: str | None = None
+    """Home Assistant's ``origin.support_url`` (None: the package's URL, if any)."""
     saddle: bool = False
     """Announce the cyclist's entities too (saddle bout, stands this ride): the
     cyclist profile."""

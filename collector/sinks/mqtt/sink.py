@@ -28,7 +28,7 @@ from collector.service.command_guard import CommandGuard, CommandLimits
 from collector.sinks.base import CommandCallback, LiveStatus
 from collector.sinks.day_report import DayReport, daily_payload
 from collector.sinks.ha_discovery import discovery_messages, status_topic
-from collector.sinks.ha_registry import package_support_url, remember_configs
+from collector.sinks.ha_registry import origin_support_url, remember_configs
 from collector.sinks.mqtt.checks import check_settings
 from collector.sinks.mqtt.commands import CommandInbox, subscribe
 from collector.sinks.mqtt.link import MAX_IN_FLIGHT, MqttLink, protocol_name
@@ -116,7 +116,8 @@ class MqttSink:
     ) -> None:
         """``discovery_registry``: the file listing the configs announced before (see
         :mod:`collector.sinks.ha_registry`); those no longer announced are cleared.
-        ``support_url``: ``origin.support_url`` (None: the package's URL, if any)."""
+        ``support_url``: ``origin.support_url`` (None: the settings', else the
+        package's URL, if any)."""
         s = settings
         self._settings = s
         self._topics = Topics.of(s.prefix, s.user_id)
@@ -125,7 +126,7 @@ class MqttSink:
         self._ha_status: str | None = None
         if s.discovery:
             self._ha_status = status_topic(s.discovery_prefix)
-            url = support_url if support_url is not None else package_support_url()
+            url = support_url or origin_support_url(s.support_url)
             configs = [
                 (topic, to_json(payload))
                 for topic, payload in discovery_messages(s, sw_version=_version(), support_url=url)
