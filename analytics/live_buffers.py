@@ -64,7 +64,7 @@ class SampleBuffer:
         if fits and t_type == self._t.dtype and self._v is not None and v_type == self._v.dtype:
             return
         n = self.n
-        size = max(3 * (n + k) // 2, 1024)  # room for a few steps, not a second window
+        size = max(n + k + (n + k) // 4, 1024)  # room for some steps, not a second window
         t_new = np.empty(size, dtype=t_type)
         v_new = np.empty((size, *values.shape[1:]), dtype=v_type)
         t_new[:n] = self._t[self._start : self._end]
