@@ -154,6 +154,7 @@ class ReplaySource:
                 t_before = float(s.t_s[a - 1] + self.t_offset_s)
                 t_after = float(t[a - lo])
                 await self.emit(Gap(device, t_before, t_after, GapReason.DISCONNECTED))
-            arrays = {k: v[a:b] for k, v in s.arrays.items()}
+            # copies: a queue of messages must not keep a replayed day alive
+            arrays = {k: v[a:b].copy() for k, v in s.arrays.items()}
             await self.emit(SampleBlock(device, s.kind, s.role, t[a - lo : b - lo], **arrays))
             self.blocks += 1

@@ -26,20 +26,28 @@ def test_simulating_needs_little_more_than_the_recording() -> None:
     assert peak < 2.5 * size, (peak / size, "the old whole-day arrays took 4x")
 
 
-def test_replayed_blocks_are_views_of_the_recording() -> None:
-    rec = simulate("desk", 0.1, 2).recording
+def test_replaying_copies_blocks_not_the_recording() -> None:
+    """The source reads the recording in place (the old one copied every sensor's
+    samples whole) and the blocks it emits own their samples: a queue of them does
+    not keep a replayed day in memory while the next day is made."""
+    rec = simulate("desk", 1.0, 2).recording
     blocks: list[SampleBlock] = []
 
     async def emit(m: Message) -> None:
-        if isinstance(m, SampleBlock):
+        if isinstance(m, SampleBlock) and len(blocks) < 10:
             blocks.append(m)
 
-    asyncio.run(asyncio.wait_for(ReplaySource(rec, emit, speed=float("inf")).run(), 60))
-    assert sum(b.n for b in blocks) == 2 * rec.t_s.shape[0]
-    assert rec.thigh_acc_g is not None
-    assert rec.trunk_acc_g is not None
+    size = sum(a.nbytes for a in (rec.t_s, rec.thigh_acc_g, rec.trunk_acc_g) if a is not None)
+    tracemalloc.start()
+    try:
+        asyncio.run(asyncio.wait_for(ReplaySource(rec, emit, speed=float("inf")).run(), 120))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.6 * size, peak / size  # times only (the old copies: 1.6x)
+    assert blocks
     for b in blocks:
         assert b.acc_g is not None
-        assert np.shares_memory(b.acc_g, rec.thigh_acc_g) or np.shares_memory(
-            b.acc_g, rec.trunk_acc_g
-        )
+        for day in (rec.t_s, rec.thigh_acc_g, rec.trunk_acc_g):
+            assert not np.shares_memory(b.acc_g, day)
+            assert not np.shares_memory(b.t_s, day)
