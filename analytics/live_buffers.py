@@ -25,39 +25,63 @@ STATS_KIND = {THIGH: "vector", TRUNK: "mean", BIKE: "scalar"}
 
 @dataclass
 class SampleBuffer:
-    """One role's samples, oldest first."""
+    """One role's samples, oldest first, in arrays with room to grow: a block is
+    copied in once, and the window's samples are views (no copy of the window per
+    step). Storage is never reused while a view may hold it: when the room runs out
+    the samples move to new arrays."""
 
-    t_s: FloatArray = field(default_factory=lambda: np.empty(0))
-    values: FloatArray | None = None
-    parts: list[tuple[FloatArray, FloatArray]] = field(default_factory=list)
+    _t: FloatArray = field(default_factory=lambda: np.empty(0))
+    _v: FloatArray | None = None
+    _start: int = 0
+    _end: int = 0
     last_t_s: float = -math.inf
 
     @property
     def n(self) -> int:
-        return int(self.t_s.shape[0]) + sum(int(p[0].shape[0]) for p in self.parts)
+        return self._end - self._start
 
     def add(self, t_s: FloatArray, values: FloatArray) -> int:
         keep = t_s > self.last_t_s  # a clock that steps back: drop what overlaps
         if not keep.all():
             t_s, values = t_s[keep], values[keep]
-        if t_s.shape[0]:
-            self.parts.append((t_s, values))
+        k = int(t_s.shape[0])
+        if k:
+            self._room(k, t_s, values)
+            self._t[self._end : self._end + k] = t_s
+            assert self._v is not None
+            self._v[self._end : self._end + k] = values
+            self._end += k
             self.last_t_s = float(t_s[-1])
         return int((~keep).sum())
 
+    def _room(self, k: int, t_s: FloatArray, values: FloatArray) -> None:
+        """Make room for ``k`` more samples (the dtypes that concatenating would give)."""
+        t_type = np.result_type(self._t, t_s)
+        v_type = values.dtype if self._v is None else np.result_type(self._v, values)
+        if self._v is not None and self._v.shape[1:] != values.shape[1:]:
+            raise ValueError(f"samples of shape {values.shape[1:]} after {self._v.shape[1:]}")
+        fits = self._end + k <= self._t.shape[0]
+        if fits and t_type == self._t.dtype and self._v is not None and v_type == self._v.dtype:
+            return
+        n = self.n
+        size = max(n + k + (n + k) // 4, 1024)  # room for some steps, not a second window
+        t_new = np.empty(size, dtype=t_type)
+        v_new = np.empty((size, *values.shape[1:]), dtype=v_type)
+        t_new[:n] = self._t[self._start : self._end]
+        if self._v is not None:
+            v_new[:n] = self._v[self._start : self._end]
+        self._t, self._v, self._start, self._end = t_new, v_new, 0, n
+
     def merged(self) -> tuple[FloatArray, FloatArray | None]:
-        if self.parts:
-            ts = [self.t_s, *(p[0] for p in self.parts)]
-            vs = [*([] if self.values is None else [self.values]), *(p[1] for p in self.parts)]
-            self.t_s, self.values = np.concatenate(ts), np.concatenate(vs)
-            self.parts.clear()
-        return self.t_s, self.values
+        """The samples kept: views (valid for as long as the caller holds them)."""
+        t = self._t[self._start : self._end]
+        return t, None if self._v is None else self._v[self._start : self._end]
 
     def trim(self, before_t_s: float) -> None:
         t, v = self.merged()
         cut = int(np.searchsorted(t, before_t_s))
         if cut and v is not None:
-            self.t_s, self.values = t[cut:], v[cut:]
+            self._start += cut
 
 
 def merged_window(

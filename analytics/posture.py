@@ -21,6 +21,7 @@ Rules (all on calibrated, rotation-invariant angles; see docs/posture.md):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -206,8 +207,25 @@ def dead_still_limit_g(ep: Epochs, p: PostureParams) -> float:
     (a walk, a live window of walking) there is no floor to measure."""
     with np.errstate(invalid="ignore"):
         still = ep.thigh_std_g[ep.thigh_std_g < p.still_std_g]
-    floor = np.percentile(still, 1.0) if still.size else 0.0
-    return max(p.nonwear_std_g, 1.5 * float(floor))
+    floor = percentile_linear(still, 1.0) if still.size else 0.0
+    return max(p.nonwear_std_g, 1.5 * floor)
+
+
+def percentile_linear(values: FloatArray, q: float) -> float:
+    """``np.percentile(values, q)`` (its default linear method, the same bits) of a
+    non-empty 1-D array without NaN, from a partial sort of two order statistics:
+    a live window asks for it a few times per step, where numpy's general
+    machinery costs more than the sort."""
+    n = int(values.shape[0])
+    virtual = (n - 1) * (q / 100)
+    if virtual >= n - 1:
+        return float(values.max())
+    lo = math.floor(virtual)
+    part = np.partition(values, (lo, lo + 1))
+    a, b = float(part[lo]), float(part[lo + 1])
+    gamma = virtual - lo
+    diff = b - a
+    return b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma
 
 
 def off_body_candidates(ep: Epochs, p: PostureParams) -> BoolArray:

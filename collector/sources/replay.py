@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analytics.records import FloatArray, Recording
+from analytics.records import FloatArray, IntArray, Recording
 from analytics.segments import TimeJumpParams
 from collector.sources.messages import DeviceStatus, Gap, GapReason, Message, Role, SampleBlock
 
@@ -29,9 +29,14 @@ class _Stream:
     kind: str
     t_s: FloatArray
     arrays: dict[str, FloatArray]
+    gaps: IntArray
+    """Indexes of the samples that follow a spacing longer than ``gap_after_s``."""
 
 
-def _streams(recording: Recording) -> list[_Stream]:
+def _streams(recording: Recording, t_offset_s: float, gap_after_s: float) -> list[_Stream]:
+    """Each sensor group's samples (views of the recording's arrays where every
+    sample is present: a day of samples is not copied) and where a spacing longer
+    than ``gap_after_s`` (of the times shifted by ``t_offset_s``) starts."""
     t = recording.t_s
     out: list[_Stream] = []
 
@@ -44,7 +49,12 @@ def _streams(recording: Recording) -> list[_Stream]:
         if not given:
             return
         keep = present(next(iter(given.values())))
-        out.append(_Stream(role, kind, t[keep], {k: v[keep] for k, v in given.items()}))
+        if keep.all():
+            st, cols = t, given
+        else:
+            st, cols = t[keep], {k: v[keep] for k, v in given.items()}
+        gaps = np.flatnonzero(np.diff(st + t_offset_s) > gap_after_s) + 1
+        out.append(_Stream(role, kind, st, cols, gaps))
 
     add(Role.THIGH, "replay-imu", acc_g=recording.thigh_acc_g, gyro_dps=recording.thigh_gyro_dps)
     add(Role.TRUNK, "replay-imu", acc_g=recording.trunk_acc_g)
@@ -89,7 +99,7 @@ class ReplaySource:
         self._stop.set()
 
     async def run(self) -> None:
-        streams = _streams(self.recording)
+        streams = _streams(self.recording, self.t_offset_s, self.gap_after_s)
         if not streams or self.recording.t_s.shape[0] == 0:
             return
         t0 = float(self.recording.t_s[0])
@@ -103,7 +113,6 @@ class ReplaySource:
         steps[steps > self.jumps.max_time_jump_s] = self.block_s
         played = np.cumsum(steps)
         cuts = [np.searchsorted(s.t_s, edges) for s in streams]
-        last: list[float | None] = [None] * len(streams)
         loop = asyncio.get_running_loop()
         start = loop.time()
         for s in streams:
@@ -123,7 +132,7 @@ class ReplaySource:
                 )
                 if hi <= lo:
                     continue
-                last[i] = await self._emit_block(s, lo, hi, last[i])
+                await self._emit_block(s, lo, hi)
         for s in streams:
             await self.emit(self._status(s, float(self.recording.t_s[-1]), False))
 
@@ -132,20 +141,20 @@ class ReplaySource:
             f"{self.label}-{s.role}", t_s + self.t_offset_s, connected, None, "replay"
         )
 
-    async def _emit_block(self, s: _Stream, lo: int, hi: int, prev_t: float | None) -> float:
+    async def _emit_block(self, s: _Stream, lo: int, hi: int) -> None:
+        """Samples ``lo .. hi - 1`` of ``s``, split where a spacing longer than
+        ``gap_after_s`` is (each becomes an explicit gap)."""
         device = f"{self.label}-{s.role}"
         t = s.t_s[lo:hi] + self.t_offset_s
-        # split at spacings longer than gap_after_s: each becomes an explicit gap
-        spacing = np.diff(t, prepend=t[0] if prev_t is None else prev_t)
-        breaks = np.flatnonzero(spacing > self.gap_after_s)
-        bounds = [0, *breaks.tolist(), t.shape[0]]
-        for a, b in itertools.pairwise(bounds):
-            if b <= a:
-                continue
-            before = prev_t if a == 0 else float(t[a - 1])
-            if before is not None and t[a] - before > self.gap_after_s:
-                await self.emit(Gap(device, before, float(t[a]), GapReason.DISCONNECTED))
-            arrays = {k: v[lo + a : lo + b] for k, v in s.arrays.items()}
-            await self.emit(SampleBlock(device, s.kind, s.role, t[a:b], **arrays))
+        g_lo, g_hi = np.searchsorted(s.gaps, [lo, hi])  # gaps at indexes lo .. hi - 1
+        gaps = s.gaps[g_lo:g_hi].tolist()
+        starts = gaps if gaps and gaps[0] == lo else [lo, *gaps]
+        for a, b in itertools.pairwise([*starts, hi]):
+            if a != lo or gaps[:1] == [lo]:
+                t_before = float(s.t_s[a - 1] + self.t_offset_s)
+                t_after = float(t[a - lo])
+                await self.emit(Gap(device, t_before, t_after, GapReason.DISCONNECTED))
+            # copies: a queue of messages must not keep a replayed day alive
+            arrays = {k: v[a:b].copy() for k, v in s.arrays.items()}
+            await self.emit(SampleBlock(device, s.kind, s.role, t[a - lo : b - lo], **arrays))
             self.blocks += 1
-        return float(t[-1])

@@ -34,6 +34,7 @@ noise, sample times, the seat mat) :mod:`collector.sources.sim_signals`.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
@@ -121,6 +122,8 @@ class Simulated:
     trunk_mounting: FloatArray | None = None
 
 
+SAMPLE_CHUNK_S = 3600
+"""Samples are made this many seconds at a time (see :func:`simulate`)."""
 DEFAULT_START_S = 1_795_420_800.0
 """2026-11-23 08:00 UTC, a Monday morning: a simulated day starts at work."""
 
@@ -214,7 +217,8 @@ def simulate(
         1.0 + prm["cad_drift_rpm"] / 80.0 * smooth_noise(rng_drift, n_sec, 20.0)
     )
 
-    # ---- samples -------------------------------------------------------------------
+    # ---- samples, about an hour of them at a time (every per-sample intermediate of
+    # a whole day at once would need several times the recording's own size) -------
     sec = np.floor(rel).astype(np.int64)
     keep = kind_sec[sec] != GAP
     rel = rel[keep]
@@ -222,51 +226,6 @@ def simulate(
     n = rel.shape[0]
     centres = np.arange(n_sec, dtype=np.float64) + 0.5
 
-    def interp(values: FloatArray) -> FloatArray:
-        return np.asarray(np.interp(rel, centres, values), dtype=np.float64)
-
-    freq = interp(freq_s)
-    dt = np.diff(rel, prepend=rel[0])
-    phase = 2.0 * np.pi * np.cumsum(freq * dt)
-    sin_ph = np.sin(phase)
-    cos_ph = np.cos(phase)
-    amp = interp(prm["amp_deg"])
-    theta_deg = interp(theta_s) + amp * sin_ph
-    swaying = np.flatnonzero(prm["sway_deg"][sec] > 0.0)  # standing still: slow sway
-    r_sw = rel[swaying]
-    theta_deg[swaying] += prm["sway_deg"][sec[swaying]] * np.sin(
-        2 * np.pi * 0.23 * r_sw + 0.8 * np.sin(2 * np.pi * 0.07 * r_sw)
-    )
-    phi_deg = interp(phi_s) + prm["phi_osc_deg"][sec] * sin_ph
-    hip = theta_deg + phi_deg
-
-    # Thigh: gravity, rocking, centripetal / tangential terms, impacts at twice the stride.
-    th = np.radians(theta_deg)
-    ps = np.radians(interp(psi_s))
-    sin_th = np.sin(th)
-    fu = np.cos(th)
-    ff = sin_th * np.cos(ps)
-    fl = sin_th * np.sin(ps)
-    del th, ps, sin_th
-    rocking = np.flatnonzero(prm["rock_deg"][sec] > 0.0)  # standing on the pedals
-    beta = np.radians(prm["rock_deg"][sec[rocking]] * sin_ph[rocking])
-    fu[rocking], fl[rocking] = rotate_about_second_axis(fu[rocking], fl[rocking], beta)
-    omega = np.radians(amp) * 2 * np.pi * freq * cos_ph
-    alpha = -np.radians(amp) * (2 * np.pi * freq) ** 2 * sin_ph
-    sin_2ph = 2.0 * sin_ph * cos_ph
-    impact = prm["impact_g"][sec] * (np.maximum(sin_2ph, 0.0) ** 2 - 0.25)
-    impact += 1.0
-    fu *= impact
-    fu += THIGH_LEVER_M / G_MS2 * omega**2
-    ff *= impact
-    ff += THIGH_LEVER_M / G_MS2 * alpha
-    fl *= impact
-    del omega, alpha, amp, impact
-    thigh = mount(m_thigh, fu, ff, fl)
-    del fu, ff, fl
-
-    off = kind_sec[sec] == OFF
-    off_idx = prm["off_index"][sec].astype(np.int64)
     n_off = max(s.off_index for s in segs) + 1
     off_thigh = np.zeros((max(n_off, 1), 3))
     off_trunk = np.zeros((max(n_off, 1), 3))
@@ -279,31 +238,90 @@ def simulate(
             body_v = np.array([np.cos(a), np.sin(a) * np.cos(b), np.sin(a) * np.sin(b)])
             off_thigh[k] = m_thigh @ body_v
         off_trunk[k] = unit_random(rng_off)
-    if off.any():
-        thigh[off] = off_thigh[off_idx[off]]
-
     sigma_thigh = rng_noise.uniform(0.005, 0.01)
-    noise_sd = np.sqrt(sigma_thigh**2 + prm["vib_g"][sec] ** 2)
-    thigh += rng_noise.standard_normal((n, 3), dtype=np.float32) * noise_sd[:, None]
+    sigma_trunk = rng_noise_t.uniform(0.005, 0.01) if trunk else 0.0
 
-    trunk_acc: FloatArray | None = None
-    if trunk:
-        ph = np.radians(phi_deg)
-        pt = np.radians(interp(prm["psi_trunk_deg"]))
-        sin_phi = np.sin(ph)
-        tu = np.cos(ph)
-        tf = -sin_phi * np.cos(pt)
-        tl = -sin_phi * np.sin(pt)
-        del ph, pt, sin_phi
-        tu[rocking], tl[rocking] = rotate_about_second_axis(tu[rocking], tl[rocking], 0.5 * beta)
-        bob = 1.0 + prm["trunk_bob_g"][sec] * sin_2ph
-        trunk_acc = mount(m_trunk, tu * bob, tf * bob, tl * bob)
-        del tu, tf, tl, bob
+    thigh = np.empty((n, 3))
+    trunk_acc: FloatArray | None = np.empty((n, 3)) if trunk else None
+    hip = np.empty(n)
+    phase_sum = 0.0
+    cuts = np.searchsorted(sec, np.arange(0, n_sec, SAMPLE_CHUNK_S))
+    for lo, hi in itertools.pairwise([*cuts.tolist(), n]):
+        if hi <= lo:
+            continue
+        r, sc = rel[lo:hi], sec[lo:hi]
+
+        def interp(values: FloatArray, r: FloatArray = r) -> FloatArray:
+            return np.asarray(np.interp(r, centres, values), dtype=np.float64)
+
+        freq = interp(freq_s)
+        dt = np.diff(r, prepend=rel[max(lo - 1, 0)])
+        # the running sum goes on from the chunk before, added in the same order
+        cum = np.cumsum(np.concatenate(([phase_sum], freq * dt)))[1:]
+        phase_sum = float(cum[-1])
+        phase = 2.0 * np.pi * cum
+        sin_ph = np.sin(phase)
+        cos_ph = np.cos(phase)
+        amp = interp(prm["amp_deg"])
+        theta_deg = interp(theta_s) + amp * sin_ph
+        swaying = np.flatnonzero(prm["sway_deg"][sc] > 0.0)  # standing still: slow sway
+        r_sw = r[swaying]
+        theta_deg[swaying] += prm["sway_deg"][sc[swaying]] * np.sin(
+            2 * np.pi * 0.23 * r_sw + 0.8 * np.sin(2 * np.pi * 0.07 * r_sw)
+        )
+        phi_deg = interp(phi_s) + prm["phi_osc_deg"][sc] * sin_ph
+        hip[lo:hi] = theta_deg + phi_deg
+
+        # Thigh: gravity, rocking, centripetal / tangential terms, impacts at twice the
+        # stride.
+        th = np.radians(theta_deg)
+        ps = np.radians(interp(psi_s))
+        sin_th = np.sin(th)
+        fu = np.cos(th)
+        ff = sin_th * np.cos(ps)
+        fl = sin_th * np.sin(ps)
+        rocking = np.flatnonzero(prm["rock_deg"][sc] > 0.0)  # standing on the pedals
+        beta = np.radians(prm["rock_deg"][sc[rocking]] * sin_ph[rocking])
+        fu[rocking], fl[rocking] = rotate_about_second_axis(fu[rocking], fl[rocking], beta)
+        omega = np.radians(amp) * 2 * np.pi * freq * cos_ph
+        alpha = -np.radians(amp) * (2 * np.pi * freq) ** 2 * sin_ph
+        sin_2ph = 2.0 * sin_ph * cos_ph
+        impact = prm["impact_g"][sc] * (np.maximum(sin_2ph, 0.0) ** 2 - 0.25)
+        impact += 1.0
+        fu *= impact
+        fu += THIGH_LEVER_M / G_MS2 * omega**2
+        ff *= impact
+        ff += THIGH_LEVER_M / G_MS2 * alpha
+        fl *= impact
+        th_acc = mount(m_thigh, fu, ff, fl)
+
+        off = kind_sec[sc] == OFF
+        off_idx = prm["off_index"][sc].astype(np.int64)
         if off.any():
-            trunk_acc[off] = off_trunk[off_idx[off]]
-        sigma_trunk = rng_noise_t.uniform(0.005, 0.01)
-        trunk_sd = np.sqrt(sigma_trunk**2 + 0.5 * prm["vib_g"][sec] ** 2)
-        trunk_acc += rng_noise_t.standard_normal((n, 3), dtype=np.float32) * trunk_sd[:, None]
+            th_acc[off] = off_thigh[off_idx[off]]
+        noise_sd = np.sqrt(sigma_thigh**2 + prm["vib_g"][sc] ** 2)
+        th_acc += rng_noise.standard_normal((hi - lo, 3), dtype=np.float32) * noise_sd[:, None]
+        thigh[lo:hi] = th_acc
+
+        if trunk_acc is not None:
+            ph = np.radians(phi_deg)
+            pt = np.radians(interp(prm["psi_trunk_deg"]))
+            sin_phi = np.sin(ph)
+            tu = np.cos(ph)
+            tf = -sin_phi * np.cos(pt)
+            tl = -sin_phi * np.sin(pt)
+            tu[rocking], tl[rocking] = rotate_about_second_axis(
+                tu[rocking], tl[rocking], 0.5 * beta
+            )
+            bob = 1.0 + prm["trunk_bob_g"][sc] * sin_2ph
+            tr_acc = mount(m_trunk, tu * bob, tf * bob, tl * bob)
+            if off.any():
+                tr_acc[off] = off_trunk[off_idx[off]]
+            trunk_sd = np.sqrt(sigma_trunk**2 + 0.5 * prm["vib_g"][sc] ** 2)
+            tr_acc += (
+                rng_noise_t.standard_normal((hi - lo, 3), dtype=np.float32) * trunk_sd[:, None]
+            )
+            trunk_acc[lo:hi] = tr_acc
 
     cadence: FloatArray | None = None
     if profile == "cyclist":

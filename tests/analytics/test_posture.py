@@ -258,3 +258,17 @@ def test_very_still_sitting_with_a_breathing_trunk_is_not_nonwear() -> None:
     tl = analyze_thigh(type(rec)(t_s=rec.t_s, thigh_acc_g=thigh, trunk_acc_g=trunk)).timeline
     seg = tl.posture[t0 - b.t0_s + 5 : t0 - b.t0_s + 7195]
     assert np.all(seg == Posture.SITTING)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.floats(0.0, 0.05, allow_nan=False, allow_subnormal=False), min_size=1, max_size=900
+    ),
+    st.sampled_from([1.0, 0.5, 1.0, 37.3, 99.0, 100.0, 0.0]),
+)
+def test_percentile_linear_gives_numpys_bits(values: list[float], q: float) -> None:
+    from analytics.posture import percentile_linear
+
+    a = np.array(values)
+    assert percentile_linear(a, q) == float(np.percentile(a, q))

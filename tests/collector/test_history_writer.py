@@ -364,3 +364,29 @@ def test_the_queue_is_bounded_and_the_rest_waits_on_disk(
     assert stats.written == week.count()
     assert (stats.dropped, stats.rejected, stats.pending, stats.queued) == (0, 0, 0, 0)
     _check_week(sqlite, week, float32=True)
+
+
+def test_queuing_records_does_not_wake_the_worker_for_each(
+    sqlite: SqliteStore, tmp_path: Path
+) -> None:
+    """The live service submits a few records every step: waking the worker thread
+    for each took the interpreter from the engine (8 % of a replay at --speed 1e6).
+    It is woken for a new deadline or a full batch; the records are all written."""
+    writer = HistoryWriter(sqlite, tmp_path / "spool", batch_max=10**6, flush_every_s=3600.0)
+    wakes = 0
+    notify_all = writer._cond.notify_all
+
+    def counted() -> None:
+        nonlocal wakes
+        wakes += 1
+        notify_all()
+
+    writer._cond.notify_all = counted  # type: ignore[method-assign]
+    week = simulated_week(USER, days=1)
+    records = week.records(chunk_s=10)[:200]
+    for r in records:
+        writer.submit([r])
+    assert wakes == 1  # the first record: the worker's deadline
+    stats = writer.close()
+    assert stats.written == sum(points_of(r) for r in records)
+    assert (stats.dropped, stats.rejected, stats.pending) == (0, 0, 0)

@@ -124,9 +124,13 @@ class HistoryWriter:
         with self._cond:
             if self._closing:
                 raise RuntimeError("the history writer is closed")
+            first = not self._inbox
             self._inbox.add(owned, points, self._clock())
             over = self._inbox.bytes > self.queue_max_bytes
-            self._cond.notify_all()
+            # the worker is woken when there is a new deadline or a full batch, not
+            # for every record (each wake-up takes the interpreter from the producer)
+            if first or self._inbox.points >= self.batch_max:
+                self._cond.notify_all()
         if over:
             self._spill()
 
