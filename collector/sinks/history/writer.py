@@ -14,8 +14,7 @@ event loop never waits for a store. The writer thread:
    spool (fsynced) and retries the oldest spooled batch after a jittered, doubling
    delay (:mod:`.store_link`); once the store answers, the spool is replayed batch by
    batch, in order, before anything newer;
-4. counts points the store rejects for good (bad points) and logs them once per
-   reason; they are never retried and never hold up the queue.
+4. counts points the store rejects for good, logged once per reason (never retried).
 
 Memory is bounded, whatever the length of the data: the in-memory queue holds at
 most ``queue_max_bytes`` (estimated: :func:`.batches.memory_of`). A ``submit`` that
