@@ -19,7 +19,7 @@ from typing import NoReturn
 
 import click
 
-from collector.config_option import config_option
+from collector.config_option import config_option, history_option
 from collector.history_compact import compact_cmd
 from collector.plural import counted
 
@@ -40,12 +40,7 @@ def history_group() -> None:
 @history_group.command(name="import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--user", required=True, help="Pseudonymous user id the data belongs to.")
-@click.option(
-    "--history",
-    "history_url",
-    help="History store URL (sqlite:///FILE, influxdb-v1://…, influxdb://…) "
-    "[default: the config's].",
-)
+@history_option()
 @click.option(
     "--format",
     "fmt",

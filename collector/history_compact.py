@@ -12,18 +12,14 @@ from pathlib import Path
 
 import click
 
-from collector.config_option import config_option
+from collector.config_option import config_option, history_option
 
 EXIT_USAGE = 2
 
 
 @click.command(name="compact")
 @click.option("--user", required=True, help="Pseudonymous user id whose timeline to compact.")
-@click.option(
-    "--history",
-    "history_url",
-    help="History store URL (influxdb-v1://…, influxdb://…) [default: the config's].",
-)
+@history_option(urls="influxdb-v1://…, influxdb://…")
 @config_option("TOML settings for the defaults (history).")
 def compact_cmd(user: str, history_url: str | None, config_path: Path | None) -> None:
     """Write the hour blocks of --user's InfluxDB timeline from its per-second points

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 import click
 
-from collector.config_option import config_option
+from collector.config_option import config_option, history_option
 from collector.pain_diary import DiaryError
 from collector.timezone import UnknownZoneError, chosen_zone
 from collector.user_option import user_option
@@ -32,7 +32,7 @@ def _fail(message: str) -> NoReturn:
 @click.argument("diary", type=click.Path(path_type=Path, dir_okay=False))
 @user_option(help_text="Pseudonymous user id [default: the config's].")
 @click.option("--tz", metavar="ZONE", help="IANA zone of the diary's local times.")
-@click.option("--history", "history_url", help="History store URL (default: the config's).")
+@history_option()
 @config_option()
 def pain_import_cmd(
     diary: Path,

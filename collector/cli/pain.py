@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from collector.cli.common import fail
+from collector.config_option import history_option
 from collector.pain_cli import PainCommand
 from collector.user_option import user_option
 
@@ -29,7 +30,7 @@ from collector.user_option import user_option
 @click.option("--note", default="", help="A short note (what hurt, what you did).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
 @user_option(help_text="Pseudonymous user id [default: the config's].")
-@click.option("--history", "history_url", help="History store URL (default: the config's).")
+@history_option()
 def pain_cmd(
     score: int,
     when: str | None,

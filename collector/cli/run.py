@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from collector.cli.common import fail, output_console
+from collector.config_option import history_option
 from collector.plural import counted
 from collector.user_option import user_option
 
@@ -62,11 +63,8 @@ DEFAULT_SPEED = 60.0
     help="Where the service keeps its state (bout clock, alerts, calibration).",
     show_default="the config's [state] dir, else this user's state folder",
 )
-@click.option(
-    "--history",
-    "history_url",
-    help="History store URL (sqlite:///FILE …).",
-    show_default="the config's [history] url, else history.db in this user's data folder",
+@history_option(
+    show_default="the config's [history] url, else history.db in this user's data folder"
 )
 @click.option(
     "--profile",

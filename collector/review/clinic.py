@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from collector.config_option import config_option
+from collector.config_option import config_option, history_option
 from collector.plural import counted
 
 if TYPE_CHECKING:
@@ -68,12 +68,7 @@ def default_jobs() -> int:
     required=True,
     help="Folder to write index.html and every patient's report into (made if needed).",
 )
-@click.option(
-    "--history",
-    "history_url",
-    help="History store URL (sqlite:///FILE, influxdb-v1://…, influxdb://…) "
-    "[default: the config's].",
-)
+@history_option()
 @click.option(
     "--format",
     "fmt",

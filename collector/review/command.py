@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from collector.config_option import config_option
+from collector.config_option import config_option, history_option
 from collector.plural import counted
 from collector.user_option import user_option
 
@@ -183,11 +183,7 @@ def render(fmt: str, rev: Review, meta: ReportMeta) -> str:
     show_default=True,
     help="html: the page for the physio; json: one object; csv: the per-day table.",
 )
-@click.option(
-    "--history",
-    "history_url",
-    help="History store URL (sqlite:///FILE, influxdb://…) [default: the config's].",
-)
+@history_option()
 @click.option(
     "--all-users",
     is_flag=True,
