@@ -52,8 +52,8 @@ sys.path.insert(0, str(REPO))
 from analytics.compression import ExposureParams  # noqa: E402
 from analytics.review import TAKEN_WITHIN_S  # noqa: E402
 from bench.speed_report import FIRST, TZ, plan  # noqa: E402
+from collector.review.building import store_scheme  # noqa: E402
 from collector.review.clinic_run import PatientJob, patient_row  # noqa: E402
-from collector.review.command import store_scheme  # noqa: E402
 from collector.review.meta import sitload_version  # noqa: E402
 from collector.review.range import describe_store  # noqa: E402
 from collector.sinks.history.factory import open_store  # noqa: E402

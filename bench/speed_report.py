@@ -51,7 +51,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from analytics.exposure import exposure_report  # noqa: E402
-from collector.review.command import build_review  # noqa: E402
+from collector.review.building import build_review  # noqa: E402
 from collector.review.export import render_json  # noqa: E402
 from collector.review.html import render_html  # noqa: E402
 from collector.review.load import ReviewInputs, load_inputs  # noqa: E402

@@ -104,7 +104,7 @@ def clinic_cmd(
 
     from collector.config import ConfigError, Overrides, find_config, load_settings
     from collector.extras import require
-    from collector.review import command
+    from collector.review import building
     from collector.review.clinic_run import PAGES, PatientJob, patient_rows, report_stems
     from collector.review.meta import sitload_version
     from collector.review.range import describe_store
@@ -113,8 +113,8 @@ def clinic_cmd(
 
     if fmt == "html":
         require("matplotlib", "the clinic's report pages (their charts; --format json does not)")
-    first_given = None if from_text is None else command.parse_date("--from", from_text)
-    last_given = None if to_text is None else command.parse_date("--to", to_text)
+    first_given = None if from_text is None else building.parse_date("--from", from_text)
+    last_given = None if to_text is None else building.parse_date("--to", to_text)
     if first_given and last_given and last_given < first_given:
         _fail(f"--to {last_given} is before --from {first_given}")
     try:
@@ -126,7 +126,7 @@ def clinic_cmd(
     except UnknownZoneError as exc:
         _fail(str(exc))
     url = settings.history_url
-    store_kind = command.store_scheme(url)
+    store_kind = building.store_scheme(url)
     where = describe_store(url)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -134,7 +134,7 @@ def clinic_cmd(
         _fail(f"{out}: cannot make the folder: {exc.strerror or exc}")
     t_start = time.perf_counter()
     try:
-        store = command.open_history(url)
+        store = building.open_history(url)
     except (ConfigError, ValueError, OSError, StoreUnavailableError, StoreConfigError) as exc:
         _fail(f"cannot open the {store_kind} history: {exc}")
     generated_at = dt.datetime.now(zone)

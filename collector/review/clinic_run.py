@@ -1,10 +1,10 @@
 """Every patient's report and the overview's row of it.
 
 Each patient goes through exactly what ``sitload report --user ID`` does — the range
-placed by :func:`collector.review.command.report_days`, the history read by
+placed by :func:`collector.review.building.report_days`, the history read by
 :func:`collector.review.load.load_inputs`, the review built by
-:func:`collector.review.command.build_review` and written by
-:func:`collector.review.command.render` — and the overview's row is taken from that
+:func:`collector.review.building.build_review` and written by
+:func:`collector.review.building.render` — and the overview's row is taken from that
 same review (:func:`collector.review.clinic_rows.clinic_row`). With ``jobs`` > 1
 the patients are shared out to worker processes (each opens the history itself):
 drawing the report's charts is most of the time.
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analytics.compression import ExposureParams
-from collector.review import command
+from collector.review import building
 from collector.review.clinic_rows import ClinicRow, clinic_row, problem_row
 from collector.review.load import load_inputs
 from collector.review.meta import ReportMeta
@@ -68,20 +68,20 @@ class PatientJob:
     store_kind: str
     where: str
     formats: tuple[str, ...] = PAGES
-    """Each a format of collector.review.command.render; the row links the first."""
+    """Each a format of collector.review.building.render; the row links the first."""
 
 
 def patient_row(store: HistoryStore, job: PatientJob) -> ClinicRow:
     """Write the report of ``job.user`` (in ``job.formats``) and return its overview row."""
     zone = zone_named(job.tz_name)
     try:
-        first_day, last_day = command.report_days(
+        first_day, last_day = building.report_days(
             store, job.user, zone, job.first_given, job.last_given, job.now_s, where=job.where
         )
-    except command.ReportRangeError as exc:
+    except building.ReportRangeError as exc:
         return problem_row(job.user, str(exc))
     inputs = load_inputs(store, job.user, first_day, last_day, zone, progress=False)
-    rev = command.build_review(
+    rev = building.build_review(
         inputs,
         tz_name=job.tz_name,
         baseline=None,
@@ -97,12 +97,12 @@ def patient_row(store: HistoryStore, job: PatientJob) -> ClinicRow:
     )
     for fmt in job.formats:
         path = job.out_dir / f"{job.stem}.{fmt}"
-        path.write_text(command.render(fmt, rev, meta), encoding="utf-8", newline="")
+        path.write_text(building.render(fmt, rev, meta), encoding="utf-8", newline="")
     return clinic_row(rev, job.user, f"{job.stem}.{job.formats[0]}")
 
 
 def _in_worker(job: PatientJob) -> ClinicRow:
-    store = command.open_history(job.url)
+    store = building.open_history(job.url)
     try:
         return patient_row(store, job)
     finally:

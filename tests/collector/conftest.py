@@ -44,7 +44,7 @@ def inputs(history: SimHistory) -> ReviewInputs:
 
 @pytest.fixture(scope="module")
 def rev(history: SimHistory, inputs: ReviewInputs) -> Review:
-    from collector.review.command import build_review
+    from collector.review.building import build_review
 
     return build_review(inputs, tz_name=history.tz, baseline=None)
 

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from collector.cli import main
-from collector.review.command import build_review
+from collector.review.building import build_review
 from collector.review.export import render_json
 from collector.review.load import load_inputs
 from collector.review.meta import ReportMeta

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from collector.review import command
+from collector.review import building
 from collector.review.command import report_cmd
 from collector.review.export import CSV_COLUMNS
 from tests.review_store import MemoryStore, SimHistory, filled_store
@@ -26,7 +26,7 @@ def fake_history(
         urls.append(url)
         return store
 
-    monkeypatch.setattr(command, "open_history", fake_open)
+    monkeypatch.setattr(building, "open_history", fake_open)
     return store, urls
 
 

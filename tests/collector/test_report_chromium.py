@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from collector.review import command
+from collector.review import building
 from collector.review.command import report_cmd
 from tests.review_store import MemoryStore, filled_store, simulate_history
 from tests.server_process import missing
@@ -91,7 +91,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     def fake_open(url: str) -> MemoryStore:
         return store
 
-    mp.setattr(command, "open_history", fake_open)
+    mp.setattr(building, "open_history", fake_open)
     try:
         result = CliRunner().invoke(
             report_cmd,

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from collector.cli import main
-from collector.review import command
+from collector.review import building
 from collector.review.command import report_cmd
 from collector.review.range import data_span, describe_store
 from tests.review_store import MemoryStore, filled_store, simulate_history
@@ -20,7 +20,7 @@ from tests.review_store import MemoryStore, filled_store, simulate_history
 @pytest.fixture
 def store(monkeypatch: pytest.MonkeyPatch) -> MemoryStore:
     s = filled_store(simulate_history())  # 2026-03-02 … 2026-03-22, Europe/London
-    monkeypatch.setattr(command, "open_history", lambda url: s)
+    monkeypatch.setattr(building, "open_history", lambda url: s)
     return s
 
 

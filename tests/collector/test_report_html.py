@@ -9,8 +9,8 @@ from collections import Counter
 from zoneinfo import ZoneInfo
 
 from analytics.review_records import Review
+from collector.review.building import build_review
 from collector.review.charts import charts
-from collector.review.command import build_review
 from collector.review.html import render_html
 from collector.review.load import load_inputs
 from collector.review.meta import ReportMeta
