@@ -23,13 +23,14 @@ import math
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import urllib3
 
 from collector.sinks.history import influx_lines as lp
 from collector.sinks.history.influx_http import InfluxHttp, trim
 from collector.sinks.history.influxql_answers import (
+    Epoch,
     Series,
     answer_lines,
     numeric_answer,
@@ -54,7 +55,6 @@ from collector.sinks.history.model import (
 
 log = logging.getLogger(__name__)
 
-Epoch = Literal["s", "ms", "u"]
 _NS_PER: Final[dict[Epoch, int]] = {"s": 1_000_000_000, "ms": 1_000_000, "u": 1_000}
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import numpy as np
 import urllib3
@@ -28,6 +28,10 @@ from collector.sinks.history.model import (
 
 _VALUES: Final = b'"values":['
 _NOT_NUMERIC: Final = (b'"', b"true", b"false")
+
+
+Epoch = Literal["s", "ms", "u"]
+"""The unit of the ``time`` column an answer is asked in."""
 
 
 @dataclass(frozen=True, slots=True)

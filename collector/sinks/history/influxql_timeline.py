@@ -9,17 +9,38 @@ are read only for hours without a block: a history written before blocks existed
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import Protocol
 
 import numpy as np
 
 from collector.sinks.history import influx_lines as lp
 from collector.sinks.history import timeline_hours as th
+from collector.sinks.history.influxql_answers import Epoch, Series
 from collector.sinks.history.model import TimelineChunk, blank_timeline, with_source
 
-if TYPE_CHECKING:
-    from collector.sinks.history.influxql import InfluxQLReader
+
+class QueryReader(Protocol):
+    """What the timeline reads through (:class:`.influxql.InfluxQLReader`)."""
+
+    def measurement(self, name: str) -> str: ...
+
+    def where(self, user: str, a: int, b: int, extra: str = "") -> str: ...
+
+    def stream(
+        self, q: str, epoch: Epoch, cut: list[bool] | None = None, *, numeric: bool = False
+    ) -> Iterator[Series]: ...
+
+    def select(
+        self,
+        build: Callable[[int, int], str],
+        from_ns: int,
+        to_ns: int,
+        epoch: Epoch,
+        page_s: int | None = None,
+        *,
+        numeric: bool = False,
+    ) -> Iterator[Series]: ...
 
 
 _NS: int = 1_000_000_000
@@ -28,7 +49,7 @@ BLOCK_PAGE_S = 7 * 86_400
 
 
 def read_blocks(
-    reader: InfluxQLReader, user: str, from_hour_s: int, to_s: int
+    reader: QueryReader, user: str, from_hour_s: int, to_s: int
 ) -> dict[int, th.HourBlock]:
     """The hour blocks of ``user`` whose hour starts in ``[from_hour_s, to_s)``."""
     table = reader.measurement(th.MEASUREMENT)
@@ -57,7 +78,7 @@ def read_blocks(
 
 
 def read_seconds(
-    reader: InfluxQLReader,
+    reader: QueryReader,
     out: TimelineChunk,
     start_s: int,
     end_s: int,
@@ -94,7 +115,7 @@ def read_seconds(
 
 
 def read_timeline(
-    reader: InfluxQLReader, user: str, from_s: float, to_s: float, *, blocks: bool = True
+    reader: QueryReader, user: str, from_s: float, to_s: float, *, blocks: bool = True
 ) -> TimelineChunk:
     """Every second in ``[floor(from_s), ceil(to_s))`` (``blocks=False``: every one
     from the per-second points, as before the blocks)."""
@@ -125,7 +146,7 @@ def read_timeline(
     return with_source(out, sources)
 
 
-def hour_back(reader: InfluxQLReader) -> th.ReadBack:
+def hour_back(reader: QueryReader) -> th.ReadBack:
     """What :class:`~.timeline_hours.HourBlocks` reads back: the stored hour."""
 
     def read(user: str, hour_s: int) -> th.HourBlock:
@@ -135,7 +156,7 @@ def hour_back(reader: InfluxQLReader) -> th.ReadBack:
     return read
 
 
-def data_span(reader: InfluxQLReader, user: str) -> tuple[int, int] | None:
+def data_span(reader: QueryReader, user: str) -> tuple[int, int] | None:
     """The first and last second of ``user``'s per-second points (None: none)."""
     table = reader.measurement(lp.TIMELINE)
     where = reader.where(user, 0, 2**62)
@@ -147,7 +168,7 @@ def data_span(reader: InfluxQLReader, user: str) -> tuple[int, int] | None:
 
 
 def compact_lines(
-    reader: InfluxQLReader, user: str, from_s: int, to_s: int, now_s: float
+    reader: QueryReader, user: str, from_s: int, to_s: int, now_s: float
 ) -> Iterator[str]:
     """The hour blocks of the hours in ``[from_s, to_s)`` before the hour in progress
     at ``now_s``, made from their per-second points (a history written before the
