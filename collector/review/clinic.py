@@ -100,10 +100,10 @@ def clinic_cmd(
     flexion above 90°, breaks after prompts, morning pain against baseline, flags) with
     each patient's own report beside it, into the folder --out."""
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from collector.config import ConfigError, Overrides, find_config, load_settings
     from collector.extras import require
+    from collector.progress import counting_bar
     from collector.review import building
     from collector.review.clinic_run import PAGES, PatientJob, patient_rows, report_stems
     from collector.review.meta import sitload_version
@@ -167,15 +167,7 @@ def clinic_cmd(
             )
             for u in users
         ]
-        with Progress(
-            TextColumn("reports"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total} patients"),
-            TimeRemainingColumn(),
-            console=console,
-            transient=True,
-            disable=not console.is_terminal,
-        ) as bar:
+        with counting_bar(console, "reports", "patients") as bar:
             task = bar.add_task("patients", total=len(todo))
             rows = patient_rows(store, todo, jobs or default_jobs(), lambda: bar.advance(task))
     except (StoreUnavailableError, StoreConfigError) as exc:

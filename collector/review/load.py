@@ -83,19 +83,13 @@ def _progress(show: bool, total: int, console: Console | None) -> Iterator[Progr
     if not show:
         yield None
         return
-    # rich's progress bar is imported only when it shows (a cold report starts faster)
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    bar = Progress(
-        TextColumn("reading history"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} days"),
-        TimeRemainingColumn(),
-        console=console or Console(stderr=True),
-        transient=True,
-    )
-    with bar:
+    from collector.progress import counting_bar
+
+    with counting_bar(
+        console or Console(stderr=True), "reading history", "days", shown=True
+    ) as bar:
         bar.add_task("days", total=total)
         yield bar
 
