@@ -57,7 +57,10 @@ def alice_and_bob_broker(tmp_path: Path) -> Iterator[Mosquitto]:
         b.stop(kill=True)
 
 
-def write_config(tmp: Path, rec_file: Path, port: int, *, speed: float, alerts: str = "") -> Path:
+def service_config(tmp: Path, port: int, source: str, alerts: str, mqtt: str = "") -> Path:
+    """``tmp/sitload.toml`` for a run as :data:`USER` against the broker on ``port``:
+    the ``[source]`` and ``[alerts]`` tables given, console without status lines,
+    state and a SQLite history in ``tmp``."""
     cfg = tmp / "sitload.toml"
     cfg.write_text(
         f"""
@@ -66,19 +69,16 @@ id = "{USER}"
 timezone = "UTC"
 
 [source]
-kind = "replay"
-file = "{rec_file}"
-speed = {speed}
+{source}
 
 [alerts]
-quiet_hours = []
 {alerts}
 
 [mqtt]
 url = "mqtt://127.0.0.1:{port}"
 username = "{USER}"
 password = "${{SITLOAD_TEST_MQTT_PASSWORD}}"
-late_after_s = 1.0
+{mqtt}
 
 [console]
 enabled = true
@@ -94,6 +94,11 @@ url = "sqlite:///{tmp / "history.db"}"
         encoding="utf-8",
     )
     return cfg
+
+
+def write_config(tmp: Path, rec_file: Path, port: int, *, speed: float, alerts: str = "") -> Path:
+    source = f'kind = "replay"\nfile = "{rec_file}"\nspeed = {speed}'
+    return service_config(tmp, port, source, f"quiet_hours = []\n{alerts}", "late_after_s = 1.0")
 
 
 def recording_file(tmp: Path, parts: list[Part], seed: int = 2) -> tuple[Recording, Path]:

@@ -32,6 +32,7 @@ from tests.collector.run_service_harness import (
     alerts_of,
     alice_and_bob_broker,
     finish,
+    service_config,
     start_run,
     unique,
 )
@@ -61,42 +62,8 @@ def broker(tmp_path: Path) -> Iterator[Mosquitto]:
 
 def ride_config(tmp: Path, port: int) -> Path:
     """No profile anywhere: ``--source simulate:cyclist`` implies the cyclist's."""
-    cfg = tmp / "sitload.toml"
-    cfg.write_text(
-        f"""
-[user]
-id = "{USER}"
-timezone = "UTC"
-
-[source]
-kind = "simulate"
-hours = {HOURS}
-seed = {SEED}
-trunk = true
-speed = 1e6
-
-[alerts]
-saddle_prompt_after_min = {SADDLE_MIN}
-
-[mqtt]
-url = "mqtt://127.0.0.1:{port}"
-username = "{USER}"
-password = "${{SITLOAD_TEST_MQTT_PASSWORD}}"
-
-[console]
-enabled = true
-desktop = false
-status_every_s = 0
-
-[state]
-dir = "{tmp / "state"}"
-
-[history]
-url = "sqlite:///{tmp / "history.db"}"
-""",
-        encoding="utf-8",
-    )
-    return cfg
+    source = f'kind = "simulate"\nhours = {HOURS}\nseed = {SEED}\ntrunk = true\nspeed = 1e6'
+    return service_config(tmp, port, source, f"saddle_prompt_after_min = {SADDLE_MIN}")
 
 
 def truth_of_the_run(tmp: Path) -> Simulated:
