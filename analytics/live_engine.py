@@ -7,7 +7,9 @@ Per step (``LiveParams.step_s`` of new final seconds) it classifies the sliding
 window (:func:`analytics.live.decide_window`; for a thigh sensor from the per-second
 statistics kept across steps, :mod:`analytics.live_window`) and walks the final
 seconds through the streaming exposure engine and the alert policy
-(:mod:`analytics.live_steps`). Everything it remembers is in :meth:`state_dict`.
+(:mod:`analytics.live_steps`). Everything it remembers is in :meth:`state_dict`,
+except the inputs of the local day's hip angles (:attr:`hip_day`, a few MB: a
+restart revises only the seconds it emits, see :mod:`analytics.hip_revision`).
 """
 
 from __future__ import annotations
@@ -228,9 +230,9 @@ class LiveEngine:
         skip_long_silence(self)
         out = self._process(flush=flush)
         skipped, self._skipped = self._skipped, None
-        revisions, self._revisions = tuple(self._revisions), []
+        revisions, self._revisions = tuple(self._revisions), []  # see revise_day
         if revisions:
-            out = dataclasses.replace(out, revisions=revisions + out.revisions)
+            out = dataclasses.replace(out, revisions=revisions)
         if skipped is None:
             return out
         return dataclasses.replace(
@@ -293,10 +295,7 @@ class LiveEngine:
             buf.trim(self._context_from(final_to))
         self.counters.seconds += sec.n
         self.counters.alerts += len(alerts)
-        revisions, self._revisions = tuple(self._revisions), []
-        return EngineOutput(
-            sec, tuple(events), tuple(alerts), self.status(), tuple(bouts), revisions
-        )
+        return EngineOutput(sec, tuple(events), tuple(alerts), self.status(), tuple(bouts))
 
     def _context_from(self, from_s: int) -> int:
         """Start of the window that classifies seconds from ``from_s``: ``context_s``

@@ -4,6 +4,7 @@ pipeline gives them on the same data."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 
 import numpy as np
@@ -169,3 +170,31 @@ def test_a_day_closed_by_midnight_is_revised_with_its_totals() -> None:
     assert first.hip_gt90_s > first.hip_gt90_before_s
     assert eng.totals is not None
     assert eng.totals.day == midnight // DAY_S
+
+
+def test_a_calibrate_command_revises_the_day_so_far_with_the_calibration_before_it() -> None:
+    """The sensor may have moved: the seconds before the command are revised with the
+    calibration they belong to, and the next revision starts after them."""
+    rec = _one_stance_day(1_000_000.0)
+    eng = LiveEngine({"thigh", "trunk"})
+    t = rec.t_s
+    assert rec.thigh_acc_g is not None
+    assert rec.trunk_acc_g is not None
+    cuts = np.searchsorted(t, np.arange(t[0], t[-1] + 2, 1.0))  # to the last walk
+    for a, c in itertools.pairwise(cuts):
+        eng.add_samples("thigh", t[a:c], rec.thigh_acc_g[a:c])
+        eng.add_samples("trunk", t[a:c], rec.trunk_acc_g[a:c])
+        assert eng.process().revisions == ()
+    expected = copy.deepcopy(eng.hip_day).revise(eng.thigh, eng.trunk)
+    assert expected is not None
+    assert eng.thigh is not None
+    up_before = eng.thigh.up
+    (answer,) = eng.command("calibrate")
+    assert answer.kind.value == "status"
+    assert eng.thigh is not None
+    assert float(np.degrees(np.arccos(np.clip(up_before @ eng.thigh.up, -1, 1)))) > 1.0
+    assert eng.hip_day.n == 0  # forgotten: the next revision starts after the command
+    (rev,) = eng.process(flush=True).revisions
+    assert (rev.t0_s, rev.n) == (expected.t0_s, expected.n)
+    np.testing.assert_array_equal(rev.hip_flexion_deg, expected.hip_flexion_deg)
+    assert rev.hip_gt90_s > rev.hip_gt90_before_s  # the first sitting, now beyond 90°
