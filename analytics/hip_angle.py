@@ -28,7 +28,12 @@ from analytics.records import (
 def thigh_angle_deg(ep: Epochs, cal: ThighCalibration, posture: Int8Array) -> FloatArray:
     """Thigh angle from upright (0..180°). A sensor turned over in a pocket shows an
     upright thigh near 180°: such upright seconds are folded back."""
-    theta = angle_deg(unit_rows(ep.thigh_mean_g), cal.up)
+    return thigh_angle_of(ep.thigh_mean_g, cal, posture)
+
+
+def thigh_angle_of(thigh_g: FloatArray, cal: ThighCalibration, posture: Int8Array) -> FloatArray:
+    """:func:`thigh_angle_deg` from the thigh's per-second mean directions (n, 3)."""
+    theta = angle_deg(unit_rows(thigh_g), cal.up)
     upright = (posture == Posture.UPRIGHT) | (posture == Posture.RIDING_STANDING)
     with np.errstate(invalid="ignore"):
         flipped = upright & (theta > 90.0)
@@ -39,7 +44,12 @@ def thigh_angle_deg(ep: Epochs, cal: ThighCalibration, posture: Int8Array) -> Fl
 def trunk_lean_deg(ep: Epochs, trunk: TrunkCalibration) -> FloatArray:
     """Sagittal forward lean of the trunk (deg, + forward)."""
     assert ep.trunk_mean_g is not None
-    d = unit_rows(ep.trunk_mean_g)
+    return trunk_lean_of(ep.trunk_mean_g, trunk)
+
+
+def trunk_lean_of(trunk_g: FloatArray, trunk: TrunkCalibration) -> FloatArray:
+    """:func:`trunk_lean_deg` from the trunk's per-second mean directions (n, 3)."""
+    d = unit_rows(trunk_g)
     along_up = d @ trunk.up
     along_fwd = d @ trunk.forward
     # leaning forward tilts the specific force towards -forward
@@ -48,7 +58,12 @@ def trunk_lean_deg(ep: Epochs, trunk: TrunkCalibration) -> FloatArray:
 
 def uses_trunk(ep: Epochs, trunk: TrunkCalibration | None) -> bool:
     """The trunk-thigh angle needs a trunk sensor whose forward direction is known."""
-    return trunk is not None and ep.trunk_mean_g is not None and trunk.source != "auto-provisional"
+    return ep.trunk_mean_g is not None and trunk_known(trunk)
+
+
+def trunk_known(trunk: TrunkCalibration | None) -> bool:
+    """A trunk calibration whose forward direction is known (not provisional)."""
+    return trunk is not None and trunk.source != "auto-provisional"
 
 
 def hip_flexion_deg(

@@ -4,8 +4,9 @@ A live service cannot wait for the end of the day. Every few seconds it classifi
 window of raw samples (``context_s`` of history, so that smoothing and non-wear see
 what they need, plus ``lag_s`` of look-ahead) with a *fixed* calibration and keeps
 only the seconds that are now final: those at least ``lag_s`` older than the newest
-data. A second, once emitted, is never revised (what the history stores is what the
-alerts saw).
+data. A second's posture, once emitted, is never revised (what the history stores is
+what the alerts saw); its hip angle is, in the history only, when the calibration
+has moved since (:mod:`analytics.hip_revision`).
 
 The calibration comes from the first window that holds walking or standing
 (:func:`calibrate_window`); until then seconds are held, up to
@@ -27,6 +28,7 @@ import numpy as np
 from analytics.calibration_errors import CalibrationError
 from analytics.calibration_evidence import Evidence, gather
 from analytics.epochs import with_trunk_deviation
+from analytics.hip_revision import Directions, directions_of
 from analytics.live_hold import offbody_undecided_from, ride_undecided_from
 from analytics.live_window import WindowSamples, analyze_window
 from analytics.params import PostureParams
@@ -143,6 +145,8 @@ class Decided:
 
     seconds: WindowSeconds
     evidence: Evidence | None
+    directions: Directions | None = None
+    """The inputs of the seconds' hip angle, for a revision (:mod:`analytics.hip_revision`)."""
 
 
 def decide_window(
@@ -195,7 +199,7 @@ def decide_window(
     if a.thigh is not None and n > 0:
         lo, hi = max(0, from_s - t0), max(0, keep_to - t0)
         evidence = gather(a.epochs, a.timeline.posture, a.thigh, a.trunk, lo, hi, p)
-    return Decided(sec, evidence)
+    return Decided(sec, evidence, directions_of(a.epochs, from_s, n))
 
 
 def _offbody_candidates(
