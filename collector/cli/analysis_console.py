@@ -25,10 +25,11 @@ from collector.output import (
     summary_lines,
 )
 from collector.recording_analysis import FileAnalysis, analyze_file
-from collector.recordings.activpal_repair import RowRepair
 
 if TYPE_CHECKING:  # rich is imported by the functions that print (not for --json)
     from rich.console import Console
+
+    from collector.recordings.activpal_repair import RowRepair
 
 
 def parse_layout(text: str | None) -> SeatLayout | None:

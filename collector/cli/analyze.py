@@ -36,7 +36,7 @@ from collector.output import (
 from collector.recording_analysis import FileAnalysis
 from collector.recordings import FORMATS, is_event_file, load_events
 from collector.recordings.errors import RecordingError
-from collector.recordings.fit import is_fit_file
+from collector.recordings.sniff import is_fit_file
 from collector.renamed_option import renamed_option
 from collector.timeline_io import whole_seconds, write_timeline, write_timelines
 from collector.timezone import local_zone_name
