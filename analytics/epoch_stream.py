@@ -15,6 +15,7 @@ samples, on the grid of the seconds that need them.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -74,8 +75,15 @@ class EpochBuilder:
     segments. The state between chunks is the open segment's finished seconds and the
     samples of its last, possibly incomplete, second."""
 
-    def __init__(self, jumps: TimeJumpParams | None = None) -> None:
+    def __init__(
+        self,
+        jumps: TimeJumpParams | None = None,
+        on_epochs: Callable[[int, Epochs], None] | None = None,
+    ) -> None:
+        """``on_epochs(segment, ep)`` is told every run of finished seconds as they
+        are made (segments numbered from 0)."""
         self._jumps = jumps or TimeJumpParams()
+        self._on_epochs = on_epochs
         self._done: list[EpochSegment] = []
         self._open: _Open | None = None
         self._parts: list[Epochs] = []
@@ -180,6 +188,8 @@ class EpochBuilder:
             trunk_deviation=True,
         )
         self._parts.append(ep)
+        if self._on_epochs is not None:
+            self._on_epochs(len(self._done), ep)
         if trunk_std is not None:
             self._trunk_std.append(trunk_std)
         o.next_sec = until_sec
