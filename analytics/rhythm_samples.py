@@ -32,6 +32,8 @@ from analytics.params import PostureParams
 from analytics.records import BoolArray, Epochs, FloatArray, IntArray
 from analytics.rhythm import STEADY_LAG_S, finite_rows
 
+_NONE: tuple[FloatArray, FloatArray] = (np.zeros(0), np.zeros((0, 3)))
+
 
 class RhythmSamples:
     """Feed each chunk's thigh samples with :meth:`add` after the epoch builder had
@@ -47,8 +49,8 @@ class RhythmSamples:
         self._t0_s: int | None = None
         self._counts = np.zeros(1, dtype=np.int64)  # moving seconds before each second
         self._emitted = 0  # seconds emitted by the builder
-        self._t = np.zeros(0)
-        self._acc = np.zeros((0, 3))
+        self._t = np.zeros(0)  # the samples not decided yet
+        self._accs: list[FloatArray] = []  # their vectors, in pieces (not copied whole)
         self._prev_near = False  # the last decided sample was near a moving second
 
     def on_epochs(self, segment: int, ep: Epochs) -> None:
@@ -71,14 +73,13 @@ class RhythmSamples:
         """The next samples (those the builder has had); returns those decided to be
         kept so far, in order."""
         if self.jumped:  # nothing more to keep: the samples are read again
-            self._t, self._acc = self._t[:0], self._acc[:0]
-            return self._t, self._acc
+            self._t, self._accs = self._t[:0], []
+            return _NONE
         t_s, acc_g = finite_rows(t_s, acc_g)
-        if self._t.shape[0]:
-            t_s, acc_g = np.concatenate((self._t, t_s)), np.concatenate((self._acc, acc_g))
-        self._t, self._acc = t_s, acc_g
+        self._t = np.concatenate((self._t, t_s)) if self._t.shape[0] else t_s
+        self._accs.append(acc_g)
         if self._t0_s is None:
-            return self._t[:0], self._acc[:0]
+            return _NONE
         decided = self._emitted - self.reach_s  # seconds before this one: decidable
         known = int(np.searchsorted(self._t, self._t0_s + decided, side="left"))
         return self._decide(max(known - 1, 0), known)
@@ -87,7 +88,7 @@ class RhythmSamples:
         """The last samples kept (call after the builder's ``finish``)."""
         n = int(self._t.shape[0])
         if self.jumped or self._t0_s is None:
-            return self._t[:0], self._acc[:0]
+            return _NONE
         return self._decide(n, n)
 
     def _second_of(self, t_s: float) -> int:
@@ -112,7 +113,7 @@ class RhythmSamples:
         first ``known`` ones (``known`` is ``n + 1`` except at the end). Worked out
         per second: the runs of near seconds, each widened by a sample either side."""
         if n == 0:
-            return self._t[:0], self._acc[:0]
+            return _NONE
         assert self._t0_s is not None
         t = self._t[:known]
         first, last = self._second_of(float(t[0])), self._second_of(float(t[-1]))
@@ -135,10 +136,23 @@ class RhythmSamples:
                 ranges.append((a, b))
         last_sec = int(np.searchsorted(bounds, n - 1, side="right")) - 1
         self._prev_near = bool(near[last_sec])
-        parts = [(self._t[a:b], self._acc[a:b]) for a, b in ranges]
-        self._t, self._acc = self._t[n:], self._acc[n:]
+        parts = [(self._t[a:b], self._rows(a, b)) for a, b in ranges]
+        self._accs = [self._rows(n, int(self._t.shape[0]))]
+        self._t = self._t[n:]
         if not parts:
-            return self._t[:0], self._acc[:0]
+            return _NONE
         if len(parts) == 1:
             return parts[0]
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    def _rows(self, a: int, b: int) -> FloatArray:
+        """Rows ``a .. b - 1`` of the pending vectors (a view within one piece)."""
+        out, start = [], 0
+        for piece in self._accs:
+            lo, hi = max(a - start, 0), min(b - start, piece.shape[0])
+            if lo < hi:
+                out.append(piece[lo:hi])
+            start += piece.shape[0]
+        if len(out) == 1:
+            return out[0]
+        return np.concatenate(out) if out else np.zeros((0, 3))
