@@ -36,7 +36,8 @@ from collector.json_encoding import jsonable_document
 from collector.plural import counted
 from collector.recordings.csv_schema import LoadedRecording
 from collector.recordings.errors import RecordingError
-from collector.recordings.fit import LoadedRide, is_fit_file, read_fit
+from collector.recordings.fit import LoadedRide, read_fit
+from collector.recordings.sniff import is_fit_file
 from collector.ride_weeks import position_known
 
 __all__ = [
