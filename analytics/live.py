@@ -196,13 +196,20 @@ def decide_window(
     )
     evidence = None
     if a.thigh is not None and n > 0:
-        lo, hi = max(0, from_s - t0), max(0, keep_to - t0)
-        # the seconds kept and those their transitions look at (the same evidence as
-        # from the whole window, without the work on the context)
-        a_i, b_i = max(0, lo - TRANSITION_BEFORE_S), min(tl.shape[0], hi + TRANSITION_AFTER_S)
-        part = _epochs_part(a.epochs, a_i, b_i)
-        evidence = gather(part, tl[a_i:b_i], a.thigh, a.trunk, lo - a_i, hi - a_i, p)
+        evidence = evidence_of(a, max(0, from_s - t0), max(0, keep_to - t0), p)
     return Decided(sec, evidence, directions_of(a.epochs, from_s, n))
+
+
+def evidence_of(a: Analysis, lo: int, hi: int, p: PostureParams) -> Evidence:
+    """:func:`analytics.calibration_evidence.gather` of seconds ``[lo, hi)`` of the
+    window's analysis, from those seconds and the ones their transitions look at
+    (the same evidence as from the whole window, without the work on the context)."""
+    assert a.epochs is not None
+    assert a.thigh is not None
+    tl = a.timeline.posture
+    a_i, b_i = max(0, lo - TRANSITION_BEFORE_S), min(tl.shape[0], hi + TRANSITION_AFTER_S)
+    part = _epochs_part(a.epochs, a_i, b_i)
+    return gather(part, tl[a_i:b_i], a.thigh, a.trunk, lo - a_i, hi - a_i, p)
 
 
 def _epochs_part(ep: Epochs, lo: int, hi: int) -> Epochs:
