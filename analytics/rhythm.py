@@ -139,6 +139,18 @@ def rhythm_plan(
 ) -> RhythmPlan | None:
     """The plan for seconds ``t0_s ..`` with ``count`` samples each (None: nothing to
     compute)."""
+    found = rhythm_centres(count, window_s, wanted)
+    if found is None:
+        return None
+    half, centres = found
+    return plan_of(t0_s, int(count.shape[0]), half, centres)
+
+
+def rhythm_centres(
+    count: IntArray, window_s: float, wanted: BoolArray | None = None
+) -> tuple[int, IntArray] | None:
+    """The half window and the centres of :func:`rhythm_plan` (None: nothing to
+    compute)."""
     n_sec = int(count.shape[0])
     half = round(window_s / 2.0)
     per_s = int(RESAMPLE_HZ)
@@ -154,7 +166,7 @@ def rhythm_plan(
     centres = centres[~bad[centres]]
     if centres.shape[0] == 0:
         return None
-    return plan_of(t0_s, n_sec, half, centres)
+    return half, centres
 
 
 def plan_of(t0_s: int, n_sec: int, half: int, centres: IntArray) -> RhythmPlan:
