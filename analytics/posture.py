@@ -145,16 +145,18 @@ def _fill_coasting(posture: Int8Array, p: PostureParams, *, one_side: bool = Fal
     """Sitting still between two pedalling spells, up to ``coast_max_s``, is coasting
     on the saddle: seated riding (in place). With ``one_side`` (a recording that is
     all ride), sitting on the saddle just before or after pedalling is too."""
-    riding = (Posture.RIDING_SEATED, Posture.RIDING_STANDING)
-    c_starts, c_lengths, c_values = runs(posture)
-    last = c_values.shape[0] - 1
-    for k in range(c_values.shape[0]):
-        if c_values[k] != Posture.SITTING or c_lengths[k] > p.coast_max_s:
-            continue
-        before = k > 0 and c_values[k - 1] == Posture.RIDING_SEATED
-        after = k < last and c_values[k + 1] in riding
-        if (before and after) or (one_side and (before or after)):
-            posture[int(c_starts[k]) : int(c_starts[k] + c_lengths[k])] = Posture.RIDING_SEATED
+    seated = posture == Posture.RIDING_SEATED
+    if not seated.any() and not (one_side and (posture == Posture.RIDING_STANDING).any()):
+        return  # no ride: nothing to fill (every filled run borders seated riding)
+    _starts, c_lengths, c_values = runs(posture)
+    short = (c_values == Posture.SITTING) & (c_lengths <= p.coast_max_s)
+    before = np.zeros(c_values.shape[0], dtype=np.bool_)
+    before[1:] = c_values[:-1] == Posture.RIDING_SEATED
+    after = np.zeros(c_values.shape[0], dtype=np.bool_)
+    after[:-1] = (c_values[1:] == Posture.RIDING_SEATED) | (c_values[1:] == Posture.RIDING_STANDING)
+    fill = short & ((before | after) if one_side else (before & after))
+    if fill.any():
+        posture[np.repeat(fill, c_lengths)] = Posture.RIDING_SEATED
 
 
 def _classify_from_pedalling(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> ThighPosture:
