@@ -110,21 +110,22 @@ def classify_thigh(
         pedal &= ~(incl >= p.saddle_max_deg)
     # a seated pedalling spell must itself last a window: a few seated-looking
     # seconds inside a walk are not a ride
-    riding_seated = _long_runs(pedal & seated, p.pedal_window_s)
-    posture[riding_seated] = Posture.RIDING_SEATED
-    # standing on the pedals: upright spells inside a ride (between seated pedalling)
-    starts, lengths, values = runs(pedal)
-    idx = np.arange(posture.shape[0])
-    for s, n, v in zip(starts, lengths, values, strict=True):
-        if not v:
-            continue
-        seg = slice(int(s), int(s + n))
-        seated_idx = idx[seg][riding_seated[seg]]
-        if seated_idx.size == 0:
-            continue
-        lo, hi = int(seated_idx[0]), int(seated_idx[-1]) + 1
-        inner = posture[lo:hi]
-        inner[inner == Posture.UPRIGHT] = Posture.RIDING_STANDING
+    if pedal.any():  # (else no ride: nothing to mark)
+        riding_seated = _long_runs(pedal & seated, p.pedal_window_s)
+        posture[riding_seated] = Posture.RIDING_SEATED
+        # standing on the pedals: upright spells inside a ride (between seated pedalling)
+        starts, lengths, values = runs(pedal)
+        idx = np.arange(posture.shape[0])
+        for s, n, v in zip(starts, lengths, values, strict=True):
+            if not v:
+                continue
+            seg = slice(int(s), int(s + n))
+            seated_idx = idx[seg][riding_seated[seg]]
+            if seated_idx.size == 0:
+                continue
+            lo, hi = int(seated_idx[0]), int(seated_idx[-1]) + 1
+            inner = posture[lo:hi]
+            inner[inner == Posture.UPRIGHT] = Posture.RIDING_STANDING
 
     # coasting on the saddle between pedal strokes is still seated riding
     _fill_coasting(posture, p)
@@ -243,6 +244,8 @@ def off_body_candidates(
     limit = dead_still_limit_g(ep, p) if still_limit_g is None else still_limit_g
     with np.errstate(invalid="ignore"):
         dead = ep.thigh_std_g < limit
+    if not dead.any():
+        return np.asarray(dead, dtype=np.bool_)  # (no candidate: no block to judge)
     frozen = frozen_seconds(
         ep.thigh_mean_g, ep.thigh_std_g, ep.count, p.frozen_block_s, p.frozen_ratio
     )
@@ -325,6 +328,8 @@ def off_body_seconds(
         return still_impossible, None
     # both sensors frozen together: nobody wears a trunk sensor without breathing
     cand = candidates if candidates is not None else off_body_candidates(ep, p, still_limit_g=limit)
+    if not cand.any():
+        return still_impossible, np.zeros(ep.n, dtype=np.bool_)
     both = cand & frozen_seconds(
         ep.trunk_mean_g, ep.trunk_std_g, ep.trunk_count, p.frozen_block_s, p.frozen_ratio
     )
