@@ -209,7 +209,11 @@ def evidence_of(a: Analysis, lo: int, hi: int, p: PostureParams) -> Evidence:
     tl = a.timeline.posture
     a_i, b_i = max(0, lo - TRANSITION_BEFORE_S), min(tl.shape[0], hi + TRANSITION_AFTER_S)
     part = _epochs_part(a.epochs, a_i, b_i)
-    return gather(part, tl[a_i:b_i], a.thigh, a.trunk, lo - a_i, hi - a_i, p)
+    directions = None
+    if a.terms is not None:
+        d_trunk = a.terms.trunk_dir
+        directions = (a.terms.thigh_dir[a_i:b_i], None if d_trunk is None else d_trunk[a_i:b_i])
+    return gather(part, tl[a_i:b_i], a.thigh, a.trunk, lo - a_i, hi - a_i, p, directions=directions)
 
 
 def _epochs_part(ep: Epochs, lo: int, hi: int) -> Epochs:

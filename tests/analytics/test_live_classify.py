@@ -15,6 +15,7 @@ import pytest
 from analytics import live_engine
 from analytics.alert_records import Alert
 from analytics.calibration_evidence import gather
+from analytics.epoch_terms import EpochTerms
 from analytics.live import evidence_of
 from analytics.live_steps import EngineOutput
 from analytics.params import PostureParams
@@ -145,7 +146,8 @@ def random_analysis(rng: np.random.Generator, n: int) -> Analysis:
     thigh = ThighCalibration(up=np.array([0.0, 0.0, 1.0]), forward=np.array([1.0, 0.0, 0.0]))
     trunk = TrunkCalibration(up=np.array([0.0, 0.0, 1.0]), forward=np.array([0.0, 1.0, 0.0]))
     timeline = Timeline(t0_s=1000, posture=posture.astype(np.int8), hip_flexion_deg=np.zeros(n))
-    return Analysis(timeline=timeline, epochs=ep, thigh=thigh, trunk=trunk)
+    terms = EpochTerms.of(ep, PostureParams(), thigh, trunk) if rng.random() < 0.5 else None
+    return Analysis(timeline=timeline, epochs=ep, thigh=thigh, trunk=trunk, terms=terms)
 
 
 def test_evidence_of_the_kept_seconds_is_that_of_the_whole_window() -> None:
