@@ -10,7 +10,7 @@ from analytics.orientation import calibrate_standing
 from analytics.params import PostureParams
 from analytics.pipeline import analyze_thigh
 from analytics.posture import _fill_coasting
-from analytics.records import Int8Array, Posture
+from analytics.records import Int8Array, Posture, ThighCalibration
 from analytics.smoothing import runs
 from tests.analytics.signals import DESK_DAY, Part, build, random_rotation, rotation_from_quaternion
 
@@ -308,3 +308,12 @@ def test_coasting_fills_what_the_run_by_run_rule_fills() -> None:
             _fill_coasting(got, p, one_side=one_side)
             _fill_coasting_loop(want, p, one_side=one_side)
             np.testing.assert_array_equal(got, want)
+
+
+def test_thigh_lateral_axis_is_numpys_cross_product_to_the_bit() -> None:
+    rng = np.random.default_rng(11)
+    for _ in range(2000):
+        up, forward = rng.normal(size=3), rng.normal(size=3) * rng.choice([1e-3, 1.0, 1e3])
+        v = np.cross(up, forward)
+        want = v / np.linalg.norm(v)
+        np.testing.assert_array_equal(ThighCalibration(up=up, forward=forward).lateral, want)
