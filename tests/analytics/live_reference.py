@@ -14,6 +14,7 @@ import numpy as np
 from analytics.calibration_evidence import gather
 from analytics.epochs import moving_seconds, with_trunk_deviation
 from analytics.hip_angle import hip_flexion_deg, uses_trunk
+from analytics.hip_revision import directions_of
 from analytics.live import DATA_NONE, DATA_OFF, DATA_OK, Decided, LiveParams, WindowSeconds
 from analytics.live import _has_data as has_data
 from analytics.live_hold import offbody_undecided_from, ride_undecided_from
@@ -213,4 +214,4 @@ def decide_window(
     if a.thigh is not None and n > 0:
         lo, hi = max(0, from_s - t0), max(0, keep_to - t0)
         evidence = gather(a.epochs, a.timeline.posture, a.thigh, a.trunk, lo, hi, p)
-    return Decided(sec, evidence)
+    return Decided(sec, evidence, directions_of(a.epochs, from_s, n))

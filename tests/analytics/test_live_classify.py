@@ -122,6 +122,13 @@ def test_same_output_as_classifying_every_window_whole(
     assert [o.alerts for o in new] == [o.alerts for o in ref]
     assert [o.bouts for o in new] == [o.bouts for o in ref]
     assert new_answers == ref_answers
+    new_rev = [r for o in new for r in o.revisions]
+    ref_rev = [r for o in ref for r in o.revisions]
+    assert [(r.day, r.t0_s, r.hip_gt90_s, r.totals) for r in new_rev] == [
+        (r.day, r.t0_s, r.hip_gt90_s, r.totals) for r in ref_rev
+    ]
+    for x, y in zip(new_rev, ref_rev, strict=True):
+        np.testing.assert_array_equal(x.hip_flexion_deg, y.hip_flexion_deg)
     # the calibration learned and its evidence, to the last bit
     assert json.dumps(new_engine.state_dict()) == json.dumps(ref_engine.state_dict())
 
