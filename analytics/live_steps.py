@@ -12,7 +12,7 @@ import numpy as np
 
 from analytics.alert_params import AlertParams
 from analytics.alert_records import Alert, AlertInput
-from analytics.alert_rules import step
+from analytics.alert_rules import run
 from analytics.alert_state import AlertState
 from analytics.compression import CompressionBout, EventKind, ExposureEvent
 from analytics.hip_revision import HipRevision
@@ -57,11 +57,12 @@ def alert_steps(
     battery_low: bool,
 ) -> tuple[AlertState, list[Alert]]:
     """The alert policy over the seconds ``sec`` (``hip_gt90_s``: the streaming
-    engine's hip clock at each of them)."""
-    alerts: list[Alert] = []
+    engine's hip clock at each of them), as one batch of steps (the policy's state is
+    thawed and frozen once per engine step, not once per second)."""
     data = sec.data.tolist()
     posture = sec.posture.tolist()
     hip = hip_gt90_s.tolist()
+    inputs: list[AlertInput] = []
     i, n = 0, sec.n
     while i < n:
         t = float(sec.t0_s + i)
@@ -85,10 +86,9 @@ def alert_steps(
                 battery_low=battery_low,
                 hip_gt90_s=hip[i],
             )
-        state, new = step(state, params, inp)
-        alerts += new
+        inputs.append(inp)
         i = j
-    return state, alerts
+    return run(state, params, inputs)
 
 
 def step_days(sec: WindowSeconds, utc_offset_s: Callable[[float], float]) -> IntArray:
