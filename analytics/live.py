@@ -71,6 +71,12 @@ class LiveParams:
     silent_after_s: float = 10.0
     """A sensor with no sample for this long (data time) no longer holds the others
     back: its seconds become gaps."""
+    replay_step_wall_s: float = 0.1
+    """A replay faster than real time steps about this often in wall time (so a
+    ``--speed 1000`` replay classifies 100 s of data per step): see :meth:`paced`."""
+    replay_step_s: int = 600
+    """The longest step of a fast replay (its window, ``context_s`` + this, is what
+    the engine buffers)."""
 
     def __post_init__(self) -> None:
         if self.lag_s < PostureParams().posture_hold_s:
@@ -80,6 +86,19 @@ class LiveParams:
             )
         if self.context_s < 60 or self.step_s < 1 or self.calibration_hold_s < 60:
             raise ValueError("context_s >= 60, step_s >= 1 and calibration_hold_s >= 60")
+        if self.replay_step_s < self.step_s or not self.replay_step_wall_s > 0:
+            raise ValueError("replay_step_s >= step_s and replay_step_wall_s > 0")
+
+    def paced(self, speed: float) -> LiveParams:
+        """These parameters for data replayed ``speed`` times faster than real time:
+        a step of ``speed * replay_step_wall_s`` seconds of data, from ``step_s`` up to
+        ``replay_step_s``. Most of a step's cost is fixed, so a fast replay spends
+        its time on the data instead of on steps; a person watching the prompts of a
+        replay sees no difference. Real time (``speed`` 1, a BLE sensor) keeps
+        ``step_s``."""
+        wanted_s = speed * self.replay_step_wall_s  # speed may be inf: as fast as it goes
+        step_s = self.replay_step_s if wanted_s >= self.replay_step_s else round(wanted_s)
+        return dataclasses.replace(self, step_s=max(self.step_s, step_s))
 
 
 @dataclass(frozen=True, slots=True)

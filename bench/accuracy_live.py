@@ -34,6 +34,7 @@ import numpy as np
 
 from analytics.compression import SEATED, step_classes
 from analytics.hip_revision import HipRevision, revised_over
+from analytics.live import LiveParams
 from analytics.live_steps import run_steps
 from analytics.pipeline import analyze_recording
 from analytics.records import FloatArray, Int8Array, Posture, Recording
@@ -59,11 +60,12 @@ class LiveRun:
     elapsed_s: float
 
 
-def run_live(rec: Recording, block_s: float = 1.0) -> LiveRun:
+def run_live(rec: Recording, block_s: float = 1.0, speed: float = 1.0) -> LiveRun:
     """Feed ``rec`` to a live engine in blocks of ``block_s`` (as sensors would) and
-    collect every emitted second."""
+    collect every emitted second; ``speed``: with the steps of a replay that fast
+    (``LiveParams.paced``; 1: real time, as from sensors)."""
     roles = {Role.THIGH, Role.TRUNK} | ({Role.BIKE} if rec.cadence_rpm is not None else set())
-    eng = LiveEngine(roles)
+    eng = LiveEngine(roles, live_params=LiveParams().paced(speed))
     t = rec.t_s
     cuts = np.searchsorted(t, np.arange(t[0], t[-1] + 2 * block_s, block_s))
 
@@ -130,9 +132,9 @@ class Row:
         return (self.hip_prompt_min - self.hip_batch_min) / max(self.hip_batch_min, 1.0)
 
 
-def measure(profile: Profile, hours: float, seed: int) -> Row:
+def measure(profile: Profile, hours: float, seed: int, speed: float = 1.0) -> Row:
     sim = simulate(profile, hours, seed)
-    live = run_live(sim.recording)
+    live = run_live(sim.recording, speed=speed)
     start = time.process_time()
     batch = analyze_recording(sim.recording).timeline
     batch_s = time.process_time() - start
@@ -165,6 +167,13 @@ def main() -> None:
     ap.add_argument("--hours", type=float, default=8.0)
     ap.add_argument("--seeds", default="1,2,3,4,5")
     ap.add_argument("--profiles", default="desk,cyclist")
+    ap.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="the live engine's steps as in a replay this many times faster than real "
+        "time (default 1: sensors in real time, a step per 10 s)",
+    )
     args = ap.parse_args()
     profiles: list[Profile] = []
     for name in args.profiles.split(","):
@@ -172,7 +181,11 @@ def main() -> None:
             ap.error(f"unknown profile {name!r}; use desk and/or cyclist")
         profiles.append("desk" if name == "desk" else "cyclist")
     seeds = [int(x) for x in args.seeds.split(",")]
-    print(f"simulated days of {args.hours:g} h, thigh + trunk at 50 Hz, random mounting")
+    step_s = LiveParams().paced(args.speed).step_s
+    print(
+        f"simulated days of {args.hours:g} h, thigh + trunk at 50 Hz, random mounting; "
+        f"live steps of {step_s} s (speed {args.speed:g})"
+    )
     print(
         f"{'profile':>7} {'seed':>4}  {'live=batch':>10} {'live=truth':>10} "
         f"{'batch=truth':>11}  {'hip>90 min truth':>16} {'batch':>6} {'live':>6} "
@@ -183,7 +196,7 @@ def main() -> None:
     live_cpu = batch_cpu = 0.0
     for profile in profiles:
         for seed in seeds:
-            r = measure(profile, args.hours, seed)
+            r = measure(profile, args.hours, seed, args.speed)
             worst_agree = min(worst_agree, r.live_vs_batch)
             worst_hip = max(worst_hip, abs(r.hip_diff))
             live_cpu, batch_cpu = live_cpu + r.live_s, batch_cpu + r.batch_s
@@ -210,7 +223,7 @@ def main() -> None:
     )
     print(
         "agreement vs truth over worn seconds; CPU seconds (process time); the live engine "
-        "classifies an 11-minute window every 10 s, reusing the per-second statistics and "
+        "classifies an 11-minute window every step, reusing the per-second statistics and "
         "rhythm windows of earlier steps (analytics/live_window.py)"
     )
 

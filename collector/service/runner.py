@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from analytics.alert_records import PROMPTS
 from analytics.day_summary import DaySummary
+from analytics.live import LiveParams
 from analytics.live_steps import EngineOutput
 from collector.config import Settings
 from collector.service.command_guard import SERVICE_LIMITS, CommandGuard, split_rejected
@@ -53,9 +54,7 @@ QUEUE_SIZE = 2048
 
 @dataclass(frozen=True, slots=True)
 class _Tick:
-    """Wall time for live sensors (see LiveEngine.tick)."""
-
-    t_s: float
+    t_s: float  # wall time, for live sensors (see LiveEngine.tick)
 
 
 class HistorySubmit(Protocol):
@@ -312,14 +311,16 @@ class Service:
         await self._queue.put(None)
 
     def _new_engine(self, roles: set[Role], saved: dict[str, Any] | None) -> LiveEngine:
-        """The engine, resumed from ``saved`` when the engine accepts it (a state that
-        passed the schema but not the engine's own checks is moved aside too)."""
+        """The engine (a fast replay's takes longer steps: ``LiveParams.paced``), resumed
+        from ``saved`` when the engine accepts it (else moved aside)."""
         s = self.settings
+        live_params = LiveParams().paced(1.0 if s.source.kind == "ble" else s.source.speed)
 
         def make(state: dict[str, Any] | None) -> LiveEngine:
             return LiveEngine(
                 roles,
                 alert_params=s.alerts,
+                live_params=live_params,
                 utc_offset_s=zone_offset(self.tz),
                 saved=state,
                 seat_baseline=s.source.seat_baseline,

@@ -179,3 +179,14 @@ def test_a_merged_window_still_shows_the_walking_rhythm() -> None:
     thigh, trunk = calibrate_window(merged)
     assert thigh.source == "auto"
     assert trunk is not None
+
+
+def test_a_fast_replay_takes_longer_steps_and_sensors_keep_ten_seconds() -> None:
+    live = LiveParams()
+    assert live.paced(1.0).step_s == live.step_s == 10  # BLE sensors, real time
+    assert live.paced(60.0).step_s == 10
+    assert live.paced(1000.0).step_s == 100  # 0.1 s of wall time per step
+    assert live.paced(1e6).step_s == live.replay_step_s == 600
+    assert live.paced(float("inf")).step_s == 600  # replay as fast as it goes
+    with pytest.raises(ValueError, match="replay_step_s"):
+        LiveParams(step_s=30, replay_step_s=20)

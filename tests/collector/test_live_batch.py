@@ -28,12 +28,12 @@ T0 = 1_795_420_800.0  # Monday 08:00 UTC
 
 
 def live_seconds(
-    rec: Recording, roles: set[Role], block_s: float = 1.0
+    rec: Recording, roles: set[Role], block_s: float = 1.0, speed: float = 1.0
 ) -> tuple[int, np.ndarray, np.ndarray, LiveEngine]:
-    """Every second the engine emits (posture, hip flexion), fed as sensors would; the
-    hip flexion as the history keeps it after the run (revised with the calibration
-    known then, analytics.hip_revision)."""
-    eng = LiveEngine(roles)
+    """Every second the engine emits (posture, hip flexion), fed as sensors would (with
+    the steps of a replay at ``speed``); the hip flexion as the history keeps it after
+    the run (revised with the calibration known then, analytics.hip_revision)."""
+    eng = LiveEngine(roles, live_params=LiveParams().paced(speed))
     t, thigh = rec.t_s, rec.thigh_acc_g
     assert thigh is not None
     cuts = np.searchsorted(t, np.arange(t[0], t[-1] + 2 * block_s, block_s))
@@ -66,13 +66,18 @@ def hip_gt90_s(posture: np.ndarray, hip: np.ndarray) -> int:
         return int(np.count_nonzero(seated & (hip > 90.0)))
 
 
-def test_live_hip_beyond_90_matches_batch_within_5_percent() -> None:
+# sensors in real time (10 s steps), and a fast replay's steps (LiveParams.paced)
+SPEEDS = pytest.mark.parametrize("speed", [1.0, 1e6])
+
+
+@SPEEDS
+def test_live_hip_beyond_90_matches_batch_within_5_percent(speed: float) -> None:
     """A desk worker with a trunk sensor: the live service calibrates from its first
     window (a walk), which shows no sit<->stand transition; the trunk's forward must
     be learnt as the transitions come, or the hip stays thigh-only (about 10° low)."""
     sim = simulate("desk", 2.5, 1)
     rec = sim.recording
-    t0, posture, hip, eng = live_seconds(rec, {Role.THIGH, Role.TRUNK})
+    t0, posture, hip, eng = live_seconds(rec, {Role.THIGH, Role.TRUNK}, speed=speed)
     batch = analyze_recording(rec).timeline
     b0 = t0 - batch.t0_s
     n = posture.shape[0]
@@ -91,7 +96,8 @@ def test_live_hip_beyond_90_matches_batch_within_5_percent() -> None:
     assert again.evidence.transitions == eng.evidence.transitions > 0
 
 
-def test_live_hip_beyond_90_matches_batch_after_an_early_leaning_stance() -> None:
+@SPEEDS
+def test_live_hip_beyond_90_matches_batch_after_an_early_leaning_stance(speed: float) -> None:
     """A cyclist whose first stance for more than an hour is one of 23 s with its own
     small lean: every early live angle is off by that lean (the reference is all the
     engine has), about 13 % of the minutes beyond 90° as the prompts saw them. The
@@ -99,7 +105,7 @@ def test_live_hip_beyond_90_matches_batch_after_an_early_leaning_stance() -> Non
     bench/accuracy_live.py)."""
     sim = simulate("cyclist", 2.0, 2)
     rec = sim.recording
-    t0, posture, hip, _eng = live_seconds(rec, {Role.THIGH, Role.TRUNK, Role.BIKE})
+    t0, posture, hip, _eng = live_seconds(rec, {Role.THIGH, Role.TRUNK, Role.BIKE}, speed=speed)
     batch = analyze_recording(rec).timeline
     b0 = t0 - batch.t0_s
     n = posture.shape[0]
