@@ -14,18 +14,19 @@ import datetime as dt
 import html
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path
 from matplotlib.ticker import MaxNLocator
+
+from collector.review.svg_canvas import SvgCanvas, forget_measures
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies
 BLUE = "#0072B2"
@@ -156,7 +157,7 @@ def new_figure(
 ) -> tuple[Figure, list[Axes]]:
     """A figure with fixed margins (a layout engine would draw every text twice)."""
     fig = Figure(figsize=(_W_IN, height_in))
-    FigureCanvasAgg(fig)
+    SvgCanvas(fig)
     right = _TWIN_IN if twin else _RIGHT_IN
     bottom = _BOTTOM_IN + (0.18 if xlabel else 0.0)
     fig.subplots_adjust(
@@ -172,6 +173,33 @@ def new_figure(
         ax.set_axisbelow(True)
         ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
     return fig, axes
+
+
+_FRAMES: dict[str, tuple[Figure, list[Axes]]] = {}
+
+
+def frame(key: str, make: Callable[[], tuple[Figure, list[Axes]]]) -> tuple[Figure, list[Axes]]:
+    """The figure of chart ``key`` and its axes (twins last), made by ``make`` the first
+    time and kept for the process: the next review's chart reuses the figure, its axes,
+    grid and tick objects (most of a chart's cost) with every data artist and the legend
+    taken away. Each chart sets its limits, ticks and labels every time."""
+    made = _FRAMES.get(key)
+    if made is None:
+        made = _FRAMES[key] = make()
+        return made
+    for ax in made[0].axes:
+        for artist in (*ax.lines, *ax.artists, *ax.patches, *ax.collections, *ax.texts):
+            artist.remove()
+        if ax.legend_ is not None:
+            ax.legend_.remove()
+    return made
+
+
+def forget_frames() -> None:
+    """Drop the kept figures and text measures (the next charts are drawn on new
+    figures, as by a new process)."""
+    _FRAMES.clear()
+    forget_measures()
 
 
 def top_legend(ax: Axes, handles: Sequence[Artist], ncols: int | None = None) -> None:

@@ -1,0 +1,124 @@
+"""The review's charts (collector/review/charts.py, chart_kit.py, svg_canvas.py): every
+chart is there and shows its data, and a process drawing many reviews (the clinic)
+draws each chart on the figure it made for the first review, measuring each text
+once, with the same SVG as a new figure gives."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from zoneinfo import ZoneInfo
+
+import pytest
+from matplotlib.textpath import TextToPath
+
+from analytics.review_records import Review
+from collector.review import chart_kit
+from collector.review.building import build_review
+from collector.review.chart_kit import BLUE, GREEN, ORANGE, PURPLE, SKY, VERMILION, Chart
+from collector.review.charts import charts
+from collector.review.load import load_inputs
+from tests.review_store import filled_store, simulate_history
+
+KEYS = ["daily", "bouts", "hip", "adherence", "saddle", "pain"]
+
+
+@pytest.fixture(autouse=True)
+def _new_figures() -> Iterator[None]:
+    chart_kit.forget_frames()
+    yield
+    chart_kit.forget_frames()
+
+
+@pytest.fixture(scope="module")
+def other() -> Review:
+    """Five days without riding: a chart fewer, other days, other ticks."""
+    h = simulate_history(n_days=5, plan=["desk", "heavy", "low_wear", "desk", "rest"])
+    inp = load_inputs(filled_store(h), h.user, h.first_day, h.last_day, ZoneInfo(h.tz))
+    return build_review(inp, tz_name=h.tz, baseline=None)
+
+
+def bars_in(chart: Chart, colour: str) -> int:
+    """The rectangles filled with ``colour``: each bar a closed subpath, and the
+    legend's swatch."""
+    style = f"fill: {colour.lower()}"
+    return sum(
+        d.count("z")
+        for d, s in re.findall(r'<path d="([^"]*)"[^>]*style="([^"]*)"', chart.svg)
+        if s.startswith(style)
+    )
+
+
+def test_every_chart_is_there_and_shows_its_data(rev: Review) -> None:
+    drawn = {c.key: c for c in charts(rev)}
+    assert list(drawn) == KEYS
+    for c in drawn.values():
+        assert c.svg.startswith("<svg")
+        assert c.svg.endswith("</svg>")
+        assert f'<title id="{c.key}-title">' in c.svg
+    days = rev.days
+    swatch = 1
+    assert bars_in(drawn["daily"], BLUE) == sum(d.valid and d.sitting_s > 0 for d in days) + swatch
+    riding = sum(d.valid and d.riding_seated_s > 0 for d in days)
+    assert bars_in(drawn["daily"], ORANGE) == riding + swatch
+    compression_bins = sum(n > 0 for n in rev.bins.compression_counts)
+    sitting_bins = sum(n > 0 for n in rev.bins.sitting_counts)
+    assert bars_in(drawn["bouts"], BLUE) == 2 * compression_bins + swatch  # count, hours
+    assert bars_in(drawn["bouts"], SKY) == 2 * sitting_bins + swatch
+    hip = sum(d.valid and d.hip_gt90_s > 0 for d in days)
+    assert bars_in(drawn["hip"], PURPLE) == hip + swatch
+    taken = sum(d.adherence.taken > 0 for d in days)
+    assert bars_in(drawn["adherence"], GREEN) == taken + swatch
+    rides = sum(d.saddle_seated_s > 0 for d in days)
+    assert rides > 0
+    assert bars_in(drawn["saddle"], ORANGE) == rides + swatch
+    compression = sum(d.valid and d.compression_s > 0 for d in days)
+    assert bars_in(drawn["pain"], SKY) == compression  # no legend on that side
+    assert f"stroke: {VERMILION.lower()}" in drawn["pain"].svg  # the pain line
+
+
+def test_the_next_review_is_drawn_on_the_same_figures(
+    rev: Review, other: Review, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[object] = []
+
+    class Counted(chart_kit.Figure):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            made.append(self)
+
+    monkeypatch.setattr(chart_kit, "Figure", Counted)
+    charts(rev)
+    assert len(made) == 6
+    charts(other)
+    charts(rev)
+    assert len(made) == 6
+
+
+def test_reused_figures_draw_what_new_figures_draw(rev: Review, other: Review) -> None:
+    fresh = [c.svg for c in charts(other)]
+    chart_kit.forget_frames()
+    first = [c.svg for c in charts(rev)]
+    assert [c.svg for c in charts(other)] == fresh  # nothing of the first review left
+    chart_kit.forget_frames()
+    assert [c.svg for c in charts(rev)] == first
+    assert len(fresh) == 5  # no saddle chart without riding
+
+
+def test_each_text_is_measured_once_per_process(
+    rev: Review, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    measured: list[str] = []
+    measure = TextToPath.get_text_width_height_descent
+
+    def counting(self: TextToPath, s: str, prop: object, ismath: object) -> object:
+        measured.append(s)
+        return measure(self, s, prop, ismath)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(TextToPath, "get_text_width_height_descent", counting)
+    first = charts(rev)
+    assert measured
+    measured.clear()
+    again = charts(rev)
+    assert measured == []
+    assert [c.svg for c in again] == [c.svg for c in first]
