@@ -14,6 +14,7 @@ import datetime as dt
 import html
 import io
 import re
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path
 from matplotlib.ticker import MaxNLocator
@@ -136,11 +138,17 @@ def day_axis(ax: Axes, dates: Sequence[dt.date], *, narrow: bool = False) -> Non
         mondays = [i for i, d in enumerate(dates) if d.weekday() == 0] or [0]
         ticks = mondays[:: 2 if n > 45 else 1]
         labels = [dates[i].strftime("Mon\n%d %b") for i in ticks]
-    for i, d in enumerate(dates):
-        if i and d.weekday() == 0:
-            ax.axvline(i - 0.5, color="#dddddd", linewidth=0.7, zorder=0)
+    weeks = [i - 0.5 for i, d in enumerate(dates) if i and d.weekday() == 0]
+    if weeks:  # one artist for all the lines
+        ax.vlines(weeks, 0, 1, transform=ax.get_xaxis_transform(), colors="#dddddd",
+                  linewidth=0.7, zorder=0)  # fmt: skip
     ax.set_xticks(ticks, labels)
-    ax.tick_params(axis="x", length=2, labelsize=7.5)
+    if ax not in _DAY_AXES:  # the figures are reused: once is enough
+        ax.tick_params(axis="x", length=2, labelsize=7.5)
+        _DAY_AXES.add(ax)
+
+
+_DAY_AXES: weakref.WeakSet[Axes] = weakref.WeakSet()
 
 
 _W_IN = 9.0
@@ -169,10 +177,18 @@ def new_figure(
     )
     axes = [fig.add_subplot(1, cols, i + 1) for i in range(cols)]
     for ax in axes:
+        if not xlabel:
+            no_xlabel(ax)
         ax.grid(axis="y", color="#e4e4e4", linewidth=0.6)
         ax.set_axisbelow(True)
         ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
     return fig, axes
+
+
+def no_xlabel(ax: Axes) -> None:
+    """An x axis without a label: matplotlib need not measure its tick labels again
+    to place one (it does for every chart drawn)."""
+    ax.xaxis.set_label_coords(0.5, 0.0)
 
 
 _FRAMES: dict[str, tuple[Figure, list[Axes]]] = {}
@@ -181,8 +197,8 @@ _FRAMES: dict[str, tuple[Figure, list[Axes]]] = {}
 def frame(key: str, make: Callable[[], tuple[Figure, list[Axes]]]) -> tuple[Figure, list[Axes]]:
     """The figure of chart ``key`` and its axes (twins last), made by ``make`` the first
     time and kept for the process: the next review's chart reuses the figure, its axes,
-    grid and tick objects (most of a chart's cost) with every data artist and the legend
-    taken away. Each chart sets its limits, ticks and labels every time."""
+    grid and tick objects (most of a chart's cost) with every data artist taken away.
+    Each chart sets its limits, ticks, labels and legend every time."""
     made = _FRAMES.get(key)
     if made is None:
         made = _FRAMES[key] = make()
@@ -190,8 +206,6 @@ def frame(key: str, make: Callable[[], tuple[Figure, list[Axes]]]) -> tuple[Figu
     for ax in made[0].axes:
         for artist in (*ax.lines, *ax.artists, *ax.patches, *ax.collections, *ax.texts):
             artist.remove()
-        if ax.legend_ is not None:
-            ax.legend_.remove()
     return made
 
 
@@ -203,7 +217,12 @@ def forget_frames() -> None:
 
 
 def top_legend(ax: Axes, handles: Sequence[Artist], ncols: int | None = None) -> None:
-    """The legend in the top margin, above the axes."""
+    """The legend in the top margin, above the axes (the one already there when its
+    entries look the same)."""
+    key = (tuple(_look(h) for h in handles), ncols)
+    if ax.legend_ is not None and _LEGENDS.get(ax) == key:
+        return
+    _LEGENDS[ax] = key
     ax.legend(
         handles=list(handles),
         loc="lower left",
@@ -214,6 +233,21 @@ def top_legend(ax: Axes, handles: Sequence[Artist], ncols: int | None = None) ->
         handlelength=1.6,
         columnspacing=1.2,
     )
+
+
+_LEGENDS: weakref.WeakKeyDictionary[Axes, object] = weakref.WeakKeyDictionary()
+
+
+def _look(handle: Artist) -> tuple[object, ...]:
+    """What a legend entry shows of ``handle``."""
+    if isinstance(handle, Patch):
+        return ("patch", handle.get_label(), handle.get_facecolor(), handle.get_edgecolor(),
+                handle.get_hatch())  # fmt: skip
+    if isinstance(handle, Line2D):
+        return ("line", handle.get_label(), handle.get_color(), handle.get_linestyle(),
+                handle.get_marker(), handle.get_markersize(),
+                str(handle.get_markerfacecolor()))  # fmt: skip
+    return ("other", id(handle))  # never the same
 
 
 _ID_RE = re.compile(r'(\bid="|url\(#|href="#)')

@@ -36,6 +36,7 @@ from collector.review.chart_kit import (
     day_axis,
     frame,
     new_figure,
+    no_xlabel,
     svg_markup,
     to_hours,
     to_minutes,
@@ -281,7 +282,9 @@ def _saddle_chart(r: Review, dates: list[dt.date]) -> Chart:
 
 
 def _pain_frame() -> tuple[Figure, list[Axes]]:
-    return _with_twin(*new_figure(3.2, cols=2, twin=True, xlabel=True, top_in=0.5), on=1)
+    fig, axes = new_figure(3.2, cols=2, twin=True, xlabel=True, top_in=0.5)
+    no_xlabel(axes[1])
+    return _with_twin(fig, axes, on=1)
 
 
 def _pain_chart(r: Review, dates: list[dt.date]) -> Chart:
