@@ -29,6 +29,7 @@ from matplotlib.path import Path
 from matplotlib.ticker import MaxNLocator
 
 from collector.review.svg_canvas import SvgCanvas, forget_measures
+from collector.review.svg_ticks import set_x_ticks, x_ticks_svg
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies
 BLUE = "#0072B2"
@@ -142,13 +143,7 @@ def day_axis(ax: Axes, dates: Sequence[dt.date], *, narrow: bool = False) -> Non
     if weeks:  # one artist for all the lines
         ax.vlines(weeks, 0, 1, transform=ax.get_xaxis_transform(), colors="#dddddd",
                   linewidth=0.7, zorder=0)  # fmt: skip
-    ax.set_xticks(ticks, labels)
-    if ax not in _DAY_AXES:  # the figures are reused: once is enough
-        ax.tick_params(axis="x", length=2, labelsize=7.5)
-        _DAY_AXES.add(ax)
-
-
-_DAY_AXES: weakref.WeakSet[Axes] = weakref.WeakSet()
+    set_x_ticks(ax, ticks, labels, length_pt=2.0, size_pt=7.5)
 
 
 _W_IN = 9.0
@@ -264,6 +259,8 @@ def svg_markup(fig: Figure, key: str, alt: str) -> str:
     svg = _XMLNS_RE.sub("", svg)  # the HTML parser puts <svg> in the SVG namespace
     svg = _ID_RE.sub(rf"\1{key}-", svg)  # ids unique in the page
     svg = re.sub(r'<svg\s+width="[^"]*"\s+height="[^"]*"', "<svg", svg, count=1)
+    end = svg.rindex("</svg>")
+    svg = svg[:end] + x_ticks_svg(fig) + svg[end:]
     head, sep, rest = svg.partition(">")
     title_id = f"{key}-title"
     return (

@@ -42,6 +42,7 @@ from collector.review.chart_kit import (
     to_minutes,
     top_legend,
 )
+from collector.review.svg_ticks import set_x_ticks
 
 
 def _daily_chart(r: Review, dates: list[dt.date]) -> Chart:
@@ -121,7 +122,7 @@ def _bouts_chart(r: Review) -> Chart:
     ):
         ax.set_xlim(-0.6, len(x) - 0.4)
         ax.set_ylim(0, max(1.0, float(values.max(initial=0.0))) * 1.15)
-        ax.set_xticks(x, labels)
+        set_x_ticks(ax, x.tolist(), labels)
         ax.set_ylabel(name)
     top_legend(ax1, [h1, h2])
     alt = "Grouped bar chart of bouts by length: " + "; ".join(

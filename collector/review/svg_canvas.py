@@ -31,11 +31,7 @@ class _MeasuringRenderer(RendererSVG):
     def _get_font_height_metrics(self, prop: FontProperties) -> _Heights:
         """A font's ascent, descent and line gap at 72 dpi, as ``Text._get_layout``
         takes them from the font's tables when the renderer does not give them."""
-        key = prop.copy()
-        got = _HEIGHTS.get(key)
-        if got is None:
-            got = _HEIGHTS[key] = _font_heights(prop)
-        return got
+        return _font_table_heights(prop)
 
     def get_text_width_height_descent(
         self, s: str, prop: FontProperties, ismath: Any
@@ -48,6 +44,24 @@ class _MeasuringRenderer(RendererSVG):
                 _MEASURED.clear()
             _MEASURED[key] = got
         return got
+
+
+def _font_table_heights(prop: FontProperties) -> _Heights:
+    key = prop.copy()  # a copy: FontProperties hashes its mutable state
+    got = _HEIGHTS.get(key)
+    if got is None:
+        got = _HEIGHTS[key] = _font_heights(prop)
+    return got
+
+
+def font_heights(prop: FontProperties) -> tuple[float, float, float]:
+    """The ascent, descent and line gap of ``prop``'s font in points, from its tables
+    (else from the size: DejaVu Sans's proportions)."""
+    ascent, descent, gap = _font_table_heights(prop)
+    if ascent is None or descent is None or gap is None:
+        size = prop.get_size_in_points()
+        return 0.76 * size, 0.24 * size, 0.2 * size
+    return ascent, descent, gap
 
 
 def _font_heights(prop: FontProperties) -> _Heights:

@@ -122,3 +122,24 @@ def test_each_text_is_measured_once_per_process(
     again = charts(rev)
     assert measured == []
     assert [c.svg for c in again] == [c.svg for c in first]
+
+
+def test_every_day_has_a_tick_and_its_label_under_its_bar(rev: Review) -> None:
+    daily = next(c for c in charts(rev) if c.key == "daily")
+    group = re.search(r'<g class="xticks"><path d="([^"]*)"[^>]*/>(.*?)</g>', daily.svg)
+    assert group is not None
+    marks = [float(x) for x in re.findall(r"M ([\d.]+) ", group.group(1))]
+    assert len(marks) == len(rev.days) == 21
+    texts = re.findall(r'<text x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)</text>', group.group(2))
+    days = [t for t in texts if t[2].isdigit()]
+    assert [t[2] for t in days] == [d.date[8:] for d in rev.days]
+    assert [float(t[0]) for t in days] == pytest.approx(marks, abs=1e-3)
+    months = [t for t in texts if not t[2].isdigit()]  # under the first day and Mondays
+    assert [t[2] for t in months] == ["Mar"] * 3
+    assert all(float(m[1]) > float(days[0][1]) for m in months)  # the second line
+    blue = re.search(rf'<path d="([^"]*)"[^>]*style="fill: {BLUE.lower()}', daily.svg)
+    assert blue is not None
+    corners = [float(x) for x in re.findall(r"([\d.]+) [\d.]+", blue.group(1))]  # 4 a bar
+    centres = [(corners[i] + corners[i + 2]) / 2 for i in range(0, len(corners), 4)]
+    assert len(centres) == sum(d.valid and d.sitting_s > 0 for d in rev.days)
+    assert all(min(abs(c - m) for m in marks) < 1e-3 for c in centres)  # each bar on a tick
