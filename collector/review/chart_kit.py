@@ -29,7 +29,13 @@ from matplotlib.path import Path
 from matplotlib.ticker import MaxNLocator
 
 from collector.review.svg_canvas import SvgCanvas, forget_measures
-from collector.review.svg_ticks import set_x_ticks, x_ticks_svg
+from collector.review.svg_ticks import (
+    own_y_ticks,
+    set_x_ticks,
+    x_ticks_svg,
+    y_grid,
+    y_ticks_svg,
+)
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies
 BLUE = "#0072B2"
@@ -174,9 +180,8 @@ def new_figure(
     for ax in axes:
         if not xlabel:
             no_xlabel(ax)
-        ax.grid(axis="y", color="#e4e4e4", linewidth=0.6)
-        ax.set_axisbelow(True)
         ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        own_y_ticks(ax, grid_colour="#e4e4e4", grid_width=0.6)
     return fig, axes
 
 
@@ -252,7 +257,12 @@ _META_RE = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
 
 def svg_markup(fig: Figure, key: str, alt: str) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    grid = y_grid(fig)
+    try:
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    finally:
+        for lines in grid:
+            lines.remove()
     raw = buf.getvalue()
     svg = raw[raw.index("<svg") :]
     svg = _META_RE.sub("", svg)
@@ -260,7 +270,7 @@ def svg_markup(fig: Figure, key: str, alt: str) -> str:
     svg = _ID_RE.sub(rf"\1{key}-", svg)  # ids unique in the page
     svg = re.sub(r'<svg\s+width="[^"]*"\s+height="[^"]*"', "<svg", svg, count=1)
     end = svg.rindex("</svg>")
-    svg = svg[:end] + x_ticks_svg(fig) + svg[end:]
+    svg = svg[:end] + y_ticks_svg(fig) + x_ticks_svg(fig) + svg[end:]
     head, sep, rest = svg.partition(">")
     title_id = f"{key}-title"
     return (

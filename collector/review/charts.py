@@ -42,7 +42,7 @@ from collector.review.chart_kit import (
     to_minutes,
     top_legend,
 )
-from collector.review.svg_ticks import set_x_ticks
+from collector.review.svg_ticks import own_y_ticks, set_x_ticks
 
 
 def _daily_chart(r: Review, dates: list[dt.date]) -> Chart:
@@ -143,6 +143,7 @@ def _with_twin(fig: Figure, axes: list[Axes], on: int) -> tuple[Figure, list[Axe
     """``axes`` and a twin of ``axes[on]`` (its own y axis on the right) last."""
     twin = axes[on].twinx()
     twin.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+    own_y_ticks(twin, right=True)
     twin.spines["right"].set_visible(True)
     return fig, [*axes, twin]
 

@@ -15,6 +15,7 @@ from typing import IO, Any
 from matplotlib.backends.backend_mixed import MixedModeRenderer
 from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
 from matplotlib.font_manager import FontProperties, fontManager, get_font
+from matplotlib.textpath import TextToPath
 
 _MEASURED_MAX = 20_000
 """Texts measured at most (a review has a few hundred; the rest are dates and counts)."""
@@ -23,8 +24,26 @@ _MEASURED_MAX = 20_000
 _Heights = tuple[float, float, float] | tuple[None, None, None]
 
 
+_TEXT2PATH = TextToPath()
+"""What RendererSVG measures texts with (at 72 dpi: in points)."""
 _MEASURED: dict[tuple[str, FontProperties, Any], tuple[float, float, float]] = {}
 _HEIGHTS: dict[FontProperties, _Heights] = {}
+
+
+def _measured(s: str, prop: FontProperties, ismath: Any) -> tuple[float, float, float]:
+    key = (s, prop.copy(), ismath)  # a copy: FontProperties hashes its mutable state
+    got = _MEASURED.get(key)
+    if got is None:
+        got = _TEXT2PATH.get_text_width_height_descent(s, prop, ismath)
+        if len(_MEASURED) >= _MEASURED_MAX:
+            _MEASURED.clear()
+        _MEASURED[key] = got
+    return got
+
+
+def text_width(s: str, prop: FontProperties) -> float:
+    """The width of ``s`` (plain text) in ``prop``'s font, in points."""
+    return _measured(s, prop, False)[0]
 
 
 class _MeasuringRenderer(RendererSVG):
@@ -36,14 +55,7 @@ class _MeasuringRenderer(RendererSVG):
     def get_text_width_height_descent(
         self, s: str, prop: FontProperties, ismath: Any
     ) -> tuple[float, float, float]:
-        key = (s, prop.copy(), ismath)  # a copy: FontProperties hashes its mutable state
-        got = _MEASURED.get(key)
-        if got is None:
-            got = super().get_text_width_height_descent(s, prop, ismath)  # type: ignore[no-untyped-call]
-            if len(_MEASURED) >= _MEASURED_MAX:
-                _MEASURED.clear()
-            _MEASURED[key] = got
-        return got
+        return _measured(s, prop, ismath)
 
 
 def _font_table_heights(prop: FontProperties) -> _Heights:

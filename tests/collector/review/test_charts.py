@@ -143,3 +143,26 @@ def test_every_day_has_a_tick_and_its_label_under_its_bar(rev: Review) -> None:
     centres = [(corners[i] + corners[i + 2]) / 2 for i in range(0, len(corners), 4)]
     assert len(centres) == sum(d.valid and d.sitting_s > 0 for d in rev.days)
     assert all(min(abs(c - m) for m in marks) < 1e-3 for c in centres)  # each bar on a tick
+
+
+def test_the_y_ticks_are_labelled_counts_with_their_grid_lines(rev: Review) -> None:
+    drawn = {c.key: c for c in charts(rev)}
+    for key, sides in (("daily", 1), ("hip", 2), ("pain", 3)):
+        svg = drawn[key].svg
+        groups = re.findall(r'<g class="yticks"><path d="([^"]*)"[^>]*/>(.*?)</g>', svg)
+        assert len(groups) == sides, key  # the twins' axes on the right
+        for marks_d, texts_svg in groups:
+            marks = [float(y) for y in re.findall(r"M [\d.]+ ([\d.]+) ", marks_d)]
+            labels = re.findall(r'<text x="[\d.]+" y="[\d.]+"[^>]*>([^<]*)</text>', texts_svg)
+            assert 3 <= len(labels) == len(marks) <= 7, key
+            values = [int(t) for t in labels]  # whole counts, hours, minutes
+            assert values == sorted(values), key
+            assert marks == sorted(marks, reverse=True), key  # up the page
+    daily = drawn["daily"].svg
+    grid_line = r'<path d="M [\d.]+ ([\d.]+) \nL [\d.]+ \1 \n"[^>]*stroke: #e4e4e4'
+    grid = [float(y) for y in re.findall(grid_line, daily)]
+    group = re.search(r'<g class="yticks"><path d="([^"]*)"', daily)
+    assert group is not None
+    marks = [float(y) for y in re.findall(r"M [\d.]+ ([\d.]+) ", group.group(1))]
+    assert grid == pytest.approx(marks, abs=1e-3)
+    assert ">hours of compression</text>" in daily
