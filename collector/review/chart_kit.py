@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import io
 import re
-import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +29,7 @@ from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path
 from matplotlib.ticker import MaxNLocator
 
+from collector.review import svg_legends
 from collector.review.svg_canvas import SvgCanvas, forget_measures
 from collector.review.svg_ticks import (
     own_y_ticks,
@@ -217,15 +216,16 @@ def forget_frames() -> None:
     figures, as by a new process)."""
     _FRAMES.clear()
     forget_measures()
+    svg_legends.forget_legends()
 
 
 def top_legend(ax: Axes, handles: Sequence[Artist], ncols: int | None = None) -> None:
     """The legend in the top margin, above the axes (the one already there when its
     entries look the same)."""
     key = (tuple(_look(h) for h in handles), ncols)
-    if ax.legend_ is not None and _LEGENDS.get(ax) == key:
+    if svg_legends.same_legend(ax, key):
         return
-    _LEGENDS[ax] = key
+    svg_legends.remember(ax, key)
     ax.legend(
         handles=list(handles),
         loc="lower left",
@@ -236,9 +236,6 @@ def top_legend(ax: Axes, handles: Sequence[Artist], ncols: int | None = None) ->
         handlelength=1.6,
         columnspacing=1.2,
     )
-
-
-_LEGENDS: weakref.WeakKeyDictionary[Axes, object] = weakref.WeakKeyDictionary()
 
 
 def _look(handle: Artist) -> tuple[object, ...]:
@@ -253,20 +250,19 @@ def _look(handle: Artist) -> tuple[object, ...]:
     return ("other", id(handle))  # never the same
 
 
+_META = {"Date": None, "Creator": None}
 _ID_RE = re.compile(r'(\bid="|url\(#|href="#)')
 _XMLNS_RE = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
 _META_RE = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
 
 
 def svg_markup(fig: Figure, key: str, alt: str) -> str:
-    buf = io.StringIO()
     grid = y_grid(fig)
     try:
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+        raw = svg_legends.draw_svg(fig, lambda buf: fig.savefig(buf, format="svg", metadata=_META))
     finally:
         for lines in grid:
             lines.remove()
-    raw = buf.getvalue()
     svg = raw[raw.index("<svg") :]
     svg = _META_RE.sub("", svg)
     svg = _XMLNS_RE.sub("", svg)  # the HTML parser puts <svg> in the SVG namespace
