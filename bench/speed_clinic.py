@@ -28,6 +28,7 @@ here, so ``--influx-patients`` (default 10) patients are written and the time fo
 projected from them, and printed as a projection.
 
     python bench/speed_clinic.py [--patients 50] [--days 90] [--jobs N] [--influx]
+        [--compare DIR]
 
 Targets: 50 patients × 90 days from SQLite ≤ 10 s, from InfluxDB ≤ 30 s.
 """
@@ -137,16 +138,19 @@ def one_report(url: str, out: Path, repeat: int) -> tuple[float, float]:
     return best, best_cpu
 
 
-def clinic_command(url: str, out: Path, jobs: int | None, fmt: str) -> tuple[float, float]:
-    """Wall clock and CPU seconds (the command and its workers) of ``sitload clinic``."""
+def clinic_command(
+    url: str, out: Path, jobs: int | None, fmt: str, code: Path = REPO
+) -> tuple[float, float]:
+    """Wall clock and CPU seconds (the command and its workers) of ``sitload clinic``
+    (of the sitload checkout ``code``)."""
     args = [sys.executable, "-m", "collector.cli", "-q", "clinic", "--history", url,
             "--tz", TZ, "--out", str(out), "--format", fmt]  # fmt: skip
     if jobs:
         args += ["--jobs", str(jobs)]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(code)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    run = subprocess.run(args, capture_output=True, text=True, cwd=REPO, env=env, check=False)
+    run = subprocess.run(args, capture_output=True, text=True, cwd=code, env=env, check=False)
     elapsed = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -168,6 +172,12 @@ def measure(name: str, url: str, tmp: Path, patients: int, args: argparse.Namesp
               f"{t / (patients * base):.2f}x the one-by-one time; CPU {cpu:.1f} s = "
               f"{cpu / patients:.2f} s a patient = {cpu / (patients * base_cpu):.2f}x the "
               f"baseline's CPU")  # fmt: skip
+        if args.compare is not None:
+            t_old, cpu_old = clinic_command(url, tmp / f"{name}-{fmt}-old", args.jobs, fmt,
+                                            args.compare)  # fmt: skip
+            print(f"  the same with the code in {args.compare}: {t_old:.1f} s, CPU "
+                  f"{cpu_old:.1f} s -> this code takes {t / t_old:.2f}x the wall clock, "
+                  f"{cpu / cpu_old:.2f}x the CPU")  # fmt: skip
         t_html = t
     return t_html
 
@@ -182,6 +192,13 @@ def main() -> int:
     ap.add_argument("--no-sqlite", action="store_true")
     ap.add_argument("--influx", action="store_true", help="also from InfluxDB 1.x (influxd)")
     ap.add_argument("--influx-patients", type=int, default=10)
+    ap.add_argument(
+        "--compare",
+        type=Path,
+        metavar="DIR",
+        help="also run each clinic command with the sitload code in DIR (e.g. a checkout "
+        "of an older commit), right after this code's, and print the ratios",
+    )
     args = ap.parse_args()
     print(f"{os.cpu_count()} cores; clinic --jobs {args.jobs or 'default'}")
 

@@ -3,29 +3,41 @@ fixed-margin figure, bars as one compound path per series, the day axis, the leg
 in the top margin, and the figure as inline SVG with a text equivalent.
 
 Everything is drawn for inlining: ``svg.fonttype = "none"`` keeps text as text in
-the page's own fonts; ids are made unique in the page. Charts draw bars as one
-compound path per series (not one patch per bar), which keeps 90 days of charts
-well under a second.
+the page's own fonts; ids are made unique in the page. What makes a chart cheap (the
+clinic draws six for every patient): bars as one compound path per series (not one
+patch per bar); each chart's figure made once per process and reused
+(:func:`frame`); texts measured once per process (:mod:`collector.review.svg_canvas`);
+the ticks written into the SVG (:mod:`collector.review.svg_ticks`); fixed margins,
+no layout engine.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path
 from matplotlib.ticker import MaxNLocator
+
+from collector.review import svg_legends
+from collector.review.svg_canvas import SvgCanvas, forget_measures
+from collector.review.svg_ticks import (
+    own_y_ticks,
+    set_x_ticks,
+    x_ticks_svg,
+    y_grid,
+    y_ticks_svg,
+)
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies
 BLUE = "#0072B2"
@@ -135,11 +147,11 @@ def day_axis(ax: Axes, dates: Sequence[dt.date], *, narrow: bool = False) -> Non
         mondays = [i for i, d in enumerate(dates) if d.weekday() == 0] or [0]
         ticks = mondays[:: 2 if n > 45 else 1]
         labels = [dates[i].strftime("Mon\n%d %b") for i in ticks]
-    for i, d in enumerate(dates):
-        if i and d.weekday() == 0:
-            ax.axvline(i - 0.5, color="#dddddd", linewidth=0.7, zorder=0)
-    ax.set_xticks(ticks, labels)
-    ax.tick_params(axis="x", length=2, labelsize=7.5)
+    weeks = [i - 0.5 for i, d in enumerate(dates) if i and d.weekday() == 0]
+    if weeks:  # one artist for all the lines
+        ax.vlines(weeks, 0, 1, transform=ax.get_xaxis_transform(), colors="#dddddd",
+                  linewidth=0.7, zorder=0)  # fmt: skip
+    set_x_ticks(ax, ticks, labels, length_pt=2.0, size_pt=7.5)
 
 
 _W_IN = 9.0
@@ -156,7 +168,7 @@ def new_figure(
 ) -> tuple[Figure, list[Axes]]:
     """A figure with fixed margins (a layout engine would draw every text twice)."""
     fig = Figure(figsize=(_W_IN, height_in))
-    FigureCanvasAgg(fig)
+    SvgCanvas(fig)
     right = _TWIN_IN if twin else _RIGHT_IN
     bottom = _BOTTOM_IN + (0.18 if xlabel else 0.0)
     fig.subplots_adjust(
@@ -168,14 +180,52 @@ def new_figure(
     )
     axes = [fig.add_subplot(1, cols, i + 1) for i in range(cols)]
     for ax in axes:
-        ax.grid(axis="y", color="#e4e4e4", linewidth=0.6)
-        ax.set_axisbelow(True)
+        if not xlabel:
+            no_xlabel(ax)
         ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        own_y_ticks(ax, grid_colour="#e4e4e4", grid_width=0.6)
     return fig, axes
 
 
+def no_xlabel(ax: Axes) -> None:
+    """An x axis without a label: matplotlib need not measure its tick labels again
+    to place one (it does for every chart drawn)."""
+    ax.xaxis.set_label_coords(0.5, 0.0)
+
+
+_FRAMES: dict[str, tuple[Figure, list[Axes]]] = {}
+
+
+def frame(key: str, make: Callable[[], tuple[Figure, list[Axes]]]) -> tuple[Figure, list[Axes]]:
+    """The figure of chart ``key`` and its axes (twins last), made by ``make`` the first
+    time and kept for the process: the next review's chart reuses the figure, its axes,
+    grid and tick objects (most of a chart's cost) with every data artist taken away.
+    Each chart sets its limits, ticks, labels and legend every time."""
+    made = _FRAMES.get(key)
+    if made is None:
+        made = _FRAMES[key] = make()
+        return made
+    for ax in made[0].axes:
+        for artist in (*ax.lines, *ax.artists, *ax.patches, *ax.collections, *ax.texts):
+            artist.remove()
+    return made
+
+
+def forget_frames() -> None:
+    """Drop the kept figures and text measures (the next charts are drawn on new
+    figures, as by a new process)."""
+    _FRAMES.clear()
+    forget_measures()
+    svg_legends.forget_legends()
+
+
 def top_legend(ax: Axes, handles: Sequence[Artist], ncols: int | None = None) -> None:
-    """The legend in the top margin, above the axes."""
+    """The legend in the top margin, above the axes (the one already there when its
+    entries look the same)."""
+    key = (tuple(_look(h) for h in handles), ncols)
+    if svg_legends.same_legend(ax, key):
+        return
+    svg_legends.remember(ax, key)
     ax.legend(
         handles=list(handles),
         loc="lower left",
@@ -188,20 +238,38 @@ def top_legend(ax: Axes, handles: Sequence[Artist], ncols: int | None = None) ->
     )
 
 
+def _look(handle: Artist) -> tuple[object, ...]:
+    """What a legend entry shows of ``handle``."""
+    if isinstance(handle, Patch):
+        return ("patch", handle.get_label(), handle.get_facecolor(), handle.get_edgecolor(),
+                handle.get_hatch())  # fmt: skip
+    if isinstance(handle, Line2D):
+        return ("line", handle.get_label(), handle.get_color(), handle.get_linestyle(),
+                handle.get_marker(), handle.get_markersize(),
+                str(handle.get_markerfacecolor()))  # fmt: skip
+    return ("other", id(handle))  # never the same
+
+
+_META = {"Date": None, "Creator": None}
 _ID_RE = re.compile(r'(\bid="|url\(#|href="#)')
 _XMLNS_RE = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
 _META_RE = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
 
 
 def svg_markup(fig: Figure, key: str, alt: str) -> str:
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
-    raw = buf.getvalue()
+    grid = y_grid(fig)
+    try:
+        raw = svg_legends.draw_svg(fig, lambda buf: fig.savefig(buf, format="svg", metadata=_META))
+    finally:
+        for lines in grid:
+            lines.remove()
     svg = raw[raw.index("<svg") :]
     svg = _META_RE.sub("", svg)
     svg = _XMLNS_RE.sub("", svg)  # the HTML parser puts <svg> in the SVG namespace
     svg = _ID_RE.sub(rf"\1{key}-", svg)  # ids unique in the page
     svg = re.sub(r'<svg\s+width="[^"]*"\s+height="[^"]*"', "<svg", svg, count=1)
+    end = svg.rindex("</svg>")
+    svg = svg[:end] + y_ticks_svg(fig) + x_ticks_svg(fig) + svg[end:]
     head, sep, rest = svg.partition(">")
     title_id = f"{key}-title"
     return (

@@ -10,6 +10,8 @@ from typing import Any
 import matplotlib
 import numpy as np
 from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
@@ -32,12 +34,15 @@ from collector.review.chart_kit import (
     bars,
     bin_label,
     day_axis,
+    frame,
     new_figure,
+    no_xlabel,
     svg_markup,
     to_hours,
     to_minutes,
     top_legend,
 )
+from collector.review.svg_ticks import own_y_ticks, set_x_ticks
 
 
 def _daily_chart(r: Review, dates: list[dt.date]) -> Chart:
@@ -46,7 +51,7 @@ def _daily_chart(r: Review, dates: list[dt.date]) -> Chart:
     valid = np.array([d.valid for d in days])
     sit = to_hours(d.sitting_s for d in days)
     ride = to_hours(d.riding_seated_s for d in days)
-    fig, (ax,) = new_figure()
+    fig, (ax,) = frame("daily", new_figure)
     handles: list[Artist] = [
         bars(ax, x[valid], sit[valid], color=BLUE, label="sitting"),
         bars(ax, x[valid], ride[valid], bottom=sit[valid], color=ORANGE, label="seated riding"),
@@ -100,7 +105,7 @@ def _daily_chart(r: Review, dates: list[dt.date]) -> Chart:
 def _bouts_chart(r: Review) -> Chart:
     b = r.bins
     x = np.arange(len(b.labels))
-    fig, (ax1, ax2) = new_figure(2.5, cols=2)
+    fig, (ax1, ax2) = frame("bouts", lambda: new_figure(2.5, cols=2))
     w = 0.38
     comp_n = np.array(b.compression_counts, dtype=np.float64)
     sit_n = np.array(b.sitting_counts, dtype=np.float64)
@@ -117,7 +122,7 @@ def _bouts_chart(r: Review) -> Chart:
     ):
         ax.set_xlim(-0.6, len(x) - 0.4)
         ax.set_ylim(0, max(1.0, float(values.max(initial=0.0))) * 1.15)
-        ax.set_xticks(x, labels)
+        set_x_ticks(ax, x.tolist(), labels)
         ax.set_ylabel(name)
     top_legend(ax1, [h1, h2])
     alt = "Grouped bar chart of bouts by length: " + "; ".join(
@@ -134,13 +139,26 @@ def _bouts_chart(r: Review) -> Chart:
     return Chart("bouts", alt, caption, svg_markup(fig, "bouts", alt))
 
 
+def _with_twin(fig: Figure, axes: list[Axes], on: int) -> tuple[Figure, list[Axes]]:
+    """``axes`` and a twin of ``axes[on]`` (its own y axis on the right) last."""
+    twin = axes[on].twinx()
+    twin.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+    own_y_ticks(twin, right=True)
+    twin.spines["right"].set_visible(True)
+    return fig, [*axes, twin]
+
+
+def _hip_frame() -> tuple[Figure, list[Axes]]:
+    return _with_twin(*new_figure(twin=True), on=0)
+
+
 def _hip_chart(r: Review, dates: list[dt.date]) -> Chart:
     days = r.days
     x = np.arange(len(days))
     valid = np.array([d.valid for d in days])
     minutes = to_minutes(d.hip_gt90_s for d in days)
     dose = np.array([d.hip_dose_deg_min for d in days])
-    fig, (ax,) = new_figure(twin=True)
+    fig, (ax, ax2) = frame("hip", _hip_frame)
     handles: list[Artist] = [
         bars(ax, x[valid], minutes[valid], color=PURPLE, label=f"minutes > {HIP_LIMIT}")
     ]
@@ -152,9 +170,6 @@ def _hip_chart(r: Review, dates: list[dt.date]) -> Chart:
         )
     ax.set_ylim(0, max(10.0, float(minutes.max(initial=0.0))) * 1.15)
     ax.set_ylabel(f"minutes above {HIP_LIMIT}")
-    ax2 = ax.twinx()
-    ax2.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
-    ax2.spines["right"].set_visible(True)
     ax2.plot(x, dose, color=INK, marker="o", markersize=2.5, linewidth=0.9)
     ax2.set_ylim(0, max(10.0, float(dose.max(initial=0.0))) * 1.15)
     ax2.set_ylabel(f"dose (deg·min above {HIP_LIMIT})")
@@ -184,7 +199,7 @@ def _adherence_chart(r: Review, dates: list[dt.date]) -> Chart:
     ignored = np.array([max(0, v.ignored - v.late) for v in a], dtype=np.float64)
     natural = np.array([v.natural for v in a], dtype=np.float64)
     snoozed = np.array([v.snoozed for v in a], dtype=np.float64)
-    fig, (ax,) = new_figure()
+    fig, (ax,) = frame("adherence", new_figure)
     handles: list[Artist] = [
         bars(ax, x, taken, color=GREEN, label="prompt → break taken"),
         bars(ax, x, late, bottom=taken, color=YELLOW, label="break came late"),
@@ -233,7 +248,7 @@ def _saddle_chart(r: Review, dates: list[dt.date]) -> Chart:
     seated = to_minutes(d.saddle_seated_s for d in days)
     hip = to_minutes(d.saddle_hip_gt90_s for d in days)
     longest = to_minutes(d.saddle_longest_seated_s for d in days)
-    fig, (ax,) = new_figure(2.5)
+    fig, (ax,) = frame("saddle", lambda: new_figure(2.5))
     handles: list[Artist] = [
         bars(ax, x, seated, color=ORANGE, label="seated on the saddle"),
         bars(ax, x, hip, width=0.4, color=PURPLE, label=f"of it at hip > {HIP_LIMIT}"),
@@ -268,9 +283,15 @@ def _saddle_chart(r: Review, dates: list[dt.date]) -> Chart:
     return Chart("saddle", alt, caption, svg_markup(fig, "saddle", alt))
 
 
+def _pain_frame() -> tuple[Figure, list[Axes]]:
+    fig, axes = new_figure(3.2, cols=2, twin=True, xlabel=True, top_in=0.5)
+    no_xlabel(axes[1])
+    return _with_twin(fig, axes, on=1)
+
+
 def _pain_chart(r: Review, dates: list[dt.date]) -> Chart:
     pr = r.pain
-    fig, (ax1, ax2) = new_figure(3.2, cols=2, twin=True, xlabel=True, top_in=0.5)
+    fig, (ax1, ax2, ax3) = frame("pain", _pain_frame)
     base = pr.baseline
     pairs = [m for m in pr.mornings if m.previous_valid and m.previous_compression_s is not None]
     others = [
@@ -318,9 +339,6 @@ def _pain_chart(r: Review, dates: list[dt.date]) -> Chart:
     ax2.set_ylim(0, max(1.0, float(comp.max(initial=0.0))) * 1.15)
     ax2.set_ylabel("compression (hours)")
     day_axis(ax2, dates, narrow=True)
-    ax3 = ax2.twinx()
-    ax3.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
-    ax3.spines["right"].set_visible(True)
     px = np.array([i for i, d in enumerate(days) if d.pain_next_morning is not None])
     py = np.array([d.pain_next_morning for d in days if d.pain_next_morning is not None])
     if px.size:

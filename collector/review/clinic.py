@@ -105,7 +105,13 @@ def clinic_cmd(
     from collector.extras import require
     from collector.progress import counting_bar
     from collector.review import building
-    from collector.review.clinic_run import PAGES, PatientJob, patient_rows, report_stems
+    from collector.review.clinic_run import (
+        PAGES,
+        PatientJob,
+        patient_rows,
+        report_stems,
+        worker_pool,
+    )
     from collector.review.meta import sitload_version
     from collector.review.range import describe_store
     from collector.sinks.history.model import StoreConfigError, StoreUnavailableError
@@ -167,9 +173,13 @@ def clinic_cmd(
             )
             for u in users
         ]
-        with counting_bar(console, "reports", "patients") as bar:
+        workers = min(jobs or default_jobs(), len(todo))
+        with (
+            worker_pool(workers, todo[0].formats) as pool,  # forks before the bar's thread
+            counting_bar(console, "reports", "patients") as bar,
+        ):
             task = bar.add_task("patients", total=len(todo))
-            rows = patient_rows(store, todo, jobs or default_jobs(), lambda: bar.advance(task))
+            rows = patient_rows(store, todo, pool, lambda: bar.advance(task))
     except (StoreUnavailableError, StoreConfigError) as exc:
         _fail(f"the {store_kind} history cannot be read: {exc}")
     except OSError as exc:

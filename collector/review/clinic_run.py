@@ -5,20 +5,25 @@ placed by :func:`collector.review.building.report_days`, the history read by
 :func:`collector.review.load.load_inputs`, the review built by
 :func:`collector.review.building.build_review` and written by
 :func:`collector.review.building.render` — and the overview's row is taken from that
-same review (:func:`collector.review.clinic_rows.clinic_row`). With ``jobs`` > 1
-the patients are shared out to worker processes (each opens the history itself):
-drawing the report's charts is most of the time.
+same review (:func:`collector.review.clinic_rows.clinic_row`). With more than one
+worker (:func:`worker_pool`) the patients are shared out to worker processes (each
+opens the history itself): drawing the report's charts is most of the time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import multiprocessing
+import os
 import re
+import threading
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
 from analytics.compression import ExposureParams
@@ -109,31 +114,61 @@ def _in_worker(job: PatientJob) -> ClinicRow:
         store.close()
 
 
+@contextmanager
+def worker_pool(workers: int, formats: Sequence[str]) -> Iterator[ProcessPoolExecutor | None]:
+    """``workers`` processes for :func:`patient_rows` (None: one, this process), started
+    now. Forked when this process runs no other thread, after importing what a report
+    needs: the workers start with it (a new interpreter imports it again, a second
+    each); else spawned (a fork would copy other threads' locks, e.g. the InfluxDB
+    readers'). Enter it before any thread starts (the progress bar's)."""
+    if workers <= 1:
+        yield None
+        return
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        for module in _REPORT_MODULES["html" if "html" in formats else "json"]:
+            importlib.import_module(module)
+        ctx: BaseContext = multiprocessing.get_context("fork")
+    else:
+        ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        pool.submit(os.getpid).result()  # every worker starts on the first job
+        yield pool
+
+
+_REPORT_MODULES = {
+    "json": ("analytics.review", "collector.review.export", "collector.sinks.history.factory"),
+    "html": (
+        "analytics.review",
+        "collector.review.export",
+        "collector.sinks.history.factory",
+        "collector.review.html",
+    ),
+}
+"""What one patient's report imports (by the formats written)."""
+
+
 def patient_rows(
     store: HistoryStore,
     jobs: Sequence[PatientJob],
-    workers: int,
+    pool: ProcessPoolExecutor | None,
     advance: Callable[[], None] = lambda: None,
 ) -> list[ClinicRow]:
-    """The rows of ``jobs`` in their order; ``workers`` > 1: in that many processes
-    (each opens the history of ``job.url``), else here from ``store``."""
-    return list(_rows(store, jobs, workers, advance))
+    """The rows of ``jobs`` in their order: in ``pool`` (each worker opens the history
+    of ``job.url``), else here from ``store``."""
+    return list(_rows(store, jobs, pool, advance))
 
 
 def _rows(
     store: HistoryStore,
     jobs: Sequence[PatientJob],
-    workers: int,
+    pool: ProcessPoolExecutor | None,
     advance: Callable[[], None],
 ) -> Iterator[ClinicRow]:
-    if workers <= 1 or len(jobs) <= 1:
+    if pool is None:
         for job in jobs:
             yield patient_row(store, job)
             advance()
         return
-    # spawn: the parent may hold threads (InfluxDB readers) that fork would copy
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as pool:
-        for row in pool.map(_in_worker, jobs):
-            yield row
-            advance()
+    for row in pool.map(_in_worker, jobs):
+        yield row
+        advance()

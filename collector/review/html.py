@@ -1,6 +1,6 @@
 """The review as one self-contained HTML page.
 
-Everything is inline: the CSS, and the charts as SVG drawn by matplotlib (Agg
+Everything is inline: the CSS, and the charts as SVG drawn by matplotlib (its SVG
 canvas, ``svg.fonttype = "none"`` so text stays text in the page's own fonts). There
 are no scripts, no external fonts and no URLs at all, so the file works offline and
 can be mailed or archived as it is. A print stylesheet lays it out on A4 with a page
