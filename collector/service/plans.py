@@ -2,8 +2,8 @@
 
 A plan says which sensors (roles) the run has and builds the sources. A simulation
 longer than a day is made one day at a time (:class:`SimulationPlan`), and each day
-an hour at a time as it is replayed, so that the service's memory does not grow with
-the length of the data: only the hour being replayed is in memory.
+a few minutes at a time as it is replayed, so that the service's memory does not grow
+with the length of the data: only the minutes being replayed are in memory.
 """
 
 from __future__ import annotations
@@ -25,9 +25,11 @@ log = logging.getLogger(__name__)
 
 Emit = Callable[[Message], Awaitable[None]]
 
+SIM_PART_S = 600
+"""A simulated piece is made and replayed this many seconds of samples at a time."""
 SIM_CHUNK_H = 24.0
 """A simulation is made in pieces of at most this many hours (a day, with its own
-seed; each piece is made and replayed an hour at a time)."""
+seed; each piece is made and replayed :data:`SIM_PART_S` at a time)."""
 
 
 class Source(Protocol):
@@ -128,9 +130,9 @@ def chunk_seed(seed: int, k: int) -> int:
 class SimulationPlan:
     """The simulator's recording, made and replayed one piece (at most ``chunk_h``
     hours) at a time: piece ``k`` starts ``k`` pieces after the simulation's start,
-    with its own seed (:func:`chunk_seed`). A piece is made an hour at a time as it
-    is replayed (:func:`collector.sources.simulator.simulate_parts`): only the hour
-    being replayed is in memory."""
+    with its own seed (:func:`chunk_seed`). A piece is made a few minutes at a time as it
+    is replayed (:func:`collector.sources.simulator.simulate_parts`): only the
+    minutes being replayed are in memory."""
 
     def __init__(
         self,
@@ -154,7 +156,13 @@ class SimulationPlan:
         s = self.source
         t0 = self._start_t_s(extra) + k * self.piece_h * 3600.0
         return simulate_parts(
-            s.profile, self.piece_h, chunk_seed(s.seed, k), start_t_s=t0, trunk=s.trunk, seat=s.seat
+            s.profile,
+            self.piece_h,
+            chunk_seed(s.seed, k),
+            start_t_s=t0,
+            trunk=s.trunk,
+            seat=s.seat,
+            part_s=SIM_PART_S,
         )
 
     def roles(self, extra: dict[str, Any]) -> set[Role]:

@@ -26,6 +26,11 @@ from collector.sources.messages import DeviceStatus, Gap, GapReason, Message, Ro
 
 Emit = Callable[[Message], Awaitable[None]]
 
+BLOCKS_WITHOUT_PAUSE = 64
+"""A replay behind time lets the loop run other tasks (the consumer, commands, a
+stop) at least every this many blocks (not after each: that costs more than the
+block)."""
+
 _COLUMNS: tuple[tuple[Role, str, tuple[tuple[str, str], ...]], ...] = (
     (Role.THIGH, "replay-imu", (("acc_g", "thigh_acc_g"), ("gyro_dps", "thigh_gyro_dps"))),
     (Role.TRUNK, "replay-imu", (("acc_g", "trunk_acc_g"),)),
@@ -190,24 +195,40 @@ class ReplaySource:
     ) -> bool:
         """Blocks ``0 .. len(played) - 1`` of ``streams`` (block ``b`` of stream ``i`` is
         ``cuts[i][b] .. cuts[i][b + 1] - 1``), each when its data time ``played[b]`` is
-        due; False when stopped."""
+        due; False when stopped. Behind time (a replay as fast as it can go), the
+        blocks go on without a pause for :data:`BLOCKS_WITHOUT_PAUSE` blocks at most."""
         loop = asyncio.get_running_loop()
         gaps = [_gaps(s, self.t_offset_s, self.gap_after_s) for s in streams]
         gap_cuts = [np.searchsorted(g, c).tolist() for g, c in zip(gaps, cuts, strict=True)]
+        gap_lists = [g.tolist() for g in gaps]
+        devices = [f"{self.label}-{s.role}" for s in streams]
+        timed = math.isfinite(self.speed)
+        behind = 0
         for b, played_s in enumerate(played):
             if self._stop.is_set():
                 return False
-            if math.isfinite(self.speed):
-                due = start + (played_s + self.block_s) / self.speed
-                await asyncio.sleep(max(0.0, due - loop.time()))
+            wait_s = start + (played_s + self.block_s) / self.speed - loop.time() if timed else 0.0
+            if wait_s > 0.0:
+                await asyncio.sleep(wait_s)
+                behind = 0
             else:
-                await asyncio.sleep(0)
+                behind += 1
+                if behind >= BLOCKS_WITHOUT_PAUSE:
+                    await asyncio.sleep(0)
+                    behind = 0
             for i, s in enumerate(streams):
                 lo, hi = cuts[i][b], cuts[i][b + 1]
                 if hi <= lo:
                     continue
                 g_lo, g_hi = gap_cuts[i][b], gap_cuts[i][b + 1]
-                await self._emit_block(s, lo, hi, gaps[i][g_lo:g_hi].tolist())
+                if g_lo == g_hi:  # no gap: one block
+                    t = s.t_s[lo:hi] + self.t_offset_s
+                    # copies: a queue of messages must not keep a replayed day alive
+                    arrays = {k: v[lo:hi].copy() for k, v in s.arrays.items()}
+                    await self.emit(SampleBlock(devices[i], s.kind, s.role, t, **arrays))
+                    self.blocks += 1
+                else:
+                    await self._emit_block(s, lo, hi, gap_lists[i][g_lo:g_hi])
         return True
 
     async def _emit_block(self, s: _Stream, lo: int, hi: int, gaps: list[int]) -> None:
@@ -216,15 +237,14 @@ class ReplaySource:
         becomes an explicit gap)."""
         device = f"{self.label}-{s.role}"
         t = s.t_s[lo:hi] + self.t_offset_s
-        starts = gaps if gaps and gaps[0] == lo else [lo, *gaps]
+        starts = gaps if gaps[0] == lo else [lo, *gaps]
         for a, b in itertools.pairwise([*starts, hi]):
-            if a != lo or gaps[:1] == [lo]:
+            if a != lo or gaps[0] == lo:
                 before = float(s.t_s[a - 1]) if a > 0 else s.t_before_s
                 t_after = float(t[a - lo])
                 await self.emit(
                     Gap(device, before + self.t_offset_s, t_after, GapReason.DISCONNECTED)
                 )
-            # copies: a queue of messages must not keep a replayed day alive
             arrays = {k: v[a:b].copy() for k, v in s.arrays.items()}
             await self.emit(SampleBlock(device, s.kind, s.role, t[a - lo : b - lo], **arrays))
             self.blocks += 1

@@ -71,13 +71,13 @@ class SampleMaker:
     def n(self) -> int:
         return int(self.rel.shape[0])
 
-    def parts(self) -> Iterator[SamplePart]:
-        """The samples, about :data:`SAMPLE_CHUNK_S` seconds of them at a time.
-        Draws from the noise streams: call once."""
+    def parts(self, part_s: int = SAMPLE_CHUNK_S) -> Iterator[SamplePart]:
+        """The samples, ``part_s`` seconds of them at a time (the samples are the same
+        whatever ``part_s``). Draws from the noise streams: call once."""
         rel = self.rel
         n = self.n
         n_sec = self.kind_sec.shape[0]
-        cuts = np.searchsorted(rel, np.arange(0, n_sec, SAMPLE_CHUNK_S))
+        cuts = np.searchsorted(rel, np.arange(0, n_sec, part_s))
         phase_sum = 0.0
         for lo, hi in itertools.pairwise([*cuts.tolist(), n]):
             if hi <= lo:

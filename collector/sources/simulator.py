@@ -58,7 +58,7 @@ from collector.sources.sim_plan import (
     per_second,
 )
 from collector.sources.sim_ride import CyclistPlan
-from collector.sources.sim_samples import SampleMaker
+from collector.sources.sim_samples import SAMPLE_CHUNK_S, SampleMaker
 from collector.sources.sim_signals import (
     SeatMat,
     check_rotation,
@@ -359,13 +359,14 @@ def simulate_parts(
     start_t_s: float = DEFAULT_START_S,
     trunk: bool = True,
     seat: bool = False,
+    part_s: int = SAMPLE_CHUNK_S,
 ) -> Iterator[Recording]:
     """The recording of :func:`simulate` with the same arguments, in consecutive parts
-    of about an hour (the same samples, bit for bit, never all in memory at once: what
-    a replay of a long simulation needs). The work starts at the first ``next``."""
+    of ``part_s`` seconds (the same samples, bit for bit, never all in memory at once:
+    what a replay of a long simulation needs). The work starts at the first ``next``."""
     setup = _setup(profile, hours, seed, fs_hz, start_t_s, trunk, seat, None, None)
     source = _source(profile, seed)
-    for part in setup.maker.parts():
+    for part in setup.maker.parts(part_s):
         yield Recording(
             t_s=setup.t0 + part.rel,
             thigh_acc_g=part.thigh,
