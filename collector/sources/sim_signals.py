@@ -52,24 +52,47 @@ def smooth_noise(rng: np.random.Generator, n: int, knot_s: float) -> FloatArray:
     return np.interp(np.arange(n, dtype=np.float64), x, y)
 
 
+TIMES_BLOCK = 1 << 18
+"""Sample times are drawn this many at a time (a day of 50 Hz times at once would need
+several day-long temporaries)."""
+
+
 def sample_times(
     rng: np.random.Generator, start_t_s: float, duration_s: float, fs_hz: float
 ) -> tuple[int, FloatArray]:
     """Irregular sample times ``t += 1/fs (1 + noise)`` on [start, start + duration), as
-    offsets from ``t0 = floor(start)``."""
+    offsets from ``t0 = floor(start)``.
+
+    The steps of a batch of ``n_gen`` samples are drawn and summed in blocks of
+    :data:`TIMES_BLOCK` (the running sum carried over: the same numbers as the batch
+    drawn and summed at once)."""
     t0 = math.floor(start_t_s)
     n_gen = int(duration_s * fs_hz * 1.02) + 64
-    rel_parts: list[FloatArray] = []
+    out = np.empty(n_gen)
+    n = 0
     offset = start_t_s - t0
     end = offset + duration_s
     while True:
-        step = (1.0 + np.clip(rng.normal(0.0, 0.02, n_gen), -0.25, 0.25)) / fs_hz
-        rel = offset + np.concatenate(([0.0], np.cumsum(step[:-1])))
-        rel_parts.append(rel[rel < end])
-        if rel[-1] >= end:
+        # rel = offset + (0, cumsum(step[:-1])) of the batch, a block at a time
+        total = 0.0  # the sum of the batch's steps before the block
+        last_step = rel_last = 0.0
+        for lo in range(0, n_gen, TIMES_BLOCK):
+            step = (
+                1.0 + np.clip(rng.normal(0.0, 0.02, min(TIMES_BLOCK, n_gen - lo)), -0.25, 0.25)
+            ) / fs_hz
+            sums = np.cumsum(np.concatenate(([total], step[:-1])))
+            rel = offset + sums
+            total = float(sums[-1] + step[-1])
+            last_step, rel_last = float(step[-1]), float(rel[-1])
+            kept = rel[rel < end]
+            if n + kept.shape[0] > out.shape[0]:
+                out = np.concatenate((out[:n], np.empty(max(n_gen, kept.shape[0]))))
+            out[n : n + kept.shape[0]] = kept
+            n += kept.shape[0]
+        if rel_last >= end:
             break
-        offset = float(rel[-1] + step[-1])
-    return t0, np.concatenate(rel_parts)
+        offset = rel_last + last_step
+    return t0, out[:n]
 
 
 def rotate_about_second_axis(

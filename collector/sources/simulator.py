@@ -217,9 +217,14 @@ def _setup(
         1.0 + prm["cad_drift_rpm"] / 80.0 * smooth_noise(rng_drift, n_sec, 20.0)
     )
 
-    sec_all = np.floor(rel).astype(np.int64)
-    rel = rel[kind_sec[sec_all] != GAP]
-    del sec_all
+    keep = np.empty(rel.shape[0], dtype=bool)  # the samples in worn seconds
+    for lo in range(0, rel.shape[0], 1 << 18):  # no day-long int64 temporaries
+        keep[lo : lo + (1 << 18)] = (
+            kind_sec[np.floor(rel[lo : lo + (1 << 18)]).astype(np.int64)] != GAP
+        )
+    if not keep.all():
+        rel = rel[keep]
+    del keep
 
     n_off = max(s.off_index for s in segs) + 1
     off_thigh = np.zeros((max(n_off, 1), 3))
