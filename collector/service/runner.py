@@ -181,11 +181,7 @@ class Service:
             self._stop.set()
 
     def _publish(self, out: EngineOutput) -> None:
-        if (
-            out.seconds is None
-            and out.status is None
-            and not (out.alerts or out.events or out.bouts)
-        ):
+        if not (out.seconds or out.status or out.alerts or out.events or out.bouts):
             return  # most blocks decide nothing (a step is 10 s of data)
         for alert in out.alerts:
             self.summary.prompts += alert.kind in PROMPTS
