@@ -136,14 +136,17 @@ def gather(
     lo: int,
     hi: int,
     p: PostureParams,
+    *,
+    directions: tuple[FloatArray, FloatArray | None] | None = None,
 ) -> Evidence:
     """Evidence from seconds ``[lo, hi)`` of a window (indices into ``posture`` and
     ``ep``; a transition at ``i`` looks at ``[i-4, i+3)``, so the window should hold
     a few seconds on either side). ``posture`` is the smoothed posture; lying counts
-    as the sitting it was before the trunk made it lying."""
+    as the sitting it was before the trunk made it lying. ``directions``: the unit
+    rows of the thigh's and the trunk's mean vectors when the caller has them."""
     sel = np.zeros(posture.shape[0], dtype=np.bool_)
     sel[lo:hi] = True
-    d_thigh = unit_rows(ep.thigh_mean_g)
+    d_thigh = unit_rows(ep.thigh_mean_g) if directions is None else directions[0]
     with np.errstate(invalid="ignore"):
         near_up = d_thigh @ thigh.up >= np.cos(np.radians(p.cone_deg))
     standing = sel & valid_seconds(ep, p) & still_seconds(ep, p) & near_up
@@ -153,7 +156,7 @@ def gather(
     if trunk is None or ep.trunk_mean_g is None:
         return Evidence(_zero(), 0, _zero(), 0, _zero(), 0, standing_sum, standing_s, _zero(), 0)
     up = trunk.up
-    d = unit_rows(ep.trunk_mean_g)
+    d = unit_rows(ep.trunk_mean_g) if directions is None or directions[1] is None else directions[1]
     finite = np.asarray(np.isfinite(d).all(axis=1), dtype=np.bool_)
     with np.errstate(invalid="ignore"):
         along = d @ up

@@ -15,6 +15,7 @@ samples, on the grid of the seconds that need them.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -56,6 +57,23 @@ def _cat(a: FloatArray | None, b: FloatArray | None) -> FloatArray | None:
     return np.concatenate((a, b))
 
 
+_Samples = tuple[FloatArray, FloatArray | None, FloatArray | None, FloatArray | None]
+
+
+def _cat_all(a: _Samples, b: _Samples) -> _Samples:
+    t = _cat(a[0], b[0])
+    assert t is not None
+    return (t, _cat(a[1], b[1]), _cat(a[2], b[2]), _cat(a[3], b[3]))
+
+
+def _head(a: FloatArray | None, j: int) -> FloatArray | None:
+    return None if a is None else a[:j]
+
+
+def _tail(a: FloatArray | None, j: int) -> FloatArray | None:
+    return None if a is None else a[j:]
+
+
 @dataclass(slots=True)
 class _Open:
     """The segment being built."""
@@ -74,8 +92,15 @@ class EpochBuilder:
     segments. The state between chunks is the open segment's finished seconds and the
     samples of its last, possibly incomplete, second."""
 
-    def __init__(self, jumps: TimeJumpParams | None = None) -> None:
+    def __init__(
+        self,
+        jumps: TimeJumpParams | None = None,
+        on_epochs: Callable[[int, Epochs], None] | None = None,
+    ) -> None:
+        """``on_epochs(segment, ep)`` is told every run of finished seconds as they
+        are made (segments numbered from 0)."""
         self._jumps = jumps or TimeJumpParams()
+        self._on_epochs = on_epochs
         self._done: list[EpochSegment] = []
         self._open: _Open | None = None
         self._parts: list[Epochs] = []
@@ -144,9 +169,27 @@ class EpochBuilder:
         o.n_samples += int(t_s.shape[0])
         o.t_last_s = float(t_s[-1])
         ct, cth, ctr, ccad = self._carry
-        t = _cat(ct, t_s)
-        assert t is not None
-        buf = (t, _cat(cth, thigh), _cat(ctr, trunk), _cat(ccad, cadence))
+        if ct.shape[0]:
+            # the carried second ends within this chunk: it is emitted from the carry
+            # and the chunk's first samples, and the rest of the chunk is not copied
+            end = int(np.floor(ct[-1])) - o.t0_s + 1
+            j = int(np.searchsorted(t_s, o.t0_s + end, side="left"))
+            if j < t_s.shape[0]:
+                rows = (t_s[:j], _head(thigh, j), _head(trunk, j), _head(cadence, j))
+                head = _cat_all((ct, cth, ctr, ccad), rows)
+                self._emit(head, int(head[0].shape[0]), end)
+                t_s, thigh, trunk, cadence = (
+                    t_s[j:],
+                    _tail(thigh, j),
+                    _tail(trunk, j),
+                    _tail(cadence, j),
+                )
+                ct, cth, ctr, ccad = t_s[:0], None, None, None
+        if ct.shape[0]:
+            buf = _cat_all((ct, cth, ctr, ccad), (t_s, thigh, trunk, cadence))
+        else:
+            buf = (t_s, thigh, trunk, cadence)
+        t = buf[0]
         last_sec = int(np.floor(t[-1])) - o.t0_s  # may still be incomplete
         k = int(np.searchsorted(t, o.t0_s + last_sec, side="left"))
         self._emit(buf, k, last_sec)
@@ -180,6 +223,8 @@ class EpochBuilder:
             trunk_deviation=True,
         )
         self._parts.append(ep)
+        if self._on_epochs is not None:
+            self._on_epochs(len(self._done), ep)
         if trunk_std is not None:
             self._trunk_std.append(trunk_std)
         o.next_sec = until_sec

@@ -4,8 +4,9 @@ A live service cannot wait for the end of the day. Every few seconds it classifi
 window of raw samples (``context_s`` of history, so that smoothing and non-wear see
 what they need, plus ``lag_s`` of look-ahead) with a *fixed* calibration and keeps
 only the seconds that are now final: those at least ``lag_s`` older than the newest
-data. A second, once emitted, is never revised (what the history stores is what the
-alerts saw).
+data. A second's posture, once emitted, is never revised (what the history stores is
+what the alerts saw); its hip angle is, in the history only, when the calibration
+has moved since (:mod:`analytics.hip_revision`).
 
 The calibration comes from the first window that holds walking or standing
 (:func:`calibrate_window`); until then seconds are held, up to
@@ -25,20 +26,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from analytics.calibration_errors import CalibrationError
-from analytics.calibration_evidence import Evidence, gather
-from analytics.epochs import with_trunk_deviation
+from analytics.calibration_evidence import (
+    TRANSITION_AFTER_S,
+    TRANSITION_BEFORE_S,
+    Evidence,
+    gather,
+)
+from analytics.hip_revision import Directions, directions_of
 from analytics.live_hold import offbody_undecided_from, ride_undecided_from
 from analytics.live_window import WindowSamples, analyze_window
 from analytics.params import PostureParams
 from analytics.pipeline import Analysis, analyze_recording, analyze_thigh
-from analytics.posture import (
-    dead_still_limit_g,
-    mark_off_body,
-    off_body_candidates,
-    whole_blocks,
-)
 from analytics.records import (
     BoolArray,
+    Epochs,
     FloatArray,
     Int8Array,
     Posture,
@@ -61,8 +62,9 @@ class LiveParams:
     context_s: int = 660
     """History each window sees (covers ``PostureParams.nonwear_after_s``)."""
     step_s: int = 10
-    """Classify once this many new seconds can be made final (each window costs a few
-    milliseconds, mostly the per-second statistics of its context)."""
+    """Classify once this many new seconds can be made final (each window costs a
+    millisecond or two, nearly all of it per step, not per second of context: a
+    150 s context instead of 660 s saves under a tenth of the engine's time)."""
     calibration_hold_s: int = 1800
     """Without a calibration, seconds are held this long waiting for walking or
     standing; older ones are then emitted as no data."""
@@ -143,6 +145,8 @@ class Decided:
 
     seconds: WindowSeconds
     evidence: Evidence | None
+    directions: Directions | None = None
+    """The inputs of the seconds' hip angle, for a revision (:mod:`analytics.hip_revision`)."""
 
 
 def decide_window(
@@ -184,7 +188,7 @@ def decide_window(
         end_i = end_s - t0  # the clock's end: a silent sensor's hold still runs out
         keep_i = min(keep_i, ride_undecided_from(tl, keep_i, end_i, lp.lag_s, p))
         if keep_i > 0 and a.thigh is not None:
-            cand = _offbody_candidates(rec, a, p, keep_i - 1)
+            cand = _offbody_candidates(a, p, keep_i - 1)
             keep_i = min(keep_i, offbody_undecided_from(cand, tl, keep_i, end_i, lp.lag_s, p))
     keep_to = max(from_s, min(to_s, t0 + keep_i))
     n = keep_to - from_s
@@ -193,44 +197,62 @@ def decide_window(
     )
     evidence = None
     if a.thigh is not None and n > 0:
-        lo, hi = max(0, from_s - t0), max(0, keep_to - t0)
-        evidence = gather(a.epochs, a.timeline.posture, a.thigh, a.trunk, lo, hi, p)
-    return Decided(sec, evidence)
+        evidence = evidence_of(a, max(0, from_s - t0), max(0, keep_to - t0), p)
+    return Decided(sec, evidence, directions_of(a.epochs, from_s, n))
 
 
-def _offbody_candidates(
-    rec: Recording | WindowSamples, a: Analysis, p: PostureParams, last_i: int
-) -> BoolArray:
+def evidence_of(a: Analysis, lo: int, hi: int, p: PostureParams) -> Evidence:
+    """:func:`analytics.calibration_evidence.gather` of seconds ``[lo, hi)`` of the
+    window's analysis, from those seconds and the ones their transitions look at
+    (the same evidence as from the whole window, without the work on the context)."""
+    assert a.epochs is not None
+    assert a.thigh is not None
+    tl = a.timeline.posture
+    a_i, b_i = max(0, lo - TRANSITION_BEFORE_S), min(tl.shape[0], hi + TRANSITION_AFTER_S)
+    part = _epochs_part(a.epochs, a_i, b_i)
+    directions = None
+    if a.terms is not None:
+        d_trunk = a.terms.trunk_dir
+        directions = (a.terms.thigh_dir[a_i:b_i], None if d_trunk is None else d_trunk[a_i:b_i])
+    return gather(part, tl[a_i:b_i], a.thigh, a.trunk, lo - a_i, hi - a_i, p, directions=directions)
+
+
+def _epochs_part(ep: Epochs, lo: int, hi: int) -> Epochs:
+    """Seconds ``[lo, hi)`` of ``ep``."""
+    arrays = {
+        f.name: v[lo:hi]
+        for f in dataclasses.fields(ep)
+        if isinstance(v := getattr(ep, f.name), np.ndarray)
+    }
+    return dataclasses.replace(ep, t0_s=ep.t0_s + lo, **arrays)
+
+
+def _offbody_candidates(a: Analysis, p: PostureParams, last_i: int) -> BoolArray:
     """Seconds :func:`mark_off_body` would mark if a second were long enough (the
-    same rule, not a copy); all False unless second ``last_i`` is dead still (every
-    candidate is), which is when it matters."""
+    seconds of the same rule, :func:`analytics.posture.off_body_seconds`, as the
+    window's analysis found them); all False unless second ``last_i`` is dead still
+    (every candidate is), which is when it matters."""
     ep = a.epochs
     assert ep is not None
-    assert a.thigh is not None
+    assert a.terms is not None
+    assert a.off_body is not None
     n = ep.n
+    limit = a.terms.still_limit_g
     # the limit is below max(nonwear_std_g, 1.5 x still_std_g) (its floor is a
     # percentile of seconds under still_std_g): a moving last second needs no limit
     if not float(ep.thigh_std_g[last_i]) < max(p.nonwear_std_g, 1.5 * p.still_std_g):
         return np.zeros(n, dtype=np.bool_)
     with np.errstate(invalid="ignore"):
-        dead = ep.thigh_std_g < dead_still_limit_g(ep, p)
+        dead = ep.thigh_std_g < limit
     if not dead[last_i]:
         return np.zeros(n, dtype=np.bool_)
-    ep_off, candidates = ep, None
-    if ep.trunk_mean_g is not None:
-        candidates = off_body_candidates(ep, p)
-        trunk_rec = rec.trunk if isinstance(rec, WindowSamples) else rec
-        if trunk_rec is not None:
-            ep_off = with_trunk_deviation(trunk_rec, ep, whole_blocks(candidates, p.frozen_block_s))
-    any_length = dataclasses.replace(p, nonwear_after_s=1)
-    marked = mark_off_body(
-        np.full(n, Posture.SITTING, dtype=np.int8), ep_off, a.thigh, a.trunk, any_length, candidates
-    )
-    cand = np.asarray(marked == Posture.NONWEAR, dtype=np.bool_)
+    impossible, both = a.off_body
+    cand = impossible if both is None else impossible | both
     # the frozen test judges blocks of at least half a block: dead still seconds in
     # a shorter last block continue a run of candidates until it can be judged
     tail = (n // p.frozen_block_s) * p.frozen_block_s
     if 0 < tail < n and n - tail < p.frozen_block_s // 2:
+        cand = cand.copy()
         for i in range(tail, n):
             if not (dead[i] and cand[i - 1]):
                 break

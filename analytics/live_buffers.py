@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from analytics.live_window import RhythmMemo, SecondStats, WindowSamples, window_epochs
+from analytics.live_window import (
+    RhythmMemo,
+    SecondStats,
+    SensorWindow,
+    WindowSamples,
+    window_epochs,
+)
 from analytics.records import FloatArray, Recording
 
 THIGH, TRUNK, SEAT, BIKE = "thigh", "trunk", "seat", "bike"
@@ -143,20 +149,32 @@ class KeptSeconds:
     ) -> WindowSamples | None:
         """The window of :func:`merged_window` (primary: the thigh), sensor by
         sensor; statistics before ``keep_from_s`` are forgotten."""
-        parts: dict[str, tuple[SecondStats, FloatArray, FloatArray]] = {}
-        for role, stats in self.stats.items():
+        kept: dict[str, tuple[FloatArray, FloatArray, int]] = {}
+        parts: dict[str, tuple[FloatArray, FloatArray]] = {}
+        for role in self.stats:
             buf = buffers[role]
             t, v = buf.merged()
             if v is None:
                 continue
-            stats.update(t, v, math.floor(buf.last_t_s), keep_from_s)
+            kept[role] = (t, v, math.floor(buf.last_t_s))
             lo, hi = np.searchsorted(t, [from_s, to_s])
             if hi > lo:
-                parts[role] = (stats, t[lo:hi], v[lo:hi])
+                parts[role] = (t[lo:hi], v[lo:hi])
         if THIGH not in parts:
+            for role, (t, v, complete_to) in kept.items():
+                self.stats[role].update(t, v, complete_to, keep_from_s)
             return None
-        t0 = math.floor(min(float(p[1][0]) for p in parts.values()))
-        n_sec = math.floor(max(float(p[1][-1]) for p in parts.values())) - t0 + 1
+        t0 = math.floor(min(float(p[0][0]) for p in parts.values()))
+        n_sec = math.floor(max(float(p[0][-1]) for p in parts.values())) - t0 + 1
+        windows: dict[str, SensorWindow] = {}
+        for role, (t, v, complete_to) in kept.items():
+            stats = self.stats[role]
+            if role not in parts:
+                stats.update(t, v, complete_to, keep_from_s)
+                continue
+            part = parts[role]
+            columns = stats.update_window((t, v), part, complete_to, keep_from_s, t0, n_sec)
+            windows[role] = (columns, *part)
         return window_epochs(
-            t0, n_sec, parts[THIGH], parts.get(TRUNK), parts.get(BIKE), self.rhythm
+            t0, n_sec, windows[THIGH], windows.get(TRUNK), windows.get(BIKE), self.rhythm
         )

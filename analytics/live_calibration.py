@@ -37,8 +37,7 @@ def recalibrate(engine: LiveEngine, t: float) -> Alert:
     try:
         if rec is None:
             raise CalibrationError("no thigh data yet; wear the sensor and try again")
-        engine.thigh, engine.trunk = calibrate_window(rec, engine.posture_params)
-        engine.evidence = Evidence.empty()
+        thigh, trunk = calibrate_window(rec, engine.posture_params)
     except CalibrationError as exc:
         return Alert(
             ident,
@@ -47,6 +46,12 @@ def recalibrate(engine: LiveEngine, t: float) -> Alert:
             wording.calibration_failed(str(exc)),
             command="calibrate",
         )
+    # the day's stored hip angles so far, with the calibration they belong to (the
+    # sensor may have moved): revised now, not later with the new one
+    engine._revisions += engine.revise_day()
+    engine.hip_day.clear()
+    engine.thigh, engine.trunk = thigh, trunk
+    engine.evidence = Evidence.empty()
     minutes = engine.live.context_s // 60
     return Alert(
         ident,

@@ -7,7 +7,9 @@ Per step (``LiveParams.step_s`` of new final seconds) it classifies the sliding
 window (:func:`analytics.live.decide_window`; for a thigh sensor from the per-second
 statistics kept across steps, :mod:`analytics.live_window`) and walks the final
 seconds through the streaming exposure engine and the alert policy
-(:mod:`analytics.live_steps`). Everything it remembers is in :meth:`state_dict`.
+(:mod:`analytics.live_steps`). Everything it remembers is in :meth:`state_dict`,
+except the inputs of the local day's hip angles (:attr:`hip_day`, a few MB: a
+restart revises only the seconds it emits, see :mod:`analytics.hip_revision`).
 """
 
 from __future__ import annotations
@@ -25,14 +27,14 @@ from analytics import stream_state, streaming
 from analytics.alert_commands import apply_command
 from analytics.alert_params import AlertParams
 from analytics.alert_records import Alert
-from analytics.alert_rules import pause
 from analytics.alert_state import AlertState
 from analytics.calibration_evidence import Evidence, refined_thigh, refined_trunk
 from analytics.compression import (
     CompressionBout,
     ExposureEvent,
 )
-from analytics.downtime import DowntimeParams, skip_gap
+from analytics.downtime import DowntimeParams
+from analytics.hip_revision import Directions, HipDay, HipRevision, with_totals
 from analytics.live import (
     DATA_NONE,
     LiveParams,
@@ -41,9 +43,16 @@ from analytics.live import (
 )
 from analytics.live_buffers import SEAT, THIGH, KeptSeconds, SampleBuffer, merged_window
 from analytics.live_calibration import calibrate_or_hold, recalibrate
+from analytics.live_downtime import resume, skip_long_silence
 from analytics.live_state import DayTotals, calibration_from_dict, calibration_to_dict
 from analytics.live_status import LiveStatus, status_of
-from analytics.live_steps import EngineCounters, EngineOutput, add_step_totals, alert_steps
+from analytics.live_steps import (
+    EngineCounters,
+    EngineOutput,
+    alert_steps,
+    step_days,
+    step_totals,
+)
 from analytics.live_window import WindowSamples
 from analytics.params import PostureParams
 from analytics.records import (
@@ -116,6 +125,9 @@ class LiveEngine:
         self._now_t_s = -math.inf
         self.downtime = DowntimeParams()
         self._skipped: EngineOutput | None = None
+        self.hip_day = HipDay()
+        """The inputs of the local day's stored hip angles, for their revision."""
+        self._revisions: list[HipRevision] = []
         if saved is not None:
             self._restore(saved)
 
@@ -180,58 +192,9 @@ class LiveEngine:
             self.emitted_to = math.floor(float(t_s[0])) if role == self.primary else None
             self.origin_s = self.emitted_to
         elif self._restored:
-            self._resume(float(t_s[0]))
+            resume(self, float(t_s[0]))
         self.counters.late_samples += self._buffers[role].add(t_s, values)
         self.counters.samples += int(t_s.shape[0])
-
-    def _resume(self, first_t_s: float) -> None:
-        """First data after a restart: downtime shorter than a break pauses the clocks
-        (see analytics.stream_state.pause); longer downtime is a gap like any other."""
-        self._restored = False
-        assert self.emitted_to is not None
-        gap = math.floor(first_t_s) - self.emitted_to
-        if gap <= 0:
-            return
-        if gap >= self.exposure_params.break_s:
-            self._skip_gap(gap)
-            log.info("resumed after %d s of downtime: one gap (the bout, if any, ends)", gap)
-            return
-        if self.stream is None:
-            return
-        self.stream = stream_state.pause(self.stream, gap)
-        self.alerts = pause(self.alerts, float(gap))
-        self.emitted_to += gap
-        self.counters.restart_pauses += 1
-        log.info("resumed after %d s of downtime: the bout clock was paused", gap)
-
-    def _skip_gap(self, gap: int) -> None:
-        """Move over ``gap`` seconds without data at once (see analytics.downtime): the
-        alert policy sees one gap step at the next second it gets; the exposure
-        events the gap causes come with the next :meth:`process`."""
-        assert self.emitted_to is not None
-        if self.stream is not None:
-            self.stream, out = skip_gap(self.stream, gap, self.exposure_params)
-            before = self._skipped or EngineOutput()
-            self._skipped = EngineOutput(
-                events=before.events + out.events, bouts=before.bouts + out.bouts
-            )
-        self.emitted_to += gap
-        self.last_posture, self.last_data = Posture.NONWEAR, DATA_NONE
-
-    def _skip_long_silence(self) -> None:
-        """A live clock that jumped forward while every sensor was silent and every
-        second with data is final: one gap instead of ``fill_max_s`` or more seconds
-        of no data (see :class:`analytics.downtime.DowntimeParams`)."""
-        wm = self._watermark()
-        if wm is None or self.emitted_to is None:
-            return
-        newest = max(b.last_t_s for b in self._buffers.values())
-        if self.emitted_to <= newest:
-            return
-        gap = math.floor(wm) - self.live.lag_s - self.emitted_to
-        if gap > self.downtime.fill_max_s:
-            self._skip_gap(gap)
-            log.warning("the clock moved on by %d s at once: one gap (the bout, if any, ends)", gap)
 
     def tick(self, now_t_s: float) -> None:
         """The current time, for live sensors (data time = wall time): when every
@@ -264,9 +227,12 @@ class LiveEngine:
     def process(self, *, flush: bool = False) -> EngineOutput:
         """Make final what the data allow (``flush``: everything buffered, at the end
         of a replay); call after accepting messages."""
-        self._skip_long_silence()
+        skip_long_silence(self)
         out = self._process(flush=flush)
         skipped, self._skipped = self._skipped, None
+        revisions, self._revisions = tuple(self._revisions), []  # see revise_day
+        if revisions:
+            out = dataclasses.replace(out, revisions=revisions)
         if skipped is None:
             return out
         return dataclasses.replace(
@@ -290,6 +256,7 @@ class LiveEngine:
         from_s = self.emitted_to
         window = self._window_samples if SEAT not in self.roles else self._window
         rec = window(self._context_from(from_s), math.floor(wm) + 1)
+        directions: Directions | None = None
         if rec is None or not self.calibrated:
             n = final_to - from_s
             sec = WindowSeconds(
@@ -313,7 +280,7 @@ class LiveEngine:
                 else SeatParams(empty_baseline=self.seat_baseline),
                 end_s=None if flush else math.floor(wm) + 1,
             )
-            sec = decided.seconds
+            sec, directions = decided.seconds, decided.directions
             self._tried_to = final_to
             if decided.evidence is not None:
                 self._learn(decided.evidence)
@@ -322,7 +289,7 @@ class LiveEngine:
             final_to = from_s + sec.n
             if sec.seat_baseline is not None:
                 self.seat_baseline = tuple(float(v) for v in sec.seat_baseline)
-        events, alerts, bouts = self._walk(sec)
+        events, alerts, bouts = self._walk(sec, directions)
         self.emitted_to = final_to
         for buf in self._buffers.values():
             buf.trim(self._context_from(final_to))
@@ -351,7 +318,7 @@ class LiveEngine:
                 log.info("trunk sensor: its forward direction is now known")
 
     def _walk(
-        self, sec: WindowSeconds
+        self, sec: WindowSeconds, directions: Directions | None
     ) -> tuple[list[ExposureEvent], list[Alert], list[CompressionBout]]:
         if self.stream is None:
             self.stream = stream_state.begin(float(sec.t0_s), 1.0)
@@ -360,8 +327,17 @@ class LiveEngine:
         )
         hip_s = out.hip_gt90_s
         assert hip_s is not None
-        self.totals = add_step_totals(
-            self.totals, sec, out.events, self.utc_offset_s, self.exposure_params.milestones_min[0]
+        days = step_days(sec, self.utc_offset_s)
+        milestone = self.exposure_params.milestones_min[0]
+        totals = step_totals(self.totals, sec, days, out.events, self.utc_offset_s, milestone)
+        self.totals = totals[-1]
+        self._revisions += self.hip_day.take(
+            sec.t0_s,
+            days,
+            (sec.posture, sec.data, sec.hip_flexion_deg),
+            directions,
+            (self.thigh, self.trunk),
+            totals[:-1],
         )
         battery_low = self.battery_pct is not None and self.battery_pct < BATTERY_LOW_PCT
         self.alerts, alerts = alert_steps(
@@ -387,6 +363,20 @@ class LiveEngine:
         self.alerts, out = apply_command(self.alerts, self.alert_params, text, t)
         self.counters.alerts += len(out)
         return out
+
+    def revise_day(self) -> tuple[HipRevision, ...]:
+        """The stored hip angles of the local day in progress, revised with the
+        calibration known now when it has moved (:mod:`analytics.hip_revision`),
+        with the day's totals (also the live status's from now on): at the end of a
+        run, and before a recalibration (then forgotten)."""
+        rev = self.hip_day.revise(self.thigh, self.trunk)
+        pending, self._revisions = tuple(self._revisions), []
+        if rev is None:
+            return pending
+        if self.totals is not None and self.totals.day == rev.day:
+            rev = with_totals(rev, self.totals)
+            self.totals = rev.totals
+        return (*pending, rev)
 
     def status(self) -> LiveStatus:
         return status_of(self)

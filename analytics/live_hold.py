@@ -25,11 +25,11 @@ import numpy as np
 from analytics.params import PostureParams
 from analytics.records import BoolArray, Int8Array, Posture
 
-_RIDE_TAIL = np.array([Posture.SITTING, Posture.UPRIGHT, Posture.RIDING_STANDING], dtype=np.int8)
-_SITTING, _UPRIGHT, _RIDING_SEATED = (
+_SITTING, _UPRIGHT, _RIDING_SEATED, _RIDING_STANDING = (
     int(Posture.SITTING),
     int(Posture.UPRIGHT),
     int(Posture.RIDING_SEATED),
+    int(Posture.RIDING_STANDING),
 )
 
 
@@ -44,7 +44,8 @@ def ride_undecided_from(
         return to_i
     limit = p.coast_max_s + lag_s
     lo = max(0, end_i - limit)
-    other = np.flatnonzero(~np.isin(posture[lo:to_i], _RIDE_TAIL))
+    tail = posture[lo:to_i]
+    other = np.flatnonzero((tail != _SITTING) & (tail != _UPRIGHT) & (tail != _RIDING_STANDING))
     if other.size == 0:
         return to_i  # the tail began before the limit (or the window)
     i = lo + int(other[-1])

@@ -12,13 +12,14 @@ import numpy as np
 
 from analytics.alert_params import AlertParams
 from analytics.alert_records import Alert, AlertInput
-from analytics.alert_rules import step
+from analytics.alert_rules import run
 from analytics.alert_state import AlertState
 from analytics.compression import CompressionBout, EventKind, ExposureEvent
+from analytics.hip_revision import HipRevision
 from analytics.live import DATA_OK, WindowSeconds
 from analytics.live_state import DayTotals, add_seconds, local_day
 from analytics.live_status import DATA_STATE, LiveStatus
-from analytics.records import FloatArray, Posture
+from analytics.records import FloatArray, IntArray, Posture
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,9 @@ class EngineOutput:
     bouts: tuple[CompressionBout, ...] = ()
     """Compression bouts released by the streaming engine (complete: their break or
     gap has ended)."""
+    revisions: tuple[HipRevision, ...] = ()
+    """Stored hip angles revised with the calibration known now (a local day closed
+    by these seconds, or before a recalibration; :mod:`analytics.hip_revision`)."""
 
 
 @dataclass
@@ -53,11 +57,12 @@ def alert_steps(
     battery_low: bool,
 ) -> tuple[AlertState, list[Alert]]:
     """The alert policy over the seconds ``sec`` (``hip_gt90_s``: the streaming
-    engine's hip clock at each of them)."""
-    alerts: list[Alert] = []
+    engine's hip clock at each of them), as one batch of steps (the policy's state is
+    thawed and frozen once per engine step, not once per second)."""
     data = sec.data.tolist()
     posture = sec.posture.tolist()
     hip = hip_gt90_s.tolist()
+    inputs: list[AlertInput] = []
     i, n = 0, sec.n
     while i < n:
         t = float(sec.t0_s + i)
@@ -81,30 +86,37 @@ def alert_steps(
                 battery_low=battery_low,
                 hip_gt90_s=hip[i],
             )
-        state, new = step(state, params, inp)
-        alerts += new
+        inputs.append(inp)
         i = j
-    return state, alerts
+    return run(state, params, inputs)
 
 
-def add_step_totals(
-    totals: DayTotals | None,
-    sec: WindowSeconds,
-    events: tuple[ExposureEvent, ...],
-    utc_offset_s: Callable[[float], float],
-    milestone_min: float,
-) -> DayTotals | None:
-    """The day's totals after the seconds ``sec``, split where the local day changes
-    inside them (``milestone_min``: the bout length counted as a long bout)."""
+def step_days(sec: WindowSeconds, utc_offset_s: Callable[[float], float]) -> IntArray:
+    """The local day of each of the seconds ``sec``."""
     first = local_day(sec.t0_s, utc_offset_s(sec.t0_s))
     last_t = sec.t0_s + sec.n - 1
     last = local_day(last_t, utc_offset_s(last_t))
-    days = (
-        np.full(sec.n, first)
-        if first == last
-        else np.array([local_day(t, utc_offset_s(t)) for t in range(sec.t0_s, last_t + 1)])
+    if first == last:
+        return np.full(sec.n, first, dtype=np.int64)
+    return np.array(
+        [local_day(t, utc_offset_s(t)) for t in range(sec.t0_s, last_t + 1)], dtype=np.int64
     )
-    for day in range(first, last + 1):
+
+
+def step_totals(
+    totals: DayTotals | None,
+    sec: WindowSeconds,
+    days: IntArray,
+    events: tuple[ExposureEvent, ...],
+    utc_offset_s: Callable[[float], float],
+    milestone_min: float,
+) -> list[DayTotals]:
+    """The totals of every local day the seconds ``sec`` (of local ``days``) close or
+    add to, in order: the last is the day in progress (``milestone_min``: the bout
+    length counted as a long bout). A day before the seconds' first one is closed
+    by them as ``totals`` left it."""
+    out = [] if totals is None or totals.day >= int(days[0]) else [totals]
+    for day in range(int(days[0]), int(days[-1]) + 1):
         mask = days == day
         if not mask.any():
             continue
@@ -122,7 +134,8 @@ def add_step_totals(
             sec.hip_flexion_deg[mask],
             bouts_reached=reached,
         )
-    return totals
+        out.append(totals)
+    return out
 
 
 M_contra = TypeVar("M_contra", contravariant=True)
@@ -137,11 +150,14 @@ class SteppedEngine(Protocol[M_contra]):
 
 
 def run_steps(
-    engine: SteppedEngine[M_contra], steps: Iterable[Iterable[M_contra]]
+    engine: SteppedEngine[M_contra],
+    steps: Iterable[Iterable[M_contra]],
+    revisions: list[HipRevision] | None = None,
 ) -> list[WindowSeconds]:
     """Replay ``steps`` (the messages of each, e.g. one block per sensor) through
     ``engine``: accept a step's messages, process, and flush after the last step.
-    Returns every second the engine emitted, in order."""
+    Returns every second the engine emitted, in order (as emitted: the revisions of
+    their hip angle are appended to ``revisions`` when given)."""
     parts = []
     for messages in steps:
         for message in messages:
@@ -149,7 +165,11 @@ def run_steps(
         out = engine.process()
         if out.seconds is not None:
             parts.append(out.seconds)
+        if revisions is not None:
+            revisions += out.revisions
     out = engine.process(flush=True)
     if out.seconds is not None:
         parts.append(out.seconds)
+    if revisions is not None:
+        revisions += out.revisions
     return parts

@@ -38,8 +38,8 @@ from analytics.rhythm import (
     RESAMPLE_HZ,
     grid_vectors,
     plan_of,
+    rhythm_centres,
     rhythm_features,
-    rhythm_plan,
     rhythm_rates,
     steadiness,
 )
@@ -94,6 +94,32 @@ class SecondStats:
             self.columns = tuple(a[cut:] for a in self.columns)
             self.first_s += cut
 
+    def update_window(
+        self,
+        samples: tuple[FloatArray, FloatArray],
+        part: tuple[FloatArray, FloatArray],
+        complete_to_s: int,
+        keep_from_s: int,
+        t0_s: int,
+        n_sec: int,
+    ) -> tuple[Column, ...]:
+        """:meth:`update` from ``samples`` (all kept), then :meth:`window` from
+        ``part`` (those of the window's seconds); the seconds new to both are
+        computed once, from ``part``, when they all lie in the window."""
+        a, end = self.next_s, t0_s + n_sec
+        if a is None or not a < complete_to_s <= end or not self.first_s <= t0_s <= a:
+            self.update(*samples, complete_to_s, keep_from_s)
+            return self.window(*part, t0_s, n_sec)
+        new = self.compute(*part, a, end - a)
+        k, lo = complete_to_s - a, t0_s - self.first_s
+        out = tuple(np.concatenate((c[lo:], x)) for c, x in zip(self.columns, new, strict=True))
+        self.columns = tuple(
+            np.concatenate((c, x[:k])) for c, x in zip(self.columns, new, strict=True)
+        )
+        self.next_s = complete_to_s
+        self.update(*samples, complete_to_s, keep_from_s)  # (only forgets)
+        return out
+
     def window(
         self, t_s: FloatArray, values: FloatArray, t0_s: int, n_sec: int
     ) -> tuple[Column, ...]:
@@ -123,27 +149,29 @@ class WindowSamples:
     """The rhythm windows known from earlier steps (None: compute them all)."""
 
 
+SensorWindow = tuple[tuple[Column, ...], FloatArray, FloatArray]
+"""A sensor's per-second statistics over a window (:meth:`SecondStats.window`) and
+the window's samples of it (times, values)."""
+
+
 def window_epochs(
     t0_s: int,
     n_sec: int,
-    thigh: tuple[SecondStats, FloatArray, FloatArray],
-    trunk: tuple[SecondStats, FloatArray, FloatArray] | None,
-    cadence: tuple[SecondStats, FloatArray, FloatArray] | None,
+    thigh: SensorWindow,
+    trunk: SensorWindow | None,
+    cadence: SensorWindow | None,
     rhythm: RhythmMemo | None = None,
 ) -> WindowSamples:
-    """The window ``[t0_s, t0_s + n_sec)`` from each sensor's kept seconds and samples
+    """The window ``[t0_s, t0_s + n_sec)`` from each sensor's statistics and samples
     (``trunk`` / ``cadence`` None: no sample of it in the window)."""
-    cache, t, v = thigh
-    count, mean, std, rng = cache.window(t, v, t0_s, n_sec)
+    (count, mean, std, rng), t, v = thigh
     trunk_mean = trunk_count = cad = None
     trunk_rec = None
     if trunk is not None:
-        tc, tt, tv = trunk
-        trunk_count, trunk_mean = tc.window(tt, tv, t0_s, n_sec)
+        (trunk_count, trunk_mean), tt, tv = trunk
         trunk_rec = Recording(t_s=tt, trunk_acc_g=tv)
     if cadence is not None:
-        cc, ct, cv = cadence
-        (cad,) = cc.window(ct, cv, t0_s, n_sec)
+        (cad,), _, _ = cadence
     ep = Epochs(
         t0_s=t0_s,
         count=np.asarray(count, dtype=np.int64),
@@ -237,14 +265,14 @@ class RhythmMemo:
         """:func:`analytics.rhythm.rhythm_features` of the window's thigh samples
         (sorted, all finite), windows already known reused."""
         n_sec = ep.n
-        plan = rhythm_plan(ep.t0_s, ep.count, p.rhythm_window_s, moving_seconds(ep, p))
-        if plan is None or t_s.shape[0] < 2:
+        found = rhythm_centres(ep.count, p.rhythm_window_s, moving_seconds(ep, p))
+        if found is None or t_s.shape[0] < 2:
             return np.full(n_sec, np.nan), np.full(n_sec, np.nan), np.zeros(n_sec, dtype=np.bool_)
-        half = plan.half
+        half, centres = found
         self._grow(ep.t0_s, ep.t0_s + n_sec - 1)
-        idx = plan.centres + (ep.t0_s - self.first_s)
+        idx = centres + (ep.t0_s - self.first_s)
         known = (self.before_t_s[idx] >= t_s[0]) & (self.after_t_s[idx] <= t_s[-1])
-        fresh = plan.centres[~known]
+        fresh = centres[~known]
         if fresh.shape[0]:
             sub = plan_of(ep.t0_s, n_sec, half, fresh)
             vec = grid_vectors(t_s, acc_g, sub.grid_t_s)
@@ -262,7 +290,7 @@ class RhythmMemo:
         share = np.full(n_sec, np.nan)
         stride = np.full(n_sec, np.nan)
         rate = np.full(n_sec, np.nan)
-        share[plan.centres] = self.share[idx]
-        stride[plan.centres] = self.stride[idx]
-        rate[plan.centres] = self.rate_hz[idx]
+        share[centres] = self.share[idx]
+        stride[centres] = self.stride[idx]
+        rate[centres] = self.rate_hz[idx]
         return share, stride, steadiness(rate, half)

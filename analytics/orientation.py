@@ -86,10 +86,11 @@ def gait_seconds(ep: Epochs, p: PostureParams) -> BoolArray:
     return np.asarray(g, dtype=np.bool_)
 
 
-def stride_seconds(ep: Epochs, p: PostureParams) -> BoolArray:
+def stride_seconds(ep: Epochs, p: PostureParams, *, gait: BoolArray | None = None) -> BoolArray:
     """Gait seconds in which the thigh also swings at half the step rate (once per
-    stride): steps, not pedal strokes at a fast cadence."""
-    g = gait_seconds(ep, p)
+    stride): steps, not pedal strokes at a fast cadence (``gait``: the
+    :func:`gait_seconds` the caller has already)."""
+    g = gait_seconds(ep, p) if gait is None else gait.copy()
     if ep.thigh_stride_ratio is not None:
         with np.errstate(invalid="ignore"):
             g &= ep.thigh_stride_ratio >= p.stride_ratio_min

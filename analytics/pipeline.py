@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from analytics.epoch_terms import EpochTerms
 from analytics.epochs import epochs_from_recording, with_trunk_deviation
+from analytics.geometry import unit_rows
 from analytics.hip_angle import hip_flexion_deg, uses_trunk
 from analytics.orientation import PEDALLING_SOURCE, calibrate_thigh, calibrate_trunk
 from analytics.params import PostureParams
 from analytics.posture import (
+    OffBodySeconds,
     apply_lying,
     classify_thigh,
-    mark_off_body,
     off_body_candidates,
+    off_body_runs,
+    off_body_seconds,
     smooth,
     whole_blocks,
 )
@@ -44,6 +49,11 @@ class Analysis:
     thigh: ThighCalibration | None
     trunk: TrunkCalibration | None
     seat: SeatSeconds | None = None
+    terms: EpochTerms | None = None
+    """What the thigh's rules shared (see :mod:`analytics.epoch_terms`)."""
+    off_body: OffBodySeconds | None = None
+    """The seconds the off-body test marks once a run lasts long enough (see
+    :func:`analytics.posture.off_body_seconds`)."""
 
 
 TrunkDeviation = Callable[[Epochs, BoolArray], Epochs]
@@ -80,18 +90,22 @@ def analyze_epochs(
     """:func:`analyze_thigh` from the per-second epochs of the thigh (and trunk)."""
     p = params or PostureParams()
     cal = thigh or calibrate_thigh(ep, p)
-    raw = classify_thigh(ep, cal, p)
+    d = unit_rows(ep.thigh_mean_g)
+    raw = classify_thigh(ep, cal, p, d=d)
     trunk_cal = trunk
     if trunk_cal is None and ep.trunk_mean_g is not None:
         trunk_cal = calibrate_trunk(ep, smooth(raw.posture, p), p)
+    terms = EpochTerms.of(ep, p, cal, trunk_cal, thigh_dir=d)
     ep_off, candidates = ep, None
     if ep.trunk_mean_g is not None:
-        candidates = off_body_candidates(ep, p)
+        candidates = off_body_candidates(ep, p, still_limit_g=terms.still_limit_g)
         blocks = whole_blocks(candidates, p.frozen_block_s)
         ep_off = trunk_deviation(ep, blocks)
-    marked = mark_off_body(raw.posture, ep_off, cal, trunk_cal, p, candidates)
-    posture = smooth(apply_lying(marked, ep, trunk_cal, p), p)
-    hip = hip_flexion_deg(ep, cal, posture, trunk_cal)
+    # (the deviation only adds trunk_std_g: the terms hold for ep_off too)
+    off_body = off_body_seconds(ep_off, cal, trunk_cal, p, candidates, terms=terms)
+    marked = off_body_runs(raw.posture, off_body, p)
+    posture = smooth(apply_lying(marked, ep, trunk_cal, p, terms=terms), p)
+    hip = hip_flexion_deg(ep, cal, posture, trunk_cal, terms=terms)
     if cal.source == PEDALLING_SOURCE:  # which way is up is unknown: no hip angle
         hip = np.full(ep.n, np.nan)
     reclined = raw.reclined & (posture == Posture.SITTING)
@@ -102,7 +116,14 @@ def analyze_epochs(
         reclined=reclined,
         hip_from_trunk=uses_trunk(ep, trunk_cal),
     )
-    return Analysis(timeline=timeline, epochs=ep, thigh=cal, trunk=trunk_cal)
+    return Analysis(
+        timeline=timeline,
+        epochs=ep,
+        thigh=cal,
+        trunk=trunk_cal,
+        terms=terms,
+        off_body=off_body,
+    )
 
 
 def analyze_recording(
@@ -126,7 +147,7 @@ def analyze_recording(
         seat = seat_seconds(rec.t_s, rec.seat_p, layout, seat_params or SeatParams())
     if rec.thigh_acc_g is not None:
         a = analyze_thigh(rec, p, thigh, trunk)
-        return Analysis(a.timeline, a.epochs, a.thigh, a.trunk, seat)
+        return dataclasses.replace(a, seat=seat)
     if seat is None:
         raise ValueError("the recording has neither a thigh accelerometer nor seat cells")
     posture = enforce_posture_hold(seat_posture(seat), p.posture_hold_s)

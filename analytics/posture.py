@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analytics.epoch_terms import EpochTerms
 from analytics.geometry import angle_deg, axial_angle_deg, unit_rows
-from analytics.hip_angle import trunk_lean_deg
 from analytics.orientation import (
     PEDALLING_SOURCE,
     centred_fraction,
@@ -73,10 +73,14 @@ def _long_runs(mask: BoolArray, shortest: int) -> BoolArray:
     return np.repeat(keep, lengths)
 
 
-def classify_thigh(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> ThighPosture:
+def classify_thigh(
+    ep: Epochs, cal: ThighCalibration, p: PostureParams, *, d: FloatArray | None = None
+) -> ThighPosture:
+    """``d``: ``unit_rows(ep.thigh_mean_g)`` when the caller has it already."""
     if cal.source == PEDALLING_SOURCE:
         return _classify_from_pedalling(ep, cal, p)
-    d = unit_rows(ep.thigh_mean_g)
+    if d is None:
+        d = unit_rows(ep.thigh_mean_g)
     ok = valid_seconds(ep, p)
     incl = inclination_deg(d, cal)
     with np.errstate(invalid="ignore"):
@@ -92,7 +96,7 @@ def classify_thigh(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> Thigh
     # tell from steps) sustained movement with the thigh inclined like a rider's
     with np.errstate(invalid="ignore"):
         on_saddle = (incl > p.pedal_seated_deg) & (incl < p.saddle_max_deg)
-        inclined = moving & on_saddle & ~running & ~stride_seconds(ep, p)
+        inclined = moving & on_saddle & ~running & ~stride_seconds(ep, p, gait=gait)
     by_angle = centred_fraction(inclined, p.pedal_window_s) >= p.pedal_angle_fraction
     pedal = (pedalling_seconds(ep, p) | by_angle) & ok
     # while pedalling, the per-second mean vector reads the thigh ~10° nearer upright
@@ -106,21 +110,22 @@ def classify_thigh(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> Thigh
         pedal &= ~(incl >= p.saddle_max_deg)
     # a seated pedalling spell must itself last a window: a few seated-looking
     # seconds inside a walk are not a ride
-    riding_seated = _long_runs(pedal & seated, p.pedal_window_s)
-    posture[riding_seated] = Posture.RIDING_SEATED
-    # standing on the pedals: upright spells inside a ride (between seated pedalling)
-    starts, lengths, values = runs(pedal)
-    idx = np.arange(posture.shape[0])
-    for s, n, v in zip(starts, lengths, values, strict=True):
-        if not v:
-            continue
-        seg = slice(int(s), int(s + n))
-        seated_idx = idx[seg][riding_seated[seg]]
-        if seated_idx.size == 0:
-            continue
-        lo, hi = int(seated_idx[0]), int(seated_idx[-1]) + 1
-        inner = posture[lo:hi]
-        inner[inner == Posture.UPRIGHT] = Posture.RIDING_STANDING
+    if pedal.any():  # (else no ride: nothing to mark)
+        riding_seated = _long_runs(pedal & seated, p.pedal_window_s)
+        posture[riding_seated] = Posture.RIDING_SEATED
+        # standing on the pedals: upright spells inside a ride (between seated pedalling)
+        starts, lengths, values = runs(pedal)
+        idx = np.arange(posture.shape[0])
+        for s, n, v in zip(starts, lengths, values, strict=True):
+            if not v:
+                continue
+            seg = slice(int(s), int(s + n))
+            seated_idx = idx[seg][riding_seated[seg]]
+            if seated_idx.size == 0:
+                continue
+            lo, hi = int(seated_idx[0]), int(seated_idx[-1]) + 1
+            inner = posture[lo:hi]
+            inner[inner == Posture.UPRIGHT] = Posture.RIDING_STANDING
 
     # coasting on the saddle between pedal strokes is still seated riding
     _fill_coasting(posture, p)
@@ -141,16 +146,18 @@ def _fill_coasting(posture: Int8Array, p: PostureParams, *, one_side: bool = Fal
     """Sitting still between two pedalling spells, up to ``coast_max_s``, is coasting
     on the saddle: seated riding (in place). With ``one_side`` (a recording that is
     all ride), sitting on the saddle just before or after pedalling is too."""
-    riding = (Posture.RIDING_SEATED, Posture.RIDING_STANDING)
-    c_starts, c_lengths, c_values = runs(posture)
-    last = c_values.shape[0] - 1
-    for k in range(c_values.shape[0]):
-        if c_values[k] != Posture.SITTING or c_lengths[k] > p.coast_max_s:
-            continue
-        before = k > 0 and c_values[k - 1] == Posture.RIDING_SEATED
-        after = k < last and c_values[k + 1] in riding
-        if (before and after) or (one_side and (before or after)):
-            posture[int(c_starts[k]) : int(c_starts[k] + c_lengths[k])] = Posture.RIDING_SEATED
+    seated = posture == Posture.RIDING_SEATED
+    if not seated.any() and not (one_side and (posture == Posture.RIDING_STANDING).any()):
+        return  # no ride: nothing to fill (every filled run borders seated riding)
+    _starts, c_lengths, c_values = runs(posture)
+    short = (c_values == Posture.SITTING) & (c_lengths <= p.coast_max_s)
+    before = np.zeros(c_values.shape[0], dtype=np.bool_)
+    before[1:] = c_values[:-1] == Posture.RIDING_SEATED
+    after = np.zeros(c_values.shape[0], dtype=np.bool_)
+    after[:-1] = (c_values[1:] == Posture.RIDING_SEATED) | (c_values[1:] == Posture.RIDING_STANDING)
+    fill = short & ((before | after) if one_side else (before & after))
+    if fill.any():
+        posture[np.repeat(fill, c_lengths)] = Posture.RIDING_SEATED
 
 
 def _classify_from_pedalling(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> ThighPosture:
@@ -228,11 +235,17 @@ def percentile_linear(values: FloatArray, q: float) -> float:
     return b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma
 
 
-def off_body_candidates(ep: Epochs, p: PostureParams) -> BoolArray:
+def off_body_candidates(
+    ep: Epochs, p: PostureParams, *, still_limit_g: float | None = None
+) -> BoolArray:
     """Seconds in which the thigh sensor is dead still with a frozen orientation: the
-    only places the two-sensor off-body test can fire."""
+    only places the two-sensor off-body test can fire (``still_limit_g``: the
+    :func:`dead_still_limit_g` the caller has already)."""
+    limit = dead_still_limit_g(ep, p) if still_limit_g is None else still_limit_g
     with np.errstate(invalid="ignore"):
-        dead = ep.thigh_std_g < dead_still_limit_g(ep, p)
+        dead = ep.thigh_std_g < limit
+    if not dead.any():
+        return np.asarray(dead, dtype=np.bool_)  # (no candidate: no block to judge)
     frozen = frozen_seconds(
         ep.thigh_mean_g, ep.thigh_std_g, ep.count, p.frozen_block_s, p.frozen_ratio
     )
@@ -255,52 +268,91 @@ def mark_off_body(
     trunk: TrunkCalibration | None,
     p: PostureParams,
     candidates: BoolArray | None = None,
+    *,
+    terms: EpochTerms | None = None,
 ) -> Int8Array:
     """Off the body: the thigh sensor dead still for ``nonwear_after_s`` in an orientation
     no worn thigh and trunk can take together: the thigh upside down, the trunk
     sensor head-down, or a trunk-thigh angle outside what a hip can do. Lying still
     in bed, however long, stays lying (or sitting)."""
-    d = unit_rows(ep.thigh_mean_g)
-    theta = angle_deg(d, thigh.up)
-    limit = dead_still_limit_g(ep, p)
-    with np.errstate(invalid="ignore"):
-        dead_still = ep.thigh_std_g < limit
-        impossible = theta > p.nonwear_inverted_deg
-    if trunk is not None and ep.trunk_mean_g is not None:
-        dt = unit_rows(ep.trunk_mean_g)
-        trunk_incl = angle_deg(dt, trunk.up)
-        hip = theta + trunk_lean_deg(ep, trunk)
-        with np.errstate(invalid="ignore"):
-            impossible |= trunk_incl > p.nonwear_inverted_deg
-            if trunk.source != "auto-provisional":  # the hip angle needs a known forward
-                impossible |= (hip < p.hip_floor_deg) | (hip > p.hip_ceiling_deg)
-    off = _long_runs(dead_still & impossible, p.nonwear_after_s)
-    if (
-        ep.trunk_mean_g is not None
-        and ep.trunk_std_g is not None  # filled by epochs.with_trunk_deviation
-        and ep.trunk_count is not None
-    ):
-        # both sensors frozen together: nobody wears a trunk sensor without breathing
-        cand = candidates if candidates is not None else off_body_candidates(ep, p)
-        both = cand & frozen_seconds(
-            ep.trunk_mean_g, ep.trunk_std_g, ep.trunk_count, p.frozen_block_s, p.frozen_ratio
-        )
-        with np.errstate(invalid="ignore"):
-            both &= ep.trunk_std_g < limit
+    return off_body_runs(posture, off_body_seconds(ep, thigh, trunk, p, candidates, terms=terms), p)
+
+
+OffBodySeconds = tuple[BoolArray, BoolArray | None]
+"""What :func:`off_body_seconds` finds: (dead still in an impossible orientation,
+both sensors frozen together or None)."""
+
+
+def off_body_runs(posture: Int8Array, seconds: OffBodySeconds, p: PostureParams) -> Int8Array:
+    """``posture`` with the runs of :func:`off_body_seconds` that last
+    ``nonwear_after_s`` marked as non-wear."""
+    impossible, both = seconds
+    off = _long_runs(impossible, p.nonwear_after_s)
+    if both is not None:
         off |= _long_runs(both, p.nonwear_after_s)
     out = posture.copy()
     out[off] = Posture.NONWEAR
     return out
 
 
+def off_body_seconds(
+    ep: Epochs,
+    thigh: ThighCalibration,
+    trunk: TrunkCalibration | None,
+    p: PostureParams,
+    candidates: BoolArray | None = None,
+    *,
+    terms: EpochTerms | None = None,
+) -> OffBodySeconds:
+    """The seconds :func:`mark_off_body` marks once a run of them lasts
+    ``nonwear_after_s``: dead still in an impossible orientation, and (with a trunk
+    sensor's deviation filled in, else None) both sensors frozen together."""
+    t = terms or EpochTerms.of(ep, p, thigh, trunk)
+    limit = t.still_limit_g
+    with np.errstate(invalid="ignore"):
+        dead_still = ep.thigh_std_g < limit
+        impossible = t.thigh_deg > p.nonwear_inverted_deg
+    if t.trunk_deg is not None and t.trunk_lean_deg is not None:
+        assert trunk is not None
+        hip = t.thigh_deg + t.trunk_lean_deg
+        with np.errstate(invalid="ignore"):
+            impossible |= t.trunk_deg > p.nonwear_inverted_deg
+            if trunk.source != "auto-provisional":  # the hip angle needs a known forward
+                impossible |= (hip < p.hip_floor_deg) | (hip > p.hip_ceiling_deg)
+    still_impossible = np.asarray(dead_still & impossible, dtype=np.bool_)
+    if (
+        ep.trunk_mean_g is None
+        or ep.trunk_std_g is None  # filled by epochs.with_trunk_deviation
+        or ep.trunk_count is None
+    ):
+        return still_impossible, None
+    # both sensors frozen together: nobody wears a trunk sensor without breathing
+    cand = candidates if candidates is not None else off_body_candidates(ep, p, still_limit_g=limit)
+    if not cand.any():
+        return still_impossible, np.zeros(ep.n, dtype=np.bool_)
+    both = cand & frozen_seconds(
+        ep.trunk_mean_g, ep.trunk_std_g, ep.trunk_count, p.frozen_block_s, p.frozen_ratio
+    )
+    with np.errstate(invalid="ignore"):
+        both &= ep.trunk_std_g < limit
+    return still_impossible, np.asarray(both, dtype=np.bool_)
+
+
 def apply_lying(
-    posture: Int8Array, ep: Epochs, trunk: TrunkCalibration | None, p: PostureParams
+    posture: Int8Array,
+    ep: Epochs,
+    trunk: TrunkCalibration | None,
+    p: PostureParams,
+    *,
+    terms: EpochTerms | None = None,
 ) -> Int8Array:
     """With a trunk sensor: seated thigh + trunk near horizontal → lying."""
     if trunk is None or ep.trunk_mean_g is None:
         return posture
-    d = unit_rows(ep.trunk_mean_g)
-    trunk_incl = angle_deg(d, trunk.up)
+    if terms is not None and terms.trunk_deg is not None:
+        trunk_incl = terms.trunk_deg
+    else:
+        trunk_incl = angle_deg(unit_rows(ep.trunk_mean_g), trunk.up)
     out = posture.copy()
     with np.errstate(invalid="ignore"):
         lying = (posture == Posture.SITTING) & (trunk_incl > p.lying_trunk_deg)

@@ -169,7 +169,8 @@ class ThighCalibration:
 
     @property
     def lateral(self) -> FloatArray:
-        v = np.cross(self.up, self.forward)
+        (u0, u1, u2), (f0, f1, f2) = self.up, self.forward  # np.cross's terms, as it forms them
+        v = np.array([u1 * f2 - u2 * f1, u2 * f0 - u0 * f2, u0 * f1 - u1 * f0])
         return np.asarray(v / np.linalg.norm(v), dtype=np.float64)
 
 

@@ -48,6 +48,8 @@ def enforce_posture_hold(labels: Int8Array, hold_s: int) -> Int8Array:
     _starts, lengths, values = runs(labels)
     nonwear = values == Posture.NONWEAR
     kept = (lengths >= hold_s) | nonwear
+    if kept.all():
+        return labels.astype(np.int8)  # no short run: nothing to relabel
     idx = np.arange(values.shape[0])
     last_kept = np.maximum.accumulate(np.where(kept, idx, -1))
     next_kept = np.minimum.accumulate(np.where(kept, idx, values.shape[0])[::-1])[::-1]

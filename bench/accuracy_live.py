@@ -10,6 +10,12 @@ the hip flexed beyond 90° (truth / batch / live, and live against batch), and t
 live engine's CPU time against the batch pipeline's on the same data, and
 their ratio.
 
+The live hip figure is the one the history keeps after the day: the stored angles
+revised with the calibration known at the day's end (analytics/hip_revision.py,
+as the service does at the day's close and at the end of a run). The figure at
+prompt time (each second as first emitted, what the prompts used) is printed too
+("prompt", "prompt-batch").
+
 Targets (issue 11): live vs batch posture agreement >= 99.5 %, hip > 90° minutes
 within ±5 % of batch.
 
@@ -27,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analytics.compression import SEATED, step_classes
+from analytics.hip_revision import HipRevision, revised_over
 from analytics.live_steps import run_steps
 from analytics.pipeline import analyze_recording
 from analytics.records import FloatArray, Int8Array, Posture, Recording
@@ -46,6 +53,9 @@ class LiveRun:
     t0_s: int
     posture: Int8Array
     hip_flexion_deg: FloatArray
+    """As the history keeps it after the day: revised (analytics/hip_revision.py)."""
+    prompt_hip_flexion_deg: FloatArray
+    """As first emitted, when the prompts used it."""
     elapsed_s: float
 
 
@@ -77,14 +87,16 @@ def run_live(rec: Recording, block_s: float = 1.0) -> LiveRun:
             yield blocks
 
     start = time.process_time()
-    parts = run_steps(eng, steps())
+    revisions: list[HipRevision] = []
+    parts = run_steps(eng, steps(), revisions)
+    revisions += eng.revise_day()  # as the service does at the end of a run
     elapsed = time.process_time() - start
-    return LiveRun(
-        parts[0].t0_s,
-        np.concatenate([p.posture for p in parts]),
-        np.concatenate([p.hip_flexion_deg for p in parts]),
-        elapsed,
-    )
+    t0 = parts[0].t0_s
+    prompt_hip = np.concatenate([p.hip_flexion_deg for p in parts])
+    hip = prompt_hip
+    for rev in revisions:
+        hip = revised_over(t0, hip, rev)
+    return LiveRun(t0, np.concatenate([p.posture for p in parts]), hip, prompt_hip, elapsed)
 
 
 def hip_gt90_min(posture: Int8Array, hip_flexion_deg: FloatArray) -> float:
@@ -105,12 +117,17 @@ class Row:
     hip_truth_min: float
     hip_batch_min: float
     hip_live_min: float
+    hip_prompt_min: float
     live_s: float
     batch_s: float
 
     @property
     def hip_diff(self) -> float:
         return (self.hip_live_min - self.hip_batch_min) / max(self.hip_batch_min, 1.0)
+
+    @property
+    def prompt_diff(self) -> float:
+        return (self.hip_prompt_min - self.hip_batch_min) / max(self.hip_batch_min, 1.0)
 
 
 def measure(profile: Profile, hours: float, seed: int) -> Row:
@@ -137,6 +154,7 @@ def measure(profile: Profile, hours: float, seed: int) -> Row:
         hip_gt90_min(tr, tr_hip),
         hip_gt90_min(bt, bt_hip),
         hip_gt90_min(lv, lv_hip),
+        hip_gt90_min(lv, live.prompt_hip_flexion_deg[:n]),
         live.elapsed_s,
         batch_s,
     )
@@ -158,7 +176,8 @@ def main() -> None:
     print(
         f"{'profile':>7} {'seed':>4}  {'live=batch':>10} {'live=truth':>10} "
         f"{'batch=truth':>11}  {'hip>90 min truth':>16} {'batch':>6} {'live':>6} "
-        f"{'live-batch':>10}  {'live s':>7} {'batch s':>7} {'live/batch':>10}"
+        f"{'live-batch':>10} {'prompt':>6} {'prompt-batch':>12}  "
+        f"{'live s':>7} {'batch s':>7} {'live/batch':>10}"
     )
     worst_agree, worst_hip = 1.0, 0.0
     live_cpu = batch_cpu = 0.0
@@ -172,14 +191,16 @@ def main() -> None:
                 f"{profile:>7} {seed:>4}  {r.live_vs_batch * 100:9.2f}% "
                 f"{r.live_vs_truth * 100:9.2f}% {r.batch_vs_truth * 100:10.2f}%  "
                 f"{r.hip_truth_min:16.0f} {r.hip_batch_min:6.0f} {r.hip_live_min:6.0f} "
-                f"{r.hip_diff * 100:+9.1f}%  {r.live_s:7.1f} {r.batch_s:7.1f} "
+                f"{r.hip_diff * 100:+9.1f}% {r.hip_prompt_min:6.0f} {r.prompt_diff * 100:+11.1f}%  "
+                f"{r.live_s:7.1f} {r.batch_s:7.1f} "
                 f"{r.live_s / max(r.batch_s, 1e-9):9.1f}x",
                 flush=True,
             )
     ok = worst_agree >= AGREEMENT_TARGET and worst_hip <= HIP_TARGET
     print(
         f"worst: live=batch {worst_agree * 100:.2f}% (target >= {AGREEMENT_TARGET * 100:.1f}%), "
-        f"hip > 90° minutes {worst_hip * 100:.1f}% off batch (target <= {HIP_TARGET * 100:.0f}%)"
+        f"hip > 90° minutes (revised, as the history keeps them) {worst_hip * 100:.1f}% off "
+        f"batch (target <= {HIP_TARGET * 100:.0f}%)"
         f" -> {'MET' if ok else 'NOT MET'}"
     )
     ratio = live_cpu / max(batch_cpu, 1e-9)

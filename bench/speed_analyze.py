@@ -6,24 +6,29 @@ the same file with pyarrow alone and against acti-motus, in the same run (issue 
 
 Writes the recording (a simulated desk day, thigh accelerometer only, sitload's CSV
 format, in a temporary directory unless ``--dir``), then times, median of
-``--repeat``:
+``--repeat``, **each side as a whole child process** (interpreter start, imports,
+reading, work; wall seconds from outside, CPU seconds of the child), so that the
+three are compared alike:
 
-* **(a) pyarrow alone**: ``pyarrow.csv.read_csv`` of the file with typed float64
-  columns, in this process (the floor: reading the file, nothing else);
+* **(a) pyarrow alone**: ``python -c`` that imports pyarrow and reads the file with
+  ``pyarrow.csv.read_csv``, typed float64 columns (the floor: a process that reads
+  the file and does nothing else);
 * **(b) sitload analyze**: the whole ``python -m collector.cli analyze FILE --json``
-  command as a child process (interpreter start, imports, reading, checks, analysis,
-  JSON), with the code in each ``--code`` (default: this checkout; give an older
+  command, with the code in each ``--code`` (default: this checkout; give an older
   checkout too for a before / after in the same run, interleaved);
-* **(c) acti-motus**: ``Features().compute`` + ``Activities().compute`` on the same
-  file read with pandas, in a child process of the Python named by ``--acti-python``
-  or ``$SITLOAD_ACTI_PYTHON`` (a separate venv with ``pip install acti-motus``);
-  the time is measured inside the child (read + features + activities, not its
-  interpreter start or imports, which favours acti-motus). "skipped" when absent.
+* **(c) acti-motus**: a Python script that imports pandas and acti-motus, reads the
+  file with pandas and runs ``Features().compute`` + ``Activities().compute``, with
+  the Python named by ``--acti-python`` or ``$SITLOAD_ACTI_PYTHON`` (a separate venv
+  with ``pip install acti-motus``). "skipped" when absent.
 
-Wall and CPU seconds are both printed: on a shared machine the CPU time is the
-steadier (pyarrow's read uses several threads, so its CPU time is the larger).
+Each child also reports what it spent inside (imports, read, compute), printed
+beside, with the in-process comparison (the read alone against acti-motus's read +
+compute without its imports). Wall and CPU seconds are both printed: on a shared
+machine the CPU time is the steadier (pyarrow's read uses several threads).
 
-Targets: (b) ≤ 2 × (a), and (c) ≥ 10 × (b).
+Targets: (b) ≤ 2 × (a), and (c) ≥ 10 × (b), whole process against whole process. The
+last line prints the floor for the second: (a), a process that only reads the file,
+against a tenth of (c).
 """
 
 from __future__ import annotations
@@ -44,7 +49,9 @@ ROOT = Path(__file__).resolve().parents[1]
 START_S = 1_767_225_600.0  # 2026-01-01T00:00Z
 
 ACTI_SCRIPT = r"""
-import json, sys, time
+import time
+t0, c0 = time.perf_counter(), time.process_time()
+import json, sys
 import pandas as pd
 from actimotus import Activities, Features
 
@@ -57,7 +64,29 @@ t_read = time.perf_counter() - t
 features = Features().compute(df)
 activities, _ = Activities().compute(features)
 total, cpu = time.perf_counter() - t, time.process_time() - c
-out = {"read_s": t_read, "total_s": total, "total_cpu_s": cpu, "epochs": len(activities)}
+out = {"import_s": t - t0, "import_cpu_s": c - c0, "read_s": t_read, "work_s": total,
+       "work_cpu_s": cpu, "epochs": len(activities)}
+print(json.dumps(out))
+"""
+
+PYARROW_SCRIPT = r"""
+import time
+t0, c0 = time.perf_counter(), time.process_time()
+import json, sys
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+path, skip = sys.argv[1], int(sys.argv[2])
+names = ["t_s", "thigh_ax_g", "thigh_ay_g", "thigh_az_g"]
+t, c = time.perf_counter(), time.process_time()
+table = pacsv.read_csv(
+    path,
+    read_options=pacsv.ReadOptions(skip_rows=skip),
+    convert_options=pacsv.ConvertOptions(column_types={n: pa.float64() for n in names}),
+)
+total, cpu = time.perf_counter() - t, time.process_time() - c
+out = {"import_s": t - t0, "import_cpu_s": c - c0, "read_s": total, "work_s": total,
+       "work_cpu_s": cpu, "rows": table.num_rows}
 print(json.dumps(out))
 """
 
@@ -100,24 +129,33 @@ Timing = tuple[float, float]
 """(wall seconds, CPU seconds): on a shared machine the CPU time is the steadier."""
 
 
-def pyarrow_alone(path: Path, skip: int) -> tuple[Timing, int]:
-    """((wall, CPU) seconds, rows) of pyarrow's typed read of the whole file."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    names = ["t_s", "thigh_ax_g", "thigh_ay_g", "thigh_az_g"]
-    t, c = time.perf_counter(), time.process_time()
-    table = pacsv.read_csv(
-        path,
-        read_options=pacsv.ReadOptions(skip_rows=skip),
-        convert_options=pacsv.ConvertOptions(column_types={n: pa.float64() for n in names}),
-    )
-    return (time.perf_counter() - t, time.process_time() - c), table.num_rows
-
-
 def _children_cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def whole_process(
+    cmd: Sequence[str], *, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> tuple[Timing, str]:
+    """(wall, CPU) seconds of a child process from start to exit, and its stdout."""
+    t, c = time.perf_counter(), _children_cpu_s()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    timing = (time.perf_counter() - t, _children_cpu_s() - c)
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd[:3]} failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
+    return timing, proc.stdout
+
+
+Inside = dict[str, float]
+"""What a child measured inside itself: import_s, import_cpu_s, read_s, work_s,
+work_cpu_s (work: the read and the computing after the imports)."""
+
+
+def pyarrow_alone(path: Path, skip: int) -> tuple[Timing, Inside]:
+    """A whole process that imports pyarrow and reads the file, typed, and nothing else."""
+    timing, out = whole_process([sys.executable, "-c", PYARROW_SCRIPT, str(path), str(skip)])
+    inside: Inside = json.loads(out.strip().splitlines()[-1])
+    return timing, inside
 
 
 def sitload_analyze(path: Path, code: Path) -> Timing:
@@ -127,25 +165,21 @@ def sitload_analyze(path: Path, code: Path) -> Timing:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPATH"] = str(code)
     cmd = [sys.executable, "-m", "collector.cli", "analyze", str(path), "--json", "--tz", "UTC"]
-    t, c = time.perf_counter(), _children_cpu_s()
-    proc = subprocess.run(cmd, cwd=code, env=env, capture_output=True, text=True)
-    timing = (time.perf_counter() - t, _children_cpu_s() - c)
-    if proc.returncode != 0:
-        raise SystemExit(f"sitload analyze failed ({proc.returncode}): {proc.stderr.strip()}")
-    json.loads(proc.stdout)  # the whole document was written
+    timing, out = whole_process(cmd, cwd=code, env=env)
+    json.loads(out)  # the whole document was written
     return timing
 
 
-def acti_motus(path: Path, skip: int, python: str) -> dict[str, float]:
-    """acti-motus's own (wall, CPU) seconds for read + features + activities, measured
-    inside its process, and its pandas read alone."""
-    proc = subprocess.run(
-        [python, "-c", ACTI_SCRIPT, str(path), str(skip)], capture_output=True, text=True
-    )
-    if proc.returncode != 0:
-        raise SystemExit(f"acti-motus failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
-    result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return result
+def acti_motus(path: Path, skip: int, python: str) -> tuple[Timing, Inside]:
+    """A whole process of acti-motus: imports, pandas read, features, activities."""
+    timing, out = whole_process([python, "-c", ACTI_SCRIPT, str(path), str(skip)])
+    inside: Inside = json.loads(out.strip().splitlines()[-1])
+    return timing, inside
+
+
+def interpreter_start(python: str) -> Timing:
+    """(wall, CPU) seconds of ``python -c pass``: the part of every side alike."""
+    return whole_process([python, "-c", "pass"])[0]
 
 
 def median(timings: Sequence[Timing]) -> Timing:
@@ -162,6 +196,10 @@ def show(label: str, timing: Timing, *versus: tuple[str, Timing]) -> None:
         for name, other in versus
     )
     print(f"{label:<44} {wall:6.2f} s wall {cpu:6.2f} s CPU{ratios}")
+
+
+def inside_median(runs: Sequence[Inside], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
 
 
 def main() -> int:
@@ -187,6 +225,9 @@ def main() -> int:
         print(write_recording(args.write, args.hours, args.fs_hz))
         return 0
     codes: list[Path] = args.code or [ROOT]
+    acti_python: str | None = args.acti_python
+    if acti_python and not Path(acti_python).exists():
+        acti_python = None
     with tempfile.TemporaryDirectory(prefix="sitload-speed-") as tmp:
         where = args.dir or Path(tmp)
         where.mkdir(parents=True, exist_ok=True)
@@ -194,31 +235,60 @@ def main() -> int:
         if not path.exists():
             write_in_child(path, args.hours, args.fs_hz)
         skip = comment_lines(path)
-        rows = pyarrow_alone(path, skip)[1]
+        rows = int(pyarrow_alone(path, skip)[1]["rows"])
         print(f"file: {path} ({path.stat().st_size / 1e6:.0f} MB, {rows:,d} rows)")
         for code in codes:
             sitload_analyze(path, code)  # warm: bytecode written, file in the page cache
-        floor_runs: list[Timing] = []
+        if acti_python:
+            acti_motus(path, skip, acti_python)  # warm its bytecode too
+        start_runs: list[Timing] = []
+        floor_runs: list[tuple[Timing, Inside]] = []
         ours_runs: dict[Path, list[Timing]] = {code: [] for code in codes}
+        acti_runs: list[tuple[Timing, Inside]] = []
         for _ in range(args.repeat):  # interleaved, so that a busy moment hits all alike
-            floor_runs.append(pyarrow_alone(path, skip)[0])
+            start_runs.append(interpreter_start(sys.executable))
+            floor_runs.append(pyarrow_alone(path, skip))
             for code in codes:
                 ours_runs[code].append(sitload_analyze(path, code))
-        floor = median(floor_runs)
-        show("(a) pyarrow typed read alone", floor)
+            if acti_python:
+                acti_runs.append(acti_motus(path, skip, acti_python))
+        print("whole processes (interpreter start, imports, read, work), median:")
+        start = median(start_runs)
+        show("    python -c pass (interpreter start)", start)
+        floor = median([t for t, _ in floor_runs])
+        inside = [i for _, i in floor_runs]
+        show("(a) pyarrow: import + typed read", floor)
+        print(
+            f"    of which inside: imports {inside_median(inside, 'import_s'):.2f} s wall "
+            f"{inside_median(inside, 'import_cpu_s'):.2f} s CPU, read "
+            f"{inside_median(inside, 'read_s'):.2f} s wall "
+            f"{inside_median(inside, 'work_cpu_s'):.2f} s CPU"
+        )
         ours = {code: median(runs) for code, runs in ours_runs.items()}
         for code, timing in ours.items():
             show(f"(b) analyze --json, {code.name}", timing, ("(a)", floor))
-        if not args.acti_python or not Path(args.acti_python).exists():
+        if not acti_python:
             print("(c) acti-motus: skipped (give --acti-python or $SITLOAD_ACTI_PYTHON)")
             return 0
-        acti = [acti_motus(path, skip, args.acti_python) for _ in range(args.repeat)]
-        theirs = median([(r["total_s"], r["total_cpu_s"]) for r in acti])
-        read = statistics.median(r["read_s"] for r in acti)
-        show(f"(c) acti-motus (pandas read {read:.2f} s)", theirs)
+        theirs = median([t for t, _ in acti_runs])
+        inside = [i for _, i in acti_runs]
+        show("(c) acti-motus: imports + pandas read + work", theirs)
+        work = (inside_median(inside, "work_s"), inside_median(inside, "work_cpu_s"))
+        print(
+            f"    of which inside: imports {inside_median(inside, 'import_s'):.2f} s wall "
+            f"{inside_median(inside, 'import_cpu_s'):.2f} s CPU, pandas read "
+            f"{inside_median(inside, 'read_s'):.2f} s wall, read + work {work[0]:.2f} s "
+            f"wall {work[1]:.2f} s CPU"
+        )
         for code, timing in ours.items():
             wall, cpu = theirs[0] / timing[0], theirs[1] / timing[1]
-            print(f"    (c) / (b) {code.name}: {wall:5.1f} x wall, {cpu:5.1f} x CPU")
+            print(f"    (c) / (b) {code.name}: {wall:5.1f} x wall, {cpu:5.1f} x CPU (target 10)")
+        print(
+            f"floor for (c) / (b) = 10: (b) at most (c) / 10 = {theirs[0] / 10:.2f} s wall "
+            f"{theirs[1] / 10:.2f} s CPU, against (a), a process that only reads the file: "
+            f"{floor[0]:.2f} s wall {floor[1]:.2f} s CPU (the best (c) / (b) possible: "
+            f"{theirs[0] / floor[0]:.1f} x wall, {theirs[1] / floor[1]:.1f} x CPU)"
+        )
     return 0
 
 

@@ -28,7 +28,8 @@ from analytics.saddle import SaddleContext
 from collector.history_import import Analysed, HistoryImportError
 from collector.plural import counted
 from collector.recordings.errors import RecordingError
-from collector.recordings.fit import is_fit_file, read_fit
+from collector.recordings.fit import read_fit
+from collector.recordings.sniff import is_fit_file
 from collector.sinks.history.model import HistoryStore, RideRecord
 
 

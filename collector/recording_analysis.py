@@ -20,7 +20,6 @@ from analytics.pipeline import Analysis, TrunkDeviation, analyze_recording, defa
 from analytics.records import Epochs, FloatArray, Recording, SeatLayout, ThighCalibration
 from analytics.seat_pressure import SeatParams, seat_seconds
 from analytics.segments import TimeJumpParams, TimeSegment, analyze_segments, split_times
-from collector import ride_analyze as rides
 from collector.analyze_inputs import AnalyzeInputs, prepare, seat_notes
 from collector.recordings import detect_format, load_recording
 from collector.recordings.chunked import stream_epochs
@@ -86,7 +85,9 @@ def analyze_file(
         return FileAnalysis(out, (*streamed.warnings, *_jump_warnings(path, out, jp)), True)
     loaded = load_recording(path, kind)
     if given.ride is not None:  # the ride's cadence joined to the thigh's samples
-        loaded = rides.join_ride(loaded, given.ride, given.offset_s)[0]
+        from collector.ride_analyze import join_ride
+
+        loaded = join_ride(loaded, given.ride, given.offset_s)[0]
     rec = loaded.recording
     thigh, seat_params, notes = prepare(rec, given)
     segs = split_times(rec.t_s, jp)

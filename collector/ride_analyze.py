@@ -36,7 +36,8 @@ from collector.json_encoding import jsonable_document
 from collector.plural import counted
 from collector.recordings.csv_schema import LoadedRecording
 from collector.recordings.errors import RecordingError
-from collector.recordings.fit import LoadedRide, is_fit_file, read_fit
+from collector.recordings.fit import LoadedRide, read_fit
+from collector.recordings.sniff import is_fit_file
 from collector.ride_weeks import position_known
 
 __all__ = [
@@ -216,7 +217,8 @@ def print_rides(console: Console, results: list[RideResult], beside_thigh: bool 
     for r in results:
         if r.summary is None:
             continue  # the error goes to stderr
-        title = f"{r.path} (bike computer)" if beside_thigh else r.path
+        name = Path(r.path).name  # a long folder path would wrap the table's title
+        title = f"{name} (bike computer)" if beside_thigh else name
         console.print(_table(title, _ride_rows(r.summary, beside_thigh)))
         for w in r.warnings:
             console.print(f"[yellow]warning:[/yellow] {w}")

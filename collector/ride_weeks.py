@@ -7,11 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from datetime import tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from rich.console import Console
-from rich.table import Table
 
 from analytics.durations import format_h_min
 from analytics.exposure import ExposureReport
@@ -23,6 +21,9 @@ from analytics.review_rides import riding_spells
 from analytics.ride import RideSummary
 from analytics.saddle_weeks import SaddleLoad, SaddleWeek, saddle_weeks
 from collector.plural import counted
+
+if TYPE_CHECKING:  # rich is imported by the function that prints (not for --json)
+    from rich.console import Console
 
 __all__ = ["position_known", "print_weeks", "ride_weeks", "timeline_weeks", "weeks_list"]
 
@@ -106,6 +107,8 @@ def print_weeks(console: Console, weeks: Sequence[SaddleWeek], flag: float) -> N
     """The weekly saddle load as a table (nothing for fewer than two weeks)."""
     if len(weeks) < 2:
         return
+    from rich.table import Table
+
     table = Table(title="saddle load per week (ISO weeks)", title_justify="left", box=None)
     for name in ("week of", "rides", "saddle time", "seated at hip > 90°", "change"):
         table.add_column(name, justify="left" if name == "week of" else "right")

@@ -4,10 +4,9 @@ by ``analyze`` and ``demo``)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from analytics.calibration_errors import CalibrationError
 from analytics.exposure import ExposureReport
@@ -26,7 +25,11 @@ from collector.output import (
     summary_lines,
 )
 from collector.recording_analysis import FileAnalysis, analyze_file
-from collector.recordings.activpal_repair import RowRepair
+
+if TYPE_CHECKING:  # rich is imported by the functions that print (not for --json)
+    from rich.console import Console
+
+    from collector.recordings.activpal_repair import RowRepair
 
 
 def parse_layout(text: str | None) -> SeatLayout | None:
@@ -53,6 +56,8 @@ def analyze_one_file(
 
 
 def print_summary(console: Console, title: str, analysis: Analysis, warnings: list[str]) -> None:
+    from rich.table import Table
+
     table = Table(title=title, show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column(justify="right")
@@ -92,6 +97,8 @@ def print_repairs(repairs: tuple[RowRepair, ...]) -> None:
 
 
 def print_days(console: Console, report: ExposureReport) -> None:
+    from rich.table import Table
+
     table = Table(title="compression exposure per day", pad_edge=False, caption=DAY_NOTE)
     for i, col in enumerate(DAY_COLUMNS):
         table.add_column(col, justify="left" if i == 0 else "right", no_wrap=True)

@@ -6,20 +6,17 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
 
 from analytics.compression import ExposureParams
 from analytics.exposure import ExposureReport, exposure_report
 from analytics.local_days import zone_of
 from analytics.pipeline import Analysis
 from analytics.records import Timeline
-from analytics.saddle_weeks import LOAD_CHANGE_FLAG, SaddleWeek
 from analytics.segments import TimeJumpParams
 from analytics.summary import combine, summarize
-from collector import ride_analyze as rides
 from collector.analyze_inputs import AnalyzeInputs
 from collector.cli.analysis_console import (
     analyze_one_file,
@@ -38,12 +35,15 @@ from collector.output import (
 )
 from collector.recording_analysis import FileAnalysis
 from collector.recordings import FORMATS, is_event_file, load_events
-from collector.recordings.activpal_repair import RowRepair
 from collector.recordings.errors import RecordingError
+from collector.recordings.sniff import is_fit_file
 from collector.renamed_option import renamed_option
-from collector.ride_weeks import position_known, print_weeks, ride_weeks, timeline_weeks, weeks_list
 from collector.timeline_io import whole_seconds, write_timeline, write_timelines
 from collector.timezone import local_zone_name
+
+if TYPE_CHECKING:  # the rides' and the tables' modules load where they are used
+    from analytics.saddle_weeks import SaddleWeek
+    from collector.recordings.activpal_repair import RowRepair
 
 _DEFAULTS = ExposureParams()
 
@@ -182,11 +182,15 @@ def analyze(
             repairs = events.repairs
             print_repairs(repairs)
         else:
-            try:
-                offset_s = None if offset is None else rides.parse_offset(offset)
-            except ValueError as exc:
-                fail(str(exc))
-                return
+            offset_s = None
+            if offset is not None:
+                from collector.ride_analyze import parse_offset
+
+                try:
+                    offset_s = parse_offset(offset)
+                except ValueError as exc:
+                    fail(str(exc))
+                    return
             inputs = AnalyzeInputs(calibrate_from, calibrate_file, seat_baseline, ride, offset_s)
             found = analyze_one_file(file, fmt, layout, inputs, jumps)
             zone = tz or local_zone_name()
@@ -219,8 +223,11 @@ def analyze(
             doc["repaired_cells"] = sum(not r.skipped for r in repairs)
             doc["skipped_rows"] = sum(r.skipped for r in repairs)
         doc.update(report_dict(report))
-        doc["saddle_weeks"] = weeks_list(_timeline_weeks(report, timeline, zone, analysis))
+        weeks = _timeline_weeks(report, timeline, zone, analysis)
+        doc["saddle_weeks"] = _weeks_list(weeks)
         if ride is not None:
+            from collector import ride_analyze as rides
+
             doc["ride"] = rides.result_dict(rides.ride_result(ride))
         click.echo(to_json(doc))
     elif timeline_out is None:
@@ -231,11 +238,23 @@ def analyze(
             for w in warnings:
                 console.print(f"[yellow]warning:[/yellow] {w}")
         print_days(console, report)
+        from collector import ride_analyze as rides
+
         if ride is not None:
             rides.print_rides(console, [rides.ride_result(ride)], beside_thigh=True)
         rides.print_saddle(console, report, timeline, analysis)
         weeks = _timeline_weeks(report, timeline, zone, analysis)
+        from collector.ride_weeks import print_weeks
+
         print_weeks(console, weeks, params.load_change_flag)
+
+
+def _weeks_list(weeks: tuple[SaddleWeek, ...]) -> list[dict[str, Any]]:
+    if not weeks:
+        return []
+    from collector.ride_weeks import weeks_list
+
+    return weeks_list(weeks)
 
 
 def _timeline_weeks(
@@ -243,6 +262,8 @@ def _timeline_weeks(
 ) -> tuple[SaddleWeek, ...]:
     if report.total.saddle.ride_s <= 0:
         return ()
+    from collector.ride_weeks import position_known, timeline_weeks
+
     where = zone_of(zone) if zone else None
     return timeline_weeks(report, timeline, where, position_known(analysis))
 
@@ -251,6 +272,12 @@ def _analyze_rides(
     file: Path, more: tuple[Path, ...], as_json: bool, given: list[str], tz: str | None
 ) -> bool:
     """``analyze`` of FIT rides (False: FILE is one recording of another kind)."""
+    if not more and not file.is_dir() and not is_fit_file(file):
+        return False  # what ride_paths says, without importing the rides' modules
+    from analytics.saddle_weeks import LOAD_CHANGE_FLAG
+    from collector import ride_analyze as rides
+    from collector.ride_weeks import print_weeks, ride_weeks, weeks_list
+
     try:
         paths = rides.ride_paths(file, more)
     except RecordingError as exc:
@@ -319,6 +346,8 @@ def _report_segments(
         doc.update(warnings=list(found.warnings), time_zone=zone)
         click.echo(to_json(doc))
     elif timeline_out is None:
+        from rich.table import Table
+
         console = output_console()
         for i, (s, report) in enumerate(zip(segs, reports, strict=True), start=1):
             where = f"{file}: segment {i} of {len(segs)}, from {s.row_word} {s.first_row}"

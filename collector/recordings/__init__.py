@@ -18,58 +18,55 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from analytics.records import Recording
 from collector.recordings.acc_units import checked_units
-from collector.recordings.activpal import LoadedTimeline, read_activpal, sniff_activpal
-from collector.recordings.activpal_events import ActivPalEvents, events_timeline
 from collector.recordings.csv_reader import read_csv
 from collector.recordings.csv_schema import LoadedRecording
-from collector.recordings.csv_writer import write_csv
 from collector.recordings.errors import RecordingError
-from collector.recordings.parquet_format import read_parquet, write_parquet
-from collector.recordings.wisdm import (
-    WisdmSegment,
-    looks_like_wisdm,
-    read_wisdm,
-    read_wisdm_segments,
-    stitch,
-)
+from collector.recordings.parquet_format import read_parquet
+from collector.recordings.sniff import looks_like_wisdm, sniff_activpal
+
+if TYPE_CHECKING:  # the readers of the other formats load when such a file is read
+    from collector.recordings.activpal import LoadedTimeline
 
 __all__ = [
     "EVENT_FORMATS",
     "FORMATS",
     "RECORDING_FORMATS",
-    "ActivPalEvents",
     "LoadedRecording",
-    "LoadedTimeline",
     "RecordingError",
-    "WisdmSegment",
     "detect_format",
-    "events_timeline",
     "is_event_file",
     "load_events",
     "load_recording",
-    "read_activpal",
     "read_csv",
     "read_parquet",
-    "read_wisdm",
-    "read_wisdm_segments",
-    "stitch",
-    "write_csv",
-    "write_parquet",
     "write_recording",
 ]
 
+
+def _read_wisdm(path: str | os.PathLike[str]) -> LoadedRecording:
+    from collector.recordings.wisdm import read_wisdm
+
+    return read_wisdm(path)
+
+
+def _read_activpal(path: str | os.PathLike[str]) -> LoadedTimeline:
+    from collector.recordings.activpal import read_activpal
+
+    return read_activpal(path)
+
+
 _READERS: Final[dict[str, Callable[[str | os.PathLike[str]], LoadedRecording]]] = {
     "csv": read_csv,
-    "wisdm": read_wisdm,
+    "wisdm": _read_wisdm,
     "parquet": read_parquet,
 }
 
 _EVENT_READERS: Final[dict[str, Callable[[str | os.PathLike[str]], LoadedTimeline]]] = {
-    "activpal": read_activpal,
+    "activpal": _read_activpal,
 }
 
 RECORDING_FORMATS: Final[tuple[str, ...]] = tuple(_READERS)
@@ -158,8 +155,12 @@ def write_recording(recording: Recording, path: str | os.PathLike[str], fmt: str
     if fmt == "auto":
         fmt = "parquet" if Path(path).suffix.lower() in _PARQUET_SUFFIXES else "csv"
     if fmt == "csv":
+        from collector.recordings.csv_writer import write_csv
+
         write_csv(recording, path)
     elif fmt == "parquet":
+        from collector.recordings.parquet_format import write_parquet
+
         write_parquet(recording, path)
     else:
         raise RecordingError(path, f"cannot write format {fmt!r}; use auto, csv or parquet")

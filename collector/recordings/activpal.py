@@ -46,6 +46,7 @@ from collector.recordings.activpal_events import (
 )
 from collector.recordings.activpal_repair import RowRepair
 from collector.recordings.errors import RecordingError
+from collector.recordings.sniff import sniff_activpal
 
 _SNIFF_CHARS: Final = 4096
 
@@ -76,19 +77,6 @@ class LoadedTimeline:
     def repairs(self) -> tuple[RowRepair, ...]:
         """Damaged cells repaired and rows skipped, one per cell, in file order."""
         return self.events.repairs
-
-
-def sniff_activpal(text: str) -> str | None:
-    """``"eventsex"`` when ``text`` (the start of a file) is a PALbatch EventsEx export
-    (first line ``sep=;``), ``"events"`` for a classic Events export (header starting
-    ``"Time","DataCount``), else ``None``."""
-    first = text.lstrip("\ufeff").split("\n", 1)[0].strip()
-    if first.lower().startswith("sep="):
-        return "eventsex"
-    unquoted = first.replace('"', "").replace(" ", "").lower()
-    if unquoted.startswith("time,datacount"):
-        return "events"
-    return None
 
 
 def read_activpal(path: str | os.PathLike[str]) -> LoadedTimeline:

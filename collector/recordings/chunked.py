@@ -9,8 +9,10 @@ every block goes through :func:`~collector.recordings.csv_schema.find_problem` (
 the previous block's last row in front, so a time that goes backwards across a block
 boundary is found too) and a problem names its file row. A Parquet file is read in
 batches of rows the same way (errors name the record). The thigh's rhythm features
-need the samples around the seconds where the thigh moves: a second pass over the
-file fills their grid (:class:`analytics.epoch_stream.RhythmPass`).
+need the samples around the seconds where the thigh moves: those samples
+(:mod:`analytics.rhythm_samples`, a tenth of a desk day's) are kept from the first
+pass, or, for a large file or one whose clock jumps, a second pass over the file
+fills their grid (:class:`analytics.epoch_stream.RhythmPass`).
 
 Not streamed (:func:`stream_epochs` returns None and the caller reads the file
 whole): accelerations that are not certainly in g (the whole-file reader converts
@@ -32,6 +34,7 @@ import numpy.typing as npt
 
 from analytics.epoch_stream import EpochBuilder, EpochSegment, RhythmPass
 from analytics.records import FloatArray
+from analytics.rhythm_samples import RhythmSamples
 from analytics.segments import TimeJumpParams
 from collector.recordings.acc_units import _BAND, _DEAD_G
 from collector.recordings.csv_reader import (
@@ -57,11 +60,12 @@ columns); the per-block cost is still small against the parsing."""
 CHUNK_ROWS: Final = 65_536
 """Parquet rows converted at once."""
 KEEP_BYTES: Final = 64 << 20
-"""The thigh's samples are kept from the first pass for the rhythm pass when the file
-is at most twice this and they fit in it (20 bytes a sample when the accelerations
-have 6 decimals at most, as sitload writes them: 24 h of 25 Hz thigh is a 100 MB
-file, 43 MB kept, and is parsed once). A larger file is read a second time instead,
-so the memory of long recordings stays what it was."""
+"""The thigh's samples near moving seconds are kept from the first pass for the rhythm
+pass when the file is at most twice this and they fit in it (20 bytes a sample when
+the accelerations have 6 decimals at most, as sitload writes them: 24 h of 25 Hz
+thigh at a desk is a 100 MB file, about 3 MB kept, and is parsed once; were every
+sample kept, 43 MB). A larger file is read a second time instead, so the memory of
+long recordings stays what it was."""
 _MICRO: Final = 1e6
 
 
@@ -168,12 +172,12 @@ def _reduce(
     """Check every block and feed it to the epoch builder; None when the block reader
     gave up or there was no data (the whole-file reader words that). The thigh's
     samples are kept for the rhythm pass while they fit in ``keep_bytes``."""
-    builder = EpochBuilder(jumps)
+    near = RhythmSamples()
+    builder = EpochBuilder(jumps, near.on_epochs)
     units = {"thigh_acc_g": _UnitCounts(), "trunk_acc_g": _UnitCounts()}
     seen = 0
     previous: dict[str, FloatArray] | None = None
-    kept: list[tuple[FloatArray, npt.NDArray[np.int32] | FloatArray]] | None = []
-    kept_bytes = 0
+    kept = _Kept(keep_bytes)
     try:
         for columns in blocks():
             _check(layout, columns, previous, seen, problem_at)
@@ -186,20 +190,17 @@ def _reduce(
             builder.add(t_s, thigh, trunk, columns.get("cadence_rpm"))
             seen += int(t_s.shape[0])
             previous = {name: col[-1:] for name, col in columns.items()}
-            if kept is not None and thigh is not None:
-                small = _compact(thigh)
-                kept_bytes += t_s.nbytes + small.nbytes
-                if kept_bytes <= keep_bytes:
-                    kept.append((t_s, small))
-                else:
-                    kept = None
+            if kept.parts is not None and thigh is not None and keep_bytes > 0:
+                kept.add(*near.add(t_s, thigh))
     except _BlockReaderError:
         return None
     if not seen or not all(u.surely_g() for u in units.values()):
         return None  # the whole-file reader converts m/s² or refuses, exactly
     rhythm = RhythmPass(builder.finish())
-    if rhythm.needed and kept is not None:  # the thigh on the rhythm grid, kept
-        for t_s, small in kept:
+    if kept.parts is not None and keep_bytes > 0:
+        kept.add(*near.finish())
+    if rhythm.needed and kept.parts is not None and keep_bytes > 0 and not near.jumped:
+        for t_s, small in kept.parts:  # the thigh near moving seconds, kept
             rhythm.add(t_s, _expand(small))
     elif rhythm.needed:  # the second pass over the file
         try:
@@ -210,6 +211,25 @@ def _reduce(
         except _BlockReaderError:  # pragma: no cover - it read the file a moment ago
             return None
     return rhythm.finish()
+
+
+class _Kept:
+    """The thigh samples kept for the rhythm pass (compacted), while they fit in
+    ``keep_bytes``; ``parts`` is None once they did not."""
+
+    def __init__(self, keep_bytes: int) -> None:
+        self.parts: list[tuple[FloatArray, npt.NDArray[np.int32] | FloatArray]] | None = []
+        self._left = keep_bytes
+
+    def add(self, t_s: FloatArray, acc: FloatArray) -> None:
+        if self.parts is None or not t_s.shape[0]:
+            return
+        small = _compact(acc)
+        self._left -= t_s.nbytes + small.nbytes
+        if self._left >= 0:
+            self.parts.append((t_s, small))
+        else:
+            self.parts = None
 
 
 def _compact(acc: FloatArray) -> npt.NDArray[np.int32] | FloatArray:

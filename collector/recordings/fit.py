@@ -29,12 +29,12 @@ import numpy as np
 from analytics.ride import RideRecords, SessionTotals
 from collector.extras import require
 from collector.recordings.errors import RecordingError
+from collector.recordings.sniff import is_fit_file
 
-__all__ = ["LoadedRide", "is_fit_file", "read_fit"]
+__all__ = ["LoadedRide", "read_fit"]
 
 FIT_EPOCH_S: Final = 631_065_600
 """1989-12-31T00:00:00Z, the FIT epoch, in Unix seconds (for raw timestamps)."""
-_MAGIC: Final = b".FIT"
 _TIMER_STOPS: Final = frozenset({"stop", "stop_all", "stop_disable", "stop_disable_all"})
 _STANDING: Final = frozenset({"standing", "transition_to_standing"})
 _SEATED: Final = frozenset({"seated", "transition_to_seated"})
@@ -52,16 +52,6 @@ class LoadedRide:
     """Data messages read with a malformed field dropped."""
     dropped_records: int = 0
     """Record messages without a usable timestamp or out of time order."""
-
-
-def is_fit_file(path: str | os.PathLike[str]) -> bool:
-    """True when the file starts with a FIT header (``.FIT`` at bytes 8-11)."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(12)
-    except OSError:
-        return False
-    return len(head) == 12 and head[0] in (12, 14) and head[8:12] == _MAGIC
 
 
 def _crc_table() -> tuple[int, ...]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import itertools
 import math
 import os
-import re
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -62,19 +61,8 @@ SEATED_ACTIVITIES: Final = frozenset("DFHIJKLQ")
 """Activities done sitting: sitting, typing, eating and drinking at a table, writing.
 Every other code is upright (G, brushing teeth, is done standing)."""
 
-_NUMBER: Final = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-WISDM_LINE_RE: Final = re.compile(
-    rf"\s*\d+\s*,\s*[A-Za-z]\w*\s*,\s*\d+\s*(?:,\s*{_NUMBER}\s*){{3}};?\s*"
-)
-"""A line of the WISDM raw format (used by format detection)."""
-
 _FIELDS: Final = ("subject", "activity", "timestamp", "x", "y", "z")
 _DEFAULT_STEP_S: Final = 0.05
-
-
-def looks_like_wisdm(line: str) -> bool:
-    """True when ``line`` is a line of the WISDM raw format."""
-    return WISDM_LINE_RE.fullmatch(line) is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,9 @@ the current local day (and of the day before it, for the bouts that began then) 
 the day's prompt counters, summarised by :func:`analytics.day_summary.day_summary`
 when the day's local midnight passes, and for the day in progress at the end of a run.
 
-Memory is bounded: two days of seconds (posture and hip flexion) at most.
+Memory is bounded: two days of seconds (posture and hip flexion) at most. Revised hip
+angles (:mod:`analytics.hip_revision`) replace the ones taken (:meth:`DaySummaries.revise`)
+before the day's summary is made.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from analytics.adherence import AdherenceCounts
 from analytics.alert_records import Adherence
 from analytics.compression import ExposureParams
 from analytics.day_summary import DaySummary, day_summary
+from analytics.hip_revision import HipRevision
 from analytics.local_days import date_of, local_midnight_s
 from analytics.records import FloatArray, Int8Array, Posture, Timeline
 
 _DAY_S = 86400
+_EPOCH = dt.date(1970, 1, 1)
 
 
 class DaySummaries:
@@ -55,6 +59,20 @@ class DaySummaries:
         self._counts[a.date.isoformat()] = AdherenceCounts(
             a.prompted, a.taken, a.natural, a.late, a.snoozed, a.ignored
         )
+
+    def adherence(self, day: int) -> Adherence:
+        """The prompt counters of local day number ``day`` as last noted (none: zero)."""
+        c = self._counts.get((_EPOCH + dt.timedelta(days=day)).isoformat(), AdherenceCounts())
+        return Adherence(day, c.prompted, c.taken, c.natural, c.late, c.snoozed, c.ignored)
+
+    def revise(self, rev: HipRevision) -> None:
+        """The revised hip angles of seconds already taken (see
+        analytics.hip_revision; the seconds still to come are revised by the caller)."""
+        lo = max(rev.t0_s, self._base_s)
+        hi = min(rev.t0_s + rev.n, self._base_s + self._end)
+        if hi > lo:
+            src = slice(lo - rev.t0_s, hi - rev.t0_s)
+            self._hip[lo - self._base_s : hi - self._base_s] = rev.hip_flexion_deg[src]
 
     def add(self, t0_s: int, posture: Int8Array, hip_flexion_deg: FloatArray) -> list[DaySummary]:
         """Take seconds ``[t0_s, t0_s + n)``; the summaries of the days they end."""

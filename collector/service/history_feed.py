@@ -1,14 +1,20 @@
-"""The live engine's output as history records (see collector.sinks.history.model)."""
+"""The live engine's output as history records (see collector.sinks.history.model),
+and the revisions of stored hip angles (see analytics.hip_revision)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import math
+from collections.abc import Sequence
 
 from analytics.alert_records import Adherence, Alert
 from analytics.compression import CompressionBout, ExposureEvent
+from analytics.hip_revision import HipRevision, revised_over
 from analytics.live import WindowSeconds
 from analytics.live_state import DayTotals
+from analytics.live_steps import EngineOutput
+from collector.service.day_summaries import DaySummaries
 from collector.sinks.history.model import (
     BoutRecord,
     DailyRecord,
@@ -87,6 +93,53 @@ def daily_record(
         a.snoozed,
         a.ignored,
     )
+
+
+def with_revisions(out: EngineOutput, days: DaySummaries) -> EngineOutput:
+    """``out`` as the history and the day summaries take it: its seconds with the
+    hip angle its revisions give them (a revision at a day's close covers the
+    seconds of that day among them), and the seconds ``days`` holds already revised
+    (before ``out``'s seconds are added to them, which may close the day)."""
+    for rev in out.revisions:
+        days.revise(rev)
+    sec = out.seconds
+    if sec is None or not out.revisions:
+        return out
+    hip = sec.hip_flexion_deg
+    for rev in out.revisions:
+        hip = revised_over(sec.t0_s, hip, rev)
+    return dataclasses.replace(out, seconds=dataclasses.replace(sec, hip_flexion_deg=hip))
+
+
+def revision_records(
+    user: str,
+    revisions: Sequence[HipRevision],
+    days: DaySummaries,
+    tz: datetime.tzinfo,
+    *,
+    device: str = "",
+    sensor_kind: str = "",
+) -> list[HistoryRecord]:
+    """Revised hip angles (analytics.hip_revision) as history records: their seconds
+    written again (every store keeps the last write of a second: the revision
+    replaces the angles, it adds no second) and their day's totals (with that day's
+    prompt counters as ``days`` noted them)."""
+    out: list[HistoryRecord] = []
+    for rev in revisions:
+        out.append(
+            TimelineChunk(
+                user,
+                rev.t0_s,
+                rev.posture,
+                rev.hip_flexion_deg,
+                rev.data,
+                device=device,
+                sensor_kind=sensor_kind,
+            )
+        )
+        if rev.totals is not None:
+            out.append(daily_record(user, rev.totals, days.adherence(rev.day), tz))
+    return out
 
 
 def records_of(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import cast
 
 from analytics.alert_records import Alert, AlertKind
-from collector.sinks.history.model import PainReport, PainWhen
+from collector.sinks.history.model import HistoryRecord, PainReport, PainWhen
 
 USAGE = "expected 'pain SCORE [morning|evening|now] [note]' with SCORE a whole number 0–10"
 NOTE_MAX = 500
@@ -33,6 +34,23 @@ def parse_pain(text: str, user: str, t_s: float) -> PainReport | str:
         return PainReport(user, t_s, score, cast(PainWhen, when), note)
     except ValueError as exc:
         return f"{exc}; {USAGE}"
+
+
+def record_pain(
+    submit: Callable[[Sequence[HistoryRecord]], None] | None, user: str, text: str, t_s: float
+) -> Alert:
+    """The pain report ``text`` of ``user`` at ``t_s`` to the history (``submit``;
+    None: no history store), and the answer to it."""
+    ident = f"pain-{round(t_s * 1000)}"
+    report = parse_pain(text, user, t_s)
+    if isinstance(report, str):
+        return Alert(ident, AlertKind.REJECTED, t_s, report, command=text.strip())
+    if submit is None:
+        msg = "No history store is configured: the pain report was not kept."
+        return Alert(ident, AlertKind.REJECTED, t_s, msg, command=text.strip())
+    submit([report])
+    msg = f"Pain {report.score}/10 ({report.when}) recorded."
+    return Alert(ident, AlertKind.STATUS, t_s, msg, command=text.strip())
 
 
 def is_pain(text: str) -> bool:

@@ -22,15 +22,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from analytics.alert_records import PROMPTS, Alert, AlertKind
+from analytics.alert_records import PROMPTS
 from analytics.day_summary import DaySummary
 from analytics.live_steps import EngineOutput
 from collector.config import Settings
 from collector.service.command_guard import SERVICE_LIMITS, CommandGuard, split_rejected
 from collector.service.day_summaries import DaySummaries
 from collector.service.engine import LiveEngine, zone_offset
-from collector.service.history_feed import daily_record, records_of
-from collector.service.pain import is_pain, pain_refused, parse_pain
+from collector.service.history_feed import (
+    daily_record,
+    records_of,
+    revision_records,
+    with_revisions,
+)
+from collector.service.pain import is_pain, pain_refused, record_pain
 from collector.service.plans import Source, SourcePlan, local_zone, source_key
 from collector.service.state_store import StateStore
 from collector.service.systemd import Notifier
@@ -181,8 +186,9 @@ class Service:
             self._stop.set()
 
     def _publish(self, out: EngineOutput) -> None:
-        if not (out.seconds or out.status or out.alerts or out.events or out.bouts):
+        if not any((out.seconds, out.status, out.alerts, out.events, out.bouts, out.revisions)):
             return  # most blocks decide nothing (a step is 10 s of data)
+        out = with_revisions(out, self.days)
         for alert in out.alerts:
             self.summary.prompts += alert.kind in PROMPTS
             if alert.adherence is not None:
@@ -226,6 +232,14 @@ class Service:
             device=self.engine.primary,
             sensor_kind=self.settings.source.kind,
         )
+        records += revision_records(
+            user,
+            out.revisions,
+            self.days,
+            self.tz,
+            device=self.engine.primary,
+            sensor_kind=self.settings.source.kind,
+        )
         if out.seconds is not None and self.engine.totals is not None:
             records.append(
                 daily_record(user, self.engine.totals, self.engine.alerts.adherence, self.tz)
@@ -239,7 +253,8 @@ class Service:
         if not is_pain(req.text):
             results = engine.command(req.text)
         elif req.pain_allowed:
-            results = self._pain(engine, req.text)
+            submit = None if self.history is None else self.history.submit
+            results = [record_pain(submit, self.settings.user_id, req.text, engine.now_t_s())]
         else:
             results = [pain_refused(req.text, req.source, engine.now_t_s())]
         applied, rejected = split_rejected(results)
@@ -253,19 +268,6 @@ class Service:
                 req.reply(results)
             except Exception:  # a sink's reply must not stop the service
                 log.exception("replying to a %s command failed", req.source)
-
-    def _pain(self, engine: LiveEngine, text: str) -> list[Alert]:
-        t = engine.now_t_s()
-        ident = f"pain-{round(t * 1000)}"
-        report = parse_pain(text, self.settings.user_id, t)
-        if isinstance(report, str):
-            return [Alert(ident, AlertKind.REJECTED, t, report, command=text.strip())]
-        if self.history is None:
-            msg = "No history store is configured: the pain report was not kept."
-            return [Alert(ident, AlertKind.REJECTED, t, msg, command=text.strip())]
-        self.history.submit([report])
-        msg = f"Pain {report.score}/10 ({report.when}) recorded."
-        return [Alert(ident, AlertKind.STATUS, t, msg, command=text.strip())]
 
     async def _consume(self, engine: LiveEngine) -> None:
         while True:
@@ -371,6 +373,9 @@ class Service:
                 self._notify_systemd(tg)
             if self.summary.stopped_by == "end of data":
                 self._publish(engine.process(flush=True))
+            revisions = engine.revise_day()  # the stored hip angles, with what is known now
+            if revisions:
+                self._publish(EngineOutput(status=engine.status(), revisions=revisions))
             last = self.days.final()
             if last is not None:  # the day in progress, at the end of the run
                 self._publish_day(last)

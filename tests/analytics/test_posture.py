@@ -7,8 +7,11 @@ from hypothesis import strategies as st
 
 from analytics.calibration_errors import CalibrationError
 from analytics.orientation import calibrate_standing
+from analytics.params import PostureParams
 from analytics.pipeline import analyze_thigh
-from analytics.records import Posture
+from analytics.posture import _fill_coasting
+from analytics.records import Int8Array, Posture, ThighCalibration
+from analytics.smoothing import runs
 from tests.analytics.signals import DESK_DAY, Part, build, random_rotation, rotation_from_quaternion
 
 U = np.array([1.0, 0.0, 0.0])
@@ -272,3 +275,45 @@ def test_percentile_linear_gives_numpys_bits(values: list[float], q: float) -> N
 
     a = np.array(values)
     assert percentile_linear(a, q) == float(np.percentile(a, q))
+
+
+def _fill_coasting_loop(posture: Int8Array, p: PostureParams, *, one_side: bool) -> None:
+    """The coasting rule run by run (the reference for the vectorised one)."""
+    riding = (Posture.RIDING_SEATED, Posture.RIDING_STANDING)
+    starts, lengths, values = runs(posture)
+    last = values.shape[0] - 1
+    for k in range(values.shape[0]):
+        if values[k] != Posture.SITTING or lengths[k] > p.coast_max_s:
+            continue
+        before = k > 0 and values[k - 1] == Posture.RIDING_SEATED
+        after = k < last and values[k + 1] in riding
+        if (before and after) or (one_side and (before or after)):
+            posture[int(starts[k]) : int(starts[k] + lengths[k])] = Posture.RIDING_SEATED
+
+
+def test_coasting_fills_what_the_run_by_run_rule_fills() -> None:
+    rng = np.random.default_rng(5)
+    p = PostureParams()
+    kinds = np.array(
+        [Posture.SITTING, Posture.UPRIGHT, Posture.RIDING_SEATED, Posture.RIDING_STANDING,
+         Posture.NONWEAR, Posture.LYING],
+        dtype=np.int8,
+    )  # fmt: skip
+    for _ in range(3000):
+        n = int(rng.integers(0, 40))
+        use = kinds if rng.random() < 0.7 else kinds[[0, 1, 3, 4]]
+        labels = np.repeat(use[rng.integers(0, use.shape[0], size=n)], rng.integers(1, 120, n))
+        for one_side in (False, True):
+            got, want = labels.copy(), labels.copy()
+            _fill_coasting(got, p, one_side=one_side)
+            _fill_coasting_loop(want, p, one_side=one_side)
+            np.testing.assert_array_equal(got, want)
+
+
+def test_thigh_lateral_axis_is_numpys_cross_product_to_the_bit() -> None:
+    rng = np.random.default_rng(11)
+    for _ in range(2000):
+        up, forward = rng.normal(size=3), rng.normal(size=3) * rng.choice([1e-3, 1.0, 1e3])
+        v = np.cross(up, forward)
+        want = v / np.linalg.norm(v)
+        np.testing.assert_array_equal(ThighCalibration(up=up, forward=forward).lateral, want)

@@ -11,7 +11,7 @@ from analytics.orientation import PEDALLING_SOURCE, calibrate_thigh, walking_sec
 from analytics.params import PostureParams
 from analytics.pipeline import analyze_thigh
 from analytics.records import Posture, Recording
-from analytics.rhythm import rhythm_features
+from analytics.rhythm import _window_means, rhythm_features
 from tests.analytics.signals import Part, build, random_rotation
 
 P = PostureParams()
@@ -137,3 +137,18 @@ def test_rows_of_another_sensor_leave_the_rhythm_unchanged() -> None:
     assert np.isfinite(one[0]).sum() > 40
     np.testing.assert_array_equal(one[0], two[0])
     np.testing.assert_array_equal(one[2], two[2])
+
+
+@pytest.mark.parametrize("n_windows", [1, 2, 16, 32, 33, 80])
+def test_window_means_sum_each_window_in_order_for_few_and_many_windows(n_windows: int) -> None:
+    rng = np.random.default_rng(n_windows)
+    points = (rng.normal(size=(n_windows * 30 + 200, 3)) * 9.81).astype(np.float32)
+    starts = rng.integers(0, n_windows * 30, size=n_windows)
+    axes = points[starts[:, None] + np.arange(150)[None, :]].transpose(2, 0, 1)
+    want = axes[..., 0].copy()
+    for i in range(1, axes.shape[-1]):
+        want += axes[..., i]
+    np.true_divide(want, np.intp(axes.shape[-1]), out=want, casting="unsafe")  # as ndarray.mean
+    got = _window_means(axes)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got[..., 0], want)

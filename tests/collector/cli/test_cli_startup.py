@@ -82,3 +82,34 @@ def test_analyze_of_a_small_recording_imports_no_chart_ble_config_or_store_libra
     assert "analytics" in loaded
     unwanted = {"matplotlib", "bumble", "bleak", "influxdb_client", "paho", "pydantic"}
     assert not loaded & unwanted, sorted(loaded & unwanted)
+
+
+def modules_after(code: str) -> set[str]:
+    """Every module imported once ``code`` ran in a fresh interpreter."""
+    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def test_analyze_json_of_a_desk_recording_imports_no_tables_and_no_ride_modules(
+    tmp_path: Path,
+) -> None:
+    """``analyze --json`` of a thigh recording without riding prints no table (rich),
+    reads no ride and no other format (issue 14: the whole command against reading
+    the file)."""
+    rec = tmp_path / "desk.csv"
+    made = CliRunner().invoke(main, ["simulate", "--hours", "0.2", "--no-trunk", "--out", str(rec)])
+    assert made.exit_code == 0, made.output
+    loaded = modules_after(run_main("analyze", str(rec), "--json", "--tz", "UTC"))
+    assert "collector.recordings.chunked" in loaded  # it did analyse the file
+    unwanted = {"rich", "collector.ride_analyze", "collector.ride_weeks", "analytics.review_rides"}
+    # nor the readers of the other formats (the file's first bytes tell it is none of them)
+    unwanted |= {f"collector.recordings.{m}" for m in ("wisdm", "activpal", "fit")}
+    assert not loaded & unwanted, sorted(loaded & unwanted)

@@ -18,15 +18,14 @@ from collector.recordings import (
     EVENT_FORMATS,
     FORMATS,
     RECORDING_FORMATS,
-    ActivPalEvents,
     RecordingError,
     detect_format,
-    events_timeline,
     is_event_file,
     load_events,
     load_recording,
 )
-from collector.recordings.activpal import sniff_activpal
+from collector.recordings.activpal_events import ActivPalEvents, events_timeline
+from collector.recordings.sniff import sniff_activpal
 from tests.collector.recordings.activpal_files import (
     CLASSIC_HEADER,
     EX_HEADER,

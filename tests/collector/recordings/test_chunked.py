@@ -108,6 +108,29 @@ def test_six_decimal_accelerations_are_kept_in_four_bytes() -> None:
     assert chunked._compact(acc).dtype == np.int32
 
 
+def test_only_the_thigh_samples_near_moving_seconds_are_kept(
+    desk_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rhythm pass needs the samples around the seconds where the thigh moves
+    (:mod:`analytics.rhythm_samples`): only those are compacted and kept (issue 14),
+    and the epochs are still the one-shot epochs."""
+    rows: list[int] = []
+    compact = chunked._compact
+
+    def counted(acc: Any) -> Any:
+        rows.append(int(acc.shape[0]))
+        return compact(acc)
+
+    monkeypatch.setattr(chunked, "_compact", counted)
+    streamed = stream_epochs(desk_csv, chunk_bytes=65_536)
+    assert streamed is not None
+    (seg,) = streamed.segments
+    one_shot = epochs_from_recording(read_csv(desk_csv).recording)
+    _same(seg.epochs, one_shot)
+    assert np.isfinite(seg.epochs.thigh_stride_ratio).any()  # the rhythm pass had work
+    assert 0 < sum(rows) < 0.5 * seg.segment.n_samples
+
+
 def test_a_streamed_analysis_is_the_one_shot_analysis(desk_csv: Path) -> None:
     found = analyze_file(desk_csv)
     assert found.streamed

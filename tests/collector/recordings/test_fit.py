@@ -13,7 +13,8 @@ import pytest
 
 from analytics.ride import ride_seconds, summarize_ride
 from collector.recordings.errors import RecordingError
-from collector.recordings.fit import checksums_match, is_fit_file, read_fit
+from collector.recordings.fit import checksums_match, read_fit
+from collector.recordings.sniff import is_fit_file
 from tests.collector.recordings.fit_writer import (
     _RECORD,
     FIT_EPOCH_S,

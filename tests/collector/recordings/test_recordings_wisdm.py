@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from collector.recordings.errors import RecordingError
+from collector.recordings.sniff import looks_like_wisdm
 from collector.recordings.wisdm import (
     STANDARD_GRAVITY_MPS2,
-    looks_like_wisdm,
     read_wisdm,
     read_wisdm_segments,
     stitch,
