@@ -1,9 +1,9 @@
 """Where ``sitload run`` gets its data: a replayed file, the simulator or BLE sensors.
 
 A plan says which sensors (roles) the run has and builds the sources. A simulation
-longer than a day is made one day at a time (:class:`SimulationPlan`), so that the
-service's memory does not grow with the length of the data: only the day being
-replayed is in memory.
+longer than a day is made one day at a time (:class:`SimulationPlan`), and each day
+a few minutes at a time as it is replayed, so that the service's memory does not grow
+with the length of the data: only the minutes being replayed are in memory.
 """
 
 from __future__ import annotations
@@ -25,9 +25,11 @@ log = logging.getLogger(__name__)
 
 Emit = Callable[[Message], Awaitable[None]]
 
+SIM_PART_S = 600
+"""A simulated piece is made and replayed this many seconds of samples at a time."""
 SIM_CHUNK_H = 24.0
-"""A simulation is made in pieces of at most this many hours (a day: one day of
-50 Hz thigh + trunk samples is what the service holds at most)."""
+"""A simulation is made in pieces of at most this many hours (a day, with its own
+seed; each piece is made and replayed :data:`SIM_PART_S` at a time)."""
 
 
 class Source(Protocol):
@@ -128,7 +130,9 @@ def chunk_seed(seed: int, k: int) -> int:
 class SimulationPlan:
     """The simulator's recording, made and replayed one piece (at most ``chunk_h``
     hours) at a time: piece ``k`` starts ``k`` pieces after the simulation's start,
-    with its own seed (:func:`chunk_seed`)."""
+    with its own seed (:func:`chunk_seed`). A piece is made a few minutes at a time as it
+    is replayed (:func:`collector.sources.simulator.simulate_parts`): only the
+    minutes being replayed are in memory."""
 
     def __init__(
         self,
@@ -141,52 +145,72 @@ class SimulationPlan:
         self.start = start
         self.pieces = max(1, math.ceil(source.hours / chunk_h - 1e-9))
         self.piece_h = source.hours / self.pieces
-        self._first: Recording | None = None
 
     def _start_t_s(self, extra: dict[str, Any]) -> float:
         return float(extra.setdefault("sim_start_t_s", self.start()))
 
-    def piece(self, extra: dict[str, Any], k: int) -> Recording:
-        from collector.sources.simulator import simulate
+    def piece(self, extra: dict[str, Any], k: int) -> Iterator[Recording]:
+        """Piece ``k``'s recording, in consecutive parts (made as they are read)."""
+        from collector.sources.simulator import simulate_parts
 
-        if k == 0 and self._first is not None:
-            rec, self._first = self._first, None
-            return rec
         s = self.source
         t0 = self._start_t_s(extra) + k * self.piece_h * 3600.0
-        sim = simulate(
-            s.profile, self.piece_h, chunk_seed(s.seed, k), start_t_s=t0, trunk=s.trunk, seat=s.seat
+        return simulate_parts(
+            s.profile,
+            self.piece_h,
+            chunk_seed(s.seed, k),
+            start_t_s=t0,
+            trunk=s.trunk,
+            seat=s.seat,
+            part_s=SIM_PART_S,
         )
-        return sim.recording
 
     def roles(self, extra: dict[str, Any]) -> set[Role]:
-        if self._first is None:
-            self._first = self.piece(extra, 0)
-        return roles_of(self._first)
+        """The simulator's sensors: the thigh always, the trunk and the seat mat when
+        set, the crank (cadence) for a cyclist."""
+        s = self.source
+        roles = {Role.THIGH}
+        if s.trunk:
+            roles.add(Role.TRUNK)
+        if s.seat:
+            roles.add(Role.SEAT)
+        if s.profile == "cyclist":
+            roles.add(Role.BIKE)
+        return roles
 
-    def recordings(self, extra: dict[str, Any], resume_t_s: float | None) -> Iterator[Recording]:
-        """The pieces in order, each cut to start after the one before (and at
-        ``resume_t_s``), made as they are needed."""
-        from_t_s = -math.inf if resume_t_s is None else resume_t_s  # keep t >= from_t_s
+    def recordings(
+        self, extra: dict[str, Any], resume_t_s: float | None
+    ) -> Iterator[Iterator[Recording]]:
+        """The pieces in order (each in parts), each cut to start after the one before
+        (and at ``resume_t_s``), made as they are read."""
+        # keep t >= after[0]: the resumed time, then just after the piece before's end
+        after = [-math.inf if resume_t_s is None else resume_t_s]
+
+        def cut(parts: Iterator[Recording]) -> Iterator[Recording]:
+            from_t_s = after[0]
+            for part in parts:
+                rec = slice_recording(part, from_t_s)
+                del part
+                if rec.t_s.shape[0]:
+                    after[0] = float(np.nextafter(rec.t_s[-1], math.inf))
+                    yield rec
+                del rec  # not kept while the next part is made
+
         for k in range(self.pieces):
             t0 = self._start_t_s(extra) + k * self.piece_h * 3600.0
-            if t0 + self.piece_h * 3600.0 <= from_t_s:
+            if t0 + self.piece_h * 3600.0 <= after[0]:
                 continue  # resumed past this piece
-            rec = slice_recording(self.piece(extra, k), from_t_s)
-            if rec.t_s.shape[0]:
-                from_t_s = float(np.nextafter(rec.t_s[-1], math.inf))
-                yield rec
-            del rec  # not kept while the next piece is made
+            yield cut(self.piece(extra, k))
 
     def build(self, emit: Emit, resume_t_s: float | None, extra: dict[str, Any]) -> list[Source]:
         return [PieceReplay(self.recordings(extra, resume_t_s), emit, speed=self.source.speed)]
 
 
 class PieceReplay:
-    """Replays recordings one after the other (one :class:`ReplaySource` each); only
-    the one playing is kept."""
+    """Replays recordings one after the other (one :class:`ReplaySource` each, of the
+    recording's parts); only the part playing is kept."""
 
-    def __init__(self, pieces: Iterator[Recording], emit: Emit, *, speed: float) -> None:
+    def __init__(self, pieces: Iterator[Iterator[Recording]], emit: Emit, *, speed: float) -> None:
         self.pieces = pieces
         self.emit = emit
         self.speed = speed
@@ -196,11 +220,13 @@ class PieceReplay:
     async def run(self) -> None:
         from collector.sources.replay import ReplaySource
 
-        for rec in self.pieces:
+        for parts in self.pieces:
             if self._stopped:
                 return
-            self._current = ReplaySource(rec, self.emit, label="sim", speed=self.speed, block_s=1.0)
-            del rec
+            self._current = ReplaySource(
+                parts, self.emit, label="sim", speed=self.speed, block_s=1.0
+            )
+            del parts
             await self._current.run()
             self._current = None
 

@@ -185,6 +185,8 @@ class Service:
             self._stop.set()
 
     def _publish(self, out: EngineOutput) -> None:
+        if not any((out.seconds, out.status, out.alerts, out.events, out.bouts, out.revisions)):
+            return  # most blocks decide nothing (a step is 10 s of data)
         out = with_revisions(out, self.days)
         for alert in out.alerts:
             self.summary.prompts += alert.kind in PROMPTS

@@ -27,25 +27,25 @@ The trunk sensor has its own independent random mounting. Hip flexion (truth) is
 
 The whole recording is built as a schedule of segments on whole seconds (one posture
 each, at least 10 s long), turned into per-second parameter arrays, interpolated to the
-sample times and evaluated with array operations: 24 h at 50 Hz takes a few seconds.
-The day plan is :mod:`collector.sources.sim_plan`, the signal pieces (mountings,
-noise, sample times, the seat mat) :mod:`collector.sources.sim_signals`.
+sample times and evaluated with array operations, an hour of samples at a time
+(:mod:`collector.sources.sim_samples`): 24 h at 50 Hz takes a few seconds, and
+:func:`simulate_parts` gives those hours one after the other without ever holding the
+whole recording. The day plan is :mod:`collector.sources.sim_plan`, the signal pieces
+(mountings, noise, sample times, the seat mat) :mod:`collector.sources.sim_signals`.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from analytics.records import FloatArray, Posture, Recording, Timeline
+from analytics.records import FloatArray, IntArray, Posture, Recording, Timeline
 from collector.sources.sim_plan import (
     GAP,
     LIE,
-    OFF,
     PERIOD_FLOOR_S,
     RIDE,
     RSTAND,
@@ -58,13 +58,12 @@ from collector.sources.sim_plan import (
     per_second,
 )
 from collector.sources.sim_ride import CyclistPlan
+from collector.sources.sim_samples import SAMPLE_CHUNK_S, SampleMaker
 from collector.sources.sim_signals import (
+    SeatMat,
     check_rotation,
-    mount,
     random_rotation,
-    rotate_about_second_axis,
     sample_times,
-    seat_pressure,
     smooth_noise,
     unit_random,
 )
@@ -97,11 +96,14 @@ def build_schedule(profile: Profile, n_sec: int, rng: np.random.Generator) -> li
     return segs
 
 
-__all__ = ["PERIOD_FLOOR_S", "Profile", "Simulated", "random_rotation", "simulate"]
-
-G_MS2 = 9.80665
-THIGH_LEVER_M = 0.20
-"""Distance of the thigh sensor from the hip joint, along the thigh (m)."""
+__all__ = [
+    "PERIOD_FLOOR_S",
+    "Profile",
+    "Simulated",
+    "random_rotation",
+    "simulate",
+    "simulate_parts",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,34 +124,32 @@ class Simulated:
     trunk_mounting: FloatArray | None = None
 
 
-SAMPLE_CHUNK_S = 3600
-"""Samples are made this many seconds at a time (see :func:`simulate`)."""
 DEFAULT_START_S = 1_795_420_800.0
 """2026-11-23 08:00 UTC, a Monday morning: a simulated day starts at work."""
 
 
-def simulate(
+@dataclass(frozen=True, slots=True)
+class _Setup:
+    t0: int
+    maker: SampleMaker
+    kind_sec: IntArray
+    psi_deg: FloatArray
+    m_thigh: FloatArray
+    m_trunk: FloatArray
+
+
+def _setup(
     profile: Profile,
     hours: float,
     seed: int,
-    *,
-    fs_hz: float = 50.0,
-    start_t_s: float = DEFAULT_START_S,
-    trunk: bool = True,
-    seat: bool = False,
-    mounting: FloatArray | None = None,
-    schedule: Callable[[np.random.Generator, int], list[Seg]] | None = None,
-) -> Simulated:
-    """Simulate ``hours`` of a ``desk`` worker or a ``cyclist``, reproducibly from ``seed``.
-
-    The thigh accelerometer is always present (no gyroscope); ``trunk`` adds a trunk
-    accelerometer, ``seat`` an 8x8 seat-pressure mat (counts; it has 64 columns per
-    sample, so 24 h at 50 Hz needs about 2.2 GB); the cyclist profile adds the cadence
-    column (rpm while pedalling, 0 while coasting or off the bike). ``mounting`` fixes
-    the thigh sensor's rotation instead of drawing a random one. ``schedule(rng,
-    n_sec)`` replaces the profile's day plan (collector.sources.sim_days: days on
-    the calendar); it returns segments covering exactly ``n_sec`` seconds.
-    """
+    fs_hz: float,
+    start_t_s: float,
+    trunk: bool,
+    seat: bool,
+    mounting: FloatArray | None,
+    schedule: Callable[[np.random.Generator, int], list[Seg]] | None,
+) -> _Setup:
+    """Everything drawn for the whole recording, and the maker of its samples."""
     if profile not in ("desk", "cyclist"):
         raise ValueError(f"unknown profile {profile!r}; expected 'desk' or 'cyclist'")
     if not (math.isfinite(hours) and hours * 3600.0 >= 2 * PERIOD_FLOOR_S):
@@ -217,14 +217,14 @@ def simulate(
         1.0 + prm["cad_drift_rpm"] / 80.0 * smooth_noise(rng_drift, n_sec, 20.0)
     )
 
-    # ---- samples, about an hour of them at a time (every per-sample intermediate of
-    # a whole day at once would need several times the recording's own size) -------
-    sec = np.floor(rel).astype(np.int64)
-    keep = kind_sec[sec] != GAP
-    rel = rel[keep]
-    sec = sec[keep]
-    n = rel.shape[0]
-    centres = np.arange(n_sec, dtype=np.float64) + 0.5
+    keep = np.empty(rel.shape[0], dtype=bool)  # the samples in worn seconds
+    for lo in range(0, rel.shape[0], 1 << 18):  # no day-long int64 temporaries
+        keep[lo : lo + (1 << 18)] = (
+            kind_sec[np.floor(rel[lo : lo + (1 << 18)]).astype(np.int64)] != GAP
+        )
+    if not keep.all():
+        rel = rel[keep]
+    del keep
 
     n_off = max(s.off_index for s in segs) + 1
     off_thigh = np.zeros((max(n_off, 1), 3))
@@ -241,118 +241,100 @@ def simulate(
     sigma_thigh = rng_noise.uniform(0.005, 0.01)
     sigma_trunk = rng_noise_t.uniform(0.005, 0.01) if trunk else 0.0
 
-    thigh = np.empty((n, 3))
-    trunk_acc: FloatArray | None = np.empty((n, 3)) if trunk else None
-    hip = np.empty(n)
-    phase_sum = 0.0
-    cuts = np.searchsorted(sec, np.arange(0, n_sec, SAMPLE_CHUNK_S))
-    for lo, hi in itertools.pairwise([*cuts.tolist(), n]):
-        if hi <= lo:
-            continue
-        r, sc = rel[lo:hi], sec[lo:hi]
-
-        def interp(values: FloatArray, r: FloatArray = r) -> FloatArray:
-            return np.asarray(np.interp(r, centres, values), dtype=np.float64)
-
-        freq = interp(freq_s)
-        dt = np.diff(r, prepend=rel[max(lo - 1, 0)])
-        # the running sum goes on from the chunk before, added in the same order
-        cum = np.cumsum(np.concatenate(([phase_sum], freq * dt)))[1:]
-        phase_sum = float(cum[-1])
-        phase = 2.0 * np.pi * cum
-        sin_ph = np.sin(phase)
-        cos_ph = np.cos(phase)
-        amp = interp(prm["amp_deg"])
-        theta_deg = interp(theta_s) + amp * sin_ph
-        swaying = np.flatnonzero(prm["sway_deg"][sc] > 0.0)  # standing still: slow sway
-        r_sw = r[swaying]
-        theta_deg[swaying] += prm["sway_deg"][sc[swaying]] * np.sin(
-            2 * np.pi * 0.23 * r_sw + 0.8 * np.sin(2 * np.pi * 0.07 * r_sw)
-        )
-        phi_deg = interp(phi_s) + prm["phi_osc_deg"][sc] * sin_ph
-        hip[lo:hi] = theta_deg + phi_deg
-
-        # Thigh: gravity, rocking, centripetal / tangential terms, impacts at twice the
-        # stride.
-        th = np.radians(theta_deg)
-        ps = np.radians(interp(psi_s))
-        sin_th = np.sin(th)
-        fu = np.cos(th)
-        ff = sin_th * np.cos(ps)
-        fl = sin_th * np.sin(ps)
-        rocking = np.flatnonzero(prm["rock_deg"][sc] > 0.0)  # standing on the pedals
-        beta = np.radians(prm["rock_deg"][sc[rocking]] * sin_ph[rocking])
-        fu[rocking], fl[rocking] = rotate_about_second_axis(fu[rocking], fl[rocking], beta)
-        omega = np.radians(amp) * 2 * np.pi * freq * cos_ph
-        alpha = -np.radians(amp) * (2 * np.pi * freq) ** 2 * sin_ph
-        sin_2ph = 2.0 * sin_ph * cos_ph
-        impact = prm["impact_g"][sc] * (np.maximum(sin_2ph, 0.0) ** 2 - 0.25)
-        impact += 1.0
-        fu *= impact
-        fu += THIGH_LEVER_M / G_MS2 * omega**2
-        ff *= impact
-        ff += THIGH_LEVER_M / G_MS2 * alpha
-        fl *= impact
-        th_acc = mount(m_thigh, fu, ff, fl)
-
-        off = kind_sec[sc] == OFF
-        off_idx = prm["off_index"][sc].astype(np.int64)
-        if off.any():
-            th_acc[off] = off_thigh[off_idx[off]]
-        noise_sd = np.sqrt(sigma_thigh**2 + prm["vib_g"][sc] ** 2)
-        th_acc += rng_noise.standard_normal((hi - lo, 3), dtype=np.float32) * noise_sd[:, None]
-        thigh[lo:hi] = th_acc
-
-        if trunk_acc is not None:
-            ph = np.radians(phi_deg)
-            pt = np.radians(interp(prm["psi_trunk_deg"]))
-            sin_phi = np.sin(ph)
-            tu = np.cos(ph)
-            tf = -sin_phi * np.cos(pt)
-            tl = -sin_phi * np.sin(pt)
-            tu[rocking], tl[rocking] = rotate_about_second_axis(
-                tu[rocking], tl[rocking], 0.5 * beta
-            )
-            bob = 1.0 + prm["trunk_bob_g"][sc] * sin_2ph
-            tr_acc = mount(m_trunk, tu * bob, tf * bob, tl * bob)
-            if off.any():
-                tr_acc[off] = off_trunk[off_idx[off]]
-            trunk_sd = np.sqrt(sigma_trunk**2 + 0.5 * prm["vib_g"][sc] ** 2)
-            tr_acc += (
-                rng_noise_t.standard_normal((hi - lo, 3), dtype=np.float32) * trunk_sd[:, None]
-            )
-            trunk_acc[lo:hi] = tr_acc
-
-    cadence: FloatArray | None = None
+    cadence_sec: FloatArray | None = None
     if profile == "cyclist":
         # what a crank sensor reports: the current cadence, 0 while not pedalling
         pedal_sec = np.isin(kind_sec, (RIDE, RSTAND))
-        cadence = np.where(pedal_sec, np.round(freq_s * 60.0, 1), 0.0)[sec]
-
-    seat_p: FloatArray | None = None
+        cadence_sec = np.where(pedal_sec, np.round(freq_s * 60.0, 1), 0.0)
+    mat = None
     if seat:
-        seat_p = seat_pressure(
-            rng_seat, sec, prm["seat_load"], prm["seat_thigh"], prm["slump"], phi_s, psi_s
-        )
+        mat = SeatMat(rng_seat, prm["seat_load"], prm["seat_thigh"], prm["slump"], phi_s, psi_s)
+    maker = SampleMaker(
+        rel=rel,
+        kind_sec=kind_sec,
+        prm=prm,
+        theta_s=theta_s,
+        phi_s=phi_s,
+        psi_s=psi_s,
+        freq_s=freq_s,
+        m_thigh=m_thigh,
+        m_trunk=m_trunk if trunk else None,
+        off_thigh=off_thigh,
+        off_trunk=off_trunk,
+        sigma_thigh=sigma_thigh,
+        sigma_trunk=sigma_trunk,
+        rng_noise=rng_noise,
+        rng_noise_t=rng_noise_t,
+        cadence_sec=cadence_sec,
+        seat=mat,
+    )
+    return _Setup(t0, maker, kind_sec, prm["psi_deg"], m_thigh, m_trunk)
+
+
+def simulate(
+    profile: Profile,
+    hours: float,
+    seed: int,
+    *,
+    fs_hz: float = 50.0,
+    start_t_s: float = DEFAULT_START_S,
+    trunk: bool = True,
+    seat: bool = False,
+    mounting: FloatArray | None = None,
+    schedule: Callable[[np.random.Generator, int], list[Seg]] | None = None,
+) -> Simulated:
+    """Simulate ``hours`` of a ``desk`` worker or a ``cyclist``, reproducibly from ``seed``.
+
+    The thigh accelerometer is always present (no gyroscope); ``trunk`` adds a trunk
+    accelerometer, ``seat`` an 8x8 seat-pressure mat (counts; it has 64 columns per
+    sample, so 24 h at 50 Hz needs about 2.2 GB); the cyclist profile adds the cadence
+    column (rpm while pedalling, 0 while coasting or off the bike). ``mounting`` fixes
+    the thigh sensor's rotation instead of drawing a random one. ``schedule(rng,
+    n_sec)`` replaces the profile's day plan (collector.sources.sim_days: days on
+    the calendar); it returns segments covering exactly ``n_sec`` seconds.
+    """
+    setup = _setup(profile, hours, seed, fs_hz, start_t_s, trunk, seat, mounting, schedule)
+    t0, maker, kind_sec = setup.t0, setup.maker, setup.kind_sec
+    n, n_sec = maker.n, kind_sec.shape[0]
+    thigh = np.empty((n, 3))
+    trunk_acc: FloatArray | None = np.empty((n, 3)) if trunk else None
+    cadence: FloatArray | None = np.empty(n) if maker.cadence_sec is not None else None
+    seat_p: FloatArray | None = None
+    counts = np.zeros(n_sec, dtype=np.int64)
+    hip_sum = np.zeros(n_sec)
+    lo = 0
+    for part in maker.parts():
+        hi = lo + part.rel.shape[0]
+        thigh[lo:hi] = part.thigh
+        if trunk_acc is not None and part.trunk is not None:
+            trunk_acc[lo:hi] = part.trunk
+        if cadence is not None and part.cadence is not None:
+            cadence[lo:hi] = part.cadence
+        if part.seat is not None:
+            if seat_p is None:
+                seat_p = np.empty((n, part.seat.shape[1]))
+            seat_p[lo:hi] = part.seat
+        # the per-second sums, added in sample order as one bincount over all would
+        counts += np.bincount(part.sec, minlength=n_sec)
+        hip_sum += np.bincount(part.sec, weights=part.hip, minlength=n_sec)
+        lo = hi
 
     # ---- truth ---------------------------------------------------------------------
-    counts = np.bincount(sec, minlength=n_sec)
-    hip_sum = np.bincount(sec, weights=hip, minlength=n_sec)
     with np.errstate(invalid="ignore", divide="ignore"):
         hip_sec = hip_sum / counts
     posture = TRUTH_OF_KIND[kind_sec]
     hip_sec[posture == Posture.NONWEAR] = np.nan
-    reclined = (kind_sec == LIE) & (np.abs(prm["psi_deg"]) > 50.0)
+    reclined = (kind_sec == LIE) & (np.abs(setup.psi_deg) > 50.0)
 
     recording = Recording(
-        t_s=t0 + rel,
+        t_s=t0 + maker.rel,
         thigh_acc_g=thigh,
         thigh_gyro_dps=None,
         trunk_acc_g=trunk_acc,
         seat_p=seat_p,
         cadence_rpm=cadence,
         seat_unit="counts",
-        source=f"simulator:{profile}:seed={seed}",
+        source=_source(profile, seed),
     )
     truth = Timeline(
         t0_s=t0,
@@ -364,6 +346,39 @@ def simulate(
     return Simulated(
         recording=recording,
         truth=truth,
-        mounting=m_thigh,
-        trunk_mounting=m_trunk if trunk else None,
+        mounting=setup.m_thigh,
+        trunk_mounting=setup.m_trunk if trunk else None,
     )
+
+
+def _source(profile: Profile, seed: int) -> str:
+    return f"simulator:{profile}:seed={seed}"
+
+
+def simulate_parts(
+    profile: Profile,
+    hours: float,
+    seed: int,
+    *,
+    fs_hz: float = 50.0,
+    start_t_s: float = DEFAULT_START_S,
+    trunk: bool = True,
+    seat: bool = False,
+    part_s: int = SAMPLE_CHUNK_S,
+) -> Iterator[Recording]:
+    """The recording of :func:`simulate` with the same arguments, in consecutive parts
+    of ``part_s`` seconds (the same samples, bit for bit, never all in memory at once:
+    what a replay of a long simulation needs). The work starts at the first ``next``."""
+    setup = _setup(profile, hours, seed, fs_hz, start_t_s, trunk, seat, None, None)
+    source = _source(profile, seed)
+    for part in setup.maker.parts(part_s):
+        yield Recording(
+            t_s=setup.t0 + part.rel,
+            thigh_acc_g=part.thigh,
+            thigh_gyro_dps=None,
+            trunk_acc_g=part.trunk,
+            seat_p=part.seat,
+            cadence_rpm=part.cadence,
+            seat_unit="counts",
+            source=source,
+        )
