@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from analytics import live_engine
+from analytics.live import LiveParams
 from collector.sources.messages import DeviceStatus, Gap, Message, Role, SampleBlock
+
+if TYPE_CHECKING:
+    from collector.config import Settings
 
 _COLUMN = {Role.THIGH: "acc_g", Role.TRUNK: "acc_g", Role.SEAT: "seat_p", Role.BIKE: "cadence_rpm"}
 
@@ -29,6 +34,38 @@ class LiveEngine(live_engine.LiveEngine):
             self.counters.gaps += 1
         elif isinstance(message, DeviceStatus) and message.battery_pct is not None:
             self.battery_pct = message.battery_pct
+
+
+def new_engine(
+    settings: Settings,
+    roles: set[Role],
+    saved: dict[str, Any] | None,
+    tz: datetime.tzinfo,
+    quarantine: Callable[[str], object],
+) -> LiveEngine:
+    """The service's engine (a fast replay's takes longer steps: ``LiveParams.paced``),
+    resumed from ``saved`` when the engine accepts it (a state that passed the schema
+    but not the engine's own checks is handed to ``quarantine`` and a new engine made)."""
+    s = settings
+    live_params = LiveParams().paced(1.0 if s.source.kind == "ble" else s.source.speed)
+
+    def make(state: dict[str, Any] | None) -> LiveEngine:
+        return LiveEngine(
+            roles,
+            alert_params=s.alerts,
+            live_params=live_params,
+            utc_offset_s=zone_offset(tz),
+            saved=state,
+            seat_baseline=s.source.seat_baseline,
+        )
+
+    if saved is None:
+        return make(None)
+    try:
+        return make(saved)
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
+        quarantine(str(exc)[:200])
+        return make(None)
 
 
 def zone_offset(tz: datetime.tzinfo) -> Callable[[float], float]:

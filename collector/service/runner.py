@@ -24,12 +24,11 @@ from typing import Any, Protocol
 
 from analytics.alert_records import PROMPTS
 from analytics.day_summary import DaySummary
-from analytics.live import LiveParams
 from analytics.live_steps import EngineOutput
 from collector.config import Settings
 from collector.service.command_guard import SERVICE_LIMITS, CommandGuard, split_rejected
 from collector.service.day_summaries import DaySummaries
-from collector.service.engine import LiveEngine, zone_offset
+from collector.service.engine import LiveEngine, new_engine
 from collector.service.history_feed import (
     daily_record,
     records_of,
@@ -44,7 +43,7 @@ from collector.sinks.base import AlertSink, CommandRequest
 from collector.sinks.day_report import DayReport
 from collector.sinks.history.factory import redact
 from collector.sinks.history.model import HistoryRecord
-from collector.sources.messages import Message, Role
+from collector.sources.messages import Message
 
 log = logging.getLogger(__name__)
 
@@ -312,29 +311,15 @@ class Service:
             sources_task.cancel()
         await self._queue.put(None)
 
-    def _new_engine(self, roles: set[Role], saved: dict[str, Any] | None) -> LiveEngine:
-        """The engine (a fast replay's takes longer steps: ``LiveParams.paced``), resumed
-        from ``saved`` when the engine accepts it (else moved aside)."""
-        s = self.settings
-        live_params = LiveParams().paced(1.0 if s.source.kind == "ble" else s.source.speed)
-
-        def make(state: dict[str, Any] | None) -> LiveEngine:
-            return LiveEngine(
-                roles,
-                alert_params=s.alerts,
-                live_params=live_params,
-                utc_offset_s=zone_offset(self.tz),
-                saved=state,
-                seat_baseline=s.source.seat_baseline,
-            )
-
-        if saved is None:
-            return make(None)
-        try:
-            return make(saved)
-        except (ValueError, TypeError, KeyError, OverflowError) as exc:
-            self.store.quarantine(str(exc)[:200])
-            return make(None)
+    async def _answer_late_commands(self, engine: LiveEngine) -> None:
+        """Commands sent after the consumer stopped (e.g. an answer to a prompt of the
+        final seconds) are still applied and answered, never lost."""
+        await asyncio.sleep(0)  # the sinks' puts (call_soon_threadsafe) become tasks
+        await asyncio.gather(*self._puts)  # and land in the queue
+        while not self._queue.empty():
+            item = self._queue.get_nowait()
+            if isinstance(item, CommandRequest):
+                self._handle_command(engine, item)
 
     def _notify_systemd(self, tg: asyncio.TaskGroup) -> None:
         """Under systemd (``Type=notify``): ready now, alive while the loop runs."""
@@ -349,7 +334,8 @@ class Service:
         self._loop = asyncio.get_running_loop()
         saved = self._saved_engine()
         roles = self.plan.roles(self.extra_state)
-        self.engine = engine = self._new_engine(roles, saved)
+        quarantine = self.store.quarantine
+        self.engine = engine = new_engine(self.settings, roles, saved, self.tz, quarantine)
         self.summary.resumed_from_t_s = engine.resume_from_t_s
         self._sources = self.plan.build(self._emit, engine.resume_from_t_s, self.extra_state)
         for sink in self.sinks:  # a sink that acts on the sensors (the haptic one)
@@ -374,6 +360,7 @@ class Service:
                 self._notify_systemd(tg)
             if self.summary.stopped_by == "end of data":
                 self._publish(engine.process(flush=True))
+                await self._answer_late_commands(engine)
             revisions = engine.revise_day()  # the stored hip angles, with what is known now
             if revisions:
                 self._publish(EngineOutput(status=engine.status(), revisions=revisions))
