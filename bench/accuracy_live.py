@@ -88,9 +88,10 @@ def run_live(rec: Recording, block_s: float = 1.0, speed: float = 1.0) -> LiveRu
                     )
             yield blocks
 
+    blocks = list(steps())  # made before the clock starts: the sensors' work, not the engine's
     start = time.process_time()
     revisions: list[HipRevision] = []
-    parts = run_steps(eng, steps(), revisions)
+    parts = run_steps(eng, blocks, revisions)
     revisions += eng.revise_day()  # as the service does at the end of a run
     elapsed = time.process_time() - start
     t0 = parts[0].t0_s
