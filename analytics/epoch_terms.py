@@ -9,7 +9,10 @@ the same functions.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+import numpy as np
 
 from analytics.geometry import angle_deg, unit_rows
 from analytics.hip_angle import trunk_lean_deg
@@ -24,7 +27,7 @@ class EpochTerms:
     thigh_deg: FloatArray
     """Angle of ``thigh_dir`` from the thigh's ``up`` (0..180°)."""
     still_limit_g: float
-    """:func:`analytics.posture.dead_still_limit_g` of the epochs."""
+    """:func:`dead_still_limit_g` of the epochs."""
     trunk_dir: FloatArray | None = None
     """``unit_rows(ep.trunk_mean_g)`` (None without trunk epochs)."""
     trunk_deg: FloatArray | None = None
@@ -41,8 +44,6 @@ class EpochTerms:
         trunk: TrunkCalibration | None,
         thigh_dir: FloatArray | None = None,
     ) -> EpochTerms:
-        from analytics.posture import dead_still_limit_g  # posture uses these terms
-
         d = unit_rows(ep.thigh_mean_g) if thigh_dir is None else thigh_dir
         theta = angle_deg(d, thigh.up)
         limit = dead_still_limit_g(ep, p)
@@ -54,3 +55,31 @@ class EpochTerms:
         return EpochTerms(
             d, theta, limit, dt, angle_deg(dt, trunk.up), trunk_lean_deg(ep, trunk, dt=dt)
         )
+
+
+def dead_still_limit_g(ep: Epochs, p: PostureParams) -> float:
+    """Per-second RMS deviation below which a sensor is dead still: ``nonwear_std_g``,
+    or 1.5× this recording's own noise floor (1st percentile of the thigh's
+    deviation over its still seconds) for a noisier sensor. Without still seconds
+    (a walk, a live window of walking) there is no floor to measure."""
+    with np.errstate(invalid="ignore"):
+        still = ep.thigh_std_g[ep.thigh_std_g < p.still_std_g]
+    floor = percentile_linear(still, 1.0) if still.size else 0.0
+    return max(p.nonwear_std_g, 1.5 * floor)
+
+
+def percentile_linear(values: FloatArray, q: float) -> float:
+    """``np.percentile(values, q)`` (its default linear method, the same bits) of a
+    non-empty 1-D array without NaN, from a partial sort of two order statistics:
+    a live window asks for it a few times per step, where numpy's general
+    machinery costs more than the sort."""
+    n = int(values.shape[0])
+    virtual = (n - 1) * (q / 100)
+    if virtual >= n - 1:
+        return float(values.max())
+    lo = math.floor(virtual)
+    part = np.partition(values, (lo, lo + 1))
+    a, b = float(part[lo]), float(part[lo + 1])
+    gamma = virtual - lo
+    diff = b - a
+    return b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma

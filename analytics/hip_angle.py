@@ -12,7 +12,7 @@ Unknown (non-wear, gaps, a missing trunk sample in trunk mode) is NaN.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
@@ -26,12 +26,20 @@ from analytics.records import (
     TrunkCalibration,
 )
 
-if TYPE_CHECKING:
-    from analytics.epoch_terms import EpochTerms
+
+class AngleTerms(Protocol):
+    """What the hip angle takes of :class:`analytics.epoch_terms.EpochTerms` (the
+    angles a caller has already computed from the same epochs and calibrations)."""
+
+    @property
+    def thigh_deg(self) -> FloatArray: ...
+
+    @property
+    def trunk_lean_deg(self) -> FloatArray | None: ...
 
 
 def thigh_angle_deg(
-    ep: Epochs, cal: ThighCalibration, posture: Int8Array, *, terms: EpochTerms | None = None
+    ep: Epochs, cal: ThighCalibration, posture: Int8Array, *, terms: AngleTerms | None = None
 ) -> FloatArray:
     """Thigh angle from upright (0..180°). A sensor turned over in a pocket shows an
     upright thigh near 180°: such upright seconds are folded back."""
@@ -92,7 +100,7 @@ def hip_flexion_deg(
     posture: Int8Array,
     trunk: TrunkCalibration | None = None,
     *,
-    terms: EpochTerms | None = None,
+    terms: AngleTerms | None = None,
 ) -> FloatArray:
     """``terms``: computed from the same epochs and calibrations, when the caller has
     them (:class:`analytics.epoch_terms.EpochTerms`)."""

@@ -21,12 +21,11 @@ Rules (all on calibrated, rotation-invariant angles; see docs/posture.md):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from analytics.epoch_terms import EpochTerms
+from analytics.epoch_terms import EpochTerms, dead_still_limit_g
 from analytics.geometry import angle_deg, axial_angle_deg, unit_rows
 from analytics.orientation import (
     PEDALLING_SOURCE,
@@ -205,34 +204,6 @@ def frozen_seconds(
     rms_se = np.sqrt(np.where(has, se2, 0.0).sum(axis=1) / np.maximum(k, 1))
     frozen_block = (k >= block_s // 2) & (rms_dev <= ratio * rms_se)
     return np.asarray(np.repeat(frozen_block, block_s)[:n] & has.reshape(-1)[:n], dtype=np.bool_)
-
-
-def dead_still_limit_g(ep: Epochs, p: PostureParams) -> float:
-    """Per-second RMS deviation below which a sensor is dead still: ``nonwear_std_g``,
-    or 1.5× this recording's own noise floor (1st percentile of the thigh's
-    deviation over its still seconds) for a noisier sensor. Without still seconds
-    (a walk, a live window of walking) there is no floor to measure."""
-    with np.errstate(invalid="ignore"):
-        still = ep.thigh_std_g[ep.thigh_std_g < p.still_std_g]
-    floor = percentile_linear(still, 1.0) if still.size else 0.0
-    return max(p.nonwear_std_g, 1.5 * floor)
-
-
-def percentile_linear(values: FloatArray, q: float) -> float:
-    """``np.percentile(values, q)`` (its default linear method, the same bits) of a
-    non-empty 1-D array without NaN, from a partial sort of two order statistics:
-    a live window asks for it a few times per step, where numpy's general
-    machinery costs more than the sort."""
-    n = int(values.shape[0])
-    virtual = (n - 1) * (q / 100)
-    if virtual >= n - 1:
-        return float(values.max())
-    lo = math.floor(virtual)
-    part = np.partition(values, (lo, lo + 1))
-    a, b = float(part[lo]), float(part[lo + 1])
-    gamma = virtual - lo
-    diff = b - a
-    return b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma
 
 
 def off_body_candidates(

@@ -12,6 +12,7 @@ import dataclasses
 import numpy as np
 
 from analytics.calibration_evidence import gather
+from analytics.epoch_terms import dead_still_limit_g
 from analytics.epochs import moving_seconds, with_trunk_deviation
 from analytics.hip_angle import hip_flexion_deg, uses_trunk
 from analytics.hip_revision import directions_of
@@ -25,7 +26,6 @@ from analytics.pipeline import Analysis, TrunkDeviation, analyze_recording
 from analytics.posture import (
     apply_lying,
     classify_thigh,
-    dead_still_limit_g,
     mark_off_body,
     off_body_candidates,
     smooth,

@@ -271,7 +271,7 @@ def test_very_still_sitting_with_a_breathing_trunk_is_not_nonwear() -> None:
     st.sampled_from([1.0, 0.5, 1.0, 37.3, 99.0, 100.0, 0.0]),
 )
 def test_percentile_linear_gives_numpys_bits(values: list[float], q: float) -> None:
-    from analytics.posture import percentile_linear
+    from analytics.epoch_terms import percentile_linear
 
     a = np.array(values)
     assert percentile_linear(a, q) == float(np.percentile(a, q))
