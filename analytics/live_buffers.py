@@ -31,55 +31,79 @@ STATS_KIND = {THIGH: "vector", TRUNK: "mean", BIKE: "scalar"}
 
 @dataclass
 class SampleBuffer:
-    """One role's samples, oldest first, in arrays with room to grow: a block is
-    copied in once, and the window's samples are views (no copy of the window per
-    step). Storage is never reused while a view may hold it: when the room runs out
-    the samples move to new arrays."""
+    """One role's samples, oldest first, in arrays with room to grow: the blocks added
+    are held as they come (no numpy work per block) and copied in once, together,
+    when the samples are next read; the window's samples are views (no copy of the
+    window per step). Storage is never reused while a view may hold it: when the
+    room runs out the samples move to new arrays. A block's arrays must not change
+    after :meth:`add` (the sources' blocks are frozen records)."""
 
     _t: FloatArray = field(default_factory=lambda: np.empty(0))
     _v: FloatArray | None = None
     _start: int = 0
     _end: int = 0
     last_t_s: float = -math.inf
+    _pending: list[tuple[FloatArray, FloatArray]] = field(default_factory=list)
+    _pending_n: int = 0
+    _shape: tuple[int, ...] | None = None
 
     @property
     def n(self) -> int:
-        return self._end - self._start
+        return self._end - self._start + self._pending_n
 
     def add(self, t_s: FloatArray, values: FloatArray) -> int:
-        keep = t_s > self.last_t_s  # a clock that steps back: drop what overlaps
-        if not keep.all():
-            t_s, values = t_s[keep], values[keep]
+        """Hold the samples ``t_s`` (sorted) newer than the newest held; returns how
+        many were older (dropped: a clock that stepped back)."""
+        if self._shape is None:
+            self._shape = values.shape[1:]
+        elif self._shape != values.shape[1:]:
+            raise ValueError(f"samples of shape {values.shape[1:]} after {self._shape}")
         k = int(t_s.shape[0])
+        late = 0
+        if k and not float(t_s[0]) > self.last_t_s:  # sorted: else all are newer
+            keep = t_s > self.last_t_s
+            t_s, values = t_s[keep], values[keep]
+            late = k - int(t_s.shape[0])
+            k -= late
         if k:
-            self._room(k, t_s, values)
-            self._t[self._end : self._end + k] = t_s
-            assert self._v is not None
-            self._v[self._end : self._end + k] = values
-            self._end += k
+            self._pending.append((t_s, values))
+            self._pending_n += k
             self.last_t_s = float(t_s[-1])
-        return int((~keep).sum())
+        return late
 
-    def _room(self, k: int, t_s: FloatArray, values: FloatArray) -> None:
-        """Make room for ``k`` more samples (the dtypes that concatenating would give)."""
-        t_type = np.result_type(self._t, t_s)
-        v_type = values.dtype if self._v is None else np.result_type(self._v, values)
-        if self._v is not None and self._v.shape[1:] != values.shape[1:]:
-            raise ValueError(f"samples of shape {values.shape[1:]} after {self._v.shape[1:]}")
-        fits = self._end + k <= self._t.shape[0]
-        if fits and t_type == self._t.dtype and self._v is not None and v_type == self._v.dtype:
+    def _take_pending(self) -> None:
+        """Copy the blocks held into the arrays (the dtypes concatenating would give)."""
+        if not self._pending:
             return
-        n = self.n
-        size = max(n + k + (n + k) // 4, 1024)  # room for some steps, not a second window
-        t_new = np.empty(size, dtype=t_type)
-        v_new = np.empty((size, *values.shape[1:]), dtype=v_type)
-        t_new[:n] = self._t[self._start : self._end]
-        if self._v is not None:
-            v_new[:n] = self._v[self._start : self._end]
-        self._t, self._v, self._start, self._end = t_new, v_new, 0, n
+        blocks, k = self._pending, self._pending_n
+        self._pending, self._pending_n = [], 0
+        t_type = np.result_type(self._t, *(b[0] for b in blocks))
+        first = () if self._v is None else (self._v,)
+        v_type = np.result_type(*first, *(b[1] for b in blocks))
+        fits = self._end + k <= self._t.shape[0]
+        if not (
+            fits and t_type == self._t.dtype and self._v is not None and v_type == self._v.dtype
+        ):
+            n = self._end - self._start
+            size = max(n + k + (n + k) // 4, 1024)  # room for some steps, not a second window
+            t_new = np.empty(size, dtype=t_type)
+            v_new = np.empty((size, *blocks[0][1].shape[1:]), dtype=v_type)
+            t_new[:n] = self._t[self._start : self._end]
+            if self._v is not None:
+                v_new[:n] = self._v[self._start : self._end]
+            self._t, self._v, self._start, self._end = t_new, v_new, 0, n
+        assert self._v is not None
+        end = self._end + k
+        if len(blocks) == 1:
+            self._t[self._end : end], self._v[self._end : end] = blocks[0]
+        else:
+            np.concatenate([b[0] for b in blocks], out=self._t[self._end : end])
+            np.concatenate([b[1] for b in blocks], out=self._v[self._end : end])
+        self._end = end
 
     def merged(self) -> tuple[FloatArray, FloatArray | None]:
         """The samples kept: views (valid for as long as the caller holds them)."""
+        self._take_pending()
         t = self._t[self._start : self._end]
         return t, None if self._v is None else self._v[self._start : self._end]
 

@@ -57,11 +57,11 @@ def gap_at_once(engine: LiveEngine, gap: int) -> None:
     engine.last_posture, engine.last_data = Posture.NONWEAR, DATA_NONE
 
 
-def skip_long_silence(engine: LiveEngine) -> None:
+def skip_long_silence(engine: LiveEngine, wm: float | None) -> None:
     """A live clock that jumped forward while every sensor was silent and every
     second with data is final: one gap instead of ``fill_max_s`` or more seconds
-    of no data (see :class:`analytics.downtime.DowntimeParams`)."""
-    wm = engine._watermark()
+    of no data (see :class:`analytics.downtime.DowntimeParams`; ``wm``: the engine's
+    watermark, :meth:`LiveEngine._watermark`)."""
     if wm is None or engine.emitted_to is None:
         return
     newest = max(b.last_t_s for b in engine._buffers.values())

@@ -227,8 +227,9 @@ class LiveEngine:
     def process(self, *, flush: bool = False) -> EngineOutput:
         """Make final what the data allow (``flush``: everything buffered, at the end
         of a replay); call after accepting messages."""
-        skip_long_silence(self)
-        out = self._process(flush=flush)
+        wm = self._watermark()
+        skip_long_silence(self, wm)
+        out = self._process(wm, flush=flush)
         skipped, self._skipped = self._skipped, None
         revisions, self._revisions = tuple(self._revisions), []  # see revise_day
         if revisions:
@@ -239,8 +240,7 @@ class LiveEngine:
             out, events=skipped.events + out.events, bouts=skipped.bouts + out.bouts
         )
 
-    def _process(self, *, flush: bool = False) -> EngineOutput:
-        wm = self._watermark()
+    def _process(self, wm: float | None, *, flush: bool = False) -> EngineOutput:
         if wm is None or self.emitted_to is None:
             return EngineOutput()
         lag = 0 if flush else self.live.lag_s
