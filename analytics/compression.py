@@ -144,13 +144,24 @@ class Compression:
     events: tuple[ExposureEvent, ...]
 
 
+_SITTING, _RIDING_SEATED, _NONWEAR = int(Posture.SITTING), int(Posture.RIDING_SEATED), 0
+"""Posture codes as plain ints (numpy compares an int faster than an IntEnum member)."""
+_SMALL = 4096
+"""Arrays this short get fresh temporaries (a scratch buffer's lookup costs more)."""
+
+
 def step_classes(posture: Int8Array) -> Int8Array:
     """SEATED / RELIEF / GAP per step (= ``STEP_CLASS_OF[posture]``, computed with three
     cheap int8 operations instead of a gather)."""
     n = posture.shape[0]
-    seated = np.equal(posture, Posture.SITTING, out=scratch("cls-a", n, np.bool_))
-    seated |= np.equal(posture, Posture.RIDING_SEATED, out=scratch("cls-b", n, np.bool_))
-    gap = np.equal(posture, Posture.NONWEAR, out=scratch("cls-b", n, np.bool_))
+    if n <= _SMALL:
+        seated = np.equal(posture, _SITTING)
+        seated |= np.equal(posture, _RIDING_SEATED)
+        gap = np.equal(posture, _NONWEAR)
+    else:
+        seated = np.equal(posture, _SITTING, out=scratch("cls-a", n, np.bool_))
+        seated |= np.equal(posture, _RIDING_SEATED, out=scratch("cls-b", n, np.bool_))
+        gap = np.equal(posture, _NONWEAR, out=scratch("cls-b", n, np.bool_))
     out: Int8Array = gap.view(np.int8) - seated.view(np.int8)  # a fresh array: returned
     out += RELIEF
     return out
@@ -244,8 +255,15 @@ def hip_step_values(
     """Per step: above the threshold while seated, and the excess in degrees.
     ``excess_all``: ``excess_over(hip, threshold_deg)`` when the caller has it."""
     n = tl.n
-    seated = np.equal(tl.posture, Posture.SITTING, out=scratch("cmp-seated", n, np.bool_))
-    seated |= np.equal(tl.posture, Posture.RIDING_SEATED, out=scratch("cmp-rs", n, np.bool_))
+    if n <= _SMALL:
+        seated = np.equal(tl.posture, _SITTING)
+        seated |= np.equal(tl.posture, _RIDING_SEATED)
+        if excess_all is None:
+            excess_all = np.fmax(np.subtract(tl.hip_flexion_deg, threshold_deg), 0.0)
+        excess = np.multiply(excess_all, seated)
+        return np.greater(excess, 0.0), excess
+    seated = np.equal(tl.posture, _SITTING, out=scratch("cmp-seated", n, np.bool_))
+    seated |= np.equal(tl.posture, _RIDING_SEATED, out=scratch("cmp-rs", n, np.bool_))
     if excess_all is None:
         excess_all = excess_over(tl.hip_flexion_deg, threshold_deg, "cmp-all")
     # into scratch buffers: every fresh large array costs page faults

@@ -141,6 +141,20 @@ def revised_over(t0_s: int, hip_flexion_deg: FloatArray, rev: HipRevision) -> Fl
     return out
 
 
+def _day_parts(days: IntArray) -> list[tuple[int, int, int]]:
+    """Each local day of ``days`` with the first and past-the-last index of its
+    seconds (a step's seconds nearly always fall on one day: no sort then)."""
+    n = days.shape[0]
+    first = int(days[0]) if n else 0
+    if n and first == int(days[-1]) and bool((days == first).all()):
+        return [(first, 0, n)]
+    out = []
+    for day in np.unique(days):
+        idx = np.flatnonzero(days == day)
+        out.append((int(day), int(idx[0]), int(idx[-1]) + 1))
+    return out
+
+
 class HipDay:
     """The inputs of the hip angle of the seconds of one local day, as they are
     emitted (in order; a hole between them is no data), and the angle as stored."""
@@ -235,9 +249,7 @@ class HipDay:
         its totals (from ``closed``, the totals of the days closed) with it."""
         out: list[HipRevision] = []
         by_day = {t.day: t for t in closed}
-        for day in np.unique(days):
-            idx = np.flatnonzero(days == day)
-            a, b = int(idx[0]), int(idx[-1]) + 1
+        for day, a, b in _day_parts(days):
             if self.day is not None and self.day != int(day):
                 rev = self.revise(*calibration)
                 totals = None if rev is None else by_day.get(rev.day)

@@ -7,10 +7,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from analytics.alert_records import Adherence, DataState
-from analytics.compression import SEATED, step_classes
+from analytics.compression import SEATED, STEP_CLASS_OF
 from analytics.live import DATA_OK
 from analytics.live_state import local_day
 
@@ -83,7 +81,7 @@ def status_of(engine: LiveEngine) -> LiveStatus:
     day = local_day(t, offset)
     totals = engine.totals if engine.totals is not None and engine.totals.day == day else None
     ok = engine.last_data == DATA_OK
-    seated = bool(step_classes(np.array([engine.last_posture], dtype=np.int8))[0] == SEATED)
+    seated = int(STEP_CLASS_OF[int(engine.last_posture)]) == SEATED
     bout = engine.alerts.bout_start_t_s
     saddle = engine.alerts.saddle_start_t_s
     return LiveStatus(

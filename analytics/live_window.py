@@ -49,6 +49,44 @@ Column = npt.NDArray[Any]
 _VECTOR, _MEAN, _SCALAR = "vector", "mean", "scalar"
 
 
+_FEW_S = 1024
+"""At most this many seconds (``analytics.epochs``' block of seconds reduced at once)
+take the short way of :func:`_few_vector_seconds`."""
+
+
+def _few_vector_seconds(
+    t_s: FloatArray, acc: FloatArray, t0_s: int, n_sec: int, *, moments: bool
+) -> tuple[Column, ...] | None:
+    """:func:`analytics.epochs.vector_seconds` of seconds ``t0_s ..`` (``n_sec`` of at
+    most ``_FEW_S``) of the sorted samples ``t_s`` when every second has a sample
+    and every value is finite (else None: take the general way), with a third of
+    its numpy calls: the same reductions of the same samples in the same order
+    (``analytics.epochs._block_sums``), so the same values to the last bit."""
+    bounds = np.searchsorted(t_s, t0_s + np.arange(n_sec + 1, dtype=np.float64))
+    first, last = int(bounds[0]), int(bounds[-1])
+    k = bounds[1:] - bounds[:-1]
+    if not k.all():
+        return None
+    part = np.ascontiguousarray(np.asarray(acc[first:last], dtype=np.float64).T)
+    at = bounds[:-1] - first
+    sums = np.add.reduceat(part, at, axis=1)
+    if not np.isfinite(sums).all():
+        return None
+    mean = np.empty((n_sec, 3))
+    np.divide(sums.T, k[:, None], out=mean)
+    if not moments:
+        return k, mean
+    x, y, z = part
+    sq_each = x * x
+    sq_each += y * y
+    sq_each += z * z
+    sq = np.add.reduceat(sq_each, at)
+    var = sq / k - (mean[:, 0] * mean[:, 0] + mean[:, 1] * mean[:, 1] + mean[:, 2] * mean[:, 2])
+    std = np.sqrt(np.maximum(var, 0.0))
+    rng = np.sqrt(np.maximum.reduceat(sq_each, at)) - np.sqrt(np.minimum.reduceat(sq_each, at))
+    return k, mean, std, rng
+
+
 @dataclass(slots=True)
 class SecondStats:
     """One sensor's statistics of its complete seconds ``[first_s, next_s)``.
@@ -65,6 +103,10 @@ class SecondStats:
         self, t_s: FloatArray, values: FloatArray, t0_s: int, n_sec: int
     ) -> tuple[Column, ...]:
         """Seconds ``t0_s .. t0_s + n_sec - 1`` from the samples in them."""
+        if self.kind != _SCALAR and 0 < n_sec <= _FEW_S:
+            few = _few_vector_seconds(t_s, values, t0_s, n_sec, moments=self.kind == _VECTOR)
+            if few is not None:
+                return few
         lo, hi = np.searchsorted(t_s, [float(t0_s), float(t0_s + n_sec)])
         t, v = t_s[lo:hi], values[lo:hi]
         if self.kind == _SCALAR:

@@ -22,6 +22,8 @@ from analytics.records import Int8Array, IntArray, Posture
 from analytics.scratch import scratch
 
 _T = TypeVar("_T", bound=np.generic)
+_SMALL = 4096
+"""Shorter arrays get fresh temporaries (see :mod:`analytics.scratch`)."""
 
 
 def runs(labels: npt.NDArray[_T]) -> tuple[IntArray, IntArray, npt.NDArray[_T]]:
@@ -30,10 +32,18 @@ def runs(labels: npt.NDArray[_T]) -> tuple[IntArray, IntArray, npt.NDArray[_T]]:
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, labels[:0]
-    differs = np.not_equal(labels[1:], labels[:-1], out=scratch("runs-diff", n - 1, np.bool_))
-    change = np.flatnonzero(differs) + 1
-    starts = np.concatenate((np.zeros(1, dtype=np.int64), change.astype(np.int64)))
-    lengths = np.diff(np.append(starts, n))
+    if n <= _SMALL:  # a fresh temporary costs less than a scratch buffer's lookup
+        differs = np.not_equal(labels[1:], labels[:-1])
+    else:
+        differs = np.not_equal(labels[1:], labels[:-1], out=scratch("runs-diff", n - 1, np.bool_))
+    change = np.flatnonzero(differs)
+    k = change.shape[0] + 1
+    starts = np.empty(k, dtype=np.int64)
+    starts[0] = 0
+    np.add(change, 1, out=starts[1:])
+    lengths = np.empty(k, dtype=np.int64)
+    np.subtract(starts[1:], starts[:-1], out=lengths[:-1])
+    lengths[-1] = n - starts[-1]
     return starts, lengths, labels[starts]
 
 

@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from analytics.bouts import compression
-from analytics.compression import BoutEnd, EventKind, ExposureParams
+from analytics.compression import (
+    SEATED,
+    STEP_CLASS_OF,
+    BoutEnd,
+    EventKind,
+    ExposureParams,
+    hip_step_values,
+    step_classes,
+)
 from analytics.records import Posture, Timeline
 
 S, U, L, N, RS, RT = (
@@ -218,3 +226,22 @@ def test_a_milestone_reached_as_a_short_gap_starts_comes_at_its_start() -> None:
     # unless the data ends in that gap (it never resumed)
     out = compression(tl((S, 1800), (N, 11)))
     assert [e for e in out.events if e.kind == EventKind.BOUT_MINUTES] == []
+
+
+def test_step_classes_of_short_and_long_arrays_are_the_gather() -> None:
+    """Short arrays take fresh temporaries, long ones scratch buffers: both equal
+    ``STEP_CLASS_OF[posture]``; so does the hip's per-step split."""
+    rng = np.random.default_rng(3)
+    for n in (1, 10, 700, 4096, 4097, 20_000):
+        posture = rng.integers(0, 6, n).astype(np.int8)
+        got = step_classes(posture)
+        assert got.dtype == np.int8
+        np.testing.assert_array_equal(got, STEP_CLASS_OF[posture])
+        hip = rng.normal(90.0, 20.0, n)
+        hip[rng.random(n) < 0.1] = np.nan
+        tl = Timeline(t0_s=0, posture=posture, hip_flexion_deg=hip)
+        above, excess = hip_step_values(tl, 90.0)
+        seated = STEP_CLASS_OF[posture] == SEATED
+        want = np.where(seated, np.fmax(hip - 90.0, 0.0), 0.0)
+        np.testing.assert_array_equal(excess, want)
+        np.testing.assert_array_equal(above, want > 0.0)

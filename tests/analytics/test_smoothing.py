@@ -137,3 +137,17 @@ def test_property_gaps_never_add_a_sit_to_stand(
     without = sit_to_stand(enforce_posture_hold(plain, MIN_S))
     with_gaps = {int(where[i]) for i in sit_to_stand(enforce_posture_hold(gapped, MIN_S))}
     assert with_gaps <= without
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 5), min_size=1, max_size=60), st.integers(0, 1))
+def test_runs_of_short_and_long_arrays_agree(codes: list[int], long: int) -> None:
+    """Short arrays take fresh temporaries, long ones scratch buffers: same runs."""
+    x = np.array(codes * (5000 if long else 1), dtype=np.int8)
+    starts, lengths, values = runs(x)
+    assert starts.dtype == lengths.dtype == np.int64
+    assert int(starts[0]) == 0
+    assert int(lengths.sum()) == x.shape[0]
+    np.testing.assert_array_equal(np.repeat(values, lengths), x)
+    assert (values[1:] != values[:-1]).all()
+    np.testing.assert_array_equal(starts[1:], np.cumsum(lengths)[:-1])
