@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from analytics import posture_codes as code
 from analytics.geometry import perpendicular, unit, unit_rows
 from analytics.orientation import still_seconds, valid_seconds
 from analytics.params import PostureParams
@@ -35,7 +36,6 @@ from analytics.records import (
     Epochs,
     FloatArray,
     Int8Array,
-    Posture,
     ThighCalibration,
     TrunkCalibration,
 )
@@ -150,7 +150,7 @@ def gather(
     with np.errstate(invalid="ignore"):
         near_up = d_thigh @ thigh.up >= np.cos(np.radians(p.cone_deg))
     standing = sel & valid_seconds(ep, p) & still_seconds(ep, p) & near_up
-    standing &= posture == Posture.UPRIGHT
+    standing &= posture == code.UPRIGHT
     standing_sum = d_thigh[standing].sum(axis=0) if standing.any() else _zero()
     standing_s = int(np.count_nonzero(standing))
     if trunk is None or ep.trunk_mean_g is None:
@@ -161,8 +161,8 @@ def gather(
     with np.errstate(invalid="ignore"):
         along = d @ up
     perp = d - np.outer(along, up)
-    sit = (posture == Posture.SITTING) | (posture == Posture.LYING)
-    stand = posture == Posture.UPRIGHT
+    sit = (posture == code.SITTING) | (posture == code.LYING)
+    stand = posture == code.UPRIGHT
     change = np.flatnonzero((sit[:-1] & stand[1:]) | (stand[:-1] & sit[1:])) + 1
     change = change[(change >= lo) & (change < hi)]
     t_sum, t_n = _zero(), 0
@@ -181,9 +181,9 @@ def gather(
             t_n += 1
     with np.errstate(invalid="ignore"):
         trunk_standing = standing & finite & (along >= np.cos(np.radians(p.cone_deg)))
-    riding = sel & finite & (posture == Posture.RIDING_SEATED)
+    riding = sel & finite & (posture == code.RIDING_SEATED)
     with np.errstate(invalid="ignore"):
-        seated = sel & finite & (posture == Posture.SITTING) & (along > _SEATED_TRUNK_COS)
+        seated = sel & finite & (posture == code.SITTING) & (along > _SEATED_TRUNK_COS)
     return Evidence(
         t_sum,
         t_n,

@@ -16,12 +16,12 @@ from typing import Protocol
 
 import numpy as np
 
+from analytics import posture_codes as code
 from analytics.geometry import angle_deg, unit_rows
 from analytics.records import (
     Epochs,
     FloatArray,
     Int8Array,
-    Posture,
     ThighCalibration,
     TrunkCalibration,
 )
@@ -57,11 +57,11 @@ def thigh_angle_of(
     """:func:`thigh_angle_deg` from the thigh's per-second mean directions (n, 3)
     (``theta_deg``: their angle from ``cal.up`` when the caller has it)."""
     theta = angle_deg(unit_rows(thigh_g), cal.up) if theta_deg is None else theta_deg
-    upright = (posture == Posture.UPRIGHT) | (posture == Posture.RIDING_STANDING)
+    upright = (posture == code.UPRIGHT) | (posture == code.RIDING_STANDING)
     with np.errstate(invalid="ignore"):
         flipped = upright & (theta > 90.0)
     theta = np.where(flipped, 180.0 - theta, theta)
-    return np.where(posture == Posture.NONWEAR, np.nan, theta)
+    return np.where(posture == code.NONWEAR, np.nan, theta)
 
 
 def trunk_lean_deg(

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analytics import posture_codes as code
 from analytics.calibration_errors import CalibrationError
 from analytics.calibration_evidence import (
     TRANSITION_AFTER_S,
@@ -42,7 +43,6 @@ from analytics.records import (
     Epochs,
     FloatArray,
     Int8Array,
-    Posture,
     Recording,
     SeatLayout,
     ThighCalibration,
@@ -311,7 +311,7 @@ def _classify(
     n = to_s - from_s
     if n <= 0:
         raise ValueError(f"empty range [{from_s}, {to_s})")
-    posture = np.full(n, Posture.NONWEAR, dtype=np.int8)
+    posture = np.full(n, code.NONWEAR, dtype=np.int8)
     hip = np.full(n, np.nan)
     data = np.full(n, DATA_NONE, dtype=np.int8)
     has = _has_data(rec, from_s, n)
@@ -335,9 +335,9 @@ def _classify(
         dst = slice(lo - from_s, hi - from_s)
         posture[dst] = tl.posture[src]
         hip[dst] = tl.hip_flexion_deg[src]
-    posture[~has] = Posture.NONWEAR
+    posture[~has] = code.NONWEAR
     hip[~has] = np.nan
-    data[has] = np.where(posture[has] == Posture.NONWEAR, DATA_OFF, DATA_OK)
+    data[has] = np.where(posture[has] == code.NONWEAR, DATA_OFF, DATA_OK)
     return WindowSeconds(from_s, posture, hip, data, baseline), a
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from analytics import posture_codes as code
 from analytics.params import PostureParams
 from analytics.records import BoolArray, Int8Array, Posture
 
@@ -70,7 +71,7 @@ def offbody_undecided_from(
     ``frozen_block_s`` of it (the frozen test sees whole blocks only); ``to_i`` when
     nothing is held."""
     i = to_i - 1
-    if i < 0 or not candidate[i] or posture[i] == Posture.NONWEAR:
+    if i < 0 or not candidate[i] or posture[i] == code.NONWEAR:
         return to_i
     j = i
     while j + 1 < candidate.shape[0] and candidate[j + 1]:
@@ -78,7 +79,7 @@ def offbody_undecided_from(
     if j + 1 + p.frozen_block_s < end_i:
         return to_i  # the run has ended: decided by what the window shows
     k = i
-    while k > 0 and candidate[k - 1] and posture[k - 1] != Posture.NONWEAR:
+    while k > 0 and candidate[k - 1] and posture[k - 1] != code.NONWEAR:
         k -= 1
     if end_i - k >= p.nonwear_after_s + lag_s:
         return to_i

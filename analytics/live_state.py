@@ -10,9 +10,10 @@ from typing import Any
 
 import numpy as np
 
+from analytics import posture_codes as code
 from analytics.alert_schedule import local_clock
 from analytics.compression import SEATED, step_classes
-from analytics.records import FloatArray, Int8Array, Posture, ThighCalibration, TrunkCalibration
+from analytics.records import FloatArray, Int8Array, ThighCalibration, TrunkCalibration
 from analytics.rules import RULES
 
 # --- calibration round trip -------------------------------------------------------
@@ -117,5 +118,5 @@ def add_seconds(
         compression_s=base.compression_s + float(np.count_nonzero(seated)) * dt_s,
         hip_gt90_s=base.hip_gt90_s + float(np.count_nonzero(above)) * dt_s,
         bouts_over_30=base.bouts_over_30 + bouts_reached,
-        saddle_s=base.saddle_s + float(np.count_nonzero(posture == Posture.RIDING_SEATED)) * dt_s,
+        saddle_s=base.saddle_s + float(np.count_nonzero(posture == code.RIDING_SEATED)) * dt_s,
     )

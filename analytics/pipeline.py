@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analytics import posture_codes as code
 from analytics.epoch_terms import EpochTerms
 from analytics.epochs import epochs_from_recording, with_trunk_deviation
 from analytics.geometry import unit_rows
@@ -28,7 +29,6 @@ from analytics.posture import (
 from analytics.records import (
     BoolArray,
     Epochs,
-    Posture,
     Recording,
     SeatLayout,
     ThighCalibration,
@@ -108,7 +108,7 @@ def analyze_epochs(
     hip = hip_flexion_deg(ep, cal, posture, trunk_cal, terms=terms)
     if cal.source == PEDALLING_SOURCE:  # which way is up is unknown: no hip angle
         hip = np.full(ep.n, np.nan)
-    reclined = raw.reclined & (posture == Posture.SITTING)
+    reclined = raw.reclined & (posture == code.SITTING)
     timeline = Timeline(
         t0_s=ep.t0_s,
         posture=posture,

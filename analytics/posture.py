@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analytics import posture_codes as code
 from analytics.epoch_terms import EpochTerms, dead_still_limit_g
 from analytics.geometry import angle_deg, axial_angle_deg, unit_rows
 from analytics.orientation import (
@@ -43,7 +44,6 @@ from analytics.records import (
     FloatArray,
     Int8Array,
     IntArray,
-    Posture,
     ThighCalibration,
     TrunkCalibration,
 )
@@ -89,7 +89,7 @@ def classify_thigh(
         seated_moving = incl > max(p.moving_seated_deg, cal.sit_threshold_deg)
         running = ep.thigh_std_g > p.running_std_g
     seated = np.where(moving, seated_moving & ~(gait & (incl < 60.0)), seated_still)
-    posture = np.where(seated, Posture.SITTING, Posture.UPRIGHT).astype(np.int8)
+    posture = np.where(seated, code.SITTING, code.UPRIGHT).astype(np.int8)
 
     # pedalling: a pedalling rhythm, or (a cadence faster than the rhythm test can
     # tell from steps) sustained movement with the thigh inclined like a rider's
@@ -111,7 +111,7 @@ def classify_thigh(
     # seconds inside a walk are not a ride
     if pedal.any():  # (else no ride: nothing to mark)
         riding_seated = _long_runs(pedal & seated, p.pedal_window_s)
-        posture[riding_seated] = Posture.RIDING_SEATED
+        posture[riding_seated] = code.RIDING_SEATED
         # standing on the pedals: upright spells inside a ride (between seated pedalling)
         starts, lengths, values = runs(pedal)
         idx = np.arange(posture.shape[0])
@@ -124,7 +124,7 @@ def classify_thigh(
                 continue
             lo, hi = int(seated_idx[0]), int(seated_idx[-1]) + 1
             inner = posture[lo:hi]
-            inner[inner == Posture.UPRIGHT] = Posture.RIDING_STANDING
+            inner[inner == code.UPRIGHT] = code.RIDING_STANDING
 
     # coasting on the saddle between pedal strokes is still seated riding
     _fill_coasting(posture, p)
@@ -134,10 +134,10 @@ def classify_thigh(
     fwd = d @ cal.forward
     roll = np.degrees(np.abs(np.arctan2(lat, np.abs(fwd))))
     with np.errstate(invalid="ignore"):
-        reclined = (posture == Posture.SITTING) & (roll > p.reclined_roll_deg) & (incl > 60.0)
+        reclined = (posture == code.SITTING) & (roll > p.reclined_roll_deg) & (incl > 60.0)
 
-    posture[~ok] = Posture.NONWEAR
-    reclined &= posture == Posture.SITTING
+    posture[~ok] = code.NONWEAR
+    reclined &= posture == code.SITTING
     return ThighPosture(posture=posture, inclination_deg=incl, reclined=reclined)
 
 
@@ -145,18 +145,18 @@ def _fill_coasting(posture: Int8Array, p: PostureParams, *, one_side: bool = Fal
     """Sitting still between two pedalling spells, up to ``coast_max_s``, is coasting
     on the saddle: seated riding (in place). With ``one_side`` (a recording that is
     all ride), sitting on the saddle just before or after pedalling is too."""
-    seated = posture == Posture.RIDING_SEATED
-    if not seated.any() and not (one_side and (posture == Posture.RIDING_STANDING).any()):
+    seated = posture == code.RIDING_SEATED
+    if not seated.any() and not (one_side and (posture == code.RIDING_STANDING).any()):
         return  # no ride: nothing to fill (every filled run borders seated riding)
     _starts, c_lengths, c_values = runs(posture)
-    short = (c_values == Posture.SITTING) & (c_lengths <= p.coast_max_s)
+    short = (c_values == code.SITTING) & (c_lengths <= p.coast_max_s)
     before = np.zeros(c_values.shape[0], dtype=np.bool_)
-    before[1:] = c_values[:-1] == Posture.RIDING_SEATED
+    before[1:] = c_values[:-1] == code.RIDING_SEATED
     after = np.zeros(c_values.shape[0], dtype=np.bool_)
-    after[:-1] = (c_values[1:] == Posture.RIDING_SEATED) | (c_values[1:] == Posture.RIDING_STANDING)
+    after[:-1] = (c_values[1:] == code.RIDING_SEATED) | (c_values[1:] == code.RIDING_STANDING)
     fill = short & ((before | after) if one_side else (before & after))
     if fill.any():
-        posture[np.repeat(fill, c_lengths)] = Posture.RIDING_SEATED
+        posture[np.repeat(fill, c_lengths)] = code.RIDING_SEATED
 
 
 def _classify_from_pedalling(ep: Epochs, cal: ThighCalibration, p: PostureParams) -> ThighPosture:
@@ -169,15 +169,15 @@ def _classify_from_pedalling(ep: Epochs, cal: ThighCalibration, p: PostureParams
     near = axial_angle_deg(d, cal.up)
     with np.errstate(invalid="ignore"):
         seated = near <= p.sit_threshold_deg
-    posture = np.where(seated, Posture.SITTING, Posture.UPRIGHT).astype(np.int8)
+    posture = np.where(seated, code.SITTING, code.UPRIGHT).astype(np.int8)
     with np.errstate(invalid="ignore"):
         moving = ep.thigh_std_g > p.moving_std_g
     # no walking anywhere in the recording: movement in the riding orientation is
     # pedalling at a rhythm the step test leaves open (fast cadence, rough road)
     pedal = (pedalling_seconds(ep, p) | (moving & seated)) & ok
-    posture[_long_runs(pedal, p.pedal_window_s)] = Posture.RIDING_SEATED
+    posture[_long_runs(pedal, p.pedal_window_s)] = code.RIDING_SEATED
     _fill_coasting(posture, p, one_side=True)
-    posture[~ok] = Posture.NONWEAR
+    posture[~ok] = code.NONWEAR
     incl = np.full(ep.n, np.nan)
     return ThighPosture(posture=posture, inclination_deg=incl, reclined=np.zeros(ep.n, np.bool_))
 
@@ -217,10 +217,37 @@ def off_body_candidates(
         dead = ep.thigh_std_g < limit
     if not dead.any():
         return np.asarray(dead, dtype=np.bool_)  # (no candidate: no block to judge)
-    frozen = frozen_seconds(
-        ep.thigh_mean_g, ep.thigh_std_g, ep.count, p.frozen_block_s, p.frozen_ratio
+    # only the blocks with a dead still second are judged (a block's verdict is its
+    # own seconds' business: the same for any other blocks beside it)
+    rows = _rows_of_blocks_with(dead, p.frozen_block_s)
+    if rows is None:
+        frozen = frozen_seconds(
+            ep.thigh_mean_g, ep.thigh_std_g, ep.count, p.frozen_block_s, p.frozen_ratio
+        )
+        return np.asarray(dead & frozen, dtype=np.bool_)
+    frozen = np.zeros(dead.shape[0], dtype=np.bool_)
+    frozen[rows] = frozen_seconds(
+        ep.thigh_mean_g[rows],
+        ep.thigh_std_g[rows],
+        ep.count[rows],
+        p.frozen_block_s,
+        p.frozen_ratio,
     )
     return np.asarray(dead & frozen, dtype=np.bool_)
+
+
+def _rows_of_blocks_with(mask: BoolArray, block_s: int) -> IntArray | None:
+    """The seconds of the aligned blocks of ``block_s`` that hold a True second, in
+    order (None when that is most blocks: judge them all)."""
+    n = mask.shape[0]
+    n_blocks = -(-n // block_s)
+    padded = np.zeros(n_blocks * block_s, dtype=np.bool_)
+    padded[:n] = mask
+    blocks = np.flatnonzero(padded.reshape(n_blocks, block_s).any(axis=1))
+    if 2 * blocks.shape[0] > n_blocks:
+        return None
+    rows = (blocks[:, None] * block_s + np.arange(block_s)).reshape(-1)
+    return rows[rows < n] if blocks[-1] == n_blocks - 1 else rows
 
 
 def whole_blocks(mask: BoolArray, block_s: int) -> BoolArray:
@@ -262,7 +289,7 @@ def off_body_runs(posture: Int8Array, seconds: OffBodySeconds, p: PostureParams)
     if both is not None:
         off |= _long_runs(both, p.nonwear_after_s)
     out = posture.copy()
-    out[off] = Posture.NONWEAR
+    out[off] = code.NONWEAR
     return out
 
 
@@ -326,8 +353,8 @@ def apply_lying(
         trunk_incl = angle_deg(unit_rows(ep.trunk_mean_g), trunk.up)
     out = posture.copy()
     with np.errstate(invalid="ignore"):
-        lying = (posture == Posture.SITTING) & (trunk_incl > p.lying_trunk_deg)
-    out[lying] = Posture.LYING
+        lying = (posture == code.SITTING) & (trunk_incl > p.lying_trunk_deg)
+    out[lying] = code.LYING
     return out
 
 

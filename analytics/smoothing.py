@@ -18,7 +18,8 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from analytics.records import Int8Array, IntArray, Posture
+from analytics import posture_codes as code
+from analytics.records import Int8Array, IntArray
 from analytics.scratch import scratch
 
 _T = TypeVar("_T", bound=np.generic)
@@ -56,7 +57,7 @@ def enforce_posture_hold(labels: Int8Array, hold_s: int) -> Int8Array:
     if hold_s <= 1 or labels.shape[0] == 0:
         return labels.copy()
     _starts, lengths, values = runs(labels)
-    nonwear = values == Posture.NONWEAR
+    nonwear = values == code.NONWEAR
     kept = (lengths >= hold_s) | nonwear
     if kept.all():
         return labels.astype(np.int8)  # no short run: nothing to relabel

@@ -317,3 +317,34 @@ def test_thigh_lateral_axis_is_numpys_cross_product_to_the_bit() -> None:
         v = np.cross(up, forward)
         want = v / np.linalg.norm(v)
         np.testing.assert_array_equal(ThighCalibration(up=up, forward=forward).lateral, want)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_only_blocks_with_a_dead_still_second_are_judged_and_nothing_changes(seed: int) -> None:
+    """off_body_candidates judges the frozen test on the blocks holding a dead still
+    second only: the same candidates as judging every block (a block's verdict
+    depends on its own seconds, to the last bit)."""
+    from analytics.epoch_terms import dead_still_limit_g
+    from analytics.posture import frozen_seconds, off_body_candidates
+    from analytics.records import Epochs
+
+    rng = np.random.default_rng(seed)
+    p = PostureParams()
+    n = int(rng.integers(30, 900))
+    mean = rng.normal([0.1, -0.98, 0.1], 0.01 * rng.random(), size=(n, 3))
+    std = 0.03 + np.abs(rng.normal(0.0, 0.02, n))
+    count = np.full(n, 50)
+    for _ in range(int(rng.integers(0, 4))):  # dead still, frozen stretches
+        a = int(rng.integers(0, n))
+        b = min(n, a + int(rng.integers(1, 200)))
+        mean[a:b] = mean[a] + rng.normal(0.0, 1e-5, (b - a, 3))
+        std[a:b] = 1e-4
+    gaps = rng.random(n) < 0.02
+    mean[gaps], std[gaps], count[gaps] = np.nan, np.nan, 0
+    ep = Epochs(0, count, mean, std, np.zeros(n))
+    limit = dead_still_limit_g(ep, p)
+    with np.errstate(invalid="ignore"):
+        dead = std < limit
+    every = dead & frozen_seconds(mean, std, count, p.frozen_block_s, p.frozen_ratio)
+    got = off_body_candidates(ep, p, still_limit_g=limit)
+    np.testing.assert_array_equal(got, every)
