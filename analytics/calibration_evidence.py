@@ -157,7 +157,7 @@ def gather(
         return Evidence(_zero(), 0, _zero(), 0, _zero(), 0, standing_sum, standing_s, _zero(), 0)
     up = trunk.up
     d = unit_rows(ep.trunk_mean_g) if directions is None or directions[1] is None else directions[1]
-    finite = np.asarray(np.isfinite(d).all(axis=1), dtype=np.bool_)
+    finite = np.isfinite(d[:, 0]) & np.isfinite(d[:, 1]) & np.isfinite(d[:, 2])
     with np.errstate(invalid="ignore"):
         along = d @ up
     perp = d - np.outer(along, up)

@@ -77,9 +77,12 @@ class SampleBuffer:
             return
         blocks, k = self._pending, self._pending_n
         self._pending, self._pending_n = [], 0
-        t_type = np.result_type(self._t, *(b[0] for b in blocks))
-        first = () if self._v is None else (self._v,)
-        v_type = np.result_type(*first, *(b[1] for b in blocks))
+        t_type, v_type = self._t.dtype, None if self._v is None else self._v.dtype
+        if v_type is None or {b[0].dtype for b in blocks} != {t_type}:
+            t_type = np.result_type(self._t, *(b[0] for b in blocks))
+        if v_type is None or {b[1].dtype for b in blocks} != {v_type}:
+            first = () if self._v is None else (self._v,)
+            v_type = np.result_type(*first, *(b[1] for b in blocks))
         fits = self._end + k <= self._t.shape[0]
         if not (
             fits and t_type == self._t.dtype and self._v is not None and v_type == self._v.dtype

@@ -348,3 +348,52 @@ def test_only_blocks_with_a_dead_still_second_are_judged_and_nothing_changes(see
     every = dead & frozen_seconds(mean, std, count, p.frozen_block_s, p.frozen_ratio)
     got = off_body_candidates(ep, p, still_limit_g=limit)
     np.testing.assert_array_equal(got, every)
+
+
+def _frozen_as_written_before(
+    mean_g: np.ndarray, std_g: np.ndarray, count: np.ndarray, block_s: int, ratio: float
+) -> np.ndarray:
+    """frozen_seconds with numpy's axis sums (the reference for its written-out sums)."""
+    n = count.shape[0]
+    n_blocks = -(-n // block_s)
+    pad = n_blocks * block_s - n
+    m = np.concatenate((mean_g, np.full((pad, 3), np.nan))).reshape(n_blocks, block_s, 3)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se2 = np.concatenate((std_g**2 / count, np.full(pad, np.nan))).reshape(n_blocks, block_s)
+    has = np.isfinite(m).all(axis=2) & np.isfinite(se2)
+    k = has.sum(axis=1)
+    m0 = np.where(has[:, :, None], m, 0.0)
+    centre = m0.sum(axis=1) / np.maximum(k, 1)[:, None]
+    dev2 = np.where(has, np.sum((m0 - centre[:, None, :]) ** 2, axis=2), 0.0)
+    rms_dev = np.sqrt(dev2.sum(axis=1) / np.maximum(k, 1))
+    rms_se = np.sqrt(np.where(has, se2, 0.0).sum(axis=1) / np.maximum(k, 1))
+    return np.asarray(
+        np.repeat((k >= block_s // 2) & (rms_dev <= ratio * rms_se), block_s)[:n]
+        & has.reshape(-1)[:n]
+    )
+
+
+@pytest.mark.parametrize("n", [1, 59, 60, 61, 745, 3600, 86_400])
+def test_frozen_seconds_sums_the_components_as_numpy_does(n: int) -> None:
+    """Blocks whose scatter sits right at the limit: the verdicts of the written-out
+    component sums are those of numpy's axis sums, block for block."""
+    from analytics.posture import frozen_seconds
+
+    rng = np.random.default_rng(n)
+    mean = rng.normal([0.1, -0.98, 0.1], 1e-3, size=(n, 3))
+    count = np.full(n, 50)
+    std = np.full(n, 1e-3 * np.sqrt(50) / 2.0) * rng.uniform(0.9, 1.1, n)
+    mean[rng.random(n) < 0.03] = np.nan
+    for ratio in (0.5, 1.0, 2.0, 4.0):
+        got = frozen_seconds(mean, std, count, 60, ratio)
+        np.testing.assert_array_equal(got, _frozen_as_written_before(mean, std, count, 60, ratio))
+
+
+@pytest.mark.parametrize("blocks", [1, 2, 13, 1440])
+def test_numpy_sums_three_components_in_order(blocks: int) -> None:
+    """What frozen_seconds' written-out sums rely on, to the last bit."""
+    rng = np.random.default_rng(blocks)
+    a = rng.normal(size=(blocks, 60, 3)) * 10 ** rng.uniform(-8, 3, size=(blocks, 60, 3))
+    want = np.sum(a, axis=2)
+    got = (a[:, :, 0] + a[:, :, 1]) + a[:, :, 2]
+    assert got.tobytes() == want.tobytes()
