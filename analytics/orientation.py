@@ -54,6 +54,8 @@ def centred_fraction(mask: BoolArray, window: int) -> FloatArray:
     n = mask.shape[0]
     if window <= 1:
         return mask.astype(np.float64)
+    if not mask.any():
+        return np.zeros(n)  # (what the convolution gives, without it)
     full = np.convolve(mask.astype(np.float64), np.ones(window) / window, mode="full")
     lo = (window - 1) // 2
     return np.asarray(full[lo : lo + n], dtype=np.float64)

@@ -163,10 +163,14 @@ def rhythm_centres(
     lag = STEADY_LAG_S
     centres = np.arange(half, n_sec - half)
     if wanted is not None:
+        if not wanted.any():
+            return None  # (no second wanted: no centre near one)
         need = np.convolve(wanted.astype(np.int64), np.ones(2 * lag + 1, np.int64), "same") > 0
         centres = centres[need[centres]]
-    bad = np.convolve(count <= 0, np.ones(2 * half + 1, dtype=np.int64), mode="same") > 0
-    centres = centres[~bad[centres]]
+    empty = count <= 0
+    if empty.any():  # (else no centre is near a gap)
+        bad = np.convolve(empty, np.ones(2 * half + 1, dtype=np.int64), mode="same") > 0
+        centres = centres[~bad[centres]]
     if centres.shape[0] == 0:
         return None
     return half, centres

@@ -152,3 +152,45 @@ def test_window_means_sum_each_window_in_order_for_few_and_many_windows(n_window
     got = _window_means(axes)
     assert got.dtype == np.float32
     np.testing.assert_array_equal(got[..., 0], want)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_rhythm_centres_skip_nothing_to_look_for(seed: int) -> None:
+    """No second wanted, or no gap: the centres of the full convolutions."""
+    from analytics.rhythm import STEADY_LAG_S, rhythm_centres
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 900))
+    count = np.where(rng.random(n) < rng.choice([0.0, 0.01, 0.2]), 0, 50)
+    wanted = rng.random(n) < rng.choice([0.0, 0.002, 0.3])
+    window_s = float(rng.choice([4.0, 6.0, 10.0]))
+    half = round(window_s / 2.0)
+    got = rhythm_centres(count, window_s, wanted)
+    if n < 2 * half + 1:
+        assert got is None
+        return
+    lag = STEADY_LAG_S
+    need = np.convolve(wanted.astype(np.int64), np.ones(2 * lag + 1, np.int64), "same") > 0
+    bad = np.convolve(count <= 0, np.ones(2 * half + 1, dtype=np.int64), mode="same") > 0
+    centres = np.arange(half, n - half)
+    centres = centres[need[centres] & ~bad[centres]]
+    if centres.shape[0] == 0:
+        assert got is None
+    else:
+        assert got is not None
+        assert got[0] == half
+        np.testing.assert_array_equal(got[1], centres)
+
+
+@pytest.mark.parametrize("n", [1, 7, 30, 745])
+@pytest.mark.parametrize("window", [1, 15, 30])
+def test_centred_fraction_of_no_true_second_is_the_convolution(n: int, window: int) -> None:
+    """A mask without a True second skips the convolution: the same zeros."""
+    from analytics.orientation import centred_fraction
+
+    got = centred_fraction(np.zeros(n, dtype=np.bool_), window)
+    full = np.convolve(np.zeros(n), np.ones(window) / window, mode="full")
+    lo = (window - 1) // 2
+    want = full[lo : lo + n] if window > 1 else np.zeros(n)
+    assert got.dtype == np.float64
+    assert got.tobytes() == want.tobytes()
