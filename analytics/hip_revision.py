@@ -61,17 +61,25 @@ class Directions:
     trunk: Float32Array | None
 
 
-def directions_of(ep: Epochs, from_s: int, n: int) -> Directions:
+def directions_of(
+    ep: Epochs,
+    from_s: int,
+    n: int,
+    unit: tuple[FloatArray, FloatArray | None] | None = None,
+) -> Directions:
     """The directions of seconds ``[from_s, from_s + n)`` of the epochs ``ep``
-    (seconds outside ``ep``: NaN)."""
+    (seconds outside ``ep``: NaN); ``unit``: ``unit_rows`` of the thigh's and the
+    trunk's mean vectors of all of ``ep`` when the caller has them (a row's unit
+    vector is the same whichever rows are scaled with it)."""
     thigh = np.full((n, 3), np.nan, dtype=np.float32)
     trunk = None if ep.trunk_mean_g is None else np.full((n, 3), np.nan, dtype=np.float32)
     lo, hi = max(from_s, ep.t0_s), min(from_s + n, ep.t0_s + ep.n)
     if hi > lo:
         src, dst = slice(lo - ep.t0_s, hi - ep.t0_s), slice(lo - from_s, hi - from_s)
-        thigh[dst] = unit_rows(ep.thigh_mean_g[src])
+        d_thigh, d_trunk = unit if unit is not None else (None, None)
+        thigh[dst] = unit_rows(ep.thigh_mean_g[src]) if d_thigh is None else d_thigh[src]
         if trunk is not None and ep.trunk_mean_g is not None:
-            trunk[dst] = unit_rows(ep.trunk_mean_g[src])
+            trunk[dst] = unit_rows(ep.trunk_mean_g[src]) if d_trunk is None else d_trunk[src]
     return Directions(thigh, trunk)
 
 

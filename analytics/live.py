@@ -217,7 +217,8 @@ def decide_window(
     evidence = None
     if a.thigh is not None and n > 0:
         evidence = evidence_of(a, max(0, from_s - t0), max(0, keep_to - t0), p)
-    return Decided(sec, evidence, directions_of(a.epochs, from_s, n))
+    unit = None if a.terms is None else (a.terms.thigh_dir, a.terms.trunk_dir)
+    return Decided(sec, evidence, directions_of(a.epochs, from_s, n, unit))
 
 
 def evidence_of(a: Analysis, lo: int, hi: int, p: PostureParams) -> Evidence:

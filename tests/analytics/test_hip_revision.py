@@ -8,6 +8,7 @@ import copy
 import itertools
 
 import numpy as np
+import pytest
 
 from analytics.hip_revision import (
     REVISE_FROM_DEG,
@@ -198,3 +199,27 @@ def test_a_calibrate_command_revises_the_day_so_far_with_the_calibration_before_
     assert (rev.t0_s, rev.n) == (expected.t0_s, expected.n)
     np.testing.assert_array_equal(rev.hip_flexion_deg, expected.hip_flexion_deg)
     assert rev.hip_gt90_s > rev.hip_gt90_before_s  # the first sitting, now beyond 90°
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_directions_from_the_windows_unit_rows_are_the_sliced_ones(seed: int) -> None:
+    """directions_of with the unit rows of the whole window (what the live step has
+    already) gives the same bits as scaling the seconds' own rows."""
+    from analytics.geometry import unit_rows
+    from analytics.hip_revision import directions_of
+    from analytics.records import Epochs
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 800))
+    thigh = rng.normal(size=(n, 3)) * 10 ** rng.uniform(-2, 0.5, size=(n, 1))
+    trunk = rng.normal(size=(n, 3))
+    thigh[rng.random(n) < 0.05] = np.nan
+    ep = Epochs(1000, np.full(n, 50), thigh, np.ones(n), np.ones(n), trunk_mean_g=trunk)
+    from_s = 1000 + int(rng.integers(-20, n))
+    k = int(rng.integers(1, 40))
+    want = directions_of(ep, from_s, k)
+    got = directions_of(ep, from_s, k, (unit_rows(thigh), unit_rows(trunk)))
+    assert got.thigh.tobytes() == want.thigh.tobytes()
+    assert got.trunk is not None
+    assert want.trunk is not None
+    assert got.trunk.tobytes() == want.trunk.tobytes()
