@@ -200,6 +200,8 @@ def _segment(w: AlertWork, p: AlertParams, inp: AlertInput, out: list[Alert]) ->
     if p.cyclist and inp.posture == Posture.RIDING_SEATED and cls == SEATED:
         saddle_prompt(w, p, inp, new)
     w.next_t_s = te
+    if not new:
+        return
     new = _one_prompt(w, new)
     new.sort(key=lambda a: a.t_s)  # stable: same-time alerts keep their order
     out.extend(new)

@@ -21,6 +21,9 @@ from analytics.live_state import DayTotals, add_seconds, local_day
 from analytics.live_status import DATA_STATE, LiveStatus
 from analytics.records import FloatArray, IntArray, Posture
 
+_POSTURE_OF = {int(p): p for p in Posture}
+"""Each posture code's member (a dict lookup costs less than ``Posture(code)``)."""
+
 
 @dataclass(frozen=True, slots=True)
 class EngineOutput:
@@ -81,7 +84,7 @@ def alert_steps(
         else:
             inp = AlertInput(
                 t_s=t,
-                posture=Posture(posture[i]),
+                posture=_POSTURE_OF[posture[i]],
                 local_offset_s=utc_offset_s(t),
                 battery_low=battery_low,
                 hip_gt90_s=hip[i],
