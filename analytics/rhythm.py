@@ -21,6 +21,7 @@ pedalling at any cadence).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,7 +95,7 @@ def grid_vectors(t_s: FloatArray, acc_g: FloatArray, grid: FloatArray) -> Float3
     """The thigh's vector at the grid times, (3, points): linear interpolation between
     the samples around each grid time (two gathers of rows: cheaper than np.interp
     over every sample of the recording). ``t_s``: at least two finite samples."""
-    after = np.clip(np.searchsorted(t_s, grid), 1, t_s.shape[0] - 1)
+    after = np.minimum(np.maximum(np.searchsorted(t_s, grid), 1), t_s.shape[0] - 1)
     before = after - 1
     rows = blend(t_s[before], t_s[after], acc_g[before], acc_g[after], grid)
     return np.ascontiguousarray(rows.T, dtype=np.float32)
@@ -223,15 +224,12 @@ def rhythm_rates(
     share, stride, _ = _nothing(n_sec)
     per_s = int(RESAMPLE_HZ)
     width = 2 * half * per_s
-    freqs = np.fft.rfftfreq(width, 1.0 / RESAMPLE_HZ)
-    band = np.flatnonzero((freqs >= BAND_HZ[0]) & (freqs <= BAND_HZ[1]))
-    slow = band[freqs[band] < split_hz]
-    hann = np.hanning(width).astype(np.float32)
+    freqs, band, slow, hann = _spectrum_terms(width, split_hz)
     # the grid point by point (the 3 axes of a point side by side): a window's rows
     # are gathered whole, and the (3, windows, width) view of them is laid out as the
     # spectra below have always read it (the same sums, bit for bit)
     points = np.ascontiguousarray(vec.T)
-    lost: BoolArray = np.asarray(~np.isfinite(points).all(axis=1), dtype=np.bool_)
+    lost: BoolArray = ~(np.isfinite(vec[0]) & np.isfinite(vec[1]) & np.isfinite(vec[2]))
     if lost.any():  # a sample with a missing value: its windows have no rhythm
         points[lost] = 0.0
     rate_hz = np.full(n_sec, np.nan)
@@ -267,6 +265,27 @@ def rhythm_rates(
     return share, stride, rate_hz
 
 
+@functools.lru_cache(maxsize=8)
+def _spectrum_terms(
+    width: int, split_hz: float
+) -> tuple[FloatArray, IntArray, IntArray, Float32Array]:
+    """The frequencies of a window of ``width`` grid points, the bins of ``BAND_HZ``,
+    those below ``split_hz`` and the window's Hann taper (read-only: shared by every
+    call; a live step asks for them every step)."""
+    freqs: FloatArray = np.asarray(np.fft.rfftfreq(width, 1.0 / RESAMPLE_HZ), dtype=np.float64)
+    band: IntArray = np.flatnonzero((freqs >= BAND_HZ[0]) & (freqs <= BAND_HZ[1]))
+    slow: IntArray = band[freqs[band] < split_hz]
+    hann: Float32Array = np.hanning(width).astype(np.float32)
+    for a in (freqs, band, slow, hann):
+        a.flags.writeable = False
+    return freqs, band, slow, hann
+
+
+def _clipped(k: IntArray, last: int) -> IntArray:
+    """``np.clip(k, 0, last)`` of integer bins (without its wrapper's cost)."""
+    return np.minimum(np.maximum(k, 0), last)
+
+
 def _window_means(axes: Float32Array) -> Float32Array:
     """The mean of each window (last axis) of the (3, windows, width) view, kept as a
     trailing axis: summed in window order, then divided as ``ndarray.mean`` divides
@@ -288,9 +307,9 @@ def _window_means(axes: Float32Array) -> Float32Array:
 def _peak(power: FloatArray, rows: IntArray, k: IntArray) -> FloatArray:
     """The largest power within one frequency bin of bin ``k`` of each row."""
     last = power.shape[1] - 1
-    out = power[rows, np.clip(k, 0, last)]
+    out = power[rows, _clipped(k, last)]
     for dk in (-1, 1):
-        out = np.maximum(out, power[rows, np.clip(k + dk, 0, last)])
+        out = np.maximum(out, power[rows, _clipped(k + dk, last)])
     return np.asarray(out, dtype=np.float64)
 
 
@@ -299,5 +318,5 @@ def _peak_sum(power: FloatArray, rows: IntArray, k: IntArray) -> FloatArray:
     last = power.shape[1] - 1
     total = np.zeros(k.shape[0])
     for dk in (-1, 0, 1):
-        total += power[rows, np.clip(k + dk, 0, last)]
+        total += power[rows, _clipped(k + dk, last)]
     return total

@@ -194,3 +194,21 @@ def test_centred_fraction_of_no_true_second_is_the_convolution(n: int, window: i
     want = full[lo : lo + n] if window > 1 else np.zeros(n)
     assert got.dtype == np.float64
     assert got.tobytes() == want.tobytes()
+
+
+def test_spectrum_terms_are_shared_read_only_and_bins_clip_as_numpy() -> None:
+    from analytics.rhythm import BAND_HZ, RESAMPLE_HZ, _clipped, _spectrum_terms
+
+    freqs, band, slow, hann = _spectrum_terms(150, 1.4)
+    assert _spectrum_terms(150, 1.4)[0] is freqs  # computed once
+    np.testing.assert_array_equal(freqs, np.fft.rfftfreq(150, 1.0 / RESAMPLE_HZ))
+    np.testing.assert_array_equal(
+        band, np.flatnonzero((freqs >= BAND_HZ[0]) & (freqs <= BAND_HZ[1]))
+    )
+    np.testing.assert_array_equal(slow, band[freqs[band] < 1.4])
+    assert hann.tobytes() == np.hanning(150).astype(np.float32).tobytes()
+    for a in (freqs, band, slow, hann):
+        with pytest.raises(ValueError, match="read-only"):
+            a[0] = 0
+    k = np.arange(-5, 80)
+    np.testing.assert_array_equal(_clipped(k, 75), np.clip(k, 0, 75))
