@@ -237,14 +237,16 @@ def evidence_of(a: Analysis, lo: int, hi: int, p: PostureParams) -> Evidence:
     return gather(part, tl[a_i:b_i], a.thigh, a.trunk, lo - a_i, hi - a_i, p, directions=directions)
 
 
+_EPOCH_FIELDS = tuple(f.name for f in dataclasses.fields(Epochs) if f.name != "t0_s")
+
+
 def _epochs_part(ep: Epochs, lo: int, hi: int) -> Epochs:
     """Seconds ``[lo, hi)`` of ``ep``."""
-    arrays = {
-        f.name: v[lo:hi]
-        for f in dataclasses.fields(ep)
-        if isinstance(v := getattr(ep, f.name), np.ndarray)
-    }
-    return dataclasses.replace(ep, t0_s=ep.t0_s + lo, **arrays)
+    values = {name: getattr(ep, name) for name in _EPOCH_FIELDS}
+    return Epochs(
+        t0_s=ep.t0_s + lo,
+        **{k: v[lo:hi] if isinstance(v, np.ndarray) else v for k, v in values.items()},
+    )
 
 
 def _offbody_candidates(a: Analysis, p: PostureParams, last_i: int) -> BoolArray:
