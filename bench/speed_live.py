@@ -246,13 +246,8 @@ def sensors(
     )
     t = time.perf_counter()
     people = make_people(8, spread + warm_s + max(seconds, base_s) + 10.0)
-    mb = (
-        sum(
-            b.t_s.nbytes + (0 if b.values is None else b.values.nbytes)
-            for b in people[0].engine._buffers.values()
-        )
-        / 1e6
-    )
+    held = [b.merged() for b in people[0].engine._buffers.values()]
+    mb = sum(t.nbytes + (0 if v is None else v.nbytes) for t, v in held) / 1e6
     print(
         f"   (8 simulated people, engines fed {LiveParams().context_s} s of context first: "
         f"{time.perf_counter() - t:.1f} s; each engine holds {mb:.1f} MB of samples)"
