@@ -54,10 +54,6 @@ class SampleBuffer:
     def add(self, t_s: FloatArray, values: FloatArray) -> int:
         """Hold the samples ``t_s`` (sorted) newer than the newest held; returns how
         many were older (dropped: a clock that stepped back)."""
-        if self._shape is None:
-            self._shape = values.shape[1:]
-        elif self._shape != values.shape[1:]:
-            raise ValueError(f"samples of shape {values.shape[1:]} after {self._shape}")
         k = int(t_s.shape[0])
         late = 0
         if k and not float(t_s[0]) > self.last_t_s:  # sorted: else all are newer
@@ -66,6 +62,10 @@ class SampleBuffer:
             late = k - int(t_s.shape[0])
             k -= late
         if k:
+            if self._shape is None:
+                self._shape = values.shape[1:]
+            elif self._shape != values.shape[1:]:
+                raise ValueError(f"samples of shape {values.shape[1:]} after {self._shape}")
             self._pending.append((t_s, values))
             self._pending_n += k
             self.last_t_s = float(t_s[-1])

@@ -4,6 +4,7 @@ with every block (issue 14), and the samples read back are those added."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from analytics.live_buffers import SampleBuffer
 
@@ -43,3 +44,21 @@ def test_overlapping_samples_are_dropped_and_dtypes_widen() -> None:
     assert v is not None
     assert v.dtype == np.float64
     np.testing.assert_array_equal(v, [1.0, 2.0, 4.0, 5.0])
+
+
+def test_blocks_are_held_until_read_and_a_changed_shape_is_refused() -> None:
+    """Blocks are copied in once when the samples are read (several at a time), with
+    what the samples of each block were; a block of another shape says so."""
+    buf = SampleBuffer()
+    blocks = [(k + np.arange(50) / 50.0, np.full((50, 3), float(k))) for k in range(10)]
+    for t, v in blocks:
+        assert buf.add(t, v) == 0
+    assert buf.n == 500
+    assert buf.last_t_s == blocks[-1][0][-1]
+    t_all, v_all = buf.merged()
+    np.testing.assert_array_equal(t_all, np.concatenate([b[0] for b in blocks]))
+    assert v_all is not None
+    np.testing.assert_array_equal(v_all, np.concatenate([b[1] for b in blocks]))
+    assert buf.add(np.array([5.0, 9.5]), np.zeros((2, 4))) == 2  # late: dropped, no check
+    with pytest.raises(ValueError, match="shape"):
+        buf.add(np.array([20.0]), np.zeros((1, 4)))
