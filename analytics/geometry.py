@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from analytics.records import BoolArray, FloatArray
@@ -16,7 +18,10 @@ def unit_rows(v: FloatArray) -> FloatArray:
 
 
 def unit(v: FloatArray) -> FloatArray:
-    n = float(np.linalg.norm(v))
+    if v.ndim == 1 and v.dtype == np.float64:  # np.linalg.norm's own sum, without its wrapper
+        n = math.sqrt(float(v.dot(v)))
+    else:
+        n = float(np.linalg.norm(v))
     if not np.isfinite(n) or n == 0.0:
         raise ValueError("cannot normalise a zero or non-finite vector")
     return np.asarray(v / n, dtype=np.float64)

@@ -82,3 +82,18 @@ def test_no_evidence_changes_nothing_and_explicit_calibrations_stay() -> None:
 def test_damaged_evidence_says_what_to_do() -> None:
     with pytest.raises(ValueError, match="delete the state file"):
         Evidence.from_dict({"transitions": 1})
+
+
+def test_unit_scales_by_numpys_norm_to_the_last_bit() -> None:
+    """geometry.unit divides by np.linalg.norm's value (computed without its wrapper)."""
+    from analytics.geometry import unit
+
+    rng = np.random.default_rng(4)
+    for _ in range(2000):
+        v = rng.normal(size=3) * 10 ** rng.uniform(-6, 6)
+        assert unit(v).tobytes() == np.asarray(v / float(np.linalg.norm(v))).tobytes()
+    with pytest.raises(ValueError, match="zero"):
+        unit(np.zeros(3))
+    v32 = np.array([3.0, 4.0], dtype=np.float32)  # other dtypes: np.linalg.norm itself
+    want = np.asarray(v32 / float(np.linalg.norm(v32)), dtype=np.float64)
+    assert unit(v32).tobytes() == want.tobytes()
