@@ -102,7 +102,6 @@ def clinic_cmd(
     from rich.console import Console
 
     from collector.config import ConfigError, Overrides, find_config, load_settings
-    from collector.extras import require
     from collector.progress import counting_bar
     from collector.review import building
     from collector.review.clinic_run import (
@@ -117,8 +116,6 @@ def clinic_cmd(
     from collector.sinks.history.model import StoreConfigError, StoreUnavailableError
     from collector.timezone import UnknownZoneError, chosen_zone
 
-    if fmt == "html":
-        require("matplotlib", "the clinic's report pages (their charts; --format json does not)")
     first_given = None if from_text is None else building.parse_date("--from", from_text)
     last_given = None if to_text is None else building.parse_date("--to", to_text)
     if first_given and last_given and last_given < first_given:
