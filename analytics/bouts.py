@@ -257,9 +257,7 @@ def _range_sums(
         out = np.add.reduceat(values, edges, dtype=np.float64)[0::2]
         return [int(x) for x in out.tolist()]
 
-    a = [
-        int(np.count_nonzero(above[i:j])) for i, j in zip(lo.tolist(), hi.tolist(), strict=True)
-    ]
+    a = [int(np.count_nonzero(above[i:j])) for i, j in zip(lo.tolist(), hi.tolist(), strict=True)]
     q = sums(quantize(excess, out=excess))
     seat: list[int | None] = [None] * len(a)
     if seat_load is not None:
