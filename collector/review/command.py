@@ -111,7 +111,8 @@ def report_cmd(
         building.fail(
             f"--out {out} is a folder; give a file to write (or --all-users for a folder)"
         )
-    from collector.config import ConfigError, Overrides, find_config, load_settings
+    from collector.config import ConfigError, Overrides, find_config
+    from collector.config.review_settings import review_settings
     from collector.review.load import load_inputs
     from collector.review.meta import ReportMeta, sitload_version
     from collector.review.range import describe_store
@@ -123,7 +124,7 @@ def report_cmd(
     if first_given and last_given and last_given < first_given:
         building.fail(f"--to {last_given} is before --from {first_given}")
     try:
-        settings = load_settings(
+        settings = review_settings(
             find_config(config_path).path, Overrides(history_url=history_url, user_id=user)
         )
     except ConfigError as exc:
@@ -164,7 +165,7 @@ def report_cmd(
         tz_name=tz_name,
         baseline=baseline,
         params=settings.exposure,
-        taken_within_s=settings.alerts.taken_within_s,
+        taken_within_s=settings.taken_within_s,
     )
     t_review = time.perf_counter()
     meta = ReportMeta(
