@@ -7,7 +7,7 @@ now and then a day worn only 4 hours or a sensor gap — with the alerts the pro
 schedule gives, the live service's daily records, and a pain score every morning
 (plus some evening ones). 7.9 M seconds in all.
 
-Timed, best of N in one process (after one warm-up that imports matplotlib):
+Timed, best of N in one process (after one warm-up report):
 
 * **report** end to end: read the range day by day from the store
   (``collector.review.load``) → ``analytics.review`` → the HTML page with its six
@@ -229,9 +229,9 @@ def main() -> int:
     )
 
     t0 = time.perf_counter()
-    report_once(store, user, first, last)  # warm-up: imports matplotlib, loads fonts
+    report_once(store, user, first, last)  # warm-up: the page's modules, the first arrays
     warm = time.perf_counter() - t0
-    print(f"warm-up (first report in this process, matplotlib import included): {warm:.2f} s")
+    print(f"warm-up (first report in this process, its imports included): {warm:.2f} s")
 
     mem = best_report(store, user, first, last, args.repeat)
     show(f"report from the in-memory store, best of {args.repeat}", mem)
