@@ -44,9 +44,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import os
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -60,6 +57,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from analytics.exposure import exposure_report  # noqa: E402
+from bench.report_cold import cold_command, cold_verdict  # noqa: E402
 from collector.review.building import build_review  # noqa: E402
 from collector.review.export import render_json  # noqa: E402
 from collector.review.html import render_html  # noqa: E402
@@ -69,7 +67,6 @@ from collector.sinks.history.model import HistoryRecord, HistoryStore  # noqa: E
 from tests.review_store import DayKind, filled_store, simulate_history  # noqa: E402
 
 TARGET_S = 2.0
-COLD_TARGET_S = 1.5
 TZ = "Europe/London"
 FIRST = dt.date(2026, 2, 2)  # a Monday; 90 days run to 2 May, across the DST change
 
@@ -126,63 +123,6 @@ def show(name: str, r: dict[str, float]) -> None:
         f"{name}: {r['total']:.2f} s (read {r['load']:.2f} s, review {r['review']:.2f} s, "
         f"HTML + charts {r['html']:.2f} s)"
     )
-
-
-def cold_args(db: Path, user: str, first: dt.date, last: dt.date) -> list[str]:
-    """``sitload report`` as a new process (``python -m collector.cli``)."""
-    out = db.with_suffix(".html")
-    return [
-        sys.executable, "-m", "collector.cli", "-q", "report", "--from", first.isoformat(),
-        "--to", last.isoformat(), "--user", user, "--tz", TZ, "--history", f"sqlite://{db}",
-        "--out", str(out),
-    ]  # fmt: skip
-
-
-def timed_process(args: list[str], code: Path) -> float:
-    """Wall clock of the process ``args`` run with the sitload code in ``code``."""
-    env = {**os.environ, "PYTHONPATH": str(code)}
-    t0 = time.perf_counter()
-    run = subprocess.run(args, capture_output=True, text=True, cwd=code, env=env, check=False)
-    elapsed = time.perf_counter() - t0
-    if run.returncode != 0:
-        raise SystemExit(f"{' '.join(args[:5])} … failed: {run.stderr.strip()[-500:]}")
-    return elapsed
-
-
-def cold_command(
-    db: Path, user: str, first: dt.date, last: dt.date, rounds: int, compare: Path | None
-) -> float:
-    """The cold ``sitload report`` (best of ``rounds``), alternating in each round with
-    ``python -c pass`` and (``compare``) the same command with the code in DIR; prints
-    best and median of each and their ratios. Returns this code's best."""
-    args = cold_args(db, user, first, last)
-    runs: dict[str, list[float]] = {"now": [], "pass": [], "compare": []}
-    timed_process(args, REPO)  # warm the page cache and the byte-code
-    if compare is not None:
-        timed_process(args, compare)
-    for _ in range(rounds):  # alternating: the machine's load hits all alike
-        runs["pass"].append(timed_process([sys.executable, "-c", "pass"], REPO))
-        runs["now"].append(timed_process(args, REPO))
-        if compare is not None:
-            runs["compare"].append(timed_process(args, compare))
-    now, base = runs["now"], runs["pass"]
-    print(
-        f"cold `sitload report` (new process: start-up, imports, settings, SQLite, review, "
-        f"HTML), {rounds} rounds: best {min(now):.2f} s, median {statistics.median(now):.2f} s"
-    )
-    print(
-        f"  baseline `python -c pass`, same rounds: best {min(base):.3f} s, median "
-        f"{statistics.median(base):.3f} s -> report - interpreter start: best "
-        f"{min(now) - min(base):.2f} s; report / `python -c pass` = {min(now) / min(base):.0f}x"
-    )
-    if compare is not None:
-        old = runs["compare"]
-        print(
-            f"  the same command with the code in {compare}: best {min(old):.2f} s, median "
-            f"{statistics.median(old):.2f} s -> this code / that = {min(now) / min(old):.2f}x "
-            f"(best), {statistics.median(now) / statistics.median(old):.2f}x (median)"
-        )
-    return min(now)
 
 
 def main() -> int:
@@ -291,7 +231,7 @@ def main() -> int:
                     f"-> report / read = {sq['total'] / t_sq_read:.1f}x; "
                     f"report / exposure_report = {sq['total'] / t_exposure:.1f}x"
                 )
-                cold = cold_command(db, user, first, last, args.cold_repeat, args.compare)
+                cold = cold_command(db, user, first, last, TZ, args.cold_repeat, args.compare)
 
     influx: dict[str, float] | None = None
     sq_alt: dict[str, float] | None = None
@@ -328,13 +268,6 @@ def main() -> int:
     return 0
 
 
-def cold_verdict(cold: float) -> None:
-    print(
-        f"target <= {COLD_TARGET_S:g} s (cold `sitload report` process, SQLite, best): "
-        f"{'met' if cold <= COLD_TARGET_S else 'NOT met'} ({cold:.2f} s)"
-    )
-
-
 def cold_only(args: argparse.Namespace) -> int:
     """The history written to SQLite, then the cold command only."""
     from collector.sinks.history.sqlite_store import SqliteStore
@@ -351,7 +284,13 @@ def cold_only(args: argparse.Namespace) -> int:
         print(f"input: {args.days} days of one person ({history.first_day} to "
               f"{history.last_day}, {TZ}) in SQLite ({size_mb:.0f} MB)")  # fmt: skip
         cold = cold_command(
-            db, history.user, history.first_day, history.last_day, args.cold_repeat, args.compare
+            db,
+            history.user,
+            history.first_day,
+            history.last_day,
+            TZ,
+            args.cold_repeat,
+            args.compare,
         )
     cold_verdict(cold)
     return 0
