@@ -49,6 +49,7 @@ from collector.recordings.csv_schema import (
 )
 from collector.recordings.errors import RecordingError
 from collector.recordings.parquet_format import as_float, parquet_layout
+from collector.recordings.read_ahead import read_ahead
 
 CHUNK_BYTES: Final = 1 << 20
 """CSV bytes parsed at once: about 14,000 rows of thigh + trunk (1 MB of float64
@@ -95,7 +96,7 @@ def stream_epochs(
         raise RecordingError(path, problem.message, row=row, column=problem.column)
 
     def blocks() -> Iterator[dict[str, FloatArray]]:
-        return _csv_blocks(pa_csv, path, header, layout.columns, chunk_bytes)
+        return read_ahead(lambda: _csv_blocks(pa_csv, path, header, layout.columns, chunk_bytes))
 
     segments = _reduce(blocks, layout, jumps, at)
     if segments is None:
@@ -121,7 +122,7 @@ def _stream_parquet(
             path, problem.message, row=index + 1, column=problem.column, row_word="record"
         )
 
-    def batches() -> Iterator[dict[str, FloatArray]]:
+    def parsed() -> Iterator[dict[str, FloatArray]]:
         try:
             # read column chunks through a small buffer instead of a row group at once
             reader = pyarrow.parquet.ParquetFile(
@@ -132,6 +133,9 @@ def _stream_parquet(
                     yield {n: as_float(pyarrow, batch.column(n)) for n in layout.columns}
         except (pyarrow.ArrowException, OSError):
             raise _BlockReaderError from None
+
+    def batches() -> Iterator[dict[str, FloatArray]]:
+        return read_ahead(parsed)
 
     segments = _reduce(batches, layout, jumps, at)
     if segments is None:
