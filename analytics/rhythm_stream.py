@@ -34,6 +34,7 @@ from analytics.rhythm import (
     Float32Array,
     finite_rows,
     grid_vectors,
+    plan_of,
     rhythm_centres,
     steadiness,
     window_rates,
@@ -154,11 +155,13 @@ class RhythmStream:
         if centres.shape[0] == 0:
             return
         assert s.t0_s is not None
-        off = _PER_S // 2 + np.arange(self._width)  # a window's points from its first second
-        secs = (s.t0_s + centres - self._half)[:, None] + off // _PER_S
-        grid_t_s = (secs + _FRACTION_S[off % _PER_S]).reshape(-1)
-        vec = grid_vectors(s.t_s, s.acc_g, grid_t_s)  # (3, points)
-        windows = np.ascontiguousarray(vec.T).reshape(centres.shape[0], self._width, 3)
+        half = self._half
+        first = int(centres[0]) - half
+        n_sec = int(centres[-1]) + half + 1 - first
+        plan = plan_of(s.t0_s + first, n_sec, half, centres - first)
+        points = np.ascontiguousarray(grid_vectors(s.t_s, s.acc_g, plan.grid_t_s).T)
+        starts = plan.slot[centres - first - half] * _PER_S + _PER_S // 2
+        windows = points[starts[:, None] + np.arange(self._width)[None, :]]
         s.pending.append((centres, windows))
         s.n_pending += int(centres.shape[0])
         while s.n_pending >= WINDOW_BLOCK:
