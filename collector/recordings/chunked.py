@@ -21,8 +21,9 @@ and files with seat-mat cells (the seat features need the samples).
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, NoReturn
 
@@ -95,7 +96,7 @@ def stream_epochs(
         (row,) = data_rows(path, header, [index])
         raise RecordingError(path, problem.message, row=row, column=problem.column)
 
-    def blocks() -> Iterator[dict[str, FloatArray]]:
+    def blocks() -> Generator[dict[str, FloatArray], None, None]:
         return read_ahead(lambda: _csv_blocks(pa_csv, path, header, layout.columns, chunk_bytes))
 
     segments = _reduce(blocks, layout, jumps, at)
@@ -134,7 +135,7 @@ def _stream_parquet(
         except (pyarrow.ArrowException, OSError):
             raise _BlockReaderError from None
 
-    def batches() -> Iterator[dict[str, FloatArray]]:
+    def batches() -> Generator[dict[str, FloatArray], None, None]:
         return read_ahead(parsed)
 
     segments = _reduce(batches, layout, jumps, at)
@@ -150,31 +151,32 @@ def _streamable(layout: ColumnLayout) -> bool:
 
 
 def _reduce(
-    blocks: Callable[[], Iterator[dict[str, FloatArray]]],
+    blocks: Callable[[], Generator[dict[str, FloatArray], None, None]],
     layout: ColumnLayout,
     jumps: TimeJumpParams | None,
     problem_at: Callable[[int, Problem], NoReturn],
 ) -> list[EpochSegment] | None:
     """Check every block and feed it to the epoch builder and the rhythm windows;
     None when the block reader gave up or there was no data (the whole-file reader
-    words that)."""
+    words that). The blocks' reader is stopped on the way out (a problem row)."""
     rhythm = RhythmStream()
     builder = EpochBuilder(jumps, rhythm.on_epochs, rhythm.on_samples)
     units = {"thigh_acc_g": _UnitCounts(), "trunk_acc_g": _UnitCounts()}
     seen = 0
     previous: dict[str, FloatArray] | None = None
     try:
-        for columns in blocks():
-            _check(layout, columns, previous, seen, problem_at)
-            t_s = columns[TIME_COLUMN]
-            thigh = _group(columns, layout, "thigh_acc_g")
-            trunk = _group(columns, layout, "trunk_acc_g")
-            for field, acc in (("thigh_acc_g", thigh), ("trunk_acc_g", trunk)):
-                if acc is not None:
-                    units[field].add(acc)
-            builder.add(t_s, thigh, trunk, columns.get("cadence_rpm"))
-            seen += int(t_s.shape[0])
-            previous = {name: col[-1:] for name, col in columns.items()}
+        with contextlib.closing(blocks()) as source:
+            for columns in source:
+                _check(layout, columns, previous, seen, problem_at)
+                t_s = columns[TIME_COLUMN]
+                thigh = _group(columns, layout, "thigh_acc_g")
+                trunk = _group(columns, layout, "trunk_acc_g")
+                for field, acc in (("thigh_acc_g", thigh), ("trunk_acc_g", trunk)):
+                    if acc is not None:
+                        units[field].add(acc)
+                builder.add(t_s, thigh, trunk, columns.get("cadence_rpm"))
+                seen += int(t_s.shape[0])
+                previous = {name: col[-1:] for name, col in columns.items()}
     except _BlockReaderError:
         return None
     if not seen or not all(u.surely_g() for u in units.values()):

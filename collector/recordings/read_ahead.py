@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Final, Generic, TypeVar
 
 T = TypeVar("T")
@@ -58,7 +58,7 @@ class _Reader(Generic[T]):
             self.thread.join(timeout=0.01)
 
 
-def read_ahead(blocks: Callable[[], Iterator[T]], depth: int = DEPTH) -> Iterator[T]:
+def read_ahead(blocks: Callable[[], Iterator[T]], depth: int = DEPTH) -> Generator[T, None, None]:
     """The items of ``blocks()``, in order, made in a thread up to ``depth`` ahead of
     the caller. ``blocks()`` is called in that thread."""
     reader = _Reader(blocks, depth)

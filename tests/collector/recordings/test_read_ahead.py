@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from collector.recordings import chunked, write_recording
+from collector.recordings import RecordingError, chunked, write_recording
 from collector.recordings.read_ahead import read_ahead
 from collector.sources.simulator import simulate
 
@@ -81,3 +81,20 @@ def test_the_streamed_read_parses_in_another_thread_than_the_reduction(
     assert streamed is not None
     assert parsed_in
     assert threading.get_ident() not in parsed_in
+
+
+def test_a_problem_row_stops_the_reader(tmp_path: Path) -> None:
+    """The reduction stops at a problem row: the reader stops with it, not when the
+    error's traceback is let go."""
+    rec = simulate("desk", 0.5, seed=5, trunk=False).recording
+    path = tmp_path / "desk.csv"
+    write_recording(rec, path)
+    lines = path.read_text().splitlines(keepends=True)
+    back = lines[300].split(",")[0]
+    lines[400] = ",".join([back, *lines[400].split(",")[1:]])  # time goes backwards
+    path.write_text("".join(lines))
+    before = threading.active_count()
+    with pytest.raises(RecordingError, match="row 401") as raised:
+        chunked.stream_epochs(path, chunk_bytes=4096)
+    assert raised.value is not None  # the traceback is still held here
+    assert threading.active_count() == before
