@@ -1,20 +1,23 @@
-"""The thigh's rhythm features (:mod:`analytics.rhythm`) computed while a recording is
-read, window by window as soon as a window's seconds and samples are all there, so
-that a streamed read needs one pass over the file and no more than a block of
-samples at a time (issue 14: the windows are worked out while the next block is
+"""The thigh's rhythm features (:mod:`analytics.rhythm`) worked out while a recording
+is read, window by window as soon as a window's seconds and samples are all there,
+so that a streamed read parses the file once and holds only the samples of the
+windows still open (issue 14: the windows are worked out while the next block is
 parsed, not after the whole file).
 
 A rhythm window centred on second ``c`` depends on the seconds ``c - half ..
 c + half`` (which of them the thigh moves in, which are gaps) and on the thigh's
 samples around its grid points (each point from the sample before it and the first at
-or after it, samples with a missing value left out), and on nothing else
-(:func:`analytics.rhythm.rhythm_rates`: "each window's values depend on its own grid
-points only"). So once the epoch builder has emitted second ``c + half`` and a sample
-at or after the window's last grid point has come, the window is final: it is
-computed then, with the same plan (:func:`~analytics.rhythm.plan_of`), the same grid
-values (:func:`~analytics.rhythm.grid_vectors`) and the same transforms as the
-one-shot :func:`~analytics.rhythm.rhythm_features`, bit for bit. The windows at the
-end of a segment wait for its last second (:meth:`RhythmStream.finish`).
+or after it, samples with a missing value left out), and on nothing else. So once
+the epoch builder has emitted second ``c + half`` and a sample at or after the
+window's last grid point has come, the window is final: its grid points are
+interpolated then (:func:`~analytics.rhythm.grid_vectors` on the grid of
+:func:`~analytics.rhythm.plan_of`) and kept until :data:`~analytics.rhythm.WINDOW_BLOCK`
+windows are there, which are worked out together
+(:func:`~analytics.rhythm.window_rates`): the one-shot
+:func:`~analytics.rhythm.rhythm_features` works the segment's windows out in those
+same batches, and a window's result depends on its batch (numpy sums a lone window
+apart from several), so the features are the one-shot's, bit for bit. The windows
+at the end of a segment wait for its last second (:meth:`RhythmStream.finish`).
 """
 
 from __future__ import annotations
@@ -46,8 +49,8 @@ _FRACTION_S = (np.arange(_PER_S) + 0.5) / RESAMPLE_HZ
 
 
 class _Sums:
-    """Running counts of a per-second flag: ``at(i)`` is the number of flagged seconds
-    before second ``i`` (grown by doubling)."""
+    """Running counts of a per-second flag, fed in order: the number of flagged
+    seconds before each second (grown by doubling)."""
 
     def __init__(self) -> None:
         self._cum = np.zeros(1024, dtype=np.int64)
