@@ -16,8 +16,11 @@ from typing import Final, Generic, TypeVar
 
 T = TypeVar("T")
 
-DEPTH: Final = 4
-"""Blocks parsed ahead at most (4 MB of CSV at the block reader's 1 MB)."""
+DEPTH: Final = 1
+"""Blocks parsed ahead at most (1 MB of CSV at the block reader's 1 MB): one is
+enough for the parse and the reduction to overlap; four held 10-20 MB more at the
+peak of a day at 50 Hz (1.57 × the float32 samples, over issue 16's 1.5,
+``bench/memory_analyze.py``) and were no faster."""
 
 
 class _End:
