@@ -8,29 +8,20 @@ waits until it is complete), split into segments at time jumps
 (:mod:`analytics.segments`). The trunk's per-second deviation, which the off-body
 test needs and the one-shot path fetches from the samples afterwards, is computed in
 the same pass for every second. The thigh's rhythm features look at the seconds
-around each one: :class:`RhythmPass` computes them from a second pass over the
-samples, on the grid of the seconds that need them.
+around each one: :class:`analytics.rhythm_stream.RhythmStream` works them out from
+what the builder tells it (``on_epochs``, ``on_samples``).
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from analytics.epochs import epochs_of, moving_seconds
-from analytics.params import PostureParams
+from analytics.epochs import epochs_of
 from analytics.records import BoolArray, Epochs, FloatArray
-from analytics.rhythm import (
-    Float32Array,
-    RhythmPlan,
-    blend,
-    finite_rows,
-    rhythm_from_grid,
-    rhythm_plan,
-)
 from analytics.segments import TimeJumpParams, TimeSegment, join_epochs, jump_indices
 
 
@@ -96,11 +87,14 @@ class EpochBuilder:
         self,
         jumps: TimeJumpParams | None = None,
         on_epochs: Callable[[int, Epochs], None] | None = None,
+        on_samples: Callable[[int, FloatArray, FloatArray | None], None] | None = None,
     ) -> None:
         """``on_epochs(segment, ep)`` is told every run of finished seconds as they
-        are made (segments numbered from 0)."""
+        are made (segments numbered from 0); ``on_samples(segment, t_s, thigh_acc_g)``
+        every run of samples of a segment, after the seconds they finished."""
         self._jumps = jumps or TimeJumpParams()
         self._on_epochs = on_epochs
+        self._on_samples = on_samples
         self._done: list[EpochSegment] = []
         self._open: _Open | None = None
         self._parts: list[Epochs] = []
@@ -136,12 +130,15 @@ class EpochBuilder:
         for a, b in itertools.pairwise(bounds):
             if a in starts or self._open is None:
                 self._start(float(t_s[a]), self._seen + a)
+            thigh = None if thigh_acc_g is None else thigh_acc_g[a:b]
             self._feed(
                 t_s[a:b],
-                None if thigh_acc_g is None else thigh_acc_g[a:b],
+                thigh,
                 None if trunk_acc_g is None else trunk_acc_g[a:b],
                 None if cadence_rpm is None else cadence_rpm[a:b],
             )
+            if self._on_samples is not None:
+                self._on_samples(len(self._done), t_s[a:b], thigh)
         self._seen += n
 
     def finish(self) -> list[EpochSegment]:
@@ -243,107 +240,3 @@ class EpochBuilder:
         self._open = None
         self._parts, self._trunk_std = [], []
         self._carry = (np.zeros(0), None, None, None)
-
-
-@dataclass(slots=True)
-class _Grid:
-    """One segment's rhythm grid being filled (see :class:`RhythmPass`): the points
-    filled so far and the segment's last two samples (the interpolation's left end,
-    and the pair beyond the last sample)."""
-
-    first_sample: int
-    stop_sample: int
-    plan: RhythmPlan
-    vec: Float32Array
-    filled: int = 0
-    seen: int = 0
-    tail_t: FloatArray = field(default_factory=lambda: np.zeros(0))
-    tail_acc: FloatArray = field(default_factory=lambda: np.zeros((0, 3)))
-
-
-class RhythmPass:
-    """The thigh's rhythm features (:mod:`analytics.rhythm`) of segments built by
-    :class:`EpochBuilder`, from a second pass over the same samples (any chunking).
-
-    Which seconds need them (the thigh moves, no gap in the window) is known from the
-    epochs; the second pass interpolates the thigh onto the grid of those seconds,
-    each point from the two samples around it, exactly as the one-shot
-    :func:`analytics.rhythm.rhythm_features` does; the grid costs 300 bytes for each
-    second a window covers."""
-
-    def __init__(self, segments: list[EpochSegment], params: PostureParams | None = None):
-        self._p = params or PostureParams()
-        self._segments = segments
-        self._grids: list[_Grid | None] = []
-        for s in segments:
-            wanted = moving_seconds(s.epochs, self._p)
-            plan = rhythm_plan(s.epochs.t0_s, s.epochs.count, self._p.rhythm_window_s, wanted)
-            if plan is None or s.segment.n_samples < 2:
-                self._grids.append(None)
-                continue
-            vec = np.empty((3, plan.grid_t_s.shape[0]), dtype=np.float32)
-            seg = s.segment
-            self._grids.append(_Grid(seg.first_sample, seg.stop_sample, plan, vec))
-        self._seen = 0
-
-    @property
-    def needed(self) -> bool:
-        """False when no segment has a second to compute (no second pass needed)."""
-        return any(g is not None for g in self._grids)
-
-    def add(self, t_s: FloatArray, thigh_acc_g: FloatArray) -> None:
-        """The next samples, in the order and with the times given to the builder."""
-        n = int(t_s.shape[0])
-        lo, hi = self._seen, self._seen + n
-        for g in self._grids:
-            if g is None or g.stop_sample <= lo or g.first_sample >= hi:
-                continue
-            a, b = max(g.first_sample, lo) - lo, min(g.stop_sample, hi) - lo
-            _fill(g, t_s[a:b], thigh_acc_g[a:b])
-        self._seen = hi
-
-    def finish(self) -> list[EpochSegment]:
-        """The segments with their rhythm features."""
-        p = self._p
-        out = []
-        for s, g in zip(self._segments, self._grids, strict=True):
-            n = s.epochs.n
-            share, stride = np.full(n, np.nan), np.full(n, np.nan)
-            steady = np.zeros(n, dtype=np.bool_)
-            if g is not None:
-                grid = g.plan.grid_t_s[g.filled :]
-                if grid.shape[0]:  # beyond the last sample: the last two samples
-                    t, a = g.tail_t, g.tail_acc
-                    g.vec[:, g.filled :] = blend(t[:1], t[1:], a[:1], a[1:], grid).T
-                share, stride, steady = rhythm_from_grid(
-                    g.vec, g.plan, p.gait_step_floor_hz, p.rhythm_peak_min
-                )
-            ep = replace(
-                s.epochs,
-                thigh_pedal_share=share,
-                thigh_stride_ratio=stride,
-                thigh_rhythm_steady=steady,
-            )
-            out.append(replace(s, epochs=ep))
-        return out
-
-
-def _fill(g: _Grid, t_s: FloatArray, acc: FloatArray) -> None:
-    """Grid points up to the last sample so far: each from the sample before it and
-    the first at or after it (the first two samples before the segment's first)."""
-    t_s, acc = finite_rows(t_s, acc)  # as the one-shot path: missing values left out
-    base = g.seen - g.tail_t.shape[0]  # the segment index of t[0] below
-    t = np.concatenate((g.tail_t, t_s))
-    a = np.concatenate((g.tail_acc, acc))
-    g.seen += int(t_s.shape[0])
-    g.tail_t, g.tail_acc = t[-2:], a[-2:]
-    if g.seen < 2:
-        return
-    grid = g.plan.grid_t_s
-    end = int(np.searchsorted(grid, t[-1], side="right"))
-    if end <= g.filled:
-        return
-    pts = grid[g.filled : end]
-    after = np.maximum(np.searchsorted(t, pts) + base, 1) - base
-    g.vec[:, g.filled : end] = blend(t[after - 1], t[after], a[after - 1], a[after], pts).T
-    g.filled = end

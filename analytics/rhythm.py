@@ -41,7 +41,7 @@ same rate."""
 _FEW_WINDOWS = 32
 """Up to this many windows, :func:`_window_means` sums each window with one running
 sum (faster for few windows, slower for many)."""
-_BLOCK = 512
+WINDOW_BLOCK = 512
 """Seconds transformed at once (bounds the temporary arrays: a larger block is no
 faster and raised the peak memory of `analyze` of a day by 16 MB)."""
 
@@ -219,49 +219,63 @@ def rhythm_rates(
     vec: Float32Array, plan: RhythmPlan, split_hz: float, peak_min: float = 0.0
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Share, stride ratio and the dominant rate (Hz) of the plan's windows (NaN
-    elsewhere); each window's values depend on its own grid points only."""
+    elsewhere); each window's values depend on its own grid points only, and the
+    windows are worked out :data:`WINDOW_BLOCK` at a time (:func:`window_rates`)."""
     n_sec, half, centres, slot = plan.n_sec, plan.half, plan.centres, plan.slot
     share, stride, _ = _nothing(n_sec)
     per_s = int(RESAMPLE_HZ)
     width = 2 * half * per_s
-    freqs, band, slow, hann = _spectrum_terms(width, split_hz)
     # the grid point by point (the 3 axes of a point side by side): a window's rows
-    # are gathered whole, and the (3, windows, width) view of them is laid out as the
-    # spectra below have always read it (the same sums, bit for bit)
+    # are gathered whole
     points = np.ascontiguousarray(vec.T)
-    lost: BoolArray = ~(np.isfinite(vec[0]) & np.isfinite(vec[1]) & np.isfinite(vec[2]))
-    if lost.any():  # a sample with a missing value: its windows have no rhythm
-        points[lost] = 0.0
     rate_hz = np.full(n_sec, np.nan)
-    for lo in range(0, centres.shape[0], _BLOCK):
-        c = centres[lo : lo + _BLOCK]
+    for lo in range(0, centres.shape[0], WINDOW_BLOCK):
+        c = centres[lo : lo + WINDOW_BLOCK]
         starts = slot[c - half] * per_s + per_s // 2
         rows_idx = starts[:, None] + np.arange(width)[None, :]
-        axes = points[rows_idx].transpose(2, 0, 1)  # (3, windows, width)
-        mag = np.sqrt(np.einsum("kwi,kwi->wi", axes, axes))
-        mag = mag - mag.mean(axis=1, keepdims=True)
-        power = np.abs(np.fft.rfft(mag * hann, axis=1)) ** 2
-        p_band = power[:, band]
-        total = p_band.sum(axis=1)
-        k = band[np.argmax(p_band, axis=1)]
-        rate_hz[c] = freqs[k]
-        rows = np.arange(k.shape[0])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            periodic = (_peak_sum(power, rows, k) >= peak_min * total) & (total > 0.0)
-            share[c] = np.where(periodic, power[:, slow].sum(axis=1) / total, np.nan)
-        centred = np.subtract(axes, _window_means(axes), out=np.empty(axes.shape, np.float32))
-        centred *= hann  # contiguous windows: a faster transform, the same spectra
-        swing_axes = np.abs(np.fft.rfft(centred, axis=2))
-        swing = np.square(swing_axes, out=swing_axes).sum(axis=0)
-        at_rate = _peak(swing, rows, k)
-        at_half = _peak(swing, rows, np.rint(k / 2.0).astype(np.int64))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            stride[c] = np.where((at_rate > 0.0) & periodic, at_half / at_rate, np.nan)
-        if lost.any():
-            hole = lost[rows_idx].any(axis=1)
-            share[c[hole]] = np.nan
-            stride[c[hole]] = np.nan
-            rate_hz[c[hole]] = np.nan
+        share[c], stride[c], rate_hz[c] = window_rates(points[rows_idx], split_hz, peak_min)
+    return share, stride, rate_hz
+
+
+def window_rates(
+    windows: Float32Array, split_hz: float, peak_min: float = 0.0
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Share, stride ratio and the dominant rate (Hz) of each window of grid points,
+    (windows, width, 3), C-ordered (modified: a point with a missing value is set to
+    0, and its window has no rhythm). The results of a window depend on how many
+    windows are worked out together (numpy sums one row apart from several), so a
+    caller that works them out in pieces gives the same pieces as
+    :func:`rhythm_rates`."""
+    width = windows.shape[1]
+    freqs, band, slow, hann = _spectrum_terms(width, split_hz)
+    fine = np.isfinite(windows[:, :, 0]) & np.isfinite(windows[:, :, 1])
+    lost: BoolArray = ~(fine & np.isfinite(windows[:, :, 2]))
+    if lost.any():  # a sample with a missing value: its windows have no rhythm
+        windows[lost] = 0.0
+    # the (3, windows, width) view is laid out as the spectra below have always read
+    # it (the same sums, bit for bit)
+    axes = windows.transpose(2, 0, 1)
+    mag = np.sqrt(np.einsum("kwi,kwi->wi", axes, axes))
+    mag = mag - mag.mean(axis=1, keepdims=True)
+    power = np.abs(np.fft.rfft(mag * hann, axis=1)) ** 2
+    p_band = power[:, band]
+    total = p_band.sum(axis=1)
+    k = band[np.argmax(p_band, axis=1)]
+    rate_hz = np.asarray(freqs[k], dtype=np.float64)
+    rows = np.arange(k.shape[0])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        periodic = (_peak_sum(power, rows, k) >= peak_min * total) & (total > 0.0)
+        share = np.where(periodic, power[:, slow].sum(axis=1) / total, np.nan)
+    centred = np.subtract(axes, _window_means(axes), out=np.empty(axes.shape, np.float32))
+    centred *= hann  # contiguous windows: a faster transform, the same spectra
+    swing_axes = np.abs(np.fft.rfft(centred, axis=2))
+    swing = np.square(swing_axes, out=swing_axes).sum(axis=0)
+    at_rate = _peak(swing, rows, k)
+    at_half = _peak(swing, rows, np.rint(k / 2.0).astype(np.int64))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        stride = np.where((at_rate > 0.0) & periodic, at_half / at_rate, np.nan)
+    hole = lost.any(axis=1)
+    share[hole], stride[hole], rate_hz[hole] = np.nan, np.nan, np.nan
     return share, stride, rate_hz
 
 

@@ -7,7 +7,7 @@ now and then a day worn only 4 hours or a sensor gap — with the alerts the pro
 schedule gives, the live service's daily records, and a pain score every morning
 (plus some evening ones). 7.9 M seconds in all.
 
-Timed, best of N in one process (after one warm-up that imports matplotlib):
+Timed, best of N in one process (after one warm-up report):
 
 * **report** end to end: read the range day by day from the store
   (``collector.review.load``) → ``analytics.review`` → the HTML page with its six
@@ -16,8 +16,13 @@ Timed, best of N in one process (after one warm-up that imports matplotlib):
   from a SQLite history file;
 * **baselines** in the same run, on the same data: ``exposure_report`` alone on the
   same timeline (the analytics the review is built on), and reading the data alone;
-* with SQLite, also the **cold command**: a fresh Python process running
-  ``sitload report`` (interpreter start, imports, everything), best of 3;
+* with SQLite, also the **cold command**: a new Python process running
+  ``sitload report`` (``python -m collector.cli -q report …``: interpreter start,
+  imports, settings, SQLite, review, HTML), ``--cold-repeat`` rounds, best and median;
+  in each round, alternating with it, the same-run baseline ``python -c pass`` (the
+  interpreter's own start) and, with ``--compare DIR``, the same command with the
+  sitload code in DIR (e.g. a checkout of an older commit: ``git worktree add /tmp/old
+  main``);
 * with ``--influx``, from **InfluxDB 1.x** (an ``influxd`` started here as the tests
   start it, the history written into it first): the read as it is now (the
   timeline from its ``timeline_hour`` blocks, 24 points a day) against the read of
@@ -28,8 +33,10 @@ Timed, best of N in one process (after one warm-up that imports matplotlib):
   report is printed (target: <= 2x).
 
     python bench/speed_report.py [--days 90] [--repeat 5] [--no-sqlite] [--influx]
+        [--cold-repeat 7] [--compare DIR] [--cold-only]
 
-Target: the whole report for 90 days of one person in ≤ 2 s.
+Targets: the whole report for 90 days of one person in ≤ 2 s in process; the cold
+``sitload report`` process ≤ 1.5 s.
 """
 
 from __future__ import annotations
@@ -37,7 +44,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import subprocess
 import sys
 import tempfile
 import time
@@ -51,6 +57,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from analytics.exposure import exposure_report  # noqa: E402
+from bench.report_cold import cold_command, cold_verdict  # noqa: E402
 from collector.review.building import build_review  # noqa: E402
 from collector.review.export import render_json  # noqa: E402
 from collector.review.html import render_html  # noqa: E402
@@ -118,28 +125,6 @@ def show(name: str, r: dict[str, float]) -> None:
     )
 
 
-def cold_command(db: Path, user: str, first: dt.date, last: dt.date, repeat: int) -> float | None:
-    code = (
-        "import sys; from collector.review.command import report_cmd; "
-        "report_cmd(sys.argv[1:], standalone_mode=True)"
-    )
-    out = db.with_suffix(".html")
-    args = [
-        sys.executable, "-c", code, "--from", first.isoformat(), "--to", last.isoformat(),
-        "--user", user, "--tz", TZ, "--history", f"sqlite://{db}", "--out", str(out),
-    ]  # fmt: skip
-    t_best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        run = subprocess.run(args, capture_output=True, text=True, cwd=REPO, check=False)
-        elapsed = time.perf_counter() - t0
-        if run.returncode != 0:
-            print(f"  cold command failed: {run.stderr.strip()[-300:]}")
-            return None
-        t_best = min(t_best, elapsed)
-    return t_best
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     ap.add_argument("--days", type=int, default=90)
@@ -148,7 +133,22 @@ def main() -> int:
     ap.add_argument("--no-sqlite", action="store_true")
     ap.add_argument("--influx", action="store_true", help="also from InfluxDB 1.x (influxd)")
     ap.add_argument("--influx-repeat", type=int, default=2, help="best of N (InfluxDB)")
+    ap.add_argument("--cold-repeat", type=int, default=7, help="rounds of the cold command")
+    ap.add_argument(
+        "--compare",
+        type=Path,
+        metavar="DIR",
+        help="also run the cold command with the sitload code in DIR (e.g. a checkout of "
+        "an older commit), alternating with this code's, and print the ratios",
+    )
+    ap.add_argument(
+        "--cold-only",
+        action="store_true",
+        help="only the cold command (SQLite; no in-process runs)",
+    )
     args = ap.parse_args()
+    if args.cold_only:
+        return cold_only(args)
 
     t0 = time.perf_counter()
     history = simulate_history(
@@ -169,9 +169,9 @@ def main() -> int:
     )
 
     t0 = time.perf_counter()
-    report_once(store, user, first, last)  # warm-up: imports matplotlib, loads fonts
+    report_once(store, user, first, last)  # warm-up: the page's modules, the first arrays
     warm = time.perf_counter() - t0
-    print(f"warm-up (first report in this process, matplotlib import included): {warm:.2f} s")
+    print(f"warm-up (first report in this process, its imports included): {warm:.2f} s")
 
     mem = best_report(store, user, first, last, args.repeat)
     show(f"report from the in-memory store, best of {args.repeat}", mem)
@@ -231,12 +231,7 @@ def main() -> int:
                     f"-> report / read = {sq['total'] / t_sq_read:.1f}x; "
                     f"report / exposure_report = {sq['total'] / t_exposure:.1f}x"
                 )
-                cold = cold_command(db, user, first, last, 3)
-                if cold is not None:
-                    print(
-                        f"cold command (new Python process: start-up, imports, SQLite, HTML), "
-                        f"best of 3: {cold:.2f} s"
-                    )
+                cold = cold_command(db, user, first, last, TZ, args.cold_repeat, args.compare)
 
     influx: dict[str, float] | None = None
     sq_alt: dict[str, float] | None = None
@@ -256,10 +251,7 @@ def main() -> int:
             f"{'met' if sq['total'] <= TARGET_S else 'NOT met'} ({sq['total']:.2f} s)"
         )
     if cold is not None:
-        print(
-            f"target <= {TARGET_S:g} s (cold `sitload report` process, SQLite): "
-            f"{'met' if cold <= TARGET_S else 'NOT met'} ({cold:.2f} s)"
-        )
+        cold_verdict(cold)
     if influx is not None:
         print(
             f"target <= {TARGET_S:g} s (in process, InfluxDB 1.x): "
@@ -273,6 +265,34 @@ def main() -> int:
             f"{'met' if ratio <= 2.0 else 'NOT met'}); read {influx['load']:.2f} s / "
             f"{sq_alt['load']:.2f} s"
         )
+    return 0
+
+
+def cold_only(args: argparse.Namespace) -> int:
+    """The history written to SQLite, then the cold command only."""
+    from collector.sinks.history.sqlite_store import SqliteStore
+
+    history = simulate_history(
+        "p-bench", FIRST, args.days, TZ, seed=args.seed, plan=plan(args.days, args.seed)
+    )
+    with tempfile.TemporaryDirectory(prefix="sitload-bench-") as tmp:
+        db = Path(tmp) / "history.db"
+        writer = SqliteStore(db)
+        writer.write(history.records)
+        writer.close()
+        size_mb = db.stat().st_size / 1e6
+        print(f"input: {args.days} days of one person ({history.first_day} to "
+              f"{history.last_day}, {TZ}) in SQLite ({size_mb:.0f} MB)")  # fmt: skip
+        cold = cold_command(
+            db,
+            history.user,
+            history.first_day,
+            history.last_day,
+            TZ,
+            args.cold_repeat,
+            args.compare,
+        )
+    cold_verdict(cold)
     return 0
 
 

@@ -9,7 +9,6 @@ extra           installs           for
 ==============  =================  ====================================================
 ``parquet``     pyarrow            Parquet recordings (and faster large CSV files)
 ``sim``         bumble             ``simulate --ble``: the virtual BLE radio
-``report``      matplotlib         the HTML report's charts
 ``fit``         fitdecode          FIT ride files (``analyze ride.fit``, ``--ride``)
 ``influxdb``    influxdb-client    InfluxDB / VictoriaMetrics history
 ``all``         all of the above
@@ -27,7 +26,6 @@ import click
 EXTRA_OF: Final = {
     "pyarrow": "parquet",
     "bumble": "sim",
-    "matplotlib": "report",
     "fitdecode": "fit",
     "influxdb_client": "influxdb",
 }

@@ -7,15 +7,22 @@ beside what they serve. Starting is cheap:
 ``sitload --help`` imports click and this package only, and ``sitload CMD`` only
 CMD's module (:mod:`.lazy_group`), so numpy, matplotlib, pyarrow, the BLE stack,
 pydantic and the history clients load on the paths that need them.
+
+numpy's OpenBLAS runs on one thread (unless ``OPENBLAS_NUM_THREADS`` is set): its
+worker threads cost 0.1 s of CPU to start, on every command that imports numpy,
+and sitload's linear algebra is on 3-vectors and 3 × 3 matrices.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 
 import click
 
 from collector.cli.lazy_group import LazyCommand, LazyGroup
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # read when numpy loads OpenBLAS
 
 COMMANDS = (
     LazyCommand(

@@ -29,18 +29,45 @@ Rules worth knowing:
   is the environment read, except ``SITLOAD_MQTT_PASSWORD``, which supplies the
   password when a user name is given without one.
 * Passwords never appear in error messages or in ``repr``.
+
+Importing this package does not import pydantic: :func:`load_settings` and
+:func:`parse_source` (whose modules hold the file's schema) are imported when first
+used, so a command that reads no config file (``sitload report`` on the defaults, see
+:mod:`.review_settings`) never loads it.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from collector.config.errors import ConfigError
 from collector.config.history import sqlite_path
-from collector.config.load import load_settings
 from collector.config.locate import ConfigChoice, find_config
 from collector.config.mqtt_url import MqttUrlFields, parse_mqtt_url
 from collector.config.records import OVERRIDE_FLAGS, Overrides, Settings, SourceSettings
-from collector.config.source import SourceFields, parse_source
 from collector.config.windows import format_window, parse_window
+
+if TYPE_CHECKING:
+    from collector.config.load import load_settings
+    from collector.config.source import SourceFields, parse_source
+
+_LAZY = {
+    "load_settings": "collector.config.load",
+    "SourceFields": "collector.config.source",
+    "parse_source": "collector.config.source",
+}
+"""The names whose modules import pydantic: imported on first use."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "OVERRIDE_FLAGS",

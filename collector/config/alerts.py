@@ -13,7 +13,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from analytics.alert_params import AlertParams, Windows
 from analytics.compression import ExposureParams
 from collector.config.errors import ConfigError
-from collector.config.records import Profile
+from collector.config.records import Profile, exposure_params
 from collector.config.schema import TABLE, NonNegative, Positive, PositiveMinutes, minutes
 from collector.config.windows import parse_window
 
@@ -138,12 +138,3 @@ _ALERT_KEYS = {
     "prompt_gap_s": "prompt_gap_min",
 }
 """AlertParams field -> [alerts] key."""
-
-
-def exposure_params(alerts: AlertParams) -> ExposureParams:
-    """The alerts' exposure rules with the bout milestones at the prompt times."""
-    return dataclasses.replace(
-        alerts.exposure,
-        milestones_min=(alerts.prompt_after_s / 60.0, alerts.escalate_after_s / 60.0),
-        repeat_every_min=alerts.repeat_every_s / 60.0,
-    )

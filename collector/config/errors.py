@@ -1,5 +1,6 @@
 """Configuration errors, and pydantic's validation errors turned into messages that
-name the file, the key path, the problem and the fix."""
+name the file, the key path, the problem and the fix. Importing this module does not
+import pydantic (a command that reads no config file never needs it)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import re
 import types
 import typing
 from collections.abc import Mapping
-from typing import Annotated, Any, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin
 
-from pydantic import BaseModel
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 
 class ConfigError(ValueError):
@@ -54,6 +56,8 @@ def unwrap(annotation: Any) -> Any:
 
 
 def _model_at(root: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    from pydantic import BaseModel
+
     model: Any = root
     for part in loc:
         if isinstance(part, int):

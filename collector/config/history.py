@@ -1,25 +1,17 @@
-"""The ``[history]`` table and ``--history``: the history store's URL (SQLite or
-InfluxDB)."""
+"""``[history] url`` and ``--history``: the history store's URL (SQLite or InfluxDB),
+checked (the table's model is :class:`collector.config.load.HistoryTable`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import BaseModel, Field
 
 from collector.config.errors import ConfigError, redact_url
 from collector.config.records import APP_NAME
-from collector.config.schema import TABLE
 
 HISTORY_SCHEMES = ("sqlite", "influxdb-v1", "influxdb")
-
-
-class HistoryTable(BaseModel):
-    model_config = TABLE
-    url: Annotated[str, Field(min_length=1)] | None = None
 
 
 def sqlite_path(url: str) -> Path:

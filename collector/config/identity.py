@@ -9,12 +9,26 @@ a SHA-256. Without a machine id, from a random secret kept in the state folder."
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from collector.config.errors import ConfigError
+
+_USER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def check_user_id(value: str) -> str:
+    """``value`` if it is a valid user id (raises ``ValueError`` naming the rule)."""
+    if not _USER_ID.match(value):
+        raise ValueError(
+            f"{value!r} is not a valid id; use 1 to 64 of the characters a-z A-Z 0-9 _ - "
+            "(a pseudonym such as 'p-7f3a', never a name: it appears in MQTT topics)"
+        )
+    return value
+
 
 MACHINE_ID_FILE = Path("/etc/machine-id")
 SECRET_FILE = "machine-secret"

@@ -8,7 +8,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import platformdirs
 from pydantic import BaseModel, Field
@@ -16,8 +16,8 @@ from pydantic import ValidationError as _PydanticValidationError
 
 from collector.config.alerts import AlertsTable, alert_params
 from collector.config.errors import ConfigError, describe
-from collector.config.history import HistoryTable, check_history_url, default_history_url
-from collector.config.identity import MACHINE_ID_FILE, UserIdOrigin, identity
+from collector.config.history import check_history_url, default_history_url
+from collector.config.identity import MACHINE_ID_FILE, UserIdOrigin, check_user_id, identity
 from collector.config.mqtt import MqttTable, build_mqtt
 from collector.config.records import APP_NAME, Overrides, Profile, Settings
 from collector.config.renamed_keys import rename_keys
@@ -31,7 +31,12 @@ from collector.config.state import (
     console_settings,
     haptic_settings,
 )
-from collector.config.user import UserTable, check_user_id
+from collector.config.user import UserTable
+
+
+class HistoryTable(BaseModel):
+    model_config = TABLE
+    url: Annotated[str, Field(min_length=1)] | None = None
 
 
 class ConfigFile(BaseModel):

@@ -11,7 +11,7 @@ from typing import TypedDict, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from collector.config.errors import ConfigError, redact_url
-from collector.config.user import check_user_id
+from collector.config.identity import check_user_id
 from collector.sinks.settings import MqttProtocol
 
 PASSWORD_ENV = "SITLOAD_MQTT_PASSWORD"

@@ -124,3 +124,12 @@ class Overrides:
     profile: Profile | None = None
     """``--profile desk|cyclist``: wins over ``[user] profile`` and a simulated
     source's profile."""
+
+
+def exposure_params(alerts: AlertParams) -> ExposureParams:
+    """The alerts' exposure rules with the bout milestones at the prompt times."""
+    return dataclasses.replace(
+        alerts.exposure,
+        milestones_min=(alerts.prompt_after_s / 60.0, alerts.escalate_after_s / 60.0),
+        repeat_every_min=alerts.repeat_every_s / 60.0,
+    )

@@ -14,6 +14,10 @@ from collector.config.records import Overrides, Profile, SourceKind, SourceSetti
 from collector.config.schema import TABLE, Positive, resolve
 
 _SOURCE = SourceSettings()
+SIM_MAX_H = 24.0 * 366
+"""The longest simulation ``source.hours`` takes: a year. The service makes and replays
+it ten minutes at a time (collector/service/plans.py), so a month's soak needs the
+memory of a day."""
 
 
 class SourceFields(TypedDict, total=False):
@@ -44,7 +48,7 @@ class SourceTable(BaseModel):
     devices: list[Device] = Field(default_factory=list)
     file: str | None = None
     speed: Positive = _SOURCE.speed
-    hours: Annotated[float, Field(ge=0.05, le=24 * 14, allow_inf_nan=False)] = _SOURCE.hours
+    hours: Annotated[float, Field(ge=0.05, le=SIM_MAX_H, allow_inf_nan=False)] = _SOURCE.hours
     seed: Annotated[int, Field(ge=0)] = _SOURCE.seed
     trunk: bool = _SOURCE.trunk
     seat: bool = _SOURCE.seat

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import zoneinfo
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel
 
+from collector.config.identity import check_user_id
 from collector.config.records import Profile
 from collector.config.schema import TABLE
-
-_USER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-def check_user_id(value: str) -> str:
-    """``value`` if it is a valid user id (raises ``ValueError`` naming the rule)."""
-    if not _USER_ID.match(value):
-        raise ValueError(
-            f"{value!r} is not a valid id; use 1 to 64 of the characters a-z A-Z 0-9 _ - "
-            "(a pseudonym such as 'p-7f3a', never a name: it appears in MQTT topics)"
-        )
-    return value
 
 
 def _check_timezone(value: str) -> str:

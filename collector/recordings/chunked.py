@@ -9,10 +9,8 @@ every block goes through :func:`~collector.recordings.csv_schema.find_problem` (
 the previous block's last row in front, so a time that goes backwards across a block
 boundary is found too) and a problem names its file row. A Parquet file is read in
 batches of rows the same way (errors name the record). The thigh's rhythm features
-need the samples around the seconds where the thigh moves: those samples
-(:mod:`analytics.rhythm_samples`, a tenth of a desk day's) are kept from the first
-pass, or, for a large file or one whose clock jumps, a second pass over the file
-fills their grid (:class:`analytics.epoch_stream.RhythmPass`).
+are worked out while reading too (:class:`analytics.rhythm_stream.RhythmStream`,
+each window once its seconds and samples are there), so the file is parsed once.
 
 Not streamed (:func:`stream_epochs` returns None and the caller reads the file
 whole): accelerations that are not certainly in g (the whole-file reader converts
@@ -25,16 +23,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, NoReturn
 
 import numpy as np
-import numpy.typing as npt
 
-from analytics.epoch_stream import EpochBuilder, EpochSegment, RhythmPass
+from analytics.epoch_stream import EpochBuilder, EpochSegment
 from analytics.records import FloatArray
-from analytics.rhythm_samples import RhythmSamples
+from analytics.rhythm_stream import RhythmStream
 from analytics.segments import TimeJumpParams
 from collector.recordings.acc_units import _BAND, _DEAD_G
 from collector.recordings.csv_reader import (
@@ -53,20 +50,13 @@ from collector.recordings.csv_schema import (
 )
 from collector.recordings.errors import RecordingError
 from collector.recordings.parquet_format import as_float, parquet_layout
+from collector.recordings.read_ahead import read_ahead
 
 CHUNK_BYTES: Final = 1 << 20
 """CSV bytes parsed at once: about 14,000 rows of thigh + trunk (1 MB of float64
 columns); the per-block cost is still small against the parsing."""
 CHUNK_ROWS: Final = 65_536
 """Parquet rows converted at once."""
-KEEP_BYTES: Final = 64 << 20
-"""The thigh's samples near moving seconds are kept from the first pass for the rhythm
-pass when the file is at most twice this and they fit in it (20 bytes a sample when
-the accelerations have 6 decimals at most, as sitload writes them: 24 h of 25 Hz
-thigh at a desk is a 100 MB file, about 3 MB kept, and is parsed once; were every
-sample kept, 43 MB). A larger file is read a second time instead, so the memory of
-long recordings stays what it was."""
-_MICRO: Final = 1e6
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,18 +77,13 @@ def stream_epochs(
     fmt: str = "csv",
     chunk_bytes: int = CHUNK_BYTES,
     chunk_rows: int = CHUNK_ROWS,
-    keep_bytes: int = KEEP_BYTES,
 ) -> StreamedRecording | None:
     """The epochs of a sitload CSV (read in blocks of ``chunk_bytes``) or Parquet file
     (in batches of ``chunk_rows``), or None when this file must be read whole (see
     the module notes). Raises :class:`RecordingError` like the whole-file readers
-    for a problem in the file. The thigh's samples are kept for the rhythm pass
-    within ``keep_bytes`` (:data:`KEEP_BYTES`; 0: read the file twice)."""
-    with contextlib.suppress(OSError):  # the readers word a file that is not there
-        if os.path.getsize(path) > 2 * keep_bytes:
-            keep_bytes = 0
+    for a problem in the file."""
     if fmt == "parquet":
-        return _stream_parquet(path, jumps, chunk_rows, keep_bytes)
+        return _stream_parquet(path, jumps, chunk_rows)
     pa_csv = pyarrow_csv()
     if pa_csv is None:
         return None
@@ -111,10 +96,10 @@ def stream_epochs(
         (row,) = data_rows(path, header, [index])
         raise RecordingError(path, problem.message, row=row, column=problem.column)
 
-    def blocks() -> Iterator[dict[str, FloatArray]]:
-        return _csv_blocks(pa_csv, path, header, layout.columns, chunk_bytes)
+    def blocks() -> Generator[dict[str, FloatArray], None, None]:
+        return read_ahead(lambda: _csv_blocks(pa_csv, path, header, layout.columns, chunk_bytes))
 
-    segments = _reduce(blocks, layout, jumps, at, keep_bytes)
+    segments = _reduce(blocks, layout, jumps, at)
     if segments is None:
         return None
     rows = data_rows(path, header, [s.segment.first_sample for s in segments])
@@ -122,7 +107,7 @@ def stream_epochs(
 
 
 def _stream_parquet(
-    path: str | os.PathLike[str], jumps: TimeJumpParams | None, chunk_rows: int, keep_bytes: int
+    path: str | os.PathLike[str], jumps: TimeJumpParams | None, chunk_rows: int
 ) -> StreamedRecording | None:
     try:
         import pyarrow
@@ -138,7 +123,7 @@ def _stream_parquet(
             path, problem.message, row=index + 1, column=problem.column, row_word="record"
         )
 
-    def batches() -> Iterator[dict[str, FloatArray]]:
+    def parsed() -> Iterator[dict[str, FloatArray]]:
         try:
             # read column chunks through a small buffer instead of a row group at once
             reader = pyarrow.parquet.ParquetFile(
@@ -150,7 +135,10 @@ def _stream_parquet(
         except (pyarrow.ArrowException, OSError):
             raise _BlockReaderError from None
 
-    segments = _reduce(batches, layout, jumps, at, keep_bytes)
+    def batches() -> Generator[dict[str, FloatArray], None, None]:
+        return read_ahead(parsed)
+
+    segments = _reduce(batches, layout, jumps, at)
     if segments is None:
         return None
     rows = [s.segment.first_sample + 1 for s in segments]
@@ -163,90 +151,37 @@ def _streamable(layout: ColumnLayout) -> bool:
 
 
 def _reduce(
-    blocks: Callable[[], Iterator[dict[str, FloatArray]]],
+    blocks: Callable[[], Generator[dict[str, FloatArray], None, None]],
     layout: ColumnLayout,
     jumps: TimeJumpParams | None,
     problem_at: Callable[[int, Problem], NoReturn],
-    keep_bytes: int,
 ) -> list[EpochSegment] | None:
-    """Check every block and feed it to the epoch builder; None when the block reader
-    gave up or there was no data (the whole-file reader words that). The thigh's
-    samples are kept for the rhythm pass while they fit in ``keep_bytes``."""
-    near = RhythmSamples()
-    builder = EpochBuilder(jumps, near.on_epochs)
+    """Check every block and feed it to the epoch builder and the rhythm windows;
+    None when the block reader gave up or there was no data (the whole-file reader
+    words that). The blocks' reader is stopped on the way out (a problem row)."""
+    rhythm = RhythmStream()
+    builder = EpochBuilder(jumps, rhythm.on_epochs, rhythm.on_samples)
     units = {"thigh_acc_g": _UnitCounts(), "trunk_acc_g": _UnitCounts()}
     seen = 0
     previous: dict[str, FloatArray] | None = None
-    kept = _Kept(keep_bytes)
     try:
-        for columns in blocks():
-            _check(layout, columns, previous, seen, problem_at)
-            t_s = columns[TIME_COLUMN]
-            thigh = _group(columns, layout, "thigh_acc_g")
-            trunk = _group(columns, layout, "trunk_acc_g")
-            for field, acc in (("thigh_acc_g", thigh), ("trunk_acc_g", trunk)):
-                if acc is not None:
-                    units[field].add(acc)
-            builder.add(t_s, thigh, trunk, columns.get("cadence_rpm"))
-            seen += int(t_s.shape[0])
-            previous = {name: col[-1:] for name, col in columns.items()}
-            if kept.parts is not None and thigh is not None and keep_bytes > 0:
-                kept.add(*near.add(t_s, thigh))
+        with contextlib.closing(blocks()) as source:
+            for columns in source:
+                _check(layout, columns, previous, seen, problem_at)
+                t_s = columns[TIME_COLUMN]
+                thigh = _group(columns, layout, "thigh_acc_g")
+                trunk = _group(columns, layout, "trunk_acc_g")
+                for field, acc in (("thigh_acc_g", thigh), ("trunk_acc_g", trunk)):
+                    if acc is not None:
+                        units[field].add(acc)
+                builder.add(t_s, thigh, trunk, columns.get("cadence_rpm"))
+                seen += int(t_s.shape[0])
+                previous = {name: col[-1:] for name, col in columns.items()}
     except _BlockReaderError:
         return None
     if not seen or not all(u.surely_g() for u in units.values()):
         return None  # the whole-file reader converts m/s² or refuses, exactly
-    rhythm = RhythmPass(builder.finish())
-    if kept.parts is not None and keep_bytes > 0:
-        kept.add(*near.finish())
-    if rhythm.needed and kept.parts is not None and keep_bytes > 0 and not near.jumped:
-        for t_s, small in kept.parts:  # the thigh near moving seconds, kept
-            rhythm.add(t_s, _expand(small))
-    elif rhythm.needed:  # the second pass over the file
-        try:
-            for columns in blocks():
-                thigh = _group(columns, layout, "thigh_acc_g")
-                assert thigh is not None  # only thigh recordings are streamed
-                rhythm.add(columns[TIME_COLUMN], thigh)
-        except _BlockReaderError:  # pragma: no cover - it read the file a moment ago
-            return None
-    return rhythm.finish()
-
-
-class _Kept:
-    """The thigh samples kept for the rhythm pass (compacted), while they fit in
-    ``keep_bytes``; ``parts`` is None once they did not."""
-
-    def __init__(self, keep_bytes: int) -> None:
-        self.parts: list[tuple[FloatArray, npt.NDArray[np.int32] | FloatArray]] | None = []
-        self._left = keep_bytes
-
-    def add(self, t_s: FloatArray, acc: FloatArray) -> None:
-        if self.parts is None or not t_s.shape[0]:
-            return
-        small = _compact(acc)
-        self._left -= t_s.nbytes + small.nbytes
-        if self._left >= 0:
-            self.parts.append((t_s, small))
-        else:
-            self.parts = None
-
-
-def _compact(acc: FloatArray) -> npt.NDArray[np.int32] | FloatArray:
-    """Accelerations as whole µg in int32 when that gives back the same bits
-    (:func:`_expand`; a correctly rounded division of two exact numbers is the
-    nearest float to the decimal, like the parser's), else as they are."""
-    with np.errstate(invalid="ignore"):  # NaN or too large: caught by the check below
-        small = np.rint(acc * _MICRO).astype(np.int32)
-    if not np.array_equal(_expand(small).view(np.int64), acc.view(np.int64)):
-        return acc
-    return small
-
-
-def _expand(small: npt.NDArray[np.int32] | FloatArray) -> FloatArray:
-    if small.dtype == np.int32:
-        return small / _MICRO
-    return small.astype(np.float64, copy=False)
+    return rhythm.finish(builder.finish())
 
 
 class _UnitCounts:
@@ -294,6 +229,9 @@ def _csv_blocks(
     pa, pacsv = pa_csv
     try:
         options = pyarrow_options(pa_csv, header, used, block_size=chunk_bytes)
+        # parsed in the read-ahead thread alone: pyarrow's own threads would make no
+        # block faster and hold 12 MB more of a day at 50 Hz (issue 16)
+        options["read_options"].use_threads = False
         for batch in pacsv.open_csv(os.fspath(path), **options):
             if batch.num_rows:
                 yield {name: as_float(pa, batch.column(name)) for name in used}

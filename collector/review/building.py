@@ -1,6 +1,6 @@
 """How a report is built, for ``sitload report`` and ``sitload clinic`` alike: the
 history opened, the range of days placed, the review built and rendered. Importing
-this module is cheap: the store, the analytics and matplotlib are imported when used.
+this module is cheap: the store, the analytics and the page are imported when used.
 """
 
 from __future__ import annotations
@@ -126,6 +126,6 @@ def render(fmt: str, rev: Review, meta: ReportMeta) -> str:
         return render_json(rev, meta)
     if fmt == "csv":
         return render_csv(rev)
-    from collector.review.html import render_html  # matplotlib: only for HTML
+    from collector.review.html import render_html
 
     return render_html(rev, meta)

@@ -5,15 +5,8 @@ data), saddle time (only with riding) and next-morning pain."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-import matplotlib
 import numpy as np
-from matplotlib.artist import Artist
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator
 
 from analytics.durations import format_h_min, format_min, format_threshold
 from analytics.review_records import MorningPain, Review
@@ -24,9 +17,9 @@ from collector.review.chart_kit import (
     GREEN,
     GREY,
     INK,
+    LOW_WEAR,
     ORANGE,
     PURPLE,
-    RC,
     SKY,
     VERMILION,
     YELLOW,
@@ -34,15 +27,16 @@ from collector.review.chart_kit import (
     bars,
     bin_label,
     day_axis,
-    frame,
     new_figure,
-    no_xlabel,
     svg_markup,
     to_hours,
     to_minutes,
     top_legend,
+    with_twin,
 )
-from collector.review.svg_ticks import own_y_ticks, set_x_ticks
+from collector.review.svg_figure import Axes, Figure
+from collector.review.svg_legends import Entry, LegendLine
+from collector.review.svg_ticks import auto_x_ticks, set_x_ticks
 
 
 def _daily_chart(r: Review, dates: list[dt.date]) -> Chart:
@@ -51,8 +45,8 @@ def _daily_chart(r: Review, dates: list[dt.date]) -> Chart:
     valid = np.array([d.valid for d in days])
     sit = to_hours(d.sitting_s for d in days)
     ride = to_hours(d.riding_seated_s for d in days)
-    fig, (ax,) = frame("daily", new_figure)
-    handles: list[Artist] = [
+    fig, (ax,) = new_figure("daily")
+    handles: list[Entry] = [
         bars(ax, x[valid], sit[valid], color=BLUE, label="sitting"),
         bars(ax, x[valid], ride[valid], bottom=sit[valid], color=ORANGE, label="seated riding"),
     ]
@@ -62,8 +56,8 @@ def _daily_chart(r: Review, dates: list[dt.date]) -> Chart:
                 ax,
                 x[~valid],
                 (sit + ride)[~valid],
-                color="#cfcfcf",
-                hatch="////",
+                color=LOW_WEAR,
+                hatched=True,
                 label="low-wear day (not valid)",
             )
         )
@@ -71,13 +65,7 @@ def _daily_chart(r: Review, dates: list[dt.date]) -> Chart:
     top = max(float((sit + ride).max(initial=0.0)), high_h) * 1.12 + 0.2
     ax.axhline(high_h, color=VERMILION, linestyle="--", linewidth=1)
     handles.append(
-        Line2D(
-            [],
-            [],
-            color=VERMILION,
-            linestyle="--",
-            label=f"{format_threshold(r.high_compression_s)}",
-        )
+        LegendLine(f"{format_threshold(r.high_compression_s)}", VERMILION, linestyle="--")
     )
     ax.set_ylim(0, top)
     ax.set_ylabel("hours of compression")
@@ -99,13 +87,13 @@ def _daily_chart(r: Review, dates: list[dt.date]) -> Chart:
         f"bars are days with less than {format_threshold(r.params.valid_day_wear_s)} of wear: "
         f"not valid, not good days. Dashed line: {format_threshold(r.high_compression_s)}."
     )
-    return Chart("daily", alt, caption, svg_markup(fig, "daily", alt))
+    return Chart("daily", alt, caption, svg_markup(fig, alt))
 
 
 def _bouts_chart(r: Review) -> Chart:
     b = r.bins
     x = np.arange(len(b.labels))
-    fig, (ax1, ax2) = frame("bouts", lambda: new_figure(2.5, cols=2))
+    fig, (ax1, ax2) = new_figure("bouts", 2.5, cols=2)
     w = 0.38
     comp_n = np.array(b.compression_counts, dtype=np.float64)
     sit_n = np.array(b.sitting_counts, dtype=np.float64)
@@ -136,20 +124,7 @@ def _bouts_chart(r: Review) -> Chart:
         f"sitting bouts end with {POSTURE_HOLD} upright. Left: how many; right: the hours "
         "they hold."
     )
-    return Chart("bouts", alt, caption, svg_markup(fig, "bouts", alt))
-
-
-def _with_twin(fig: Figure, axes: list[Axes], on: int) -> tuple[Figure, list[Axes]]:
-    """``axes`` and a twin of ``axes[on]`` (its own y axis on the right) last."""
-    twin = axes[on].twinx()
-    twin.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
-    own_y_ticks(twin, right=True)
-    twin.spines["right"].set_visible(True)
-    return fig, [*axes, twin]
-
-
-def _hip_frame() -> tuple[Figure, list[Axes]]:
-    return _with_twin(*new_figure(twin=True), on=0)
+    return Chart("bouts", alt, caption, svg_markup(fig, alt))
 
 
 def _hip_chart(r: Review, dates: list[dt.date]) -> Chart:
@@ -158,22 +133,20 @@ def _hip_chart(r: Review, dates: list[dt.date]) -> Chart:
     valid = np.array([d.valid for d in days])
     minutes = to_minutes(d.hip_gt90_s for d in days)
     dose = np.array([d.hip_dose_deg_min for d in days])
-    fig, (ax, ax2) = frame("hip", _hip_frame)
-    handles: list[Artist] = [
+    fig, (ax, ax2) = with_twin(*new_figure("hip", twin=True), on=0)
+    handles: list[Entry] = [
         bars(ax, x[valid], minutes[valid], color=PURPLE, label=f"minutes > {HIP_LIMIT}")
     ]
     if (~valid).any():
         handles.append(
-            bars(
-                ax, x[~valid], minutes[~valid], color="#cfcfcf", hatch="////", label="low-wear day"
-            )
+            bars(ax, x[~valid], minutes[~valid], color=LOW_WEAR, hatched=True, label="low-wear day")
         )
     ax.set_ylim(0, max(10.0, float(minutes.max(initial=0.0))) * 1.15)
     ax.set_ylabel(f"minutes above {HIP_LIMIT}")
     ax2.plot(x, dose, color=INK, marker="o", markersize=2.5, linewidth=0.9)
     ax2.set_ylim(0, max(10.0, float(dose.max(initial=0.0))) * 1.15)
     ax2.set_ylabel(f"dose (deg·min above {HIP_LIMIT})")
-    handles.append(Line2D([], [], color=INK, marker="o", markersize=2.5, label="dose"))
+    handles.append(LegendLine("dose", INK, marker="o", markersize=2.5))
     day_axis(ax, dates)
     top_legend(ax, handles)
     t = r.totals
@@ -186,7 +159,7 @@ def _hip_chart(r: Review, dates: list[dt.date]) -> Chart:
         f"Time with hip flexion above {HIP_LIMIT} (bars, left axis) and the dose above "
         f"{HIP_LIMIT} in degree·minutes (line, right axis), sitting and riding together."
     )
-    return Chart("hip", alt, caption, svg_markup(fig, "hip", alt))
+    return Chart("hip", alt, caption, svg_markup(fig, alt))
 
 
 def _adherence_chart(r: Review, dates: list[dt.date]) -> Chart:
@@ -199,27 +172,19 @@ def _adherence_chart(r: Review, dates: list[dt.date]) -> Chart:
     ignored = np.array([max(0, v.ignored - v.late) for v in a], dtype=np.float64)
     natural = np.array([v.natural for v in a], dtype=np.float64)
     snoozed = np.array([v.snoozed for v in a], dtype=np.float64)
-    fig, (ax,) = frame("adherence", new_figure)
-    handles: list[Artist] = [
+    fig, (ax,) = new_figure("adherence")
+    handles: list[Entry] = [
         bars(ax, x, taken, color=GREEN, label="prompt → break taken"),
         bars(ax, x, late, bottom=taken, color=YELLOW, label="break came late"),
         bars(ax, x, ignored, bottom=taken + late, color=VERMILION, label="no break (ignored)"),
     ]
     ax.plot(x, natural, linestyle="none", marker="D", markersize=3, color=BLUE)
     handles.append(
-        Line2D(
-            [],
-            [],
-            linestyle="none",
-            marker="D",
-            markersize=3,
-            color=BLUE,
-            label="breaks without a prompt",
-        )
+        LegendLine("breaks without a prompt", BLUE, linestyle="none", marker="D", markersize=3)
     )
     if snoozed.any():
         ax.plot(x[snoozed > 0], snoozed[snoozed > 0], linestyle="none", marker="x", color=INK)
-        handles.append(Line2D([], [], linestyle="none", marker="x", color=INK, label="snoozes"))
+        handles.append(LegendLine("snoozes", INK, linestyle="none", marker="x"))
     top = max(
         4.0, float((taken + late + ignored).max(initial=0.0)), float(natural.max(initial=0.0))
     )
@@ -239,7 +204,7 @@ def _adherence_chart(r: Review, dates: list[dt.date]) -> Chart:
         "Stand prompts per day by what followed: a break in time (taken), a late break, "
         "or no break. Diamonds: breaks the person took before any prompt; crosses: snoozes."
     )
-    return Chart("adherence", alt, caption, svg_markup(fig, "adherence", alt))
+    return Chart("adherence", alt, caption, svg_markup(fig, alt))
 
 
 def _saddle_chart(r: Review, dates: list[dt.date]) -> Chart:
@@ -248,23 +213,15 @@ def _saddle_chart(r: Review, dates: list[dt.date]) -> Chart:
     seated = to_minutes(d.saddle_seated_s for d in days)
     hip = to_minutes(d.saddle_hip_gt90_s for d in days)
     longest = to_minutes(d.saddle_longest_seated_s for d in days)
-    fig, (ax,) = frame("saddle", lambda: new_figure(2.5))
-    handles: list[Artist] = [
+    fig, (ax,) = new_figure("saddle", 2.5)
+    handles: list[Entry] = [
         bars(ax, x, seated, color=ORANGE, label="seated on the saddle"),
         bars(ax, x, hip, width=0.4, color=PURPLE, label=f"of it at hip > {HIP_LIMIT}"),
     ]
     ride = seated > 0
     ax.plot(x[ride], longest[ride], linestyle="none", marker="_", markersize=12, color=INK)
     handles.append(
-        Line2D(
-            [],
-            [],
-            linestyle="none",
-            marker="_",
-            markersize=12,
-            color=INK,
-            label="longest seated bout",
-        )
+        LegendLine("longest seated bout", INK, linestyle="none", marker="_", markersize=12)
     )
     ax.set_ylim(0, max(10.0, float(seated.max(initial=0.0))) * 1.15)
     ax.set_ylabel("minutes")
@@ -280,18 +237,18 @@ def _saddle_chart(r: Review, dates: list[dt.date]) -> Chart:
         "(purple) and the longest seated bout (black tick; stands on the pedals shorter "
         f"than {SADDLE_STAND} stay inside a bout)."
     )
-    return Chart("saddle", alt, caption, svg_markup(fig, "saddle", alt))
+    return Chart("saddle", alt, caption, svg_markup(fig, alt))
 
 
 def _pain_frame() -> tuple[Figure, list[Axes]]:
-    fig, axes = new_figure(3.2, cols=2, twin=True, xlabel=True, top_in=0.5)
-    no_xlabel(axes[1])
-    return _with_twin(fig, axes, on=1)
+    fig, axes = new_figure("pain", 3.2, cols=2, twin=True, xlabel=True, top_in=0.5)
+    auto_x_ticks(axes[0])
+    return with_twin(fig, axes, on=1)
 
 
 def _pain_chart(r: Review, dates: list[dt.date]) -> Chart:
     pr = r.pain
-    fig, (ax1, ax2, ax3) = frame("pain", _pain_frame)
+    fig, (ax1, ax2, ax3) = _pain_frame()
     base = pr.baseline
     pairs = [m for m in pr.mornings if m.previous_valid and m.previous_compression_s is not None]
     others = [
@@ -299,30 +256,27 @@ def _pain_chart(r: Review, dates: list[dt.date]) -> Chart:
     ]
     above = [m for m in pairs if m.above_baseline]
     below = [m for m in pairs if not m.above_baseline]
-    handles: list[Artist] = []
-    groups: tuple[tuple[list[MorningPain], str, float, dict[str, Any]], ...] = (
-        (below, "at or below baseline", 4, {"marker": "o", "color": BLUE}),
-        (above, "above baseline", 5, {"marker": "^", "color": VERMILION}),
-        (
-            others,
-            "previous day not valid",
-            4,
-            {"marker": "o", "markerfacecolor": "none", "color": GREY},
-        ),
+    handles: list[Entry] = []
+    groups: tuple[tuple[list[MorningPain], LegendLine, float], ...] = (
+        (below, LegendLine("at or below baseline", BLUE, "none", "o"), 4),
+        (above, LegendLine("above baseline", VERMILION, "none", "^"), 5),
+        (others, LegendLine("previous day not valid", GREY, "none", "o", hollow=True), 4),
     )
-    for group, label, size, style in groups:
+    for group, entry, size in groups:
         if group:
             ax1.plot(
                 [(m.previous_compression_s or 0) / 3600 for m in group],
                 [m.score for m in group],
+                color=entry.colour,
                 linestyle="none",
+                marker=entry.marker,
                 markersize=size,
-                **style,
+                hollow=entry.hollow,
             )
-            handles.append(Line2D([], [], linestyle="none", label=label, **style))
+            handles.append(entry)
     if base is not None:
         ax1.axhline(base, color=INK, linestyle=":", linewidth=1)
-        handles.append(Line2D([], [], color=INK, linestyle=":", label=f"baseline {base:g}"))
+        handles.append(LegendLine(f"baseline {base:g}", INK, linestyle=":"))
     ax1.axvline(r.high_compression_s / 3600, color=VERMILION, linestyle="--", linewidth=0.8)
     xs = [(m.previous_compression_s or 0) / 3600 for m in pairs + others]
     ax1.set_xlim(0, max([r.high_compression_s / 3600 + 1, *xs]) * 1.08)
@@ -362,18 +316,17 @@ def _pain_chart(r: Review, dates: list[dt.date]) -> Chart:
         "(bars) and the pain reported the next morning (line), so a rise after a heavy "
         "day shows on that day."
     )
-    return Chart("pain", alt, caption, svg_markup(fig, "pain", alt))
+    return Chart("pain", alt, caption, svg_markup(fig, alt))
 
 
 def charts(r: Review) -> list[Chart]:
     """Every chart of the review, drawn now: the adherence one only with alert data,
     the saddle one only with riding."""
     dates = [dt.date.fromisoformat(d.date) for d in r.days]
-    with matplotlib.rc_context(RC):
-        out = [_daily_chart(r, dates), _bouts_chart(r), _hip_chart(r, dates)]
-        if r.totals.adherence.known:
-            out.append(_adherence_chart(r, dates))
-        if r.any_riding:
-            out.append(_saddle_chart(r, dates))
-        out.append(_pain_chart(r, dates))
+    out = [_daily_chart(r, dates), _bouts_chart(r), _hip_chart(r, dates)]
+    if r.totals.adherence.known:
+        out.append(_adherence_chart(r, dates))
+    if r.any_riding:
+        out.append(_saddle_chart(r, dates))
+    out.append(_pain_chart(r, dates))
     return out

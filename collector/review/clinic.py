@@ -101,8 +101,8 @@ def clinic_cmd(
     each patient's own report beside it, into the folder --out."""
     from rich.console import Console
 
-    from collector.config import ConfigError, Overrides, find_config, load_settings
-    from collector.extras import require
+    from collector.config import ConfigError, Overrides, find_config
+    from collector.config.review_settings import review_settings
     from collector.progress import counting_bar
     from collector.review import building
     from collector.review.clinic_run import (
@@ -117,14 +117,14 @@ def clinic_cmd(
     from collector.sinks.history.model import StoreConfigError, StoreUnavailableError
     from collector.timezone import UnknownZoneError, chosen_zone
 
-    if fmt == "html":
-        require("matplotlib", "the clinic's report pages (their charts; --format json does not)")
     first_given = None if from_text is None else building.parse_date("--from", from_text)
     last_given = None if to_text is None else building.parse_date("--to", to_text)
     if first_given and last_given and last_given < first_given:
         _fail(f"--to {last_given} is before --from {first_given}")
     try:
-        settings = load_settings(find_config(config_path).path, Overrides(history_url=history_url))
+        settings = review_settings(
+            find_config(config_path).path, Overrides(history_url=history_url)
+        )
     except ConfigError as exc:
         _fail(str(exc))
     try:
@@ -162,7 +162,7 @@ def clinic_cmd(
                 last_given=last_given,
                 now_s=now_s,
                 params=settings.exposure,
-                taken_within_s=settings.alerts.taken_within_s,
+                taken_within_s=settings.taken_within_s,
                 out_dir=out,
                 stem=stems[u],
                 generated_at=generated_at,

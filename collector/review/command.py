@@ -3,8 +3,8 @@
     sitload report --from 2026-03-02 --to 2026-03-22 --user p-0042 --out review.html
 
 Register it on the main group with ``main.add_command(report_cmd)``. Importing this
-module is cheap: the settings (pydantic), the analytics and matplotlib are imported
-when the command runs.
+module is cheap: the settings, the store and the analytics are imported when the
+command runs. The HTML page's charts are written straight as SVG (no matplotlib).
 """
 
 from __future__ import annotations
@@ -111,22 +111,20 @@ def report_cmd(
         building.fail(
             f"--out {out} is a folder; give a file to write (or --all-users for a folder)"
         )
-    from collector.config import ConfigError, Overrides, find_config, load_settings
-    from collector.extras import require
+    from collector.config import ConfigError, Overrides, find_config
+    from collector.config.review_settings import review_settings
     from collector.review.load import load_inputs
     from collector.review.meta import ReportMeta, sitload_version
     from collector.review.range import describe_store
     from collector.sinks.history.model import StoreConfigError, StoreUnavailableError
     from collector.timezone import UnknownZoneError, chosen_zone
 
-    if fmt == "html":
-        require("matplotlib", "the HTML report (its charts; --format json or csv do not)")
     first_given = None if from_text is None else building.parse_date("--from", from_text)
     last_given = None if to_text is None else building.parse_date("--to", to_text)
     if first_given and last_given and last_given < first_given:
         building.fail(f"--to {last_given} is before --from {first_given}")
     try:
-        settings = load_settings(
+        settings = review_settings(
             find_config(config_path).path, Overrides(history_url=history_url, user_id=user)
         )
     except ConfigError as exc:
@@ -167,7 +165,7 @@ def report_cmd(
         tz_name=tz_name,
         baseline=baseline,
         params=settings.exposure,
-        taken_within_s=settings.alerts.taken_within_s,
+        taken_within_s=settings.taken_within_s,
     )
     t_review = time.perf_counter()
     meta = ReportMeta(

@@ -1,7 +1,7 @@
 """The review as one self-contained HTML page.
 
-Everything is inline: the CSS, and the charts as SVG drawn by matplotlib (its SVG
-canvas, ``svg.fonttype = "none"`` so text stays text in the page's own fonts). There
+Everything is inline: the CSS, and the charts as SVG written straight by
+:mod:`collector.review.chart_kit` (text stays text in the page's own fonts). There
 are no scripts, no external fonts and no URLs at all, so the file works offline and
 can be mailed or archived as it is. A print stylesheet lays it out on A4 with a page
 break before every section and never splits a chart or a table row.

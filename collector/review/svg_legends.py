@@ -1,127 +1,127 @@
-"""A chart's legend drawn once per process: its SVG kept and written again.
-
-Every patient's chart has the same legend (the entries change only with the data:
-a low-wear entry, a snooze entry, the pain baseline), at the same place, and laying
-out a legend (its texts, handles and boxes) each time was a third of a chart's
-drawing. So :func:`draw_svg` draws each legend the first time and keeps its SVG
-group (with the hatch patterns and markers it uses); while an axes' legend stays
-the same (``key``, given by :func:`remember`) the chart is drawn without it and the
-kept SVG written in its place.
+"""A chart's legend, laid out as matplotlib lays out
+``ax.legend(loc="lower left", bbox_to_anchor=(0, 1), frameon=False, fontsize=7.5,
+borderaxespad=0.25, handlelength=1.6, columnspacing=1.2)`` and written as SVG: in the
+top margin, above the axes; the entries in ``ncols`` columns (filled column by
+column, the first columns one longer), each a handle (a swatch of a bar series, or a
+short line with its marker) and its text beside it.
 """
 
 from __future__ import annotations
 
-import io
-import re
-import weakref
-from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+from collector.review.svg_figure import (
+    LINE_WIDTH_PT,
+    MARKER_SIZE_PT,
+    Axes,
+    line_style,
+    marker_style,
+    num,
+)
+from collector.review.svg_font import ASCENT, DESCENT, FAMILY, text_width
 
-_KEYS: weakref.WeakKeyDictionary[Axes, object] = weakref.WeakKeyDictionary()
-_KEPT: weakref.WeakKeyDictionary[Axes, tuple[object, str]] = weakref.WeakKeyDictionary()
-
-_LEGEND_OPEN = re.compile(r'<g id="legend_\d+">')
-_TAG = re.compile(r"<(/?)g\b[^>]*?(/?)>")
-_COUNTER_ID = re.compile(r' id="[A-Za-z]+[A-Za-z0-9]*_\d+"')
-_REFS = re.compile(r'(?:url\(#|href="#)([A-Za-z][\w-]*)')
-
-
-def same_legend(ax: Axes, key: object) -> bool:
-    """Whether ``ax`` has a legend and it shows ``key``."""
-    return ax.legend_ is not None and _KEYS.get(ax) == key
-
-
-def remember(ax: Axes, key: object) -> None:
-    """``ax``'s legend (just made) shows ``key``: the same key, the same legend."""
-    _KEYS[ax] = key
+FONT_SIZE_PT = 7.5
+_FS = FONT_SIZE_PT
+_BORDER_PAD = 0.4 * _FS
+_AXES_PAD = 0.25 * _FS
+_HANDLE_W = 1.6 * _FS
+_HANDLE_H = 0.7 * _FS
+_TEXT_PAD = 0.8 * _FS
+_LABEL_SPACING = 0.5 * _FS
+_COLUMN_SPACING = 1.2 * _FS
 
 
-def draw_svg(fig: Figure, draw: Callable[[io.StringIO], None]) -> str:
-    """The SVG ``draw`` writes of ``fig``, each legend written from the one kept."""
-    reuse = [
-        ax
-        for ax in fig.axes
-        if ax.legend_ is not None
-        and ax in _KEYS
-        and ax in _KEPT
-        and _KEPT[ax][0] == _KEYS[ax]
-        and ax.legend_.get_visible()
-    ]
-    for ax in reuse:
-        assert ax.legend_ is not None
-        ax.legend_.set_visible(False)
-    buf = io.StringIO()
-    try:
-        draw(buf)
-    finally:
-        for ax in reuse:
-            assert ax.legend_ is not None
-            ax.legend_.set_visible(True)
-    svg = buf.getvalue()
-    fresh = [ax for ax in fig.axes if ax.legend_ is not None and ax not in reuse]
-    groups = _legend_groups(svg)
-    if len(groups) == len(fresh):  # in drawing order: one group per legend drawn
-        for ax, group in zip(fresh, groups, strict=True):
-            if ax in _KEYS:
-                _KEPT[ax] = (_KEYS[ax], _standalone(group, svg))
-    kept = "".join(_KEPT[ax][1] for ax in reuse)
-    if not kept:
-        return svg
-    end = svg.rindex("</svg>")
-    return svg[:end] + _without_known_defs(kept, svg[:end]) + svg[end:]
+@dataclass(frozen=True, slots=True)
+class Swatch:
+    """A bar series' entry: a rectangle in its fill (``hatched``: the ``////`` hatch on
+    ``colour``, white edged)."""
+
+    label: str
+    colour: str
+    hatched: bool = False
 
 
-def forget_legends() -> None:
-    """Drop the kept legends (the next charts draw theirs again)."""
-    _KEPT.clear()
+@dataclass(frozen=True, slots=True)
+class LegendLine:
+    """A line's entry: a short line in its style (none for ``linestyle="none"``) and
+    its marker in the middle."""
+
+    label: str
+    colour: str
+    linestyle: str = "-"
+    marker: str | None = None
+    markersize: float = MARKER_SIZE_PT
+    hollow: bool = False
 
 
-def _legend_groups(svg: str) -> list[str]:
-    out: list[str] = []
-    for found in _LEGEND_OPEN.finditer(svg):
-        depth = 0
-        for tag in _TAG.finditer(svg, found.start()):
-            if tag.group(2):  # <g/>
-                continue
-            depth += -1 if tag.group(1) else 1
-            if depth == 0:
-                out.append(svg[found.start() : tag.end()])
-                break
+Entry = Swatch | LegendLine
+
+
+def _columns(n: int, ncols: int) -> list[range]:
+    """The entries of each column, as numpy's ``array_split``."""
+    size, extra = divmod(n, ncols)
+    out, start = [], 0
+    for i in range(ncols):
+        end = start + size + (1 if i < extra else 0)
+        if end > start:
+            out.append(range(start, end))
+        start = end
     return out
 
 
-def _standalone(group: str, svg: str) -> str:
-    """``group`` without its counted ids (the next drawing counts its own), with the
-    definitions it refers to that ``svg`` holds outside it (hatch patterns,
-    markers)."""
-    defs: list[str] = []
-    for ref in dict.fromkeys(_REFS.findall(group)):
-        if f'id="{ref}"' in group:
-            continue
-        found = re.search(rf'<(pattern|path)\b[^>]*\bid="{ref}"', svg)
-        if found is None:
-            continue
-        tag = found.group(1)
-        end = svg.index("/>", found.end()) + 2 if tag == "path" else -1
-        if tag == "pattern":
-            end = svg.index("</pattern>", found.end()) + len("</pattern>")
-        defs.append(svg[found.start() : end])
-    body = _COUNTER_ID.sub("", group)
-    return (f"<defs>{''.join(defs)}</defs>" if defs else "") + body
+def top_legend(ax: Axes, entries: Sequence[Entry], ncols: int | None = None) -> None:
+    """The legend of ``entries`` in the top margin above ``ax``."""
+    if not entries:
+        ax.legend = ""
+        return
+    columns = _columns(len(entries), ncols or len(entries))
+    rows = max(len(c) for c in columns)
+    row_h = (ASCENT + DESCENT) * _FS
+    height = rows * row_h + (rows - 1) * _LABEL_SPACING + 2 * _BORDER_PAD
+    top = ax.top - _AXES_PAD - height
+    x = ax.left + _AXES_PAD + _BORDER_PAD
+    out: list[str] = []
+    for column in columns:
+        widest = 0.0
+        for row, i in enumerate(column):
+            baseline = top + _BORDER_PAD + row * (row_h + _LABEL_SPACING) + ASCENT * _FS
+            out.append(_handle(ax, entries[i], x, baseline))
+            label = entries[i].label
+            out.append(
+                f'<text x="{num(x + _HANDLE_W + _TEXT_PAD)}" y="{num(baseline)}" '
+                f"style=\"font-size: {num(_FS)}px; font-family: '{FAMILY}', sans-serif; "
+                f'text-anchor: start">{_esc(label)}</text>'
+            )
+            widest = max(widest, text_width(label, _FS))
+        x += _HANDLE_W + _TEXT_PAD + widest + _COLUMN_SPACING
+    ax.legend = f'<g class="legend">{"".join(out)}</g>'
 
 
-def _without_known_defs(kept: str, svg: str) -> str:
-    """``kept`` without the definitions ``svg`` already has (the same id: the same
-    hatch or marker)."""
+def _handle(ax: Axes, entry: Entry, x: float, baseline: float) -> str:
+    if isinstance(entry, Swatch):
+        x1, y1 = num(x + _HANDLE_W), num(baseline - _HANDLE_H)
+        x0, y0 = num(x), num(baseline)
+        if entry.hatched:
+            fill = f"url(#{ax.fig.hatch(entry.colour)}); stroke: #ffffff; stroke-linejoin: miter"
+        else:
+            fill = entry.colour.lower()
+        return (f'<path d="M {x0} {y0} \nL {x1} {y0} \nL {x1} {y1} \nL {x0} {y1} \nz\n" '
+                f'style="fill: {fill}"/>')  # fmt: skip
+    mid_y = baseline - _HANDLE_H / 2
+    out = ""
+    if entry.linestyle != "none":
+        xs = (x, x + _HANDLE_W / 2, x + _HANDLE_W)
+        d = " \nL ".join(f"{num(v)} {num(mid_y)}" for v in xs)
+        style = line_style(entry.colour, entry.linestyle, LINE_WIDTH_PT)
+        out += f'<path d="M {d} \n" style="{style}"/>'
+    if entry.marker is not None:
+        ref = ax.fig.marker(entry.marker, entry.markersize)
+        style = marker_style(entry.marker, entry.colour, entry.hollow)
+        out += (f'<use xlink:href="#{ref}" x="{num(x + _HANDLE_W / 2)}" y="{num(mid_y)}" '
+                f'style="{style}"/>')  # fmt: skip
+    return out
 
-    def unless_known(m: re.Match[str]) -> str:
-        return "" if f'id="{m.group(1)}"' in svg else m.group(0)
 
-    kept = _PATTERN_DEF.sub(unless_known, kept)
-    return _MARKER_DEF.sub(unless_known, kept)
-
-
-_PATTERN_DEF = re.compile(r'<pattern\b[^>]*\bid="([A-Za-z][\w-]*)"[^>]*>.*?</pattern>', re.S)
-_MARKER_DEF = re.compile(r'<path\b[^>]*\bid="([A-Za-z][\w-]*)"[^>]*/>')
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,48 +1,37 @@
-"""Tick marks and tick labels written straight into a chart's SVG.
-
-matplotlib lays out every tick label two or three times each time a chart is drawn
-(to measure the axis, to place the axis label, to draw it) and draws each tick mark
-and grid line as an artist of its own: the ticks were three quarters of a chart's
-cost (the 28 day labels of a month half of it). Here the charts' ticks are written
-as SVG, placed as matplotlib places them, in the page's fonts (``svg.fonttype =
-"none"``):
+"""Tick marks, tick labels, grid lines and axis labels of a chart, written as SVG
+where matplotlib placed them (in the page's fonts, the text as text):
 
 * x (:func:`set_x_ticks`): fixed positions and labels; a mark below the axis at each,
   the label centred under it ``pad`` below the mark, its lines spaced by the font's
-  own metrics;
-* y (:func:`own_y_ticks`): the axis' locator on its limits at drawing time, labelled
-  by its formatter, right-aligned left of the axis (left-aligned right of a twin's),
-  the grid one collection under the data, and the axis label placed beside the
-  widest label as matplotlib places it.
+  own metrics; or (:func:`auto_x_ticks`) matplotlib's default ticks of the limits;
+* y (:func:`own_y_ticks`): matplotlib's ``MaxNLocator(nbins=5, integer=True)`` on the
+  axes' limits at drawing time, labelled as its ``ScalarFormatter`` labels them,
+  right-aligned left of the axis (left-aligned right of a twin's), the grid under the
+  data, and the axis label beside the widest label as matplotlib places it.
 """
 
 from __future__ import annotations
 
-import html
-import weakref
-from collections.abc import Sequence
-from dataclasses import dataclass
+import math
+from collections.abc import Callable, Sequence
 
-import matplotlib as mpl
-from matplotlib.axes import Axes
-from matplotlib.collections import LineCollection
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
-from matplotlib.ticker import Locator
+from collector.review.svg_figure import Axes, Figure, XTicks, label_text
+from collector.review.svg_font import ASCENT, DESCENT, FAMILY, LINE_GAP, text_width
 
-from collector.review.svg_canvas import font_heights, text_width
+TICK_COLOUR = "#444444"
+LABEL_COLOUR = "#222222"
+TICK_SIZE_PT = 8.5
+"""Tick labels and axis labels (font.size; the tick label sizes are "medium")."""
+TICK_LENGTH_PT = 3.5
+TICK_PAD_PT = 3.5
+TICK_WIDTH_PT = 0.8
+LABEL_PAD_PT = 4.0
+FONT = f"'{FAMILY}', sans-serif"
 
-
-@dataclass(frozen=True, slots=True)
-class _XTicks:
-    at: tuple[float, ...]
-    """In data coordinates."""
-    labels: tuple[str, ...]
-    length_pt: float
-    size_pt: float
-
-
-_TICKS: weakref.WeakKeyDictionary[Axes, _XTicks] = weakref.WeakKeyDictionary()
+_STEPS = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+"""MaxNLocator's default steps."""
+_AUTO_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
+"""AutoLocator's steps."""
 
 
 def set_x_ticks(
@@ -50,175 +39,223 @@ def set_x_ticks(
     at: Sequence[float],
     labels: Sequence[str],
     *,
-    length_pt: float | None = None,
-    size_pt: float | None = None,
+    length_pt: float = TICK_LENGTH_PT,
+    size_pt: float = TICK_SIZE_PT,
 ) -> None:
-    """Ticks at ``at`` labelled ``labels`` (lines split by ``\\n``) under ``ax``,
-    written by :func:`x_ticks_svg` (matplotlib draws no x tick of ``ax``).
-    ``length_pt`` and ``size_pt``: the tick mark and the label font [default: the
-    ``xtick.major.size`` and ``xtick.labelsize`` settings]."""
-    ax.set_xticks([])
-    _TICKS[ax] = _XTicks(
-        tuple(float(x) for x in at),
-        tuple(labels),
-        float(mpl.rcParams["xtick.major.size"]) if length_pt is None else length_pt,
-        _label_size() if size_pt is None else size_pt,
-    )
+    """Ticks at ``at`` labelled ``labels`` (lines split by ``\\n``) under ``ax``."""
+    ax.x_ticks = XTicks(tuple(float(x) for x in at), tuple(labels), length_pt, size_pt)
 
 
-def _label_size() -> float:
-    return float(FontProperties(size=mpl.rcParams["xtick.labelsize"]).get_size_in_points())
-
-
-@dataclass(frozen=True, slots=True)
-class _YTicks:
-    locator: Locator
-    right: bool
-    grid_colour: str | None
-    grid_width: float
-
-
-_Y_TICKS: weakref.WeakKeyDictionary[Axes, _YTicks] = weakref.WeakKeyDictionary()
+def auto_x_ticks(ax: Axes) -> None:
+    """matplotlib's default x ticks (its AutoLocator) on ``ax``'s limits at drawing
+    time."""
+    ax.auto_x_ticks = True
 
 
 def own_y_ticks(
     ax: Axes, *, right: bool = False, grid_colour: str | None = None, grid_width: float = 0.6
 ) -> None:
-    """The y ticks of ``ax`` (at its current locator's values; on the ``right`` for a
-    twin; with grid lines in ``grid_colour``) drawn by :func:`y_grid` and
-    :func:`y_ticks_svg` from now on, not by matplotlib."""
-    _Y_TICKS[ax] = _YTicks(ax.yaxis.get_major_locator(), right, grid_colour, grid_width)
-    ax.set_yticks([])
-    ax.yaxis.set_label_position("right" if right else "left")
+    """The y ticks of ``ax`` (on the ``right`` for a twin; with grid lines in
+    ``grid_colour``)."""
+    ax.y_right = right
+    ax.grid_colour = grid_colour
+    ax.grid_width_pt = grid_width
 
 
-def _y_values(ax: Axes, locator: Locator) -> list[float]:
-    y0, y1 = sorted(ax.get_ylim())
-    tol = (y1 - y0) * 1e-10
-    return [float(v) for v in locator.tick_values(y0, y1) if y0 - tol <= v <= y1 + tol]
+# ----------------------------------------------------------------- where the ticks go
 
 
-def y_grid(fig: Figure) -> list[LineCollection]:
-    """Place the y axis labels of ``fig``'s axes and add their grid lines (for the
-    drawing to come; remove them after it): the limits are final now."""
-    added: list[LineCollection] = []
-    rc = mpl.rcParams
-    gap_pt = float(rc["ytick.major.size"]) + float(rc["ytick.major.pad"])
-    prop = FontProperties(size=rc["ytick.labelsize"])
-    w_pt = fig.get_size_inches()[0] * 72
-    for ax, ticks in list(_Y_TICKS.items()):
-        if ax.get_figure(root=True) is not fig:
-            continue
-        values = _y_values(ax, ticks.locator)
-        labels = ax.yaxis.get_major_formatter().format_ticks(values)
-        widest = max((text_width(t, prop) for t in labels), default=0.0)
-        away_pt = gap_pt + widest + ax.yaxis.labelpad
-        width_pt = ax.get_position().width * w_pt
-        x = 1 + away_pt / width_pt if ticks.right else -away_pt / width_pt
-        ax.yaxis.set_label_coords(x, 0.5)
-        if ticks.grid_colour is not None and values:
-            lines = LineCollection(
-                [[(0.0, v), (1.0, v)] for v in values],
-                colors=ticks.grid_colour,
-                linewidths=ticks.grid_width,
-                zorder=0.5,  # under the data, as set_axisbelow(True)
-                transform=ax.get_yaxis_transform(),
-            )
-            ax.add_collection(lines, autolim=False)
-            added.append(lines)
-    return added
+def _scale_range(vmin: float, vmax: float, n: int) -> tuple[float, float]:
+    dv = abs(vmax - vmin)
+    meanv = (vmax + vmin) / 2
+    offset = 0.0
+    if abs(meanv) / dv >= 100:
+        offset = math.copysign(10 ** (math.log10(abs(meanv)) // 1), meanv)
+    return 10 ** (math.log10(dv / n) // 1), offset
+
+
+def _close_to(ms: float, edge: float, step: float, offset: float) -> bool:
+    tol = 1e-10
+    if offset > 0:
+        tol = min(0.4999, max(1e-10, 10 ** (math.log10(offset / step) - 12)))
+    return abs(ms - edge) < tol
+
+
+def tick_values(
+    vmin: float,
+    vmax: float,
+    *,
+    nbins: int = 5,
+    integer: bool = True,
+    steps: Sequence[float] = _STEPS,
+) -> list[float]:
+    """The ticks matplotlib's ``MaxNLocator(nbins, steps, integer)`` puts between
+    ``vmin`` and ``vmax`` (both included)."""
+    if vmax < vmin:
+        vmin, vmax = vmax, vmin
+    if vmax - vmin <= 1e-14 * max(abs(vmin), abs(vmax), 1e-14):
+        vmin, vmax = vmin - 1e-13 * max(abs(vmin), 1.0), vmax + 1e-13 * max(abs(vmax), 1.0)
+    scale, offset = _scale_range(vmin, vmax, nbins)
+    lo_v, hi_v = vmin - offset, vmax - offset
+    base = [*steps[:-1]]
+    staircase = [0.1 * s for s in base] + [*steps] + [10 * steps[1]]
+    scaled = [s * scale for s in staircase]
+    if integer:
+        scaled = [s for s in scaled if s < 1 or abs(s - round(s)) < 0.001]
+    raw_step = (hi_v - lo_v) / nbins
+    large = [i for i, s in enumerate(scaled) if s >= raw_step]
+    istep = large[0] if large else len(scaled) - 1
+    ticks: list[float] = []
+    for step in reversed(scaled[: istep + 1]):
+        if integer and math.floor(hi_v) - math.ceil(lo_v) >= 1:
+            step = max(1.0, step)
+        best = (lo_v // step) * step
+        d, m = divmod(lo_v - best, step)
+        low = d + 1 if _close_to(m / step, 1, step, abs(offset)) else d
+        d, m = divmod(hi_v - best, step)
+        high = d if _close_to(m / step, 0, step, abs(offset)) else d + 1
+        ticks = [k * step + best for k in range(int(low), int(high) + 1)]
+        if sum(lo_v <= t <= hi_v for t in ticks) >= 2:
+            break
+    tol = (vmax - vmin) * 1e-10
+    return [t + offset for t in ticks if vmin - tol <= t + offset <= vmax + tol]
+
+
+def format_ticks(values: Sequence[float]) -> list[str]:
+    """The labels matplotlib's ScalarFormatter gives ``values`` (as few decimals as
+    they all need; a minus sign for negatives)."""
+    decimals = 0
+    while decimals < 8 and any(
+        abs(v - round(v, decimals)) > 1e-9 * max(1.0, abs(v)) for v in values
+    ):
+        decimals += 1
+    out = []
+    for v in values:
+        text = f"{v:.{decimals}f}"
+        if float(text) == 0:
+            text = text.lstrip("-")
+        out.append(text.replace("-", "\N{MINUS SIGN}"))
+    return out
+
+
+def _y_values(ax: Axes) -> list[float]:
+    return tick_values(*ax.ylim, nbins=5, integer=True)
+
+
+def _x_auto(ax: Axes) -> XTicks:
+    space = math.floor(ax.width / (TICK_SIZE_PT * 3))
+    nbins = min(max(space, 1), 9)
+    values = tick_values(*ax.xlim, nbins=nbins, integer=False, steps=_AUTO_STEPS)
+    return XTicks(tuple(values), tuple(format_ticks(values)), TICK_LENGTH_PT, TICK_SIZE_PT)
+
+
+# ------------------------------------------------------------------------ the drawing
+
+
+def place_axis_labels(fig: Figure) -> None:
+    """Grid lines and axis labels into ``fig``'s axes (the limits are final now)."""
+    for ax in fig.axes:
+        values = _y_values(ax)
+        ax.grid(values)
+        if ax.ylabel:
+            widest = max((text_width(t, TICK_SIZE_PT) for t in format_ticks(values)), default=0.0)
+            away = TICK_LENGTH_PT + TICK_PAD_PT + widest + LABEL_PAD_PT
+            if ax.y_right:
+                x = ax.right + away + ASCENT * TICK_SIZE_PT
+            else:
+                x = ax.left - away - DESCENT * TICK_SIZE_PT
+            y = (ax.top + ax.bottom) / 2
+            text = label_text(x, y, ax.ylabel, TICK_SIZE_PT, LABEL_COLOUR, family=FONT,
+                              rotate=True)  # fmt: skip
+            ax.add(1.5, _written(text))
+        if ax.xlabel:
+            ticks = _x_auto(ax) if ax.auto_x_ticks else ax.x_ticks
+            below = 0.0
+            if ticks is not None and ticks.at:
+                lines = max(len(t.split("\n")) for t in ticks.labels)
+                size = ticks.size_pt
+                below = ticks.length_pt + TICK_PAD_PT + lines * (ASCENT + DESCENT) * size
+                below += (lines - 1) * LINE_GAP * size
+            y = ax.bottom + below + LABEL_PAD_PT + ASCENT * TICK_SIZE_PT
+            x = (ax.left + ax.right) / 2
+            text = label_text(x, y, ax.xlabel, TICK_SIZE_PT, LABEL_COLOUR, family=FONT)
+            ax.add(1.5, _written(text))
+
+
+def _written(text: str) -> Callable[[], str]:
+    return lambda: text
 
 
 def y_ticks_svg(fig: Figure) -> str:
-    """The SVG of the y tick marks and labels of ``fig``'s axes given to
-    :func:`own_y_ticks` (in the figure's points, as matplotlib's SVG)."""
-    rc = mpl.rcParams
-    colour = rc["ytick.color"]
-    length_pt = float(rc["ytick.major.size"])
-    gap_pt = length_pt + float(rc["ytick.major.pad"])
-    prop = FontProperties(size=rc["ytick.labelsize"])
-    size_pt = prop.get_size_in_points()
-    ascent = font_heights(prop)[0]
-    family = html.escape(f"'{rc['font.sans-serif'][0]}', sans-serif", quote=False)
-    w_in, h_in = fig.get_size_inches()
-    w_pt, h_pt = w_in * 72, h_in * 72
+    """The SVG of the y tick marks and labels of ``fig``'s axes."""
+    size_pt = TICK_SIZE_PT
+    ascent = ASCENT * size_pt
+    gap_pt = TICK_LENGTH_PT + TICK_PAD_PT
     out: list[str] = []
     for ax in fig.axes:
-        ticks = _Y_TICKS.get(ax)
-        if ticks is None:
-            continue
-        values = _y_values(ax, ticks.locator)
+        values = _y_values(ax)
         if not values:
             continue
-        labels = ax.yaxis.get_major_formatter().format_ticks(values)
-        box = ax.get_position()
-        y0, y1 = ax.get_ylim()
-        axis_x = (box.x1 if ticks.right else box.x0) * w_pt
-        sign = 1.0 if ticks.right else -1.0
-        anchor = "start" if ticks.right else "end"
+        labels = format_ticks(values)
+        axis_x = ax.right if ax.y_right else ax.left
+        sign = 1.0 if ax.y_right else -1.0
+        anchor = "start" if ax.y_right else "end"
         style = (
-            f"font-size: {size_pt:g}px; font-family: {family}; fill: {colour}; "
+            f"font-size: {size_pt:g}px; font-family: {FONT}; fill: {TICK_COLOUR}; "
             f"text-anchor: {anchor}"
         )
         marks: list[str] = []
         texts: list[str] = []
-        for v, label in zip(values, labels, strict=True):
-            py = (1 - (box.y0 + (v - y0) / (y1 - y0) * box.height)) * h_pt
-            marks.append(f"M {axis_x:.3f} {py:.3f} L {axis_x + sign * length_pt:.3f} {py:.3f}")
+        for py, label in zip(ax.py(values).tolist(), labels, strict=True):
+            marks.append(f"M {axis_x:.3f} {py:.3f} L {axis_x + sign * TICK_LENGTH_PT:.3f} {py:.3f}")
             texts.append(
                 f'<text x="{axis_x + sign * gap_pt:.3f}" y="{py + ascent / 2:.3f}" '
-                f'style="{style}">{html.escape(label, quote=False)}</text>'
+                f'style="{style}">{label}</text>'
             )
-        width_pt = float(rc["ytick.major.width"])
         out.append(
             '<g class="yticks">'
-            f'<path d="{" ".join(marks)}" style="fill: none; stroke: {colour}; '
-            f'stroke-width: {width_pt:g}"/>' + "".join(texts) + "</g>"
+            f'<path d="{" ".join(marks)}" style="fill: none; stroke: {TICK_COLOUR}; '
+            f'stroke-width: {TICK_WIDTH_PT:g}"/>' + "".join(texts) + "</g>"
         )
     return "".join(out)
 
 
 def x_ticks_svg(fig: Figure) -> str:
-    """The SVG of the ticks :func:`set_x_ticks` gave the axes of ``fig`` (in the
-    figure's points, as matplotlib's SVG)."""
-    rc = mpl.rcParams
-    colour = rc["xtick.color"]
-    pad_pt = float(rc["xtick.major.pad"])
-    width_pt = float(rc["xtick.major.width"])
-    family = html.escape(f"'{rc['font.sans-serif'][0]}', sans-serif", quote=False)
-    w_in, h_in = fig.get_size_inches()
-    w_pt, h_pt = w_in * 72, h_in * 72
+    """The SVG of the x ticks of ``fig``'s axes."""
     out: list[str] = []
     for ax in fig.axes:
-        ticks = _TICKS.get(ax)
+        ticks = _x_auto(ax) if ax.auto_x_ticks else ax.x_ticks
         if ticks is None or not ticks.at:
             continue
-        box = ax.get_position()
-        x0, x1 = ax.get_xlim()
-        axis_y = (1 - box.y0) * h_pt
-        ascent, descent, gap = font_heights(FontProperties(size=ticks.size_pt))
+        x0, x1 = ax.xlim
+        axis_y = ax.bottom
+        size = ticks.size_pt
+        ascent, descent, gap = ASCENT * size, DESCENT * size, LINE_GAP * size
         marks: list[str] = []
         texts: list[str] = []
         style = (
-            f"font-size: {ticks.size_pt:g}px; font-family: {family}; fill: {colour}; "
-            "text-anchor: middle"
+            f"font-size: {size:g}px; font-family: {FONT}; fill: {TICK_COLOUR}; text-anchor: middle"
         )
         for x, label in zip(ticks.at, ticks.labels, strict=True):
             if not min(x0, x1) <= x <= max(x0, x1):
                 continue  # as matplotlib: no tick outside the view
-            px = (box.x0 + (x - x0) / (x1 - x0) * box.width) * w_pt
+            px = float(ax.px(x))
             marks.append(f"M {px:.3f} {axis_y:.3f} L {px:.3f} {axis_y + ticks.length_pt:.3f}")
             lines = label.split("\n")
-            top = axis_y + ticks.length_pt + pad_pt + (gap / 2 if len(lines) > 1 else 0.0)
+            top = axis_y + ticks.length_pt + TICK_PAD_PT + (gap / 2 if len(lines) > 1 else 0.0)
             for i, line in enumerate(lines):
                 baseline = top + ascent + i * (ascent + descent + gap)
                 texts.append(
                     f'<text x="{px:.3f}" y="{baseline:.3f}" style="{style}">'
-                    f"{html.escape(line, quote=False)}</text>"
+                    f"{label_escape(line)}</text>"
                 )
         out.append(
             '<g class="xticks">'
-            f'<path d="{" ".join(marks)}" style="fill: none; stroke: {colour}; '
-            f'stroke-width: {width_pt:g}"/>' + "".join(texts) + "</g>"
+            f'<path d="{" ".join(marks)}" style="fill: none; stroke: {TICK_COLOUR}; '
+            f'stroke-width: {TICK_WIDTH_PT:g}"/>' + "".join(texts) + "</g>"
         )
     return "".join(out)
+
+
+def label_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

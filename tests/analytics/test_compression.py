@@ -245,3 +245,26 @@ def test_step_classes_of_short_and_long_arrays_are_the_gather() -> None:
         want = np.where(seated, np.fmax(hip - 90.0, 0.0), 0.0)
         np.testing.assert_array_equal(excess, want)
         np.testing.assert_array_equal(above, want > 0.0)
+
+
+def test_a_long_timeline_makes_no_per_step_copy_beyond_its_buffers() -> None:
+    """issue 14: the bouts' per-range sums of a long timeline make no array the size of
+    the timeline (a reduceat of the booleans into integers copied the whole mask as
+    int64: 8 bytes a step, 60 MB for 90 days, fresh memory for a new report process)."""
+    import tracemalloc
+
+    day = np.full(86_400, Posture.SITTING, dtype=np.int8)
+    for start in range(0, 86_400, 2_400):  # 35-minute bouts, 5-minute breaks
+        day[start + 2_100 : start + 2_400] = Posture.UPRIGHT
+    posture = np.tile(day, 12)
+    hip = np.where(np.arange(posture.shape[0]) % 2_400 > 1_500, 96.0, 84.0)
+    tl = Timeline(t0_s=1_767_225_600, posture=posture, hip_flexion_deg=hip)
+    first = compression(tl, with_events=False)  # the scratch buffers made once
+    assert len(first.bouts) > 400
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    again = compression(tl, with_events=False)
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    assert again == first
+    assert peak < 2 * tl.n, f"{peak / tl.n:.1f} bytes a step"

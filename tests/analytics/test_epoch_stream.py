@@ -10,11 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics.epoch_stream import EpochBuilder, EpochSegment, RhythmPass
-from analytics.epochs import epochs_from_recording, moving_seconds, with_trunk_deviation
-from analytics.params import PostureParams
+from analytics.epoch_stream import EpochBuilder, EpochSegment
+from analytics.epochs import epochs_from_recording, with_trunk_deviation
 from analytics.records import Epochs, Recording
-from analytics.rhythm import blend, finite_rows, rhythm_plan
+from analytics.rhythm_stream import RhythmStream
 from analytics.segments import TimeJumpParams, split_times
 
 JUMPS = TimeJumpParams(max_time_jump_s=600.0)
@@ -53,8 +52,9 @@ def _chunks(n: int, sizes: list[int]) -> list[slice]:
 
 
 def _feed(rec: Recording, sizes: list[int]) -> list[EpochSegment]:
-    """Both passes, the second in other chunks than the first."""
-    b = EpochBuilder(JUMPS)
+    """The epochs and their rhythm windows, worked out as the chunks come."""
+    rhythm = RhythmStream()
+    b = EpochBuilder(JUMPS, rhythm.on_epochs, rhythm.on_samples)
     for c in _chunks(rec.n, sizes):
         b.add(
             rec.t_s[c],
@@ -62,11 +62,7 @@ def _feed(rec: Recording, sizes: list[int]) -> list[EpochSegment]:
             None if rec.trunk_acc_g is None else rec.trunk_acc_g[c],
             None if rec.cadence_rpm is None else rec.cadence_rpm[c],
         )
-    rhythm = RhythmPass(b.finish())
-    assert rec.thigh_acc_g is not None
-    for c in _chunks(rec.n, sizes[::-1]):
-        rhythm.add(rec.t_s[c], rec.thigh_acc_g[c])
-    return rhythm.finish()
+    return rhythm.finish(b.finish())
 
 
 def _assert_same(a: Epochs, b: Epochs) -> None:
@@ -132,38 +128,3 @@ def test_chunks_must_keep_their_sensors() -> None:
     b.add(np.array([0.0, 0.1]), np.zeros((2, 3)))
     with pytest.raises(ValueError, match="same sensors"):
         b.add(np.array([0.2]), np.zeros((1, 3)), np.zeros((1, 3)))
-
-
-@settings(max_examples=40, deadline=None)
-@given(
-    seed=st.integers(0, 2**32 - 1),
-    n=st.integers(2, 5000),
-    sizes=st.lists(st.integers(1, 2000), min_size=1, max_size=6),
-)
-def test_the_second_pass_fills_the_one_shot_rhythm_grid(
-    seed: int, n: int, sizes: list[int]
-) -> None:
-    """Every point of the streamed rhythm grid is the one-shot interpolation's, for
-    any chunking (samples with a NaN are left out by both)."""
-    rec = _recording(seed, n, jumps=False, trunk=False, cadence=False)
-    assert rec.thigh_acc_g is not None
-    p = PostureParams()
-    ep = epochs_from_recording(rec)
-    plan = rhythm_plan(ep.t0_s, ep.count, p.rhythm_window_s, moving_seconds(ep, p))
-    b = EpochBuilder(JUMPS)
-    b.add(rec.t_s, rec.thigh_acc_g)
-    rhythm = RhythmPass(b.finish())
-    if plan is None:
-        assert not rhythm.needed
-        return
-    for c in _chunks(rec.n, sizes):
-        rhythm.add(rec.t_s[c], rec.thigh_acc_g[c])
-    rhythm.finish()
-    streamed = rhythm._grids[0]
-    assert streamed is not None
-    grid = plan.grid_t_s
-    t, acc = finite_rows(rec.t_s, rec.thigh_acc_g)  # samples with a NaN are left out
-    after = np.clip(np.searchsorted(t, grid), 1, t.shape[0] - 1)
-    want = blend(t[after - 1], t[after], acc[after - 1], acc[after], grid)
-    want32 = np.ascontiguousarray(want.T, dtype=np.float32)
-    assert np.array_equal(streamed.vec, want32)

@@ -106,3 +106,47 @@ def test_a_cold_json_report_imports_no_progress_bar_or_chart_library(tmp_path: P
     assert (tmp_path / "r.json").stat().st_size > 0
     assert "analytics" in loaded
     assert not loaded & {"rich", "matplotlib", "influxdb_client"}, sorted(loaded)
+
+
+def test_a_cold_html_report_imports_no_settings_schema_or_chart_library(tmp_path: Path) -> None:
+    """issue 14: `sitload report` (the HTML page, its charts) in a new process on the
+    default settings imports neither pydantic (the config file's schema; there is no
+    file) nor matplotlib (the charts are written straight as SVG)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from collector.sinks.history.sqlite_store import SqliteStore
+    from tests.collector.cli.test_cli_startup import REPO, run_main
+    from tests.review_store import simulate_history
+
+    history = simulate_history(n_days=3)
+    store = SqliteStore(tmp_path / "h.db")
+    store.write(history.records)
+    store.close()
+    out = tmp_path / "r.html"
+    code = run_main(
+        "report", "--user", history.user, "--tz", history.tz,
+        "--from", history.first_day.isoformat(), "--to", history.last_day.isoformat(),
+        "--history", f"sqlite:///{tmp_path / 'h.db'}", "--out", str(out),
+    )  # fmt: skip
+    code += "import json, sys\nprint(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),  # no config file
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "PYTHONPATH": str(REPO),
+    }
+    env.pop("SITLOAD_CONFIG", None)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    loaded = set(json.loads(done.stdout.splitlines()[-1]))
+    assert out.read_text(encoding="utf-8").count("<svg") >= 5
+    assert "analytics" in loaded
+    assert not loaded & {"pydantic", "pydantic_core", "matplotlib"}, sorted(loaded)

@@ -4,6 +4,7 @@ paths that need them. Each check runs in a fresh interpreter (``sys.modules``)."
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -113,3 +114,37 @@ def test_analyze_json_of_a_desk_recording_imports_no_tables_and_no_ride_modules(
     # nor the readers of the other formats (the file's first bytes tell it is none of them)
     unwanted |= {f"collector.recordings.{m}" for m in ("wisdm", "activpal", "fit")}
     assert not loaded & unwanted, sorted(loaded & unwanted)
+
+
+def _threads_after(code: str, env: dict[str, str]) -> int:
+    """The threads of a fresh interpreter once ``code`` ran (Linux: /proc)."""
+    script = f"{code}\nimport os\nprint(len(os.listdir('/proc/self/task')))"
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return int(done.stdout.splitlines()[-1])
+
+
+def test_numpy_under_the_command_line_starts_no_blas_threads() -> None:
+    """OpenBLAS's worker threads cost 0.1 s of CPU at every start (issue 14: a tenth
+    of ``analyze`` of a day); the command line runs it on one thread unless
+    ``OPENBLAS_NUM_THREADS`` says otherwise."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    assert _threads_after("import collector.cli\nimport numpy", env) == 1
+    chosen = "import collector.cli, os\nprint(os.environ['OPENBLAS_NUM_THREADS'])\n"
+    done = subprocess.run(
+        [sys.executable, "-c", chosen],
+        cwd=REPO,
+        env={**env, "OPENBLAS_NUM_THREADS": "2"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.split() == ["2"]

@@ -63,3 +63,15 @@ def test_bad_source_names_the_option(text: str) -> None:
         parse_source(text)
     with pytest.raises(ConfigError, match=r"^--source "):
         load_settings(None, Overrides(source=text), environ={})
+
+
+def test_a_month_long_simulation_loads_and_is_replayed_in_pieces(tmp_path: Path) -> None:
+    """A soak of 30 simulated days (issue 14): the simulator is made and replayed a
+    piece at a time, so the length is no reason to refuse it; past a year is."""
+    from collector.service.plans import SimulationPlan
+
+    s = load_settings(write(tmp_path, '[source]\nkind = "simulate"\nhours = 720\n'), environ={})
+    plan = SimulationPlan(s.source, lambda: 0.0)
+    assert (s.source.hours, plan.pieces, plan.piece_h) == (720.0, 30, 24.0)
+    with pytest.raises(ConfigError, match=r"source\.hours"):
+        load_settings(write(tmp_path, '[source]\nkind = "simulate"\nhours = 9000\n'), environ={})

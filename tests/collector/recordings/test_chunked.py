@@ -55,11 +55,12 @@ def test_streamed_epochs_are_the_one_shot_epochs(desk_csv: Path, chunk_bytes: in
     assert streamed.first_rows == (3,)  # a comment line and the header come first
 
 
-def test_the_file_is_parsed_once_when_the_thigh_fits_in_memory(
+def test_the_file_is_parsed_once_whatever_its_size(
     desk_csv: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The rhythm pass takes the thigh kept from the first pass (issue 14); past
-    ``keep_bytes`` it reads the file again, with the same epochs."""
+    """The rhythm windows are worked out while reading (issue 14): one pass over the
+    file, a large one too (before, a file over 128 MB was read twice), with the
+    one-shot epochs."""
     passes: list[int] = []
     blocks = chunked._csv_blocks
 
@@ -68,67 +69,18 @@ def test_the_file_is_parsed_once_when_the_thigh_fits_in_memory(
         return blocks(*args)
 
     monkeypatch.setattr(chunked, "_csv_blocks", counted)
-    kept = stream_epochs(desk_csv, chunk_bytes=65_536)
+    small = stream_epochs(desk_csv, chunk_bytes=65_536)
     assert len(passes) == 1
-    again = stream_epochs(desk_csv, chunk_bytes=65_536, keep_bytes=100_000)  # a large file
-    assert len(passes) == 3
-    with monkeypatch.context() as m:  # a small file whose thigh outgrows the budget
-        m.setattr(chunked.os.path, "getsize", lambda _: 0)
-        outgrown = stream_epochs(desk_csv, chunk_bytes=65_536, keep_bytes=100_000)
-    assert len(passes) == 5
-    assert kept is not None
-    assert again is not None
-    assert outgrown is not None
-    (a,), (b,), (c,) = kept.segments, again.segments, outgrown.segments
+    with monkeypatch.context() as m:  # a file of a week
+        m.setattr(chunked.os.path, "getsize", lambda _: 3 << 30)
+        large = stream_epochs(desk_csv, chunk_bytes=65_536)
+    assert len(passes) == 2
+    assert small is not None
+    assert large is not None
+    (a,), (b,) = small.segments, large.segments
     _same(a.epochs, b.epochs)
-    _same(a.epochs, c.epochs)
     _same(a.epochs, epochs_from_recording(read_csv(desk_csv).recording))
-    assert np.isfinite(a.epochs.thigh_stride_ratio).any()  # the rhythm pass had work
-
-
-@pytest.mark.parametrize(
-    "values",
-    [
-        [[0.123456, -1.0, 0.999999], [2147.483647, -2147.483648, 0.0]],
-        [[-0.0, 0.5, 0.25]],  # a negative zero has no whole-µg twin
-        [[np.nan, np.nan, np.nan], [1.0, 0.0, 0.0]],
-        [[0.1234567, 0.0, 0.0]],  # more than 6 decimals
-        [[3000.0, 0.0, 0.0]],  # beyond int32 µg
-    ],
-)
-def test_kept_thigh_samples_come_back_bit_for_bit(values: list[list[float]]) -> None:
-    acc = np.array(values, dtype=np.float64)
-    back = chunked._expand(chunked._compact(acc))
-    assert back.dtype == np.float64
-    assert np.array_equal(back.view(np.int64), acc.view(np.int64))
-
-
-def test_six_decimal_accelerations_are_kept_in_four_bytes() -> None:
-    acc = np.round(np.random.default_rng(3).normal(0, 1, (1000, 3)), 6)
-    assert chunked._compact(acc).dtype == np.int32
-
-
-def test_only_the_thigh_samples_near_moving_seconds_are_kept(
-    desk_csv: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The rhythm pass needs the samples around the seconds where the thigh moves
-    (:mod:`analytics.rhythm_samples`): only those are compacted and kept (issue 14),
-    and the epochs are still the one-shot epochs."""
-    rows: list[int] = []
-    compact = chunked._compact
-
-    def counted(acc: Any) -> Any:
-        rows.append(int(acc.shape[0]))
-        return compact(acc)
-
-    monkeypatch.setattr(chunked, "_compact", counted)
-    streamed = stream_epochs(desk_csv, chunk_bytes=65_536)
-    assert streamed is not None
-    (seg,) = streamed.segments
-    one_shot = epochs_from_recording(read_csv(desk_csv).recording)
-    _same(seg.epochs, one_shot)
-    assert np.isfinite(seg.epochs.thigh_stride_ratio).any()  # the rhythm pass had work
-    assert 0 < sum(rows) < 0.5 * seg.segment.n_samples
+    assert np.isfinite(a.epochs.thigh_stride_ratio).any()  # the rhythm had work
 
 
 def test_a_streamed_analysis_is_the_one_shot_analysis(desk_csv: Path) -> None:

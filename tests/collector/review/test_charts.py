@@ -1,33 +1,38 @@
-"""The review's charts (collector/review/charts.py, chart_kit.py, svg_canvas.py): every
-chart is there and shows its data, and a process drawing many reviews (the clinic)
-draws each chart on the figure it made for the first review, measuring each text
-once, with the same SVG as a new figure gives."""
+"""The review's charts (collector/review/charts.py, chart_kit.py, svg_figure.py,
+svg_ticks.py, svg_legends.py): every chart is there and shows its data (bars, lines,
+markers, ticks, legend), drawn without matplotlib, and a process drawing many reviews
+(the clinic) draws each the same as a new process."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import subprocess
+import sys
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from matplotlib.textpath import TextToPath
 
 from analytics.review_records import Review
-from collector.review import chart_kit
 from collector.review.building import build_review
-from collector.review.chart_kit import BLUE, GREEN, ORANGE, PURPLE, SKY, VERMILION, Chart
+from collector.review.chart_kit import (
+    BLUE,
+    GREEN,
+    GREY,
+    INK,
+    ORANGE,
+    PURPLE,
+    SKY,
+    VERMILION,
+    Chart,
+)
 from collector.review.charts import charts
 from collector.review.load import load_inputs
+from collector.review.svg_font import text_width
 from tests.review_store import filled_store, simulate_history
 
+REPO = Path(__file__).resolve().parents[3]
 KEYS = ["daily", "bouts", "hip", "adherence", "saddle", "pain"]
-
-
-@pytest.fixture(autouse=True)
-def _new_figures() -> Iterator[None]:
-    chart_kit.forget_frames()
-    yield
-    chart_kit.forget_frames()
 
 
 @pytest.fixture(scope="module")
@@ -85,54 +90,74 @@ def test_every_chart_is_there_and_shows_its_data(rev: Review) -> None:
     assert f"stroke: {VERMILION.lower()}" in drawn["pain"].svg  # the pain line
 
 
-def test_the_next_review_is_drawn_on_the_same_figures(
-    rev: Review, other: Review, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    made: list[object] = []
-
-    class Counted(chart_kit.Figure):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-            made.append(self)
-
-    monkeypatch.setattr(chart_kit, "Figure", Counted)
-    charts(rev)
-    assert len(made) == 6
-    charts(other)
-    charts(rev)
-    assert len(made) == 6
+def markers_in(chart: Chart, colour: str) -> int:
+    """The markers drawn in ``colour`` (each a ``<use>`` of a marker's shape; the
+    legend's too)."""
+    return len(re.findall(rf'<use [^>]*style="[^"]*stroke: {colour.lower()}', chart.svg))
 
 
-def test_reused_figures_draw_what_new_figures_draw(rev: Review, other: Review) -> None:
-    fresh = [drawing(c) for c in charts(other)]
-    chart_kit.forget_frames()
-    first = [drawing(c) for c in charts(rev)]
-    assert [drawing(c) for c in charts(other)] == fresh  # nothing of the first review left
-    again = charts(rev)  # the legends as kept
-    assert [drawing(c) for c in again] == first
-    assert [c.svg.count("<text") for c in again] == [t.count("<text") for t in first]
-    chart_kit.forget_frames()
-    assert [drawing(c) for c in charts(rev)] == first
-    assert len(fresh) == 5  # no saddle chart without riding
+def line_points(chart: Chart, colour: str, width: str = "") -> list[int]:
+    """The number of points of each line stroked in ``colour``."""
+    return [
+        d.count("L") + 1
+        for d, style in re.findall(r'<path d="([^"]*)"[^>]*style="([^"]*)"', chart.svg)
+        if style.startswith("fill: none")
+        and f"stroke: {colour.lower()}" in style
+        and width in style
+    ]
 
 
-def test_each_text_is_measured_once_per_process(
-    rev: Review, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    measured: list[str] = []
-    measure = TextToPath.get_text_width_height_descent
+def test_every_chart_has_its_lines_markers_ticks_and_legend(rev: Review) -> None:
+    drawn = {c.key: c for c in charts(rev)}
+    days = rev.days
+    n = len(days)
+    assert n == 21
+    for c in drawn.values():
+        assert c.svg.count('<g class="yticks">') >= 1, c.key
+        assert c.svg.count('<g class="xticks">') >= 1, c.key
+        assert c.svg.count('<g class="legend">') == 1, c.key
+    # daily: the dashed threshold across the axes (and in the legend)
+    assert len(line_points(drawn["daily"], VERMILION)) == 2
+    # hip: the dose line through every day, a marker on each (and the legend's)
+    assert n in line_points(drawn["hip"], INK, "stroke-width: 0.9")
+    assert markers_in(drawn["hip"], INK) == n + 1
+    # adherence: a diamond per day for the breaks without a prompt, crosses for snoozes
+    assert markers_in(drawn["adherence"], BLUE) == n + 1
+    snoozing = sum(d.adherence.snoozed > 0 for d in days)
+    assert snoozing > 0
+    assert markers_in(drawn["adherence"], INK) == snoozing + 1
+    # saddle: the longest seated bout of every ride day
+    assert markers_in(drawn["saddle"], INK) == sum(d.saddle_seated_s > 0 for d in days) + 1
+    # pain: a marker per morning (and per legend entry), the pain line through them
+    mornings = [m for m in rev.pain.mornings if m.previous_compression_s is not None]
+    pain_marks = sum(markers_in(drawn["pain"], c) for c in (BLUE, VERMILION, GREY))
+    groups = 3 if any(not m.previous_valid for m in mornings) else 2
+    next_mornings = sum(d.pain_next_morning is not None for d in days)
+    assert pain_marks == len(mornings) + groups + next_mornings
+    assert next_mornings in line_points(drawn["pain"], VERMILION)
 
-    def counting(self: TextToPath, s: str, prop: object, ismath: object) -> object:
-        measured.append(s)
-        return measure(self, s, prop, ismath)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(TextToPath, "get_text_width_height_descent", counting)
-    first = charts(rev)
-    assert measured
-    measured.clear()
-    again = charts(rev)
-    assert measured == []
-    assert [drawing(c) for c in again] == [drawing(c) for c in first]
+def test_charts_are_drawn_without_matplotlib() -> None:
+    """A new process draws every chart of a review and imports no matplotlib (its
+    import alone cost a `sitload report` more than the whole review's drawing)."""
+    code = (
+        "import sys\n"
+        "from zoneinfo import ZoneInfo\n"
+        "from collector.review.building import build_review\n"
+        "from collector.review.charts import charts\n"
+        "from collector.review.load import load_inputs\n"
+        "from tests.review_store import filled_store, simulate_history\n"
+        "h = simulate_history(n_days=8)\n"
+        "inp = load_inputs(filled_store(h), h.user, h.first_day, h.last_day, ZoneInfo(h.tz))\n"
+        "drawn = charts(build_review(inp, tz_name=h.tz, baseline=None))\n"
+        "assert len(drawn) >= 5, len(drawn)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=REPO
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "[]"
 
 
 def test_every_day_has_a_tick_and_its_label_under_its_bar(rev: Review) -> None:
@@ -187,3 +212,17 @@ def test_every_reference_has_its_definition_once(rev: Review, other: Review) -> 
             assert len(ids) == len(set(ids)), c.key
             for ref in set(re.findall(r'(?:url\(#|href="#)([^)"]+)', c.svg)):
                 assert ref in ids, (c.key, ref)
+
+
+def test_text_widths_are_the_fonts() -> None:
+    """The advance table gives each text the width matplotlib measured it with in the
+    font itself (a tenth of a point at most at the legend's size; kerning aside)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    measure = TextToPath()
+    prop = FontProperties(family="DejaVu Sans", size=7.5)
+    for text in ("sitting", "seated riding", "low-wear day (not valid)", "12", "Mon",
+                 "minutes > 90°", "dose (deg·min above 90°)", "≥ 4 h", "30–60 min"):  # fmt: skip
+        width = measure.get_text_width_height_descent(text, prop, ismath=False)[0]
+        assert text_width(text, 7.5) == pytest.approx(width, abs=0.1), text
