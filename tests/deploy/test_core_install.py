@@ -1,6 +1,7 @@
 """The core install alone, as a new user gets it: ``pip install sitload`` (from this
 checkout) into a fresh venv, its dependencies resolved from PyPI (or pip's cache),
-no extra. The live service on a simulated desk day and ``analyze`` of a CSV work;
+no extra. The live service on a simulated desk day, the physio report of its history
+(charts and all) and ``analyze`` of a CSV work;
 a feature that needs an extra says which.
 
 Slow (a venv and a real install, once per session): marked ``core_install``; CI runs
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.core_install
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT_FILES = ("pyproject.toml", "README.md", "LICENSE", "analytics", "collector")
-OPTIONAL = {"pyarrow", "bumble", "matplotlib", "fitdecode", "influxdb-client"}
+OPTIONAL = {"pyarrow", "bumble", "fitdecode", "influxdb-client"}
 CORE_MAX_BYTES = 200_000_000
 """The core install's site-packages, a bound for SD cards (measured: 131 MB)."""
 
@@ -132,6 +133,14 @@ def test_the_live_service_runs_a_simulated_desk_day(core: CoreInstall, tmp_path:
     assert done.returncode == 0, done.stderr
     assert "stopped (end of data): 900 s of data" in done.stdout + done.stderr
     assert (tmp_path / "history.db").stat().st_size > 0
+    # the physio report of that history, charts included, needs no extra
+    report = core.sitload(
+        "report", "--out", "review.html", "--history", f"sqlite:///{tmp_path / 'history.db'}",
+        "--tz", "UTC", cwd=tmp_path,
+    )  # fmt: skip
+    assert report.returncode == 0, report.stderr
+    page = (tmp_path / "review.html").read_text()
+    assert page.count("<svg") >= 4, page.count("<svg")
 
 
 def test_a_csv_recording_is_simulated_and_analysed(core: CoreInstall, tmp_path: Path) -> None:
@@ -149,7 +158,6 @@ def test_a_csv_recording_is_simulated_and_analysed(core: CoreInstall, tmp_path: 
     [
         (("simulate", "--ble", "--hours", "0.05", "--out", "ble.csv"), "sim"),
         (("simulate", "--hours", "0.05", "--out", "day.parquet"), "parquet"),
-        (("report", "--out", "review.html", "--history", "sqlite:///h.db"), "report"),
     ],
 )
 def test_a_feature_without_its_extra_names_it(
