@@ -96,6 +96,24 @@ def identity(
     return Identity(f"u-{_digest(secret, 'user')}", derived, gateway_id)
 
 
+def chosen_identity(
+    option: str | None,
+    configured: str | None,
+    state_dir: Path,
+    machine_id_file: Path = MACHINE_ID_FILE,
+) -> Identity:
+    """The user id of ``--user`` (``option``, checked here), else the config's
+    ``[user] id`` (``configured``, already checked), else one derived from this
+    machine."""
+    origin: UserIdOrigin = "config"
+    if option is not None:
+        try:
+            configured, origin = check_user_id(option), "option"
+        except ValueError as exc:
+            raise ConfigError(f"--user: {exc}") from None
+    return identity(configured, origin, state_dir, machine_id_file)
+
+
 def describe_user_id(user_id: str, origin: UserIdOrigin) -> str:
     """The log line that says which user id the service uses and why."""
     if origin == "machine":

@@ -17,7 +17,7 @@ from pydantic import ValidationError as _PydanticValidationError
 from collector.config.alerts import AlertsTable, alert_params
 from collector.config.errors import ConfigError, describe
 from collector.config.history import check_history_url, default_history_url
-from collector.config.identity import MACHINE_ID_FILE, UserIdOrigin, check_user_id, identity
+from collector.config.identity import MACHINE_ID_FILE, chosen_identity
 from collector.config.mqtt import MqttTable, build_mqtt
 from collector.config.records import APP_NAME, Overrides, Profile, Settings
 from collector.config.renamed_keys import rename_keys
@@ -112,14 +112,7 @@ def load_settings(
         state_dir = check_state_dir(resolve(cfg.state.dir, base), f"{where}: state.dir")
     else:
         state_dir = platformdirs.user_state_path(APP_NAME)
-    configured = cfg.user.id
-    origin: UserIdOrigin = "config"
-    if overrides.user_id is not None:
-        try:
-            configured, origin = check_user_id(overrides.user_id), "option"
-        except ValueError as exc:
-            raise ConfigError(f"--user: {exc}") from None
-    who = identity(configured, origin, state_dir, machine_id_file)
+    who = chosen_identity(overrides.user_id, cfg.user.id, state_dir, machine_id_file)
     user_id = who.user_id
 
     source_profile: Profile | None = None

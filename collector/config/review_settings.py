@@ -19,9 +19,8 @@ import platformdirs
 
 from analytics.alert_params import AlertParams
 from analytics.compression import ExposureParams
-from collector.config.errors import ConfigError
 from collector.config.history import check_history_url, default_history_url
-from collector.config.identity import MACHINE_ID_FILE, UserIdOrigin, check_user_id, identity
+from collector.config.identity import MACHINE_ID_FILE, chosen_identity
 from collector.config.records import APP_NAME, Overrides, exposure_params
 
 
@@ -57,14 +56,8 @@ def review_settings(
         return ReviewSettings(
             s.user_id, s.timezone, s.history_url, s.exposure, s.alerts.taken_within_s
         )
-    configured: str | None = None
-    origin: UserIdOrigin = "config"
-    if overrides.user_id is not None:
-        try:
-            configured, origin = check_user_id(overrides.user_id), "option"
-        except ValueError as exc:
-            raise ConfigError(f"--user: {exc}") from None
-    who = identity(configured, origin, platformdirs.user_state_path(APP_NAME), machine_id_file)
+    state_dir = platformdirs.user_state_path(APP_NAME)
+    who = chosen_identity(overrides.user_id, None, state_dir, machine_id_file)
     if overrides.history_url is not None:
         history_url = check_history_url(overrides.history_url, "--history")
     else:
