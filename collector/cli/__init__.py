@@ -5,7 +5,7 @@ One module per command group: :mod:`.analyze` (``analyze``, with
 ``record``), :mod:`.run`, :mod:`.send`, :mod:`.pain`; ``report``, ``clinic`` and ``history`` live
 beside what they serve. Starting is cheap:
 ``sitload --help`` imports click and this package only, and ``sitload CMD`` only
-CMD's module (:mod:`.lazy_group`), so numpy, matplotlib, pyarrow, the BLE stack,
+CMD's module (:mod:`.lazy_group`), so numpy, pyarrow, the BLE stack,
 pydantic and the history clients load on the paths that need them.
 
 numpy's OpenBLAS runs on one thread (unless ``OPENBLAS_NUM_THREADS`` is set): its
