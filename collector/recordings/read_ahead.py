@@ -1,8 +1,9 @@
 """Blocks of a file parsed ahead, in a thread, while the caller works on the previous
-ones (issue 14: ``sitload analyze`` of a day).
+ones (issue 14: ``sitload analyze`` of a Parquet file; a CSV's blocks are parsed two
+at a time, :mod:`collector.recordings.csv_blocks`).
 
-pyarrow parses a CSV block, and numpy works on the block before, without holding the
-GIL, so on two cores the parsing and the per-second reduction of
+pyarrow decodes a batch, and numpy works on the batch before, without holding the
+GIL, so on two cores the decoding and the per-second reduction of
 :mod:`collector.recordings.chunked` overlap. The blocks arrive in order, every one
 of them; an exception of the reader reaches the caller at the block where it
 happened, and a caller that stops early (a problem in a row) stops the reader."""
@@ -17,10 +18,10 @@ from typing import Final, Generic, TypeVar
 T = TypeVar("T")
 
 DEPTH: Final = 1
-"""Blocks parsed ahead at most (1 MB of CSV at the block reader's 1 MB): one is
-enough for the parse and the reduction to overlap; four held 10-20 MB more at the
-peak of a day at 50 Hz (1.57 × the float32 samples, over issue 16's 1.5,
-``bench/memory_analyze.py``) and were no faster."""
+"""Blocks parsed ahead at most: one is enough for the decoding and the reduction
+to overlap; four held 10-20 MB more at the peak of a day at 50 Hz (1.57 × the
+float32 samples, over issue 16's 1.5, ``bench/memory_analyze.py``) and were no
+faster."""
 
 
 class _End:

@@ -62,13 +62,13 @@ def test_the_file_is_parsed_once_whatever_its_size(
     file, a large one too (before, a file over 128 MB was read twice), with the
     one-shot epochs."""
     passes: list[int] = []
-    blocks = chunked._csv_blocks
+    blocks = chunked.parsed_blocks
 
     def counted(*args: Any) -> Iterator[dict[str, Any]]:
         passes.append(1)
         return blocks(*args)
 
-    monkeypatch.setattr(chunked, "_csv_blocks", counted)
+    monkeypatch.setattr(chunked, "parsed_blocks", counted)
     small = stream_epochs(desk_csv, chunk_bytes=65_536)
     assert len(passes) == 1
     with monkeypatch.context() as m:  # a file of a week
