@@ -5,6 +5,9 @@ block raises where it comes; a caller that stops early stops the pool."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -15,8 +18,10 @@ import pyarrow.csv as pacsv
 import pytest
 
 from collector.recordings import RecordingError, chunked, write_recording
+from collector.recordings.chunked import CHUNK_BYTES
 from collector.recordings.csv_blocks import BlockReaderError, line_blocks, parsed_blocks
 from collector.recordings.csv_reader import pyarrow_options, read_header
+from collector.recordings.csv_writer import write_csv_chunk
 from collector.sources.simulator import simulate
 
 USED = ("t_s", "thigh_ax_g", "thigh_ay_g", "thigh_az_g")
@@ -120,6 +125,54 @@ def test_a_rejected_block_raises_after_the_blocks_before_it(tmp_path: Path) -> N
     with pytest.raises(BlockReaderError):
         read_all()
     assert 400 < rows < 500  # the rows of the blocks before the bad one came
+
+
+_POOL_PEAK = """
+import sys, time
+import pyarrow as pa
+from analytics.epoch_stream import EpochBuilder
+from collector.recordings.chunked import stream_epochs
+
+add = EpochBuilder.add
+
+
+def slow_add(self, *args):  # a slow core: each block's reduction takes 20 ms longer
+    time.sleep(0.02)
+    return add(self, *args)
+
+
+EpochBuilder.add = slow_add
+assert stream_epochs(sys.argv[1]) is not None
+print(pa.default_memory_pool().max_memory())
+"""
+
+
+def test_the_reader_holds_a_few_blocks_of_pyarrow_memory_whatever_the_files_length(
+    tmp_path: Path,
+) -> None:
+    """pyarrow's streaming reader read ahead of a slower reduction, up to about 40
+    MB of the file (a day at 50 Hz peaked at 1.5-1.6 x its float32 samples, over
+    issue 16's bound); the blocks now in flight are at most the two parsed and one
+    waiting, besides the one reduced, however slow the reduction. Measured in a
+    fresh process: pyarrow's memory pool's peak, which only the reader uses."""
+    path = tmp_path / "long.csv"
+    with open(path, "wb") as f:
+        for i in range(3):  # 3 h of 50 Hz thigh + trunk: about 40 MB
+            rec = simulate("desk", 1.0, seed=40 + i, start_t_s=1.7e9 + 3600.0 * i).recording
+            write_csv_chunk(f, rec, header=i == 0)
+    assert path.stat().st_size > 16 * CHUNK_BYTES
+    root = Path(__file__).resolve().parents[3]
+    out = subprocess.run(
+        [sys.executable, "-c", _POOL_PEAK, str(path)],
+        env={**os.environ, "PYTHONPATH": str(root)},
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    peak_bytes = int(out.stdout.strip().splitlines()[-1])
+    assert peak_bytes <= 8 * CHUNK_BYTES, peak_bytes
 
 
 def test_a_caller_that_stops_early_stops_the_pool(desk_csv: Path) -> None:
