@@ -22,21 +22,30 @@ NOT_FOR_HELP = (*NEVER_AT_START, "pydantic", "numpy", "rich", "analytics")
 """``sitload --help`` needs click only."""
 
 
-def loaded_after(code: str) -> set[str]:
-    """The top-level packages imported once ``code`` ran in a fresh interpreter."""
-    script = (
-        f"{code}\nimport json, sys\n"
-        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
-    )
+def fresh_interpreter(code: str, env: dict[str, str] | None = None) -> str:
+    """The last line ``code`` printed, run in a fresh interpreter from the checkout."""
     done = subprocess.run(
-        [sys.executable, "-c", script],
+        [sys.executable, "-c", code],
         cwd=REPO,
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
-        check=True,
+        check=False,
     )
-    return set(json.loads(done.stdout.splitlines()[-1]))
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.splitlines()[-1]
+
+
+def modules_after(code: str) -> set[str]:
+    """Every module imported once ``code`` ran in a fresh interpreter."""
+    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    return set(json.loads(fresh_interpreter(script)))
+
+
+def loaded_after(code: str) -> set[str]:
+    """The top-level packages imported once ``code`` ran in a fresh interpreter."""
+    return {m.split(".")[0] for m in modules_after(code)}
 
 
 def run_main(*args: str) -> str:
@@ -85,20 +94,6 @@ def test_analyze_of_a_small_recording_imports_no_chart_ble_config_or_store_libra
     assert not loaded & unwanted, sorted(loaded & unwanted)
 
 
-def modules_after(code: str) -> set[str]:
-    """Every module imported once ``code`` ran in a fresh interpreter."""
-    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return set(json.loads(done.stdout.splitlines()[-1]))
-
-
 def test_analyze_json_of_a_desk_recording_imports_no_tables_and_no_ride_modules(
     tmp_path: Path,
 ) -> None:
@@ -116,35 +111,12 @@ def test_analyze_json_of_a_desk_recording_imports_no_tables_and_no_ride_modules(
     assert not loaded & unwanted, sorted(loaded & unwanted)
 
 
-def _threads_after(code: str, env: dict[str, str]) -> int:
-    """The threads of a fresh interpreter once ``code`` ran (Linux: /proc)."""
-    script = f"{code}\nimport os\nprint(len(os.listdir('/proc/self/task')))"
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return int(done.stdout.splitlines()[-1])
-
-
 def test_numpy_under_the_command_line_starts_no_blas_threads() -> None:
     """OpenBLAS's worker threads cost 0.1 s of CPU at every start (issue 14: a tenth
     of ``analyze`` of a day); the command line runs it on one thread unless
     ``OPENBLAS_NUM_THREADS`` says otherwise."""
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
-    assert _threads_after("import collector.cli\nimport numpy", env) == 1
+    threads = "import collector.cli, numpy, os\nprint(len(os.listdir('/proc/self/task')))"
+    assert int(fresh_interpreter(threads, env)) == 1  # the threads, from Linux's /proc
     chosen = "import collector.cli, os\nprint(os.environ['OPENBLAS_NUM_THREADS'])\n"
-    done = subprocess.run(
-        [sys.executable, "-c", chosen],
-        cwd=REPO,
-        env={**env, "OPENBLAS_NUM_THREADS": "2"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    assert done.stdout.split() == ["2"]
+    assert fresh_interpreter(chosen, {**env, "OPENBLAS_NUM_THREADS": "2"}).split() == ["2"]
