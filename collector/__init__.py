@@ -14,8 +14,9 @@ Each name is imported on first use, so ``import collector`` (and so the start of
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from collector.lazy_names import lazy_name
 
 if TYPE_CHECKING:
     from collector.config import load_settings
@@ -44,12 +45,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+    return lazy_name(__name__, _HOMES, name)
 
 
 def __dir__() -> list[str]:

@@ -38,7 +38,6 @@ used, so a command that reads no config file (``sitload report`` on the defaults
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from collector.config.errors import ConfigError
@@ -47,6 +46,7 @@ from collector.config.locate import ConfigChoice, find_config
 from collector.config.mqtt_url import MqttUrlFields, parse_mqtt_url
 from collector.config.records import OVERRIDE_FLAGS, Overrides, Settings, SourceSettings
 from collector.config.windows import format_window, parse_window
+from collector.lazy_names import lazy_name
 
 if TYPE_CHECKING:
     from collector.config.load import load_settings
@@ -61,12 +61,7 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    return lazy_name(__name__, _LAZY, name)
 
 
 __all__ = [
