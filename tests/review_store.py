@@ -26,6 +26,7 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -376,6 +377,19 @@ def simulate_history(
             ev = dt.datetime(day.year, day.month, day.day, 21, 0, tzinfo=zone).timestamp()
             records.append(PainReport(user, ev, 8, "evening"))
     return SimHistory(user, tz, first_day, days, records)
+
+
+def sqlite_history(history: SimHistory, db: Path) -> Path:
+    """``history`` written to a SQLite history file ``db`` (closed again): what
+    ``sitload report --history sqlite://DB`` reads."""
+    from collector.sinks.history.sqlite_store import SqliteStore
+
+    store = SqliteStore(db)
+    try:
+        store.write(history.records)
+    finally:
+        store.close()
+    return db
 
 
 def filled_store(history: SimHistory, store: MemoryStore | None = None) -> MemoryStore:

@@ -51,10 +51,10 @@ def _chunks(n: int, sizes: list[int]) -> list[slice]:
     return out
 
 
-def _feed(rec: Recording, sizes: list[int]) -> list[EpochSegment]:
+def _feed(rec: Recording, sizes: list[int], jumps: TimeJumpParams = JUMPS) -> list[EpochSegment]:
     """The epochs and their rhythm windows, worked out as the chunks come."""
     rhythm = RhythmStream()
-    b = EpochBuilder(JUMPS, rhythm.on_epochs, rhythm.on_samples)
+    b = EpochBuilder(jumps, rhythm.on_epochs, rhythm.on_samples)
     for c in _chunks(rec.n, sizes):
         b.add(
             rec.t_s[c],

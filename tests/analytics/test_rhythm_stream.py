@@ -7,24 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analytics.epoch_stream import EpochBuilder, EpochSegment
+from analytics.epoch_stream import EpochBuilder
 from analytics.epochs import epochs_from_recording
 from analytics.records import Recording
 from analytics.rhythm_stream import RhythmStream
-from analytics.segments import TimeJumpParams
-from tests.analytics.test_epoch_stream import JUMPS, _assert_same, _chunks
-
-
-def _stream(rec: Recording, sizes: list[int], jumps: TimeJumpParams = JUMPS) -> list[EpochSegment]:
-    rhythm = RhythmStream()
-    b = EpochBuilder(jumps, rhythm.on_epochs, rhythm.on_samples)
-    for c in _chunks(rec.n, sizes):
-        b.add(
-            rec.t_s[c],
-            None if rec.thigh_acc_g is None else rec.thigh_acc_g[c],
-            None if rec.trunk_acc_g is None else rec.trunk_acc_g[c],
-        )
-    return rhythm.finish(b.finish())
+from tests.analytics.test_epoch_stream import JUMPS, _assert_same, _chunks, _feed
 
 
 def test_a_walk_in_a_still_day_has_its_rhythm_in_small_chunks() -> None:
@@ -39,7 +26,7 @@ def test_a_walk_in_a_still_day_has_its_rhythm_in_small_chunks() -> None:
         (0.3 * np.sin(phase / 2.0), 0.1 * np.cos(phase), 1.0 + 0.4 * np.sin(phase))
     )
     rec = Recording(t_s=t, thigh_acc_g=acc)
-    (got,) = _stream(rec, [7])
+    (got,) = _feed(rec, [7])
     one_shot = epochs_from_recording(rec)
     _assert_same(got.epochs, one_shot)
     assert np.isfinite(got.epochs.thigh_stride_ratio).sum() > 60
@@ -78,7 +65,7 @@ def test_windows_are_worked_out_in_the_one_shot_blocks(n_centres: int, chunk: in
     )
     acc += rng.normal(0.0, 0.05, acc.shape)
     rec = Recording(t_s=t, thigh_acc_g=acc)
-    (got,) = _stream(rec, [chunk])
+    (got,) = _feed(rec, [chunk])
     one_shot = epochs_from_recording(rec)
     assert np.isfinite(one_shot.thigh_pedal_share).sum() > 0.9 * n_centres
     _assert_same(got.epochs, one_shot)

@@ -120,13 +120,10 @@ def test_the_posture_simulator_needs_no_extra(tmp_path: Path) -> None:
 
 def test_the_html_report_needs_no_extra(tmp_path: Path) -> None:
     """The HTML report's charts are written straight as SVG: no matplotlib."""
-    from collector.sinks.history.sqlite_store import SqliteStore
-    from tests.review_store import simulate_history
+    from tests.review_store import simulate_history, sqlite_history
 
     history = simulate_history(n_days=3)
-    store = SqliteStore(tmp_path / "history.db")
-    store.write(history.records)
-    store.close()
+    sqlite_history(history, tmp_path / "history.db")
     out = tmp_path / "review.html"
     done = sitload_without(
         "matplotlib",

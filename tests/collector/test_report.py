@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from collector.review import building
 from collector.review.command import report_cmd
 from collector.review.export import CSV_COLUMNS
-from tests.review_store import MemoryStore, SimHistory, filled_store
+from tests.review_store import MemoryStore, SimHistory, filled_store, sqlite_history
 
 
 @pytest.fixture
@@ -182,14 +182,7 @@ def test_cli_bad_config_and_history_urls(tmp_path: Path) -> None:
 
 
 def test_cli_on_a_real_sqlite_history(tmp_path: Path, history: SimHistory) -> None:
-    from collector.sinks.history import sqlite_store
-
-    db = tmp_path / "history.db"
-    store = sqlite_store.SqliteStore(db)
-    try:
-        store.write(history.records)
-    finally:
-        store.close()
+    db = sqlite_history(history, tmp_path / "history.db")
     out = tmp_path / "r.json"
     code, _, err = invoke(*base_args(out, "--history", f"sqlite://{db}", "--format", "json"))
     assert code == 0, err

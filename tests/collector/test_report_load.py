@@ -88,14 +88,11 @@ def test_load_rejects_an_inverted_range(history: SimHistory) -> None:
 
 def test_a_cold_json_report_imports_no_progress_bar_or_chart_library(tmp_path: Path) -> None:
     # issue 14: a report that shows no progress bar does not pay for importing rich
-    from collector.sinks.history.sqlite_store import SqliteStore
     from tests.collector.cli.test_cli_startup import loaded_after, run_main
-    from tests.review_store import simulate_history
+    from tests.review_store import simulate_history, sqlite_history
 
     history = simulate_history(n_days=3)
-    store = SqliteStore(tmp_path / "h.db")
-    store.write(history.records)
-    store.close()
+    sqlite_history(history, tmp_path / "h.db")
     loaded = loaded_after(
         run_main(
             "report", "--user", history.user, "--tz", history.tz, "--format", "json",
@@ -117,14 +114,11 @@ def test_a_cold_html_report_imports_no_settings_schema_or_chart_library(tmp_path
     import subprocess
     import sys
 
-    from collector.sinks.history.sqlite_store import SqliteStore
     from tests.collector.cli.test_cli_startup import REPO, run_main
-    from tests.review_store import simulate_history
+    from tests.review_store import simulate_history, sqlite_history
 
     history = simulate_history(n_days=3)
-    store = SqliteStore(tmp_path / "h.db")
-    store.write(history.records)
-    store.close()
+    sqlite_history(history, tmp_path / "h.db")
     out = tmp_path / "r.html"
     code = run_main(
         "report", "--user", history.user, "--tz", history.tz,
