@@ -75,9 +75,24 @@ def test_line_ends_and_blank_lines(desk_csv: Path, tmp_path: Path, variant: str)
 
 
 def test_line_blocks_end_at_line_ends(desk_csv: Path) -> None:
-    blocks = list(line_blocks(desk_csv, 2, 1_000))
+    blocks = [bytes(b) for b in line_blocks(desk_csv, 2, 1_000)]
     assert all(b.endswith(b"\n") for b in blocks)
     assert b"".join(blocks) == b"".join(desk_csv.read_bytes().splitlines(keepends=True)[2:])
+
+
+@pytest.mark.parametrize("block_bytes", [1, 7, 64, 4_096])
+@pytest.mark.parametrize("tail", [b"", b"\n", b"9,9\n\n", b"1,2"])
+def test_line_blocks_keep_every_byte(tmp_path: Path, block_bytes: int, tail: bytes) -> None:
+    """Blocks smaller than a line, empty lines, a last line without its end: the
+    blocks join to the file after its skipped lines, each ends at a line end but
+    the unended last one."""
+    path = tmp_path / "lines.csv"
+    body = b"".join(b"%d,%d\n" % (i, i * 37) for i in range(300)) + b"x" * 200 + b"\n" + tail
+    path.write_bytes(b"head\nnames\n" + body)
+    blocks = [bytes(b) for b in line_blocks(path, 2, block_bytes)]
+    assert b"".join(blocks) == body
+    assert all(b.endswith(b"\n") for b in blocks[:-1])
+    assert all(blocks)
 
 
 def test_two_blocks_are_parsed_at_once_and_never_in_the_callers_thread(
