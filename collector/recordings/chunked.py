@@ -172,9 +172,10 @@ def _reduce(
                 t_s = columns[TIME_COLUMN]
                 thigh = _group(columns, layout, "thigh_acc_g")
                 trunk = _group(columns, layout, "trunk_acc_g")
-                for field, acc in (("thigh_acc_g", thigh), ("trunk_acc_g", trunk)):
-                    if acc is not None:
-                        units[field].add(acc)
+                for g in layout.groups:
+                    if g.field in units:
+                        x, y, z = (columns[c] for c in g.columns)
+                        units[g.field].add(x, y, z)
                 builder.add(t_s, thigh, trunk, columns.get("cadence_rpm"))
                 seen += int(t_s.shape[0])
                 previous = {name: col[-1:] for name, col in columns.items()}
@@ -185,9 +186,22 @@ def _reduce(
     return rhythm.finish(builder.finish())
 
 
+_LOOSE: Final = 1e-9
+"""Relative slack of the unit counts' squared bounds: far beyond the rounding of a
+square root, so a magnitude near a bound is counted on the side that keeps the
+whole-file check's word."""
+
+
 class _UnitCounts:
     """Where the median magnitude of an accelerometer lies, from counts (the unit check
-    of :mod:`collector.recordings.acc_units` without keeping the samples)."""
+    of :mod:`collector.recordings.acc_units` without keeping the samples).
+
+    The counts compare squared magnitudes with squared bounds (no square root, no
+    stacked copy: a tenth of a day's reduction before), loosened by :data:`_LOOSE`
+    so that they can only err towards "not sure": a magnitude that may be below
+    ``1 / band`` or above ``band`` is counted there, one that may not be below the
+    dead level is not counted below it. "Not sure" reads the file whole, where
+    :func:`~collector.recordings.acc_units.acc_unit_factor` decides exactly."""
 
     def __init__(self) -> None:
         self.n = 0
@@ -195,13 +209,17 @@ class _UnitCounts:
         self.below_g = 0
         self.above_g = 0
 
-    def add(self, acc: FloatArray) -> None:
-        a = acc if np.isfinite(acc).all() else acc[np.isfinite(acc).all(axis=1)]
-        mag = np.sqrt(np.einsum("ij,ij->i", a, a))
-        self.n += int(mag.shape[0])
-        self.below_dead += int(np.count_nonzero(mag < _DEAD_G))
-        self.below_g += int(np.count_nonzero(mag < 1.0 / _BAND))
-        self.above_g += int(np.count_nonzero(mag > _BAND))
+    def add(self, x: FloatArray, y: FloatArray, z: FloatArray) -> None:
+        """One block's three axes. A row with a missing axis is left out, as the
+        whole-file check does (an infinite value never comes here: the block's check
+        refuses it first; a finite one too large to square counts above)."""
+        sq = x * x
+        sq += y * y
+        sq += z * z
+        self.n += int(sq.shape[0]) - int(np.count_nonzero(np.isnan(sq)))
+        self.below_dead += int(np.count_nonzero(sq < _DEAD_G**2 * (1.0 - _LOOSE)))
+        self.below_g += int(np.count_nonzero(sq < _BAND**-2 * (1.0 + _LOOSE)))
+        self.above_g += int(np.count_nonzero(sq > _BAND**2 * (1.0 - _LOOSE)))
 
     def surely_g(self) -> bool:
         """True when the check certainly keeps the data as it is: no valid sample, a

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import tracemalloc
 from collections.abc import Callable, Iterator
@@ -13,12 +14,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analytics.epochs import epochs_from_recording
 from analytics.pipeline import analyze_recording
 from analytics.records import Epochs, Recording
 from collector.recording_analysis import analyze_file
 from collector.recordings import RecordingError, chunked, read_csv, read_parquet, write_recording
+from collector.recordings.acc_units import acc_unit_factor
 from collector.recordings.chunked import stream_epochs
 from collector.recordings.csv_schema import THIGH_ACC_COLUMNS as THIGH
 from collector.recordings.csv_writer import write_csv_chunk
@@ -256,3 +260,51 @@ def test_memory_of_a_long_analysis_follows_the_seconds_not_the_samples(tmp_path:
         return _peak_bytes(lambda: analyze_recording(read_csv(path).recording))
 
     assert whole(long) - whole(short) > added_samples_bytes
+
+
+_EDGES = (0.2, 1 / 1.3, 1.3, 1.0, 9.80665)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    picks=st.lists(
+        st.tuples(st.integers(0, len(_EDGES) - 1), st.integers(-3, 3), st.booleans()),
+        min_size=1,
+        max_size=40,
+    ),
+    cuts=st.lists(st.integers(0, 40), max_size=4),
+    axis=st.integers(0, 2),
+)
+def test_unit_counts_never_keep_what_the_whole_file_check_converts(
+    picks: list[tuple[int, int, bool]], cuts: list[int], axis: int
+) -> None:
+    """Magnitudes on the unit check's bounds and a few ulps either side, rows with a
+    missing axis, any cut into blocks: "surely g" only where the whole-file check
+    keeps the data as it is (factor 1)."""
+    acc = np.full((len(picks), 3), np.nan)
+    for i, (edge, ulps, missing) in enumerate(picks):
+        mag = _EDGES[edge]
+        for _ in range(abs(ulps)):
+            mag = float(np.nextafter(mag, np.inf if ulps > 0 else 0.0))
+        acc[i] = 0.0
+        acc[i, axis] = mag
+        if missing:
+            acc[i, (axis + 1) % 3] = np.nan
+    counts = chunked._UnitCounts()
+    for a, b in itertools.pairwise([0, *sorted(c % (len(picks) + 1) for c in cuts), len(picks)]):
+        counts.add(acc[a:b, 0], acc[a:b, 1], acc[a:b, 2])
+    factor, _median = acc_unit_factor(acc)
+    if counts.surely_g():
+        assert factor == 1.0
+
+
+def test_unit_counts_are_sure_of_data_in_g() -> None:
+    rng = np.random.default_rng(3)
+    acc = rng.normal(0.0, 0.3, (10_000, 3)) + np.array([0.0, 0.0, 1.0])
+    acc[::7] = np.nan
+    counts = chunked._UnitCounts()
+    counts.add(acc[:, 0], acc[:, 1], acc[:, 2])
+    assert counts.n == 10_000 - len(range(0, 10_000, 7))
+    assert counts.surely_g()
+    counts.add(*(9.80665 * acc[:, j] for j in range(3)))  # as much again in m/s²
+    assert not counts.surely_g()
