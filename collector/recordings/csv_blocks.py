@@ -64,8 +64,9 @@ def line_blocks(
                     yield view[:size]
                 return
             end = buf.rfind(b"\n", 0, size) + 1
-            if end == 0:  # no line end in a whole block: a very long line, read on
-                carry = bytes(view[:size])
+            if end == 0:  # a line longer than a block: the block runs to its end
+                yield memoryview(bytes(view[:size]) + f.readline())
+                carry = b""
                 continue
             carry = bytes(view[end:size])
             yield view[:end]
