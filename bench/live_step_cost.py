@@ -1,0 +1,136 @@
+"""Where a live step's CPU goes, against the budget of issue 14's target (live CPU per
+second of data at most 5 × one batch pass).
+
+Runs the live engine at real-time steps (10 s) over simulated desk and cyclist days
+(thigh + trunk at 50 Hz, fed in 1 s blocks as sensors give them, as
+``bench/accuracy_live.py`` does), with a timer around each stage of a step, and
+prints per profile: the milliseconds per step of each stage (nested stages are
+inside their parents: ``decide_window`` holds ``analyze_window``, which holds
+``analyze_epochs``, which holds ``classify_thigh``), the numpy and Python calls of
+a whole step (``cProfile``'s count, in a second run), and the budget: five times
+the batch pipeline's CPU over the same data, divided by the steps.
+
+    python bench/live_step_cost.py [--hours 2] [--seed 1] [--profiles desk,cyclist]
+
+The timers add a few microseconds a call: the total is the engine's CPU per step
+with them (``bench/accuracy_live.py`` measures it without).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import functools
+import importlib
+import pstats
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from analytics.pipeline import analyze_recording
+from bench.accuracy_live import CPU_TARGET, run_live
+from collector.sources.simulator import Profile, simulate
+
+STAGES = (
+    ("analytics.live_engine", "LiveEngine._process", "a step (all of it)"),
+    ("analytics.live", "decide_window", "  classify the window, keep what is decided"),
+    ("analytics.live_window", "analyze_window", "    the window's features and posture"),
+    ("analytics.pipeline", "analyze_epochs", "      the posture rules"),
+    ("analytics.posture", "classify_thigh", "        the thigh's rules"),
+    ("analytics.live", "evidence_of", "    the calibration evidence"),
+    ("analytics.live_engine", "LiveEngine._window_samples", "  the window's samples"),
+    ("analytics.live_engine", "LiveEngine._walk", "  exposure, alerts, totals"),
+    ("analytics.live_engine", "LiveEngine._learn", "  calibration learning"),
+)
+
+
+@contextmanager
+def timed(stages: dict[str, float]) -> Iterator[None]:
+    """Each stage's function wrapped with a timer adding to ``stages`` while inside."""
+    undo: list[Callable[[], None]] = []
+    try:
+        for module_name, qualname, _ in STAGES:
+            owner: Any = importlib.import_module(module_name)
+            *path, name = qualname.split(".")
+            for part in path:
+                owner = getattr(owner, part)
+            original = getattr(owner, name)
+            importers = [
+                m for m in list(sys.modules.values()) if getattr(m, name, None) is original
+            ]
+            wrapped = _timer(original, qualname, stages)
+            setattr(owner, name, wrapped)
+            for m in importers:
+                setattr(m, name, wrapped)
+            undo.append(functools.partial(_restore, owner, name, original, importers))
+        yield
+    finally:
+        for restore in reversed(undo):
+            restore()
+
+
+def _timer(fn: Callable[..., Any], key: str, stages: dict[str, float]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        start = time.process_time()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            stages[key] = stages.get(key, 0.0) + time.process_time() - start
+
+    return run
+
+
+def _restore(owner: Any, name: str, original: Any, importers: list[Any]) -> None:
+    setattr(owner, name, original)
+    for m in importers:
+        setattr(m, name, original)
+
+
+def calls_per_step(profile: cProfile.Profile, steps: int) -> float:
+    """Function calls (Python and C, numpy's included) of the whole run, per step."""
+    stats: Any = pstats.Stats(profile)
+    return float(stats.total_calls) / steps
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    ap.add_argument("--hours", type=float, default=2.0)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--profiles", default="desk,cyclist")
+    args = ap.parse_args()
+    for name in args.profiles.split(","):
+        if name not in ("desk", "cyclist"):
+            ap.error(f"unknown profile {name!r}; use desk and/or cyclist")
+        profile: Profile = "desk" if name == "desk" else "cyclist"
+        rec = simulate(profile, args.hours, args.seed).recording
+        start = time.process_time()
+        analyze_recording(rec)
+        batch_s = time.process_time() - start
+        stages: dict[str, float] = {}
+        with timed(stages):
+            live = run_live(rec)
+        steps = max(1, round(live.posture.shape[0] / 10))
+        prof = cProfile.Profile()
+        prof.enable()
+        run_live(rec)
+        prof.disable()
+        calls = calls_per_step(prof, steps)
+        budget_ms = CPU_TARGET * batch_s / steps * 1e3
+        print(
+            f"{profile}, {args.hours:g} h, seed {args.seed}: {steps} steps of 10 s; batch pass "
+            f"{batch_s:.2f} s CPU; budget for {CPU_TARGET:g}x: {budget_ms:.3f} ms a step"
+        )
+        print(f"  {'stage':46s} {'ms/step':>8}")
+        for _, qualname, label in STAGES:
+            print(f"  {label:46s} {stages.get(qualname, 0.0) / steps * 1e3:8.3f}")
+        print(f"  function calls a step (numpy's and Python's, cProfile): {calls:.0f}")
+
+
+if __name__ == "__main__":
+    main()
