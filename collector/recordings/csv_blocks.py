@@ -47,8 +47,8 @@ def line_blocks(
 
     Each block is read once, into a buffer of its own (the part line after a block's
     last line end is carried to the front of the next one): no block is copied again
-    on its way to the parser (appending the rest of the last line to a block copied
-    it whole, a tenth of a day's reading)."""
+    on its way to the parser (appending the rest of its last line to a block copied
+    the whole block again)."""
     with open(path, "rb") as f:
         for _ in range(skip_lines):
             if not f.readline():
