@@ -32,6 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from analytics.live import LiveParams
 from analytics.pipeline import analyze_recording
 from bench.accuracy_live import CPU_TARGET, run_live
 from collector.sources.simulator import Profile, simulate
@@ -115,7 +116,7 @@ def main() -> None:
         stages: dict[str, float] = {}
         with timed(stages):
             live = run_live(rec)
-        steps = max(1, round(live.posture.shape[0] / 10))
+        steps = max(1, round(live.posture.shape[0] / LiveParams().step_s))
         prof = cProfile.Profile()
         prof.enable()
         run_live(rec)
@@ -123,7 +124,8 @@ def main() -> None:
         calls = calls_per_step(prof, steps)
         budget_ms = CPU_TARGET * batch_s / steps * 1e3
         print(
-            f"{profile}, {args.hours:g} h, seed {args.seed}: {steps} steps of 10 s; batch pass "
+            f"{profile}, {args.hours:g} h, seed {args.seed}: {steps} steps of "
+            f"{LiveParams().step_s} s; batch pass "
             f"{batch_s:.2f} s CPU; budget for {CPU_TARGET:g}x: {budget_ms:.3f} ms a step"
         )
         print(f"  {'stage':46s} {'ms/step':>8}")

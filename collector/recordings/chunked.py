@@ -190,6 +190,9 @@ _LOOSE: Final = 1e-9
 """Relative slack of the unit counts' squared bounds: far beyond the rounding of a
 square root, so a magnitude near a bound is counted on the side that keeps the
 whole-file check's word."""
+_BELOW_DEAD_SQ: Final = _DEAD_G**2 * (1.0 - _LOOSE)
+_BELOW_G_SQ: Final = _BAND**-2 * (1.0 + _LOOSE)
+_ABOVE_G_SQ: Final = _BAND**2 * (1.0 - _LOOSE)
 
 
 class _UnitCounts:
@@ -202,8 +205,8 @@ class _UnitCounts:
     by :data:`_LOOSE` so that they can only err towards "not sure": a magnitude
     that may be below ``1 / band`` or above ``band`` is counted there, one that may
     not be below the dead level is not counted below it. "Not sure" reads the file
-    whole, where
-    :func:`~collector.recordings.acc_units.acc_unit_factor` decides exactly."""
+    whole, where :func:`~collector.recordings.acc_units.acc_unit_factor` decides
+    exactly."""
 
     def __init__(self) -> None:
         self.n = 0
@@ -219,9 +222,9 @@ class _UnitCounts:
         sq += y * y
         sq += z * z
         self.n += int(sq.shape[0]) - int(np.count_nonzero(np.isnan(sq)))
-        self.below_dead += int(np.count_nonzero(sq < _DEAD_G**2 * (1.0 - _LOOSE)))
-        self.below_g += int(np.count_nonzero(sq < _BAND**-2 * (1.0 + _LOOSE)))
-        self.above_g += int(np.count_nonzero(sq > _BAND**2 * (1.0 - _LOOSE)))
+        self.below_dead += int(np.count_nonzero(sq < _BELOW_DEAD_SQ))
+        self.below_g += int(np.count_nonzero(sq < _BELOW_G_SQ))
+        self.above_g += int(np.count_nonzero(sq > _ABOVE_G_SQ))
 
     def surely_g(self) -> bool:
         """True when the check certainly keeps the data as it is: no valid sample, a
