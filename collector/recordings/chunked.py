@@ -48,6 +48,7 @@ from collector.recordings.csv_schema import (
     find_problem,
 )
 from collector.recordings.errors import RecordingError
+from collector.recordings.heap import reuse_freed_heap
 from collector.recordings.parquet_format import as_float, parquet_layout
 from collector.recordings.read_ahead import read_ahead
 
@@ -83,6 +84,7 @@ def stream_epochs(
     (in batches of ``chunk_rows``), or None when this file must be read whole (see
     the module notes). Raises :class:`RecordingError` like the whole-file readers
     for a problem in the file."""
+    reuse_freed_heap()  # each block's temporaries: the same pages again, not new ones
     if fmt == "parquet":
         return _stream_parquet(path, jumps, chunk_rows)
     pa_csv = pyarrow_csv()
