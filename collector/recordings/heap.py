@@ -2,7 +2,7 @@
 analyze`` of a day).
 
 The per-second reduction of each block (:mod:`collector.recordings.chunked`) makes
-numpy temporaries the size of a block's columns, about 0.2 to 2 MB, and frees them
+numpy temporaries the size of a block's columns, about 0.2 to 1.2 MB, and frees them
 before the next block. With glibc's default settings such a buffer is either mapped
 for itself and unmapped when freed, or taken from the top of the heap, which is
 trimmed back as soon as more than twice the largest freed buffer lies free there:
@@ -31,7 +31,7 @@ M_MMAP_THRESHOLD: Final = -3
 
 MMAP_THRESHOLD_BYTES: Final = 4 << 20
 """Buffers at least this large are mapped for themselves (and numpy asks huge pages
-for them): a block's temporaries are below 1 MB, a week's per-second column 5 MB."""
+for them): a block's temporaries are below 2 MB, a week's per-second column 5 MB."""
 TRIM_THRESHOLD_BYTES: Final = 32 << 20
 """Free memory at the top of the heap kept rather than given back: a few blocks'
 worth (128 MB was no faster)."""

@@ -5,9 +5,6 @@ block raises where it comes; a caller that stops early stops the pool."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -23,6 +20,7 @@ from collector.recordings.csv_blocks import BlockReaderError, line_blocks, parse
 from collector.recordings.csv_reader import pyarrow_options, read_header
 from collector.recordings.csv_writer import write_csv_chunk
 from collector.sources.simulator import simulate
+from tests.collector.recordings.fresh_process import last_line_of
 
 USED = ("t_s", "thigh_ax_g", "thigh_ay_g", "thigh_az_g")
 
@@ -176,17 +174,7 @@ def test_the_reader_holds_a_few_blocks_of_pyarrow_memory_whatever_the_files_leng
             rec = simulate("desk", 1.0, seed=40 + i, start_t_s=1.7e9 + 3600.0 * i).recording
             write_csv_chunk(f, rec, header=i == 0)
     assert path.stat().st_size > 16 * CHUNK_BYTES
-    root = Path(__file__).resolve().parents[3]
-    out = subprocess.run(
-        [sys.executable, "-c", _POOL_PEAK, str(path)],
-        env={**os.environ, "PYTHONPATH": str(root)},
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-    )
-    peak_bytes = int(out.stdout.strip().splitlines()[-1])
+    peak_bytes = int(last_line_of(_POOL_PEAK, str(path)))
     assert peak_bytes <= 8 * CHUNK_BYTES, peak_bytes
 
 

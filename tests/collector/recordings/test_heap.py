@@ -4,9 +4,7 @@ block."""
 
 from __future__ import annotations
 
-import os
 import platform
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,6 +13,7 @@ import pytest
 from collector.recordings.csv_writer import write_csv_chunk
 from collector.recordings.heap import reuse_freed_heap
 from collector.sources.simulator import simulate
+from tests.collector.recordings.fresh_process import last_line_of
 
 glibc_only = pytest.mark.skipif(
     sys.platform != "linux" or platform.libc_ver()[0] != "glibc",
@@ -33,17 +32,7 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 
 
 def _faults_of_reading(path: Path) -> int:
-    root = Path(__file__).resolve().parents[3]
-    out = subprocess.run(
-        [sys.executable, "-c", _FAULTS, str(path)],
-        env={**os.environ, "PYTHONPATH": str(root)},
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-    )
-    return int(out.stdout.strip().splitlines()[-1])
+    return int(last_line_of(_FAULTS, str(path)))
 
 
 def _desk_csv(path: Path, hours: float) -> int:
