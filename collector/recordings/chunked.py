@@ -48,7 +48,7 @@ from collector.recordings.csv_schema import (
     find_problem,
 )
 from collector.recordings.errors import RecordingError
-from collector.recordings.heap import reuse_freed_heap
+from collector.recordings.heap import give_back_freed_heap, reuse_freed_heap
 from collector.recordings.parquet_format import as_float, parquet_layout
 from collector.recordings.read_ahead import read_ahead
 
@@ -183,6 +183,8 @@ def _reduce(
                 previous = {name: col[-1:] for name, col in columns.items()}
     except BlockReaderError:
         return None
+    finally:
+        give_back_freed_heap()  # the pages kept for the blocks (see reuse_freed_heap)
     if not seen or not all(u.surely_g() for u in units.values()):
         return None  # the whole-file reader converts m/s² or refuses, exactly
     return rhythm.finish(builder.finish())
