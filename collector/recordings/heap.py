@@ -24,7 +24,7 @@ done, and the peak RSS is what it was (``bench/memory_analyze.py``). Elsewhere
 from __future__ import annotations
 
 import ctypes
-from typing import Final
+from typing import Any, Final
 
 M_TRIM_THRESHOLD: Final = -1
 M_MMAP_THRESHOLD: Final = -3
@@ -41,12 +41,9 @@ worth (128 MB was no faster)."""
 def reuse_freed_heap() -> bool:
     """Set the heap's thresholds (module notes); False where there is no glibc
     ``mallopt`` or it refused."""
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
+    mallopt = _c_function("mallopt", ctypes.c_int, ctypes.c_int)
+    if mallopt is None:
         return False
-    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
-    mallopt.restype = ctypes.c_int
     done = mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
     done &= mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
     return bool(done)
@@ -55,9 +52,18 @@ def reuse_freed_heap() -> bool:
 def give_back_freed_heap() -> None:
     """Give the heap's free pages back to the kernel (glibc ``malloc_trim``): when
     the blocks are read, before the analysis of their seconds."""
+    trim = _c_function("malloc_trim", ctypes.c_size_t)
+    if trim is not None:
+        trim(0)
+
+
+def _c_function(name: str, *argtypes: type[ctypes._SimpleCData[Any]]) -> Any | None:
+    """The C library's function ``name`` returning an int, None where this process has
+    none (not glibc; on Windows there is no process-wide C library to look in)."""
     try:
-        trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):
-        return
-    trim.argtypes = (ctypes.c_size_t,)
-    trim(0)
+        fn = getattr(ctypes.CDLL(None), name)
+    except (OSError, AttributeError, TypeError):
+        return None
+    fn.argtypes = argtypes
+    fn.restype = ctypes.c_int
+    return fn

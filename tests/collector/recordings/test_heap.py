@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from collector.recordings import heap
 from collector.recordings.csv_writer import write_csv_chunk
 from collector.recordings.heap import reuse_freed_heap
 from collector.sources.simulator import simulate
@@ -57,3 +58,18 @@ def test_a_longer_file_costs_few_more_page_faults(tmp_path: Path) -> None:
     added = _faults_of_reading(tmp_path / "long.csv") - _faults_of_reading(tmp_path / "short.csv")
     per_mb = added / ((long_b - short_b) / 1e6)
     assert per_mb < 150, per_mb
+
+
+@pytest.mark.parametrize("error", [OSError, AttributeError, TypeError])
+def test_without_a_c_library_to_tune_reading_goes_on(
+    monkeypatch: pytest.MonkeyPatch, error: type[Exception]
+) -> None:
+    """No glibc (musl has no ``malloc_trim``, macOS no ``mallopt``; on Windows
+    ``CDLL(None)`` is a TypeError): nothing set, nothing raised."""
+
+    def no_library(_name: object) -> None:
+        raise error("no C library here")
+
+    monkeypatch.setattr(heap.ctypes, "CDLL", no_library)
+    assert not heap.reuse_freed_heap()
+    heap.give_back_freed_heap()
