@@ -48,7 +48,7 @@ from collector.recordings.csv_schema import (
     find_problem,
 )
 from collector.recordings.errors import RecordingError
-from collector.recordings.heap import give_back_freed_heap, reuse_freed_heap
+from collector.recordings.heap import heap_kept
 from collector.recordings.parquet_format import as_float, parquet_layout
 from collector.recordings.read_ahead import read_ahead
 
@@ -84,7 +84,6 @@ def stream_epochs(
     (in batches of ``chunk_rows``), or None when this file must be read whole (see
     the module notes). Raises :class:`RecordingError` like the whole-file readers
     for a problem in the file."""
-    reuse_freed_heap()  # each block's temporaries: the same pages again, not new ones
     if fmt == "parquet":
         return _stream_parquet(path, jumps, chunk_rows)
     pa_csv = pyarrow_csv()
@@ -168,7 +167,8 @@ def _reduce(
     seen = 0
     previous: dict[str, FloatArray] | None = None
     try:
-        with contextlib.closing(blocks()) as source:
+        # each block's temporaries: the same pages again, not new ones (heap_kept)
+        with heap_kept(), contextlib.closing(blocks()) as source:
             for columns in source:
                 _check(layout, columns, previous, seen, problem_at)
                 t_s = columns[TIME_COLUMN]
@@ -183,8 +183,6 @@ def _reduce(
                 previous = {name: col[-1:] for name, col in columns.items()}
     except BlockReaderError:
         return None
-    finally:
-        give_back_freed_heap()  # the pages kept for the blocks (see reuse_freed_heap)
     if not seen or not all(u.surely_g() for u in units.values()):
         return None  # the whole-file reader converts m/s² or refuses, exactly
     return rhythm.finish(builder.finish())

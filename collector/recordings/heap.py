@@ -24,6 +24,8 @@ done, and the peak RSS is what it was (``bench/memory_analyze.py``). Elsewhere
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Final
 
 M_TRIM_THRESHOLD: Final = -1
@@ -36,6 +38,18 @@ for them): a block's temporaries are below 2 MB, a week's per-second column 5 MB
 TRIM_THRESHOLD_BYTES: Final = 32 << 20
 """Free memory at the top of the heap kept rather than given back: a few blocks'
 worth (128 MB was no faster)."""
+
+
+@contextmanager
+def heap_kept() -> Iterator[None]:
+    """Blocks read inside: the heap kept for reuse (:func:`reuse_freed_heap`), and its
+    free pages given back on the way out, whatever the way (:func:`give_back_freed_heap`).
+    The thresholds stay set: ``mallopt`` cannot hand glibc back its own adjustment."""
+    reuse_freed_heap()
+    try:
+        yield
+    finally:
+        give_back_freed_heap()
 
 
 def reuse_freed_heap() -> bool:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from collector.recordings import heap
+from collector.recordings import RecordingError, heap, write_recording
+from collector.recordings.chunked import stream_epochs
 from collector.recordings.csv_writer import write_csv_chunk
 from collector.recordings.heap import reuse_freed_heap
 from collector.sources.simulator import simulate
@@ -73,3 +74,31 @@ def test_without_a_c_library_to_tune_reading_goes_on(
     monkeypatch.setattr(heap.ctypes, "CDLL", no_library)
     assert not heap.reuse_freed_heap()
     heap.give_back_freed_heap()
+
+
+@pytest.fixture
+def heap_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    calls: list[str] = []
+    monkeypatch.setattr(heap, "reuse_freed_heap", lambda: calls.append("keep") or True)
+    monkeypatch.setattr(heap, "give_back_freed_heap", lambda: calls.append("give back"))
+    return calls
+
+
+def test_the_heap_is_kept_only_while_blocks_are_read(tmp_path: Path, heap_calls: list[str]) -> None:
+    """Kept for a streamed file and given back after it, also when a row stops the
+    reading; a file read whole (a seat mat's) leaves the heap as glibc sets it."""
+    seat = tmp_path / "seat.csv"
+    write_recording(simulate("desk", 0.05, seed=2, seat=True).recording, seat)
+    assert stream_epochs(seat) is None
+    assert heap_calls == []
+    desk = tmp_path / "desk.csv"
+    write_recording(simulate("desk", 0.05, seed=2, trunk=False).recording, desk)
+    assert stream_epochs(desk) is not None
+    assert heap_calls == ["keep", "give back"]
+    lines = desk.read_text().splitlines(keepends=True)
+    lines[200] = "1000" + lines[200][lines[200].index(",") :]  # time goes backwards
+    bad = tmp_path / "bad.csv"
+    bad.write_text("".join(lines))
+    with pytest.raises(RecordingError):
+        stream_epochs(bad)
+    assert heap_calls == ["keep", "give back"] * 2
