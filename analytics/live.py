@@ -40,7 +40,6 @@ from analytics.params import PostureParams
 from analytics.pipeline import Analysis, analyze_recording, analyze_thigh
 from analytics.records import (
     BoolArray,
-    Epochs,
     FloatArray,
     Int8Array,
     Recording,
@@ -229,24 +228,12 @@ def evidence_of(a: Analysis, lo: int, hi: int, p: PostureParams) -> Evidence:
     assert a.thigh is not None
     tl = a.timeline.posture
     a_i, b_i = max(0, lo - TRANSITION_BEFORE_S), min(tl.shape[0], hi + TRANSITION_AFTER_S)
-    part = _epochs_part(a.epochs, a_i, b_i)
+    part = a.epochs.part(a_i, b_i)
     directions = None
     if a.terms is not None:
         d_trunk = a.terms.trunk_dir
         directions = (a.terms.thigh_dir[a_i:b_i], None if d_trunk is None else d_trunk[a_i:b_i])
     return gather(part, tl[a_i:b_i], a.thigh, a.trunk, lo - a_i, hi - a_i, p, directions=directions)
-
-
-_EPOCH_FIELDS = tuple(f.name for f in dataclasses.fields(Epochs) if f.name != "t0_s")
-
-
-def _epochs_part(ep: Epochs, lo: int, hi: int) -> Epochs:
-    """Seconds ``[lo, hi)`` of ``ep``."""
-    values = {name: getattr(ep, name) for name in _EPOCH_FIELDS}
-    return Epochs(
-        t0_s=ep.t0_s + lo,
-        **{k: v[lo:hi] if isinstance(v, np.ndarray) else v for k, v in values.items()},
-    )
 
 
 def _offbody_candidates(a: Analysis, p: PostureParams, last_i: int) -> BoolArray:

@@ -11,7 +11,7 @@ Conventions (see docs/recordings.md):
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import numpy.typing as npt
@@ -145,6 +145,18 @@ class Epochs:
     @property
     def t_s(self) -> IntArray:
         return whole_seconds(self.t0_s, self.n)
+
+    def part(self, lo: int, hi: int) -> Epochs:
+        """Seconds ``[lo, hi)`` of these (indices from the first), as views."""
+        arrays = {name: getattr(self, name) for name in _EPOCH_ARRAYS}
+        return Epochs(
+            t0_s=self.t0_s + lo,
+            **{k: v[lo:hi] if isinstance(v, np.ndarray) else v for k, v in arrays.items()},
+        )
+
+
+_EPOCH_ARRAYS = tuple(f.name for f in fields(Epochs) if f.name != "t0_s")
+"""The per-second arrays of :class:`Epochs` (every field but ``t0_s``)."""
 
 
 @dataclass(frozen=True, slots=True)
