@@ -60,12 +60,15 @@ class LiveRun:
     elapsed_s: float
 
 
-def run_live(rec: Recording, block_s: float = 1.0, speed: float = 1.0) -> LiveRun:
-    """Feed ``rec`` to a live engine in blocks of ``block_s`` (as sensors would) and
-    collect every emitted second; ``speed``: with the steps of a replay that fast
-    (``LiveParams.paced``; 1: real time, as from sensors)."""
-    roles = {Role.THIGH, Role.TRUNK} | ({Role.BIKE} if rec.cadence_rpm is not None else set())
-    eng = LiveEngine(roles, live_params=LiveParams().paced(speed))
+def live_roles(rec: Recording) -> set[Role]:
+    """The sensors of a simulated day: thigh and trunk, and the crank's cadence when
+    it has one."""
+    return {Role.THIGH, Role.TRUNK} | ({Role.BIKE} if rec.cadence_rpm is not None else set())
+
+
+def sensor_blocks(rec: Recording, block_s: float = 1.0) -> list[list[SampleBlock]]:
+    """``rec`` as the sensors give it: each sensor's samples in blocks of ``block_s``
+    (its missing samples left out), the blocks of each stretch together."""
     t = rec.t_s
     cuts = np.searchsorted(t, np.arange(t[0], t[-1] + 2 * block_s, block_s))
 
@@ -88,7 +91,15 @@ def run_live(rec: Recording, block_s: float = 1.0, speed: float = 1.0) -> LiveRu
                     )
             yield blocks
 
-    blocks = list(steps())  # made before the clock starts: the sensors' work, not the engine's
+    return list(steps())
+
+
+def run_live(rec: Recording, block_s: float = 1.0, speed: float = 1.0) -> LiveRun:
+    """Feed ``rec`` to a live engine in blocks of ``block_s`` (as sensors would) and
+    collect every emitted second; ``speed``: with the steps of a replay that fast
+    (``LiveParams.paced``; 1: real time, as from sensors)."""
+    eng = LiveEngine(live_roles(rec), live_params=LiveParams().paced(speed))
+    blocks = sensor_blocks(rec, block_s)  # before the clock: the sensors' work, not the engine's
     start = time.process_time()
     revisions: list[HipRevision] = []
     parts = run_steps(eng, blocks, revisions)

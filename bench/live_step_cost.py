@@ -10,6 +10,15 @@ inside their parents: ``decide_window`` holds ``analyze_window``, which holds
 a whole step (``cProfile``'s count, in a second run), and the budget: five times
 the batch pipeline's CPU over the same data, divided by the steps.
 
+Then the least a step can cost while it evaluates the posture rules at all, in
+numpy and the standard library (what ``analytics/`` may use): taking the sensors'
+blocks in (the engine's ``accept``) and one evaluation of the rules on a window of
+only 20 s, less than a step's new seconds and look-ahead (``analyze_epochs`` with
+the day's calibration, at windows spread over the day, median). A step that
+skipped the rules would need another exact way to know the new seconds' posture.
+The ``process`` calls that make no second final are printed beside (the service
+calls it after each message; calling it less often would save them).
+
     python bench/live_step_cost.py [--hours 2] [--seed 1] [--profiles desk,cyclist]
 
 The timers add a few microseconds a call: the total is the engine's CPU per step
@@ -27,15 +36,27 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import numpy as np
+
+from analytics.epochs import with_trunk_deviation
 from analytics.live import LiveParams
-from analytics.pipeline import analyze_recording
-from bench.accuracy_live import CPU_TARGET, run_live
+from analytics.live_steps import EngineOutput
+from analytics.pipeline import analyze_epochs, analyze_recording
+from analytics.records import BoolArray, Epochs, FloatArray, Recording
+from bench.accuracy_live import CPU_TARGET, live_roles, run_live, sensor_blocks
+from collector.service.engine import LiveEngine
 from collector.sources.simulator import Profile, simulate
+
+FLOOR_WINDOW_S = 20
+"""The posture rules' window in the floor: shorter than any step's (10 s of new
+seconds and the 15 s look-ahead). The rules cost per numpy call far more than per
+second: a live window's 685 s cost about 1.4 times as much as 20 s."""
 
 STAGES = (
     ("analytics.live_engine", "LiveEngine._process", "a step (all of it)"),
@@ -99,6 +120,57 @@ def calls_per_step(profile: cProfile.Profile, steps: int) -> float:
     return float(stats.total_calls) / steps
 
 
+def intake_ms(rec: Recording, steps: int) -> tuple[float, float]:
+    """CPU ms per step of taking the sensors' blocks in (``accept``), and of the
+    ``process`` calls that make no second final (the service calls it after each
+    message: the calls that do make seconds final are taken out)."""
+    eng = LiveEngine(live_roles(rec))
+    blocks = sensor_blocks(rec)
+    inner = eng._process
+    accept_s = work_s = 0.0
+
+    def timed(wm: float | None, *, flush: bool = False) -> EngineOutput:
+        nonlocal work_s
+        start = time.process_time()
+        out = inner(wm, flush=flush)
+        if out.seconds is not None:
+            work_s += time.process_time() - start
+        return out
+
+    setattr(eng, "_process", timed)  # noqa: B010 (a method replaced on one instance)
+    start = time.process_time()
+    for messages in blocks:
+        begin = time.process_time()
+        for message in messages:
+            eng.accept(message)
+        accept_s += time.process_time() - begin
+        eng.process()
+    polling_s = time.process_time() - start - accept_s - work_s
+    return accept_s / steps * 1e3, polling_s / steps * 1e3
+
+
+def rules_once_ms(rec: Recording, repeat: int = 200) -> float:
+    """CPU ms of one evaluation of the posture rules on a window of
+    :data:`FLOOR_WINDOW_S`, with the day's calibration: the median over windows
+    every 10 minutes of the day."""
+    a = analyze_recording(rec)
+    assert a.epochs is not None
+    costs = []
+    for lo in range(0, a.epochs.n - FLOOR_WINDOW_S, 600):
+        ep = a.epochs.part(lo, lo + FLOOR_WINDOW_S)
+        trunk_std_g = with_trunk_deviation(rec, ep, np.ones(ep.n, dtype=np.bool_)).trunk_std_g
+        assert trunk_std_g is not None
+
+        def deviation(e: Epochs, seconds: BoolArray, std: FloatArray = trunk_std_g) -> Epochs:
+            return replace(e, trunk_std_g=np.where(seconds, std, np.nan))
+
+        start = time.process_time()
+        for _ in range(repeat):
+            analyze_epochs(ep, deviation, None, a.thigh, a.trunk)
+        costs.append((time.process_time() - start) / repeat * 1e3)
+    return float(np.median(costs))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("--hours", type=float, default=2.0)
@@ -132,6 +204,20 @@ def main() -> None:
         for _, qualname, label in STAGES:
             print(f"  {label:46s} {stages.get(qualname, 0.0) / steps * 1e3:8.3f}")
         print(f"  function calls a step (numpy's and Python's, cProfile): {calls:.0f}")
+        (accept_ms, polling_ms), rules_ms = intake_ms(rec, steps), rules_once_ms(rec)
+        rules = f"the posture rules once, on a {FLOOR_WINDOW_S} s window"
+        floor_ms = accept_ms + rules_ms
+        print("  the least a step that evaluates the rules costs (numpy and the standard library):")
+        print(f"    {'taking the blocks in (accept)':46s} {accept_ms:8.3f}")
+        print(f"    {rules:46s} {rules_ms:8.3f}")
+        print(
+            f"    {'together':46s} {floor_ms:8.3f}  = {floor_ms / budget_ms:.1f} x the budget "
+            f"for {CPU_TARGET:g}x"
+        )
+        print(
+            f"    (besides: process() calls that make nothing final {polling_ms:.3f} ms a step; "
+            "the service calls it after each message)"
+        )
 
 
 if __name__ == "__main__":
