@@ -69,6 +69,7 @@ log = logging.getLogger(__name__)
 
 ENGINE_STATE_VERSION = 1
 BATTERY_LOW_PCT = 20
+_NOTHING = EngineOutput()
 
 
 class LiveEngine:
@@ -123,6 +124,7 @@ class LiveEngine:
         self.last_data = DATA_NONE
         self._restored = False
         self._now_t_s = -math.inf
+        self._newest_t_s = -math.inf  # the newest sample's time, any sensor's
         self.downtime = DowntimeParams()
         self._skipped: EngineOutput | None = None
         self.hip_day = HipDay()
@@ -193,8 +195,10 @@ class LiveEngine:
             self.origin_s = self.emitted_to
         elif self._restored:
             resume(self, float(t_s[0]))
-        self.counters.late_samples += self._buffers[role].add(t_s, values)
+        buf = self._buffers[role]
+        self.counters.late_samples += buf.add(t_s, values)
         self.counters.samples += int(t_s.shape[0])
+        self._newest_t_s = max(self._newest_t_s, buf.last_t_s)
 
     def tick(self, now_t_s: float) -> None:
         """The current time, for live sensors (data time = wall time): when every
@@ -227,6 +231,8 @@ class LiveEngine:
     def process(self, *, flush: bool = False) -> EngineOutput:
         """Make final what the data allow (``flush``: everything buffered, at the end
         of a replay); call after accepting messages."""
+        if not flush and self._not_due():
+            return _NOTHING
         wm = self._watermark()
         skip_long_silence(self, wm)
         out = self._process(wm, flush=flush)
@@ -239,6 +245,17 @@ class LiveEngine:
         return dataclasses.replace(
             out, events=skipped.events + out.events, bouts=skipped.bouts + out.bouts
         )
+
+    def _not_due(self) -> bool:
+        """True when :meth:`process` surely has nothing to give (a sensor sending
+        sample by sample calls it after each message): no output waiting, and the
+        watermark (at most the newest sample's time, or the silent clock's) short of
+        the next step and of a silence :func:`skip_long_silence` would skip."""
+        if self.emitted_to is None or self._skipped is not None or self._revisions:
+            return False
+        lp, done_to = self.live, max(self.emitted_to, self._tried_to)
+        due = lp.lag_s + min(done_to + lp.step_s, self.emitted_to + self.downtime.fill_max_s + 1)
+        return max(self._newest_t_s, self._now_t_s - lp.silent_after_s) < due
 
     def _process(self, wm: float | None, *, flush: bool = False) -> EngineOutput:
         if wm is None or self.emitted_to is None:

@@ -20,6 +20,11 @@ The ``process`` calls that make no second final are printed beside (the service
 calls it after each message; calling it less often would save them).
 
     python bench/live_step_cost.py [--hours 2] [--seed 1] [--profiles desk,cyclist]
+                                   [--block-s 1]
+
+``--block-s``: the sensors' messages, in seconds of samples each (0.02: one sample
+a message at 50 Hz, as a WitMotion sends; the service calls ``process`` after
+each message).
 
 The timers add a few microseconds a call: the total is the engine's CPU per step
 with them (``bench/accuracy_live.py`` measures it without).
@@ -120,12 +125,12 @@ def calls_per_step(profile: cProfile.Profile, steps: int) -> float:
     return float(stats.total_calls) / steps
 
 
-def intake_ms(rec: Recording, steps: int) -> tuple[float, float]:
+def intake_ms(rec: Recording, steps: int, block_s: float) -> tuple[float, float]:
     """CPU ms per step of taking the sensors' blocks in (``accept``), and of the
     ``process`` calls that make no second final (the service calls it after each
     message: the calls that do make seconds final are taken out)."""
     eng = LiveEngine(live_roles(rec))
-    blocks = sensor_blocks(rec)
+    blocks = sensor_blocks(rec, block_s)
     inner = eng._process
     accept_s = work_s = 0.0
 
@@ -176,6 +181,7 @@ def main() -> None:
     ap.add_argument("--hours", type=float, default=2.0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--profiles", default="desk,cyclist")
+    ap.add_argument("--block-s", type=float, default=1.0)
     args = ap.parse_args()
     for name in args.profiles.split(","):
         if name not in ("desk", "cyclist"):
@@ -187,11 +193,11 @@ def main() -> None:
         batch_s = time.process_time() - start
         stages: dict[str, float] = {}
         with timed(stages):
-            live = run_live(rec)
+            live = run_live(rec, args.block_s)
         steps = max(1, round(live.posture.shape[0] / LiveParams().step_s))
         prof = cProfile.Profile()
         prof.enable()
-        run_live(rec)
+        run_live(rec, args.block_s)
         prof.disable()
         calls = calls_per_step(prof, steps)
         budget_ms = CPU_TARGET * batch_s / steps * 1e3
@@ -204,7 +210,7 @@ def main() -> None:
         for _, qualname, label in STAGES:
             print(f"  {label:46s} {stages.get(qualname, 0.0) / steps * 1e3:8.3f}")
         print(f"  function calls a step (numpy's and Python's, cProfile): {calls:.0f}")
-        (accept_ms, polling_ms), rules_ms = intake_ms(rec, steps), rules_once_ms(rec)
+        (accept_ms, polling_ms), rules_ms = intake_ms(rec, steps, args.block_s), rules_once_ms(rec)
         rules = f"the posture rules once, on a {FLOOR_WINDOW_S} s window"
         floor_ms = accept_ms + rules_ms
         print("  the least a step that evaluates the rules costs (numpy and the standard library):")

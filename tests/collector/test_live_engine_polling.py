@@ -1,0 +1,134 @@
+"""A sensor that sends sample by sample (a WitMotion at 50 Hz: one frame a
+notification): the service calls ``process`` after every message, and a call that
+cannot make a second final must cost next to nothing (issue 14) and change nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+from typing import Any
+
+import numpy as np
+
+from analytics.live_steps import EngineOutput
+from analytics.records import Recording
+from collector.service.engine import LiveEngine
+from collector.sources.messages import Role, SampleBlock
+from tests.analytics.signals import Part, build
+
+T0 = 1_795_420_800.0  # Monday 08:00 UTC
+ROLES = {Role.THIGH, Role.TRUNK}
+BLOCK_S = 0.1  # five samples a message at 50 Hz
+
+
+def _recording() -> Recording:
+    parts = [Part("walk", 120), Part("stand", 60), Part("sit", 1900), Part("walk", 60)]
+    return build(parts, seed=3, trunk=True, t0_s=T0).recording
+
+
+def _array_bytes(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return (value.dtype.str, value.shape, value.tobytes())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return tuple(_array_bytes(getattr(value, f.name)) for f in dataclasses.fields(value))
+    if isinstance(value, tuple | list):
+        return tuple(_array_bytes(v) for v in value)
+    return value
+
+
+def _fingerprint(out: EngineOutput) -> Any:
+    """Everything an output holds, arrays to the last bit."""
+    return (
+        _array_bytes(out.seconds),
+        [a.to_dict() for a in out.alerts],
+        None if out.status is None else out.status.to_dict(),
+        _array_bytes(out.events),
+        _array_bytes(out.bouts),
+        _array_bytes(out.revisions),
+    )
+
+
+def _feed(
+    eng: LiveEngine, rec: Recording, start: float, stop: float, *, silent_from: float | None = None
+) -> list[Any]:
+    """Messages of ``BLOCK_S`` from ``start`` to ``stop``, ``process`` after each (as
+    the service does); from ``silent_from`` on, the sensors send nothing and only
+    the clock ticks, once a second."""
+    t = rec.t_s
+    assert rec.thigh_acc_g is not None
+    assert rec.trunk_acc_g is not None
+    cuts = np.searchsorted(t, np.arange(start, stop + BLOCK_S, BLOCK_S))
+    outs = []
+    for a, c in itertools.pairwise(cuts):
+        if c <= a:
+            continue
+        if silent_from is not None and t[a] >= silent_from:
+            if t[a] - int(t[a]) < BLOCK_S:  # the service's ticker: once a second
+                eng.tick(float(t[a]))
+                outs.append(_fingerprint(eng.process()))
+            continue
+        eng.accept(SampleBlock("a", "x", Role.THIGH, t[a:c], acc_g=rec.thigh_acc_g[a:c]))
+        outs.append(_fingerprint(eng.process()))
+        eng.accept(SampleBlock("b", "x", Role.TRUNK, t[a:c], acc_g=rec.trunk_acc_g[a:c]))
+        outs.append(_fingerprint(eng.process()))
+    return outs
+
+
+def _always_look(eng: LiveEngine) -> LiveEngine:
+    setattr(eng, "_not_due", lambda: False)  # noqa: B010 (the check turned off)
+    return eng
+
+
+def _run(make: Any, rec: Recording) -> tuple[list[Any], int]:
+    """A day with what makes output wait for the next call: a silence the clock moves
+    over (shorter than a break: the bout pauses), a restart after 5 min of downtime
+    (one gap, which ends the bout), a recalibration (the day's revised hip angles).
+    Returns every call's output and the index of the call after the recalibration."""
+    first = make(LiveEngine(ROLES))
+    outs = _feed(first, rec, T0, T0 + 600, silent_from=T0 + 500)
+    outs += _feed(first, rec, T0 + 600, T0 + 1000)
+    saved = json.loads(json.dumps(first.state_dict()))
+    second = make(LiveEngine(ROLES, saved=saved))
+    outs += _feed(second, rec, T0 + 1300, T0 + 2120)  # into the last walk
+    outs.append([a.to_dict() for a in second.command("calibrate")])
+    waited = len(outs)
+    outs.append(_fingerprint(second.process()))  # no new data: the revision waits
+    outs += _feed(second, rec, T0 + 2120, float(rec.t_s[-1]) + 1)
+    outs.append(_fingerprint(second.process(flush=True)))
+    return outs, waited
+
+
+def test_each_call_gives_what_the_whole_check_gives() -> None:
+    rec = _recording()
+    (quick, waited), (looked, _) = _run(lambda e: e, rec), _run(_always_look, rec)
+    assert len(quick) == len(looked)
+    for i, (a, b) in enumerate(zip(quick, looked, strict=True)):
+        assert a == b, f"call {i}"
+    decided = [o for o in quick if isinstance(o, tuple) and o[0] is not None]
+    assert len(decided) > 100  # the day's steps were made
+    assert any(o[4] for o in quick if isinstance(o, tuple))  # the gap ended a bout
+    assert quick[waited][5], "the revised hip angles come with the next call"
+
+
+def test_a_call_between_steps_does_not_look_at_the_buffers() -> None:
+    """10 min of sitting sent sample by sample, after the calibration: the engine
+    works out its watermark only where a step may be due (it did at every one of the
+    12,000 calls)."""
+    rec = _recording()
+    eng = LiveEngine(ROLES)
+    _feed(eng, rec, T0, T0 + 300)
+    assert eng.calibrated
+    looked = 0
+    watermark = eng._watermark
+
+    def counted() -> float | None:
+        nonlocal looked
+        looked += 1
+        return watermark()
+
+    setattr(eng, "_watermark", counted)  # noqa: B010 (counted on this engine)
+    calls = len(_feed(eng, rec, T0 + 300, T0 + 900))
+    assert calls == 12_000
+    steps = 600 // eng.live.step_s
+    assert looked <= 2 * steps, looked
