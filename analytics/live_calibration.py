@@ -13,6 +13,7 @@ from analytics.calibration_errors import CalibrationError
 from analytics.calibration_evidence import Evidence
 from analytics.live import calibrate_window
 from analytics.live_buffers import THIGH
+from analytics.live_steps import EngineOutput
 
 if TYPE_CHECKING:
     from analytics.live_engine import LiveEngine
@@ -80,3 +81,14 @@ def calibrate_or_hold(engine: LiveEngine, wm: float, final_to: int) -> int:
                 engine.counters.calibration_failures += 1
                 engine.calibration_note = str(exc)
     return min(final_to, math.floor(wm) - engine.live.calibration_hold_s)
+
+
+def held_status(engine: LiveEngine, final_to: int) -> EngineOutput:
+    """The live status while the calibration holds every second: once a step of new
+    data (``final_to``: where the step would end), not at every call (a sensor that
+    sends sample by sample is processed after each message, and each status is a
+    retained MQTT state and a Home Assistant state change)."""
+    if final_to < engine._held_status_to + engine.live.step_s:
+        return EngineOutput()
+    engine._held_status_to = final_to
+    return EngineOutput(status=engine.status())

@@ -42,9 +42,10 @@ from analytics.live import (
     decide_window,
 )
 from analytics.live_buffers import SEAT, THIGH, KeptSeconds, SampleBuffer, merged_window
-from analytics.live_calibration import calibrate_or_hold, recalibrate
+from analytics.live_calibration import calibrate_or_hold, held_status, recalibrate
 from analytics.live_downtime import resume, skip_long_silence
-from analytics.live_state import DayTotals, calibration_from_dict, calibration_to_dict
+from analytics.live_saved import restore, saved_state
+from analytics.live_state import DayTotals
 from analytics.live_status import LiveStatus, status_of
 from analytics.live_steps import (
     EngineCounters,
@@ -67,7 +68,6 @@ from analytics.seat_pressure import SeatParams
 
 log = logging.getLogger(__name__)
 
-ENGINE_STATE_VERSION = 1
 BATTERY_LOW_PCT = 20
 _NOTHING = EngineOutput()
 
@@ -125,48 +125,19 @@ class LiveEngine:
         self._restored = False
         self._now_t_s = -math.inf
         self._newest_t_s = -math.inf  # the newest sample's time, any sensor's
+        self._held_status_to: float = -math.inf  # see held_status
         self.downtime = DowntimeParams()
         self._skipped: EngineOutput | None = None
         self.hip_day = HipDay()
         """The inputs of the local day's stored hip angles, for their revision."""
         self._revisions: list[HipRevision] = []
         if saved is not None:
-            self._restore(saved)
+            restore(self, saved)
 
     # --- persistence -------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        return {
-            "version": ENGINE_STATE_VERSION,
-            "emitted_to": self.emitted_to,
-            "origin_s": self.origin_s,
-            "stream": None if self.stream is None else self.stream.to_dict(),
-            "alerts": self.alerts.to_dict(),
-            "totals": None if self.totals is None else self.totals.to_dict(),
-            "calibration": calibration_to_dict(self.thigh, self.trunk),
-            "calibration_evidence": self.evidence.to_dict(),
-            "seat_baseline": None if self.seat_baseline is None else list(self.seat_baseline),
-        }
-
-    def _restore(self, d: dict[str, Any]) -> None:
-        if d.get("version") != ENGINE_STATE_VERSION:
-            raise ValueError(
-                f"the saved service state has version {d.get('version')}, this sitload "
-                f"reads {ENGINE_STATE_VERSION}; delete the state file to start afresh"
-            )
-        self.emitted_to = None if d.get("emitted_to") is None else int(d["emitted_to"])
-        self.origin_s = None if d.get("origin_s") is None else int(d["origin_s"])
-        self.stream = (
-            None if d.get("stream") is None else stream_state.StreamState.from_dict(d["stream"])
-        )
-        self.alerts = AlertState.from_dict(d["alerts"])
-        self.totals = None if d.get("totals") is None else DayTotals.from_dict(d["totals"])
-        self.thigh, self.trunk = calibration_from_dict(d.get("calibration") or {})
-        saved_evidence = d.get("calibration_evidence")  # absent in states of older versions
-        if saved_evidence is not None:
-            self.evidence = Evidence.from_dict(saved_evidence)
-        if d.get("seat_baseline") is not None:  # tracked since: newer than the setting
-            self.seat_baseline = tuple(float(v) for v in d["seat_baseline"])
-        self._restored = self.emitted_to is not None
+        """What a restart needs (:mod:`analytics.live_saved`)."""
+        return saved_state(self)
 
     @property
     def buffered_samples(self) -> int:
@@ -188,17 +159,20 @@ class LiveEngine:
     def add_samples(self, role: str, t_s: FloatArray, values: FloatArray) -> None:
         """Samples of the sensor ``role`` (times sorted; a thigh or trunk gives (n, 3)
         specific force in g, a seat mat (n, cells), a bike (n,) cadence in rpm)."""
-        if role not in self._buffers or t_s.shape[0] == 0:
+        buf, n = self._buffers.get(role), t_s.shape[0]
+        if buf is None or n == 0:
             return
         if self.emitted_to is None:
             self.emitted_to = math.floor(float(t_s[0])) if role == self.primary else None
             self.origin_s = self.emitted_to
         elif self._restored:
             resume(self, float(t_s[0]))
-        buf = self._buffers[role]
-        self.counters.late_samples += buf.add(t_s, values)
-        self.counters.samples += int(t_s.shape[0])
-        self._newest_t_s = max(self._newest_t_s, buf.last_t_s)
+        late = buf.add(t_s, values)
+        if late:
+            self.counters.late_samples += late
+        self.counters.samples += n
+        if buf.last_t_s > self._newest_t_s:
+            self._newest_t_s = buf.last_t_s
 
     def tick(self, now_t_s: float) -> None:
         """The current time, for live sensors (data time = wall time): when every
@@ -248,7 +222,7 @@ class LiveEngine:
 
     def _not_due(self) -> bool:
         """True when :meth:`process` surely has nothing to give (a sensor sending
-        sample by sample calls it after each message): no output waiting, and the
+        sample by sample is processed after each message): no output waiting, and the
         watermark (at most the newest sample's time, or the silent clock's) short of
         the next step and of a silence :func:`skip_long_silence` would skip."""
         if self.emitted_to is None or self._skipped is not None or self._revisions:
@@ -267,9 +241,10 @@ class LiveEngine:
         if final_to - (self.emitted_to if flush else done_to) < (1 if flush else self.live.step_s):
             return EngineOutput()
         if not self.calibrated:
-            final_to = calibrate_or_hold(self, wm, final_to)
-            if final_to <= self.emitted_to:
-                return EngineOutput(status=self.status())
+            held_to = calibrate_or_hold(self, wm, final_to)
+            if held_to <= self.emitted_to:
+                return held_status(self, final_to)
+            final_to = held_to
         from_s = self.emitted_to
         window = self._window_samples if SEAT not in self.roles else self._window
         rec = window(self._context_from(from_s), math.floor(wm) + 1)

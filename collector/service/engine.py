@@ -24,12 +24,13 @@ class LiveEngine(live_engine.LiveEngine):
 
     def accept(self, message: Message) -> None:
         if isinstance(message, SampleBlock):
-            values = getattr(message, _COLUMN[message.role])
-            if values is None or message.n == 0:
+            role = message.role
+            values = getattr(message, _COLUMN[role])
+            if values is None:
                 return
-            if message.role == Role.BIKE:
+            if role == Role.BIKE:
                 values = np.asarray(values, dtype=np.float64).reshape(-1)
-            self.add_samples(message.role, message.t_s, values)
+            self.add_samples(role, message.t_s, values)  # (an empty block adds nothing)
         elif isinstance(message, Gap):
             self.counters.gaps += 1
         elif isinstance(message, DeviceStatus) and message.battery_pct is not None:

@@ -10,7 +10,9 @@ import json
 from typing import Any
 
 import numpy as np
+import pytest
 
+from analytics import live_engine
 from analytics.live_steps import EngineOutput
 from analytics.records import Recording
 from collector.service.engine import LiveEngine
@@ -132,3 +134,46 @@ def test_a_call_between_steps_does_not_look_at_the_buffers() -> None:
     assert calls == 12_000
     steps = 600 // eng.live.step_s
     assert looked <= 2 * steps, looked
+
+
+def _sit_first() -> Recording:
+    parts = [Part("sit", 400), Part("walk", 120), Part("sit", 100)]
+    return build(parts, seed=4, t0_s=T0).recording
+
+
+def _thigh_calls(eng: LiveEngine, rec: Recording) -> list[Any]:
+    assert rec.thigh_acc_g is not None
+    t = rec.t_s
+    cuts = np.searchsorted(t, np.arange(t[0], t[-1] + 1 + BLOCK_S, BLOCK_S))
+    outs = []
+    for a, c in itertools.pairwise(cuts):
+        if c > a:
+            eng.accept(SampleBlock("a", "x", Role.THIGH, t[a:c], acc_g=rec.thigh_acc_g[a:c]))
+            outs.append(_fingerprint(eng.process()))
+    return outs
+
+
+def test_the_status_comes_once_a_step_while_the_calibration_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Sitting before the first walk, sent sample by sample: the engine holds every
+    second until it can calibrate, and gave the status at each of the 4,000 calls,
+    each a retained MQTT state message (now once a step); the seconds, alerts and
+    events are the same call by call."""
+    rec = _sit_first()
+    eng = LiveEngine({Role.THIGH})
+    quick = _thigh_calls(eng, rec)
+    assert eng.calibrated
+    with monkeypatch.context() as m:  # a status at every call, as before
+        stub = lambda e, _: EngineOutput(status=e.status())  # noqa: E731
+        m.setattr(live_engine, "held_status", stub, raising=False)
+        every = _thigh_calls(LiveEngine({Role.THIGH}), rec)
+    held = [i for i, o in enumerate(every) if o[2] is not None and o[0] is None]
+    assert len(held) > 3_000
+    given = [i for i in held if quick[i][2] is not None]
+    assert 400 / 10 - 5 <= len(given) <= 400 / 10 + 5, len(given)  # once a step
+    for i, (a, b) in enumerate(zip(quick, every, strict=True)):
+        assert (a[0], a[1], a[3], a[4], a[5]) == (b[0], b[1], b[3], b[4], b[5]), f"call {i}"
+        assert a[2] is None or a[2] == b[2], f"call {i}"
+        if i not in held:
+            assert a[2] == b[2], f"call {i}"
