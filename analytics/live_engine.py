@@ -242,7 +242,7 @@ class LiveEngine:
             return EngineOutput()
         if not self.calibrated:
             held_to = calibrate_or_hold(self, wm, final_to)
-            if held_to <= self.emitted_to:
+            if held_to - self.emitted_to < (1 if flush else self.live.step_s):  # whole steps
                 return held_status(self, final_to)
             final_to = held_to
         from_s = self.emitted_to

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from analytics import live_engine
+from analytics.live import LiveParams
 from analytics.live_steps import EngineOutput
 from analytics.records import Recording
 from collector.service.engine import LiveEngine
@@ -177,3 +178,39 @@ def test_the_status_comes_once_a_step_while_the_calibration_holds(
         assert a[2] is None or a[2] == b[2], f"call {i}"
         if i not in held:
             assert a[2] == b[2], f"call {i}"
+
+
+def _emitted(eng: LiveEngine, rec: Recording, block_s: float) -> tuple[int, list[Any]]:
+    """Outputs with seconds, and everything emitted joined (seconds, alerts, events)."""
+    assert rec.thigh_acc_g is not None
+    t = rec.t_s
+    cuts = np.searchsorted(t, np.arange(t[0], t[-1] + 1 + block_s, block_s))
+    outs = []
+    for a, c in itertools.pairwise(cuts):
+        if c > a:
+            eng.accept(SampleBlock("a", "x", Role.THIGH, t[a:c], acc_g=rec.thigh_acc_g[a:c]))
+            outs.append(eng.process())
+    outs.append(eng.process(flush=True))
+    decided = [o.seconds for o in outs if o.seconds is not None]
+    joined = [
+        np.concatenate([s.posture for s in decided]).tobytes(),
+        np.concatenate([s.data for s in decided]).tobytes(),
+        [a.to_dict() for o in outs for a in o.alerts],
+        [e for o in outs for e in o.events],
+    ]
+    return len(decided), joined
+
+
+def test_uncalibrated_seconds_are_released_a_step_at_a_time() -> None:
+    """40 min of sitting and never a walk: after the 30 min hold the seconds are
+    given as no data; they came one second at a time (each with the step's work
+    and a status), now a step at a time, the same seconds, alerts and events."""
+    rec = build([Part("sit", 2400)], seed=4, t0_s=T0).recording
+    eng = LiveEngine({Role.THIGH})
+    steps, got = _emitted(eng, rec, 1.0)
+    assert not eng.calibrated
+    every_second = LiveEngine({Role.THIGH}, live_params=LiveParams(step_s=1))
+    seconds, want = _emitted(every_second, rec, 1.0)
+    assert seconds > 500  # a second at a time
+    assert steps <= 600 // 10 + 2
+    assert got == want
