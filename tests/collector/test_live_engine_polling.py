@@ -142,16 +142,21 @@ def _sit_first() -> Recording:
     return build(parts, seed=4, t0_s=T0).recording
 
 
-def _thigh_calls(eng: LiveEngine, rec: Recording) -> list[Any]:
+def _thigh_outputs(eng: LiveEngine, rec: Recording, block_s: float) -> list[EngineOutput]:
+    """The thigh's samples in messages of ``block_s``, ``process`` after each."""
     assert rec.thigh_acc_g is not None
     t = rec.t_s
-    cuts = np.searchsorted(t, np.arange(t[0], t[-1] + 1 + BLOCK_S, BLOCK_S))
+    cuts = np.searchsorted(t, np.arange(t[0], t[-1] + 1 + block_s, block_s))
     outs = []
     for a, c in itertools.pairwise(cuts):
         if c > a:
             eng.accept(SampleBlock("a", "x", Role.THIGH, t[a:c], acc_g=rec.thigh_acc_g[a:c]))
-            outs.append(_fingerprint(eng.process()))
+            outs.append(eng.process())
     return outs
+
+
+def _thigh_calls(eng: LiveEngine, rec: Recording) -> list[Any]:
+    return [_fingerprint(o) for o in _thigh_outputs(eng, rec, BLOCK_S)]
 
 
 def test_the_status_comes_once_a_step_while_the_calibration_holds(
@@ -182,15 +187,7 @@ def test_the_status_comes_once_a_step_while_the_calibration_holds(
 
 def _emitted(eng: LiveEngine, rec: Recording, block_s: float) -> tuple[int, list[Any]]:
     """Outputs with seconds, and everything emitted joined (seconds, alerts, events)."""
-    assert rec.thigh_acc_g is not None
-    t = rec.t_s
-    cuts = np.searchsorted(t, np.arange(t[0], t[-1] + 1 + block_s, block_s))
-    outs = []
-    for a, c in itertools.pairwise(cuts):
-        if c > a:
-            eng.accept(SampleBlock("a", "x", Role.THIGH, t[a:c], acc_g=rec.thigh_acc_g[a:c]))
-            outs.append(eng.process())
-    outs.append(eng.process(flush=True))
+    outs = [*_thigh_outputs(eng, rec, block_s), eng.process(flush=True)]
     decided = [o.seconds for o in outs if o.seconds is not None]
     joined = [
         np.concatenate([s.posture for s in decided]).tobytes(),
