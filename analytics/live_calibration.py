@@ -7,13 +7,17 @@ import logging
 import math
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from analytics import alert_wording as wording
+from analytics import posture_codes as code
 from analytics.alert_records import Alert, AlertKind
 from analytics.calibration_errors import CalibrationError
 from analytics.calibration_evidence import Evidence
 from analytics.live import calibrate_window
 from analytics.live_buffers import THIGH
 from analytics.live_steps import EngineOutput
+from analytics.pipeline import analyze_thigh
 
 if TYPE_CHECKING:
     from analytics.live_engine import LiveEngine
@@ -81,6 +85,42 @@ def calibrate_or_hold(engine: LiveEngine, wm: float, final_to: int) -> int:
                 engine.counters.calibration_failures += 1
                 engine.calibration_note = str(exc)
     return min(final_to, math.floor(wm) - engine.live.calibration_hold_s)
+
+
+SEATED_NEEDED_S = 30
+"""Seconds of sitting a window needs before the calibration is taken again from it
+(the support the still-direction clusters need, ``analytics.orientation``)."""
+
+
+def anchor_up(engine: LiveEngine, wm: float) -> None:
+    """Take the automatic calibration again, as at first, from the first window that
+    shows standing still and sitting, when it was taken from walking alone (the
+    first window is usually a walk): ``up`` is then the walking's mean direction,
+    which a phone in a pocket tilts by up to 50° from the standing one, and the
+    sitting threshold the default, where the batch pipeline, seeing the whole
+    recording, takes the standing cluster near the walking direction and a
+    threshold from the seated cluster. The learning from the seconds cannot correct
+    that much: it judges what is upright by the calibration it refines. Tried once
+    a minute of data (``wm``: the watermark) until such a window comes."""
+    thigh = engine.thigh
+    if thigh is None or thigh.source != "auto" or thigh.upright_refs is not None:
+        return
+    if wm - engine.last_calibration_try_s < 60.0 or engine.emitted_to is None:
+        return
+    engine.last_calibration_try_s = wm
+    rec = engine._window(engine.emitted_to - engine.live.context_s, wm + 1)
+    if rec is None:
+        return
+    try:
+        a = analyze_thigh(rec, engine.posture_params)
+    except CalibrationError:
+        return
+    seated_s = int(np.count_nonzero(a.timeline.posture == code.SITTING))
+    if a.thigh is None or a.thigh.upright_refs is None or seated_s < SEATED_NEEDED_S:
+        return
+    engine.thigh, engine.trunk = a.thigh, a.trunk
+    engine.evidence = Evidence.empty()
+    log.info("thigh sensor calibrated again, from standing still and sitting this time")
 
 
 def held_status(engine: LiveEngine, final_to: int) -> EngineOutput:

@@ -42,7 +42,7 @@ from analytics.live import (
     decide_window,
 )
 from analytics.live_buffers import SEAT, THIGH, KeptSeconds, SampleBuffer, merged_window
-from analytics.live_calibration import calibrate_or_hold, held_status, recalibrate
+from analytics.live_calibration import anchor_up, calibrate_or_hold, held_status, recalibrate
 from analytics.live_downtime import resume, skip_long_silence
 from analytics.live_saved import restore, saved_state
 from analytics.live_state import DayTotals
@@ -245,6 +245,7 @@ class LiveEngine:
             if held_to - self.emitted_to < (1 if flush else self.live.step_s):  # whole steps
                 return held_status(self, final_to)
             final_to = held_to
+        anchor_up(self, wm)
         from_s = self.emitted_to
         window = self._window_samples if SEAT not in self.roles else self._window
         rec = window(self._context_from(from_s), math.floor(wm) + 1)

@@ -37,7 +37,7 @@ from analytics.hip_revision import HipRevision, revised_over
 from analytics.live import LiveParams
 from analytics.live_steps import run_steps
 from analytics.pipeline import analyze_recording
-from analytics.records import FloatArray, Int8Array, Posture, Recording
+from analytics.records import FloatArray, Int8Array, Posture, Recording, Timeline
 from analytics.rules import RULES
 from collector.service.engine import LiveEngine
 from collector.sources.messages import Role, SampleBlock
@@ -59,11 +59,17 @@ class LiveRun:
     """As first emitted, when the prompts used it."""
     elapsed_s: float
 
+    def timeline(self) -> Timeline:
+        """The emitted seconds as a timeline (hip angles as the history keeps them)."""
+        return Timeline(self.t0_s, self.posture, self.hip_flexion_deg)
+
 
 def live_roles(rec: Recording) -> set[Role]:
-    """The sensors of a simulated day: thigh and trunk, and the crank's cadence when
-    it has one."""
-    return {Role.THIGH, Role.TRUNK} | ({Role.BIKE} if rec.cadence_rpm is not None else set())
+    """The sensors of a recording: the thigh, and the trunk and the crank's cadence
+    when it has them."""
+    roles = {Role.THIGH}
+    roles |= {Role.TRUNK} if rec.trunk_acc_g is not None else set()
+    return roles | ({Role.BIKE} if rec.cadence_rpm is not None else set())
 
 
 def sensor_blocks(rec: Recording, block_s: float = 1.0) -> list[list[SampleBlock]]:
@@ -78,7 +84,8 @@ def sensor_blocks(rec: Recording, block_s: float = 1.0) -> list[list[SampleBlock
                 continue
             blocks = []
             for role, col in ((Role.THIGH, rec.thigh_acc_g), (Role.TRUNK, rec.trunk_acc_g)):
-                assert col is not None
+                if col is None:
+                    continue
                 ok = np.isfinite(col[a:c]).all(axis=1)
                 if ok.any():
                     blocks.append(SampleBlock("d", "sim", role, t[a:c][ok], acc_g=col[a:c][ok]))

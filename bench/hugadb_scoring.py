@@ -96,7 +96,8 @@ def score_posture(labels: Int8Array, posture: Int8Array, score: DayScore) -> Non
         )
 
 
-def _day_labels(files: Sequence[HugadbFile], gap_s: float, n: int) -> Int8Array:
+def day_labels(files: Sequence[HugadbFile], gap_s: float, n: int) -> Int8Array:
+    """The per-second labels of a day of ``files`` joined with ``gap_s`` between."""
     parts_t, parts_l = [], []
     offset = 0.0
     for f in files:
@@ -119,7 +120,7 @@ def score_days(paths: Sequence[Path], gap_s: float = 5.0) -> list[DayScore]:
             except CalibrationError:
                 s.refused = True
                 posture = np.full(n, Posture.NONWEAR, dtype=np.int8)
-            score_posture(_day_labels(files, gap_s, n), posture, s)
+            score_posture(day_labels(files, gap_s, n), posture, s)
             out.append(s)
     return out
 

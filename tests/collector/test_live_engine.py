@@ -12,6 +12,7 @@ import pytest
 
 from analytics.alert_params import AlertParams
 from analytics.alert_records import AlertKind
+from analytics.pipeline import analyze_thigh
 from analytics.records import Recording
 from collector.service.engine import LiveEngine
 from collector.sources.messages import DeviceStatus, Role, SampleBlock
@@ -221,3 +222,35 @@ def test_silent_sensors_become_no_data_as_time_moves_on(scenario: Recording) -> 
     assert status[0].status == "no_data"
     assert eng.status().sitting is None
     assert eng.status().data == "no_data"
+
+
+def test_a_calibration_from_walking_alone_is_taken_again_from_standing_and_sitting() -> None:
+    """A phone in a pocket (or a loose strap) tilts while walking: the first window,
+    a walk, gives an "up" 30° from the standing one, which the learning cannot undo
+    (it judges what is upright by that calibration). The first window that also
+    shows standing still and sitting gives the calibration again, as the batch
+    pipeline takes it from the whole recording."""
+    parts = [Part("walk", 120), Part("stand", 120), Part("sit", 300), Part("stand", 60)]
+    b = build(parts, seed=5, t0_s=T0)
+    rec = b.recording
+    assert rec.thigh_acc_g is not None
+    c, s = np.cos(np.radians(30.0)), np.sin(np.radians(30.0))
+    tilt = np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
+    walking = rec.t_s < T0 + 120
+    thigh = rec.thigh_acc_g.copy()
+    thigh[walking] = thigh[walking] @ tilt.T
+    rec = Recording(t_s=rec.t_s, thigh_acc_g=thigh)
+    batch = analyze_thigh(rec).thigh
+    assert batch is not None
+    eng = LiveEngine({Role.THIGH})
+    feed(eng, rec, stop=T0 + 200, flush=False)
+    assert eng.thigh is not None
+    assert eng.thigh.upright_refs is None  # from the walk alone
+    assert _angle_deg(eng.thigh.up, batch.up) > 20.0
+    feed(eng, rec, start=T0 + 200)
+    assert eng.thigh.upright_refs is not None
+    assert _angle_deg(eng.thigh.up, batch.up) < 3.0
+
+
+def _angle_deg(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.degrees(np.arccos(np.clip(float(a @ b), -1.0, 1.0))))

@@ -25,9 +25,23 @@ ROLES = {Role.THIGH, Role.TRUNK}
 BLOCK_S = 0.1  # five samples a message at 50 Hz
 
 
+MOVED_AT_S = T0 + 1300
+"""The thigh sensor turns 20° on the thigh here (over the restart): the standing
+that follows moves the calibration, and the day's hip angles are revised with the
+recalibration."""
+
+
 def _recording() -> Recording:
-    parts = [Part("walk", 120), Part("stand", 60), Part("sit", 1900), Part("walk", 60)]
-    return build(parts, seed=3, trunk=True, t0_s=T0).recording
+    parts = [Part("walk", 120), Part("stand", 60), Part("sit", 1100), Part("stand", 120)]
+    parts += [Part("sit", 700), Part("walk", 60)]
+    rec = build(parts, seed=3, trunk=True, t0_s=T0).recording
+    assert rec.thigh_acc_g is not None
+    c, s = np.cos(np.radians(20.0)), np.sin(np.radians(20.0))
+    turn = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+    moved = rec.t_s >= MOVED_AT_S
+    thigh = rec.thigh_acc_g.copy()
+    thigh[moved] = thigh[moved] @ turn.T
+    return dataclasses.replace(rec, thigh_acc_g=thigh)
 
 
 def _array_bytes(value: Any) -> Any:
@@ -93,11 +107,11 @@ def _run(make: Any, rec: Recording) -> tuple[list[Any], int]:
     outs += _feed(first, rec, T0 + 600, T0 + 1000)
     saved = json.loads(json.dumps(first.state_dict()))
     second = make(LiveEngine(ROLES, saved=saved))
-    outs += _feed(second, rec, T0 + 1300, T0 + 2120)  # into the last walk
+    outs += _feed(second, rec, MOVED_AT_S, T0 + 2145)  # into the last walk
     outs.append([a.to_dict() for a in second.command("calibrate")])
     waited = len(outs)
     outs.append(_fingerprint(second.process()))  # no new data: the revision waits
-    outs += _feed(second, rec, T0 + 2120, float(rec.t_s[-1]) + 1)
+    outs += _feed(second, rec, T0 + 2145, float(rec.t_s[-1]) + 1)
     outs.append(_fingerprint(second.process(flush=True)))
     return outs, waited
 

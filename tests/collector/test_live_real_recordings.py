@@ -1,0 +1,89 @@
+"""The live engine on real recordings nobody on the project made (HuGaDB strapped thigh
+IMUs with real bicycling, WISDM pocket phones), fed as sensors would (1 s blocks,
+10 s steps): issue 11's targets on the path the prompts come from. Skipped where
+``../shared/data`` is absent; ``bench/accuracy_live_real.py`` prints the same
+figures per subject."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench.accuracy_live_real import (
+    HugadbLive,
+    WisdmRow,
+    hugadb_live,
+    per_subject,
+    riding_share,
+    wisdm_live,
+)
+
+DATA = (Path(__file__).resolve().parents[2] / ".." / "shared" / "data").resolve()
+
+pytestmark = pytest.mark.shared_data
+
+
+def _paths(folder: Path, pattern: str) -> list[Path]:
+    paths = sorted(folder.glob(pattern))
+    if not paths:
+        pytest.skip(f"{folder} is absent (../shared/data not beside the project)")
+    return paths
+
+
+@pytest.fixture(scope="module")
+def hugadb() -> HugadbLive:
+    return hugadb_live(_paths(DATA / "hugadb-dev", "HuGaDB_v1_*.tsv*"))
+
+
+@pytest.fixture(scope="module")
+def wisdm() -> dict[str, WisdmRow]:
+    rows = wisdm_live(_paths(DATA / "wisdm-dev", "data_*_accel_phone.txt"))
+    return {row[0]: row for row in rows}
+
+
+def test_hugadb_live_sitting_vs_upright_on_every_subject(hugadb: HugadbLive) -> None:
+    """The batch targets: >= 97 % on every subject, >= 98 % mean."""
+    scores = per_subject(hugadb.live)
+    assert len(scores) >= 8
+    worst = min(scores, key=scores.__getitem__)
+    assert scores[worst] >= 0.97, f"subject {worst}: {scores[worst]:.4f}"
+    assert float(np.mean(list(scores.values()))) >= 0.98
+
+
+def test_hugadb_live_bicycling_is_riding_and_stepping_never(hugadb: HugadbLive) -> None:
+    assert riding_share(hugadb.live, bike=True) >= 0.90
+    assert riding_share(hugadb.live, bike=False) < 0.01
+
+
+def test_hugadb_live_gives_what_the_batch_gives(hugadb: HugadbLive) -> None:
+    """Per second, over every day the batch pipeline calibrates (99.33 % before the
+    calibration taken again from standing and sitting, 99.48 % with it)."""
+    assert hugadb.same_s / hugadb.n_s >= 0.994
+
+
+def test_a_phone_calibrated_from_walking_alone_is_calibrated_again(
+    wisdm: dict[str, WisdmRow],
+) -> None:
+    """WISDM subject 1611: the first minute (walking) gave an "up" 52° from the
+    standing one, which the learning never corrected: standing read as sitting,
+    95.7 % and +4.9 % sitting time live against 100 % batch. The calibration is now
+    taken again from the first window with standing still and sitting in it."""
+    _, _, (agree, err) = wisdm["data_1611_accel_phone.txt"]
+    assert agree >= 0.97, agree
+    assert abs(err) <= 0.02, err
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="subject 1606: a pocket phone whose walking shows too little stride swing "
+    "is calibrated live only after 76 min (the batch pipeline sees the whole day); "
+    "the 46 min before are given as no data once the 30 min hold runs out",
+)
+def test_wisdm_live_day_on_every_subject(wisdm: dict[str, WisdmRow]) -> None:
+    """The batch targets on the live path: >= 97 % agreement and sitting time within
+    ±2 % on every subject's day."""
+    for name, _batch, (agree, err) in wisdm.values():
+        assert agree >= 0.97, f"{name}: {agree:.4f}"
+        assert abs(err) <= 0.02, f"{name}: {err:+.4f}"
