@@ -9,8 +9,6 @@ print the same figures per subject and per activity.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -23,24 +21,17 @@ from bench.accuracy_wisdm import build_day
 from bench.hugadb_scoring import DayScore, score_days, score_files
 from collector.recordings.hugadb import read_hugadb
 from collector.recordings.wisdm import read_wisdm_segments, stitch
+from tests.shared_data import SHARED_DATA, shared_paths
 
-DATA = (Path(__file__).resolve().parents[2] / ".." / "shared" / "data").resolve()
-HUGADB = DATA / "hugadb-dev"
-WISDM = DATA / "wisdm-dev"
+HUGADB = SHARED_DATA / "hugadb-dev"
+WISDM = SHARED_DATA / "wisdm-dev"
 
 pytestmark = pytest.mark.shared_data
 
 
-def _paths(folder: Path, pattern: str) -> list[Path]:
-    paths = sorted(folder.glob(pattern))
-    if not paths:
-        pytest.skip(f"{folder} is absent (../shared/data not beside the project)")
-    return paths
-
-
 @pytest.fixture(scope="module")
 def hugadb_days() -> list[DayScore]:
-    return score_days(_paths(HUGADB, "HuGaDB_v1_*.tsv*"))
+    return score_days(shared_paths(HUGADB, "HuGaDB_v1_*.tsv*"))
 
 
 def test_hugadb_sitting_vs_upright_on_every_subject(hugadb_days: list[DayScore]) -> None:
@@ -81,7 +72,7 @@ def test_hugadb_no_false_nonwear(hugadb_days: list[DayScore]) -> None:
 
 
 def test_hugadb_one_file_at_a_time_is_right_or_refused_never_inverted() -> None:
-    verdicts = score_files(_paths(HUGADB, "HuGaDB_v1_*.tsv*"))
+    verdicts = score_files(shared_paths(HUGADB, "HuGaDB_v1_*.tsv*"))
     inverted = [v for v in verdicts if v.verdict == "inverted"]
     assert not inverted, [(v.name, v.detail) for v in inverted]
     assert sum(v.verdict == "right" for v in verdicts) >= 100
@@ -90,7 +81,7 @@ def test_hugadb_one_file_at_a_time_is_right_or_refused_never_inverted() -> None:
 def test_a_ride_with_no_walking_is_riding_not_standing() -> None:
     """Issue 11 #2: subject 01's bicycling file alone read as 100 % upright, with a
     confident calibration that took pedalling for walking."""
-    (path,) = _paths(HUGADB, "HuGaDB_v1_bicycling_01_16.thigh.tsv*")
+    (path,) = shared_paths(HUGADB, "HuGaDB_v1_bicycling_01_16.thigh.tsv*")
     f = read_hugadb(path)
     for side in ("right", "left"):
         a = analyze_thigh(f.thigh(side))
@@ -107,14 +98,14 @@ def test_a_ride_with_no_walking_is_riding_not_standing() -> None:
 def test_sitting_files_alone_are_refused_with_a_way_out() -> None:
     """Issue 11 #3: without walking the sensor's "up" cannot be known: refuse with a
     message that says what to do, never guess."""
-    (path,) = _paths(HUGADB, "HuGaDB_v1_sitting_02_00.thigh.tsv*")
+    (path,) = shared_paths(HUGADB, "HuGaDB_v1_sitting_02_00.thigh.tsv*")
     rec = read_hugadb(path).thigh("right")
     with pytest.raises(CalibrationError, match="--calibrate-from"):
         analyze_thigh(rec)
 
 
 def test_wisdm_posture_day_on_every_subject() -> None:
-    for path in _paths(WISDM, "data_*_accel_phone.txt"):
+    for path in shared_paths(WISDM, "data_*_accel_phone.txt"):
         segs = {s.activity: s for s in read_wisdm_segments(path)}
         built = build_day(segs, "D")
         assert built is not None
@@ -126,7 +117,7 @@ def test_wisdm_posture_day_on_every_subject() -> None:
 
 def test_wisdm_walking_stairs_and_jogging_are_never_riding() -> None:
     """Issue 11 #2, the reverse: a pocket phone's walking and stairs read as riding."""
-    for path in _paths(WISDM, "data_*_accel_phone.txt"):
+    for path in shared_paths(WISDM, "data_*_accel_phone.txt"):
         st = stitch(read_wisdm_segments(path))
         tl = analyze_thigh(st.recording).timeline
         sec = np.clip((np.floor(st.recording.t_s) - tl.t0_s).astype(np.int64), 0, tl.n - 1)

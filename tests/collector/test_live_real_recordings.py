@@ -6,8 +6,6 @@ figures per subject."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -19,27 +17,19 @@ from bench.accuracy_live_real import (
     riding_share,
     wisdm_live,
 )
-
-DATA = (Path(__file__).resolve().parents[2] / ".." / "shared" / "data").resolve()
+from tests.shared_data import SHARED_DATA, shared_paths
 
 pytestmark = pytest.mark.shared_data
 
 
-def _paths(folder: Path, pattern: str) -> list[Path]:
-    paths = sorted(folder.glob(pattern))
-    if not paths:
-        pytest.skip(f"{folder} is absent (../shared/data not beside the project)")
-    return paths
-
-
 @pytest.fixture(scope="module")
 def hugadb() -> HugadbLive:
-    return hugadb_live(_paths(DATA / "hugadb-dev", "HuGaDB_v1_*.tsv*"))
+    return hugadb_live(shared_paths(SHARED_DATA / "hugadb-dev", "HuGaDB_v1_*.tsv*"))
 
 
 @pytest.fixture(scope="module")
 def wisdm() -> dict[str, WisdmRow]:
-    rows = wisdm_live(_paths(DATA / "wisdm-dev", "data_*_accel_phone.txt"))
+    rows = wisdm_live(shared_paths(SHARED_DATA / "wisdm-dev", "data_*_accel_phone.txt"))
     return {row[0]: row for row in rows}
 
 
