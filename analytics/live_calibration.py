@@ -90,6 +90,10 @@ def calibrate_or_hold(engine: LiveEngine, wm: float, final_to: int) -> int:
 SEATED_NEEDED_S = 30
 """Seconds of sitting a window needs before the calibration is taken again from it
 (the support the still-direction clusters need, ``analytics.orientation``)."""
+ANCHOR_WAIT_MAX_S = 1800.0
+"""The longest wait between two tries of :func:`anchor_up` (each failed try doubles
+the wait from a minute: a day that never shows standing and sitting, a cyclist's,
+costs a few tries, not one a minute)."""
 
 
 def anchor_up(engine: LiveEngine, wm: float) -> None:
@@ -101,13 +105,15 @@ def anchor_up(engine: LiveEngine, wm: float) -> None:
     recording, takes the standing cluster near the walking direction and a
     threshold from the seated cluster. The learning from the seconds cannot correct
     that much: it judges what is upright by the calibration it refines. Tried once
-    a minute of data (``wm``: the watermark) until such a window comes."""
+    a minute of data (``wm``: the watermark), then after twice as long after each
+    failed try, until such a window comes."""
     thigh = engine.thigh
     if thigh is None or thigh.source != "auto" or thigh.upright_refs is not None:
         return
-    if wm - engine.last_calibration_try_s < 60.0 or engine.emitted_to is None:
+    if wm - engine.last_calibration_try_s < engine.anchor_wait_s or engine.emitted_to is None:
         return
     engine.last_calibration_try_s = wm
+    engine.anchor_wait_s = min(2.0 * engine.anchor_wait_s, ANCHOR_WAIT_MAX_S)
     rec = engine._window(engine.emitted_to - engine.live.context_s, wm + 1)
     if rec is None:
         return

@@ -109,6 +109,7 @@ class LiveEngine:
         """Each sensor's per-second statistics and the thigh's rhythm, kept across
         steps (not with a seat mat, whose window is merged and analysed whole)."""
         self.last_calibration_try_s = -math.inf
+        self.anchor_wait_s = 60.0  # see anchor_up
         self.calibration_note: str | None = None
         self.thigh: ThighCalibration | None = None
         self.trunk: TrunkCalibration | None = None
