@@ -7,15 +7,18 @@ The batch pipeline decides two things with more hindsight than the live look-ahe
   ``PostureParams.coast_max_s``, is coasting (seated riding), and upright spells
   between seated pedalling are standing on the pedals. Until the next pedal stroke
   is seen (or the limit has passed), seconds that follow seated riding could be
-  either;
+  either. Calibrated from pedalling alone (no walking seen), sitting up to that
+  limit just *before* a ride is on the saddle too: a sitting run is held until it
+  is longer;
 * **non-wear**: a thigh sensor dead still in an orientation no worn body can take
   (or both sensors frozen together) is off the body once that has lasted
   ``PostureParams.nonwear_after_s``. Until then it could be either.
 
 Such seconds are held: the window is classified again at the next step, with more
 data, and the held seconds are emitted once decided. Holding is bounded by those two
-limits (plus the look-ahead), and only seconds that follow seated riding or that are
-off-body candidates are ever held, so ordinary sitting is never delayed.
+limits (plus the look-ahead), and only seconds that follow seated riding, sitting
+under a calibration from pedalling alone, or off-body candidates are ever held, so
+ordinary sitting is never delayed once walking has calibrated the thigh.
 """
 
 from __future__ import annotations
@@ -35,24 +38,43 @@ _SITTING, _UPRIGHT, _RIDING_SEATED, _RIDING_STANDING = (
 
 
 def ride_undecided_from(
-    posture: Int8Array, to_i: int, end_i: int, lag_s: int, p: PostureParams
+    posture: Int8Array,
+    to_i: int,
+    end_i: int,
+    lag_s: int,
+    p: PostureParams,
+    *,
+    one_side: bool = False,
 ) -> int:
     """Index from which the seconds before ``to_i`` are held for the riding rules:
     the start of a sitting/upright tail that follows seated riding and began less
     than ``coast_max_s + lag_s`` before the end of the data (``end_i``); ``to_i``
-    when nothing is held. ``posture`` is the window's smoothed posture."""
+    when nothing is held. ``posture`` is the window's smoothed posture.
+
+    ``one_side``: the calibration comes from pedalling (no walking seen), where
+    sitting just *before* a ride is seated riding too (``analytics.posture``'s
+    one-sided coasting): a sitting run that reaches ``to_i`` and began less than
+    ``coast_max_s + lag_s`` before the data end is held as well, since the
+    pedalling that may follow is seen only some seconds after it starts."""
     if to_i <= 0 or int(posture[to_i - 1]) not in (_SITTING, _UPRIGHT):
         return to_i
     limit = p.coast_max_s + lag_s
     lo = max(0, end_i - limit)
+    held = to_i
+    if one_side and int(posture[to_i - 1]) == _SITTING:
+        not_sitting = np.flatnonzero(posture[lo:to_i] != _SITTING)
+        if not_sitting.size:
+            held = lo + int(not_sitting[-1]) + 1
+        elif lo == 0:  # (the data began with it; else it began before the limit)
+            held = 0
     tail = posture[lo:to_i]
     other = np.flatnonzero((tail != _SITTING) & (tail != _UPRIGHT) & (tail != _RIDING_STANDING))
     if other.size == 0:
-        return to_i  # the tail began before the limit (or the window)
+        return held  # the tail began before the limit (or the window)
     i = lo + int(other[-1])
     if int(posture[i]) == _RIDING_SEATED and end_i - (i + 1) < limit:
-        return i + 1
-    return to_i
+        return min(held, i + 1)
+    return held
 
 
 def offbody_undecided_from(

@@ -9,14 +9,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from analytics.orientation import PEDALLING_SOURCE
+from analytics.pipeline import analyze_thigh
+from analytics.records import Posture, Recording
 from bench.accuracy_live_real import (
+    T0_S,
     HugadbLive,
     WisdmRow,
     hugadb_live,
+    live_posture,
     per_subject,
     riding_share,
     wisdm_live,
 )
+from collector.recordings.hugadb import join_day, read_hugadb, recording_days
 from tests.shared_data import SHARED_DATA, shared_paths
 
 pytestmark = pytest.mark.shared_data
@@ -43,14 +49,38 @@ def test_hugadb_live_sitting_vs_upright_on_every_subject(hugadb: HugadbLive) -> 
 
 
 def test_hugadb_live_bicycling_is_riding_and_stepping_never(hugadb: HugadbLive) -> None:
-    assert riding_share(hugadb.live, bike=True) >= 0.90
+    """Bicycling as riding: 92.87 % before sitting just before a ride was held under a
+    calibration from pedalling (94.93 % with it; the batch pipeline 98.06 %)."""
+    assert riding_share(hugadb.live, bike=True) >= 0.94
     assert riding_share(hugadb.live, bike=False) < 0.01
 
 
 def test_hugadb_live_gives_what_the_batch_gives(hugadb: HugadbLive) -> None:
     """Per second, over every day the batch pipeline calibrates (99.33 % before the
-    calibration taken again from standing and sitting, 99.45 % with it)."""
-    assert hugadb.same_s / hugadb.n_s >= 0.994
+    calibration taken again from standing and sitting, 99.45 % with it, 99.61 % with
+    the hold of sitting before a ride)."""
+    assert hugadb.same_s / hugadb.n_s >= 0.996
+
+
+def test_sitting_on_the_saddle_before_a_ride_is_riding_live_as_in_batch() -> None:
+    """Subject 01's day of bicycling only (no walking: calibrated from pedalling), right
+    thigh: each file starts with the rider still on the saddle, which the batch
+    pipeline reads as riding (sitting just before pedalling). Live, those seconds
+    were emitted as sitting before the pedalling had lasted long enough to be seen
+    (25 s differed); they are held until it has."""
+    paths = shared_paths(SHARED_DATA / "hugadb-dev", "HuGaDB_v1_bicycling_01_1*.tsv*")
+    days = recording_days(paths)
+    files = [read_hugadb(p) for p in days[("01", "10-10")]]
+    rec = join_day(files, "right", 5.0)
+    rec = Recording(t_s=rec.t_s + T0_S, thigh_acc_g=rec.thigh_acc_g)
+    n = int(np.floor(rec.t_s[-1] - T0_S)) + 1
+    a = analyze_thigh(rec)
+    assert a.thigh is not None
+    assert a.thigh.source == PEDALLING_SOURCE
+    batch = a.timeline.posture[:n]
+    live = live_posture(rec, n)
+    assert np.count_nonzero(batch == Posture.RIDING_SEATED) > 0.8 * n
+    assert np.array_equal(live, batch), np.flatnonzero(live != batch)
 
 
 def test_a_phone_calibrated_from_walking_alone_is_calibrated_again(
@@ -67,8 +97,10 @@ def test_a_phone_calibrated_from_walking_alone_is_calibrated_again(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="subject 1606: a pocket phone whose walking shows too little stride swing "
-    "is calibrated live only after 76 min (the batch pipeline sees the whole day); "
+    reason="subject 1606: its level walking never passes the stride test (stride "
+    "ratio 0.02-0.09, median 0.04, against 0.05: the phone hardly swings once a "
+    "stride); its only walking evidence is 60 s on the stairs at 76 min, which the "
+    "batch pipeline applies to the whole day and the live engine only from then on; "
     "the 46 min before are given as no data once the 30 min hold runs out",
 )
 def test_wisdm_live_day_on_every_subject(wisdm: dict[str, WisdmRow]) -> None:
