@@ -17,7 +17,9 @@ from analytics.calibration_evidence import Evidence
 from analytics.live import calibrate_window
 from analytics.live_buffers import THIGH
 from analytics.live_steps import EngineOutput
+from analytics.live_window import WindowSamples, analyze_window
 from analytics.pipeline import analyze_thigh
+from analytics.records import Recording
 
 if TYPE_CHECKING:
     from analytics.live_engine import LiveEngine
@@ -96,7 +98,7 @@ the wait from a minute: a day that never shows standing and sitting, a cyclist's
 costs a few tries, not one a minute)."""
 
 
-def anchor_up(engine: LiveEngine, wm: float) -> None:
+def anchor_up(engine: LiveEngine, wm: float, window: WindowSamples | Recording | None) -> None:
     """Take the automatic calibration again, as at first, from the first window that
     shows standing still and sitting, when it was taken from walking alone (the
     first window is usually a walk): ``up`` is then the walking's mean direction,
@@ -106,7 +108,9 @@ def anchor_up(engine: LiveEngine, wm: float) -> None:
     threshold from the seated cluster. The learning from the seconds cannot correct
     that much: it judges what is upright by the calibration it refines. Tried once
     a minute of data (``wm``: the watermark), then after twice as long after each
-    failed try, until such a window comes."""
+    failed try, until such a window comes. ``window``: the step's window (its
+    per-second statistics and rhythm windows are the step's own: a try costs the
+    rules once more, not the epochs of the raw samples again)."""
     thigh = engine.thigh
     if thigh is None or thigh.source != "auto" or thigh.upright_refs is not None:
         return
@@ -114,11 +118,14 @@ def anchor_up(engine: LiveEngine, wm: float) -> None:
         return
     engine.last_calibration_try_s = wm
     engine.anchor_wait_s = min(2.0 * engine.anchor_wait_s, ANCHOR_WAIT_MAX_S)
-    rec = engine._window(engine.emitted_to - engine.live.context_s, wm + 1)
-    if rec is None:
+    if window is None:
         return
+    p = engine.posture_params
     try:
-        a = analyze_thigh(rec, engine.posture_params)
+        if isinstance(window, WindowSamples):
+            a = analyze_window(window, p, None, None)
+        else:
+            a = analyze_thigh(window, p)
     except CalibrationError:
         return
     seated_s = int(np.count_nonzero(a.timeline.posture == code.SITTING))

@@ -246,10 +246,10 @@ class LiveEngine:
             if held_to - self.emitted_to < (1 if flush else self.live.step_s):  # whole steps
                 return held_status(self, final_to)
             final_to = held_to
-        anchor_up(self, wm)
         from_s = self.emitted_to
         window = self._window_samples if SEAT not in self.roles else self._window
         rec = window(self._context_from(from_s), math.floor(wm) + 1)
+        anchor_up(self, wm, rec)
         directions: Directions | None = None
         if rec is None or not self.calibrated:
             n = final_to - from_s
