@@ -334,14 +334,18 @@ def _classify(
 
 
 def calibrate_window(
-    rec: Recording, params: PostureParams | None = None
+    rec: Recording | WindowSamples, params: PostureParams | None = None
 ) -> tuple[ThighCalibration, TrunkCalibration | None]:
     """The automatic calibration from a window of samples (thigh, and trunk when
-    worn). Raises CalibrationError (saying what to do) when the window has no walking
-    or standing."""
-    if rec.thigh_acc_g is None:
+    worn; a live window's :class:`WindowSamples`: from its per-second statistics and
+    rhythm windows, kept across steps). Raises CalibrationError (saying what to do)
+    when the window has no walking or standing."""
+    if isinstance(rec, WindowSamples):
+        a = analyze_window(rec, params or PostureParams(), None, None)
+    elif rec.thigh_acc_g is None:
         raise CalibrationError("no thigh sensor: nothing to calibrate")
-    a = analyze_thigh(rec, params)
+    else:
+        a = analyze_thigh(rec, params)
     if a.thigh is None:  # pragma: no cover - analyze_thigh always calibrates the thigh
         raise CalibrationError("the thigh sensor could not be calibrated")
     return a.thigh, a.trunk

@@ -69,14 +69,21 @@ def recalibrate(engine: LiveEngine, t: float) -> Alert:
     )
 
 
+CALIBRATION_TRY_S = 60.0
+"""Seconds of data between two tries of the automatic calibration."""
+
+
 def calibrate_or_hold(engine: LiveEngine, wm: float, final_to: int) -> int:
-    """Try the automatic calibration (once a minute of data, or when the held seconds
-    exceed ten minutes); the seconds that may be made final now (without a
-    calibration: held, but no longer than ``calibration_hold_s``)."""
+    """Try the automatic calibration (once a minute of data: it used to be tried at
+    every call too once ten minutes were held, which for a sensor sending sample by
+    sample was dozens of tries a second); the seconds that may be made final now
+    (without a calibration: held, but no longer than ``calibration_hold_s``)."""
     assert engine.emitted_to is not None
-    if wm - engine.last_calibration_try_s >= 60.0 or final_to - engine.emitted_to > 600:
+    if wm - engine.last_calibration_try_s >= CALIBRATION_TRY_S:
         engine.last_calibration_try_s = wm
-        rec = engine._window(engine.emitted_to - engine.live.context_s, wm + 1)
+        # the step's window: per-second statistics kept across tries (a day that
+        # never shows walking tries once a minute all day)
+        rec = engine._step_window(engine.emitted_to, wm)
         if rec is not None:
             try:
                 engine.thigh, engine.trunk = calibrate_window(rec, engine.posture_params)

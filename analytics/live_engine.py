@@ -42,7 +42,13 @@ from analytics.live import (
     decide_window,
 )
 from analytics.live_buffers import SEAT, THIGH, KeptSeconds, SampleBuffer, merged_window
-from analytics.live_calibration import anchor_up, calibrate_or_hold, held_status, recalibrate
+from analytics.live_calibration import (
+    CALIBRATION_TRY_S,
+    anchor_up,
+    calibrate_or_hold,
+    held_status,
+    recalibrate,
+)
 from analytics.live_downtime import resume, skip_long_silence
 from analytics.live_saved import restore, saved_state
 from analytics.live_state import DayTotals
@@ -109,7 +115,7 @@ class LiveEngine:
         """Each sensor's per-second statistics and the thigh's rhythm, kept across
         steps (not with a seat mat, whose window is merged and analysed whole)."""
         self.last_calibration_try_s = -math.inf
-        self.anchor_wait_s = 60.0  # see anchor_up
+        self.anchor_wait_s = CALIBRATION_TRY_S  # see anchor_up
         self.calibration_note: str | None = None
         self.thigh: ThighCalibration | None = None
         self.trunk: TrunkCalibration | None = None
@@ -203,6 +209,12 @@ class LiveEngine:
         keep_from = self._context_from(self.emitted_to) if self.emitted_to is not None else 0
         return self._kept.window(self._buffers, from_s, to_s, keep_from)
 
+    def _step_window(self, from_s: int, wm: float) -> WindowSamples | Recording | None:
+        """The window that classifies the seconds from ``from_s`` at watermark ``wm``
+        (with a seat mat, its merged samples)."""
+        window = self._window_samples if SEAT not in self.roles else self._window
+        return window(self._context_from(from_s), math.floor(wm) + 1)
+
     def process(self, *, flush: bool = False) -> EngineOutput:
         """Make final what the data allow (``flush``: everything buffered, at the end
         of a replay); call after accepting messages."""
@@ -247,8 +259,7 @@ class LiveEngine:
                 return held_status(self, final_to)
             final_to = held_to
         from_s = self.emitted_to
-        window = self._window_samples if SEAT not in self.roles else self._window
-        rec = window(self._context_from(from_s), math.floor(wm) + 1)
+        rec = self._step_window(from_s, wm)
         anchor_up(self, wm, rec)
         directions: Directions | None = None
         if rec is None or not self.calibrated:

@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from analytics import live_engine
+from analytics import live_calibration, live_engine
 from analytics.live import LiveParams
 from analytics.live_steps import EngineOutput
-from analytics.records import Recording
+from analytics.records import Posture, Recording
 from collector.service.engine import LiveEngine
 from collector.sources.messages import Role, SampleBlock
 from tests.analytics.signals import Part, build
@@ -225,3 +225,28 @@ def test_uncalibrated_seconds_are_released_a_step_at_a_time() -> None:
     assert seconds > 500  # a second at a time
     assert steps <= 600 // 10 + 2
     assert got == want
+
+
+def test_the_calibration_is_tried_once_a_minute_of_data_whatever_the_messages(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """15 min of sitting before the first walk, sent in 0.1 s messages: once ten
+    minutes were held, the calibration was tried at every message (about 3,000
+    tries, each the rules over the held window; a day that starts seated cost ten
+    times the CPU of a whole desk day). Now once a minute of data; the held
+    seconds are still given as sitting once the walk calibrates."""
+    tries: list[float] = []
+    inner = live_calibration.calibrate_window
+
+    def counted(rec: Any, params: Any = None) -> Any:
+        tries.append(1.0)
+        return inner(rec, params)
+
+    monkeypatch.setattr(live_calibration, "calibrate_window", counted)
+    rec = build([Part("sit", 900), Part("walk", 120), Part("sit", 60)], seed=4, t0_s=T0).recording
+    eng = LiveEngine({Role.THIGH})
+    _steps, (posture, _data, _alerts, _events) = _emitted(eng, rec, 0.1)
+    assert eng.calibrated
+    assert len(tries) <= (900 + 120) // 60 + 2, len(tries)
+    sitting = np.frombuffer(posture, dtype=np.int8)[:900] == Posture.SITTING
+    assert np.count_nonzero(sitting) > 880
