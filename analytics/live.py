@@ -39,6 +39,7 @@ from analytics.live_window import WindowSamples, analyze_window
 from analytics.orientation import PEDALLING_SOURCE
 from analytics.params import PostureParams
 from analytics.pipeline import Analysis, analyze_recording, analyze_thigh
+from analytics.posture import coasted_seconds
 from analytics.records import (
     BoolArray,
     FloatArray,
@@ -205,8 +206,10 @@ def decide_window(
     if end_s is not None and keep_i <= tl.shape[0]:
         # (past the data's end, the clock moved on: a gap, which decides everything)
         end_i = end_s - t0  # the clock's end: a silent sensor's hold still runs out
-        one_side = a.thigh is not None and a.thigh.source == PEDALLING_SOURCE
-        keep_i = min(keep_i, ride_undecided_from(tl, keep_i, end_i, lp.lag_s, p, one_side=one_side))
+        coasting = None
+        if a.thigh is not None and a.thigh.source == PEDALLING_SOURCE:
+            coasting = coasted_seconds(tl, a.epochs, a.thigh, p)
+        keep_i = min(keep_i, ride_undecided_from(tl, keep_i, end_i, lp.lag_s, p, coasting=coasting))
         if keep_i > 0 and a.thigh is not None:
             cand = _offbody_candidates(a, p, keep_i - 1)
             keep_i = min(keep_i, offbody_undecided_from(cand, tl, keep_i, end_i, lp.lag_s, p))

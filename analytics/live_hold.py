@@ -8,8 +8,8 @@ The batch pipeline decides two things with more hindsight than the live look-ahe
   between seated pedalling are standing on the pedals. Until the next pedal stroke
   is seen (or the limit has passed), seconds that follow seated riding could be
   either. Calibrated from pedalling alone (no walking seen), sitting up to that
-  limit just *before* a ride is on the saddle too: a sitting run is held until it
-  is longer;
+  limit just before or after a ride is on the saddle too: a run of sitting (or of
+  such coasting) is held until it is longer or has ended;
 * **non-wear**: a thigh sensor dead still in an orientation no worn body can take
   (or both sensors frozen together) is off the body once that has lasted
   ``PostureParams.nonwear_after_s``. Until then it could be either.
@@ -44,29 +44,34 @@ def ride_undecided_from(
     lag_s: int,
     p: PostureParams,
     *,
-    one_side: bool = False,
+    coasting: BoolArray | None = None,
 ) -> int:
     """Index from which the seconds before ``to_i`` are held for the riding rules:
     the start of a sitting/upright tail that follows seated riding and began less
     than ``coast_max_s + lag_s`` before the end of the data (``end_i``); ``to_i``
     when nothing is held. ``posture`` is the window's smoothed posture.
 
-    ``one_side``: the calibration comes from pedalling (no walking seen), where
-    sitting just *before* a ride is seated riding too (``analytics.posture``'s
-    one-sided coasting): a sitting run that reaches ``to_i`` and began less than
-    ``coast_max_s + lag_s`` before the data end is held as well, since the
-    pedalling that may follow is seen only some seconds after it starts."""
+    ``coasting``: the calibration comes from pedalling (no walking seen), where
+    sitting up to ``coast_max_s`` just before or after a ride is seated riding too
+    (``analytics.posture``'s one-sided coasting; ``coasting``: the seconds of the
+    window it made seated riding). A run of sitting or coasting seconds that
+    reaches ``to_i`` and began less than ``coast_max_s + lag_s`` before the data end
+    is held as well: its length, or the pedalling that may follow (seen only some
+    seconds after it starts), is not known yet."""
+    held = to_i
+    if coasting is not None and to_i > 0:
+        seated = (posture[:to_i] == _SITTING) | coasting[:to_i]
+        lo = max(0, end_i - (p.coast_max_s + lag_s))
+        if seated[to_i - 1]:
+            other = np.flatnonzero(~seated[lo:to_i])
+            if other.size:
+                held = lo + int(other[-1]) + 1
+            elif lo == 0:  # (the data began with it; else it began before the limit)
+                held = 0
     if to_i <= 0 or int(posture[to_i - 1]) not in (_SITTING, _UPRIGHT):
-        return to_i
+        return held
     limit = p.coast_max_s + lag_s
     lo = max(0, end_i - limit)
-    held = to_i
-    if one_side and int(posture[to_i - 1]) == _SITTING:
-        not_sitting = np.flatnonzero(posture[lo:to_i] != _SITTING)
-        if not_sitting.size:
-            held = lo + int(not_sitting[-1]) + 1
-        elif lo == 0:  # (the data began with it; else it began before the limit)
-            held = 0
     tail = posture[lo:to_i]
     other = np.flatnonzero((tail != _SITTING) & (tail != _UPRIGHT) & (tail != _RIDING_STANDING))
     if other.size == 0:

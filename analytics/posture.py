@@ -164,22 +164,40 @@ def _classify_from_pedalling(ep: Epochs, cal: ThighCalibration, p: PostureParams
     nobody can ride standing for long; which way is up is unknown, so standing on
     the pedals cannot be told); still seconds near the saddle position are seated,
     other seconds off the bike upright. The hip angle is unknown (NaN)."""
-    d = unit_rows(ep.thigh_mean_g)
     ok = valid_seconds(ep, p)
-    near = axial_angle_deg(d, cal.up)
-    with np.errstate(invalid="ignore"):
-        seated = near <= p.sit_threshold_deg
+    seated, pedalled = _pedalling_seats(ep, cal, p, ok)
     posture = np.where(seated, code.SITTING, code.UPRIGHT).astype(np.int8)
-    with np.errstate(invalid="ignore"):
-        moving = ep.thigh_std_g > p.moving_std_g
-    # no walking anywhere in the recording: movement in the riding orientation is
-    # pedalling at a rhythm the step test leaves open (fast cadence, rough road)
-    pedal = (pedalling_seconds(ep, p) | (moving & seated)) & ok
-    posture[_long_runs(pedal, p.pedal_window_s)] = code.RIDING_SEATED
+    posture[pedalled] = code.RIDING_SEATED
     _fill_coasting(posture, p, one_side=True)
     posture[~ok] = code.NONWEAR
     incl = np.full(ep.n, np.nan)
     return ThighPosture(posture=posture, inclination_deg=incl, reclined=np.zeros(ep.n, np.bool_))
+
+
+def _pedalling_seats(
+    ep: Epochs, cal: ThighCalibration, p: PostureParams, ok: BoolArray
+) -> tuple[BoolArray, BoolArray]:
+    """Calibrated from pedalling: (still seconds near the saddle position, seconds of
+    sustained pedalling)."""
+    d = unit_rows(ep.thigh_mean_g)
+    near = axial_angle_deg(d, cal.up)
+    with np.errstate(invalid="ignore"):
+        seated = near <= p.sit_threshold_deg
+        moving = ep.thigh_std_g > p.moving_std_g
+    # no walking anywhere in the recording: movement in the riding orientation is
+    # pedalling at a rhythm the step test leaves open (fast cadence, rough road)
+    pedal = (pedalling_seconds(ep, p) | (moving & seated)) & ok
+    return np.asarray(seated, dtype=np.bool_), _long_runs(pedal, p.pedal_window_s)
+
+
+def coasted_seconds(
+    posture: Int8Array, ep: Epochs, cal: ThighCalibration, p: PostureParams
+) -> BoolArray:
+    """Calibrated from pedalling: the seated riding seconds of ``posture`` (a
+    classification of ``ep``) that are no pedalling, only sitting next to it (the
+    one-sided coasting of :func:`_fill_coasting`)."""
+    _seated, pedalled = _pedalling_seats(ep, cal, p, valid_seconds(ep, p))
+    return np.asarray((posture == code.RIDING_SEATED) & ~pedalled, dtype=np.bool_)
 
 
 def frozen_seconds(

@@ -26,6 +26,7 @@ from analytics.pipeline import Analysis, TrunkDeviation, analyze_recording
 from analytics.posture import (
     apply_lying,
     classify_thigh,
+    coasted_seconds,
     mark_off_body,
     off_body_candidates,
     smooth,
@@ -201,8 +202,10 @@ def decide_window(
     tl = a.timeline.posture
     if end_s is not None and keep_i <= tl.shape[0]:
         end_i = end_s - t0
-        one_side = a.thigh is not None and a.thigh.source == PEDALLING_SOURCE
-        keep_i = min(keep_i, ride_undecided_from(tl, keep_i, end_i, lp.lag_s, p, one_side=one_side))
+        coasting = None
+        if a.thigh is not None and a.thigh.source == PEDALLING_SOURCE:
+            coasting = coasted_seconds(tl, a.epochs, a.thigh, p)
+        keep_i = min(keep_i, ride_undecided_from(tl, keep_i, end_i, lp.lag_s, p, coasting=coasting))
         if keep_i > 0 and a.thigh is not None:
             cand = offbody_candidates(rec, a, p, keep_i - 1)
             keep_i = min(keep_i, offbody_undecided_from(cand, tl, keep_i, end_i, lp.lag_s, p))

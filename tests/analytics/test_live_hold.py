@@ -19,12 +19,23 @@ def window(*spans: tuple[int, int]) -> np.ndarray:
     return np.concatenate([np.full(n, c, dtype=np.int8) for c, n in spans])
 
 
-def held(posture: np.ndarray, *, one_side: bool, ahead_s: int = LAG_S) -> int:
+def held(
+    posture: np.ndarray,
+    *,
+    one_side: bool,
+    coasting: np.ndarray | None = None,
+    ahead_s: int = LAG_S,
+) -> int:
     """Where the hold starts when the seconds up to ``ahead_s`` before the data end
-    may be emitted."""
+    may be emitted (``one_side``: calibrated from pedalling, ``coasting`` the seconds
+    the one-sided coasting made seated riding, by default none)."""
     end_i = posture.shape[0]
     to_i = end_i - ahead_s
-    return ride_undecided_from(posture, to_i, end_i, LAG_S, P, one_side=one_side)
+    if one_side and coasting is None:
+        coasting = np.zeros(end_i, dtype=np.bool_)
+    return ride_undecided_from(
+        posture, to_i, end_i, LAG_S, P, coasting=coasting if one_side else None
+    )
 
 
 def test_sitting_after_walking_was_seen_is_never_held() -> None:
@@ -61,3 +72,14 @@ def test_the_earlier_of_the_two_holds() -> None:
     posture = window((code.RIDING_SEATED, 600), (code.UPRIGHT, 10), (code.SITTING, 30))
     assert held(posture, one_side=True) == 600
     assert held(posture, one_side=False) == 600
+
+
+def test_coasting_after_a_ride_is_held_until_its_length_is_known() -> None:
+    """Calibrated from pedalling, sitting still after pedalling is seated riding
+    (coasting) while the run is at most ``coast_max_s``; a longer one is sitting, all
+    of it. A window that has seen 40 s of it shows coasting: held from its start."""
+    posture = window((code.RIDING_SEATED, 600), (code.RIDING_SEATED, 40))
+    coasting = np.zeros(posture.shape[0], dtype=np.bool_)
+    coasting[600:] = True
+    assert held(posture, one_side=True, coasting=coasting) == 600
+    assert held(posture, one_side=False) == posture.shape[0] - LAG_S

@@ -13,8 +13,10 @@ import pytest
 from analytics import live_calibration
 from analytics.alert_params import AlertParams
 from analytics.alert_records import AlertKind
+from analytics.orientation import PEDALLING_SOURCE
 from analytics.pipeline import analyze_thigh
-from analytics.records import Recording
+from analytics.records import Posture, Recording
+from bench.accuracy_live import run_live
 from collector.service.engine import LiveEngine
 from collector.sources.messages import DeviceStatus, Role, SampleBlock
 from tests.analytics.signals import Part, build
@@ -268,3 +270,25 @@ def test_a_calibration_from_walking_alone_is_taken_again_from_standing_and_sitti
 
 def _angle_deg(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.degrees(np.arccos(np.clip(float(a @ b), -1.0, 1.0))))
+
+
+@pytest.mark.parametrize("stop_s", [60, 120])
+def test_a_stop_on_the_saddle_of_a_day_calibrated_from_pedalling_is_as_in_batch(
+    stop_s: int,
+) -> None:
+    """No walking: calibrated from pedalling, sitting still next to a ride is on the
+    saddle (coasting) up to ``coast_max_s`` (90 s), a longer stop is sitting, all of
+    it. Live, a window that had seen part of a 120 s stop showed it as coasting and
+    emitted it (70 of the 120 s read as riding); such seconds are held until the
+    stop's length is known."""
+    parts = [Part("pedal", 600), Part("sit", stop_s), Part("pedal", 300)]
+    rec = build(parts, seed=3, t0_s=T0).recording
+    rec = Recording(t_s=rec.t_s, thigh_acc_g=rec.thigh_acc_g)
+    a = analyze_thigh(rec)
+    assert a.thigh is not None
+    assert a.thigh.source == PEDALLING_SOURCE
+    live = run_live(rec)
+    batch = a.timeline.posture[live.t0_s - a.timeline.t0_s :][: live.posture.shape[0]]
+    sitting = int(np.count_nonzero(batch == Posture.SITTING))
+    assert sitting == (0 if stop_s <= 90 else stop_s - 1), sitting
+    assert np.array_equal(live.posture, batch), np.flatnonzero(live.posture != batch)
