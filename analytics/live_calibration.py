@@ -18,6 +18,7 @@ from analytics.live import calibrate_window
 from analytics.live_buffers import THIGH
 from analytics.live_steps import EngineOutput
 from analytics.live_window import WindowSamples, analyze_window
+from analytics.orientation import PEDALLING_SOURCE
 from analytics.pipeline import analyze_thigh
 from analytics.records import Recording
 
@@ -105,6 +106,11 @@ the wait from a minute: a day that never shows standing and sitting, a cyclist's
 costs a few tries, not one a minute)."""
 
 
+PEDALLING_RETRY_S = 300.0
+"""A calibration from pedalling alone is tried again from walking this often (less
+than a window's context: no walk is missed)."""
+
+
 def anchor_up(engine: LiveEngine, wm: float, window: WindowSamples | Recording | None) -> None:
     """Take the automatic calibration again, as at first, from the first window that
     shows standing still and sitting, when it was taken from walking alone (the
@@ -117,14 +123,25 @@ def anchor_up(engine: LiveEngine, wm: float, window: WindowSamples | Recording |
     a minute of data (``wm``: the watermark), then after twice as long after each
     failed try, until such a window comes. ``window``: the step's window (its
     per-second statistics and rhythm windows are the step's own: a try costs the
-    rules once more, not the epochs of the raw samples again)."""
+    rules once more, not the epochs of the raw samples again).
+
+    A calibration from pedalling alone (a day that starts on the bike) knows no
+    "up": neither seated from standing nor the hip angle. It is taken again from
+    the first window with walking, tried every :data:`PEDALLING_RETRY_S`; it was
+    kept all day, hip angles unknown, where the batch pipeline calibrates from the
+    day's walking."""
     thigh = engine.thigh
-    if thigh is None or thigh.source != "auto" or thigh.upright_refs is not None:
+    if thigh is None or engine.emitted_to is None:
         return
-    if wm - engine.last_calibration_try_s < engine.anchor_wait_s or engine.emitted_to is None:
+    pedalling = thigh.source == PEDALLING_SOURCE
+    if not pedalling and (thigh.source != "auto" or thigh.upright_refs is not None):
+        return
+    wait = PEDALLING_RETRY_S if pedalling else engine.anchor_wait_s
+    if wm - engine.last_calibration_try_s < wait:
         return
     engine.last_calibration_try_s = wm
-    engine.anchor_wait_s = min(2.0 * engine.anchor_wait_s, ANCHOR_WAIT_MAX_S)
+    if not pedalling:
+        engine.anchor_wait_s = min(2.0 * engine.anchor_wait_s, ANCHOR_WAIT_MAX_S)
     if window is None:
         return
     p = engine.posture_params
@@ -134,6 +151,12 @@ def anchor_up(engine: LiveEngine, wm: float, window: WindowSamples | Recording |
         else:
             a = analyze_thigh(window, p)
     except CalibrationError:
+        return
+    if pedalling:
+        if a.thigh is not None and a.thigh.source == "auto":  # walking, at last
+            engine.thigh, engine.trunk = a.thigh, a.trunk
+            engine.evidence = Evidence.empty()
+            log.info("thigh sensor calibrated from walking (it was from pedalling alone)")
         return
     seated_s = int(np.count_nonzero(a.timeline.posture == code.SITTING))
     if a.thigh is None or a.thigh.upright_refs is None or seated_s < SEATED_NEEDED_S:

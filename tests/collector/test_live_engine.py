@@ -14,7 +14,7 @@ from analytics import live_calibration
 from analytics.alert_params import AlertParams
 from analytics.alert_records import AlertKind
 from analytics.orientation import PEDALLING_SOURCE
-from analytics.pipeline import analyze_thigh
+from analytics.pipeline import analyze_recording, analyze_thigh
 from analytics.records import Posture, Recording
 from bench.accuracy_live import run_live
 from collector.service.engine import LiveEngine
@@ -292,3 +292,31 @@ def test_a_stop_on_the_saddle_of_a_day_calibrated_from_pedalling_is_as_in_batch(
     sitting = int(np.count_nonzero(batch == Posture.SITTING))
     assert sitting == (0 if stop_s <= 90 else stop_s - 1), sitting
     assert np.array_equal(live.posture, batch), np.flatnonzero(live.posture != batch)
+
+
+def test_a_day_that_starts_on_the_bike_is_calibrated_from_its_first_walk() -> None:
+    """Ridden to work first thing: the first window's calibration comes from
+    pedalling, which knows no "up" (no hip angle, seated and standing not told
+    apart). It was kept all day; the first walk now gives the calibration, as the
+    batch pipeline takes it from the day's walking."""
+    parts = [
+        Part("pedal", 900),
+        Part("walk", 120),
+        Part("sit", 1200),
+        Part("stand", 60),
+        Part("sit", 600),
+    ]
+    rec = build(parts, seed=6, trunk=True, t0_s=T0).recording
+    batch = analyze_recording(rec)
+    assert batch.thigh is not None
+    assert batch.thigh.source == "auto"
+    live = run_live(rec)
+    t0 = live.t0_s - batch.timeline.t0_s
+    after = slice(1020 + 60 - t0, live.posture.shape[0])  # a minute after the walk
+    want = batch.timeline.posture[t0:][after]
+    assert np.mean(live.posture[after] == want) > 0.99
+    seated = want == Posture.SITTING
+    assert np.isfinite(live.prompt_hip_flexion_deg[after][seated]).mean() > 0.99
+    hip = live.hip_flexion_deg[after][seated]  # as the history keeps it (revised)
+    want_hip = batch.timeline.hip_flexion_deg[t0:][after][seated]
+    assert float(np.nanmedian(np.abs(hip - want_hip))) < 1.0
