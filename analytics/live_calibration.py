@@ -106,11 +106,6 @@ the wait from a minute: a day that never shows standing and sitting, a cyclist's
 costs a few tries, not one a minute)."""
 
 
-PEDALLING_RETRY_S = 300.0
-"""A calibration from pedalling alone is tried again from walking this often (less
-than a window's context: no walk is missed)."""
-
-
 def anchor_up(engine: LiveEngine, wm: float, window: WindowSamples | Recording | None) -> None:
     """Take the automatic calibration again, as at first, from the first window that
     shows standing still and sitting, when it was taken from walking alone (the
@@ -127,7 +122,7 @@ def anchor_up(engine: LiveEngine, wm: float, window: WindowSamples | Recording |
 
     A calibration from pedalling alone (a day that starts on the bike) knows no
     "up": neither seated from standing nor the hip angle. It is taken again from
-    the first window with walking, tried every :data:`PEDALLING_RETRY_S`; it was
+    the first window with walking, tried once a minute of data; it was
     kept all day, hip angles unknown, where the batch pipeline calibrates from the
     day's walking."""
     thigh = engine.thigh
@@ -136,7 +131,7 @@ def anchor_up(engine: LiveEngine, wm: float, window: WindowSamples | Recording |
     pedalling = thigh.source == PEDALLING_SOURCE
     if not pedalling and (thigh.source != "auto" or thigh.upright_refs is not None):
         return
-    wait = PEDALLING_RETRY_S if pedalling else engine.anchor_wait_s
+    wait = CALIBRATION_TRY_S if pedalling else engine.anchor_wait_s
     if wm - engine.last_calibration_try_s < wait:
         return
     engine.last_calibration_try_s = wm
