@@ -59,9 +59,10 @@ def ride_undecided_from(
     is held as well: its length, or the pedalling that may follow (seen only some
     seconds after it starts), is not known yet."""
     held = to_i
+    limit = p.coast_max_s + lag_s
+    lo = max(0, end_i - limit)
     if coasting is not None and to_i > 0:
         seated = (posture[:to_i] == _SITTING) | coasting[:to_i]
-        lo = max(0, end_i - (p.coast_max_s + lag_s))
         if seated[to_i - 1]:
             other = np.flatnonzero(~seated[lo:to_i])
             if other.size:
@@ -70,8 +71,6 @@ def ride_undecided_from(
                 held = 0
     if to_i <= 0 or int(posture[to_i - 1]) not in (_SITTING, _UPRIGHT):
         return held
-    limit = p.coast_max_s + lag_s
-    lo = max(0, end_i - limit)
     tail = posture[lo:to_i]
     other = np.flatnonzero((tail != _SITTING) & (tail != _UPRIGHT) & (tail != _RIDING_STANDING))
     if other.size == 0:
