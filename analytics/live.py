@@ -336,19 +336,27 @@ def _classify(
     return WindowSeconds(from_s, posture, hip, data, baseline), a
 
 
+def analyze_calibrating(
+    rec: Recording | WindowSamples, params: PostureParams | None = None
+) -> Analysis:
+    """A window's analysis with the automatic calibration taken from the window itself
+    (a live window's :class:`WindowSamples`: from its per-second statistics and
+    rhythm windows, kept across steps, not from the raw samples again). Raises
+    CalibrationError (saying what to do) when the window has no walking or
+    standing."""
+    if isinstance(rec, WindowSamples):
+        return analyze_window(rec, params or PostureParams(), None, None)
+    if rec.thigh_acc_g is None:
+        raise CalibrationError("no thigh sensor: nothing to calibrate")
+    return analyze_thigh(rec, params)
+
+
 def calibrate_window(
     rec: Recording | WindowSamples, params: PostureParams | None = None
 ) -> tuple[ThighCalibration, TrunkCalibration | None]:
     """The automatic calibration from a window of samples (thigh, and trunk when
-    worn; a live window's :class:`WindowSamples`: from its per-second statistics and
-    rhythm windows, kept across steps). Raises CalibrationError (saying what to do)
-    when the window has no walking or standing."""
-    if isinstance(rec, WindowSamples):
-        a = analyze_window(rec, params or PostureParams(), None, None)
-    elif rec.thigh_acc_g is None:
-        raise CalibrationError("no thigh sensor: nothing to calibrate")
-    else:
-        a = analyze_thigh(rec, params)
+    worn), :func:`analyze_calibrating`'s."""
+    a = analyze_calibrating(rec, params)
     if a.thigh is None:  # pragma: no cover - analyze_thigh always calibrates the thigh
         raise CalibrationError("the thigh sensor could not be calibrated")
     return a.thigh, a.trunk

@@ -14,13 +14,12 @@ from analytics import posture_codes as code
 from analytics.alert_records import Alert, AlertKind
 from analytics.calibration_errors import CalibrationError
 from analytics.calibration_evidence import Evidence
-from analytics.live import calibrate_window
+from analytics.live import analyze_calibrating, calibrate_window
 from analytics.live_buffers import THIGH
 from analytics.live_steps import EngineOutput
-from analytics.live_window import WindowSamples, analyze_window
+from analytics.live_window import WindowSamples
 from analytics.orientation import PEDALLING_SOURCE
-from analytics.pipeline import analyze_thigh
-from analytics.records import Recording
+from analytics.records import Recording, ThighCalibration, TrunkCalibration
 
 if TYPE_CHECKING:
     from analytics.live_engine import LiveEngine
@@ -87,9 +86,8 @@ def calibrate_or_hold(engine: LiveEngine, wm: float, final_to: int) -> int:
         rec = engine._step_window(engine.emitted_to, wm)
         if rec is not None:
             try:
-                engine.thigh, engine.trunk = calibrate_window(rec, engine.posture_params)
-                engine.evidence = Evidence.empty()
-                log.info("thigh sensor calibrated (%s)", engine.thigh.source)
+                thigh, trunk = calibrate_window(rec, engine.posture_params)
+                _adopt(engine, thigh, trunk, f"thigh sensor calibrated ({thigh.source})")
                 return final_to
             except CalibrationError as exc:
                 engine.counters.calibration_failures += 1
@@ -139,26 +137,39 @@ def anchor_up(engine: LiveEngine, wm: float, window: WindowSamples | Recording |
         engine.anchor_wait_s = min(2.0 * engine.anchor_wait_s, ANCHOR_WAIT_MAX_S)
     if window is None:
         return
-    p = engine.posture_params
     try:
-        if isinstance(window, WindowSamples):
-            a = analyze_window(window, p, None, None)
-        else:
-            a = analyze_thigh(window, p)
+        a = analyze_calibrating(window, engine.posture_params)
     except CalibrationError:
         return
+    if a.thigh is None:  # pragma: no cover - a calibrating analysis has one
+        return
     if pedalling:
-        if a.thigh is not None and a.thigh.source == "auto":  # walking, at last
-            engine.thigh, engine.trunk = a.thigh, a.trunk
-            engine.evidence = Evidence.empty()
-            log.info("thigh sensor calibrated from walking (it was from pedalling alone)")
+        if a.thigh.source == "auto":  # walking, at last
+            _adopt(
+                engine,
+                a.thigh,
+                a.trunk,
+                "thigh sensor calibrated from walking (it was from pedalling alone)",
+            )
         return
     seated_s = int(np.count_nonzero(a.timeline.posture == code.SITTING))
-    if a.thigh is None or a.thigh.upright_refs is None or seated_s < SEATED_NEEDED_S:
-        return
-    engine.thigh, engine.trunk = a.thigh, a.trunk
+    if a.thigh.upright_refs is not None and seated_s >= SEATED_NEEDED_S:
+        _adopt(
+            engine,
+            a.thigh,
+            a.trunk,
+            "thigh sensor calibrated again, from standing still and sitting this time",
+        )
+
+
+def _adopt(
+    engine: LiveEngine, thigh: ThighCalibration, trunk: TrunkCalibration | None, note: str
+) -> None:
+    """Use an automatic calibration from now on; what was learnt on the old one starts
+    afresh."""
+    engine.thigh, engine.trunk = thigh, trunk
     engine.evidence = Evidence.empty()
-    log.info("thigh sensor calibrated again, from standing still and sitting this time")
+    log.info(note)
 
 
 def held_status(engine: LiveEngine, final_to: int) -> EngineOutput:

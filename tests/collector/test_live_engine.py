@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from analytics import live_calibration
+from analytics import live as live_module
 from analytics.alert_params import AlertParams
 from analytics.alert_records import AlertKind
 from analytics.orientation import PEDALLING_SOURCE
@@ -244,7 +244,7 @@ def test_a_calibration_from_walking_alone_is_taken_again_from_standing_and_sitti
         from_raw.append(float(rec.t_s[0]))
         return analyze_thigh(rec, params)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(live_calibration, "analyze_thigh", counted)
+    monkeypatch.setattr(live_module, "analyze_thigh", counted)
     parts = [Part("walk", 120), Part("stand", 120), Part("sit", 300), Part("stand", 60)]
     b = build(parts, seed=5, t0_s=T0)
     rec = b.recording
