@@ -42,7 +42,6 @@ import argparse
 import cProfile
 import functools
 import importlib
-import math
 import pstats
 import sys
 import time
@@ -61,7 +60,7 @@ from analytics.live import LiveParams
 from analytics.live_steps import EngineOutput
 from analytics.pipeline import analyze_epochs, analyze_recording
 from analytics.records import BoolArray, Epochs, FloatArray, Recording
-from bench.accuracy_live import CPU_TARGET, live_roles, run_live, sensor_blocks
+from bench.accuracy_live import CPU_TARGET, batch_cpu_s, live_roles, run_live, sensor_blocks
 from collector.service.engine import LiveEngine
 from collector.sources.simulator import Profile, simulate
 
@@ -181,17 +180,6 @@ def rules_once_ms(rec: Recording, repeat: int = 200) -> float:
             analyze_epochs(ep, deviation, None, a.thigh, a.trunk)
         costs.append((time.process_time() - start) / repeat * 1e3)
     return float(np.median(costs))
-
-
-def batch_cpu_s(rec: Recording, runs: int = 5) -> float:
-    """CPU seconds of the batch pipeline over ``rec``: the least of ``runs`` (a single
-    pass of a few tens of ms varied twofold between runs on a shared machine)."""
-    best = math.inf
-    for _ in range(runs):
-        start = time.process_time()
-        analyze_recording(rec)
-        best = min(best, time.process_time() - start)
-    return best
 
 
 def main() -> None:
