@@ -31,7 +31,7 @@ from analytics.summary import agreement
 from bench.accuracy_live import run_live
 from bench.accuracy_wisdm import build_day
 from bench.hugadb_scoring import SIDES, DayScore, day_labels, score_posture
-from collector.recordings.hugadb import join_day, read_hugadb, recording_days
+from collector.recordings.hugadb import HugadbFile, join_day, read_hugadb, recording_days
 from collector.recordings.wisdm import read_wisdm_segments
 
 T0_S = 1_795_420_800.0
@@ -48,6 +48,14 @@ def live_posture(rec: Recording, n: int) -> Int8Array:
     k = min(n - lo, live.posture.shape[0])
     out[lo : lo + k] = live.posture[:k]
     return out
+
+
+def hugadb_day(files: list[HugadbFile], side: str, gap_s: float = 5.0) -> tuple[Recording, int]:
+    """One thigh of a HuGaDB day (its files joined with ``gap_s`` between) as the live
+    engine gets it, from :data:`T0_S`, and its length in seconds."""
+    rec = join_day(files, side, gap_s)
+    rec = Recording(t_s=rec.t_s + T0_S, thigh_acc_g=rec.thigh_acc_g)
+    return rec, int(np.floor(rec.t_s[-1] - T0_S)) + 1
 
 
 @dataclass(frozen=True)
@@ -68,9 +76,7 @@ def hugadb_live(paths: list[Path], gap_s: float = 5.0) -> HugadbLive:
     for (subject, day), day_paths in recording_days(paths).items():
         files = [read_hugadb(p) for p in day_paths]
         for side in SIDES:
-            rec = join_day(files, side, gap_s)
-            rec = Recording(t_s=rec.t_s + T0_S, thigh_acc_g=rec.thigh_acc_g)
-            n = int(np.floor(rec.t_s[-1] - T0_S)) + 1
+            rec, n = hugadb_day(files, side, gap_s)
             try:
                 b = analyze_thigh(rec).timeline.posture[:n]
             except CalibrationError:

@@ -11,18 +11,18 @@ import pytest
 
 from analytics.orientation import PEDALLING_SOURCE
 from analytics.pipeline import analyze_thigh
-from analytics.records import Posture, Recording
+from analytics.records import Posture
 from bench.accuracy_live_real import (
-    T0_S,
     HugadbLive,
     WisdmRow,
+    hugadb_day,
     hugadb_live,
     live_posture,
     per_subject,
     riding_share,
     wisdm_live,
 )
-from collector.recordings.hugadb import join_day, read_hugadb, recording_days
+from collector.recordings.hugadb import read_hugadb, recording_days
 from tests.shared_data import SHARED_DATA, shared_paths
 
 pytestmark = pytest.mark.shared_data
@@ -70,10 +70,7 @@ def test_sitting_on_the_saddle_before_a_ride_is_riding_live_as_in_batch() -> Non
     (25 s differed); they are held until it has."""
     paths = shared_paths(SHARED_DATA / "hugadb-dev", "HuGaDB_v1_bicycling_01_1*.tsv*")
     days = recording_days(paths)
-    files = [read_hugadb(p) for p in days[("01", "10-10")]]
-    rec = join_day(files, "right", 5.0)
-    rec = Recording(t_s=rec.t_s + T0_S, thigh_acc_g=rec.thigh_acc_g)
-    n = int(np.floor(rec.t_s[-1] - T0_S)) + 1
+    rec, n = hugadb_day([read_hugadb(p) for p in days[("01", "10-10")]], "right")
     a = analyze_thigh(rec)
     assert a.thigh is not None
     assert a.thigh.source == PEDALLING_SOURCE
